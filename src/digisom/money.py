@@ -97,13 +97,13 @@ class Money:
         sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
         if len(fraction) > cur.exponent:
             raise InexactConversion(f"{text} has more than {cur.exponent} decimals for {cur.code}")
-        minor = int(whole) * 10**cur.exponent + int(fraction.ljust(cur.exponent, "0") or "0")
+        minor = int(whole) * _pow10(cur.exponent) + int(fraction.ljust(cur.exponent, "0") or "0")
         return cls(-minor if sign else minor, cur)
 
     def format(self) -> str:
         """Major units with the currency's exponent, e.g. '12.34 KGS'."""
         sign = "-" if self.amount_minor < 0 else ""
-        whole, fraction = divmod(abs(self.amount_minor), 10**self.currency.exponent)
+        whole, fraction = divmod(abs(self.amount_minor), _pow10(self.currency.exponent))
         if self.currency.exponent == 0:
             return f"{sign}{whole} {self.currency.code}"
         return f"{sign}{whole}.{fraction:0{self.currency.exponent}d} {self.currency.code}"
@@ -126,8 +126,8 @@ def minor_to_token_units(amount_minor: int, exponent: int, token_decimals: int) 
     _check_units(amount_minor)
     shift = token_decimals - exponent
     if shift >= 0:
-        return amount_minor * 10**shift
-    quotient, remainder = divmod(amount_minor, 10**-shift)
+        return amount_minor * _pow10(shift)
+    quotient, remainder = divmod(amount_minor, _pow10(-shift))
     if remainder:
         raise InexactConversion(f"{amount_minor} minor units is not a whole number of token units")
     return quotient
@@ -138,8 +138,8 @@ def token_units_to_minor(units: int, token_decimals: int, exponent: int) -> int:
     _check_units(units)
     shift = token_decimals - exponent
     if shift <= 0:
-        return units * 10**-shift
-    quotient, remainder = divmod(units, 10**shift)
+        return units * _pow10(-shift)
+    quotient, remainder = divmod(units, _pow10(shift))
     if remainder:
         raise InexactConversion(
             f"{units} token units at {token_decimals} decimals is not a whole number of minor units"
@@ -150,3 +150,9 @@ def token_units_to_minor(units: int, token_decimals: int, exponent: int) -> int:
 def _check_units(value: int) -> None:
     if type(value) is not int:
         raise MoneyError(f"units must be an int, got {type(value).__name__}")
+
+
+def _pow10(exponent: int) -> int:
+    """10**exponent for exponent >= 0, typed as int (mypy types int**int as Any)."""
+    result: int = 10**exponent
+    return result
