@@ -1,0 +1,153 @@
+"""Coalesce many concurrent small requests into ledger batches, as TigerBeetle's clients do.
+
+Many callers (API request handlers, bulk jobs) each submit a few events; one writer
+thread drains the queue, packs whole submissions into one batch of at most
+`BATCH_EVENTS_MAX` events, commits it, and hands every caller its own results. A
+single-transfer request thus costs a share of one database transaction instead of a
+whole one.
+
+A submission is one caller's events, kept together and in order. Its last event must
+not be `linked`: a chain left open would otherwise join the next caller's events, so
+the submitter fails it as `linked_event_chain_open` without sending it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from digisom.errors import DigisomError
+from digisom.ledger.model import BATCH_EVENTS_MAX, Account, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.service import Ledger
+
+# Submissions waiting for the writer; a full queue makes callers wait (backpressure)
+# instead of growing memory without bound on a pension-day peak.
+QUEUE_SUBMISSIONS_MAX: Final = 65_536
+SUBMIT_TIMEOUT_S: Final = 30.0
+
+_LINKED: Final = 1  # `linked` is bit 0 for accounts and transfers alike
+
+
+class SubmitterClosed(DigisomError):
+    """The submitter was closed; nothing more is accepted."""
+
+
+class QueueFull(DigisomError):
+    """The queue stayed full for `SUBMIT_TIMEOUT_S`: the ledger is overloaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    kind: Literal["accounts", "transfers"]
+    events: list[Any]  # list[Account | CreateAccountResult] or list[Transfer | CreateTransferResult]
+    future: Future[list[Any]]
+
+
+class Submitter:
+    """One writer thread in front of a `Ledger`. Thread-safe; close() when done."""
+
+    def __init__(self, ledger: Ledger, batch_events_max: int = BATCH_EVENTS_MAX) -> None:
+        if not 0 < batch_events_max <= BATCH_EVENTS_MAX:
+            raise ValueError(f"batch_events_max must be 1..{BATCH_EVENTS_MAX}")
+        self._ledger = ledger
+        self._batch_events_max = batch_events_max
+        self._queue: queue.Queue[_Submission | None] = queue.Queue(QUEUE_SUBMISSIONS_MAX)
+        self._closed = threading.Event()
+        self.batches_committed = 0
+        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+        self._thread.start()
+
+    def submit_transfers(self, events: Sequence[Transfer]) -> Future[list[CreateTransferResult]]:
+        """Queue a caller's transfers; the future gives one result per event."""
+        return self._submit("transfers", events, CreateTransferResult.linked_event_chain_open)
+
+    def submit_accounts(self, events: Sequence[Account]) -> Future[list[CreateAccountResult]]:
+        """Queue a caller's accounts; the future gives one result per event."""
+        return self._submit("accounts", events, CreateAccountResult.linked_event_chain_open)
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Submit and wait: the blocking form for threads."""
+        return self.submit_transfers(events).result()
+
+    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
+        """Submit and wait: the blocking form for threads."""
+        return self.submit_accounts(events).result()
+
+    def _submit(
+        self, kind: Literal["accounts", "transfers"], events: Sequence[Account] | Sequence[Transfer], chain_open: int
+    ) -> Future[list[Any]]:
+        if self._closed.is_set():
+            raise SubmitterClosed("the ledger submitter is closed")
+        if len(events) > self._batch_events_max:
+            raise DigisomError(f"a submission holds at most {self._batch_events_max} events")
+        queued: list[Any] = list(events)
+        if queued and queued[-1].flags & _LINKED:
+            # The chain this submission leaves open must not join the next caller's events:
+            # a result code in its last place fails the chain just as the engine would.
+            queued[-1] = chain_open
+        future: Future[list[Any]] = Future()
+        try:
+            self._queue.put(_Submission(kind, queued, future), timeout=SUBMIT_TIMEOUT_S)
+        except queue.Full:
+            raise QueueFull(f"ledger queue full for {SUBMIT_TIMEOUT_S} s") from None
+        return future
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the writer thread."""
+        if not self._closed.is_set():
+            self._closed.set()
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        carried: _Submission | None = None
+        while True:
+            first = carried or self._queue.get()
+            carried = None
+            if first is None:
+                return
+            group = [first]
+            size = len(first.events)
+            # Take whatever else is already waiting, while it is the same kind and fits.
+            while size < self._batch_events_max:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None or following.kind != first.kind or size + len(following.events) > (
+                    self._batch_events_max
+                ):
+                    if following is None:
+                        self._commit(group)
+                        return
+                    carried = following
+                    break
+                group.append(following)
+                size += len(following.events)
+            self._commit(group)
+
+    def _commit(self, group: list[_Submission]) -> None:
+        batch: list[Any] = [event for submission in group for event in submission.events]
+        try:
+            if group[0].kind == "transfers":
+                results: list[Any] = self._ledger.create_transfers(batch)
+            else:
+                results = self._ledger.create_accounts(batch)
+        except BaseException as error:
+            for submission in group:
+                submission.future.set_exception(error)
+            if not isinstance(error, Exception):  # a broken invariant: stop taking work
+                self._closed.set()
+                raise
+            return  # an operating error: the callers get it; the writer goes on
+        self.batches_committed += 1
+        offset = 0
+        for submission in group:
+            count = len(submission.events)
+            submission.future.set_result(results[offset : offset + count])
+            offset += count
