@@ -1,0 +1,60 @@
+"""The one typed error of the offline package and its reasons.
+
+Every refusal — a malformed payload, a bad signature, a replayed counter — is an
+`OfflineError` carrying a `Reason`. Decoders and verifiers raise nothing else, so a
+device or the server can log, count and answer every refusal the same way.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, unique
+
+from digisom.errors import DigisomError
+
+
+@unique
+class Reason(Enum):
+    """Why an offline payload, certificate or payment was refused. Values are stable."""
+
+    # Encoding
+    TOO_LARGE = "too_large"
+    MALFORMED = "malformed"
+    NON_CANONICAL = "non_canonical"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    QR_TOO_LARGE = "qr_too_large"
+    # Certificates and revocation
+    BAD_SIGNATURE = "bad_signature"
+    UNTRUSTED_ROOT = "untrusted_root"
+    UNKNOWN_ISSUER = "unknown_issuer"
+    WRONG_ISSUER = "wrong_issuer"
+    WRONG_ROLE = "wrong_role"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
+    UNKNOWN_PAYER_CERTIFICATE = "unknown_payer_certificate"
+    REVOKED = "revoked"
+    STALE_REVOCATION_LIST = "stale_revocation_list"
+    # Payment content
+    WRONG_CURRENCY = "wrong_currency"
+    WRONG_PAYEE = "wrong_payee"
+    SELF_PAYMENT = "self_payment"
+    NON_POSITIVE_AMOUNT = "non_positive_amount"
+    OVER_PAYMENT_LIMIT = "over_payment_limit"
+    OVER_CUMULATIVE_LIMIT = "over_cumulative_limit"
+    PAYMENT_FROM_FUTURE = "payment_from_future"
+    # Counter and hash chain, as far as the verifier has seen the payer
+    REPLAY = "replay"
+    COUNTER_ROLLBACK = "counter_rollback"
+    CHAIN_FORK = "chain_fork"
+    CUMULATIVE_MISMATCH = "cumulative_mismatch"
+    # Payer side
+    INSUFFICIENT_ALLOWANCE = "insufficient_allowance"
+    COUNTER_EXHAUSTED = "counter_exhausted"
+
+
+class OfflineError(DigisomError):
+    """A refused offline payload, certificate or payment, with a machine-readable reason."""
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,421 @@
+"""Server-side settlement of offline payments: a pure function over uploads.
+
+`settle(uploads, context, book)` re-verifies every uploaded payment, detects double
+spending, and says what to pay, whom to revoke and what the issuing banks owe. It does
+no I/O: the ledger integration turns `Payout`s into transfers (`transfer_id` is the
+ledger's idempotency key), `revocations` into the next revocation list, and `Claim`s
+into the banks' liabilities, and stores the returned `SettlementBook` for the next run.
+
+Rules (docs/offline.md, "Sync and the guarantee"):
+
+1. Deduplicate: a payment is identified by (payer key id, counter, payment hash); the
+   same payment from payer and payee, or uploaded twice, or decided in an earlier run,
+   counts once.
+2. Reject what is not a valid payment: unknown payer, bad signature, wrong currency,
+   over the certificate's limits, outside its validity, to an unknown payee or to
+   itself, or accepted by a payee whose revocation list already listed the payer.
+3. Detect fraud per payer over everything ever seen with a valid signature: a counter
+   used twice (clone, rollback), a link to a previous hash that is not the payment
+   before it (fork), cumulative totals that do not add up, or spending beyond the
+   funded allowance. Any finding revokes the device.
+4. Pay each payer's valid payments in (counter, payment hash) order: from the payer's
+   offline reserve while the reserve covers the whole amount; beyond that, only if the
+   payer committed fraud, from the issuing bank's guarantee while the guarantee (the
+   device's cumulative offline limit) covers the whole amount and the payee is honest
+   (its own upload holds a receipt, and it is not itself a fraudulent device); else
+   unpaid. A guarantee payment without the payee's receipt yet is deferred.
+   Earlier runs are final: a later run starts from what was already paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum, unique
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+from digisom.errors import invariant
+from digisom.offline.certificates import Certificate
+from digisom.offline.errors import OfflineError, Reason
+from digisom.offline.keys import signature_valid
+from digisom.offline.payment import PAYMENT_CONTEXT, Payment, PaymentKey, decode_payment, genesis_hash
+from digisom.offline.upload import Receipt, Upload
+from digisom.offline.verify import check_content, check_time
+
+# One settlement run handles at most this many distinct payloads; a larger backlog is
+# split into runs by the caller (each run is final, so splitting changes nothing).
+MAX_PAYLOADS_PER_RUN: Final = 2_000_000
+
+
+@unique
+class Verdict(Enum):
+    """What happens to one distinct payment."""
+
+    RESERVE = "reserve"  # paid from the payer's offline reserve
+    GUARANTEE = "guarantee"  # paid under the issuing bank's guarantee (a claim on the bank)
+    UNPAID = "unpaid"  # valid, but beyond both the reserve and the guarantee
+    DEFERRED = "deferred"  # needs the guarantee; waits for the payee's own receipt
+    REJECTED = "rejected"  # not a valid payment; never paid
+
+
+@unique
+class Fraud(Enum):
+    """Evidence that a device (or a copy of its key) broke the offline rules."""
+
+    DOUBLE_COUNTER = "double_counter"  # one counter, two payments: a clone or a rollback
+    CHAIN_BREAK = "chain_break"  # a payment does not link to the payment before it
+    CUMULATIVE_MISMATCH = "cumulative_mismatch"  # running totals that do not add up
+    OVER_ALLOWANCE = "over_allowance"  # spent more than was ever funded
+
+
+class Link(NamedTuple):
+    """What the server remembers of one payment in a payer's chain."""
+
+    payment_hash: bytes
+    previous_hash: bytes
+    amount_tyiyn: int
+    cumulative_tyiyn: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of fraud evidence: which device, what, at which counter."""
+
+    device_key_id: bytes
+    fraud: Fraud
+    counter: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The verdict on one distinct payment (`reason` is set for rejections)."""
+
+    key: PaymentKey
+    payee_id: bytes
+    amount_tyiyn: int
+    verdict: Verdict
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """Money to move: from the payer's reserve or, under the guarantee, from the bank."""
+
+    transfer_id: int
+    payer_key_id: bytes
+    payee_id: bytes
+    amount_tyiyn: int
+    source: Verdict
+    bank_key_id: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What an issuing bank owes for one fraudulent device in this run."""
+
+    bank_key_id: bytes
+    device_key_id: bytes
+    amount_tyiyn: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceBook:
+    """Everything settlement remembers about one payer between runs."""
+
+    chain: Mapping[int, tuple[Link, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    decided: frozenset[bytes] = frozenset()
+    reserve_paid_tyiyn: int = 0
+    guarantee_paid_tyiyn: int = 0
+    findings: frozenset[Finding] = frozenset()
+
+    @property
+    def spent_tyiyn(self) -> int:
+        """Sum over every distinct validly signed payment seen from this device."""
+        return sum(link.amount_tyiyn for links in self.chain.values() for link in links)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementBook:
+    """Settlement's memory across runs, per payer key id."""
+
+    devices: Mapping[bytes, DeviceBook] = field(default_factory=lambda: MappingProxyType({}))
+
+    def device(self, key_id: bytes) -> DeviceBook:
+        """The book of one device (empty if never seen)."""
+        return self.devices.get(key_id, _EMPTY_DEVICE_BOOK)
+
+    @property
+    def fraudulent(self) -> frozenset[bytes]:
+        """Key ids of every device with fraud findings."""
+        return frozenset(key_id for key_id, book in self.devices.items() if book.findings)
+
+
+_EMPTY_DEVICE_BOOK: Final = DeviceBook()
+
+SignatureCheck = tuple[bytes, bytes, bytes]  # (public key, signature, message)
+SignatureVerifier = Callable[[Sequence[SignatureCheck]], Sequence[bool]]
+
+
+def verify_sequentially(checks: Sequence[SignatureCheck]) -> list[bool]:
+    """The default `SignatureVerifier`: one Ed25519 verification after another."""
+    return [signature_valid(public_key, signature, message) for public_key, signature, message in checks]
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementContext:
+    """What the server knows besides the uploads, as of this run."""
+
+    # Every device certificate ever issued (verified at issuance), by key id.
+    devices: Mapping[bytes, Certificate]
+    # Total ever moved into each device's offline reserve, in tyiyn.
+    funded_tyiyn: Mapping[bytes, int]
+    # Key id -> sequence of the first revocation list that listed it.
+    revoked_at_sequence: Mapping[bytes, int]
+    now_s: int
+    verify_signatures: SignatureVerifier = verify_sequentially
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementResult:
+    """The outcome of one run: decisions, money to move, devices to revoke, claims."""
+
+    decisions: tuple[Decision, ...]
+    payouts: tuple[Payout, ...]
+    claims: tuple[Claim, ...]
+    findings: tuple[Finding, ...]
+    revocations: frozenset[bytes]
+    duplicates: int
+    malformed: tuple[Reason, ...]
+    book: SettlementBook
+
+
+class _Collected(NamedTuple):
+    payments: dict[PaymentKey, Payment]
+    receipts: dict[PaymentKey, Receipt]
+    duplicates: int
+    malformed: list[Reason]
+
+
+def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
+    """Decode and deduplicate every payload; keep receipts only from the payee itself."""
+    seen_payloads: dict[bytes, Payment | None] = {}
+    payments: dict[PaymentKey, Payment] = {}
+    receipts: dict[PaymentKey, Receipt] = {}
+    duplicates = 0
+    malformed: list[Reason] = []
+
+    def take(payload: bytes) -> Payment | None:
+        nonlocal duplicates
+        if payload in seen_payloads:
+            duplicates += 1
+            return seen_payloads[payload]
+        if len(seen_payloads) >= MAX_PAYLOADS_PER_RUN:
+            raise OfflineError(Reason.TOO_LARGE, f"more than {MAX_PAYLOADS_PER_RUN} payloads in one run")
+        try:
+            payment = decode_payment(payload)
+        except OfflineError as error:
+            seen_payloads[payload] = None
+            malformed.append(error.reason)
+            return None
+        seen_payloads[payload] = payment
+        if payment.key in payments or payment.payment_hash in book.device(payment.payer_key_id).decided:
+            duplicates += 1  # the same payment under another signature, or decided in an earlier run
+        else:
+            payments[payment.key] = payment
+        return payment
+
+    for upload in uploads:
+        for payload in upload.sent:
+            take(payload)
+        for receipt in upload.received:
+            payment = take(receipt.payload)
+            # Only the payee's own device can vouch for having accepted a payment.
+            if payment is not None and payment.payee_id == upload.device_key_id:
+                receipts.setdefault(payment.key, receipt)
+    return _Collected(payments, receipts, duplicates, malformed)
+
+
+def _reject_reason(
+    payment: Payment, payer: Certificate, receipt: Receipt | None, context: SettlementContext
+) -> Reason | None:
+    """Why a validly signed payment must not be paid, or None."""
+    try:
+        check_content(payment, payer)
+        check_time(payment, context.now_s)
+    except OfflineError as error:
+        return error.reason
+    if not payer.valid_at(payment.time_s):
+        return Reason.CERTIFICATE_EXPIRED if payment.time_s >= payer.not_after_s else Reason.CERTIFICATE_NOT_YET_VALID
+    if payment.payee_id == payment.payer_key_id:
+        return Reason.SELF_PAYMENT
+    if payment.payee_id not in context.devices:
+        return Reason.WRONG_PAYEE
+    if receipt is not None:
+        for key_id in (payment.payer_key_id, payer.issuer_key_id):
+            revoked_at = context.revoked_at_sequence.get(key_id)
+            if revoked_at is not None and receipt.revocation_sequence >= revoked_at:
+                # The payee's own list said "revoked" and it accepted anyway.
+                return Reason.REVOKED
+    return None
+
+
+def _detect(device_key_id: bytes, chain: Mapping[int, tuple[Link, ...]], counters: Iterable[int]) -> set[Finding]:
+    """Fraud findings at the given counters of one payer's chain."""
+    findings: set[Finding] = set()
+    for counter in counters:
+        links = chain.get(counter, ())
+        if len(links) > 1:
+            findings.add(Finding(device_key_id, Fraud.DOUBLE_COUNTER, counter))
+        if counter == 1:
+            predecessors: dict[bytes, int] = {genesis_hash(device_key_id): 0}
+        elif counter - 1 in chain:
+            predecessors = {link.payment_hash: link.cumulative_tyiyn for link in chain[counter - 1]}
+        else:
+            continue  # a gap: the payment before has not been uploaded yet
+        for link in links:
+            if link.previous_hash not in predecessors:
+                findings.add(Finding(device_key_id, Fraud.CHAIN_BREAK, counter))
+            elif link.cumulative_tyiyn != predecessors[link.previous_hash] + link.amount_tyiyn:
+                findings.add(Finding(device_key_id, Fraud.CUMULATIVE_MISMATCH, counter))
+    return findings
+
+
+def _over_allowance(device_key_id: bytes, chain: Mapping[int, tuple[Link, ...]], funded_tyiyn: int) -> Finding | None:
+    """The counter at which the running total of distinct payments first exceeds the funding."""
+    running_tyiyn = 0
+    for counter in sorted(chain):
+        for link in sorted(chain[counter]):
+            running_tyiyn += link.amount_tyiyn
+            if running_tyiyn > funded_tyiyn:
+                return Finding(device_key_id, Fraud.OVER_ALLOWANCE, counter)
+    return None
+
+
+def settle(
+    uploads: Iterable[Upload], context: SettlementContext, book: SettlementBook | None = None
+) -> SettlementResult:
+    """Verify, deduplicate and settle uploaded offline payments (see the module docstring)."""
+    book = book or SettlementBook()
+    collected = _collect(uploads, book)
+    decisions: list[Decision] = []
+
+    # Signatures first, in one batch, so the caller can verify them in parallel.
+    candidates: list[tuple[Payment, Certificate]] = []
+    for payment in collected.payments.values():
+        payer = context.devices.get(payment.payer_key_id)
+        if payer is None:
+            decisions.append(_decision(payment, Verdict.REJECTED, Reason.UNKNOWN_PAYER_CERTIFICATE))
+        else:
+            candidates.append((payment, payer))
+    checks = [(payer.subject_key, p.signature, PAYMENT_CONTEXT + p.body) for p, payer in candidates]
+    valid_by_payer: dict[bytes, list[Payment]] = {}
+    for (payment, _payer), valid in zip(candidates, context.verify_signatures(checks), strict=True):
+        if valid:
+            valid_by_payer.setdefault(payment.payer_key_id, []).append(payment)
+        else:
+            decisions.append(_decision(payment, Verdict.REJECTED, Reason.BAD_SIGNATURE))
+
+    # Fraud detection over everything ever seen, before any payout: a payee that is
+    # itself a fraudulent device must be known before the guarantee is handed out.
+    chains: dict[bytes, dict[int, tuple[Link, ...]]] = {}
+    new_findings: list[Finding] = []
+    for payer_key_id, payments in valid_by_payer.items():
+        previous = book.device(payer_key_id)
+        chain = dict(previous.chain)
+        for p in payments:
+            links = chain.get(p.counter, ())
+            # A payment deferred in an earlier run is already in the chain.
+            if all(link.payment_hash != p.payment_hash for link in links):
+                link = Link(p.payment_hash, p.previous_hash, p.amount_tyiyn, p.cumulative_tyiyn)
+                chain[p.counter] = (*links, link)
+        touched = {p.counter for p in payments} | {p.counter + 1 for p in payments}
+        found = _detect(payer_key_id, chain, sorted(touched))
+        over = _over_allowance(payer_key_id, chain, context.funded_tyiyn.get(payer_key_id, 0))
+        if over is not None and not any(f.fraud is Fraud.OVER_ALLOWANCE for f in previous.findings):
+            found.add(over)
+        new_findings.extend(
+            sorted(found - previous.findings, key=lambda f: (f.device_key_id, f.counter, f.fraud.value))
+        )
+        chains[payer_key_id] = chain
+    fraudulent = book.fraudulent | {f.device_key_id for f in new_findings}
+
+    payouts: list[Payout] = []
+    claims: list[Claim] = []
+    devices = dict(book.devices)
+    for payer_key_id, payments in valid_by_payer.items():
+        payer = context.devices[payer_key_id]
+        previous = book.device(payer_key_id)
+        funded_tyiyn = context.funded_tyiyn.get(payer_key_id, 0)
+        reserve_tyiyn, guarantee_tyiyn = previous.reserve_paid_tyiyn, previous.guarantee_paid_tyiyn
+        decided = set(previous.decided)
+        for payment in sorted(payments, key=lambda p: (p.counter, p.payment_hash)):
+            receipt = collected.receipts.get(payment.key)
+            reason = _reject_reason(payment, payer, receipt, context)
+            if reason is not None:
+                verdict = Verdict.REJECTED
+            elif reserve_tyiyn + payment.amount_tyiyn <= funded_tyiyn:
+                verdict = Verdict.RESERVE
+                reserve_tyiyn += payment.amount_tyiyn
+            elif payer_key_id not in fraudulent or payment.payee_id in fraudulent:
+                # Without fraud the reserve covers every payment (rule 3 flags the excess);
+                # a fraudulent payee gets nothing from the guarantee.
+                verdict = Verdict.UNPAID
+            elif guarantee_tyiyn + payment.amount_tyiyn > payer.cumulative_max_tyiyn:
+                verdict = Verdict.UNPAID
+            elif receipt is None:
+                verdict = Verdict.DEFERRED
+            else:
+                verdict = Verdict.GUARANTEE
+                guarantee_tyiyn += payment.amount_tyiyn
+            decisions.append(_decision(payment, verdict, reason))
+            if verdict is not Verdict.DEFERRED:
+                decided.add(payment.payment_hash)
+            if verdict in (Verdict.RESERVE, Verdict.GUARANTEE):
+                payouts.append(
+                    Payout(
+                        transfer_id=int.from_bytes(payment.payment_hash[:16], "big"),
+                        payer_key_id=payer_key_id,
+                        payee_id=payment.payee_id,
+                        amount_tyiyn=payment.amount_tyiyn,
+                        source=verdict,
+                        bank_key_id=payer.issuer_key_id,
+                    )
+                )
+        invariant(reserve_tyiyn <= funded_tyiyn, "a reserve paid out more than was funded")
+        invariant(guarantee_tyiyn <= payer.cumulative_max_tyiyn, "a guarantee paid beyond the offline limit")
+        claimed_tyiyn = guarantee_tyiyn - previous.guarantee_paid_tyiyn
+        if claimed_tyiyn:
+            claims.append(Claim(payer.issuer_key_id, payer_key_id, claimed_tyiyn))
+        findings = previous.findings | {f for f in new_findings if f.device_key_id == payer_key_id}
+        devices[payer_key_id] = DeviceBook(
+            chain=MappingProxyType(chains[payer_key_id]),
+            decided=frozenset(decided),
+            reserve_paid_tyiyn=reserve_tyiyn,
+            guarantee_paid_tyiyn=guarantee_tyiyn,
+            findings=frozenset(findings),
+        )
+
+    _check_conservation(payouts, claims)
+    return SettlementResult(
+        decisions=tuple(decisions),
+        payouts=tuple(payouts),
+        claims=tuple(claims),
+        findings=tuple(new_findings),
+        revocations=frozenset(f.device_key_id for f in new_findings) - book.fraudulent,
+        duplicates=collected.duplicates,
+        malformed=tuple(collected.malformed),
+        book=SettlementBook(MappingProxyType(devices)),
+    )
+
+
+def _decision(payment: Payment, verdict: Verdict, reason: Reason | None = None) -> Decision:
+    return Decision(payment.key, payment.payee_id, payment.amount_tyiyn, verdict, reason)
+
+
+def _check_conservation(payouts: Sequence[Payout], claims: Sequence[Claim]) -> None:
+    """Money is moved, never made: each payment paid once, guarantee payouts equal claims."""
+    invariant(len({p.transfer_id for p in payouts}) == len(payouts), "a payment was paid twice")
+    guaranteed_tyiyn = sum(p.amount_tyiyn for p in payouts if p.source is Verdict.GUARANTEE)
+    invariant(guaranteed_tyiyn == sum(c.amount_tyiyn for c in claims), "guarantee payouts differ from claims")
+    invariant(all(p.amount_tyiyn > 0 for p in payouts), "a payout must move a positive amount")
