@@ -39,14 +39,26 @@ TIMESTAMP_MAX: Final = (1 << 63) - 1
 
 _R = CreateTransferResult
 _A = CreateAccountResult
-_F = TransferFlags
-_TWO_PHASE_RESOLVE: Final = _F.POST_PENDING_TRANSFER | _F.VOID_PENDING_TRANSFER
-_BALANCING: Final = _F.BALANCING_DEBIT | _F.BALANCING_CREDIT
-_CLOSING: Final = _F.CLOSING_DEBIT | _F.CLOSING_CREDIT
-_DMNEC: Final = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
-_CMNED: Final = AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-_CLOSED: Final = AccountFlags.CLOSED
-_HISTORY: Final = AccountFlags.HISTORY
+# Flag bits as plain ints: IntFlag arithmetic costs microseconds per operation, and
+# these tests run several times per transfer on the hot path.
+_LINKED: Final = int(TransferFlags.LINKED)
+_PENDING: Final = int(TransferFlags.PENDING)
+_POST: Final = int(TransferFlags.POST_PENDING_TRANSFER)
+_VOID: Final = int(TransferFlags.VOID_PENDING_TRANSFER)
+_BALANCING_DEBIT: Final = int(TransferFlags.BALANCING_DEBIT)
+_BALANCING_CREDIT: Final = int(TransferFlags.BALANCING_CREDIT)
+_CLOSING_DEBIT: Final = int(TransferFlags.CLOSING_DEBIT)
+_CLOSING_CREDIT: Final = int(TransferFlags.CLOSING_CREDIT)
+_TWO_PHASE_RESOLVE: Final = _POST | _VOID
+_BALANCING: Final = _BALANCING_DEBIT | _BALANCING_CREDIT
+_CLOSING: Final = _CLOSING_DEBIT | _CLOSING_CREDIT
+_TRANSFER_RESERVED: Final = ~int(TRANSFER_FLAGS_KNOWN)
+_ACCOUNT_RESERVED: Final = ~int(ACCOUNT_FLAGS_KNOWN)
+_ACCOUNT_LINKED: Final = int(AccountFlags.LINKED)
+_DMNEC: Final = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
+_CMNED: Final = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+_CLOSED: Final = int(AccountFlags.CLOSED)
+_HISTORY: Final = int(AccountFlags.HISTORY)
 
 
 class Slot:
@@ -56,7 +68,7 @@ class Slot:
 
     def __init__(self, account: Account) -> None:
         self.account = account
-        self.flags = account.flags
+        self.flags = int(account.flags)  # a plain int: IntFlag arithmetic is slow
         self.debits_pending = account.debits_pending
         self.debits_posted = account.debits_posted
         self.credits_pending = account.credits_pending
@@ -119,7 +131,7 @@ _Result = TypeVar("_Result", CreateAccountResult, CreateTransferResult)
 def _run_chains(
     events: Sequence[_Event | _Result],
     timestamp_first: int,
-    apply_one: Callable[[_Event, int, list[_Undo]], _Result],
+    apply_one: Callable[[_Event, int, list[_Undo] | None], _Result],
     is_linked: Callable[[_Event], bool],
     ok: _Result,
     exists: _Result,
@@ -146,7 +158,8 @@ def _run_chains(
         chain_open = end == count
         if chain_open:
             end = count - 1
-        undo: list[_Undo] = []
+        # A lone event checks everything before it changes anything, so it needs no undo log.
+        undo: list[_Undo] | None = [] if end > index else None
         failed_at = -1
         for position in range(index, end + 1):
             event = events[position]
@@ -161,7 +174,7 @@ def _run_chains(
                 results[position] = result
                 break
             results[position] = result
-        if failed_at >= 0 and end > index:
+        if failed_at >= 0 and undo is not None:
             for action in reversed(undo):
                 action()
             for position in range(index, end + 1):
@@ -192,7 +205,7 @@ class Engine:
             events,
             timestamp_first,
             self._create_account,
-            lambda a: bool(a.flags & AccountFlags.LINKED),
+            lambda a: bool(a.flags & _ACCOUNT_LINKED),
             _A.ok,
             _A.exists,
             _A.linked_event_failed,
@@ -200,10 +213,10 @@ class Engine:
             lambda _a, _r: None,
         )
 
-    def _create_account(self, a: Account, timestamp: int, undo: list[_Undo]) -> CreateAccountResult:
+    def _create_account(self, a: Account, timestamp: int, undo: list[_Undo] | None) -> CreateAccountResult:
         if a.timestamp != 0:
             return _A.timestamp_must_be_zero
-        if a.flags & ~ACCOUNT_FLAGS_KNOWN:
+        if a.flags & _ACCOUNT_RESERVED:
             return _A.reserved_flag
         if a.id == 0:
             return _A.id_must_not_be_zero
@@ -227,19 +240,20 @@ class Engine:
         if a.code == 0:
             return _A.code_must_not_be_zero
         created = Account(
-            a.id, a.ledger, a.code, a.flags & ~AccountFlags.LINKED,
+            a.id, a.ledger, a.code, a.flags & ~_ACCOUNT_LINKED,
             a.user_data_128, a.user_data_64, a.user_data_32, timestamp=timestamp,
         )
         self.ws.accounts[a.id] = Slot(created)
         self.out.accounts_created.append(created)
         self.ws.totals.setdefault(a.ledger, [0, 0, 0, 0])
         self.out.touched_ledgers.add(a.ledger)
+        if undo is not None:
 
-        def _undo() -> None:
-            del self.ws.accounts[a.id]
-            self.out.accounts_created.pop()
+            def _undo() -> None:
+                del self.ws.accounts[a.id]
+                self.out.accounts_created.pop()
 
-        undo.append(_undo)
+            undo.append(_undo)
         return _A.ok
 
     # -- expiry ----------------------------------------------------------------------
@@ -275,7 +289,7 @@ class Engine:
             events,
             timestamp_first,
             self._create_transfer,
-            lambda t: bool(t.flags & _F.LINKED),
+            lambda t: bool(t.flags & _LINKED),
             _R.ok,
             _R.exists,
             _R.linked_event_failed,
@@ -288,11 +302,11 @@ class Engine:
             self.ws.failed_ids[t.id] = result
             self.out.failed_transfer_ids.append((t.id, int(result)))
 
-    def _create_transfer(self, t: Transfer, timestamp: int, undo: list[_Undo]) -> CreateTransferResult:
-        flags = t.flags
+    def _create_transfer(self, t: Transfer, timestamp: int, undo: list[_Undo] | None) -> CreateTransferResult:
+        flags = int(t.flags)
         if t.timestamp != 0:
             return _R.timestamp_must_be_zero
-        if flags & ~TRANSFER_FLAGS_KNOWN:
+        if flags & _TRANSFER_RESERVED:
             return _R.reserved_flag
         if t.id == 0:
             return _R.id_must_not_be_zero
@@ -303,8 +317,8 @@ class Engine:
             return _transfer_exists(t, existing)
         if t.id in self.ws.failed_ids:
             return _R.id_already_failed
-        phases = bool(flags & _F.PENDING) + bool(flags & _F.POST_PENDING_TRANSFER) + bool(
-            flags & _F.VOID_PENDING_TRANSFER
+        phases = bool(flags & _PENDING) + bool(flags & _POST) + bool(
+            flags & _VOID
         )
         if phases > 1 or (flags & _TWO_PHASE_RESOLVE and flags & (_BALANCING | _CLOSING)):
             return _R.flags_are_mutually_exclusive
@@ -313,10 +327,10 @@ class Engine:
         return self._create_single_phase_or_pending(t, timestamp, undo)
 
     def _create_single_phase_or_pending(
-        self, t: Transfer, timestamp: int, undo: list[_Undo]
+        self, t: Transfer, timestamp: int, undo: list[_Undo] | None
     ) -> CreateTransferResult:
-        flags = t.flags
-        is_pending = bool(flags & _F.PENDING)
+        flags = int(t.flags)
+        is_pending = bool(flags & _PENDING)
         if t.debit_account_id == 0:
             return _R.debit_account_id_must_not_be_zero
         if t.debit_account_id == U128_MAX:
@@ -353,10 +367,10 @@ class Engine:
             return _R.credit_account_already_closed
 
         amount = t.amount
-        if flags & _F.BALANCING_DEBIT:
+        if flags & _BALANCING_DEBIT:
             room = debit.credits_posted - debit.debits_posted - debit.debits_pending
             amount = min(amount, max(room, 0))
-        if flags & _F.BALANCING_CREDIT:
+        if flags & _BALANCING_CREDIT:
             room = credit.debits_posted - credit.credits_posted - credit.credits_pending
             amount = min(amount, max(room, 0))
 
@@ -393,9 +407,9 @@ class Engine:
             debit.debits_posted += amount
             credit.credits_posted += amount
             self._total(t.ledger, (0, amount, 0, amount), undo)
-        if flags & _F.CLOSING_DEBIT:
+        if flags & _CLOSING_DEBIT:
             debit.flags |= _CLOSED
-        if flags & _F.CLOSING_CREDIT:
+        if flags & _CLOSING_CREDIT:
             credit.flags |= _CLOSED
 
         stored = Transfer(
@@ -411,17 +425,19 @@ class Engine:
             self.ws.pendings[t.id] = pending
             self.out.pendings_created.append(pending)
 
-            def _undo_pending() -> None:
-                del self.ws.pendings[t.id]
-                self.out.pendings_created.pop()
+            if undo is not None:
 
-            undo.append(_undo_pending)
+                def _undo_pending() -> None:
+                    del self.ws.pendings[t.id]
+                    self.out.pendings_created.pop()
+
+                undo.append(_undo_pending)
         self._touch(debit, credit, timestamp)
         return _R.ok
 
-    def _resolve_pending(self, t: Transfer, timestamp: int, undo: list[_Undo]) -> CreateTransferResult:
+    def _resolve_pending(self, t: Transfer, timestamp: int, undo: list[_Undo] | None) -> CreateTransferResult:
         """Post (fully or partly) or void a pending transfer."""
-        is_post = bool(t.flags & _F.POST_PENDING_TRANSFER)
+        is_post = bool(t.flags & _POST)
         if t.pending_id == 0:
             return _R.pending_id_must_not_be_zero
         if t.pending_id == U128_MAX:
@@ -433,7 +449,7 @@ class Engine:
         target = self.ws.transfers.get(t.pending_id)
         if target is None:
             return _R.pending_transfer_not_found
-        if not target.flags & _F.PENDING:
+        if not target.flags & _PENDING:
             return _R.pending_transfer_not_pending
         pending = self.ws.pendings[t.pending_id]
         if t.debit_account_id not in (0, pending.debit_account_id):
@@ -462,9 +478,9 @@ class Engine:
         credit = self.ws.accounts[pending.credit_account_id]
         if is_post:
             # A closing transfer closed its own account; posting it keeps it closed.
-            if debit.flags & _CLOSED and not pending.flags & _F.CLOSING_DEBIT:
+            if debit.flags & _CLOSED and not pending.flags & _CLOSING_DEBIT:
                 return _R.debit_account_already_closed
-            if credit.flags & _CLOSED and not pending.flags & _F.CLOSING_CREDIT:
+            if credit.flags & _CLOSED and not pending.flags & _CLOSING_CREDIT:
                 return _R.credit_account_already_closed
             if debit.debits_posted + amount > U128_MAX:
                 return _R.overflows_debits_posted
@@ -483,12 +499,13 @@ class Engine:
         new_state = PendingState.POSTED if is_post else PendingState.VOIDED
         self.ws.pendings[pending.id] = pending._replace(state=new_state)
         self.out.pendings_resolved.append((pending.id, new_state))
+        if undo is not None:
 
-        def _undo_state() -> None:
-            self.ws.pendings[pending.id] = pending
-            self.out.pendings_resolved.pop()
+            def _undo_state() -> None:
+                self.ws.pendings[pending.id] = pending
+                self.out.pendings_resolved.pop()
 
-        undo.append(_undo_state)
+            undo.append(_undo_state)
         stored = Transfer(
             t.id, pending.debit_account_id, pending.credit_account_id, amount, pending.ledger,
             pending.code, t.flags, t.pending_id, 0, t.user_data_128, t.user_data_64,
@@ -502,32 +519,34 @@ class Engine:
 
     def _reopen_closed_by(self, pending: Pending, debit: Slot, credit: Slot) -> None:
         """Voiding or expiring a closing transfer reopens the account it closed."""
-        if pending.flags & _F.CLOSING_DEBIT:
+        if pending.flags & _CLOSING_DEBIT:
             debit.flags &= ~_CLOSED
-        if pending.flags & _F.CLOSING_CREDIT:
+        if pending.flags & _CLOSING_CREDIT:
             credit.flags &= ~_CLOSED
 
-    def _save(self, debit: Slot, credit: Slot, undo: list[_Undo]) -> None:
+    def _save(self, debit: Slot, credit: Slot, undo: list[_Undo] | None) -> None:
         """Log both accounts' state and the history length so a failed chain can undo."""
-        saved_debit, saved_credit = debit.snapshot(), credit.snapshot()
-        history_length = len(self.out.balances_history)
+        if undo is not None:
+            saved_debit, saved_credit = debit.snapshot(), credit.snapshot()
+            history_length = len(self.out.balances_history)
 
-        def _undo() -> None:
-            debit.restore(saved_debit)
-            credit.restore(saved_credit)
-            del self.out.balances_history[history_length:]
+            def _undo() -> None:
+                debit.restore(saved_debit)
+                credit.restore(saved_credit)
+                del self.out.balances_history[history_length:]
 
-        undo.append(_undo)
+            undo.append(_undo)
 
-    def _record(self, stored: Transfer, undo: list[_Undo]) -> None:
+    def _record(self, stored: Transfer, undo: list[_Undo] | None) -> None:
         self.ws.transfers[stored.id] = stored
         self.out.transfers_created.append(stored)
+        if undo is not None:
 
-        def _undo() -> None:
-            del self.ws.transfers[stored.id]
-            self.out.transfers_created.pop()
+            def _undo() -> None:
+                del self.ws.transfers[stored.id]
+                self.out.transfers_created.pop()
 
-        undo.append(_undo)
+            undo.append(_undo)
 
     def _total(self, ledger: int, deltas: tuple[int, int, int, int], undo: list[_Undo] | None) -> None:
         """Add (debits_pending, debits_posted, credits_pending, credits_posted) to a ledger's sums."""
@@ -571,7 +590,7 @@ def check_balance_flags(slot: Slot) -> None:
 
 def _account_exists(a: Account, e: Account) -> CreateAccountResult:
     # `linked` belongs to the request and `closed` to the account's later life.
-    state_bits = AccountFlags.LINKED | _CLOSED
+    state_bits = _ACCOUNT_LINKED | _CLOSED
     if a.flags & ~state_bits != e.flags & ~state_bits:
         return _A.exists_with_different_flags
     if a.user_data_128 != e.user_data_128:
@@ -607,10 +626,10 @@ def _transfer_exists(t: Transfer, e: Transfer) -> CreateTransferResult:
     if t.flags & _BALANCING:
         if t.amount < e.amount:
             return _R.exists_with_different_amount
-    elif t.flags & _F.POST_PENDING_TRANSFER:
+    elif t.flags & _POST:
         if t.amount not in (e.amount, AMOUNT_MAX):
             return _R.exists_with_different_amount
-    elif t.flags & _F.VOID_PENDING_TRANSFER:
+    elif t.flags & _VOID:
         if t.amount not in (e.amount, 0):
             return _R.exists_with_different_amount
     elif t.amount != e.amount:

@@ -83,9 +83,12 @@ class PendingState(IntEnum):
     EXPIRED = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    """An account and its four balances. `timestamp` is 0 until the ledger assigns it."""
+class Account(NamedTuple):
+    """An account and its four balances. `timestamp` is 0 until the ledger assigns it.
+
+    Records are NamedTuples rather than frozen dataclasses: just as immutable, and
+    several times cheaper to build, which matters at a million transfers per run.
+    """
 
     id: int
     ledger: int
@@ -101,8 +104,7 @@ class Account:
     timestamp: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(NamedTuple):
     """A transfer between two accounts of one ledger. `timestamp` is set by the ledger.
 
     For post/void transfers the accounts, ledger and code may be 0 in the request:
