@@ -10,7 +10,7 @@ committed in between.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from digisom.errors import DigisomError
@@ -48,7 +48,9 @@ class Ledger:
     def __init__(self, store: LedgerStore, clock_ns: Callable[[], int] = time.time_ns) -> None:
         self.store = store
         self._clock_ns = clock_ns
-        self._accounts: dict[int, Account] = {}
+        # Working balances of recently used accounts; the engine mutates them in place, and
+        # any failure drops the whole cache (the store is the truth).
+        self._accounts: dict[int, Slot] = {}
         self._totals: dict[int, list[int]] | None = None
         self._head: JournalHead | None = None
 
@@ -116,8 +118,9 @@ class Ledger:
             for pending in pendings.values():
                 account_ids.add(pending.debit_account_id)
                 account_ids.add(pending.credit_account_id)
+            self._load_accounts(account_ids)
             workspace = Workspace(
-                accounts=self._slots(account_ids),
+                accounts=self._accounts,
                 transfers=existing,
                 pendings=pendings,
                 failed_ids=store.get_failed_transfer_ids(transfer_ids) if transfer_ids else {},
@@ -141,25 +144,17 @@ class Ledger:
             self._head = None
             raise
         self._head = JournalHead(batch.journal.seq, batch.journal.hash, timestamp_max)
-        for account in batch.accounts_updated:
-            self._accounts[account.id] = account
-        for account in batch.accounts_created:
-            self._accounts.setdefault(account.id, account)
-        totals = dict(self._totals or {})
-        for t in batch.ledger_totals:
-            totals[t.ledger] = [t.debits_pending, t.debits_posted, t.credits_pending, t.credits_posted]
-        self._totals = totals
         return results, expired
 
-    def _slots(self, ids: Iterable[int]) -> dict[int, Slot]:
+    def _load_accounts(self, ids: set[int]) -> None:
         cache = self._accounts
         missing = [i for i in ids if i not in cache]
         if missing:
             if len(cache) + len(missing) > ACCOUNT_CACHE_MAX:
                 cache.clear()
                 missing = list(ids)
-            cache.update(self.store.get_accounts(missing))
-        return {i: Slot(cache[i]) for i in ids if i in cache}
+            for account_id, account in self.store.get_accounts(missing).items():
+                cache[account_id] = Slot(account)
 
     def _ledger_totals(self) -> dict[int, list[int]]:
         if self._totals is None:
@@ -167,7 +162,7 @@ class Ledger:
                 t.ledger: [t.debits_pending, t.debits_posted, t.credits_pending, t.credits_posted]
                 for t in self.store.get_ledger_totals()
             }
-        return {ledger: list(values) for ledger, values in self._totals.items()}
+        return self._totals
 
     def _committed_batch(
         self, head: JournalHead, out: Outcome, workspace: Workspace, timestamp_max: int
