@@ -58,11 +58,8 @@ class Payment:
     body: bytes
     signature: bytes
     encoded: bytes
-
-    @property
-    def key(self) -> PaymentKey:
-        """The deduplication key (payer key id, counter, payment hash)."""
-        return PaymentKey(self.payer_key_id, self.counter, self.payment_hash)
+    # The deduplication key (payer key id, counter, payment hash), computed once.
+    key: PaymentKey
 
 
 def genesis_hash(payer_key_id: bytes) -> bytes:
@@ -107,8 +104,10 @@ def decode_payment(data: bytes) -> Payment:
     counter = codec.as_uint(fields[5])
     if counter < 1:
         raise OfflineError(Reason.MALFORMED, "counters start at 1")
+    payer_key_id = codec.as_bytes(fields[1], codec.KEY_ID_BYTES)
+    payment_hash = codec.digest(body)
     return Payment(
-        payer_key_id=codec.as_bytes(fields[1], codec.KEY_ID_BYTES),
+        payer_key_id=payer_key_id,
         payee_id=codec.as_bytes(fields[2], codec.KEY_ID_BYTES),
         amount_tyiyn=codec.as_uint(fields[3]),
         currency_numeric=codec.as_uint(fields[4], MAX_CURRENCY_NUMERIC),
@@ -116,10 +115,11 @@ def decode_payment(data: bytes) -> Payment:
         previous_hash=codec.as_bytes(fields[6], codec.HASH_BYTES),
         time_s=codec.as_uint(fields[7]),
         cumulative_tyiyn=codec.as_uint(fields[8]),
-        payment_hash=codec.digest(body),
+        payment_hash=payment_hash,
         body=body,
         signature=signature,
         encoded=data,
+        key=PaymentKey(payer_key_id, counter, payment_hash),
     )
 
 

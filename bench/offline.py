@@ -1,0 +1,243 @@
+"""Offline payments: message size, QR version, payer and payee latency, pure sync throughput.
+
+Measures, in one run:
+
+- payment_bytes: the largest payment generated in this run (worst_case: every integer
+  field at its widest), and the QR version it needs (binary mode, level M);
+- sign_us_p50: `Device.pay` (checks, CBOR encoding, Ed25519 signature), median;
+- verify_us_p50: `Device.receive`, the payee's full offline verification of a payment
+  from a payer it has met before (decode, payee, certificate expiry and revocation
+  as of the last sync, signature, limits, replay, counter and chain), median over
+  `--verifications`; verify_cold_us_p50 adds first contact (the payer's certificate
+  chain verified); the peer is one bare Ed25519 verification;
+- sync: `settlement.settle` over `--payments` distinct payments uploaded by payers and
+  payees (so twice), with cloned devices double-spending; signatures verified on
+  `--workers` processes. sync_backend is "pure": no database. The issue's target
+  (1,000,000 payments in 60 s on PostgreSQL) needs the ledger integration, not done here.
+
+Prints one JSON object as the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from digisom.offline import codec
+from digisom.offline.certificates import Certificate, Role, TrustStore, issue_certificate, issue_revocation_list
+from digisom.offline.device import Device
+from digisom.offline.keys import SoftwareSigner, signature_valid
+from digisom.offline.payment import sign_payment
+from digisom.offline.qr import QR_ERROR_LEVEL, qr_version
+from digisom.offline.settlement import Fraud, SettlementContext, SignatureCheck, settle, verify_sequentially
+from digisom.offline.upload import Receipt, Upload
+
+NOW_S = 1_790_000_000
+DAY_S = 86_400
+PER_PAYMENT_MAX_TYIYN = 500_000
+CUMULATIVE_MAX_TYIYN = 100_000_000
+PAYMENTS_PER_PAYER = 200
+PAYEES = 100
+CLONED_SHARE_PERCENT = 1
+CLONE_PAYMENTS = 3
+
+
+def key(label: str) -> SoftwareSigner:
+    return SoftwareSigner.from_seed(hashlib.sha256(label.encode()).digest())
+
+
+class Pki:
+    """The central bank, one commercial bank, and device certificates on demand."""
+
+    def __init__(self) -> None:
+        self.central_bank, self.commercial_bank = key("central_bank"), key("commercial_bank")
+        self.root = issue_certificate(
+            self.central_bank, Role.CENTRAL_BANK, self.central_bank.public_key, NOW_S - DAY_S, NOW_S + 3650 * DAY_S
+        )
+        self.bank = issue_certificate(
+            self.central_bank,
+            Role.COMMERCIAL_BANK,
+            self.commercial_bank.public_key,
+            NOW_S - DAY_S,
+            NOW_S + 1825 * DAY_S,
+        )
+        crl = issue_revocation_list(self.central_bank, 1, NOW_S, [])
+        self.trust = TrustStore.create(self.root, crl, NOW_S).with_sync([self.bank], crl, NOW_S)
+
+    def device(self, label: str, fund_tyiyn: int) -> Device:
+        signer = key(label)
+        cert = issue_certificate(
+            self.commercial_bank,
+            Role.DEVICE,
+            signer.public_key,
+            NOW_S - DAY_S,
+            NOW_S + 90 * DAY_S,
+            PER_PAYMENT_MAX_TYIYN,
+            CUMULATIVE_MAX_TYIYN,
+        )
+        device = Device.provision(signer, cert, self.trust, NOW_S)
+        if fund_tyiyn:
+            device.fund(fund_tyiyn)
+        return device
+
+
+def median_us(samples_ns: Sequence[int]) -> float:
+    return round(statistics.median(samples_ns) / 1000, 1)
+
+
+def measure_device(pki: Pki, count: int) -> dict[str, float]:
+    """Payer and payee latency on a pensioner paying a merchant `count` times."""
+    pensioner = pki.device("pensioner", CUMULATIVE_MAX_TYIYN)
+    merchant = pki.device("merchant", 0)
+    merchant_state = merchant.snapshot()
+    sign_ns, payloads = [], []
+    for i in range(count):
+        start = time.perf_counter_ns()
+        payloads.append(pensioner.pay(merchant.device_id, 1_000 + i, NOW_S + i))
+        sign_ns.append(time.perf_counter_ns() - start)
+    cert = pensioner.certificate.encoded
+    merchant.receive(payloads[0], NOW_S, cert)  # first contact, then the cached certificate
+    verify_ns = []
+    for i, payload in enumerate(payloads[1:], start=1):
+        start = time.perf_counter_ns()
+        merchant.receive(payload, NOW_S + i)
+        verify_ns.append(time.perf_counter_ns() - start)
+    cold_ns = []
+    for payload in payloads[: min(count, 500)]:
+        fresh = Device.from_state(key("merchant"), merchant_state)
+        start = time.perf_counter_ns()
+        fresh.receive(payload, NOW_S + count, cert)
+        cold_ns.append(time.perf_counter_ns() - start)
+    signer = key("peer")
+    message = b"\x00" * 100
+    signature = signer.sign(message)
+    peer_ns = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        signature_valid(signer.public_key, signature, message)
+        peer_ns.append(time.perf_counter_ns() - start)
+    return {
+        "sign_us_p50": median_us(sign_ns),
+        "verify_us_p50": median_us(verify_ns),
+        "verify_cold_us_p50": median_us(cold_ns),
+        "peer_ed25519_verify_us_p50": median_us(peer_ns),
+    }
+
+
+class ParallelVerifier:
+    """A `SignatureVerifier` on a process pool: signature checks are independent."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
+        self.pool, self.workers = pool, workers
+
+    def __call__(self, checks: Sequence[SignatureCheck]) -> list[bool]:
+        if self.workers == 1:
+            return verify_sequentially(checks)
+        size = max(1, len(checks) // (self.workers * 8))
+        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
+        return [ok for chunk in self.pool.map(verify_sequentially, chunks) for ok in chunk]
+
+
+def build_sync(
+    pki: Pki, payments: int, rng: random.Random
+) -> tuple[list[Upload], SettlementContext, set[tuple[bytes, int]], int]:
+    """Devices paying merchants offline, some of them cloned; their uploads and the context."""
+    payers = max(1, payments // PAYMENTS_PER_PAYER)
+    merchants = [pki.device(f"merchant-{i}", 0) for i in range(PAYEES)]
+    receipts: dict[bytes, list[Receipt]] = {m.device_id: [] for m in merchants}
+    certificates: dict[bytes, Certificate] = {m.device_id: m.certificate for m in merchants}
+    funded: dict[bytes, int] = {}
+    uploads: list[Upload] = []
+    injected: set[tuple[bytes, int]] = set()
+    cloned = set(rng.sample(range(payers), max(1, payers * CLONED_SHARE_PERCENT // 100)))
+    made = 0
+    for p in range(payers):
+        share = payments // payers + (1 if p < payments % payers else 0)
+        fund_tyiyn = share * 200_000
+        payer = pki.device(f"payer-{p}", fund_tyiyn)
+        certificates[payer.device_id], funded[payer.device_id] = payer.certificate, fund_tyiyn
+        clone_at = rng.randrange(max(1, share - CLONE_PAYMENTS)) if p in cloned else -1
+        for i in range(share):
+            if i == clone_at:
+                clone = Device.from_state(key(f"payer-{p}"), payer.snapshot())
+                for j in range(min(CLONE_PAYMENTS, share - i)):
+                    merchant = merchants[rng.randrange(PAYEES)]
+                    payload = clone.pay(merchant.device_id, 150_000 + j, NOW_S + made)
+                    receipts[merchant.device_id].append(Receipt(payload, NOW_S + made, 1))
+                    injected.add((payer.device_id, clone.snapshot().counter))
+            merchant = merchants[rng.randrange(PAYEES)]
+            payload = payer.pay(merchant.device_id, rng.randrange(1, 200_000), NOW_S + made)
+            receipts[merchant.device_id].append(Receipt(payload, NOW_S + made, 1))
+            made += 1
+        uploads.append(payer.upload())
+    uploads.extend(Upload(m.device_id, (), tuple(receipts[m.device_id])) for m in merchants)
+    context = SettlementContext(devices=certificates, funded_tyiyn=funded, revoked_at_sequence={}, now_s=NOW_S + DAY_S)
+    return uploads, context, injected, made + len(injected)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=200_000, help="honest offline payments to sync")
+    parser.add_argument("--verifications", type=int, default=2_000, help="samples for sign and verify latency")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes verifying signatures")
+    parser.add_argument("--seed", type=int, default=417)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    pki = Pki()
+
+    worst_case = sign_payment(
+        key("pensioner"), b"\xff" * 8, codec.MAX_UINT, codec.MAX_UINT, b"\xff" * 32, codec.MAX_UINT, codec.MAX_UINT
+    ).encoded
+    latency = measure_device(pki, args.verifications)
+
+    print(f"building {args.payments} payments...", file=sys.stderr)
+    uploads, context, injected, distinct = build_sync(pki, args.payments, rng)
+    payment_bytes = max(len(p) for u in uploads for p in u.sent)
+    uploaded = sum(len(u.sent) + len(u.received) for u in uploads)
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        verifier = ParallelVerifier(pool, args.workers)
+        verifier([(b"", b"", b"")] * args.workers * 2)  # start the workers outside the clock
+        context = SettlementContext(
+            context.devices, context.funded_tyiyn, context.revoked_at_sequence, context.now_s, verifier
+        )
+        print(f"settling {uploaded} uploaded payloads...", file=sys.stderr)
+        start = time.perf_counter()
+        result = settle(uploads, context)
+        sync_seconds = time.perf_counter() - start
+
+    double_counters = {(f.device_key_id, f.counter) for f in result.findings if f.fraud is Fraud.DOUBLE_COUNTER}
+    settled = len(result.decisions)
+    print(
+        json.dumps(
+            {
+                "payment_bytes": payment_bytes,
+                "payment_bytes_worst_case": len(worst_case),
+                "qr_version": qr_version(worst_case),
+                "qr_error_level": QR_ERROR_LEVEL.upper(),
+                **latency,
+                "sync_backend": "pure",
+                "sync_workers": args.workers,
+                "sync_payments": settled,
+                "sync_payloads_uploaded": uploaded,
+                "sync_seconds": round(sync_seconds, 2),
+                "sync_payments_per_s": round(settled / sync_seconds),
+                "double_spends_injected": len(injected),
+                "double_spends_detected": len(injected & double_counters),
+                "false_positives": len(double_counters - injected),
+                "devices_revoked": len(result.revocations),
+                "payments_distinct_expected": distinct,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
