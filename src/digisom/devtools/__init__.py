@@ -1,0 +1,1 @@
+"""Developer tools for tests and benchmarks (never used by the running application)."""

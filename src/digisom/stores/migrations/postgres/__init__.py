@@ -1,0 +1,1 @@
+"""PostgreSQL migrations (package data)."""

@@ -1,0 +1,261 @@
+"""The SQLite `LedgerStore`: the embedded default, one file, durable commits.
+
+WAL mode with `synchronous=FULL`: a commit that returned survives a power cut. The
+writer takes SQLite's write lock with `BEGIN IMMEDIATE`; readers in other connections
+keep reading the last committed state meanwhile. A batch is written with one
+`executemany` per table, so SQLite's C loop, not Python, walks the rows.
+"""
+# ruff: noqa: S608 - SQL text is assembled from constant table and column names only.
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from digisom.errors import invariant
+from digisom.ledger.model import U128_MAX, Account, AccountFilter, Balance, Pending, Transfer
+from digisom.ledger.store import CommittedBatch, JournalHead, JournalRecord, LedgerTotals
+from digisom.stores import codec
+from digisom.stores.codec import (
+    ACCOUNT_BALANCE_COLUMNS,
+    ACCOUNT_COLUMNS,
+    BALANCE_COLUMNS,
+    PENDING_COLUMNS,
+    SQLITE_CODEC,
+    TRANSFER_COLUMNS,
+    build_queries,
+    columns,
+    filter_params,
+    id_bytes,
+    sqlite_placeholder,
+)
+from digisom.stores.migrate import migrate_sqlite
+
+# A writer waits this long for another process's write lock before giving up.
+BUSY_TIMEOUT_MS: Final = 10_000
+# Repeated statement texts stay compiled; the padded IN lists add at most 15 texts.
+STATEMENT_CACHE_SIZE: Final = 256
+# SQLite before 3.32 allowed 999 parameters per statement; newer builds report more.
+PARAMETERS_MIN: Final = 999
+
+_Q: Final = build_queries(sqlite_placeholder)
+
+
+def u128_add(a: bytes, b: bytes) -> bytes | None:
+    """SQL function: the sum of two 16-byte big-endian u128 blobs, or NULL on overflow.
+
+    Registered on every connection (the balance-flag CHECKs call it). NULL makes the
+    CHECK's comparison NULL, which `coalesce(..., 0)` turns into a violation.
+    """
+    total = int.from_bytes(a, "big") + int.from_bytes(b, "big")
+    return total.to_bytes(16, "big") if total <= U128_MAX else None
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection set up for the ledger: autocommit mode (we issue BEGIN/COMMIT
+    ourselves), WAL, full fsync on commit, foreign keys, and `u128_add` registered."""
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=STATEMENT_CACHE_SIZE
+    )
+    try:
+        conn.create_function("u128_add", 2, u128_add, deterministic=True)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        if mode != "wal":
+            raise sqlite3.OperationalError(f"the ledger needs WAL mode; this database gives {mode!r}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _insert(table: str, names: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({columns(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+_INSERT_ACCOUNT: Final = _insert("accounts", ACCOUNT_COLUMNS)
+_INSERT_TRANSFER: Final = _insert("transfers", TRANSFER_COLUMNS)
+_INSERT_PENDING: Final = _insert("pendings", PENDING_COLUMNS)
+_INSERT_FAILED: Final = _insert("failed_transfers", ("id", "result"))
+_INSERT_BALANCE: Final = _insert("balances_history", BALANCE_COLUMNS)
+# ?1 is the id, as in ACCOUNT_BALANCE_COLUMNS.
+_UPDATE_ACCOUNT: Final = (
+    "UPDATE accounts SET "
+    + ", ".join(f"{name} = ?{i}" for i, name in enumerate(ACCOUNT_BALANCE_COLUMNS, 1) if name != "id")
+    + " WHERE id = ?1"
+)
+_UPDATE_PENDING_STATE: Final = "UPDATE pendings SET state = ?2 WHERE id = ?1"
+# Lookups by id; `_lookup` appends the (?, ?, ...) list.
+_ACCOUNTS_IN: Final = f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id IN "
+_TRANSFERS_IN: Final = f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id IN "
+_FAILED_IN: Final = "SELECT id, result FROM failed_transfers WHERE id IN "
+_PENDINGS_IN: Final = f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id IN "
+
+
+class SqliteStore:
+    """A `LedgerStore` in one SQLite file. One instance per thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._conn = connect(path)
+        try:
+            migrate_sqlite(self._conn)
+            variables_max = self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except BaseException:
+            self._conn.close()
+            raise
+        # The largest power of two the build allows: lookups pad their IN list to a power
+        # of two, so a handful of statement texts serve every size.
+        self._in_list_max = 1 << (max(variables_max, PARAMETERS_MIN).bit_length() - 1)
+        self._in_texts: dict[tuple[str, int], str] = {}
+        self._in_write = False
+
+    # -- the write transaction ---------------------------------------------------------
+
+    def begin(self) -> JournalHead:
+        """BEGIN IMMEDIATE (SQLite's write lock) and read the head inside it."""
+        invariant(not self._in_write, "begin() inside a write transaction")
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._in_write = True
+        try:
+            return self._head()
+        except BaseException:
+            self.rollback()
+            raise
+
+    def commit(self, batch: CommittedBatch) -> None:
+        """Write the batch with one statement (or executemany) per table, then COMMIT."""
+        invariant(self._in_write, "commit() without begin()")
+        conn, c = self._conn, SQLITE_CODEC
+        try:
+            record = batch.journal
+            moved = conn.execute(_Q.move_head, {
+                "seq": record.seq, "hash": record.hash, "timestamp": batch.timestamp_max,
+                "prev_seq": record.seq - 1, "prev_hash": record.prev_hash,
+            }).rowcount
+            invariant(moved == 1, f"journal record {record.seq} does not follow the head")
+            conn.execute(_Q.insert_journal, {
+                "seq": record.seq, "prev_hash": record.prev_hash, "hash": record.hash, "payload": record.payload,
+            })
+            if batch.accounts_created:
+                conn.executemany(_INSERT_ACCOUNT, codec.account_rows(batch.accounts_created, c))
+            if batch.accounts_updated:
+                updated = conn.executemany(_UPDATE_ACCOUNT, codec.account_balance_rows(batch.accounts_updated, c))
+                invariant(updated.rowcount == len(batch.accounts_updated), "an updated account does not exist")
+            if batch.transfers_created:
+                conn.executemany(_INSERT_TRANSFER, codec.transfer_rows(batch.transfers_created, c))
+            if batch.pendings_created:
+                conn.executemany(_INSERT_PENDING, codec.pending_rows(batch.pendings_created, c))
+            if batch.pendings_resolved:
+                resolved = conn.executemany(_UPDATE_PENDING_STATE, codec.id_value_rows(batch.pendings_resolved))
+                invariant(resolved.rowcount == len(batch.pendings_resolved), "a resolved pending does not exist")
+            if batch.failed_transfer_ids:
+                conn.executemany(_INSERT_FAILED, codec.id_value_rows(batch.failed_transfer_ids))
+            if batch.balances_history:
+                conn.executemany(_INSERT_BALANCE, codec.balance_rows(batch.balances_history, c))
+            if batch.ledger_totals:
+                conn.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
+            conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+        self._in_write = False
+
+    def rollback(self) -> None:
+        """Abandon the write transaction, if one is open."""
+        if self._in_write:
+            self._in_write = False
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+
+    # -- reads -------------------------------------------------------------------------
+
+    def head(self) -> JournalHead:
+        """The last committed journal head."""
+        return self._head()
+
+    def get_accounts(self, ids: Collection[int]) -> dict[int, Account]:
+        """The accounts among `ids` that exist."""
+        rows = self._lookup(_ACCOUNTS_IN, ids)
+        return {a.id: a for a in codec.accounts_from_rows(rows, SQLITE_CODEC)}
+
+    def get_transfers(self, ids: Collection[int]) -> dict[int, Transfer]:
+        """The transfers among `ids` that exist."""
+        rows = self._lookup(_TRANSFERS_IN, ids)
+        return {t.id: t for t in codec.transfers_from_rows(rows, SQLITE_CODEC)}
+
+    def get_failed_transfer_ids(self, ids: Collection[int]) -> dict[int, int]:
+        """Of `ids`, those that failed on a transient result, with that result code."""
+        rows = self._lookup(_FAILED_IN, ids)
+        return {codec.id_int(key): result for key, result in rows}
+
+    def get_pendings(self, ids: Collection[int]) -> dict[int, Pending]:
+        """The pending transfers among `ids`, with their live state."""
+        rows = self._lookup(_PENDINGS_IN, ids)
+        return {p.id: p for p in codec.pendings_from_rows(rows, SQLITE_CODEC)}
+
+    def get_pendings_due(self, now_ns: int, limit: int) -> list[Pending]:
+        """Live pendings with `0 < expires_at <= now_ns`, soonest first."""
+        rows = self._conn.execute(_Q.pendings_due, {"now": now_ns, "limit": limit}).fetchall()
+        return codec.pendings_from_rows(rows, SQLITE_CODEC)
+
+    def get_ledger_totals(self) -> list[LedgerTotals]:
+        """The per-ledger sums, ordered by ledger."""
+        return codec.totals_from_rows(self._conn.execute(_Q.ledger_totals).fetchall(), SQLITE_CODEC)
+
+    def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
+        """A page of an account's transfers by timestamp; see `AccountFilter`."""
+        sql = _Q.account_transfers[query.reversed]
+        rows = self._conn.execute(sql, filter_params(query, id_bytes(query.account_id))).fetchall()
+        return codec.transfers_from_rows(rows, SQLITE_CODEC)
+
+    def get_account_balances(self, query: AccountFilter) -> list[Balance]:
+        """A page of an account's balance history by timestamp; see `AccountFilter`."""
+        sql = _Q.account_balances[query.reversed]
+        rows = self._conn.execute(sql, filter_params(query, id_bytes(query.account_id))).fetchall()
+        return codec.balances_from_rows(rows, SQLITE_CODEC)
+
+    def scan_accounts(self, after_id: int, limit: int) -> list[Account]:
+        """Accounts with id > `after_id`, by id, at most `limit`."""
+        rows = self._conn.execute(_Q.scan_accounts, {"after": id_bytes(after_id), "limit": limit}).fetchall()
+        return codec.accounts_from_rows(rows, SQLITE_CODEC)
+
+    def scan_journal(self, after_seq: int, limit: int) -> list[JournalRecord]:
+        """Journal records with seq > `after_seq`, by seq, at most `limit`."""
+        rows = self._conn.execute(_Q.scan_journal, {"after": after_seq, "limit": limit}).fetchall()
+        return codec.journal_from_rows(rows)
+
+    def close(self) -> None:
+        """Abandon any open write and close the connection."""
+        try:
+            self.rollback()
+        finally:
+            self._conn.close()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _head(self) -> JournalHead:
+        seq, hash_, timestamp = self._conn.execute(_Q.head).fetchone()
+        return JournalHead(seq, hash_, timestamp)
+
+    def _lookup(self, select: str, ids: Collection[int]) -> list[Any]:
+        """Rows of `select ... IN (ids)`: one statement for up to `_in_list_max` ids."""
+        keys = [id_bytes(i) for i in ids]
+        rows: list[Any] = []
+        step = self._in_list_max
+        for start in range(0, len(keys), step):
+            part = keys[start : start + step]
+            size = 1 << (len(part) - 1).bit_length()
+            # Padding repeats a key, which IN ignores; it keeps the statement texts few.
+            part.extend([part[0]] * (size - len(part)))
+            rows.extend(self._conn.execute(self._in_text(select, size), part).fetchall())
+        return rows
+
+    def _in_text(self, select: str, size: int) -> str:
+        text = self._in_texts.get((select, size))
+        if text is None:
+            text = self._in_texts[select, size] = f"{select}({', '.join('?' * size)})"
+        return text

@@ -1,0 +1,45 @@
+"""Fixtures shared by the whole suite.
+
+PostgreSQL: one throwaway server per test run (`postgres_server`), one fresh empty
+database per test (`postgres_url`). Without the server binaries the PostgreSQL tests
+skip, except in CI (CI=true), where they fail: CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from typing import NoReturn
+
+import pytest
+
+from digisom.devtools.postgres_server import PostgresUnavailable, TemporaryPostgres
+
+_database_numbers = itertools.count(1)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TemporaryPostgres]:
+    """One PostgreSQL server for the whole run, stopped and deleted at the end."""
+    try:
+        server = TemporaryPostgres()
+        server.start()
+    except PostgresUnavailable as error:
+        _unavailable(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: TemporaryPostgres) -> str:
+    """The URL of a fresh, empty database on the session's server."""
+    return postgres_server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
