@@ -90,6 +90,6 @@ def digest(data: bytes) -> bytes:
 def key_id(public_key: bytes) -> bytes:
     """The 8-byte key id of a raw Ed25519 public key: the head of its SHA-256.
 
-    8 bytes keep payments small; a collision needs about 2**32 keys, and the registry
-    refuses to certify a key whose id is already taken, so ids stay unique."""
+    8 bytes keep payments small; a chance collision becomes likely only around 2**32
+    keys, and the device registry must refuse to certify a key whose id is taken."""
     return hashlib.sha256(public_key).digest()[:KEY_ID_BYTES]
