@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import cbor2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digisom.offline import codec
 from digisom.offline.errors import OfflineError, Reason
@@ -16,6 +18,7 @@ from digisom.offline.payment import (
     signature_matches,
 )
 from digisom.offline.qr import MAX_QR_VERSION, payment_qr, qr_png, qr_svg, qr_version
+from tests.offline.qr_reader import QrReadError, read_qr
 from tests.offline.world import NOW_S, signer
 
 MERCHANT_ID = codec.key_id(signer("merchant").public_key)
@@ -139,3 +142,25 @@ def test_qr_renders() -> None:
     payload = largest_payment()
     assert qr_svg(payload).lstrip().startswith("<?xml")
     assert qr_png(payload).startswith(b"\x89PNG")
+
+
+def test_qr_round_trip() -> None:
+    key = signer("pensioner")
+    payment = sign_payment(key, MERCHANT_ID, 12_345, 1, genesis_hash(codec.key_id(key.public_key)), NOW_S, 12_345)
+    for payload in (payment.encoded, largest_payment()):
+        code = payment_qr(payload)
+        assert code.version <= MAX_QR_VERSION
+        assert decode_payment(read_qr(code.matrix)) == decode_payment(payload)
+
+
+@given(st.binary(min_size=1, max_size=213))
+@settings(max_examples=60, deadline=None)
+def test_qr_reader_reads_any_payload_up_to_version_10(payload: bytes) -> None:
+    assert read_qr(payment_qr(payload).matrix) == payload
+
+
+def test_qr_reader_notices_a_damaged_module() -> None:
+    matrix = [list(row) for row in payment_qr(largest_payment()).matrix]
+    matrix[-1][-1] ^= 1  # the first data module
+    with pytest.raises(QrReadError):
+        read_qr(matrix)
