@@ -7,14 +7,14 @@ a camera library. After ISO/IEC 18004 and Project Nayuki's reference generator.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # Error correction level M, versions 1..10: EC codewords per block, number of blocks.
 EC_CODEWORDS_PER_BLOCK_M = (10, 16, 26, 18, 24, 16, 18, 22, 22, 26)
 BLOCKS_M = (1, 1, 1, 2, 2, 4, 4, 4, 5, 5)
 FORMAT_MASK = 0x5412
 LEVEL_M_BITS = 0
-MASKS = (
+MASKS: tuple[Callable[[int, int], bool], ...] = (
     lambda x, y: (x + y) % 2 == 0,
     lambda x, y: y % 2 == 0,
     lambda x, y: x % 3 == 0,
