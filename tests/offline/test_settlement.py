@@ -9,7 +9,7 @@ import pytest
 from digisom.offline.device import Device
 from digisom.offline.errors import Reason
 from digisom.offline.payment import decode_payment, sign_payment
-from digisom.offline.settlement import Fraud, SettlementBook, SettlementResult, Verdict, settle
+from digisom.offline.settlement import Fraud, SettlementBook, SettlementResult, Verdict, revocation_history, settle
 from digisom.offline.upload import Upload
 from tests.offline.world import NOW_S, World, signer
 
@@ -221,3 +221,10 @@ def test_fraudulent_payee_gets_no_guarantee(world: World) -> None:
 
 def test_settlement_book_starts_empty(world: World) -> None:
     assert settle([], world.context()).book == SettlementBook()
+
+
+def test_revocation_history_keeps_the_first_listing(world: World) -> None:
+    first = world.revoke([b"\x01" * 8])
+    second = world.revoke([b"\x02" * 8])
+    assert revocation_history([second, first]) == {b"\x01" * 8: 1, b"\x02" * 8: 2}
+    assert revocation_history([second, first]) == world.revoked_at_sequence

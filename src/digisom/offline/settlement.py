@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from digisom.errors import invariant
-from digisom.offline.certificates import Certificate
+from digisom.offline.certificates import Certificate, RevocationList
 from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.keys import signature_valid
 from digisom.offline.payment import PAYMENT_CONTEXT, Payment, PaymentKey, decode_payment, genesis_hash
@@ -129,11 +129,6 @@ class DeviceBook:
     guarantee_paid_tyiyn: int = 0
     findings: frozenset[Finding] = frozenset()
 
-    @property
-    def spent_tyiyn(self) -> int:
-        """Sum over every distinct validly signed payment seen from this device."""
-        return sum(link.amount_tyiyn for links in self.chain.values() for link in links)
-
 
 @dataclass(frozen=True, slots=True)
 class SettlementBook:
@@ -162,6 +157,15 @@ def verify_sequentially(checks: Sequence[SignatureCheck]) -> list[bool]:
     return [signature_valid(public_key, signature, message) for public_key, signature, message in checks]
 
 
+def revocation_history(lists: Iterable[RevocationList]) -> dict[bytes, int]:
+    """Key id -> sequence of the first list that revoked it, from the lists ever issued."""
+    first: dict[bytes, int] = {}
+    for crl in sorted(lists, key=lambda crl: crl.sequence):
+        for key_id in crl.revoked_key_ids:
+            first.setdefault(key_id, crl.sequence)
+    return first
+
+
 @dataclass(frozen=True, slots=True)
 class SettlementContext:
     """What the server knows besides the uploads, as of this run."""
@@ -170,7 +174,7 @@ class SettlementContext:
     devices: Mapping[bytes, Certificate]
     # Total ever moved into each device's offline reserve, in tyiyn.
     funded_tyiyn: Mapping[bytes, int]
-    # Key id -> sequence of the first revocation list that listed it.
+    # Key id -> sequence of the first revocation list that listed it (`revocation_history`).
     revoked_at_sequence: Mapping[bytes, int]
     now_s: int
     verify_signatures: SignatureVerifier = verify_sequentially
