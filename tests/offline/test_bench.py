@@ -1,0 +1,41 @@
+"""The offline benchmark runs and reports what it promises (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "offline.py"
+KEYS = {
+    "payment_bytes",
+    "qr_version",
+    "sign_us_p50",
+    "verify_us_p50",
+    "sync_payments",
+    "sync_seconds",
+    "sync_payments_per_s",
+    "double_spends_injected",
+    "double_spends_detected",
+    "sync_backend",
+}
+
+
+def test_bench_prints_one_json_object_with_every_key() -> None:
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--payments", "2000", "--verifications", "50", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report.keys() >= KEYS
+    assert report["payment_bytes"] <= 200
+    assert report["qr_version"] <= 10
+    assert report["sync_backend"] == "pure"
+    assert report["sync_payments"] == report["payments_distinct_expected"]
+    assert report["double_spends_injected"] > 0
+    assert report["double_spends_detected"] == report["double_spends_injected"]
+    assert report["false_positives"] == 0
