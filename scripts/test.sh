@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
+./scripts/ensure-postgres.sh
 "$bin/ruff" check src tests bench
 "$bin/mypy" src
 "$bin/lint-imports"

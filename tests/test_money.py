@@ -37,7 +37,7 @@ def test_no_floats_and_no_mixing() -> None:
     with pytest.raises(MoneyError):
         Money(1.5, KGS)  # type: ignore[arg-type]
     with pytest.raises(MoneyError):
-        Money(True, KGS)  # noqa: FBT003
+        Money(True, KGS)
     with pytest.raises(CurrencyMismatch):
         Money(1, KGS) + Money(1, USD)
     with pytest.raises(MoneyError):

@@ -101,12 +101,16 @@ class Money:
         return cls(-minor if sign else minor, cur)
 
     def format(self) -> str:
-        """Major units with the currency's exponent, e.g. '12.34 KGS'."""
+        """Major units with the currency's code, e.g. '12.34 KGS'."""
+        return f"{self.major_units()} {self.currency.code}"
+
+    def major_units(self) -> str:
+        """Major units as an exact decimal string, e.g. '12.34', with thousands kept plain."""
         sign = "-" if self.amount_minor < 0 else ""
         whole, fraction = divmod(abs(self.amount_minor), _pow10(self.currency.exponent))
         if self.currency.exponent == 0:
-            return f"{sign}{whole} {self.currency.code}"
-        return f"{sign}{whole}.{fraction:0{self.currency.exponent}d} {self.currency.code}"
+            return f"{sign}{whole}"
+        return f"{sign}{whole}.{fraction:0{self.currency.exponent}d}"
 
     def __str__(self) -> str:
         return self.format()
