@@ -228,3 +228,14 @@ def test_revocation_history_keeps_the_first_listing(world: World) -> None:
     second = world.revoke([b"\x02" * 8])
     assert revocation_history([second, first]) == {b"\x01" * 8: 1, b"\x02" * 8: 2}
     assert revocation_history([second, first]) == world.revoked_at_sequence
+
+
+def test_a_bad_signature_uploaded_first_cannot_squat_the_payment(world: World) -> None:
+    pensioner, merchant = world.device("pensioner", 100_000), world.device("merchant", 0)
+    payload = pensioner.pay(merchant.device_id, 1_000, NOW_S)
+    squatter = bytearray(payload)
+    squatter[-1] ^= 1  # same body, so same payment key; broken signature
+    uploads = [Upload(merchant.device_id, (bytes(squatter),), ()), pensioner.upload()]
+    result = settle(uploads, world.context())
+    assert [(d.verdict, d.reason) for d in result.decisions] == [(Verdict.RESERVE, None)]
+    assert [p.amount_tyiyn for p in result.payouts] == [1_000]

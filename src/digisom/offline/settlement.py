@@ -195,7 +195,9 @@ class SettlementResult:
 
 
 class _Collected(NamedTuple):
-    payments: dict[PaymentKey, Payment]
+    # Every distinct encoding of each payment: they differ only in the signature. Keeping
+    # them all stops anyone from "squatting" a payment by uploading it with a bad signature first.
+    payments: dict[PaymentKey, list[Payment]]
     receipts: dict[PaymentKey, Receipt]
     duplicates: int
     malformed: list[Reason]
@@ -204,7 +206,7 @@ class _Collected(NamedTuple):
 def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
     """Decode and deduplicate every payload; keep receipts only from the payee itself."""
     seen_payloads: dict[bytes, Payment | None] = {}
-    payments: dict[PaymentKey, Payment] = {}
+    payments: dict[PaymentKey, list[Payment]] = {}
     receipts: dict[PaymentKey, Receipt] = {}
     duplicates = 0
     malformed: list[Reason] = []
@@ -223,10 +225,13 @@ def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
             malformed.append(error.reason)
             return None
         seen_payloads[payload] = payment
-        if payment.key in payments or payment.payment_hash in book.device(payment.payer_key_id).decided:
-            duplicates += 1  # the same payment under another signature, or decided in an earlier run
+        if payment.payment_hash in book.device(payment.payer_key_id).decided:
+            duplicates += 1  # decided in an earlier run
+        elif payment.key in payments:
+            duplicates += 1  # the same payment under another signature
+            payments[payment.key].append(payment)
         else:
-            payments[payment.key] = payment
+            payments[payment.key] = [payment]
         return payment
 
     for upload in uploads:
@@ -306,18 +311,25 @@ def settle(
 
     # Signatures first, in one batch, so the caller can verify them in parallel.
     candidates: list[tuple[Payment, Certificate]] = []
-    for payment in collected.payments.values():
-        payer = context.devices.get(payment.payer_key_id)
+    for variants in collected.payments.values():
+        payer = context.devices.get(variants[0].payer_key_id)
         if payer is None:
-            decisions.append(_decision(payment, Verdict.REJECTED, Reason.UNKNOWN_PAYER_CERTIFICATE))
+            decisions.append(_decision(variants[0], Verdict.REJECTED, Reason.UNKNOWN_PAYER_CERTIFICATE))
         else:
-            candidates.append((payment, payer))
+            candidates.extend((variant, payer) for variant in variants)
     checks = [(payer.subject_key, p.signature, PAYMENT_CONTEXT + p.body) for p, payer in candidates]
-    valid_by_payer: dict[bytes, list[Payment]] = {}
+    valid_keys: dict[PaymentKey, Payment] = {}
+    invalid_keys: dict[PaymentKey, Payment] = {}
     for (payment, _payer), valid in zip(candidates, context.verify_signatures(checks), strict=True):
         if valid:
-            valid_by_payer.setdefault(payment.payer_key_id, []).append(payment)
+            valid_keys.setdefault(payment.key, payment)
         else:
+            invalid_keys.setdefault(payment.key, payment)
+    valid_by_payer: dict[bytes, list[Payment]] = {}
+    for payment in valid_keys.values():
+        valid_by_payer.setdefault(payment.payer_key_id, []).append(payment)
+    for key, payment in invalid_keys.items():
+        if key not in valid_keys:
             decisions.append(_decision(payment, Verdict.REJECTED, Reason.BAD_SIGNATURE))
 
     # Fraud detection over everything ever seen, before any payout: a payee that is

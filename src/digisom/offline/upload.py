@@ -2,7 +2,9 @@
 
 Uploads are evidence, not commands: the server re-verifies every payment and keys it
 by (payer key id, counter, payment hash), so uploading the same payment twice, or by
-both payer and payee, counts once.
+both payer and payee, counts once. Payments carry their own signatures; the receipt
+metadata does not, so the sync API must authenticate the uploading device (its key)
+before `device_key_id` is believed: only a payee's own receipts unlock the guarantee.
 """
 
 from __future__ import annotations
