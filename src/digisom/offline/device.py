@@ -214,7 +214,8 @@ class Device:
         self._received = [receipt for receipt in self._received if receipt not in received]
 
     def sync(self, banks: Iterable[Certificate], revocations: RevocationList, now_s: int) -> None:
-        """Install the bank certificates and the revocation list distributed at sync."""
+        """Install the bank certificates and the revocation list distributed at sync.
+
+        Cached payer certificates stay: `receive` checks expiry and revocation against
+        the current store at every payment, so a newly revoked payer is refused."""
         self._trust = self._trust.with_sync(banks, revocations, now_s)
-        # A payer certificate cached before may since have been revoked or expired;
-        # check_current at each payment catches that, so the cache can stay.
