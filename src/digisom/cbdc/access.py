@@ -1,0 +1,90 @@
+"""Who may do what to whose wallet: roles and the scope rules the domain enforces.
+
+The API decides which roles may call an operation at all (its permission matrix);
+these rules decide, for an allowed role, which wallets and banks are its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from digisom.cbdc.errors import Forbidden
+from digisom.cbdc.model import Wallet
+
+
+class Role(StrEnum):
+    """The token roles."""
+
+    CENTRAL_BANK_OPERATOR = "central_bank_operator"
+    BANK_OPERATOR = "bank_operator"
+    WALLET_HOLDER = "wallet_holder"
+    AUDITOR = "auditor"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated caller: a role, a subject, and for banks and holders a bank code."""
+
+    role: Role
+    subject: str
+    bank_code: str | None = None
+
+    @property
+    def principal(self) -> str:
+        """A stable name for the caller (idempotency keys and audit records are scoped by it)."""
+        return f"{self.role.value}:{self.bank_code or '-'}:{self.subject}"
+
+
+# One message for every scope refusal, so a refusal reveals nothing about the wallet.
+_NOT_YOURS = "this token does not give access to that resource"
+
+
+def can_read_wallet(actor: Actor, wallet: Wallet) -> bool:
+    """The central bank sees every (pseudonymous) wallet; a bank its own; a holder theirs."""
+    if actor.role is Role.CENTRAL_BANK_OPERATOR:
+        return True
+    return can_operate_wallet(actor, wallet)
+
+
+def can_operate_wallet(actor: Actor, wallet: Wallet) -> bool:
+    """Pay from, fund, or refund from: the wallet's bank or its holder."""
+    if actor.role is Role.BANK_OPERATOR:
+        return actor.bank_code == wallet.bank_code
+    if actor.role is Role.WALLET_HOLDER:
+        return actor.bank_code == wallet.bank_code and actor.subject == wallet.holder_id
+    return False
+
+
+def require_read(actor: Actor, wallet: Wallet) -> None:
+    """`Forbidden` unless the actor may read the wallet."""
+    if not can_read_wallet(actor, wallet):
+        raise Forbidden(_NOT_YOURS)
+
+
+def require_operate(actor: Actor, wallet: Wallet) -> None:
+    """`Forbidden` unless the actor may move the wallet's value."""
+    if not can_operate_wallet(actor, wallet):
+        raise Forbidden(_NOT_YOURS)
+
+
+def require_bank(actor: Actor, wallet: Wallet) -> None:
+    """`Forbidden` unless the actor is an operator of the wallet's bank."""
+    if actor.role is not Role.BANK_OPERATOR or actor.bank_code != wallet.bank_code:
+        raise Forbidden(_NOT_YOURS)
+
+
+def require_legal_authority(actor: Actor, wallet: Wallet) -> None:
+    """Freezing needs a legal order: the central bank, or the wallet's own bank, may apply one."""
+    if actor.role is Role.CENTRAL_BANK_OPERATOR:
+        return
+    require_bank(actor, wallet)
+
+
+def require_bank_code(actor: Actor, bank_code: str) -> None:
+    """Issuance and redemption: the central bank for any bank, a bank operator for its own."""
+    if actor.role is Role.CENTRAL_BANK_OPERATOR:
+        return
+    if actor.role is not Role.BANK_OPERATOR or actor.bank_code != bank_code:
+        raise Forbidden(_NOT_YOURS)

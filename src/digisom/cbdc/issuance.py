@@ -1,0 +1,143 @@
+"""Two-tier issuance: a bank converts central-bank reserves into digital som and back.
+
+Issuing moves the bank's reserves to the central bank's reserve side and, in the same
+linked chain, debits the central bank's issuance liability into the bank's float.
+Redeeming is the mirror image. Circulation (floats and wallets) therefore always
+equals the issuance liability; `summary()` shows both and tests check it after every step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Final
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from digisom.cbdc import accounts, chains, participants, repository
+from digisom.cbdc.access import Actor, require_bank_code
+from digisom.cbdc.accounts import AccountCode, TransferCode
+from digisom.cbdc.context import Context
+from digisom.cbdc.errors import InvalidRequest, replay
+from digisom.cbdc.ids import operation_id, public_id
+from digisom.cbdc.ledger_port import Leg
+from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
+
+KINDS: Final = ("reserve_credit", "issue", "redeem")
+CSV_COLUMNS: Final = ("day", "bank_code", "issued_tyiyn", "redeemed_tyiyn", "outstanding_tyiyn", "currency")
+
+
+def _legs(kind: str, bank_code: str, amount_tyiyn: int) -> list[Leg]:
+    reserve = accounts.bank_account_id(bank_code, AccountCode.BANK_RESERVE)
+    floating = accounts.bank_account_id(bank_code, AccountCode.BANK_FLOAT)
+    source = accounts.central_account_id(AccountCode.RESERVE_SOURCE)
+    liability = accounts.central_account_id(AccountCode.ISSUANCE)
+    if kind == "reserve_credit":
+        return [Leg("reserve-credit", source, reserve, amount_tyiyn, TransferCode.RESERVE_CREDIT, "reserve source")]
+    if kind == "issue":
+        return [
+            Leg("reserves-out", reserve, source, amount_tyiyn, TransferCode.ISSUE, "bank reserve account"),
+            Leg("digital-som-in", liability, floating, amount_tyiyn, TransferCode.ISSUE, "issuance liability"),
+        ]
+    return [
+        Leg("digital-som-out", floating, liability, amount_tyiyn, TransferCode.REDEEM, "bank float"),
+        Leg("reserves-in", source, reserve, amount_tyiyn, TransferCode.REDEEM, "reserve source"),
+    ]
+
+
+def convert(ctx: Context, actor: Actor, kind: str, bank_code: str, amount_tyiyn: int, key: str) -> IssuanceEvent:
+    """Credit reserves (central bank only), issue, or redeem: one linked chain, recorded
+    as an event. A retry with the same key returns the same event, never a second one."""
+    if kind not in KINDS:
+        raise InvalidRequest(f"kind must be one of {KINDS}")
+    require_bank_code(actor, bank_code)
+    participants.require_bank(ctx, bank_code)
+    operation = operation_id(actor, key)
+    event_id = public_id("i", operation)
+    now = ctx.clock()
+    event = IssuanceEvent(event_id, bank_code, kind, amount_tyiyn, "pending", ctx.now_iso())
+    try:
+        with ctx.engine.begin() as conn:
+            repository.insert_event(conn, event, operation, now.date().isoformat())
+    except IntegrityError:
+        with ctx.engine.connect() as conn:
+            existing = repository.get_event(conn, event_id)
+            failure = repository.event_failure(conn, event_id) if existing else None
+        if existing is None or (existing.kind, existing.bank_code, existing.amount_tyiyn) != (
+            kind, bank_code, amount_tyiyn
+        ):
+            raise InvalidRequest("this idempotency key was used for another operation") from None
+        if failure:
+            raise replay(failure) from None
+        if existing.status == "completed":
+            return existing
+        event = existing  # pending: a crash between ledger and row; resubmit the same chain
+
+    def finish(conn: Connection, failure: str | None) -> None:
+        repository.finish_event(conn, event_id, failure)
+
+    chains.run(ctx, operation, _legs(kind, bank_code, amount_tyiyn), finish)
+    return IssuanceEvent(event.id, bank_code, kind, amount_tyiyn, "completed", event.created_at)
+
+
+def summary(ctx: Context) -> IssuanceSummary:
+    """Circulation (every float and wallet) against the issuance liability, right now."""
+    with ctx.engine.connect() as conn:
+        banks = repository.bank_codes(conn)
+        wallet_ids = repository.all_wallet_ids(conn)
+        totals = repository.issuance_totals(conn, None, "9999-12-31")
+    liability_id = accounts.central_account_id(AccountCode.ISSUANCE)
+    float_ids = [accounts.bank_account_id(b, AccountCode.BANK_FLOAT) for b in banks]
+    wallet_account_ids = [accounts.wallet_account_id(w) for w in wallet_ids]
+    found = ctx.ledger.accounts([liability_id, *float_ids, *wallet_account_ids])
+    floats_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in float_ids if i in found)
+    wallets_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in wallet_account_ids if i in found)
+    liability = accounts.balance_tyiyn(found[liability_id]) if liability_id in found else 0
+    lines = [_bank_line(b, totals) for b in banks]
+    return IssuanceSummary(floats_tyiyn + wallets_tyiyn, liability, floats_tyiyn, wallets_tyiyn, lines)
+
+
+def _bank_line(bank_code: str, totals: dict[tuple[str, str], int], outstanding: dict[tuple[str, str], int] | None = None
+               ) -> BankIssuance:
+    issued = totals.get((bank_code, "issue"), 0)
+    redeemed = totals.get((bank_code, "redeem"), 0)
+    upto = outstanding if outstanding is not None else totals
+    outstanding_tyiyn = upto.get((bank_code, "issue"), 0) - upto.get((bank_code, "redeem"), 0)
+    return BankIssuance(bank_code, issued, redeemed, outstanding_tyiyn)
+
+
+def daily_report(ctx: Context, day: str) -> DailyReport:
+    """Per bank: issued and redeemed on `day` (YYYY-MM-DD, UTC), outstanding at its end."""
+    with ctx.engine.connect() as conn:
+        banks = repository.bank_codes(conn)
+        on_day = repository.issuance_totals(conn, day, day)
+        until = repository.issuance_totals(conn, None, day)
+    lines = [_bank_line(b, on_day, until) for b in banks]
+    return DailyReport(
+        day,
+        lines,
+        sum(line.issued_tyiyn for line in lines),
+        sum(line.redeemed_tyiyn for line in lines),
+        sum(line.outstanding_tyiyn for line in lines),
+    )
+
+
+def report_csv(report: DailyReport) -> str:
+    """The daily report as CSV: one line per bank, amounts in integer tyiyn."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in report.banks:
+        writer.writerow((report.day, line.bank_code, line.issued_tyiyn, line.redeemed_tyiyn, line.outstanding_tyiyn,
+                         "KGS"))
+    writer.writerow((report.day, "TOTAL", report.issued_tyiyn, report.redeemed_tyiyn, report.outstanding_tyiyn, "KGS"))
+    return out.getvalue()
+
+
+def public_aggregate(ctx: Context) -> PublicAggregate:
+    """The published totals: circulation, open wallets, banks."""
+    current = summary(ctx)
+    with ctx.engine.connect() as conn:
+        wallets_open = repository.count_open_wallets(conn)
+    return PublicAggregate(current.circulation_tyiyn, wallets_open, len(current.banks), ctx.now_iso())

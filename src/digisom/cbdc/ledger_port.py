@@ -1,0 +1,110 @@
+"""The digital som's door to the ledger: chains in through the `Submitter` (one writer
+thread batching concurrent requests), reads through a separate reading `Ledger`.
+
+A chain is a list of `Leg`s; each leg's transfer id is derived from the operation id,
+so resubmitting an operation names the same transfers and the ledger answers `exists`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from digisom.cbdc.accounts import LEDGER_KGS, TransferCode, transfer_id
+from digisom.cbdc.errors import IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
+from digisom.errors import invariant
+from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.service import Ledger
+from digisom.ledger.store import JournalRecord
+from digisom.ledger.submitter import Submitter
+
+_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
+_ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One transfer of a chain, named for its id and for error messages."""
+
+    name: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_tyiyn: int
+    code: TransferCode
+    debit_label: str
+    flags: int = 0
+
+
+class LedgerPort:
+    """Submits chains and reads balances; thread-safe."""
+
+    def __init__(self, submitter: Submitter, reader: Ledger) -> None:
+        self._submitter = submitter
+        self._reader = reader
+        # The reading store is one connection: one reader at a time.
+        self._read_lock = threading.Lock()
+
+    def ensure_accounts(self, accounts: Sequence[Account]) -> None:
+        """Create `accounts` (already existing ones are fine); anything else is a bug."""
+        results = self._submitter.create_accounts(accounts)
+        for account, result in zip(accounts, results, strict=True):
+            invariant(result in _ACCOUNT_OK, f"account {account.id:x} code {account.code}: {result.name}")
+
+    def submit(self, operation_id: str, legs: Sequence[Leg]) -> None:
+        """Apply `legs` as one linked chain; raise the typed error of the first failing leg."""
+        transfers = [
+            Transfer(
+                id=transfer_id(operation_id, leg.name),
+                debit_account_id=leg.debit_account_id,
+                credit_account_id=leg.credit_account_id,
+                amount=leg.amount_tyiyn,
+                ledger=LEDGER_KGS,
+                code=int(leg.code),
+                flags=leg.flags | (int(TransferFlags.LINKED) if index < len(legs) - 1 else 0),
+            )
+            for index, leg in enumerate(legs)
+        ]
+        results = self._submitter.create_transfers(transfers)
+        for leg, result in zip(legs, results, strict=True):
+            if result in _OK or result is CreateTransferResult.linked_event_failed:
+                continue
+            raise _typed(leg, result)
+
+    def accounts(self, ids: Sequence[int]) -> dict[int, Account]:
+        """The accounts among `ids`, by id."""
+        found: dict[int, Account] = {}
+        with self._read_lock:
+            for start in range(0, len(ids), PAGE_LIMIT_MAX):
+                for acct in self._reader.lookup_accounts(ids[start : start + PAGE_LIMIT_MAX]):
+                    found[acct.id] = acct
+        return found
+
+    def account(self, account_id: int) -> Account:
+        """One account that must exist."""
+        found = self.accounts([account_id])
+        invariant(account_id in found, f"ledger account {account_id:x} is missing")
+        return found[account_id]
+
+    def transfers(self, query: AccountFilter) -> list[Transfer]:
+        """A page of an account's transfers."""
+        with self._read_lock:
+            return self._reader.get_account_transfers(query)
+
+    def journal(self, after_seq: int, limit: int) -> list[JournalRecord]:
+        """Journal records after `after_seq`."""
+        with self._read_lock:
+            return self._reader.store.scan_journal(after_seq, limit)
+
+
+def _typed(leg: Leg, result: CreateTransferResult) -> Exception:
+    if result is CreateTransferResult.exceeds_credits:
+        return InsufficientFunds(f"not enough on the {leg.debit_label} for {leg.name}", account=leg.debit_label)
+    if result is CreateTransferResult.id_already_failed:
+        return IdRetired("the ledger refused this operation before; send it again with a new idempotency key")
+    closed = (CreateTransferResult.debit_account_already_closed, CreateTransferResult.credit_account_already_closed)
+    if result in closed:
+        return WalletClosed("a wallet in this payment is closed")
+    return LedgerRefused(f"{leg.name}: {result.name}", result=result.name)

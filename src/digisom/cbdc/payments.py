@@ -1,0 +1,269 @@
+"""Payments: person to person, to a merchant's QR code, refunds and requests to pay.
+
+Each payment is one linked chain in the ledger, planned from the balances under the
+wallets' locks:
+- reverse waterfall: what the payer's wallet lacks comes from the payer's linked bank
+  account (commercial-bank money to the bank, digital som from its float to the wallet);
+- the payment itself, wallet to wallet, up to the payee's holding limit;
+- waterfall: the rest goes to the payee bank's float and, as commercial-bank money,
+  to the payee's linked bank account.
+Either all of it happens or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from digisom.cbdc import accounts, chains, qr, repository, wallets
+from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
+from digisom.cbdc.accounts import TransferCode
+from digisom.cbdc.context import Context
+from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, replay
+from digisom.cbdc.ids import operation_id, public_id
+from digisom.cbdc.ledger_port import Leg
+from digisom.cbdc.model import HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet
+
+_CODES = {
+    PaymentKind.P2P: TransferCode.P2P,
+    PaymentKind.MERCHANT: TransferCode.MERCHANT,
+    PaymentKind.REFUND: TransferCode.REFUND,
+    PaymentKind.REQUEST: TransferCode.REQUEST_TO_PAY,
+}
+
+
+def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: PaymentKind
+         ) -> tuple[list[Leg], int, int]:
+    """The chain for a payment and how much of it was topped up and waterfalled."""
+    if payer.id == payee.id:
+        raise InvalidRequest("payer and payee are the same wallet")
+    wallets.require_usable(payer)
+    wallets.require_usable(payee)
+    payment_limit = ctx.policy.tier(payer.tier).payment_limit_tyiyn
+    if kind is not PaymentKind.REFUND and payment_limit is not None and amount_tyiyn > payment_limit:
+        raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
+                            "the payer's tier allows smaller payments")
+    payer_account, payee_account = accounts.wallet_account_id(payer.id), accounts.wallet_account_id(payee.id)
+    found = ctx.ledger.accounts([payer_account, payee_account])
+    topup = max(0, amount_tyiyn - accounts.available_tyiyn(found[payer_account]))
+    payee_tier = ctx.policy.tier(payee.tier)
+    to_wallet = amount_tyiyn
+    if payee_tier.balance_limit_tyiyn is not None:
+        room = max(payee_tier.balance_limit_tyiyn - accounts.balance_tyiyn(found[payee_account]), 0)
+        to_wallet = min(amount_tyiyn, room)
+    if payee_tier.monthly_inflow_limit_tyiyn is not None and to_wallet:
+        inflow_room = payee_tier.monthly_inflow_limit_tyiyn - wallets.month_inflow_tyiyn(ctx, payee.id)
+        if to_wallet > inflow_room:
+            raise LimitExceeded("monthly_inflow_limit_tyiyn", payee_tier.monthly_inflow_limit_tyiyn, inflow_room,
+                                "the payee's wallet may receive less this month")
+    waterfall = amount_tyiyn - to_wallet
+    code = _CODES[kind]
+    legs = wallets.funding_legs(payer, topup, TransferCode.REVERSE_WATERFALL) if topup else []
+    if to_wallet:
+        legs.append(Leg("payment", payer_account, payee_account, to_wallet, code, "wallet"))
+    if waterfall:
+        legs += wallets.defunding_legs(payer_account, "wallet", payee, waterfall, TransferCode.WATERFALL)
+    return legs, topup, waterfall
+
+
+def _execute(
+    ctx: Context,
+    operation: str,
+    payment_id: str,
+    kind: PaymentKind,
+    payer: Wallet,
+    payee: Wallet,
+    amount_tyiyn: int,
+    reference: str | None,
+    refund_of: Payment | None = None,
+) -> Payment:
+    """Plan, record (pending), submit and finish one payment; or resume the one this
+    operation already made."""
+    with ctx.locks.hold(payer.id, payee.id):
+        existing = _get(ctx, payment_id)
+        if existing is None:
+            legs, topup, waterfall = plan(ctx, payer, payee, amount_tyiyn, kind)
+            payment = Payment(payment_id, kind, payer.id, payee.id, amount_tyiyn, 0, topup, waterfall, "pending",
+                              reference, refund_of.id if refund_of else None, ctx.now_iso())
+            try:
+                with ctx.engine.begin() as conn:
+                    repository.insert_payment(conn, payment, operation, legs)
+                    if refund_of is not None:
+                        _reserve_refund(conn, refund_of, payment, operation)
+            except IntegrityError:
+                existing = _get(ctx, payment_id)
+                if existing is None:
+                    raise Conflict("this payment could not be recorded; retry with a new idempotency key") from None
+        if existing is not None:
+            if (existing.kind, existing.payer_wallet_id, existing.payee_wallet_id, existing.amount_tyiyn) != (
+                kind, payer.id, payee.id, amount_tyiyn
+            ):
+                raise InvalidRequest("this idempotency key was used for another payment")
+            with ctx.engine.connect() as conn:
+                legs, failure = repository.payment_legs(conn, payment_id)
+            if failure:
+                raise replay(failure)
+            if existing.status == "completed":
+                return existing
+        chains.run(ctx, operation, legs, _finisher(payment_id, refund_of, amount_tyiyn))
+    found = _get(ctx, payment_id)
+    if found is None:
+        raise NotFound("no such payment")
+    return found
+
+
+def _finisher(
+    payment_id: str, refund_of: Payment | None, amount_tyiyn: int
+) -> Callable[[Connection, str | None], None]:
+    def finish(conn: Connection, failure: str | None) -> None:
+        changed = repository.finish_payment(conn, payment_id, failure)
+        if changed and failure and refund_of is not None:
+            repository.release_refund(conn, refund_of.id, amount_tyiyn)  # the refund did not happen
+
+    return finish
+
+
+def _reserve_refund(conn: Connection, original: Payment, refund: Payment, operation: str) -> None:
+    if not repository.reserve_refund(conn, original.id, refund.amount_tyiyn):
+        current = repository.get_payment(conn, original.id)
+        room = current.amount_tyiyn - current.refunded_tyiyn if current else 0
+        raise LimitExceeded("refundable_tyiyn", original.amount_tyiyn, room,
+                            "a refund can never exceed what is left of the payment")
+    repository.insert_refund(conn, public_id("r", operation), operation, original.id, refund.id,
+                             refund.amount_tyiyn, refund.created_at)
+
+
+def _get(ctx: Context, payment_id: str) -> Payment | None:
+    with ctx.engine.connect() as conn:
+        return repository.get_payment(conn, payment_id)
+
+
+def pay(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payee_wallet_id: str, amount_tyiyn: int,
+        reference: str | None) -> Payment:
+    """Pay another wallet (person to person, or a merchant by its wallet id)."""
+    payer = wallets.load(ctx, payer_wallet_id)
+    require_operate(actor, payer)
+    payee = wallets.load(ctx, payee_wallet_id)
+    kind = PaymentKind.MERCHANT if payee.holder_kind is HolderKind.MERCHANT else PaymentKind.P2P
+    operation = operation_id(actor, key)
+    return _execute(ctx, operation, public_id("p", operation), kind, payer, payee, amount_tyiyn, reference)
+
+
+def pay_qr(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None
+           ) -> Payment:
+    """Pay a merchant-presented QR code: decode and check it, then pay its wallet."""
+    payer = wallets.load(ctx, payer_wallet_id)
+    require_operate(actor, payer)
+    code = qr.decode(payload)
+    if code.amount_tyiyn is not None and amount_tyiyn is not None and amount_tyiyn != code.amount_tyiyn:
+        raise InvalidRequest("the amount differs from the one in the QR code")
+    amount = code.amount_tyiyn if code.amount_tyiyn is not None else amount_tyiyn
+    if amount is None:
+        raise InvalidRequest("this QR code has no amount: send amount_tyiyn")
+    payee = wallets.load(ctx, code.wallet_id)
+    if payee.holder_kind is not HolderKind.MERCHANT or payee.merchant is None:
+        raise qr.QrInvalidField("the QR code's wallet is not a merchant's")
+    operation = operation_id(actor, key)
+    return _execute(ctx, operation, public_id("p", operation), PaymentKind.MERCHANT, payer, payee, amount,
+                    code.bill_number)
+
+
+def refund(ctx: Context, actor: Actor, key: str, payment_id: str, amount_tyiyn: int) -> Payment:
+    """Refund part or all of a payment, from the payee back to the payer. The total
+    refunded never exceeds the payment (a guarded update and a CHECK constraint)."""
+    original = get(ctx, actor, payment_id)
+    payee = wallets.load(ctx, original.payee_wallet_id)
+    require_operate(actor, payee)
+    if original.kind is PaymentKind.REFUND or original.status != "completed":
+        raise Conflict("only a completed payment can be refunded")
+    payer = wallets.load(ctx, original.payer_wallet_id)
+    operation = operation_id(actor, key)
+    return _execute(ctx, operation, public_id("p", operation), PaymentKind.REFUND, payee, payer, amount_tyiyn,
+                    f"refund of {original.id}", refund_of=original)
+
+
+def get(ctx: Context, actor: Actor, payment_id: str) -> Payment:
+    """A payment, for whoever may read its payer's or payee's wallet."""
+    found = _get(ctx, payment_id)
+    if found is None:
+        raise NotFound("no such payment")
+    sides = [wallets.load(ctx, found.payer_wallet_id), wallets.load(ctx, found.payee_wallet_id)]
+    if not any(can_read_wallet(actor, w) for w in sides):
+        raise Forbidden("this token does not give access to that resource")
+    return found
+
+
+def page(ctx: Context, actor: Actor, wallet_id: str, after_seq: int, limit: int) -> Page[Payment]:
+    """A page of the payments a wallet made or received."""
+    require_read(actor, wallets.load(ctx, wallet_id))
+    with ctx.engine.connect() as conn:
+        rows = repository.list_payments(conn, wallet_id, after_seq, limit)
+    return Page([p for _, p in rows], rows[-1][0] if len(rows) == limit else None)
+
+
+# -- requests to pay -----------------------------------------------------------------
+
+
+def request(ctx: Context, actor: Actor, key: str, payee_wallet_id: str, payer_wallet_id: str, amount_tyiyn: int,
+            message: str | None) -> PaymentRequest:
+    """The payee asks the payer's wallet for a payment."""
+    payee = wallets.load(ctx, payee_wallet_id)
+    require_operate(actor, payee)
+    payer = wallets.load(ctx, payer_wallet_id)
+    if payer.id == payee.id:
+        raise InvalidRequest("payer and payee are the same wallet")
+    operation = operation_id(actor, key)
+    created = PaymentRequest(public_id("q", operation), payee.id, payer.id, amount_tyiyn, message, "open", None,
+                             ctx.now_iso())
+    try:
+        with ctx.engine.begin() as conn:
+            repository.insert_request(conn, created, operation)
+    except IntegrityError:
+        return get_request(ctx, actor, created.id)
+    return created
+
+
+def get_request(ctx: Context, actor: Actor, request_id: str) -> PaymentRequest:
+    """A request to pay, for either side."""
+    with ctx.engine.connect() as conn:
+        found = repository.get_request(conn, request_id)
+    if found is None:
+        raise NotFound("no such request to pay")
+    sides = [wallets.load(ctx, found.payer_wallet_id), wallets.load(ctx, found.payee_wallet_id)]
+    if not any(can_read_wallet(actor, w) for w in sides):
+        raise Forbidden("this token does not give access to that resource")
+    return found
+
+
+def answer_request(ctx: Context, actor: Actor, request_id: str, accept: bool) -> PaymentRequest:
+    """The payer pays or declines. A request is paid at most once: the payment's ids
+    derive from the request, not from the caller's key."""
+    found = get_request(ctx, actor, request_id)
+    payer = wallets.load(ctx, found.payer_wallet_id)
+    require_operate(actor, payer)
+    payee = wallets.load(ctx, found.payee_wallet_id)
+    with ctx.locks.hold(payer.id, payee.id):
+        found = get_request(ctx, actor, request_id)
+        if found.status != "open":
+            raise Conflict(f"the request is {found.status}")
+        payment_id = None
+        if accept:
+            operation = f"request|{found.id}"
+            payment = _execute(ctx, operation, public_id("p", operation), PaymentKind.REQUEST, payer, payee,
+                               found.amount_tyiyn, found.message)
+            payment_id = payment.id
+        with ctx.engine.begin() as conn:
+            repository.close_request(conn, found.id, "paid" if accept else "declined", payment_id)
+    return get_request(ctx, actor, request_id)
+
+
+def merchant_qr(ctx: Context, actor: Actor, wallet_id: str, amount_tyiyn: int | None, bill_number: str | None) -> str:
+    """The EMV payload a merchant shows, with or without an amount."""
+    wallet = wallets.load(ctx, wallet_id)
+    require_operate(actor, wallet)
+    if wallet.merchant is None:
+        raise InvalidRequest("only a merchant wallet has a QR code")
+    m = wallet.merchant
+    return qr.encode(qr.MerchantQr(wallet.id, m.name, m.city, m.mcc, amount_tyiyn, bill_number))

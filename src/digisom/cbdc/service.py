@@ -1,0 +1,183 @@
+"""`CbdcService`: the one door the entry points use. Each method is one use case;
+it checks the caller's scope, applies the domain's rules and returns frozen records.
+The API parses, authorises the role, calls one method and renders the result."""
+
+from __future__ import annotations
+
+from digisom.cbdc import issuance, participants, payments, qr, wallets
+from digisom.cbdc.access import Actor, Role
+from digisom.cbdc.context import Context
+from digisom.cbdc.errors import Forbidden
+from digisom.cbdc.model import (
+    DailyReport,
+    Hold,
+    HolderKind,
+    Identity,
+    IssuanceEvent,
+    IssuanceSummary,
+    JournalEntry,
+    MerchantProfile,
+    Page,
+    Participant,
+    ParticipantKind,
+    Payment,
+    PaymentRequest,
+    PublicAggregate,
+    StatementEntry,
+    Wallet,
+    WalletView,
+)
+from digisom.cbdc.policy import Policy
+from digisom.ledger import journal
+
+
+class CbdcService:
+    """The digital som's use cases over one `Context`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        participants.bootstrap(ctx)
+
+    @property
+    def policy(self) -> Policy:
+        """The KYC tier policy in force."""
+        return self.ctx.policy
+
+    # participants
+    def register_participant(
+        self, participant_id: str, kind: ParticipantKind, name: str, bank_code: str | None
+    ) -> Participant:
+        """Register a bank, payment provider, treasury or ministry."""
+        return participants.register(self.ctx, participant_id, kind, name, bank_code)
+
+    def participant(self, participant_id: str) -> Participant:
+        """One participant."""
+        return participants.get(self.ctx, participant_id)
+
+    def participants(self, after_seq: int, limit: int) -> Page[Participant]:
+        """A page of participants."""
+        return participants.page(self.ctx, after_seq, limit)
+
+    # issuance
+    def convert(self, actor: Actor, kind: str, bank_code: str, amount_tyiyn: int, key: str) -> IssuanceEvent:
+        """Credit reserves, issue or redeem digital som."""
+        if kind == "reserve_credit" and actor.role is not Role.CENTRAL_BANK_OPERATOR:
+            raise Forbidden("only the central bank credits reserves")
+        return issuance.convert(self.ctx, actor, kind, bank_code, amount_tyiyn, key)
+
+    def issuance_summary(self) -> IssuanceSummary:
+        """Circulation against the issuance liability."""
+        return issuance.summary(self.ctx)
+
+    def daily_report(self, day: str) -> DailyReport:
+        """The daily issuance report."""
+        return issuance.daily_report(self.ctx, day)
+
+    def public_aggregate(self) -> PublicAggregate:
+        """The published totals."""
+        return issuance.public_aggregate(self.ctx)
+
+    # wallets
+    def open_wallet(
+        self, actor: Actor, key: str, holder_id: str, holder_kind: HolderKind, tier: int, full_name: str,
+        phone: str, pin: str, merchant: MerchantProfile | None,
+    ) -> Wallet:
+        """A bank opens a wallet for its customer."""
+        return wallets.open_wallet(self.ctx, actor, key, holder_id, holder_kind, tier, full_name, phone, pin, merchant)
+
+    def wallet(self, actor: Actor, wallet_id: str) -> WalletView:
+        """A wallet with balance and limits."""
+        return wallets.view(self.ctx, actor, wallet_id)
+
+    def wallets(self, actor: Actor, after_seq: int, limit: int) -> Page[Wallet]:
+        """The wallets the caller may see."""
+        return wallets.page(self.ctx, actor, after_seq, limit)
+
+    def identity(self, actor: Actor, wallet_id: str) -> Identity:
+        """The holder's identity (the wallet's bank only)."""
+        return wallets.identity(self.ctx, actor, wallet_id)
+
+    def set_tier(self, actor: Actor, wallet_id: str, tier: int) -> Wallet:
+        """Move a wallet to another KYC tier."""
+        return wallets.set_tier(self.ctx, actor, wallet_id, tier)
+
+    def set_frozen(self, actor: Actor, wallet_id: str, frozen: bool, reason: str, legal_order_ref: str) -> Hold:
+        """Freeze or unfreeze under a legal order."""
+        return wallets.set_frozen(self.ctx, actor, wallet_id, frozen, reason, legal_order_ref)
+
+    def holds(self, actor: Actor, wallet_id: str) -> list[Hold]:
+        """A wallet's freezes and unfreezes."""
+        return wallets.holds(self.ctx, actor, wallet_id)
+
+    def credit_deposit(self, actor: Actor, wallet_id: str, amount_tyiyn: int, key: str) -> WalletView:
+        """Mirror money arriving on the holder's linked bank account."""
+        return wallets.credit_deposit(self.ctx, actor, wallet_id, amount_tyiyn, key)
+
+    def fund(self, actor: Actor, wallet_id: str, amount_tyiyn: int, key: str) -> WalletView:
+        """Load a wallet from its linked bank account."""
+        return wallets.fund(self.ctx, actor, wallet_id, amount_tyiyn, key)
+
+    def close_wallet(self, actor: Actor, wallet_id: str, key: str) -> WalletView:
+        """Close a wallet, sweeping its balance to the linked bank account."""
+        return wallets.close(self.ctx, actor, wallet_id, key)
+
+    def statement(self, actor: Actor, wallet_id: str, after_ns: int, limit: int) -> Page[StatementEntry]:
+        """A page of the wallet's ledger transfers."""
+        return wallets.statement(self.ctx, actor, wallet_id, after_ns, limit)
+
+    # payments
+    def pay(self, actor: Actor, key: str, payer_wallet_id: str, payee_wallet_id: str, amount_tyiyn: int,
+            reference: str | None) -> Payment:
+        """Pay another wallet."""
+        return payments.pay(self.ctx, actor, key, payer_wallet_id, payee_wallet_id, amount_tyiyn, reference)
+
+    def pay_qr(self, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None) -> Payment:
+        """Pay a merchant's QR code."""
+        return payments.pay_qr(self.ctx, actor, key, payer_wallet_id, payload, amount_tyiyn)
+
+    def refund(self, actor: Actor, key: str, payment_id: str, amount_tyiyn: int) -> Payment:
+        """Refund part or all of a payment."""
+        return payments.refund(self.ctx, actor, key, payment_id, amount_tyiyn)
+
+    def payment(self, actor: Actor, payment_id: str) -> Payment:
+        """One payment."""
+        return payments.get(self.ctx, actor, payment_id)
+
+    def payments(self, actor: Actor, wallet_id: str, after_seq: int, limit: int) -> Page[Payment]:
+        """A page of a wallet's payments."""
+        return payments.page(self.ctx, actor, wallet_id, after_seq, limit)
+
+    def request_payment(self, actor: Actor, key: str, payee_wallet_id: str, payer_wallet_id: str,
+                        amount_tyiyn: int, message: str | None) -> PaymentRequest:
+        """Send a request to pay."""
+        return payments.request(self.ctx, actor, key, payee_wallet_id, payer_wallet_id, amount_tyiyn, message)
+
+    def payment_request(self, actor: Actor, request_id: str) -> PaymentRequest:
+        """One request to pay."""
+        return payments.get_request(self.ctx, actor, request_id)
+
+    def answer_request(self, actor: Actor, request_id: str, accept: bool) -> PaymentRequest:
+        """Pay or decline a request to pay."""
+        return payments.answer_request(self.ctx, actor, request_id, accept)
+
+    # QR
+    def merchant_qr(self, actor: Actor, wallet_id: str, amount_tyiyn: int | None, bill_number: str | None) -> str:
+        """A merchant's EMV QR payload."""
+        return payments.merchant_qr(self.ctx, actor, wallet_id, amount_tyiyn, bill_number)
+
+    def decode_qr(self, payload: str) -> qr.MerchantQr:
+        """Decode and check a QR payload."""
+        return qr.decode(payload)
+
+    # ledger journal
+    def journal(self, after_seq: int, limit: int) -> Page[JournalEntry]:
+        """A page of the ledger's hash-chained journal."""
+        records = self.ctx.ledger.journal(after_seq, limit)
+        entries = []
+        for record in records:
+            decoded = journal.decode(record.payload)
+            entries.append(
+                JournalEntry(record.seq, record.prev_hash.hex(), record.hash.hex(), len(decoded.accounts),
+                             len(decoded.transfers), record.payload.hex())
+            )
+        return Page(entries, records[-1].seq if len(records) == limit else None)
