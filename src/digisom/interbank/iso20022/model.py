@@ -7,14 +7,23 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from digisom.interbank.iso20022.registry import MessageType
+from digisom.interbank.priority import Priority
 from digisom.money import Money
 
-
-class Priority(StrEnum):
-    """Settlement priority: urgent payments are settled and queued ahead of normal ones."""
-
-    URGENT = "urgent"  # InstrPrty / SttlmPrty HIGH (or URGT)
-    NORMAL = "normal"  # NORM or absent
+__all__ = [
+    "AccountStatement",
+    "Agent",
+    "CreditDebit",
+    "CreditTransferOrder",
+    "InboundMessage",
+    "MessageBody",
+    "Notification",
+    "PaymentReturn",
+    "Priority",
+    "StatementEntry",
+    "StatusReport",
+    "TransactionStatus",
+]
 
 
 class TransactionStatus(StrEnum):

@@ -1,0 +1,224 @@
+"""A settlement simulator for an RTGS with a queue and a liquidity-saving mechanism (LSM).
+
+Pure: integer balances per bank, no I/O and no ledger. The same engine runs plain gross
+settlement (`GROSS_RULES`) and queue + LSM (`LSM_RULES`), so the two are compared like
+for like. Invariants, checked on every step with `invariant()`: no balance is ever
+negative (nothing settles without cover) and the sum of balances never changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from digisom.errors import invariant
+from digisom.interbank.priority import Priority
+from digisom.interbank.queue import Payment, PaymentQueue
+
+# Bilateral offsetting looks at this many queued opposite payments at most, so that one
+# arrival costs bounded work however long the queue grows.
+MAX_OFFSET_CANDIDATES: Final = 32
+
+
+class Method(StrEnum):
+    """How a payment settled."""
+
+    GROSS = "gross"  # alone, on arrival
+    QUEUE = "queue"  # alone, later, when incoming liquidity reached it in the queue
+    BILATERAL = "bilateral"  # together with one opposite payment
+    MULTILATERAL = "multilateral"  # in a simultaneous multilateral (gridlock) run
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRules:
+    """What the engine may do beyond settling each payment alone in FIFO order."""
+
+    bypass_normal: bool  # a new covered normal payment may overtake queued normal ones
+    bilateral_offsetting: bool  # on arrival, offset against one queued opposite payment
+    lsm_interval_s: int | None  # multilateral run every so many seconds (and at close); None: never
+
+
+GROSS_RULES: Final = SettlementRules(bypass_normal=False, bilateral_offsetting=False, lsm_interval_s=None)
+# Every 5 minutes: often enough that little waits long, rarely enough to be cheap.
+LSM_RULES: Final = SettlementRules(bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """One payment settled: when and how."""
+
+    payment: Payment
+    settled_s: int
+    method: Method
+
+    @property
+    def delay_s(self) -> int:
+        """Seconds the payment waited between arrival and settlement."""
+        return self.settled_s - self.payment.arrival_s
+
+
+class Settler:
+    """The settlement engine for one business day. Feed it payments in arrival order with
+    `submit`; call `run_multilateral` when the rules say (or let `simulate_day` do it)."""
+
+    def __init__(self, balances: Mapping[str, int], rules: SettlementRules) -> None:
+        invariant(all(b >= 0 for b in balances.values()), "starting balances are not negative")
+        self._balances = dict(balances)
+        self._total = sum(self._balances.values())
+        self._rules = rules
+        self._queue = PaymentQueue()
+
+    @property
+    def balances(self) -> dict[str, int]:
+        """A copy of the current balances."""
+        return dict(self._balances)
+
+    @property
+    def queued(self) -> int:
+        """How many payments wait."""
+        return len(self._queue)
+
+    def queued_payments(self) -> list[Payment]:
+        """Every waiting payment, per sender in settlement order."""
+        return [p for bank in self._queue.senders() for p in self._queue.in_order(bank)]
+
+    def submit(self, payment: Payment, now_s: int) -> list[Settlement]:
+        """Settle `payment` at once if the rules and the sender's cover allow, else queue it.
+        Returns every payment that settled as a consequence (queued ones included)."""
+        invariant(payment.amount_minor > 0, "payments are positive")
+        invariant(payment.sender != payment.receiver, "a payment goes to another bank")
+        for bank in (payment.sender, payment.receiver):
+            self._balances.setdefault(bank, 0)
+        settled: list[Settlement] = []
+        if self._may_go_now(payment):
+            if self._balances[payment.sender] >= payment.amount_minor:
+                self._settle([payment], now_s, Method.GROSS, settled)
+                self._resolve(payment.receiver, now_s, settled)
+                return settled
+            if self._rules.bilateral_offsetting and self._offset(payment, now_s, settled):
+                return settled
+        self._queue.push(payment)
+        return settled
+
+    def run_multilateral(self, now_s: int) -> list[Settlement]:
+        """The gridlock resolution: try to settle every queued payment at once; while some
+        bank's net position would be negative, take that bank's last queued payments out
+        (reverse settlement order, so normal before urgent); settle what remains together.
+
+        The result does not depend on the order banks are looked at: the settleable
+        per-bank queue prefixes are closed under union, and this finds the largest.
+        """
+        order = {bank: self._queue.in_order(bank) for bank in self._queue.senders()}
+        included = {bank: len(payments) for bank, payments in order.items()}
+        position = dict(self._balances)
+        for payments in order.values():
+            for p in payments:
+                position[p.sender] -= p.amount_minor
+                position[p.receiver] += p.amount_minor
+        short = [bank for bank in order if position[bank] < 0]
+        while short:
+            bank = short.pop()
+            while position[bank] < 0:
+                included[bank] -= 1
+                p = order[bank][included[bank]]
+                position[bank] += p.amount_minor
+                position[p.receiver] -= p.amount_minor
+                if position[p.receiver] < 0 and p.receiver not in short:
+                    short.append(p.receiver)
+        chosen = [p for bank, payments in order.items() for p in payments[: included[bank]]]
+        settled: list[Settlement] = []
+        if chosen:
+            for p in chosen:
+                self._queue.remove(p)
+            self._settle(chosen, now_s, Method.MULTILATERAL, settled)
+        return settled
+
+    def _may_go_now(self, payment: Payment) -> bool:
+        """The queue rules: may a new payment settle ahead of what its sender has queued?"""
+        if self._queue.has_urgent(payment.sender):
+            return False  # nothing overtakes queued urgent payments
+        if payment.priority is Priority.URGENT:
+            return True
+        return self._rules.bypass_normal or not self._queue.has_any(payment.sender)
+
+    def _eligible_in_queue(self, queued: Payment) -> bool:
+        """Whether a queued payment may settle now, out of turn, in a bilateral offset."""
+        if queued.priority is Priority.URGENT:
+            return self._queue.head(queued.sender) is queued
+        return self._rules.bypass_normal and not self._queue.has_urgent(queued.sender)
+
+    def _offset(self, payment: Payment, now_s: int, settled: list[Settlement]) -> bool:
+        """Settle `payment` together with one queued payment the other way, if that covers both."""
+        sender, receiver = payment.sender, payment.receiver
+        for index, other in enumerate(self._queue.between(receiver, sender)):
+            if index >= MAX_OFFSET_CANDIDATES:
+                break
+            net = other.amount_minor - payment.amount_minor
+            if self._balances[sender] + net >= 0 and self._balances[receiver] - net >= 0:
+                if not self._eligible_in_queue(other):
+                    continue
+                self._queue.remove(other)
+                self._settle([payment, other], now_s, Method.BILATERAL, settled)
+                # Both queues may move: one bank gained liquidity, the other lost its head.
+                self._resolve(sender, now_s, settled)
+                self._resolve(receiver, now_s, settled)
+                return True
+        return False
+
+    def _resolve(self, bank: str, now_s: int, settled: list[Settlement]) -> None:
+        """Incoming liquidity: settle the queue heads it now covers, following the cascade."""
+        work = [bank]
+        while work:
+            current = work.pop()
+            while (head := self._queue.head(current)) is not None:
+                if self._balances[current] < head.amount_minor:
+                    break
+                self._queue.remove(head)
+                self._settle([head], now_s, Method.QUEUE, settled)
+                work.append(head.receiver)
+
+    def _settle(self, payments: Iterable[Payment], now_s: int, method: Method, settled: list[Settlement]) -> None:
+        """Move the money of `payments` at once; refuse (stop) if any balance would go negative."""
+        touched: set[str] = set()
+        for p in payments:
+            self._balances[p.sender] -= p.amount_minor
+            self._balances[p.receiver] += p.amount_minor
+            touched.update((p.sender, p.receiver))
+            settled.append(Settlement(p, now_s, method))
+        invariant(all(self._balances[b] >= 0 for b in touched), "settled without cover")
+        invariant(sum(self._balances.values()) == self._total, "settlement created or destroyed money")
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    """What a simulated business day settled, what it left unsettled, and the final balances."""
+
+    settlements: tuple[Settlement, ...]
+    unsettled: tuple[Payment, ...]
+    final_balances: Mapping[str, int]
+
+
+def simulate_day(
+    payments: Iterable[Payment],
+    balances: Mapping[str, int],
+    rules: SettlementRules,
+    close_s: int,
+) -> DayResult:
+    """Run one business day: payments in arrival order, the multilateral run every
+    `rules.lsm_interval_s` seconds and once more at `close_s`; what is still queued at
+    the close stays unsettled (an RTGS rejects it at end of day)."""
+    settler = Settler(balances, rules)
+    settlements: list[Settlement] = []
+    interval = rules.lsm_interval_s
+    next_run_s = interval if interval is not None else None
+    for payment in payments:
+        invariant(0 <= payment.arrival_s <= close_s, "payments arrive within the business day")
+        while next_run_s is not None and interval is not None and next_run_s <= payment.arrival_s:
+            settlements.extend(settler.run_multilateral(next_run_s))
+            next_run_s += interval
+        settlements.extend(settler.submit(payment, payment.arrival_s))
+    if interval is not None:
+        settlements.extend(settler.run_multilateral(close_s))
+    return DayResult(tuple(settlements), tuple(settler.queued_payments()), settler.balances)
