@@ -85,6 +85,11 @@ class TemporaryPostgres:
         self.port = 0
 
     @property
+    def directory(self) -> Path | None:
+        """The temporary directory holding the cluster, while the server runs."""
+        return self._root
+
+    @property
     def url(self) -> str:
         """The connection URL of the `postgres` database."""
         return self.database_url(SUPERUSER)
