@@ -178,7 +178,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.filterwarnings("error:local fork did not match node"))
 
 
-@pytest.fixture(scope="session", params=["titanoboa", "anvil"])
+@pytest.fixture(scope="session", params=["titanoboa", pytest.param("anvil", marks=pytest.mark.anvil)])
 def backend(request: pytest.FixtureRequest) -> Backend:
     keys = [role_key(role) for role in ROLES]
     if request.param == "titanoboa":
