@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from digisom.offline import codec
+from digisom.offline import payment as payment_module
 from digisom.offline.certificates import decode_certificate, decode_revocation_list, issue_revocation_list
 from digisom.offline.device import Device
 from digisom.offline.errors import OfflineError, Reason
-from digisom.offline.payment import decode_payment
+from digisom.offline.payment import MAX_PAYMENT_BYTES, decode_payment
 from digisom.offline.settlement import settle
 from digisom.offline.upload import Receipt, Upload
 from tests.offline.world import NOW_S, World, signer
@@ -149,3 +151,54 @@ def test_settlement_never_crashes_on_garbage(payloads: list[bytes]) -> None:
     ]
     result = settle(uploads, WORLD.context())
     assert sum(p.amount_tyiyn for p in result.payouts) <= WORLD.funded_tyiyn[PENSIONER.device_id]
+
+
+field_values = st.one_of(
+    st.integers(0, 2**64 - 1),
+    st.integers(-(2**64), -1),
+    st.sampled_from([0, 23, 24, 255, 256, 65_535, 65_536, 2**32 - 1, 2**32, 2**63 - 1, 2**63]),
+    st.binary(max_size=40),
+    st.sampled_from([b"\x00" * 8, b"\x01" * 32]),
+)
+
+
+@given(
+    fields=st.lists(field_values, min_size=7, max_size=11),
+    signature=st.one_of(st.just(b"\x00" * 64), st.binary(max_size=70)),
+    data=st.data(),
+)
+@settings(max_examples=500)
+def test_fast_layout_reader_agrees_with_the_generic_decoder(
+    fields: list[object], signature: bytes, data: st.DataObject
+) -> None:
+    body = cbor2.dumps(fields, canonical=True)
+    payload = cbor2.dumps([body, signature], canonical=True)
+    payload = data.draw(st.one_of(st.just(payload), mutations(payload), mutations(VALID_PAYMENT)))
+    fast = payment_module._read_canonical_layout(payload)
+    if fast is not None:
+        generic_body, generic_signature = codec.open_envelope(payload, MAX_PAYMENT_BYTES)
+        generic_fields = codec.decode_strict(generic_body, MAX_PAYMENT_BYTES)
+        assert fast == (generic_body, generic_signature, generic_fields)
+    assert reason_or_none(lambda: decode_payment(payload)) == reason_or_none(lambda: generic_decode(payload))
+
+
+def generic_decode(payload: bytes) -> None:
+    """The generic path alone: what decode_payment did before the fast reader."""
+    body, _signature = codec.open_envelope(payload, MAX_PAYMENT_BYTES)
+    fields = codec.as_array(codec.decode_strict(body, MAX_PAYMENT_BYTES), 9)
+    if fields[0] != 1 or type(fields[0]) is not int:
+        raise OfflineError(Reason.UNSUPPORTED_VERSION)
+    counter = codec.as_uint(fields[5])
+    if counter < 1:
+        raise OfflineError(Reason.MALFORMED)
+    codec.as_bytes(fields[1], 8)
+    codec.as_bytes(fields[2], 8)
+    codec.as_uint(fields[3])
+    codec.as_uint(fields[4], 999)
+    codec.as_bytes(fields[6], 32)
+    codec.as_uint(fields[7])
+    codec.as_uint(fields[8])
+
+
+def test_fast_layout_reader_takes_valid_payments() -> None:
+    assert payment_module._read_canonical_layout(VALID_PAYMENT) is not None

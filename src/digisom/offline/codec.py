@@ -47,6 +47,40 @@ def decode_strict(data: object, max_bytes: int) -> object:
     return value
 
 
+# Bytes that follow the initial byte for additional information 24..27 (RFC 8949 §3).
+_ARGUMENT_BYTES: Final = {24: 1, 25: 2, 26: 4, 27: 8}
+# Smallest argument each length may carry in the shortest form (§4.2.1).
+_SHORTEST_MINIMUM: Final = {1: 24, 2: 1 << 8, 4: 1 << 16, 8: 1 << 32}
+MAJOR_UINT: Final = 0
+MAJOR_BYTES: Final = 2
+MAJOR_ARRAY: Final = 4
+
+
+class NotShortestForm(Exception):
+    """A head that `read_head` does not accept; the caller falls back to `decode_strict`."""
+
+
+def read_head(data: bytes, position: int) -> tuple[int, int, int]:
+    """(major type, argument, next position) of the definite, shortest-form CBOR head at
+    `position`; `NotShortestForm` for anything else (including running out of bytes).
+
+    A fast path for fixed layouts: what it accepts, `decode_strict` accepts too."""
+    if position >= len(data):
+        raise NotShortestForm("end of data")
+    initial = data[position]
+    major, info = initial >> 5, initial & 0x1F
+    if info < 24:
+        return major, info, position + 1
+    size = _ARGUMENT_BYTES.get(info)
+    end = position + 1 + (size or 0)
+    if size is None or end > len(data):
+        raise NotShortestForm("reserved, indefinite or truncated head")
+    argument = int.from_bytes(data[position + 1 : end], "big")
+    if argument < _SHORTEST_MINIMUM[size]:
+        raise NotShortestForm("argument not in its shortest form")
+    return major, argument, end
+
+
 def as_array(value: object, length: int) -> list[object]:
     """`value` as a CBOR array of exactly `length` items."""
     if type(value) is not list or len(value) != length:
