@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boa
+import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -142,3 +143,21 @@ def test_permit_with_a_blacklisted_party_is_refused(world: World) -> None:
     with boa.reverts("KGST: spender blacklisted"):
         token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.central_bank)
     assert token.nonces(world.pensioner) == 0, "a refused permit spends no nonce"
+
+
+def test_signatures_do_not_survive_a_chain_fork(world: World) -> None:
+    """The separator follows chain.id, so a permit for BNB Chain is void on a fork with another id."""
+    if world.backend.name != "titanoboa":
+        pytest.skip("changing the chain id needs the in-process EVM")
+    token = world.token
+    deadline = world.backend.now() + HOUR_S
+    sig = sign_permit(token, world.keys["pensioner"], world.merchant, SOM, 0, deadline)
+    original = token.DOMAIN_SEPARATOR()
+    boa.env.evm.patch.chain_id = 97  # BNB Chain testnet
+    try:
+        assert token.DOMAIN_SEPARATOR() != original
+        with boa.reverts("KGST: invalid signature"):
+            token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.merchant)
+    finally:
+        boa.env.evm.patch.chain_id = CHAIN_ID
+    token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.merchant)

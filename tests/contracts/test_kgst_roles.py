@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import boa
 import pytest
+import vyper
 
-from .conftest import CENTRAL_BANK_OPENING, DECIMALS, MINTER_ALLOWANCE, PENSIONER_OPENING, SOM, World, events
+from .conftest import CENTRAL_BANK_OPENING, CONTRACT, DECIMALS, MINTER_ALLOWANCE, PENSIONER_OPENING, SOM, World, events
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -263,3 +264,33 @@ def test_only_the_blacklister_blacklists(world: World, role: str) -> None:
         world.token.blacklist(world.pensioner, sender=getattr(world, role))
     with boa.reverts("KGST: caller is not the blacklister"):
         world.token.unBlacklist(world.pensioner, sender=getattr(world, role))
+
+
+REFUSING_TOKEN = """
+# pragma version 0.4.3
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    return False
+"""
+
+
+def test_rescue_fails_loudly_when_the_token_refuses(world: World) -> None:
+    refusing = boa.loads(REFUSING_TOKEN, sender=world.owner)
+    with boa.reverts("KGST: rescue transfer failed"):
+        world.token.rescueERC20(refusing.address, world.merchant, 1, sender=world.rescuer)
+
+
+def test_every_external_function_has_natspec() -> None:
+    out = vyper.compile_code(CONTRACT.read_text(), output_formats=["abi", "userdoc", "devdoc"])
+    documented = {
+        name.split("(")[0]
+        for doc in (out["userdoc"].get("methods", {}), out["devdoc"].get("methods", {}))
+        for name in doc
+    }
+    # public() getters are documented by the variable they read; functions need their own NatSpec
+    getters = {
+        "name", "symbol", "decimals", "allowance", "totalSupply", "paused", "owner", "pendingOwner",
+        "masterMinter", "pauser", "blacklister", "rescuer", "isMinter", "minterAllowance", "nonces",
+    }  # fmt: skip
+    functions = {item["name"] for item in out["abi"] if item["type"] == "function"}
+    assert functions - getters - documented == set()
