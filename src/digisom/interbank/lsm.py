@@ -212,13 +212,15 @@ def simulate_day(
     settler = Settler(balances, rules)
     settlements: list[Settlement] = []
     interval = rules.lsm_interval_s
-    next_run_s = interval if interval is not None else None
+    runs = iter(range(interval, close_s, interval)) if interval is not None else iter(())
+    next_run_s = next(runs, None)
     for payment in payments:
         invariant(0 <= payment.arrival_s <= close_s, "payments arrive within the business day")
-        while next_run_s is not None and interval is not None and next_run_s <= payment.arrival_s:
+        while next_run_s is not None and next_run_s <= payment.arrival_s:
             settlements.extend(settler.run_multilateral(next_run_s))
-            next_run_s += interval
+            next_run_s = next(runs, None)
         settlements.extend(settler.submit(payment, payment.arrival_s))
     if interval is not None:
-        settlements.extend(settler.run_multilateral(close_s))
+        for run_s in (*([next_run_s] if next_run_s is not None else []), *runs, close_s):
+            settlements.extend(settler.run_multilateral(run_s))
     return DayResult(tuple(settlements), tuple(settler.queued_payments()), settler.balances)

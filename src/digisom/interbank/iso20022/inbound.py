@@ -6,6 +6,7 @@ Every failure is an Iso20022Error whose reason code a pacs.002 RJCT can carry ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Container
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,6 +46,7 @@ MAX_DETAIL_CHARS: Final = 200
 _URGENT_CODES: Final = frozenset({"HIGH", "URGT"})
 _DATE_FIELDS: Final = frozenset({"CreDtTm", "IntrBkSttlmDt", "Dt", "DtTm", "OrgnlCreDtTm"})
 _BIC_FIELDS: Final = frozenset({"BICFI", "AnyBIC"})
+_QUALIFIED_NAME: Final = re.compile(r"\{[^}]*\}")
 
 Json = dict[str, Any]
 
@@ -87,7 +89,7 @@ def _schema_error(error: xmlschema.XMLSchemaValidationError) -> Iso20022Error:
     """The reason code for the first XSD violation, chosen by where it happened."""
     names = [local_name(part) for part in (error.path or "").split("/") if part]
     last = names[-1] if names else ""
-    reason = str(error.reason or error.message)
+    reason = _QUALIFIED_NAME.sub("", str(error.reason or error.message))  # "{urn:...}MsgId" -> "MsgId"
     if last.endswith("Amt") or last == "CtrlSum":
         code = ReasonCode.NOT_ALLOWED_CURRENCY if reason.startswith("attribute Ccy") else ReasonCode.INVALID_AMOUNT
     elif last in _BIC_FIELDS:
