@@ -1,0 +1,121 @@
+"""Authentication: JWT bearer tokens signed with the server's Ed25519 key (EdDSA).
+
+The key lives in a PEM file (mode 0600) in the data directory, generated on first
+start; it is never committed. Tokens carry `role`, `sub` and, for banks and wallet
+holders, `bank`. A request without a token acts as the anonymous `public` role.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from digisom.cbdc.access import Actor, Role
+from digisom.errors import DigisomError
+
+ISSUER: Final = "digisom"
+AUDIENCE: Final = "digisom-api"
+ALGORITHM: Final = "EdDSA"
+KEY_FILE_NAME: Final = "api-signing-key.pem"
+# Operator and test tokens; an integrator's tokens are short-lived and renewed.
+TOKEN_TTL_S_DEFAULT: Final = 3600
+TOKEN_TTL_S_MAX: Final = 30 * 24 * 3600
+TOKEN_CHARS_MAX: Final = 4096
+SUBJECT_CHARS_MAX: Final = 64
+BANK_CODE_CHARS_MAX: Final = 16
+# Roles whose tokens must name a bank: their scope is that bank.
+BANK_SCOPED_ROLES: Final = frozenset({Role.BANK_OPERATOR, Role.WALLET_HOLDER})
+
+
+class TokenError(DigisomError):
+    """A token that is missing, malformed, expired, or not signed by this server."""
+
+
+def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
+    """The server's signing key from `data_dir`, generated (mode 0600) if absent."""
+    path = data_dir / KEY_FILE_NAME
+    if path.exists():
+        return load_key(path)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two processes starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_key(path)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    return key
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise TokenError(f"{path.name} does not hold an Ed25519 private key")
+    return key
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    """Signs tokens with the server's key."""
+
+    key: Ed25519PrivateKey
+
+    def issue(self, role: Role, subject: str, bank_code: str | None = None,
+              ttl_s: int = TOKEN_TTL_S_DEFAULT) -> str:
+        """A signed token for `role` and `subject` (and `bank_code` for bank-scoped roles)."""
+        if role is Role.PUBLIC:
+            raise TokenError("the public role needs no token")
+        if (role in BANK_SCOPED_ROLES) != (bank_code is not None):
+            raise TokenError("bank_operator and wallet_holder tokens need --bank; other roles none")
+        if not 0 < len(subject) <= SUBJECT_CHARS_MAX or not 0 < ttl_s <= TOKEN_TTL_S_MAX:
+            raise TokenError(f"subject needs 1..{SUBJECT_CHARS_MAX} characters, ttl 1..{TOKEN_TTL_S_MAX} s")
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "role": role.value, "iat": now, "nbf": now,
+            "exp": now + ttl_s, "jti": uuid.uuid4().hex,
+        }
+        if bank_code is not None:
+            claims["bank"] = bank_code
+        return jwt.encode(claims, self.key, algorithm=ALGORITHM)
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    """Checks tokens against the server's public key."""
+
+    public_key: Ed25519PublicKey
+
+    def actor(self, token: str) -> Actor:
+        """The actor a valid token names, or `TokenError`."""
+        if len(token) > TOKEN_CHARS_MAX:
+            raise TokenError("token too long")
+        try:
+            claims = jwt.decode(
+                token, self.public_key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise TokenError(f"invalid token: {error}") from None
+        try:
+            role = Role(str(claims.get("role")))
+        except ValueError:
+            raise TokenError("invalid token: unknown role") from None
+        subject, bank = claims.get("sub"), claims.get("bank")
+        if role is Role.PUBLIC or not isinstance(subject, str) or len(subject) > SUBJECT_CHARS_MAX:
+            raise TokenError("invalid token: bad subject or role")
+        if (role in BANK_SCOPED_ROLES) != isinstance(bank, str) or (
+            isinstance(bank, str) and len(bank) > BANK_CODE_CHARS_MAX
+        ):
+            raise TokenError("invalid token: bank claim does not fit the role")
+        return Actor(role, subject, bank if isinstance(bank, str) else None)

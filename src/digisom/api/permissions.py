@@ -1,0 +1,113 @@
+"""The permission matrix: which roles may call which operation. Routes declare their
+operation with `Authorize("...")`; the role-matrix test and docs/security.md are both
+generated from this one table."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from digisom.api.auth import TokenError, TokenVerifier
+from digisom.api.problems import ApiProblem
+from digisom.cbdc.access import Actor, Role
+
+CB: Final = Role.CENTRAL_BANK_OPERATOR
+BANK: Final = Role.BANK_OPERATOR
+HOLDER: Final = Role.WALLET_HOLDER
+AUDITOR: Final = Role.AUDITOR
+PUBLIC: Final = Role.PUBLIC
+ROLES: Final = (CB, BANK, HOLDER, AUDITOR, PUBLIC)
+EVERYONE: Final = frozenset(ROLES)
+
+MATRIX: Final[dict[str, frozenset[Role]]] = {
+    "participants.register": frozenset({CB}),
+    "participants.list": frozenset({CB, BANK, AUDITOR}),
+    "participants.read": frozenset({CB, BANK, AUDITOR}),
+    "issuance.reserve_credit": frozenset({CB}),
+    "issuance.issue": frozenset({CB, BANK}),
+    "issuance.redeem": frozenset({CB, BANK}),
+    "issuance.summary": frozenset({CB, AUDITOR}),
+    "issuance.report": frozenset({CB, AUDITOR}),
+    "public.aggregate": EVERYONE,
+    "policy.read": EVERYONE,
+    "wallets.open": frozenset({BANK}),
+    "wallets.list": frozenset({CB, BANK, HOLDER}),
+    "wallets.read": frozenset({CB, BANK, HOLDER}),
+    "wallets.identity": frozenset({BANK}),
+    "wallets.tier": frozenset({BANK}),
+    "wallets.deposit_credit": frozenset({BANK}),
+    "wallets.fund": frozenset({BANK, HOLDER}),
+    "wallets.freeze": frozenset({CB, BANK}),
+    "wallets.holds": frozenset({CB, BANK}),
+    "wallets.close": frozenset({BANK}),
+    "wallets.statement": frozenset({CB, BANK, HOLDER}),
+    "wallets.payments": frozenset({CB, BANK, HOLDER}),
+    "payments.create": frozenset({BANK, HOLDER}),
+    "payments.qr": frozenset({BANK, HOLDER}),
+    "payments.read": frozenset({CB, BANK, HOLDER}),
+    "payments.refund": frozenset({BANK, HOLDER}),
+    "requests.create": frozenset({BANK, HOLDER}),
+    "requests.read": frozenset({CB, BANK, HOLDER}),
+    "requests.answer": frozenset({BANK, HOLDER}),
+    "qr.create": frozenset({BANK, HOLDER}),
+    "qr.decode": frozenset({CB, BANK, HOLDER}),
+    "qr.image": frozenset({BANK, HOLDER}),
+    "ledger.journal": frozenset({CB, AUDITOR}),
+}
+
+_bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
+
+
+class Authorize:
+    """The dependency a route uses to name its operation: it authenticates the caller
+    and refuses roles the matrix does not allow (401 without a token, else 403)."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.roles = MATRIX[operation]
+
+    def __call__(
+        self, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Actor:
+        """The authenticated actor, or a problem."""
+        if credentials is None:
+            actor = Actor(PUBLIC, "anonymous")
+        else:
+            verifier: TokenVerifier = request.app.state.verifier
+            try:
+                actor = verifier.actor(credentials.credentials)
+            except TokenError as error:
+                raise ApiProblem(401, "unauthorized", "No valid bearer token", str(error)) from None
+        if actor.role not in self.roles:
+            if actor.role is PUBLIC:
+                raise ApiProblem(401, "unauthorized", "No valid bearer token", "this operation needs a token")
+            raise ApiProblem(403, "forbidden", "Forbidden", "this role may not call this operation")
+        return actor
+
+
+def route_operations(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(method, path, operation) of every secured route, in registration order."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for dependency in route.dependant.dependencies:
+            if isinstance(dependency.call, Authorize):
+                for method in sorted(route.methods or ()):
+                    found.append((method, route.path, dependency.call.operation))
+    return found
+
+
+def markdown_matrix(app: FastAPI) -> str:
+    """The permission matrix as a Markdown table (docs/security.md embeds it)."""
+    lines = [
+        "| method | path | " + " | ".join(r.value for r in ROLES) + " |",
+        "|---|---|" + "---|" * len(ROLES),
+    ]
+    for method, path, operation in route_operations(app):
+        marks = " | ".join("yes" if role in MATRIX[operation] else "-" for role in ROLES)
+        lines.append(f"| {method} | `{path}` | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,117 @@
+"""RFC 9457 problem details: every error is `application/problem+json` with a stable
+`type` URI per kind of error, so clients branch on `type`, never on `detail` text."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from digisom.cbdc.errors import CbdcError
+from digisom.errors import DigisomError
+
+PROBLEM_BASE: Final = "https://digisom.kg/problems/"
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+# At most this many field errors are listed in an invalid-request problem.
+VALIDATION_ERRORS_MAX: Final = 20
+_log = logging.getLogger("digisom.api")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; extension members name limits, reasons, fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=[PROBLEM_BASE + "limit-exceeded"])
+    title: str
+    status: int
+    detail: str | None = None
+
+
+class ApiProblem(Exception):
+    """An error raised by the API layer itself (authentication, idempotency, input)."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.extensions = extensions
+
+
+def problem_response(status: int, slug: str, title: str, detail: str | None, **extensions: Any) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail is not None:
+        body["detail"] = detail
+    body.update(extensions)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def from_domain(error: CbdcError) -> JSONResponse:
+    """The problem for a domain refusal."""
+    return problem_response(error.status, error.slug, error.title, error.detail, **error.extensions)
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses."""
+    descriptions = {
+        400: "Bad request", 401: "No valid bearer token", 403: "The token's role or scope does not allow this",
+        404: "Not found", 409: "Conflict with the resource's state", 413: "Body too large",
+        422: "Invalid input, a limit exceeded, or an idempotency key reused with another body",
+        503: "The ledger is overloaded; retry later",
+    }
+    return {s: {"description": descriptions[s], **_problem_schema()} for s in statuses}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    async def domain(_request: Request, exc: Exception) -> JSONResponse:
+        exc = cast(CbdcError, exc)  # registered for this type only
+        return from_domain(exc)
+
+    async def api_problem(_request: Request, exc: Exception) -> JSONResponse:
+        exc = cast(ApiProblem, exc)  # registered for this type only
+        return problem_response(exc.status, exc.slug, exc.title, exc.detail, **exc.extensions)
+
+    async def validation(_request: Request, exc: Exception) -> JSONResponse:
+        exc = cast(RequestValidationError, exc)  # registered for this type only
+        errors = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg", ""))[:200]}
+            for e in exc.errors()[:VALIDATION_ERRORS_MAX]
+        ]
+        return problem_response(422, "invalid-request", "The request is not valid", "see errors", errors=errors)
+
+    async def http(_request: Request, exc: Exception) -> JSONResponse:
+        exc = cast(StarletteHTTPException, exc)  # registered for this type only
+        slugs = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+        slug = slugs.get(exc.status_code, "http-error")
+        return problem_response(exc.status_code, slug, str(exc.detail), None)
+
+    async def other_domain(_request: Request, exc: Exception) -> JSONResponse:
+        # A typed operating error the domain did not map (e.g. the ledger queue is full).
+        _log.warning("unavailable: %s", exc)
+        return problem_response(503, "unavailable", "The service cannot take this request now", "retry later")
+
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unexpected error", exc_info=exc)
+        return problem_response(500, "internal-error", "Internal error", None)
+
+    app.add_exception_handler(CbdcError, domain)
+    app.add_exception_handler(ApiProblem, api_problem)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(DigisomError, other_domain)
+    app.add_exception_handler(Exception, unexpected)

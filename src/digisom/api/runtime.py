@@ -1,0 +1,109 @@
+"""Wiring: open the ledger stores, the domain database, the writer thread, the signing
+key, and build the app. The CLI, the demo and the tests build the API through here.
+
+One database holds the ledger and the digital som's tables: a SQLite file in the data
+directory by default, or PostgreSQL (`--db postgresql://...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, event
+
+from digisom.api.app import create_app
+from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
+from digisom.cbdc.context import Context, utc_now
+from digisom.cbdc.ledger_port import LedgerPort
+from digisom.cbdc.migrations import migrate
+from digisom.cbdc.policy import load_policy
+from digisom.cbdc.service import CbdcService
+from digisom.ledger.service import Ledger
+from digisom.ledger.store import LedgerStore
+from digisom.ledger.submitter import Submitter
+from digisom.stores.url import open_store
+
+DB_FILE_NAME: Final = "digisom.db"
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A built API and what it holds open."""
+
+    app: FastAPI
+    service: CbdcService
+    issuer: TokenIssuer
+    db_url: str
+    close: Callable[[], None]
+
+
+def database_url(data_dir: Path | None, db_url: str | None) -> str:
+    """The ledger URL: `db_url` if given, else the SQLite file in `data_dir`."""
+    if db_url:
+        return db_url
+    if data_dir is None:
+        raise ValueError("give a data directory or a database URL")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / DB_FILE_NAME}"
+
+
+def domain_engine(url: str) -> Engine:
+    """A SQLAlchemy engine on the ledger's database, for the domain's tables."""
+    if url.startswith("sqlite:///"):
+        engine = create_engine(url)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we say BEGIN ourselves, below
+            dbapi_conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # Take the write lock up front: a deferred transaction that later writes
+            # could fail with SQLITE_BUSY instead of waiting.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith(("postgresql://", "postgres://")):
+        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
+    raise ValueError(f"the digital som needs sqlite:/// or postgresql://, not {url.split(':', 1)[0]}")
+
+
+def build(
+    *,
+    data_dir: Path | None = None,
+    db_url: str | None = None,
+    policy_path: Path | None = None,
+    key_path: Path | None = None,
+    ledger_store: LedgerStore | None = None,
+) -> Runtime:
+    """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
+    for the ledger while the domain's tables still use the URL's database."""
+    url = database_url(data_dir, db_url)
+    writer_store = ledger_store or open_store(url)
+    reader_store = ledger_store or open_store(url)
+    engine = domain_engine(url)
+    migrate(engine)
+    submitter = Submitter(Ledger(writer_store))
+    if key_path is not None:
+        key = load_key(key_path)
+    else:
+        key = load_or_create_key(data_dir if data_dir is not None else Path.cwd())
+    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=utc_now)
+    service = CbdcService(ctx)
+    app = create_app(service, TokenVerifier(key.public_key()))
+
+    def close() -> None:
+        submitter.close()
+        writer_store.close()
+        if reader_store is not writer_store:
+            reader_store.close()
+        engine.dispose()
+
+    return Runtime(app, service, TokenIssuer(key), url, close)
