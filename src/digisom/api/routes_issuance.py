@@ -24,9 +24,9 @@ def router() -> APIRouter:
     """The issuance routes."""
     r = APIRouter(prefix="/v1/issuance", tags=["issuance"])
 
-    def conversion(kind: str, operation: str, summary: str) -> None:
+    def conversion(path: str, kind: str, operation: str, summary: str) -> None:
         # The three conversions differ only in kind and permission.
-        @r.post(f"/{kind.replace('_', '-')}s", status_code=201, response_model=s.IssuanceEventOut,
+        @r.post(path, status_code=201, response_model=s.IssuanceEventOut,
                 responses=WRITE_PROBLEMS, summary=summary, name=kind)
         def convert(
             request: Request, body: s.ConversionIn, key: IdempotencyKey,
@@ -35,9 +35,9 @@ def router() -> APIRouter:
             return idempotent(request, actor, key, body, lambda: json(s.event_out(
                 service(request).convert(actor, kind, body.bank_code, amount(body.amount_tyiyn), key)), 201))
 
-    conversion("reserve_credit", "issuance.reserve_credit", "Credit a bank's reserve account (central bank)")
-    conversion("issue", "issuance.issue", "Convert a bank's reserves into digital som")
-    conversion("redeem", "issuance.redeem", "Convert a bank's digital som back into reserves")
+    conversion("/reserve-credits", "reserve_credit", "issuance.reserve_credit", "Credit a bank's reserve account (central bank)")
+    conversion("/issues", "issue", "issuance.issue", "Convert a bank's reserves into digital som")
+    conversion("/redemptions", "redeem", "issuance.redeem", "Convert a bank's digital som back into reserves")
 
     @r.get("/summary", response_model=s.SummaryOut, responses=READ_PROBLEMS)
     def summary(request: Request, _actor: Annotated[Actor, Depends(Authorize("issuance.summary"))]) -> JSONResponse:
