@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 
 from digisom.offline.device import Device
-from digisom.offline.errors import Reason
+from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.payment import decode_payment, sign_payment
 from digisom.offline.settlement import Fraud, SettlementBook, SettlementResult, Verdict, revocation_history, settle
 from digisom.offline.upload import Upload
-from tests.offline.world import NOW_S, World, signer
+from tests.offline.world import DAY_S, NOW_S, World, signer
 
 
 @pytest.fixture
@@ -239,3 +239,34 @@ def test_a_bad_signature_uploaded_first_cannot_squat_the_payment(world: World) -
     result = settle(uploads, world.context())
     assert [(d.verdict, d.reason) for d in result.decisions] == [(Verdict.RESERVE, None)]
     assert [p.amount_tyiyn for p in result.payouts] == [1_000]
+
+
+def test_story_fraud_found_revoked_and_refused_after_the_next_sync(world: World) -> None:
+    pensioner, merchant, shop = world.device("pensioner", 10_000), world.device("merchant", 0), world.device("shop", 0)
+    clone = clone_of(pensioner, "pensioner")
+    merchant.receive(pensioner.pay(merchant.device_id, 6_000, NOW_S), NOW_S, pensioner.certificate.encoded)
+    shop.receive(clone.pay(shop.device_id, 6_000, NOW_S), NOW_S, pensioner.certificate.encoded)
+
+    # Day 1: the merchant and the shop sync; the clone is found and the central bank revokes it.
+    first = settle([merchant.upload(), shop.upload()], world.context(NOW_S + DAY_S))
+    assert first.revocations == {pensioner.device_id}
+    crl = world.revoke(first.revocations, issued_at_s=NOW_S + DAY_S)
+    assert revocation_history([crl]) == world.revoked_at_sequence
+    for device, upload in ((merchant, merchant.upload()), (shop, shop.upload())):
+        device.acknowledge(upload)
+        device.sync([world.bank], crl, NOW_S + DAY_S)
+
+    # Day 2: the clone tries again; the synced shop refuses it offline.
+    with pytest.raises(OfflineError) as excinfo:
+        shop.receive(clone.pay(shop.device_id, 1_000, NOW_S + 2 * DAY_S), NOW_S + 2 * DAY_S)
+    assert excinfo.value.reason is Reason.REVOKED
+
+    # Both honest payees were paid: 6,000 from the 10,000 reserve, 6,000 (which the
+    # remaining 4,000 cannot cover whole) under the guarantee, claimed from the bank.
+    assert sorted((p.source.value, p.amount_tyiyn) for p in first.payouts) == [("guarantee", 6_000), ("reserve", 6_000)]
+    assert [c.amount_tyiyn for c in first.claims] == [6_000]
+
+    # Day 3: everything uploaded again changes nothing.
+    again = settle([merchant.upload(), shop.upload(), pensioner.upload()], world.context(NOW_S + 3 * DAY_S), first.book)
+    assert again.payouts == ()
+    assert again.claims == ()
