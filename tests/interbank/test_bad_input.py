@@ -11,12 +11,19 @@ import pytest
 from digisom.interbank.iso20022 import (
     MAX_INBOUND_MESSAGE_BYTES,
     NOT_PROVIDED,
+    AccountStatement,
     CreditTransferOrder,
     Iso20022Error,
     MessageType,
+    Notification,
+    PaymentReturn,
     ReasonCode,
     StatusReport,
     TransactionStatus,
+    build_camt053,
+    build_camt054,
+    build_pacs002,
+    build_pacs004,
     build_pacs008,
     parse_inbound,
     rejection_for,
@@ -220,3 +227,23 @@ def test_a_string_is_not_bytes() -> None:
     with pytest.raises(Iso20022Error) as caught:
         parse_inbound("<Document/>")  # type: ignore[arg-type]
     assert caught.value.reason_code is ReasonCode.INVALID_FILE_FORMAT
+
+
+def test_inbound_statement_whose_balances_do_not_add_up_is_refused(statement: AccountStatement) -> None:
+    xml = build_camt053(statement).decode().replace(">300.00<", ">301.00<")
+    assert refusal(xml.encode()).reason_code is ReasonCode.WRONG_AMOUNT
+
+
+def test_inbound_notification_in_another_currency_than_its_account_is_refused(notification: Notification) -> None:
+    xml = build_camt054(notification).decode().replace('<Amt Ccy="KGS">500.00', '<Amt Ccy="USD">500.00')
+    assert refusal(xml.encode()).reason_code is ReasonCode.NOT_ALLOWED_CURRENCY
+
+
+def test_inbound_return_with_a_bad_amount_is_refused(payment_return: PaymentReturn) -> None:
+    xml = build_pacs004(payment_return).decode().replace(">1234567.89<", ">1234567.8912<")
+    assert refusal(xml.encode()).reason_code is ReasonCode.INVALID_AMOUNT
+
+
+def test_inbound_status_report_with_an_unknown_status_is_refused(status_report: StatusReport) -> None:
+    xml = build_pacs002(status_report).decode().replace("<TxSts>PDNG</TxSts>", "<TxSts>ACWC</TxSts>")
+    assert refusal(xml.encode()).reason_code is ReasonCode.SYNTAX_ERROR

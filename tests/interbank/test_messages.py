@@ -33,7 +33,7 @@ from digisom.interbank.iso20022 import (
     parse_inbound,
 )
 from digisom.money import KGS, USD, Money
-from tests.interbank.samples import BUSINESS_DAY, COMMERCIAL_BANK, NOW, OTHER_COMMERCIAL_BANK
+from tests.interbank.samples import BUSINESS_DAY, CENTRAL_BANK, COMMERCIAL_BANK, NOW, OTHER_COMMERCIAL_BANK
 
 
 def assert_valid(xml: bytes, message_type: MessageType) -> None:
@@ -64,7 +64,9 @@ def test_pacs008_round_trip(credit_transfer: CreditTransferOrder) -> None:
 
 
 def test_pacs009_round_trip(credit_transfer: CreditTransferOrder) -> None:
-    order = dataclasses.replace(credit_transfer, priority=Priority.NORMAL, debtor_name="Commercial Bank")
+    order = dataclasses.replace(
+        credit_transfer, debtor_agent=CENTRAL_BANK, priority=Priority.NORMAL, debtor_name="National Bank"
+    )
     xml = build_pacs009(order)
     assert_valid(xml, MessageType.PACS_009)
     parsed = parse_inbound(xml)
