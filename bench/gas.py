@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -97,23 +98,26 @@ def free_port() -> int:
 @contextmanager
 def anvil(*extra: str) -> Iterator[Web3]:
     port = free_port()
+    # A file, not a pipe: nobody reads anvil's output while it runs, and a full pipe would stall it.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID), *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
         deadline = time.monotonic() + ANVIL_START_TIMEOUT_S
         while not w3.is_connected():
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"anvil did not start: {err}")
+                log.seek(0)
+                raise RuntimeError(f"anvil did not start: {log.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.1)
         yield w3
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 def solc_compile(

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,10 +105,12 @@ def anvil_url() -> Iterator[str]:
     if binary is None:
         _unavailable("no anvil binary and no npm to install it")
     port = _free_port()
+    # A file, not a pipe: nobody reads anvil's output while it runs, and a full pipe would stall it.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID), *ANVIL_FLAGS],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     rpc = EthereumRPC(url)
@@ -119,8 +122,8 @@ def anvil_url() -> Iterator[str]:
                 break
             except Exception:  # connection refused until anvil listens
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else "timeout"
-                    _unavailable(f"anvil did not start: {err}")
+                    log.seek(0)
+                    _unavailable(f"anvil did not start: {log.read().decode(errors='replace')[-2000:] or 'timeout'}")
                 time.sleep(0.1)
         yield url
     finally:
@@ -129,6 +132,8 @@ def anvil_url() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        log.close()
 
 
 # --- backends ----------------------------------------------------------------------------
@@ -209,11 +214,13 @@ class World:
     keys: dict[str, LocalAccount]
     backend: Backend
 
+    def address(self, role: str) -> str:
+        return str(self.keys[role].address)
+
     def __getattr__(self, role: str) -> str:
         # world.merchant -> the merchant's address
-        keys = self.__dict__.get("keys", {})
-        if role in keys:
-            return str(keys[role].address)
+        if role in self.__dict__.get("keys", {}):
+            return self.address(role)
         raise AttributeError(role)
 
 

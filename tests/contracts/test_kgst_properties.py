@@ -96,7 +96,7 @@ class Model:
 
 
 def run(world: World, op: tuple) -> None:
-    token, a = world.token, world.__getattr__
+    token, a = world.token, world.address
     kind = op[0]
     if kind == "mint":
         token.mint(a(op[1]), op[2], sender=world.minter)
@@ -116,10 +116,10 @@ def check(world: World, model: Model) -> None:
     token = world.token
     total = 0
     for role in HOLDERS:
-        balance = token.balanceOf(world.__getattr__(role))
+        balance = token.balanceOf(world.address(role))
         assert 0 <= balance < 2**255, "the blacklist flag leaked into balanceOf"
         assert balance == model.balances[role]
-        assert token.isBlacklisted(world.__getattr__(role)) == (role in model.blacklisted)
+        assert token.isBlacklisted(world.address(role)) == (role in model.blacklisted)
         total += balance
     assert total == token.totalSupply()
 
