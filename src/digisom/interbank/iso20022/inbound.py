@@ -31,8 +31,8 @@ from digisom.interbank.iso20022.model import (
     StatementEntry,
     StatusReport,
     TransactionStatus,
+    entries_total_minor,
 )
-from digisom.interbank.iso20022.outbound import signed_entry_total_minor
 from digisom.interbank.iso20022.registry import MessageType, SchemaRegistry, default_registry, message_type_for
 from digisom.interbank.iso20022.secure import local_name, namespace_of, parse_xml
 from digisom.money import Money
@@ -257,7 +257,7 @@ def _statement(content: Json) -> AccountStatement:
     opening = _signed_balance(balances["OPBD"], code)
     closing = _signed_balance(balances["CLBD"], code)
     entries = tuple(_entry(e, code) for e in statement.get("Ntry", []))
-    if opening.amount_minor + signed_entry_total_minor(entries) != closing.amount_minor:
+    if opening.amount_minor + entries_total_minor(entries) != closing.amount_minor:
         raise Iso20022Error(ReasonCode.WRONG_AMOUNT, f"closing {closing} is not opening {opening} plus entries")
     return AccountStatement(
         message_id=header["MsgId"],

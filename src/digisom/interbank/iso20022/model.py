@@ -23,6 +23,7 @@ __all__ = [
     "StatementEntry",
     "StatusReport",
     "TransactionStatus",
+    "entries_total_minor",
 ]
 
 
@@ -144,6 +145,13 @@ class Notification:
     account: str
     bank: Agent
     entries: tuple[StatementEntry, ...]
+
+
+def entries_total_minor(entries: tuple[StatementEntry, ...]) -> int:
+    """Credits minus debits of `entries`, in minor units."""
+    return sum(
+        e.amount.amount_minor if e.credit_debit is CreditDebit.CREDIT else -e.amount.amount_minor for e in entries
+    )
 
 
 MessageBody = CreditTransferOrder | StatusReport | PaymentReturn | AccountStatement | Notification

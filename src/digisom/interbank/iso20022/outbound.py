@@ -24,6 +24,7 @@ from digisom.interbank.iso20022.model import (
     Priority,
     StatementEntry,
     StatusReport,
+    entries_total_minor,
 )
 from digisom.interbank.iso20022.registry import MessageType, SchemaRegistry, default_registry
 from digisom.money import Money
@@ -171,15 +172,8 @@ def build_camt054(notification: Notification, registry: SchemaRegistry | None = 
     return encode(MessageType.CAMT_054, {"GrpHdr": header, "Ntfctn": [body]}, registry)
 
 
-def signed_entry_total_minor(entries: tuple[StatementEntry, ...]) -> int:
-    """Credits minus debits, in minor units."""
-    return sum(
-        e.amount.amount_minor if e.credit_debit is CreditDebit.CREDIT else -e.amount.amount_minor for e in entries
-    )
-
-
 def _check_balances(s: AccountStatement) -> None:
-    movement = signed_entry_total_minor(s.entries)
+    movement = entries_total_minor(s.entries)
     if s.opening_balance.amount_minor + movement != s.closing_balance.amount_minor:
         raise Iso20022Error(
             ReasonCode.WRONG_AMOUNT,
