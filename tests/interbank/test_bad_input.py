@@ -12,6 +12,7 @@ from digisom.interbank.iso20022 import (
     MAX_INBOUND_MESSAGE_BYTES,
     NOT_PROVIDED,
     AccountStatement,
+    Agent,
     CreditTransferOrder,
     Iso20022Error,
     MessageType,
@@ -28,7 +29,7 @@ from digisom.interbank.iso20022 import (
     parse_inbound,
     rejection_for,
 )
-from tests.interbank.samples import NOW
+from tests.interbank.samples import COMMERCIAL_BANK, NOW
 from tests.interbank.test_messages import assert_valid
 
 PACS_008_NS = MessageType.PACS_008.namespace
@@ -190,8 +191,10 @@ def test_two_transactions_in_one_message_are_refused(credit_transfer: CreditTran
     assert refusal(doubled.encode()).reason_code is ReasonCode.INVALID_NUMBER_OF_TRANSACTIONS
 
 
-def test_on_us_transfer_is_forbidden(credit_transfer: CreditTransferOrder) -> None:
-    on_us = dataclasses.replace(credit_transfer, creditor_agent=credit_transfer.debtor_agent)
+@pytest.mark.parametrize("creditor_agent", [COMMERCIAL_BANK, Agent(bic="DEMIKG22"), Agent(bank_code="118001")])
+def test_on_us_transfer_is_forbidden(credit_transfer: CreditTransferOrder, creditor_agent: Agent) -> None:
+    assert credit_transfer.debtor_agent == COMMERCIAL_BANK
+    on_us = dataclasses.replace(credit_transfer, creditor_agent=creditor_agent)
     assert refusal(build_pacs008(on_us)).reason_code is ReasonCode.TRANSACTION_FORBIDDEN
 
 

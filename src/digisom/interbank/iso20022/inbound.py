@@ -123,7 +123,7 @@ def _credit_transfer(content: Json, *, bank_to_bank: bool) -> CreditTransferOrde
         creditor_agent = _agent(tx["CdtrAgt"], "CdtrAgt")
         debtor_name = _get(tx, "Dbtr", "Nm")
         creditor_name = _get(tx, "Cdtr", "Nm")
-    if debtor_agent == creditor_agent:
+    if _same_bank(debtor_agent, creditor_agent):
         raise Iso20022Error(ReasonCode.TRANSACTION_FORBIDDEN, "debtor and creditor agent are the same bank (on-us)")
     settlement_date = tx.get("IntrBkSttlmDt") or header.get("IntrBkSttlmDt")
     if settlement_date is None:
@@ -352,6 +352,13 @@ def _agent(branch: Json | None, field: str) -> Agent:
     if agent.bic is None and agent.bank_code is None:
         raise Iso20022Error(ReasonCode.BANK_IDENTIFIER_INCORRECT, f"{field} has no BIC and no bank code")
     return agent
+
+
+def _same_bank(first: Agent, second: Agent) -> bool:
+    """Whether two agents name the same bank by BIC or by national bank code."""
+    same_bic = first.bic is not None and first.bic == second.bic
+    same_code = first.bank_code is not None and first.bank_code == second.bank_code
+    return same_bic or same_code
 
 
 def _account(acct: Json | None) -> str | None:
