@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digisom.api import (
@@ -54,6 +54,12 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+def routers() -> list[APIRouter]:
+    """Every route of the API, by resource (the permission matrix is read from these)."""
+    modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger)
+    return [module.router() for module in modules]
+
+
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts."""
     app = FastAPI(
@@ -67,8 +73,8 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     app.state.engine = service.ctx.engine
     app.state.verifier = verifier
     problems.install(app)
-    for module in (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger):
-        app.include_router(module.router())
+    for router in routers():
+        app.include_router(router)
     app.openapi_schema = None
     _add_problem_schema(app)
     app.add_middleware(BodyLimit, max_bytes=body_bytes_max)

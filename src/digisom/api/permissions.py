@@ -4,9 +4,10 @@ generated from this one table."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Final
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -88,10 +89,10 @@ class Authorize:
         return actor
 
 
-def route_operations(app: FastAPI) -> list[tuple[str, str, str]]:
+def route_operations(routers: Sequence[APIRouter]) -> list[tuple[str, str, str]]:
     """(method, path, operation) of every secured route, in registration order."""
     found = []
-    for route in app.routes:
+    for route in (route for router in routers for route in router.routes):
         if not isinstance(route, APIRoute):
             continue
         for dependency in route.dependant.dependencies:
@@ -101,13 +102,13 @@ def route_operations(app: FastAPI) -> list[tuple[str, str, str]]:
     return found
 
 
-def markdown_matrix(app: FastAPI) -> str:
+def markdown_matrix(routers: Sequence[APIRouter]) -> str:
     """The permission matrix as a Markdown table (docs/security.md embeds it)."""
     lines = [
         "| method | path | " + " | ".join(r.value for r in ROLES) + " |",
         "|---|---|" + "---|" * len(ROLES),
     ]
-    for method, path, operation in route_operations(app):
+    for method, path, operation in route_operations(routers):
         marks = " | ".join("yes" if role in MATRIX[operation] else "-" for role in ROLES)
         lines.append(f"| {method} | `{path}` | {marks} |")
     return "\n".join(lines) + "\n"

@@ -35,7 +35,8 @@ def router() -> APIRouter:
             return idempotent(request, actor, key, body, lambda: json(s.event_out(
                 service(request).convert(actor, kind, body.bank_code, amount(body.amount_tyiyn), key)), 201))
 
-    conversion("/reserve-credits", "reserve_credit", "issuance.reserve_credit", "Credit a bank's reserve account (central bank)")
+    conversion("/reserve-credits", "reserve_credit", "issuance.reserve_credit",
+               "Credit a bank's reserve account (central bank)")
     conversion("/issues", "issue", "issuance.issue", "Convert a bank's reserves into digital som")
     conversion("/redemptions", "redeem", "issuance.redeem", "Convert a bank's digital som back into reserves")
 

@@ -1,0 +1,119 @@
+"""Every route with every role: the allowed/denied matrix, and docs/security.md shows
+exactly that matrix. Scope: a bank's token never reaches another bank's wallet."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digisom.api.app import routers
+from digisom.api.auth import TokenIssuer, load_or_create_key
+from digisom.api.permissions import MATRIX, ROLES, markdown_matrix, route_operations
+from digisom.cbdc.access import Role
+from tests.api.world import World, kgs
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+# The token each role uses; `public` sends none.
+ROLE_TOKENS = {
+    Role.CENTRAL_BANK_OPERATOR: "central_bank",
+    Role.BANK_OPERATOR: "commercial_bank",
+    Role.WALLET_HOLDER: "pensioner",
+    Role.AUDITOR: "auditor",
+    Role.PUBLIC: None,
+}
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+
+
+def test_every_route_with_every_role(world: World) -> None:
+    pensioner, merchant = world.wallets["pensioner"], world.wallets["merchant"]
+    world.ok(world.pay("treasury", "treasury", "pensioner", 1_000), 201)
+    payment = world.ok(world.pay("pensioner", "pensioner", "merchant", 100), 201)
+    asked = world.ok(world.post("merchant", "/v1/payment-requests",
+                                {"payee_wallet_id": merchant, "payer_wallet_id": pensioner, **kgs(5)}), 201)
+    qr = world.ok(world.post("merchant", "/v1/qr", {"wallet_id": merchant}), 201)["payload"]
+    ids = {"wallet_id": pensioner, "payment_id": payment["id"], "request_id": asked["id"],
+           "participant_id": "ayil-bank", "day": datetime.now(UTC).date().isoformat()}
+    routes = route_operations(routers())
+    assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
+    checked = 0
+    for method, path, operation in routes:
+        url = _fill(path, ids)
+        for role in ROLES:
+            who = ROLE_TOKENS[role]
+            if method == "POST":
+                # An invalid key: an allowed caller gets 422 and nothing runs; the check comes first.
+                response = world.client.post(url, json={}, headers=world.headers(who, "not a valid key!"))
+            else:
+                params = {"payload": qr} if path.endswith("/image") else {}
+                response = world.client.get(url, params=params, headers=world.headers(who))
+            allowed = role in MATRIX[operation]
+            context = f"{method} {path} as {role.value}: {response.status_code} {response.text[:200]}"
+            if not allowed:
+                assert response.status_code == (401 if role is Role.PUBLIC else 403), context
+                assert response.headers["content-type"] == "application/problem+json", context
+            elif method == "POST":
+                assert response.status_code == 422, context
+            else:
+                assert response.status_code == 200, context
+            checked += 1
+    assert checked == len(routes) * len(ROLES)
+
+
+def test_security_doc_shows_the_matrix() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    start, end = "<!-- permission-matrix:start -->\n", "<!-- permission-matrix:end -->"
+    assert start in doc and end in doc
+    shown = doc.split(start, 1)[1].split(end, 1)[0]
+    assert shown == markdown_matrix(routers()), "regenerate it with `python -m digisom.api.matrix_doc`"
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("second_bank", "/v1/wallets/{pensioner}"),
+        ("second_bank", "/v1/wallets/{pensioner}/identity"),
+        ("second_bank", "/v1/wallets/{pensioner}/statement"),
+        ("merchant", "/v1/wallets/{pensioner}"),
+        ("treasury", "/v1/wallets/{pensioner}/payments"),
+    ],
+)
+def test_another_banks_or_holders_wallet_is_403_and_reveals_nothing(world: World, who: str, path: str) -> None:
+    response = world.get(who, path.format(pensioner=world.wallets["pensioner"]))
+    assert response.status_code == 403
+    body = response.json()
+    assert body["type"] == "https://digisom.kg/problems/forbidden"
+    assert world.wallets["pensioner"] not in response.text and "balance" not in response.text
+
+
+def test_another_banks_token_cannot_pay_from_or_freeze_a_wallet(world: World) -> None:
+    pensioner = world.wallets["pensioner"]
+    assert world.pay("second_bank", "pensioner", "merchant", 1).status_code == 403
+    freeze = world.post("second_bank", f"/v1/wallets/{pensioner}/freeze", {"reason": "x", "legal_order_ref": "y"})
+    assert freeze.status_code == 403
+    issue = world.post("second_bank", "/v1/issuance/issues", {"bank_code": "AYIL", **kgs(1)})
+    assert issue.status_code == 403
+
+
+def test_unknown_wallet_is_404(world: World) -> None:
+    response = world.get("central_bank", "/v1/wallets/w" + "a" * 24)
+    assert response.status_code == 404
+    assert response.json()["type"] == "https://digisom.kg/problems/not-found"
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c"])
+def test_a_bad_token_is_401(world: World, token: str) -> None:
+    response = world.client.get("/v1/issuance/summary", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_token_signed_by_another_key_is_401(world: World, tmp_path: Path) -> None:
+    forged = TokenIssuer(load_or_create_key(tmp_path / "elsewhere")).issue(Role.CENTRAL_BANK_OPERATOR, "mallory")
+    response = world.client.get("/v1/issuance/summary", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
