@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boa
+import pytest
 from eth_utils import keccak
 
 from .conftest import PENSIONER_OPENING, SOM, World, events, malleable, sign_authorization, sign_cancel
@@ -194,3 +195,23 @@ def test_authorization_beyond_the_balance_is_refused(world: World) -> None:
         token.transferWithAuthorization(
             world.pensioner, world.merchant, value, after, before, NONCE, *sig.args(), sender=world.merchant
         )
+
+
+def test_authorization_window_bounds_are_exclusive(world: World) -> None:
+    if world.backend.name != "titanoboa":
+        pytest.skip("pinning the block timestamp needs the in-process EVM")
+    token = world.token
+    now = world.backend.now()  # the timestamp of the block the call runs in
+    for after, before, message in (
+        (now, now + HOUR_S, "KGST: authorization is not yet valid"),
+        (now - HOUR_S, now, "KGST: authorization is expired"),
+    ):
+        sig = sign_authorization(token, world.keys["pensioner"], world.merchant, SOM, after, before, NONCE)
+        with boa.reverts(message):
+            token.transferWithAuthorization(
+                world.pensioner, world.merchant, SOM, after, before, NONCE, *sig.args(), sender=world.merchant
+            )
+    sig = sign_authorization(token, world.keys["pensioner"], world.merchant, SOM, now - 1, now + 1, NONCE)
+    token.transferWithAuthorization(
+        world.pensioner, world.merchant, SOM, now - 1, now + 1, NONCE, *sig.args(), sender=world.merchant
+    )

@@ -161,3 +161,13 @@ def test_signatures_do_not_survive_a_chain_fork(world: World) -> None:
     finally:
         boa.env.evm.patch.chain_id = CHAIN_ID
     token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.merchant)
+
+
+def test_permit_is_valid_up_to_and_including_its_deadline(world: World) -> None:
+    if world.backend.name != "titanoboa":
+        pytest.skip("pinning the block timestamp needs the in-process EVM")
+    token = world.token
+    deadline = world.backend.now()  # the timestamp of the block the permit runs in
+    sig = sign_permit(token, world.keys["pensioner"], world.merchant, SOM, 0, deadline)
+    token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.merchant)
+    assert token.allowance(world.pensioner, world.merchant) == SOM

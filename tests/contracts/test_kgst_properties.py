@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import boa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from .conftest import CENTRAL_BANK_OPENING, MINTER_ALLOWANCE, PENSIONER_OPENING,
 
 HOLDERS = ("central_bank", "merchant", "pensioner", "minter")
 MAX_STEPS = 12
+# The slow variant: this many times the default examples per backend.
+LONG_RUN_FACTOR = 10
 SUPPLY_CAP = 2**255 - 1
 UNLIMITED = 2**256 - 1
 
@@ -125,10 +128,19 @@ def check(world: World, model: Model) -> None:
 
 
 def test_random_operations_keep_the_books(world: World) -> None:
+    check_property(world, world.backend.property_examples)
+
+
+@pytest.mark.slow
+def test_random_operations_keep_the_books_long(world: World) -> None:
+    check_property(world, LONG_RUN_FACTOR * world.backend.property_examples)
+
+
+def check_property(world: World, examples: int) -> None:
     token = world.token
 
     @settings(
-        max_examples=world.backend.property_examples,
+        max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
