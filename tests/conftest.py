@@ -1,15 +1,16 @@
 """Fixtures shared by the whole suite.
 
 PostgreSQL: one throwaway server per test run (`postgres_server`), one fresh empty
-database per test (`postgres_url`). Without the server binaries the PostgreSQL tests
-skip, except in CI (CI=true), where they fail: CI must never pass by skipping them.
+database per test (`postgres_url`, or `postgres_databases()` for several). Without the
+server binaries the PostgreSQL tests skip, except in CI (CI=true), where they fail: CI
+must never pass by skipping them.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NoReturn
 
 import pytest
@@ -40,6 +41,16 @@ def postgres_server() -> Iterator[TemporaryPostgres]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: TemporaryPostgres) -> str:
+def postgres_databases(postgres_server: TemporaryPostgres) -> Callable[[], str]:
+    """Makes fresh, empty databases on the session's server, for tests that need several."""
+
+    def create() -> str:
+        return postgres_server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
+
+    return create
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: Callable[[], str]) -> str:
     """The URL of a fresh, empty database on the session's server."""
-    return postgres_server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
+    return postgres_databases()

@@ -23,17 +23,30 @@ CREATE TABLE accounts (
     credits_posted BLOB NOT NULL CHECK (length(credits_posted) = 16),
     timestamp INTEGER NOT NULL UNIQUE CHECK (timestamp > 0),
     -- flags bit 1: debits_must_not_exceed_credits
+    -- When one addend is zero the sum is the other one, so the Python function is only
+    -- called for accounts that have both pending and posted debits (or credits).
     CONSTRAINT debits_must_not_exceed_credits CHECK (
-        (flags & 2) = 0 OR coalesce(u128_add(debits_pending, debits_posted) <= credits_posted, 0)
+        (flags & 2) = 0 OR CASE
+            WHEN debits_pending = zeroblob(16) THEN debits_posted <= credits_posted
+            WHEN debits_posted = zeroblob(16) THEN debits_pending <= credits_posted
+            ELSE coalesce(u128_add(debits_pending, debits_posted) <= credits_posted, 0)
+        END
     ),
     -- flags bit 2: credits_must_not_exceed_debits
     CONSTRAINT credits_must_not_exceed_debits CHECK (
-        (flags & 4) = 0 OR coalesce(u128_add(credits_pending, credits_posted) <= debits_posted, 0)
+        (flags & 4) = 0 OR CASE
+            WHEN credits_pending = zeroblob(16) THEN credits_posted <= debits_posted
+            WHEN credits_posted = zeroblob(16) THEN credits_pending <= debits_posted
+            ELSE coalesce(u128_add(credits_pending, credits_posted) <= debits_posted, 0)
+        END
     )
 ) STRICT, WITHOUT ROWID;
 
+-- Keyed by timestamp (the rowid: unique, strictly increasing), unlike the other tables:
+-- rows append at the end of the table, the history indexes carry an 8-byte key rather
+-- than the 16-byte id, and the timestamp needs no index of its own. The id is UNIQUE.
 CREATE TABLE transfers (
-    id BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
     debit_account_id BLOB NOT NULL REFERENCES accounts (id) CHECK (length(debit_account_id) = 16),
     credit_account_id BLOB NOT NULL REFERENCES accounts (id) CHECK (length(credit_account_id) = 16),
     amount BLOB NOT NULL CHECK (length(amount) = 16),
@@ -45,13 +58,14 @@ CREATE TABLE transfers (
     user_data_128 BLOB NOT NULL CHECK (length(user_data_128) = 16),
     user_data_64 BLOB NOT NULL CHECK (length(user_data_64) = 8),
     user_data_32 INTEGER NOT NULL CHECK (user_data_32 BETWEEN 0 AND 4294967295),
-    timestamp INTEGER NOT NULL UNIQUE CHECK (timestamp > 0),
+    timestamp INTEGER NOT NULL PRIMARY KEY CHECK (timestamp > 0),
     CONSTRAINT accounts_must_be_different CHECK (debit_account_id <> credit_account_id)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
--- Pages of one account's history, in timestamp order.
-CREATE INDEX transfers_by_debit_account ON transfers (debit_account_id, timestamp);
-CREATE INDEX transfers_by_credit_account ON transfers (credit_account_id, timestamp);
+-- Pages of one account's history, in timestamp order: an index entry ends with the
+-- rowid, which is the timestamp, so these are (account, timestamp) indexes.
+CREATE INDEX transfers_by_debit_account ON transfers (debit_account_id);
+CREATE INDEX transfers_by_credit_account ON transfers (credit_account_id);
 
 CREATE TABLE pendings (
     id BLOB NOT NULL PRIMARY KEY REFERENCES transfers (id),
