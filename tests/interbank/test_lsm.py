@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from digisom.errors import InvariantViolation
 from digisom.interbank.liquidity import liquidity_bounds, liquidity_needed
-from digisom.interbank.lsm import GROSS_RULES, LSM_RULES, Method, SettlementRules, Settler, simulate_day
+from digisom.interbank.lsm import (
+    GROSS_RULES,
+    LSM_RULES,
+    Method,
+    QueueFull,
+    SettlementRules,
+    Settler,
+    simulate_day,
+)
 from digisom.interbank.priority import Priority
 from digisom.interbank.queue import Payment
 
@@ -104,6 +112,16 @@ def test_what_is_queued_at_the_close_stays_unsettled() -> None:
     result = simulate_day([too_big], {FIRST: 10, SECOND: 0}, LSM_RULES, CLOSE_S)
     assert result.unsettled == (too_big,)
     assert result.final_balances == {FIRST: 10, SECOND: 0}
+
+
+def test_a_full_queue_refuses_the_payment_and_changes_nothing() -> None:
+    settler = Settler({FIRST: 10, SECOND: 0}, LSM_RULES, max_queued=1)
+    settler.submit(pay(FIRST, SECOND, 100), 0)
+    with pytest.raises(QueueFull):
+        settler.submit(pay(FIRST, SECOND, 200), 1)
+    assert settler.queued == 1
+    assert settler.balances == {FIRST: 10, SECOND: 0}
+    assert settler.submit(pay(FIRST, SECOND, 5), 2)  # what is covered still settles
 
 
 def test_invalid_payments_stop_the_engine() -> None:

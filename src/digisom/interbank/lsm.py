@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from digisom.errors import invariant
+from digisom.errors import DigisomError, invariant
 from digisom.interbank.priority import Priority
 from digisom.interbank.queue import Payment, PaymentQueue
 
+# Payments one Settler holds in its queue at most: bounded memory. A day in the national
+# RTGS is tens of thousands of payments; a queue this long means something upstream is wrong.
+MAX_QUEUED_PAYMENTS: Final = 1_000_000
 # Bilateral offsetting looks at this many queued opposite payments at most, so that one
 # arrival costs bounded work however long the queue grows.
 MAX_OFFSET_CANDIDATES: Final = 32
+
+
+class QueueFull(DigisomError):
+    """The queue is at its limit: the payment is neither settled nor queued (answer: RJCT)."""
 
 
 class Method(StrEnum):
@@ -63,8 +70,11 @@ class Settler:
     """The settlement engine for one business day. Feed it payments in arrival order with
     `submit`; call `run_multilateral` when the rules say (or let `simulate_day` do it)."""
 
-    def __init__(self, balances: Mapping[str, int], rules: SettlementRules) -> None:
+    def __init__(
+        self, balances: Mapping[str, int], rules: SettlementRules, max_queued: int = MAX_QUEUED_PAYMENTS
+    ) -> None:
         invariant(all(b >= 0 for b in balances.values()), "starting balances are not negative")
+        self._max_queued = max_queued
         self._balances = dict(balances)
         self._total = sum(self._balances.values())
         self._rules = rules
@@ -85,7 +95,8 @@ class Settler:
         return [p for bank in self._queue.senders() for p in self._queue.in_order(bank)]
 
     def submit(self, payment: Payment, now_s: int) -> list[Settlement]:
-        """Settle `payment` at once if the rules and the sender's cover allow, else queue it.
+        """Settle `payment` at once if the rules and the sender's cover allow, else queue it
+        (`QueueFull` when the queue is at its limit: nothing changed).
         Returns every payment that settled as a consequence (queued ones included)."""
         invariant(payment.amount_minor > 0, "payments are positive")
         invariant(payment.sender != payment.receiver, "a payment goes to another bank")
@@ -99,6 +110,8 @@ class Settler:
                 return settled
             if self._rules.bilateral_offsetting and self._offset(payment, now_s, settled):
                 return settled
+        if len(self._queue) >= self._max_queued:
+            raise QueueFull(f"{len(self._queue)} payments queued; payment {payment.payment_id} refused")
         self._queue.push(payment)
         return settled
 
