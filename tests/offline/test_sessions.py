@@ -149,7 +149,7 @@ def check_settlement(
     # Idempotent: the last two runs changed nothing.
     assert results[-1].payouts == ()
     assert results[-2].payouts == ()
-    # Each payment paid at most once, and only payments that exist.
+    # Each payment part paid at most once, and only payments that exist.
     assert len({p.transfer_id for p in payouts}) == len(payouts)
     existing = {h for payments in truth.values() for h in payments}
     assert set(decisions) <= existing
@@ -173,6 +173,14 @@ def check_settlement(
     for key_id, amount_tyiyn in claimed.items():
         assert key_id in flagged
         assert amount_tyiyn <= world.devices[key_id].cumulative_max_tyiyn
+        # The bank is charged only the excess: the reserve was used up first.
+        assert paid_from_reserve[key_id] == world.funded_tyiyn[key_id]
+    # A payment is paid in full or not at all.
+    paid_per_payment: dict[bytes, int] = defaultdict(int)
+    for p in payouts:
+        paid_per_payment[p.payment_hash] += p.amount_tyiyn
+    for payment_hash, paid_tyiyn in paid_per_payment.items():
+        assert paid_tyiyn == decisions[payment_hash].amount_tyiyn
 
     # Every injected double use of a counter is detected, at that counter.
     for payer_key_id, payments in truth.items():

@@ -90,12 +90,19 @@ def test_clone_beyond_allowance_is_paid_by_the_guarantee(world: World) -> None:
     shop.receive(clone.pay(shop.device_id, 9_000, NOW_S), NOW_S, pensioner.certificate.encoded)
     result = settle([merchant.upload(), shop.upload()], world.context())
     assert {(Fraud.DOUBLE_COUNTER, 1), (Fraud.OVER_ALLOWANCE, 1)} == frauds(result)
-    sources = sorted((p.source.value, p.amount_tyiyn) for p in result.payouts)
-    assert sources in ([("guarantee", 8_000), ("reserve", 9_000)], [("guarantee", 9_000), ("reserve", 8_000)])
-    guaranteed = sum(p.amount_tyiyn for p in result.payouts if p.source is Verdict.GUARANTEE)
+    # Both payees are paid in full: the whole 10,000 reserve, and only the excess of
+    # 17,000 over it (7,000) under the guarantee, as a claim on the issuing bank.
+    assert sum(p.amount_tyiyn for p in result.payouts if p.source is Verdict.RESERVE) == 10_000
+    assert sum(p.amount_tyiyn for p in result.payouts if p.source is Verdict.GUARANTEE) == 7_000
+    paid_to = {
+        payee: sum(p.amount_tyiyn for p in result.payouts if p.payee_id == payee)
+        for payee in (merchant.device_id, shop.device_id)
+    }
+    assert paid_to == {merchant.device_id: 8_000, shop.device_id: 9_000}
     assert [(c.bank_key_id, c.device_key_id, c.amount_tyiyn) for c in result.claims] == [
-        (world.bank.key_id, pensioner.device_id, guaranteed)
+        (world.bank.key_id, pensioner.device_id, 7_000)
     ]
+    assert len({p.transfer_id for p in result.payouts}) == len(result.payouts) == 3
 
 
 def test_guarantee_is_capped_by_the_offline_limit(world: World) -> None:
@@ -107,11 +114,12 @@ def test_guarantee_is_capped_by_the_offline_limit(world: World) -> None:
         payee.receive(clone.pay(payee.device_id, 6_000, NOW_S), NOW_S, pensioner.certificate.encoded)
     result = settle([payee.upload() for payee in payees], world.context())
     counts = {verdict: sum(1 for d in result.decisions if d.verdict is verdict) for verdict in Verdict}
-    # 6,000 from the reserve, 6,000 under the guarantee (cap 10,000), three unpaid.
+    # 6,000 from the reserve; 4,000 reserve + 2,000 guarantee; 6,000 guarantee (8,000 of
+    # the 10,000 cap used); the next two would exceed the cap: unpaid.
     assert counts[Verdict.RESERVE] == 1
-    assert counts[Verdict.GUARANTEE] == 1
-    assert counts[Verdict.UNPAID] == 3
-    assert sum(c.amount_tyiyn for c in result.claims) <= limit_tyiyn
+    assert counts[Verdict.GUARANTEE] == 2
+    assert counts[Verdict.UNPAID] == 2
+    assert sum(c.amount_tyiyn for c in result.claims) == 8_000 <= limit_tyiyn
 
 
 def test_guarantee_waits_for_the_payees_receipt(world: World) -> None:
@@ -125,7 +133,12 @@ def test_guarantee_waits_for_the_payees_receipt(world: World) -> None:
     assert first.claims == ()
     second = settle([shop.upload(), merchant.upload()], world.context(), first.book)
     assert [d.verdict for d in second.decisions] == [Verdict.GUARANTEE]
-    assert sum(c.amount_tyiyn for c in second.claims) == 8_000
+    # The reserve's remaining 2,000 plus 6,000 under the guarantee.
+    assert sorted((p.source.value, p.amount_tyiyn) for p in second.payouts) == [
+        ("guarantee", 6_000),
+        ("reserve", 2_000),
+    ]
+    assert sum(c.amount_tyiyn for c in second.claims) == 6_000
     assert second.findings == ()  # already found in the first run
     assert second.revocations == frozenset()
 
@@ -261,10 +274,14 @@ def test_story_fraud_found_revoked_and_refused_after_the_next_sync(world: World)
         shop.receive(clone.pay(shop.device_id, 1_000, NOW_S + 2 * DAY_S), NOW_S + 2 * DAY_S)
     assert excinfo.value.reason is Reason.REVOKED
 
-    # Both honest payees were paid: 6,000 from the 10,000 reserve, 6,000 (which the
-    # remaining 4,000 cannot cover whole) under the guarantee, claimed from the bank.
-    assert sorted((p.source.value, p.amount_tyiyn) for p in first.payouts) == [("guarantee", 6_000), ("reserve", 6_000)]
-    assert [c.amount_tyiyn for c in first.claims] == [6_000]
+    # Both honest payees were paid in full: the whole 10,000 reserve, and the 2,000
+    # beyond it under the guarantee, claimed from the bank.
+    assert sorted((p.source.value, p.amount_tyiyn) for p in first.payouts) == [
+        ("guarantee", 2_000),
+        ("reserve", 4_000),
+        ("reserve", 6_000),
+    ]
+    assert [c.amount_tyiyn for c in first.claims] == [2_000]
 
     # Day 3: everything uploaded again changes nothing.
     again = settle([merchant.upload(), shop.upload(), pensioner.upload()], world.context(NOW_S + 3 * DAY_S), first.book)

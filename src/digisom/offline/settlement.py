@@ -18,13 +18,14 @@ Rules (docs/offline.md, "Sync and the guarantee"):
    used twice (clone, rollback), a link to a previous hash that is not the payment
    before it (fork), cumulative totals that do not add up, or spending beyond the
    funded allowance. Any finding revokes the device.
-4. Pay each payer's valid payments in (counter, payment hash) order: from the payer's
-   offline reserve while the reserve covers the whole amount; beyond that, only if the
-   payer committed fraud, from the issuing bank's guarantee while the guarantee (the
-   device's cumulative offline limit) covers the whole amount and the payee is honest
-   (its own upload holds a receipt, and it is not itself a fraudulent device); else
-   unpaid. A guarantee payment without the payee's receipt yet is deferred.
-   Earlier runs are final: a later run starts from what was already paid.
+4. Pay each payer's valid payments in full or not at all, in (counter, payment hash)
+   order: from the payer's offline reserve while it covers the whole amount; beyond
+   that, only if the payer committed fraud and the payee is honest (its own upload
+   holds a receipt, and it is not itself a fraudulent device), the reserve gives what
+   it still holds and the issuing bank's guarantee the rest, as long as the guarantee
+   stays within the device's cumulative offline limit; else unpaid. A payment that
+   needs the guarantee but has no receipt from its payee yet is deferred. Earlier runs
+   are final: a later run starts from what was already paid.
 """
 
 from __future__ import annotations
@@ -100,9 +101,14 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Payout:
-    """Money to move: from the payer's reserve or, under the guarantee, from the bank."""
+    """Money to move for one payment: from the payer's reserve or, under the guarantee,
+    from the bank. A payment the reserve covers only in part has one payout of each.
+
+    `transfer_id` is the ledger's idempotency key: the first 16 bytes of the payment
+    hash for the reserve part, the last 16 for the guarantee part."""
 
     transfer_id: int
+    payment_hash: bytes
     payer_key_id: bytes
     payee_id: bytes
     amount_tyiyn: int
@@ -368,33 +374,48 @@ def settle(
         for payment in sorted(payments, key=lambda p: (p.counter, p.payment_hash)):
             receipt = collected.receipts.get(payment.key)
             reason = _reject_reason(payment, payer, receipt, context)
+            reserve_left_tyiyn = funded_tyiyn - reserve_tyiyn
+            # The part the guarantee must add: what the reserve's remainder does not cover.
+            beyond_tyiyn = payment.amount_tyiyn - reserve_left_tyiyn
+            parts: list[tuple[Verdict, int]] = []
             if reason is not None:
                 verdict = Verdict.REJECTED
-            elif reserve_tyiyn + payment.amount_tyiyn <= funded_tyiyn:
+            elif beyond_tyiyn <= 0:
                 verdict = Verdict.RESERVE
-                reserve_tyiyn += payment.amount_tyiyn
+                parts = [(Verdict.RESERVE, payment.amount_tyiyn)]
             elif payer_key_id not in fraudulent or payment.payee_id in fraudulent:
                 # Without fraud the reserve covers every payment (rule 3 flags the excess);
                 # a fraudulent payee gets nothing from the guarantee.
                 verdict = Verdict.UNPAID
-            elif guarantee_tyiyn + payment.amount_tyiyn > payer.cumulative_max_tyiyn:
+            elif guarantee_tyiyn + beyond_tyiyn > payer.cumulative_max_tyiyn:
                 verdict = Verdict.UNPAID
             elif receipt is None:
                 verdict = Verdict.DEFERRED
             else:
                 verdict = Verdict.GUARANTEE
-                guarantee_tyiyn += payment.amount_tyiyn
+                # The reserve gives what it still holds, so the bank's claim is only the excess.
+                parts = [(Verdict.RESERVE, reserve_left_tyiyn)] if reserve_left_tyiyn else []
+                parts.append((Verdict.GUARANTEE, beyond_tyiyn))
             decisions.append(_decision(payment, verdict, reason))
             if verdict is not Verdict.DEFERRED:
                 decided.add(payment.payment_hash)
-            if verdict in (Verdict.RESERVE, Verdict.GUARANTEE):
+            invariant(
+                not parts or sum(amount for _source, amount in parts) == payment.amount_tyiyn,
+                "a payment must be paid in full or not at all",
+            )
+            for source, amount_tyiyn in parts:
+                if source is Verdict.RESERVE:
+                    reserve_tyiyn += amount_tyiyn
+                else:
+                    guarantee_tyiyn += amount_tyiyn
                 payouts.append(
                     Payout(
-                        transfer_id=int.from_bytes(payment.payment_hash[:16], "big"),
+                        transfer_id=_transfer_id(payment.payment_hash, source),
+                        payment_hash=payment.payment_hash,
                         payer_key_id=payer_key_id,
                         payee_id=payment.payee_id,
-                        amount_tyiyn=payment.amount_tyiyn,
-                        source=verdict,
+                        amount_tyiyn=amount_tyiyn,
+                        source=source,
                         bank_key_id=payer.issuer_key_id,
                     )
                 )
@@ -425,13 +446,19 @@ def settle(
     )
 
 
+def _transfer_id(payment_hash: bytes, source: Verdict) -> int:
+    """A 128-bit ledger transfer id per payment and part: two halves of the payment hash."""
+    half = payment_hash[:16] if source is Verdict.RESERVE else payment_hash[16:]
+    return int.from_bytes(half, "big")
+
+
 def _decision(payment: Payment, verdict: Verdict, reason: Reason | None = None) -> Decision:
     return Decision(payment.key, payment.payee_id, payment.amount_tyiyn, verdict, reason)
 
 
 def _check_conservation(payouts: Sequence[Payout], claims: Sequence[Claim]) -> None:
     """Money is moved, never made: each payment paid once, guarantee payouts equal claims."""
-    invariant(len({p.transfer_id for p in payouts}) == len(payouts), "a payment was paid twice")
+    invariant(len({p.transfer_id for p in payouts}) == len(payouts), "a payment part was paid twice")
     guaranteed_tyiyn = sum(p.amount_tyiyn for p in payouts if p.source is Verdict.GUARANTEE)
     invariant(guaranteed_tyiyn == sum(c.amount_tyiyn for c in claims), "guarantee payouts differ from claims")
     invariant(all(p.amount_tyiyn > 0 for p in payouts), "a payout must move a positive amount")
