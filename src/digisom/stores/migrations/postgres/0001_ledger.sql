@@ -5,10 +5,11 @@
 -- user_data_64 is NUMERIC(20,0) within [0, 2^64 - 1]; u32 fields are BIGINT, u16 INTEGER.
 -- Timestamps are nanoseconds below 2^63: BIGINT.
 --
--- The CHECKs repeat the engine's rules as a second line of defence. Foreign keys are
--- left out of the hot tables on purpose: PostgreSQL checks each one with a per-row
--- trigger that locks the referenced account row, which would cost a round of work
--- per transfer; the engine and the verifier check existence instead.
+-- The CHECKs repeat the engine's rules as a second line of defence. Foreign keys from
+-- transfers to accounts are left out on purpose: PostgreSQL checks each with a per-row
+-- trigger that runs a query and locks the account row, and with them a batch of 8,190
+-- transfers took 2.8 times as long to commit. The engine and the verifier (audit)
+-- check that accounts exist instead. SQLite keeps those foreign keys: they cost it ~8%.
 
 CREATE DOMAIN id128 AS bytea CHECK (length(VALUE) = 16);
 CREATE DOMAIN u128 AS numeric(39, 0) CHECK (VALUE >= 0 AND VALUE <= 340282366920938463463374607431768211455);
@@ -38,7 +39,7 @@ CREATE TABLE accounts (
     CONSTRAINT credits_must_not_exceed_debits CHECK (
         flags & 4 = 0 OR credits_pending + credits_posted <= debits_posted
     )
-);
+) WITH (fillfactor = 50);  -- room on each page for HOT updates: every batch rewrites its accounts' balances
 
 CREATE TABLE transfers (
     id id128 NOT NULL PRIMARY KEY,
