@@ -317,13 +317,12 @@ class Engine:
             return _transfer_exists(t, existing)
         if t.id in self.ws.failed_ids:
             return _R.id_already_failed
-        phases = bool(flags & _PENDING) + bool(flags & _POST) + bool(
-            flags & _VOID
-        )
-        if phases > 1 or (flags & _TWO_PHASE_RESOLVE and flags & (_BALANCING | _CLOSING)):
-            return _R.flags_are_mutually_exclusive
-        if flags & _TWO_PHASE_RESOLVE:
-            return self._resolve_pending(t, timestamp, undo)
+        if flags & (_PENDING | _TWO_PHASE_RESOLVE):
+            phases = bool(flags & _PENDING) + bool(flags & _POST) + bool(flags & _VOID)
+            if phases > 1 or (flags & _TWO_PHASE_RESOLVE and flags & (_BALANCING | _CLOSING)):
+                return _R.flags_are_mutually_exclusive
+            if flags & _TWO_PHASE_RESOLVE:
+                return self._resolve_pending(t, timestamp, undo)
         return self._create_single_phase_or_pending(t, timestamp, undo)
 
     def _create_single_phase_or_pending(
@@ -551,8 +550,10 @@ class Engine:
     def _total(self, ledger: int, deltas: tuple[int, int, int, int], undo: list[_Undo] | None) -> None:
         """Add (debits_pending, debits_posted, credits_pending, credits_posted) to a ledger's sums."""
         totals = self.ws.totals.setdefault(ledger, [0, 0, 0, 0])
-        for index, delta in enumerate(deltas):
-            totals[index] += delta
+        totals[0] += deltas[0]
+        totals[1] += deltas[1]
+        totals[2] += deltas[2]
+        totals[3] += deltas[3]
         self.out.touched_ledgers.add(ledger)
         if undo is not None:
             undo.append(lambda: self._total(ledger, (-deltas[0], -deltas[1], -deltas[2], -deltas[3]), None))
@@ -561,10 +562,8 @@ class Engine:
         touched = self.out.touched
         for slot in (debit, credit):
             touched.add(slot.account.id)
-            invariant(
-                min(slot.debits_pending, slot.debits_posted, slot.credits_pending, slot.credits_posted) >= 0,
-                f"negative balance on account {slot.account.id}",
-            )
+            if min(slot.debits_pending, slot.debits_posted, slot.credits_pending, slot.credits_posted) < 0:
+                invariant(False, f"negative balance on account {slot.account.id}")
             if slot.flags & _HISTORY:
                 self.out.balances_history.append(
                     Balance(
@@ -576,16 +575,11 @@ class Engine:
 
 def check_balance_flags(slot: Slot) -> None:
     """Stop if an account's balances break its own flags (a programmer error)."""
-    if slot.flags & _DMNEC:
-        invariant(
-            slot.debits_pending + slot.debits_posted <= slot.credits_posted,
-            f"account {slot.account.id}: debits exceed credits",
-        )
-    if slot.flags & _CMNED:
-        invariant(
-            slot.credits_pending + slot.credits_posted <= slot.debits_posted,
-            f"account {slot.account.id}: credits exceed debits",
-        )
+    flags = slot.flags
+    if flags & _DMNEC and slot.debits_pending + slot.debits_posted > slot.credits_posted:
+        invariant(False, f"account {slot.account.id}: debits exceed credits")
+    if flags & _CMNED and slot.credits_pending + slot.credits_posted > slot.debits_posted:
+        invariant(False, f"account {slot.account.id}: credits exceed debits")
 
 
 def _account_exists(a: Account, e: Account) -> CreateAccountResult:
