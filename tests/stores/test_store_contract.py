@@ -179,6 +179,7 @@ def test_account_transfers_honour_every_filter_field(store: LedgerStore, chain: 
     rest = page(AccountFilter(MERCHANT, limit=4, timestamp_min=first[-1].timestamp + 1))
     assert _ids(first) + _ids(rest) == [1, 2, 4, 5, 6, 7]
     assert page(AccountFilter(TREASURY)) == []
+    assert page(AccountFilter(MERCHANT, limit=0)) == []
     assert page(AccountFilter(MERCHANT))[0] == pay(1, CENTRAL_BANK, MERCHANT, 10, 100)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from digisom.ledger.model import Account, AccountFilter, Balance, Pending, PendingState, Transfer
+from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Balance, Pending, PendingState, Transfer
 from digisom.ledger.store import JournalRecord, LedgerTotals
 
 Row = tuple[Any, ...]
@@ -237,7 +237,8 @@ def filter_params(query: AccountFilter, account_key: object) -> dict[str, object
         "timestamp_max": query.timestamp_max or TIMESTAMP_MAX,
         "debits": query.debits,
         "credits": query.credits,
-        "limit": query.limit,
+        # SQLite reads a negative LIMIT as "no limit"; a page never exceeds PAGE_LIMIT_MAX.
+        "limit": min(max(query.limit, 0), PAGE_LIMIT_MAX),
     }
 
 

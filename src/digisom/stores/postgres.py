@@ -12,13 +12,14 @@ on disk.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import psycopg
 from psycopg.types.numeric import IntLoader
 
-from digisom.errors import invariant
+from digisom.errors import InvariantViolation, invariant
 from digisom.ledger.model import Account, AccountFilter, Balance, Pending, Transfer
 from digisom.ledger.store import CommittedBatch, JournalHead, JournalRecord, LedgerTotals
 from digisom.stores import codec
@@ -42,19 +43,34 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 _Q: Final = build_queries(psycopg_placeholder)
 
-# Wire types of each COPY, in column order (domains travel as their base type).
-_ACCOUNT_TYPES: Final = ["bytea", "int8", "int4", "int4", "bytea", "numeric", "int8",
-                         "numeric", "numeric", "numeric", "numeric", "int8"]
-_ACCOUNT_BALANCE_TYPES: Final = ["bytea", "int4", "numeric", "numeric", "numeric", "numeric"]
-_TRANSFER_TYPES: Final = ["bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4",
-                          "bytea", "int8", "bytea", "numeric", "int8", "int8"]
-_PENDING_TYPES: Final = ["bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4", "int8", "int2"]
-_FAILED_TYPES: Final = ["bytea", "int2"]
-_BALANCE_TYPES: Final = ["bytea", "int8", "numeric", "numeric", "numeric", "numeric"]
+class _CopyInto(NamedTuple):
+    """A binary COPY into one table and the wire type of each column, in order."""
+
+    statement: str
+    types: list[str]
 
 
-def _copy(table: str, names: Sequence[str]) -> str:
-    return f"COPY {table} ({columns(names)}) FROM STDIN (FORMAT BINARY)"
+def _copy_into(table: str, names: Sequence[str], types: list[str]) -> _CopyInto:
+    return _CopyInto(f"COPY {table} ({columns(names)}) FROM STDIN (FORMAT BINARY)", types)
+
+
+# Domains travel as their base type: u128 and u64 as numeric, u32 as int8, u16 as int4.
+_COPY_ACCOUNTS: Final = _copy_into("accounts", ACCOUNT_COLUMNS, [
+    "bytea", "int8", "int4", "int4", "bytea", "numeric", "int8", "numeric", "numeric", "numeric", "numeric", "int8",
+])
+_COPY_STAGED: Final = _copy_into("accounts_staged", ACCOUNT_BALANCE_COLUMNS, [
+    "bytea", "int4", "numeric", "numeric", "numeric", "numeric",
+])
+_COPY_TRANSFERS: Final = _copy_into("transfers", TRANSFER_COLUMNS, [
+    "bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4", "bytea", "int8", "bytea", "numeric", "int8", "int8",
+])
+_COPY_PENDINGS: Final = _copy_into("pendings", PENDING_COLUMNS, [
+    "bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4", "int8", "int2",
+])
+_COPY_FAILED: Final = _copy_into("failed_transfers", ("id", "result"), ["bytea", "int2"])
+_COPY_BALANCES: Final = _copy_into("balances_history", BALANCE_COLUMNS, [
+    "bytea", "int8", "numeric", "numeric", "numeric", "numeric",
+])
 
 
 # Session-local, never WAL-logged, emptied at every commit: scratch space for one batch.
@@ -124,34 +140,30 @@ class PostgresStore:
                     "seq": record.seq, "prev_hash": record.prev_hash, "hash": record.hash, "payload": record.payload,
                 })
                 if batch.accounts_created:
-                    self._copy_rows(cur, _copy("accounts", ACCOUNT_COLUMNS), _ACCOUNT_TYPES,
-                                    codec.account_rows(batch.accounts_created, c))
+                    _copy_rows(cur, _COPY_ACCOUNTS, codec.account_rows(batch.accounts_created, c))
                 if batch.accounts_updated:
-                    self._copy_rows(cur, _copy("accounts_staged", ACCOUNT_BALANCE_COLUMNS), _ACCOUNT_BALANCE_TYPES,
-                                    codec.account_balance_rows(batch.accounts_updated, c))
+                    _copy_rows(cur, _COPY_STAGED, codec.account_balance_rows(batch.accounts_updated, c))
                     cur.execute(_UPDATE_ACCOUNTS)
                     invariant(cur.rowcount == len(batch.accounts_updated), "an updated account does not exist")
                 if batch.transfers_created:
-                    self._copy_rows(cur, _copy("transfers", TRANSFER_COLUMNS), _TRANSFER_TYPES,
-                                    codec.transfer_rows(batch.transfers_created, c))
+                    _copy_rows(cur, _COPY_TRANSFERS, codec.transfer_rows(batch.transfers_created, c))
                 if batch.pendings_created:
-                    self._copy_rows(cur, _copy("pendings", PENDING_COLUMNS), _PENDING_TYPES,
-                                    codec.pending_rows(batch.pendings_created, c))
+                    _copy_rows(cur, _COPY_PENDINGS, codec.pending_rows(batch.pendings_created, c))
                 if batch.pendings_resolved:
                     keys, states = zip(*codec.id_value_rows(batch.pendings_resolved), strict=True)
                     cur.execute(_UPDATE_PENDING_STATES, (list(keys), list(states)))
                     invariant(cur.rowcount == len(batch.pendings_resolved), "a resolved pending does not exist")
                 if batch.failed_transfer_ids:
-                    self._copy_rows(cur, _copy("failed_transfers", ("id", "result")), _FAILED_TYPES,
-                                    codec.id_value_rows(batch.failed_transfer_ids))
+                    _copy_rows(cur, _COPY_FAILED, codec.id_value_rows(batch.failed_transfer_ids))
                 if batch.balances_history:
-                    self._copy_rows(cur, _copy("balances_history", BALANCE_COLUMNS), _BALANCE_TYPES,
-                                    codec.balance_rows(batch.balances_history, c))
+                    _copy_rows(cur, _COPY_BALANCES, codec.balance_rows(batch.balances_history, c))
                 if batch.ledger_totals:
                     cur.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
             conn.execute("COMMIT")
         except BaseException:
-            self.rollback()
+            # A broken connection cannot roll back; the error that broke it is the one to see.
+            with contextlib.suppress(psycopg.Error):
+                self.rollback()
             raise
         self._in_write = False
 
@@ -230,8 +242,9 @@ class PostgresStore:
 
     def _head(self, lock: str) -> JournalHead:
         row = self._conn.execute(_Q.head + lock).fetchone()
-        invariant(row is not None, "journal_head has no row")
-        seq, hash_, timestamp = row  # type: ignore[misc]  # checked just above
+        if row is None:
+            raise InvariantViolation("journal_head has no row")
+        seq, hash_, timestamp = row
         return JournalHead(seq, bytes(hash_), timestamp)
 
     def _lookup(self, select: str, ids: Collection[int]) -> list[Row]:
@@ -240,10 +253,11 @@ class PostgresStore:
             return []
         return self._conn.execute(select, ([id_bytes(i) for i in ids],)).fetchall()
 
-    @staticmethod
-    def _copy_rows(cur: psycopg.Cursor[tuple[Any, ...]], statement: str, types: list[str], rows: list[Row]) -> None:
-        with cur.copy(statement) as copy:
-            copy.set_types(types)
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
+
+def _copy_rows(cur: psycopg.Cursor[tuple[Any, ...]], target: _CopyInto, rows: list[Row]) -> None:
+    """Stream `rows` into `target` with one binary COPY."""
+    with cur.copy(target.statement) as copy:
+        copy.set_types(target.types)
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)

@@ -9,6 +9,7 @@ keep reading the last committed state meanwhile. A batch is written with one
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -164,7 +165,9 @@ class SqliteStore:
                 conn.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
             conn.execute("COMMIT")
         except BaseException:
-            self.rollback()
+            # A broken connection cannot roll back; the error that broke it is the one to see.
+            with contextlib.suppress(sqlite3.Error):
+                self.rollback()
             raise
         self._in_write = False
 
