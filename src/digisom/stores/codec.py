@@ -10,7 +10,8 @@ row functions below are written once and take the codec.
 Column order is the field order of the records (`Account._fields`, ...), so a SELECT
 built from `columns(...)` decodes positionally. The row builders run for every row of
 every batch: they unpack each record in the loop header (measured 2.5x faster than
-attribute access on NamedTuples) and call `int.to_bytes` inline.
+attribute access on NamedTuples), call `int.to_bytes` inline, and yield rows lazily so
+the driver consumes each tuple as it is made instead of holding a batch of garbage.
 
 The shared statements differ only in placeholder syntax (`:name` for sqlite3,
 `%(name)s` for psycopg); `build_queries` writes them once for either style. Each text is
@@ -20,7 +21,7 @@ built once per process, so both drivers keep reusing its prepared form.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -78,31 +79,31 @@ POSTGRES_CODEC: Final = Codec(amount_out=int, amount_in=int, u64_out=int, u64_in
 # -- records to rows ---------------------------------------------------------------------
 
 
-def account_rows(accounts: Iterable[Account], codec: Codec) -> list[Row]:
+def account_rows(accounts: Iterable[Account], codec: Codec) -> Iterator[Row]:
     """Rows in ACCOUNT_COLUMNS order."""
     amount, u64 = codec.amount_out, codec.u64_out
-    return [
+    return (
         (
             id_.to_bytes(16, "big"), ledger, code, flags, ud128.to_bytes(16, "big"), u64(ud64), ud32,
             amount(dp), amount(dpo), amount(cp), amount(cpo), timestamp,
         )
         for id_, ledger, code, flags, ud128, ud64, ud32, dp, dpo, cp, cpo, timestamp in accounts
-    ]
+    )
 
 
-def account_balance_rows(accounts: Iterable[Account], codec: Codec) -> list[Row]:
+def account_balance_rows(accounts: Iterable[Account], codec: Codec) -> Iterator[Row]:
     """Rows in ACCOUNT_BALANCE_COLUMNS order."""
     amount = codec.amount_out
-    return [
+    return (
         (id_.to_bytes(16, "big"), flags, amount(dp), amount(dpo), amount(cp), amount(cpo))
         for id_, _ledger, _code, flags, _ud128, _ud64, _ud32, dp, dpo, cp, cpo, _timestamp in accounts
-    ]
+    )
 
 
-def transfer_rows(transfers: Iterable[Transfer], codec: Codec) -> list[Row]:
+def transfer_rows(transfers: Iterable[Transfer], codec: Codec) -> Iterator[Row]:
     """Rows in TRANSFER_COLUMNS order."""
     amount, u64 = codec.amount_out, codec.u64_out
-    return [
+    return (
         (
             id_.to_bytes(16, "big"), debit.to_bytes(16, "big"), credit.to_bytes(16, "big"), amount(value),
             ledger, code, flags, pending_id.to_bytes(16, "big"), timeout_s,
@@ -110,33 +111,33 @@ def transfer_rows(transfers: Iterable[Transfer], codec: Codec) -> list[Row]:
         )
         for id_, debit, credit, value, ledger, code, flags, pending_id, timeout_s, ud128, ud64, ud32, timestamp
         in transfers
-    ]
+    )
 
 
-def pending_rows(pendings: Iterable[Pending], codec: Codec) -> list[Row]:
+def pending_rows(pendings: Iterable[Pending], codec: Codec) -> Iterator[Row]:
     """Rows in PENDING_COLUMNS order."""
     amount = codec.amount_out
-    return [
+    return (
         (
             id_.to_bytes(16, "big"), debit.to_bytes(16, "big"), credit.to_bytes(16, "big"), amount(value),
             ledger, code, flags, expires_at, int(state),
         )
         for id_, debit, credit, value, ledger, code, flags, expires_at, state in pendings
-    ]
+    )
 
 
-def id_value_rows(pairs: Iterable[tuple[int, int]]) -> list[Row]:
+def id_value_rows(pairs: Iterable[tuple[int, int]]) -> Iterator[Row]:
     """(id, small int) pairs, e.g. pending states or failed results, as rows."""
-    return [(key.to_bytes(16, "big"), int(value)) for key, value in pairs]
+    return ((key.to_bytes(16, "big"), int(value)) for key, value in pairs)
 
 
-def balance_rows(balances: Iterable[Balance], codec: Codec) -> list[Row]:
+def balance_rows(balances: Iterable[Balance], codec: Codec) -> Iterator[Row]:
     """Rows in BALANCE_COLUMNS order."""
     amount = codec.amount_out
-    return [
+    return (
         (account_id.to_bytes(16, "big"), timestamp, amount(dp), amount(dpo), amount(cp), amount(cpo))
         for account_id, timestamp, dp, dpo, cp, cpo in balances
-    ]
+    )
 
 
 def totals_params(totals: Iterable[LedgerTotals], codec: Codec) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ on disk.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
@@ -254,7 +254,7 @@ class PostgresStore:
         return self._conn.execute(select, ([id_bytes(i) for i in ids],)).fetchall()
 
 
-def _copy_rows(cur: psycopg.Cursor[tuple[Any, ...]], target: _CopyInto, rows: list[Row]) -> None:
+def _copy_rows(cur: psycopg.Cursor[tuple[Any, ...]], target: _CopyInto, rows: Iterable[Row]) -> None:
     """Stream `rows` into `target` with one binary COPY."""
     with cur.copy(target.statement) as copy:
         copy.set_types(target.types)
