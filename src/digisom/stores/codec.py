@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Balance, Pending, PendingState, Transfer
-from digisom.ledger.store import JournalRecord, LedgerTotals
+from digisom.ledger.store import CommittedBatch, JournalRecord, LedgerTotals
 
 Row = tuple[Any, ...]
 
@@ -138,6 +138,17 @@ def balance_rows(balances: Iterable[Balance], codec: Codec) -> Iterator[Row]:
         (account_id.to_bytes(16, "big"), timestamp, amount(dp), amount(dpo), amount(cp), amount(cpo))
         for account_id, timestamp, dp, dpo, cp, cpo in balances
     )
+
+
+def journal_params(batch: CommittedBatch) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Named parameters of the shared `move_head` and `insert_journal` statements."""
+    record = batch.journal
+    move = {
+        "seq": record.seq, "hash": record.hash, "timestamp": batch.timestamp_max,
+        "prev_seq": record.seq - 1, "prev_hash": record.prev_hash,
+    }
+    insert = {"seq": record.seq, "prev_hash": record.prev_hash, "hash": record.hash, "payload": record.payload}
+    return move, insert
 
 
 def totals_params(totals: Iterable[LedgerTotals], codec: Codec) -> list[dict[str, Any]]:

@@ -129,16 +129,11 @@ class PostgresStore:
         invariant(self._in_write, "commit() without begin()")
         conn, c = self._conn, POSTGRES_CODEC
         try:
-            record = batch.journal
+            move_head, insert_journal = codec.journal_params(batch)
             with conn.cursor() as cur:
-                cur.execute(_Q.move_head, {
-                    "seq": record.seq, "hash": record.hash, "timestamp": batch.timestamp_max,
-                    "prev_seq": record.seq - 1, "prev_hash": record.prev_hash,
-                })
-                invariant(cur.rowcount == 1, f"journal record {record.seq} does not follow the head")
-                cur.execute(_Q.insert_journal, {
-                    "seq": record.seq, "prev_hash": record.prev_hash, "hash": record.hash, "payload": record.payload,
-                })
+                cur.execute(_Q.move_head, move_head)
+                invariant(cur.rowcount == 1, f"journal record {batch.journal.seq} does not follow the head")
+                cur.execute(_Q.insert_journal, insert_journal)
                 if batch.accounts_created:
                     _copy_rows(cur, _COPY_ACCOUNTS, codec.account_rows(batch.accounts_created, c))
                 if batch.accounts_updated:

@@ -39,10 +39,8 @@ BUSY_TIMEOUT_MS: Final = 10_000
 # Page cache per connection (allocated as used): the account rows and the history
 # indexes a batch touches stay in memory instead of being re-read every batch.
 CACHE_SIZE_KIB: Final = 256 * 1024
-# Repeated statement texts stay compiled; the padded IN lists add at most 15 texts.
+# Repeated statement texts stay compiled; the padded IN lists add at most 15 per lookup.
 STATEMENT_CACHE_SIZE: Final = 256
-# SQLite before 3.32 allowed 999 parameters per statement; newer builds report more.
-PARAMETERS_MIN: Final = 999
 
 _Q: Final = build_queries(sqlite_placeholder)
 
@@ -112,9 +110,10 @@ class SqliteStore:
         except BaseException:
             self._conn.close()
             raise
-        # The largest power of two the build allows: lookups pad their IN list to a power
-        # of two, so a handful of statement texts serve every size.
-        self._in_list_max = 1 << (max(variables_max, PARAMETERS_MIN).bit_length() - 1)
+        # The largest power of two the build allows (512 before SQLite 3.32, 16,384 since):
+        # lookups pad their IN list to a power of two, so a few statement texts serve
+        # every size, and a batch's 8,190 ids take one statement.
+        self._in_list_max = 1 << (variables_max.bit_length() - 1)
         self._in_texts: dict[tuple[str, int], str] = {}
         self._in_write = False
 
@@ -136,15 +135,10 @@ class SqliteStore:
         invariant(self._in_write, "commit() without begin()")
         conn, c = self._conn, SQLITE_CODEC
         try:
-            record = batch.journal
-            moved = conn.execute(_Q.move_head, {
-                "seq": record.seq, "hash": record.hash, "timestamp": batch.timestamp_max,
-                "prev_seq": record.seq - 1, "prev_hash": record.prev_hash,
-            }).rowcount
-            invariant(moved == 1, f"journal record {record.seq} does not follow the head")
-            conn.execute(_Q.insert_journal, {
-                "seq": record.seq, "prev_hash": record.prev_hash, "hash": record.hash, "payload": record.payload,
-            })
+            move_head, insert_journal = codec.journal_params(batch)
+            moved = conn.execute(_Q.move_head, move_head).rowcount
+            invariant(moved == 1, f"journal record {batch.journal.seq} does not follow the head")
+            conn.execute(_Q.insert_journal, insert_journal)
             if batch.accounts_created:
                 conn.executemany(_INSERT_ACCOUNT, codec.account_rows(batch.accounts_created, c))
             if batch.accounts_updated:
