@@ -195,7 +195,10 @@ class TemporaryPostgres:
         command = [str(self.bin_dir / program), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", SUPERUSER, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self._root)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self._root)
+        except OSError as error:  # e.g. no `runuser` on this system
+            raise PostgresUnavailable(f"cannot run {program}: {error}") from error
         if check and result.returncode != 0:
             raise PostgresUnavailable(f"{program} failed ({result.returncode}): {result.stderr.strip()}")
         return result
