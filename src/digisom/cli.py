@@ -10,6 +10,7 @@ from typing import IO, Annotated, Final, TypeVar
 
 import typer
 
+from digisom.api.commands import serve, token_app
 from digisom.demo import run_demo
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
@@ -28,6 +29,8 @@ from digisom.stores.url import StoreUrlError, open_store
 app = typer.Typer(help="digisom: national digital money on a double-entry ledger.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The ledger's machine interface: JSON lines in, JSON lines out.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(token_app, name="token")
+app.command("serve")(serve)
 
 DbOption = Annotated[str, typer.Option("--db", help="sqlite:///path/file.db or postgresql://...")]
 BatchOption = Annotated[

@@ -1,0 +1,64 @@
+"""The API's command-line entry points, registered by `digisom.cli`:
+`digisom serve` and `digisom token issue`."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+import uvicorn
+
+from digisom.api.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer, load_key, load_or_create_key
+from digisom.api.runtime import build
+from digisom.cbdc.access import Role
+
+DEFAULT_DATA_DIR: Final = Path(".data")
+
+DataOption = Annotated[Path, typer.Option("--data", help="Data directory: the SQLite database and the signing key.")]
+KeyOption = Annotated[Path | None, typer.Option("--key", help="Ed25519 signing key (PEM) instead of the data dir's.")]
+
+token_app = typer.Typer(help="API tokens for operators, integrators and tests.", no_args_is_help=True)
+
+
+@token_app.command("issue")
+def issue_token(
+    role: Annotated[Role, typer.Option("--role", help="The token's role.")],
+    subject: Annotated[str, typer.Option("--subject", help="Who: an operator id, or a wallet holder's id.")],
+    bank: Annotated[str | None, typer.Option("--bank", help="Bank code (bank_operator, wallet_holder).")] = None,
+    ttl_s: Annotated[int, typer.Option("--ttl-s", help="Lifetime in seconds.")] = TOKEN_TTL_S_DEFAULT,
+    data: DataOption = DEFAULT_DATA_DIR,
+    key: KeyOption = None,
+) -> None:
+    """Print a token signed with the server's key."""
+    signing_key = load_key(key) if key else load_or_create_key(data)
+    try:
+        typer.echo(TokenIssuer(signing_key).issue(role, subject, bank, ttl_s))
+    except TokenError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8000,
+    data: DataOption = DEFAULT_DATA_DIR,
+    db: Annotated[str | None, typer.Option("--db", help="postgresql://... instead of the data dir's SQLite.")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="KYC tier policy file (TOML or JSON).")] = None,
+    key: KeyOption = None,
+) -> None:
+    """Start the digital som API (uvicorn) and print its URL."""
+    runtime = build(data_dir=data, db_url=db, policy_path=policy, key_path=key)
+    # Bind first, so the printed URL is right even for --port 0.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    url = f"http://{host}:{bound_port}"
+    typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
+    try:
+        uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
+    finally:
+        runtime.close()
+        sock.close()
