@@ -11,7 +11,7 @@ import pytest
 from digisom.ledger.model import U128_MAX, Account
 from digisom.stores.memory import MemoryStore
 from digisom.stores.migrate import migrate_sqlite, migrations
-from digisom.stores.sqlite import SqliteStore, connect, u128_add
+from digisom.stores.sqlite import WAL_AUTOCHECKPOINT_PAGES, SqliteStore, connect, u128_add
 from digisom.stores.url import StoreUrlError, open_store
 
 from .conftest import CENTRAL_BANK, KGS, MERCHANT, Chain, commit, opening_batch, pay, posted
@@ -29,6 +29,7 @@ def test_connections_are_durable_wal_with_foreign_keys(path: Path) -> None:
         assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (WAL_AUTOCHECKPOINT_PAGES,)
     finally:
         conn.close()
 
