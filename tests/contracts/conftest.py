@@ -24,6 +24,7 @@ import pytest
 from boa.network import NetworkEnv
 from boa.rpc import EthereumRPC
 from boa.vm.fork import CachingRPC
+from boa.vm.py_evm import Sha3PreimageTracer, SstoreTracer
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
@@ -140,16 +141,30 @@ def anvil_url() -> Iterator[str]:
 
 
 class SnapshotSafeNetworkEnv(NetworkEnv):
-    """NetworkEnv whose read cache lives for one simulated block only.
+    """titanoboa's NetworkEnv with two work-arounds for titanoboa 0.2.8, applied on every fork reset.
 
-    titanoboa caches state reads by block number (on disk by default). After evm_revert anvil
-    mines the same block numbers again with other contents, so a cached read would be stale
-    and the local simulation (which decides `boa.reverts`) would drift from the node.
+    - Its read cache lives for one simulated block only. titanoboa caches state reads by block
+      number (on disk by default); after evm_revert anvil mines the same block numbers again
+      with other contents, so a cached read would be stale and the local simulation (which
+      decides `boa.reverts`) would drift from the node.
+    - The SHA3 and SSTORE tracers stay one deep. Each reset wraps them once more in an opcode
+      table that is shared rather than copied, so after a few hundred transactions an SSTORE
+      recursed past Python's limit.
     """
 
     def _reset_fork(self, block_identifier: str | int = "latest") -> None:
         CachingRPC._loaded.pop((self._rpc.identifier, CHAIN_ID, None), None)
         self.fork_rpc(self._rpc, reset_traces=False, block_identifier=block_identifier, cache_dir=None)
+        _flatten_tracers(self.evm.vm.state.computation_class.opcodes)
+
+
+def _flatten_tracers(opcodes: dict[int, Any]) -> None:
+    for code, tracer, inner in ((0x20, Sha3PreimageTracer, "sha3"), (0x55, SstoreTracer, "sstore")):
+        outer = op = opcodes[code]
+        while isinstance(op, tracer):
+            op = getattr(op, inner)
+        if outer is not op:
+            opcodes[code] = tracer(op, outer.env)
 
 
 @dataclass
