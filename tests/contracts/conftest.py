@@ -3,6 +3,9 @@
 `titanoboa` runs the contract in titanoboa's in-process EVM. `anvil` deploys it on a real
 anvil node (chain id 56, started from the npm package pinned in package.json) through
 titanoboa's NetworkEnv, which signs and broadcasts every transaction and reads receipts.
+On anvil a call that must revert is simulated against the node's state and confirmed by the
+node refusing it in eth_estimateGas, so it is never broadcast; the revert message checked is
+the simulation's, and any disagreement between simulation and node fails the test.
 Each test runs inside an anchor: a local state snapshot, or evm_snapshot/evm_revert on anvil.
 """
 
