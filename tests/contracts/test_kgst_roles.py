@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import boa
 import pytest
 import vyper
@@ -294,3 +296,12 @@ def test_every_external_function_has_natspec() -> None:
     }  # fmt: skip
     functions = {item["name"] for item in out["abi"] if item["type"] == "function"}
     assert functions - getters - documented == set()
+
+
+def test_every_revert_message_carries_the_prefix() -> None:
+    source = CONTRACT.read_text()
+    messages = re.findall(r'assert [^\n]*?, ("[^"]*")', source)
+    assert len(messages) > 40
+    assert [m for m in messages if not m.startswith('"KGST: ')] == []
+    # messages passed through a helper are checked where they are written
+    assert all(m.startswith('"KGST: ') for m in re.findall(r'_require_not_blacklisted\([^,]+, ("[^"]*")', source))
