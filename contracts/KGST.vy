@@ -581,6 +581,22 @@ def DOMAIN_SEPARATOR() -> bytes32:
 
 
 @external
+@view
+def eip712Domain() -> (bytes1, String[64], String[1], uint256, address, bytes32, DynArray[uint256, 1]):
+    """
+    @notice The EIP-712 domain, field by field (EIP-5267), for wallets that build signatures.
+    @return fields Bit mask of the fields used (name, version, chainId, verifyingContract).
+    @return name The domain name (the token name).
+    @return version The domain version.
+    @return chainId The current chain id.
+    @return verifyingContract This contract.
+    @return salt Unused (zero).
+    @return extensions None.
+    """
+    return (0x0f, name, EIP712_VERSION, chain.id, self, empty(bytes32), empty(DynArray[uint256, 1]))
+
+
+@external
 def permit(
     owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32
 ):

@@ -171,3 +171,13 @@ def test_permit_is_valid_up_to_and_including_its_deadline(world: World) -> None:
     sig = sign_permit(token, world.keys["pensioner"], world.merchant, SOM, 0, deadline)
     token.permit(world.pensioner, world.merchant, SOM, deadline, *sig.args(), sender=world.merchant)
     assert token.allowance(world.pensioner, world.merchant) == SOM
+
+
+def test_eip5267_describes_the_domain(world: World) -> None:
+    token = world.token
+    fields, name, version, chain_id, verifying_contract, salt, extensions = token.eip712Domain()
+    assert fields == b"\x0f"
+    assert (name, version, chain_id) == ("KGST Kyrgyz Som", "1", CHAIN_ID)
+    assert verifying_contract == token.address
+    assert salt == b"\x00" * 32
+    assert list(extensions) == []
