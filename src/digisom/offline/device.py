@@ -130,6 +130,18 @@ class Device:
             raise OfflineError(Reason.OVER_CUMULATIVE_LIMIT, "funding beyond the certificate's cumulative limit")
         self._funded_tyiyn += amount_tyiyn
 
+    def defund(self, amount_tyiyn: int) -> None:
+        """Give up unspent allowance that sync returns to the wallet (online); the device
+        stops spending it before the upload that asks for it is signed."""
+        if not 0 < amount_tyiyn <= self.balance_tyiyn:
+            raise OfflineError(Reason.INSUFFICIENT_ALLOWANCE, f"{amount_tyiyn} of {self.balance_tyiyn}")
+        self._funded_tyiyn -= amount_tyiyn
+
+    @property
+    def spent_tyiyn(self) -> int:
+        """Everything this device has spent offline under its key (its cumulative total)."""
+        return self._spent_tyiyn
+
     def pay(self, payee_id: bytes, amount_tyiyn: int, now_s: int) -> bytes:
         """Sign a payment of `amount_tyiyn` to `payee_id` and return its wire form."""
         if amount_tyiyn <= 0:

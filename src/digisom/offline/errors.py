@@ -49,6 +49,14 @@ class Reason(Enum):
     # Payer side
     INSUFFICIENT_ALLOWANCE = "insufficient_allowance"
     COUNTER_EXHAUSTED = "counter_exhausted"
+    # Server side: registry, funding and sync
+    UNKNOWN_DEVICE = "unknown_device"
+    DUPLICATE_KEY_ID = "duplicate_key_id"
+    UNKNOWN_WALLET = "unknown_wallet"
+    WALLET_NOT_USABLE = "wallet_not_usable"
+    WRONG_BANK = "wrong_bank"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    LEDGER_REFUSED = "ledger_refused"
 
 
 class OfflineError(DigisomError):

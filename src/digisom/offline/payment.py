@@ -174,3 +174,21 @@ def _read_canonical_layout(data: bytes) -> tuple[bytes, bytes, list[object]] | N
 def signature_matches(payment: Payment, payer_public_key: bytes) -> bool:
     """Whether the payer's key signed this payment."""
     return signature_valid(payer_public_key, payment.signature, PAYMENT_CONTEXT + payment.body)
+
+
+# The canonical payment starts: array(2), byte string (one length byte), array(9),
+# version 1, then the payer's and the payee's 8-byte ids, each behind a 0x48 head.
+_REFERENCE_PREFIX: Final = bytes([0x82, 0x58])
+_PAYER_SLICE: Final = slice(6, 14)
+_PAYEE_SLICE: Final = slice(15, 23)
+
+
+def referenced_key_ids(data: bytes) -> tuple[bytes, bytes] | None:
+    """(payer key id, payee id) read from a canonical payment without decoding it, or None.
+
+    Settlement needs the certificates of every device a batch names before it decodes
+    the batch; a slice costs nothing. Whatever this returns is only a hint: `settle`
+    decodes and checks every payment itself."""
+    if len(data) < 24 or data[:2] != _REFERENCE_PREFIX or data[3:6] != b"\x89\x01\x48" or data[14] != 0x48:
+        return None
+    return data[_PAYER_SLICE], data[_PAYEE_SLICE]

@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from digisom.errors import invariant
+from digisom.offline.accounts import payment_transfer_id
 from digisom.offline.certificates import Certificate, RevocationList
 from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.keys import signature_valid
@@ -104,12 +105,13 @@ class Payout:
     """Money to move for one payment: from the payer's reserve or, under the guarantee,
     from the bank. A payment the reserve covers only in part has one payout of each.
 
-    `transfer_id` is the ledger's idempotency key: the first 16 bytes of the payment
-    hash for the reserve part, the last 16 for the guarantee part."""
+    `transfer_id` is the ledger's idempotency key, derived from the payment's identity
+    (payer key id, counter, payment hash) and the part (`accounts.payment_transfer_id`)."""
 
     transfer_id: int
     payment_hash: bytes
     payer_key_id: bytes
+    counter: int
     payee_id: bytes
     amount_tyiyn: int
     source: Verdict
@@ -410,9 +412,12 @@ def settle(
                     guarantee_tyiyn += amount_tyiyn
                 payouts.append(
                     Payout(
-                        transfer_id=_transfer_id(payment.payment_hash, source),
+                        transfer_id=payment_transfer_id(
+                            payer_key_id, payment.counter, payment.payment_hash, source.value
+                        ),
                         payment_hash=payment.payment_hash,
                         payer_key_id=payer_key_id,
+                        counter=payment.counter,
                         payee_id=payment.payee_id,
                         amount_tyiyn=amount_tyiyn,
                         source=source,
@@ -444,12 +449,6 @@ def settle(
         malformed=tuple(collected.malformed),
         book=SettlementBook(MappingProxyType(devices)),
     )
-
-
-def _transfer_id(payment_hash: bytes, source: Verdict) -> int:
-    """A 128-bit ledger transfer id per payment and part: two halves of the payment hash."""
-    half = payment_hash[:16] if source is Verdict.RESERVE else payment_hash[16:]
-    return int.from_bytes(half, "big")
 
 
 def _decision(payment: Payment, verdict: Verdict, reason: Reason | None = None) -> Decision:

@@ -1,0 +1,149 @@
+"""The settlement book, kept durably: load the part a run needs, save what it changed.
+
+A run needs the books of the payers it sees and the set of fraudulent devices (a
+fraudulent payee gets nothing from the guarantee); nothing else is loaded, so a sync
+costs what it uploads, not what the whole country ever paid offline. Chains are rows of
+`offline_payments`; paid totals, returned value and findings rows of
+`offline_device_books`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from sqlalchemy import Connection, select, update
+
+from digisom.offline import tables as t
+from digisom.offline.registry import LOOKUP_CHUNK
+from digisom.offline.settlement import (
+    DeviceBook,
+    Finding,
+    Fraud,
+    Link,
+    Payout,
+    SettlementBook,
+    SettlementResult,
+    Verdict,
+)
+
+_NO_FINDINGS: Final = "[]"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedBook:
+    """The book a run starts from, and what it needs to save the run's changes."""
+
+    book: SettlementBook
+    known_hashes: frozenset[bytes]  # payments already stored (decided or deferred)
+    defunded_tyiyn: Mapping[bytes, int]
+
+
+def load(conn: Connection, payer_key_ids: Collection[bytes]) -> LoadedBook:
+    """The books of `payer_key_ids`, plus the findings of every fraudulent device."""
+    ids = list(payer_key_ids)
+    chains: dict[bytes, dict[int, list[Link]]] = {}
+    decided: dict[bytes, set[bytes]] = {}
+    known: set[bytes] = set()
+    totals: dict[bytes, tuple[int, int, int, str]] = {}
+    p, b = t.payments.c, t.device_books.c
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start : start + LOOKUP_CHUNK]
+        rows = conn.execute(
+            select(p.payer_key_id, p.counter, p.payment_hash, p.previous_hash, p.amount_tyiyn,
+                   p.cumulative_tyiyn, p.verdict).where(p.payer_key_id.in_(chunk))
+        )
+        for row in rows:
+            link = Link(row.payment_hash, row.previous_hash, row.amount_tyiyn, row.cumulative_tyiyn)
+            chains.setdefault(row.payer_key_id, {}).setdefault(row.counter, []).append(link)
+            known.add(row.payment_hash)
+            if row.verdict is not None:
+                decided.setdefault(row.payer_key_id, set()).add(row.payment_hash)
+        for book_row in conn.execute(select(t.device_books).where(b.key_id.in_(chunk))):
+            totals[book_row.key_id] = (
+                book_row.reserve_paid_tyiyn, book_row.guarantee_paid_tyiyn, book_row.defunded_tyiyn, book_row.findings
+            )
+    devices: dict[bytes, DeviceBook] = {}
+    for fraud_row in conn.execute(select(b.key_id, b.findings).where(b.findings != _NO_FINDINGS)):
+        devices[fraud_row.key_id] = DeviceBook(findings=_findings(fraud_row.key_id, fraud_row.findings))
+    for key_id in ids:
+        reserve, guarantee, _defunded, findings = totals.get(key_id, (0, 0, 0, _NO_FINDINGS))
+        chain = {counter: tuple(sorted(links)) for counter, links in chains.get(key_id, {}).items()}
+        devices[key_id] = DeviceBook(
+            chain=MappingProxyType(chain),
+            decided=frozenset(decided.get(key_id, ())),
+            reserve_paid_tyiyn=reserve,
+            guarantee_paid_tyiyn=guarantee,
+            findings=_findings(key_id, findings),
+        )
+    defunded = {key_id: row[2] for key_id, row in totals.items()}
+    return LoadedBook(SettlementBook(MappingProxyType(devices)), frozenset(known), MappingProxyType(defunded))
+
+
+def save(
+    conn: Connection, loaded: LoadedBook, result: SettlementResult, run_id: int, defunded: Mapping[bytes, int]
+) -> int:
+    """Store what `result` changed; returns how many payments were decided now.
+
+    New payments are inserted (their primary key refuses a second copy), deferred ones
+    that were decided now are updated, and each changed payer's totals are written."""
+    paid: dict[bytes, list[Payout]] = {}
+    for payout in result.payouts:
+        paid.setdefault(payout.payment_hash, []).append(payout)
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    for decision in result.decisions:
+        payer_key_id, counter, payment_hash = decision.key
+        chain = result.book.device(payer_key_id).chain
+        link = next((x for x in chain.get(counter, ()) if x.payment_hash == payment_hash), None)
+        if link is None:
+            continue  # unknown payer or bad signature: not in any chain, may come again
+        parts = paid.get(payment_hash, [])
+        row = {
+            "payer_key_id": payer_key_id, "counter": counter, "payment_hash": payment_hash,
+            "previous_hash": link.previous_hash, "payee_id": decision.payee_id,
+            "amount_tyiyn": decision.amount_tyiyn,
+            "verdict": None if decision.verdict is Verdict.DEFERRED else decision.verdict.value,
+            "reserve_tyiyn": sum(x.amount_tyiyn for x in parts if x.source is Verdict.RESERVE),
+            "guarantee_tyiyn": sum(x.amount_tyiyn for x in parts if x.source is Verdict.GUARANTEE),
+            "cumulative_tyiyn": link.cumulative_tyiyn, "run_id": run_id,
+        }
+        (updates if payment_hash in loaded.known_hashes else inserts).append(row)
+    if inserts:
+        conn.execute(t.payments.insert(), inserts)
+    p = t.payments.c
+    for row in updates:
+        conn.execute(
+            update(t.payments)
+            .where(p.payer_key_id == row["payer_key_id"], p.counter == row["counter"],
+                   p.payment_hash == row["payment_hash"])
+            .values(verdict=row["verdict"], reserve_tyiyn=row["reserve_tyiyn"],
+                    guarantee_tyiyn=row["guarantee_tyiyn"], run_id=run_id)
+        )
+    changed = {k for k, book in result.book.devices.items() if book is not loaded.book.devices.get(k)}
+    _save_totals(conn, loaded, result.book, changed | set(defunded), defunded)
+    return sum(1 for d in result.decisions if d.verdict is not Verdict.DEFERRED)
+
+
+def _save_totals(
+    conn: Connection, loaded: LoadedBook, book: SettlementBook, key_ids: Iterable[bytes], defunded: Mapping[bytes, int]
+) -> None:
+    b = t.device_books.c
+    for key_id in sorted(key_ids):
+        device = book.device(key_id)
+        values = {
+            "reserve_paid_tyiyn": device.reserve_paid_tyiyn,
+            "guarantee_paid_tyiyn": device.guarantee_paid_tyiyn,
+            "defunded_tyiyn": loaded.defunded_tyiyn.get(key_id, 0) + defunded.get(key_id, 0),
+            "findings": json.dumps(sorted([f.fraud.value, f.counter] for f in device.findings)),
+        }
+        done = conn.execute(update(t.device_books).where(b.key_id == key_id).values(**values)).rowcount
+        if not done:
+            conn.execute(t.device_books.insert().values(key_id=key_id, **values))
+
+
+def _findings(key_id: bytes, stored: str) -> frozenset[Finding]:
+    return frozenset(Finding(key_id, Fraud(fraud), counter) for fraud, counter in json.loads(stored))

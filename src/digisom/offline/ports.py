@@ -1,0 +1,53 @@
+"""What the offline domain needs from outside it, as protocols the entry point wires.
+
+The offline domain never imports another domain: a wallet's ledger account and its
+bank's float come through `WalletDirectory` (the digital som implements it), and the
+ledger through `LedgerGateway` (a `digisom.ledger.service.Ledger` satisfies it as is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRef:
+    """A digital som wallet as the offline domain sees it."""
+
+    wallet_id: str
+    account_id: int  # the wallet's ledger account (credit-normal, may not go negative)
+    bank_code: str  # the wallet's commercial bank: the only issuer of its devices' certificates
+    usable: bool  # neither frozen nor closed
+
+
+class WalletDirectory(Protocol):
+    """Looks up wallets and bank floats of the digital som."""
+
+    def wallet(self, wallet_id: str) -> WalletRef | None:
+        """The wallet, or None if there is no such wallet."""
+        ...
+
+    def bank_float_account_id(self, bank_code: str) -> int:
+        """The ledger account holding the bank's own digital som (pays the guarantee)."""
+        ...
+
+
+class LedgerGateway(Protocol):
+    """The ledger operations the offline domain uses; `Ledger` implements them."""
+
+    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
+        """Create a batch of accounts (at most `BATCH_EVENTS_MAX`)."""
+        ...
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Create a batch of transfers (at most `BATCH_EVENTS_MAX`)."""
+        ...
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        """The accounts that exist among `ids`."""
+        ...

@@ -1,0 +1,404 @@
+"""`OfflineService`: the server side of offline payments over the ledger.
+
+Use cases: register a device and certify its key (by the wallet's own bank), fund a
+device's offline reserve from its wallet, sync a device (authenticate the signed
+upload, settle, post the payouts to the ledger, return unspent value, revoke what was
+caught), and publish the trust material (root, bank certificates, revocation list).
+
+A sync is written in two steps, so nothing is lost and nothing paid twice: first, in
+one database transaction, the settlement book, the run (status `pending`), claims,
+returned value and revocations; then the run's ledger transfers, whose ids come from
+the payments, and the run is marked `posted`. A crash in between leaves a pending run
+that the next sync posts again (the ledger answers `exists` for what it already has).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import Connection, Engine, select, text, update
+
+from digisom.errors import invariant
+from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.offline import authority, book_store, codec, posting, registry, revocations
+from digisom.offline import tables as t
+from digisom.offline.accounts import (
+    LEDGER_KGS,
+    OfflineTransferCode,
+    guarantee_account,
+    operation_transfer_id,
+    reserve_account,
+    reserve_account_id,
+)
+from digisom.offline.certificates import Certificate, RevocationList, Role, issue_certificate
+from digisom.offline.errors import OfflineError, Reason
+from digisom.offline.payment import referenced_key_ids
+from digisom.offline.ports import LedgerGateway, WalletDirectory, WalletRef
+from digisom.offline.registry import RegisteredDevice
+from digisom.offline.settlement import (
+    SettlementContext,
+    SettlementResult,
+    SignatureVerifier,
+    settle,
+    verify_sequentially,
+)
+from digisom.offline.sync_request import decode_sync_request, verify_sync_request
+from digisom.offline.upload import Upload
+
+# Device certificates are short-lived so that a lost device stops working by itself.
+DEVICE_VALIDITY_S_DEFAULT: Final = 90 * 86_400
+DEVICE_VALIDITY_S_MAX: Final = 365 * 86_400
+_LOCK_KEY: Final = int.from_bytes(b"dsomsync", "big") >> 1  # PostgreSQL advisory lock, fits a bigint
+_LEDGER_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
+_ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
+
+
+def wall_clock_s() -> int:
+    """The wall clock in whole seconds."""
+    return int(time.time())
+
+
+@dataclass(frozen=True, slots=True)
+class TrustMaterial:
+    """What a device installs at provisioning and at every sync."""
+
+    root: Certificate
+    banks: tuple[Certificate, ...]
+    revocations: RevocationList
+
+
+@dataclass(frozen=True, slots=True)
+class Funding:
+    """A device's reserve after funding: net funded so far (funded minus returned)."""
+
+    device_key_id: bytes
+    amount_tyiyn: int
+    funded_net_tyiyn: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """What one sync did."""
+
+    run_id: int
+    result: SettlementResult
+    decided: int
+    paid_tyiyn: int
+    guaranteed_tyiyn: int
+    returned_tyiyn: Mapping[bytes, int]
+    transfers_posted: int
+    trust: TrustMaterial
+
+
+class OfflineService:
+    """The offline use cases over one database and one ledger. Thread-safe: writes are
+    serialised (one lock in process; on PostgreSQL an advisory lock across processes)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: LedgerGateway,
+        wallets: WalletDirectory,
+        clock_s: Callable[[], int] = wall_clock_s,
+        verify_signatures: SignatureVerifier = verify_sequentially,
+    ) -> None:
+        self._engine = engine
+        self._ledger = ledger
+        self._wallets = wallets
+        self._clock_s = clock_s
+        self._verify = verify_signatures
+        self._lock = threading.Lock()
+
+    # -- trust material ------------------------------------------------------------
+
+    def trust(self) -> TrustMaterial:
+        """The root, every bank certificate and the latest revocation list."""
+        now_s = self._clock_s()
+        with self._lock, self._engine.begin() as conn:
+            return self._trust(conn, now_s)
+
+    def _trust(self, conn: Connection, now_s: int) -> TrustMaterial:
+        created_at = _iso(now_s)
+        _signer, root = authority.root(conn, now_s, created_at)
+        banks = tuple(authority.bank_certificates(conn).values())
+        return TrustMaterial(root, banks, revocations.latest(conn, now_s, created_at))
+
+    # -- registry ------------------------------------------------------------------
+
+    def register_device(
+        self,
+        bank_code: str,
+        wallet_id: str,
+        public_key: bytes,
+        per_payment_max_tyiyn: int,
+        cumulative_max_tyiyn: int,
+        validity_s: int = DEVICE_VALIDITY_S_DEFAULT,
+    ) -> Certificate:
+        """Certify a device key for a wallet; only the wallet's own bank may (`WRONG_BANK`)."""
+        wallet = self._wallet(wallet_id)
+        if wallet.bank_code != bank_code:
+            raise OfflineError(Reason.WRONG_BANK, "a device is certified by its wallet's bank only")
+        if not 0 < validity_s <= DEVICE_VALIDITY_S_MAX:
+            raise OfflineError(Reason.MALFORMED, f"validity must be 1..{DEVICE_VALIDITY_S_MAX} s")
+        now_s = self._clock_s()
+        # Accounts first, outside the database transaction (on SQLite the ledger needs the
+        # write lock too); an account left empty by a refused registration is harmless.
+        accounts = [reserve_account(codec.key_id(public_key)), guarantee_account(bank_code)]
+        results = self._ledger.create_accounts(accounts)
+        if any(r not in _ACCOUNT_OK for r in results):
+            raise OfflineError(Reason.LEDGER_REFUSED, f"accounts: {[r.name for r in results]}")
+        with self._lock, self._engine.begin() as conn:
+            _lock_database(conn)
+            signer, _bank_cert = authority.bank(conn, bank_code, now_s, _iso(now_s))
+            cert = issue_certificate(
+                signer, Role.DEVICE, public_key, now_s - authority.BACKDATE_S, now_s + validity_s,
+                per_payment_max_tyiyn, cumulative_max_tyiyn,
+            )
+            registry.register(conn, RegisteredDevice(cert, wallet_id, bank_code), _iso(now_s))
+        return cert
+
+    def device(self, key_id: bytes) -> RegisteredDevice:
+        """A registered device (`UNKNOWN_DEVICE` otherwise)."""
+        with self._engine.connect() as conn:
+            found = registry.get(conn, key_id)
+        if found is None:
+            raise OfflineError(Reason.UNKNOWN_DEVICE, key_id.hex())
+        return found
+
+    # -- funding -------------------------------------------------------------------
+
+    def fund(self, wallet_id: str, device_key_id: bytes, amount_tyiyn: int, operation_id: str) -> Funding:
+        """Move `amount_tyiyn` from the wallet to the device's offline reserve.
+
+        Idempotent per `operation_id`. Refused for a device of another wallet, a revoked
+        or expired certificate, a frozen or closed wallet, funding beyond the
+        certificate's cumulative limit, or too little in the wallet."""
+        if amount_tyiyn <= 0:
+            raise OfflineError(Reason.NON_POSITIVE_AMOUNT)
+        device = self.device(device_key_id)
+        if device.wallet_id != wallet_id:
+            raise OfflineError(Reason.UNKNOWN_DEVICE, "this device does not belong to that wallet")
+        wallet = self._wallet(wallet_id)
+        now_s = self._clock_s()
+        with self._lock:
+            with self._engine.connect() as conn:
+                done = conn.execute(select(t.fundings).where(t.fundings.c.operation_id == operation_id)).first()
+                net_tyiyn = self._funded_net(conn, [device_key_id])[device_key_id]
+                revoked = revocations.revoked_at_sequence(conn, [device_key_id])
+            if done is not None:
+                if done.device_key_id != device_key_id or done.amount_tyiyn != amount_tyiyn:
+                    raise OfflineError(Reason.MALFORMED, "this operation id was used for another funding")
+                return Funding(device_key_id, amount_tyiyn, net_tyiyn)
+            if revoked:
+                raise OfflineError(Reason.REVOKED, device_key_id.hex())
+            if not device.certificate.valid_at(now_s):
+                raise OfflineError(Reason.CERTIFICATE_EXPIRED, device_key_id.hex())
+            if not wallet.usable:
+                raise OfflineError(Reason.WALLET_NOT_USABLE, wallet_id)
+            if net_tyiyn + amount_tyiyn > device.certificate.cumulative_max_tyiyn:
+                raise OfflineError(Reason.OVER_CUMULATIVE_LIMIT, "funding beyond the certificate's cumulative limit")
+            transfer = Transfer(
+                id=operation_transfer_id("fund", operation_id), debit_account_id=wallet.account_id,
+                credit_account_id=reserve_account_id(device_key_id), amount=amount_tyiyn, ledger=LEDGER_KGS,
+                code=int(OfflineTransferCode.OFFLINE_FUNDING),
+            )
+            # The ledger commits first (its own transaction); the funding row only records it.
+            (result,) = self._ledger.create_transfers([transfer])
+            if result is CreateTransferResult.exceeds_credits:
+                raise OfflineError(Reason.INSUFFICIENT_FUNDS, "not enough in the wallet")
+            if result not in _LEDGER_OK:
+                raise OfflineError(Reason.LEDGER_REFUSED, result.name)
+            with self._engine.begin() as conn:
+                conn.execute(t.fundings.insert().values(
+                    operation_id=operation_id, device_key_id=device_key_id, amount_tyiyn=amount_tyiyn,
+                    created_at=_iso(now_s),
+                ))
+        return Funding(device_key_id, amount_tyiyn, net_tyiyn + amount_tyiyn)
+
+    # -- sync ----------------------------------------------------------------------
+
+    def sync(self, request: bytes) -> SyncOutcome:
+        """Authenticate a device's signed upload, settle it and post it to the ledger."""
+        decoded = decode_sync_request(request)
+        device = self.device(decoded.upload.device_key_id)
+        verify_sync_request(decoded, device.certificate)
+        returns = {device.certificate.key_id: decoded.spent_tyiyn} if decoded.return_unspent else {}
+        return self.settle_uploads([decoded.upload], returns)
+
+    def settle_uploads(self, uploads: Sequence[Upload], returns: Mapping[bytes, int] | None = None) -> SyncOutcome:
+        """Settle already authenticated uploads in one run (the batch path: `sync`, the
+        benchmark). `returns` maps a device to the total it says it spent: its unspent
+        value goes back to its wallet, unless it is fraudulent."""
+        returns = returns or {}
+        with self._lock:
+            self._post_pending_runs()
+            now_s = self._clock_s()
+            with self._engine.begin() as conn:
+                _lock_database(conn)
+                run_id, result, decided, returned = self._settle(conn, uploads, returns, now_s)
+                trust = self._trust(conn, now_s)
+            posted = self._post_run(run_id)
+        return SyncOutcome(
+            run_id=run_id, result=result, decided=decided,
+            paid_tyiyn=sum(p.amount_tyiyn for p in result.payouts),
+            guaranteed_tyiyn=sum(c.amount_tyiyn for c in result.claims),
+            returned_tyiyn=returned, transfers_posted=posted, trust=trust,
+        )
+
+    def _settle(
+        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, int], now_s: int
+    ) -> tuple[int, SettlementResult, int, dict[bytes, int]]:
+        payers, referenced = _referenced(uploads)
+        referenced |= set(returns)
+        devices = registry.lookup(conn, referenced)
+        loaded = book_store.load(conn, payers | set(returns))
+        context = SettlementContext(
+            devices={k: d.certificate for k, d in devices.items()},
+            funded_tyiyn=self._funded_net(conn, payers | set(returns), loaded.defunded_tyiyn),
+            revoked_at_sequence=revocations.revoked_at_sequence(conn, referenced),
+            now_s=now_s,
+            verify_signatures=self._verify,
+        )
+        result = settle(uploads, context, loaded.book)
+        returned = self._unspent(context.funded_tyiyn, result, returns)
+        run = conn.execute(t.runs.insert().values(
+            device_key_id=uploads[0].device_key_id if uploads else bytes(codec.KEY_ID_BYTES), status="pending",
+            payments=len(result.decisions), created_at=_iso(now_s),
+        ))
+        inserted = tuple(run.inserted_primary_key or ())
+        invariant(len(inserted) == 1, "a run row has an id")
+        run_id = int(inserted[0])
+        decided = book_store.save(conn, loaded, result, run_id, returned)
+        for claim in result.claims:
+            conn.execute(t.claims.insert().values(
+                run_id=run_id, device_key_id=claim.device_key_id,
+                bank_code=devices[claim.device_key_id].bank_code, amount_tyiyn=claim.amount_tyiyn,
+            ))
+        for key_id, amount_tyiyn in returned.items():
+            conn.execute(t.defunds.insert().values(
+                run_id=run_id, device_key_id=key_id, wallet_id=devices[key_id].wallet_id, amount_tyiyn=amount_tyiyn,
+            ))
+        if result.revocations:
+            why = {f.device_key_id: f.fraud.value for f in sorted(result.findings, key=lambda f: f.counter)}
+            revocations.revoke(conn, {k: why[k] for k in result.revocations}, now_s, _iso(now_s))
+        return run_id, result, decided, returned
+
+    @staticmethod
+    def _unspent(
+        funded: Mapping[bytes, int], result: SettlementResult, returns: Mapping[bytes, int]
+    ) -> dict[bytes, int]:
+        """What goes back to each wallet: the funding the device did not spend, as far as
+        the server has seen and the device itself says; nothing for a fraudulent device
+        (its reserve pays its clones' payees first)."""
+        out = {}
+        for key_id, spent_tyiyn in returns.items():
+            book = result.book.device(key_id)
+            if book.findings:
+                continue
+            seen_tyiyn = max((link.cumulative_tyiyn for links in book.chain.values() for link in links), default=0)
+            left_tyiyn = funded.get(key_id, 0) - max(spent_tyiyn, seen_tyiyn, book.reserve_paid_tyiyn)
+            if left_tyiyn > 0:
+                out[key_id] = left_tyiyn
+        return out
+
+    # -- posting -------------------------------------------------------------------
+
+    def _post_pending_runs(self) -> None:
+        with self._engine.connect() as conn:
+            pending = conn.execute(select(t.runs.c.id).where(t.runs.c.status == "pending").order_by(t.runs.c.id))
+            run_ids = list(pending.scalars())
+        for run_id in run_ids:
+            self._post_run(run_id)
+
+    def _post_run(self, run_id: int) -> int:
+        """Post a run's transfers (again, harmlessly, if some were posted) and mark it posted."""
+        p = t.payments.c
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(p.payer_key_id, p.counter, p.payment_hash, p.payee_id, p.reserve_tyiyn, p.guarantee_tyiyn)
+                .where(p.run_id == run_id, (p.reserve_tyiyn + p.guarantee_tyiyn) > 0)
+                .order_by(p.payer_key_id, p.counter, p.payment_hash)
+            ).all()
+            defunds = conn.execute(select(t.defunds).where(t.defunds.c.run_id == run_id)).all()
+            ids = {r.payee_id for r in rows} | {r.payer_key_id for r in rows if r.guarantee_tyiyn}
+            devices = registry.lookup(conn, ids)
+        accounts = posting.Accounts(
+            payee_wallet=self._wallet_accounts({d.wallet_id for d in devices.values()} |
+                                               {d.wallet_id for d in defunds}, devices),
+            payer_bank=lambda key_id: devices[key_id].bank_code,
+            bank_float=self._wallets.bank_float_account_id,
+        )
+        chains: list[list[Transfer]] = [
+            posting.payment_chain(posting.PaidPayment(*row), accounts) for row in rows
+        ]
+        wallet_account = self._wallet_account_ids({d.wallet_id for d in defunds})
+        chains.extend(
+            [posting.defund_transfer(run_id, d.device_key_id, wallet_account[d.wallet_id], d.amount_tyiyn)]
+            for d in defunds
+        )
+        posted = posting.post(self._ledger, chains)
+        with self._engine.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="posted"))
+        return posted
+
+    def _wallet_accounts(self, wallet_ids: set[str], devices: Mapping[bytes, RegisteredDevice]
+                         ) -> Callable[[bytes], int]:
+        by_wallet = self._wallet_account_ids(wallet_ids)
+        return lambda key_id: by_wallet[devices[key_id].wallet_id]
+
+    def _wallet_account_ids(self, wallet_ids: Iterable[str]) -> dict[str, int]:
+        return {wallet_id: self._wallet(wallet_id).account_id for wallet_id in wallet_ids}
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _wallet(self, wallet_id: str) -> WalletRef:
+        wallet = self._wallets.wallet(wallet_id)
+        if wallet is None:
+            raise OfflineError(Reason.UNKNOWN_WALLET, wallet_id)
+        return wallet
+
+    def _funded_net(
+        self, conn: Connection, key_ids: Iterable[bytes], defunded: Mapping[bytes, int] | None = None
+    ) -> dict[bytes, int]:
+        """Per device: moved into its reserve (the reserve's credits) minus returned."""
+        ids = list(key_ids)
+        if defunded is None:
+            defunded = book_store.load(conn, ids).defunded_tyiyn
+        credits: dict[int, int] = {}
+        account_ids = [reserve_account_id(k) for k in ids]
+        for start in range(0, len(account_ids), PAGE_LIMIT_MAX):
+            for account in self._ledger.lookup_accounts(account_ids[start : start + PAGE_LIMIT_MAX]):
+                credits[account.id] = account.credits_posted
+        return {k: credits.get(reserve_account_id(k), 0) - defunded.get(k, 0) for k in ids}
+
+
+def _referenced(uploads: Sequence[Upload]) -> tuple[set[bytes], set[bytes]]:
+    """(payer key ids, every key id an upload names): what a run must load."""
+    payers: set[bytes] = set()
+    referenced: set[bytes] = set()
+    for upload in uploads:
+        referenced.add(upload.device_key_id)
+        for payload in (*upload.sent, *(r.payload for r in upload.received)):
+            ids = referenced_key_ids(payload)
+            if ids is not None:
+                payers.add(ids[0])
+                referenced.update(ids)
+    return payers, referenced
+
+
+def _lock_database(conn: Connection) -> None:
+    """Serialise offline writers across processes (SQLite's write lock does it there)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+def _iso(now_s: int) -> str:
+    return datetime.fromtimestamp(now_s, UTC).isoformat().replace("+00:00", "Z")
+
+
