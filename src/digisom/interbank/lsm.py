@@ -59,6 +59,8 @@ class Settlement:
     payment: Payment
     settled_s: int
     method: Method
+    # Payments settled in the same step share a group: on the ledger, one linked chain.
+    group: int = 0
 
     @property
     def delay_s(self) -> int:
@@ -71,14 +73,25 @@ class Settler:
     `submit`; call `run_multilateral` when the rules say (or let `simulate_day` do it)."""
 
     def __init__(
-        self, balances: Mapping[str, int], rules: SettlementRules, max_queued: int = MAX_QUEUED_PAYMENTS
+        self,
+        balances: Mapping[str, int],
+        rules: SettlementRules,
+        max_queued: int = MAX_QUEUED_PAYMENTS,
+        queued: Iterable[Payment] = (),
     ) -> None:
+        """`queued`: payments already waiting (a durable queue reloaded), in arrival order;
+        they are queued as they are, not tried."""
         invariant(all(b >= 0 for b in balances.values()), "starting balances are not negative")
         self._max_queued = max_queued
         self._balances = dict(balances)
-        self._total = sum(self._balances.values())
         self._rules = rules
         self._queue = PaymentQueue()
+        self._groups = 0
+        for payment in queued:
+            for bank in (payment.sender, payment.receiver):
+                self._balances.setdefault(bank, 0)
+            self._queue.push(payment)
+        self._total = sum(self._balances.values())
 
     @property
     def balances(self) -> dict[str, int]:
@@ -195,11 +208,12 @@ class Settler:
     def _settle(self, payments: Iterable[Payment], now_s: int, method: Method, settled: list[Settlement]) -> None:
         """Move the money of `payments` at once; refuse (stop) if any balance would go negative."""
         touched: set[str] = set()
+        self._groups += 1
         for p in payments:
             self._balances[p.sender] -= p.amount_minor
             self._balances[p.receiver] += p.amount_minor
             touched.update((p.sender, p.receiver))
-            settled.append(Settlement(p, now_s, method))
+            settled.append(Settlement(p, now_s, method, self._groups))
         invariant(all(self._balances[b] >= 0 for b in touched), "settled without cover")
         invariant(sum(self._balances.values()) == self._total, "settlement created or destroyed money")
 

@@ -26,7 +26,10 @@ class ReasonCode(StrEnum):
     INVALID_NUMBER_OF_TRANSACTIONS = "AM18"
     INVALID_DATE = "DT01"  # missing or malformed settlement or creation date
     DUPLICATE_MESSAGE_ID = "DU01"
-    BANK_IDENTIFIER_INCORRECT = "RC01"  # BIC breaks its pattern or the agent has no identifier
+    BANK_IDENTIFIER_INCORRECT = "RC01"  # BIC breaks its pattern, the agent has no identifier or is no participant
+    # Answered by the RTGS itself (digisom.interbank.rtgs), not by the message layer:
+    INSUFFICIENT_FUNDS = "AM04"  # still queued for lack of liquidity when the day closed
+    INVALID_CUT_OFF_TIME = "TM01"  # received after the cut-off for its type, or the day is closed
 
 
 class Iso20022Error(DigisomError):

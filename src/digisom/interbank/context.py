@@ -1,0 +1,54 @@
+"""What every RTGS operation needs, passed in by the entry point (no globals)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import Engine
+
+from digisom.interbank.accounts import SettlementAccountFactory, own_settlement_account
+from digisom.interbank.business_days import BusinessCalendar, load_calendar
+from digisom.interbank.iso20022 import SchemaRegistry
+from digisom.interbank.ledger_port import LedgerGateway
+from digisom.interbank.lsm import LSM_RULES, SettlementRules
+from digisom.interbank.schedule import DEFAULT_SCHEDULE, Schedule
+
+# The RTGS's own identifiers start with this (ISO Max35Text: 35 characters at most).
+MESSAGE_ID_PREFIX: Final = "NBKR"
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RtgsContext:
+    """The RTGS's dependencies: its database, the ledger, the calendar and hours, a clock.
+
+    `lock` serialises settlement inside one process: the engine decides on balances it
+    just read, so two decisions must not interleave (one RTGS writer per database).
+    """
+
+    engine: Engine
+    ledger: LedgerGateway
+    settlement_account: SettlementAccountFactory = own_settlement_account
+    calendar: BusinessCalendar = field(default_factory=load_calendar)
+    schedule: Schedule = DEFAULT_SCHEDULE
+    rules: SettlementRules = LSM_RULES
+    registry: SchemaRegistry | None = None
+    clock: Callable[[], datetime] = utc_now
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def now_iso(self) -> str:
+        """The current time as ISO 8601 UTC."""
+        return self.clock().astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+    def new_message_id(self, kind: str) -> str:
+        """A fresh id for an outbound message, e.g. `NBKR-STS-3f…` (at most 35 characters)."""
+        return f"{MESSAGE_ID_PREFIX}-{kind}-{uuid.uuid4().hex[:24]}"

@@ -1,0 +1,346 @@
+"""`Rtgs`: the interbank settlement service, the one door the entry points use.
+
+`submit(xml)` takes a pacs.008, pacs.009 or pacs.004 and answers with a pacs.002: ACSC
+(settled on the ledger), PDNG (queued for liquidity) or RJCT (refused, with its ISO reason
+code). A message is never half-settled: the ledger commits a payment's chain whole or
+not at all, and a refused message moves nothing. Duplicates (same message id from the
+same bank, or same end-to-end id from the same bank on the same day) are answered with
+the original's status and never settled twice; the database's UNIQUE constraints are
+the last word on what is a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from digisom.interbank import eod, repository
+from digisom.interbank.accounts import (
+    LEDGER_KGS,
+    LIQUIDITY_SOURCE_ID,
+    PLEDGES_ID,
+    TransferCode,
+    available,
+    central_accounts,
+    credit_line_account,
+    transfer_id,
+)
+from digisom.interbank.business_days import CalendarError
+from digisom.interbank.chains import payment_legs
+from digisom.interbank.context import RtgsContext
+from digisom.interbank.errors import InvalidRequest, NotYourBank, RtgsConflict, UnknownBank
+from digisom.interbank.intake import Instruction, check_business, check_return, instruction, resolve
+from digisom.interbank.iso20022 import (
+    Iso20022Error,
+    ReasonCode,
+    StatusReport,
+    TransactionStatus,
+    build_pacs002,
+    parse_inbound,
+    rejection_for,
+)
+from digisom.interbank.ledger_port import TRANSFER_OK, ensure_accounts
+from digisom.interbank.lsm import Settlement, Settler
+from digisom.interbank.migrations import migrate
+from digisom.interbank.notices import status_report
+from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentStatus, StoredMessage
+from digisom.interbank.settlement import engine_payment, run_step
+from digisom.ledger.model import Transfer
+
+PACS_002: Final = "pacs.002.001.10"
+KEY_CHARS_MAX: Final = 64
+BANK_CODE_CHARS_MAX: Final = 16
+# Pages of stored messages: at most this many per call.
+MESSAGE_PAGE_MAX: Final = 200
+_STATUS_OF: Final = {
+    PaymentStatus.QUEUED: TransactionStatus.PENDING,
+    PaymentStatus.SETTLED: TransactionStatus.SETTLED,
+    PaymentStatus.REJECTED: TransactionStatus.REJECTED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The pacs.002 answering one inbound message, and what it says."""
+
+    xml: bytes
+    status: TransactionStatus
+    reason_code: str | None = None
+    payment_seq: int | None = None
+    duplicate: bool = False
+
+
+class Rtgs:
+    """The RTGS over one `RtgsContext`. Thread-safe (settlement runs under `ctx.lock`)."""
+
+    def __init__(self, ctx: RtgsContext) -> None:
+        self.ctx = ctx
+        migrate(ctx.engine)
+        ensure_accounts(ctx.ledger, central_accounts())
+        self.recover()
+
+    # -- participants and liquidity ------------------------------------------------
+
+    def register_bank(self, bank_code: str, name: str, bic: str | None = None) -> Bank:
+        """Make a bank a participant: its settlement account (shared with the digital som
+        when wired so) and its credit line. The same registration again returns it."""
+        if not 0 < len(bank_code) <= BANK_CODE_CHARS_MAX or not name:
+            raise InvalidRequest(f"a bank code has 1..{BANK_CODE_CHARS_MAX} characters and a bank a name")
+        settlement, line = self.ctx.settlement_account(bank_code), credit_line_account(bank_code)
+        ensure_accounts(self.ctx.ledger, [settlement, line])
+        bank = Bank(bank_code, bic, name, settlement.id, line.id)
+        try:
+            with self.ctx.engine.begin() as conn:
+                repository.insert_bank(conn, bank, self.ctx.now_iso())
+        except IntegrityError:
+            with self.ctx.engine.connect() as conn:
+                existing = repository.get_bank(conn, bank_code)
+            if existing == bank:
+                return bank
+            raise RtgsConflict("a participant with this bank code or BIC exists already") from None
+        return bank
+
+    def bank(self, bank_code: str) -> Bank:
+        """A participant, or `UnknownBank`."""
+        with self.ctx.engine.connect() as conn:
+            found = repository.get_bank(conn, bank_code)
+        if found is None:
+            raise UnknownBank(f"no participant with bank code {bank_code!r}")
+        return found
+
+    def pledge_collateral(self, bank_code: str, amount_tyiyn: int, key: str) -> int:
+        """Record collateral pledged by a bank (its value after haircut) and open that much
+        intraday credit. Idempotent per `key`. Returns the bank's total pledged."""
+        bank = self.bank(bank_code)
+        self._move(f"pledge:{bank_code}:{key}", PLEDGES_ID, bank.credit_line_account_id, amount_tyiyn,
+                   TransferCode.COLLATERAL_PLEDGE, key)
+        with self.ctx.engine.begin() as conn:
+            repository.insert_pledge(conn, bank_code, key, amount_tyiyn, self.ctx.now_iso())
+            return repository.pledged_tyiyn(conn, bank_code)
+
+    def fund(self, bank_code: str, amount_tyiyn: int, key: str) -> int:
+        """Put reserves on a bank's settlement account (the central bank's monetary
+        operation, for an RTGS running without the digital som). Idempotent per `key`.
+        Returns the account's available balance."""
+        bank = self.bank(bank_code)
+        self._move(f"fund:{bank_code}:{key}", LIQUIDITY_SOURCE_ID, bank.settlement_account_id, amount_tyiyn,
+                   TransferCode.LIQUIDITY_INJECTION, key)
+        return self.liquidity(bank_code)[0]
+
+    def liquidity(self, bank_code: str) -> tuple[int, int]:
+        """(available settlement balance, undrawn intraday credit) of a bank, in tyiyn."""
+        bank = self.bank(bank_code)
+        found = {a.id: a for a in self.ctx.ledger.lookup_accounts(
+            [bank.settlement_account_id, bank.credit_line_account_id])}
+        return available(found[bank.settlement_account_id]), available(found[bank.credit_line_account_id])
+
+    def _move(self, name: str, debit: int, credit: int, amount_tyiyn: int, code: TransferCode, key: str) -> None:
+        if amount_tyiyn <= 0 or not 0 < len(key) <= KEY_CHARS_MAX:
+            raise InvalidRequest(f"the amount is positive and the key has 1..{KEY_CHARS_MAX} characters")
+        transfer = Transfer(id=transfer_id(name), debit_account_id=debit, credit_account_id=credit,
+                            amount=amount_tyiyn, ledger=LEDGER_KGS, code=int(code))
+        result = self.ctx.ledger.create_transfers([transfer])[0]
+        if result not in TRANSFER_OK:
+            if result.name.startswith("exists_with_different"):
+                raise RtgsConflict(f"key {key!r} was used for another amount")
+            raise InvalidRequest(f"the ledger refused it: {result.name}")
+
+    # -- messages --------------------------------------------------------------------
+
+    def submit(self, xml: bytes, sender_bank: str | None = None) -> Answer:
+        """Take one inbound message and answer it with a pacs.002. `sender_bank`: the bank
+        the caller acts for (its debtor agent must be that bank); None for the operator."""
+        try:
+            order = instruction(parse_inbound(xml, self.ctx.registry))
+        except Iso20022Error as error:
+            return self._refused(error, xml)
+        with self.ctx.lock:
+            with self.ctx.engine.connect() as conn:
+                debtor, creditor = resolve(conn, order.debtor), resolve(conn, order.creditor)
+                if sender_bank is not None and (debtor is None or debtor.bank_code != sender_bank):
+                    raise NotYourBank("the debtor agent of this message is not your bank")
+                if debtor is None or creditor is None:
+                    which = "debtor" if debtor is None else "creditor"
+                    return self._refused(Iso20022Error(ReasonCode.BANK_IDENTIFIER_INCORRECT,
+                                                       f"the {which} agent is not a participant"), xml)
+                duplicate = _duplicate(self.ctx, conn, order, debtor)
+            if duplicate is not None:
+                return duplicate
+            return self._take(order, xml, debtor, creditor)
+
+    def _take(self, order: Instruction, xml: bytes, debtor: Bank, creditor: Bank) -> Answer:
+        ctx = self.ctx
+        now = ctx.clock()
+        day = ctx.schedule.business_date(now)
+        try:
+            with ctx.engine.begin() as conn:
+                try:
+                    if ctx.calendar.is_business_day(day):
+                        repository.open_day(conn, day)
+                except CalendarError as error:
+                    raise Iso20022Error(ReasonCode.INVALID_DATE, str(error)) from None
+                state = repository.day_status(conn, day)
+                check_business(ctx, order, day, now, state[0] if state else None)
+                return_of = check_return(conn, order, debtor, creditor)
+                record = PaymentRecord(
+                    0, order.message_id, order.message_type.value, order.end_to_end_id, order.instruction_id,
+                    debtor.bank_code, creditor.bank_code, order.amount_tyiyn, order.priority, day,
+                    ctx.schedule.seconds_since_opening(now), PaymentStatus.QUEUED, 0,
+                )
+                seq = repository.insert_payment(conn, record, ctx.now_iso(), return_of)
+                repository.insert_message(conn, "in", debtor.bank_code, order.message_id, order.message_type.value,
+                                          day, xml, ctx.now_iso(), payment_seq=seq, status="PDNG")
+        except Iso20022Error as error:
+            return self._refused_and_recorded(error, order, xml, debtor, day)
+        except IntegrityError:  # a duplicate that arrived at the same moment as its original
+            with ctx.engine.connect() as conn:
+                duplicate = _duplicate(ctx, conn, order, debtor)
+            if duplicate is None:
+                raise
+            return duplicate
+        return self._settle_arrival(seq, day)
+
+    def _settle_arrival(self, seq: int, day: date) -> Answer:
+        ctx = self.ctx
+        now_s = ctx.schedule.seconds_since_opening(ctx.clock())
+        with ctx.engine.connect() as conn:
+            record = repository.payment(conn, seq)
+            state = repository.day_status(conn, day)
+        if record is None:
+            raise InvalidRequest(f"payment {seq} vanished")
+        last_lsm_s = state[1] if state else 0
+        lsm_due = ctx.rules.lsm_interval_s is not None and now_s >= last_lsm_s + ctx.rules.lsm_interval_s
+
+        def decide(settler: Settler) -> list[Settlement]:
+            done = settler.run_multilateral(now_s) if lsm_due else []
+            return done + settler.submit(engine_payment(record), now_s)
+
+        outcome = run_step(ctx, day, now_s, decide, exclude=seq)
+        if lsm_due:
+            with ctx.engine.begin() as conn:
+                repository.set_last_lsm(conn, day, now_s)
+        if seq in outcome.settled:
+            return Answer(outcome.settled[seq], TransactionStatus.SETTLED, payment_seq=seq)
+        message_id, xml = status_report(ctx, record, TransactionStatus.PENDING, detail="queued for liquidity")
+        with ctx.engine.begin() as conn:
+            repository.insert_message(conn, "out", record.debtor_bank, message_id, PACS_002, day, xml,
+                                      ctx.now_iso(), payment_seq=seq)
+        return Answer(xml, TransactionStatus.PENDING, payment_seq=seq)
+
+    def _refused(self, error: Iso20022Error, xml: bytes) -> Answer:
+        """The pacs.002 RJCT for a message that was not taken in at all."""
+        report = rejection_for(error, xml, message_id=self.ctx.new_message_id("RJCT"), created_at=self.ctx.clock(),
+                               registry=self.ctx.registry)
+        return Answer(report, TransactionStatus.REJECTED, error.reason_code.value)
+
+    def _refused_and_recorded(self, error: Iso20022Error, order: Instruction, xml: bytes, debtor: Bank,
+                              day: date) -> Answer:
+        """A readable order refused by the RTGS's own checks: remembered, so that sending it
+        again is answered as a duplicate with this same status."""
+        answer = self._refused(error, xml)
+        try:
+            with self.ctx.engine.begin() as conn:
+                repository.insert_message(conn, "in", debtor.bank_code, order.message_id, order.message_type.value,
+                                          day, xml, self.ctx.now_iso(), status="RJCT",
+                                          reason_code=error.reason_code.value)
+                repository.insert_message(conn, "out", debtor.bank_code, self.ctx.new_message_id("STS"), PACS_002,
+                                          day, answer.xml, self.ctx.now_iso())
+        except IntegrityError:
+            with self.ctx.engine.connect() as conn:
+                duplicate = _duplicate(self.ctx, conn, order, debtor)
+            if duplicate is not None:
+                return duplicate
+            raise
+        return answer
+
+    # -- operations ------------------------------------------------------------------
+
+    def run_lsm(self) -> int:
+        """Run the multilateral gridlock resolution now; returns how many payments settled."""
+        ctx = self.ctx
+        with ctx.lock:
+            now = ctx.clock()
+            day, now_s = ctx.schedule.business_date(now), ctx.schedule.seconds_since_opening(now)
+            outcome = run_step(ctx, day, now_s, lambda settler: settler.run_multilateral(now_s))
+            with ctx.engine.begin() as conn:
+                repository.set_last_lsm(conn, day, now_s)
+        return len(outcome.settled)
+
+    def end_of_day(self, day: date | None = None) -> DayReport:
+        """Close `day` (default: today in Bishkek): see `digisom.interbank.eod`."""
+        with self.ctx.lock:
+            return eod.end_of_day(self.ctx, day or self.ctx.schedule.business_date(self.ctx.clock()))
+
+    def recover(self) -> int:
+        """Mark settled the queued payments whose chain the ledger committed but whose
+        status was never recorded (a crash in between); returns how many."""
+        with self.ctx.lock, self.ctx.engine.connect() as conn:
+            queued = [p for day in repository.open_days(conn) for p in repository.queued(conn, day)]
+        found = {t.id for t in self.ctx.ledger.lookup_transfers(
+            [payment_legs(p.seq, p.attempt).debit_id for p in queued])} if queued else set()
+        recovered = [p for p in queued if payment_legs(p.seq, p.attempt).debit_id in found]
+        with self.ctx.engine.begin() as conn:
+            for p in recovered:
+                legs = payment_legs(p.seq, p.attempt)
+                repository.mark_settled(conn, p.seq, "recovered", p.arrival_s, legs.debit_id, legs.credit_id)
+        return len(recovered)
+
+    # -- reads -----------------------------------------------------------------------
+
+    def statement(self, bank_code: str, day: date) -> StoredMessage | None:
+        """The camt.053 of `bank_code` for `day`, once end of day ran."""
+        with self.ctx.engine.connect() as conn:
+            for result in repository.day_banks(conn, day):
+                if result.bank_code == bank_code:
+                    return repository.message(conn, bank_code, result.statement_message_id)
+        return None
+
+    def messages(self, bank_code: str, after_seq: int, limit: int, message_type: str | None = None
+                 ) -> list[StoredMessage]:
+        """A page of the messages the RTGS sent to `bank_code`."""
+        if not 0 < limit <= MESSAGE_PAGE_MAX:
+            raise InvalidRequest(f"limit is 1..{MESSAGE_PAGE_MAX}")
+        with self.ctx.engine.connect() as conn:
+            return repository.messages_for(conn, bank_code, after_seq, limit, message_type)
+
+    def message(self, bank_code: str, message_id: str) -> StoredMessage | None:
+        """One message the RTGS sent to `bank_code`."""
+        with self.ctx.engine.connect() as conn:
+            return repository.message(conn, bank_code, message_id)
+
+    def payments(self, day: date) -> list[PaymentRecord]:
+        """Every payment of `day`, by seq."""
+        with self.ctx.engine.connect() as conn:
+            return repository.payments_of(conn, day)
+
+
+def _duplicate(ctx: RtgsContext, conn: Connection, order: Instruction, debtor: Bank) -> Answer | None:
+    """The answer to a message already received (same message id, or same end-to-end id the
+    same day, from the same bank): the original's status now, nothing settled again."""
+    answered = repository.inbound_answer(conn, debtor.bank_code, order.message_id)
+    original: PaymentRecord | None = None
+    if answered is not None:
+        payment_seq, status_code, reason = answered
+        original = repository.payment(conn, payment_seq) if payment_seq is not None else None
+    else:
+        original = repository.payment_by_e2e(conn, debtor.bank_code, order.end_to_end_id, order.settlement_date)
+        if original is None:
+            return None
+        status_code, reason = "", None
+    if original is not None:
+        status, reason = _STATUS_OF[original.status], original.reason_code
+        about = original.message_id
+    else:
+        status, about = TransactionStatus(status_code), order.message_id
+    report = StatusReport(
+        message_id=ctx.new_message_id("DUP"), created_at=ctx.clock(), original_message_id=order.message_id,
+        original_message_name=order.message_type.value, status=status, original_end_to_end_id=order.end_to_end_id,
+        original_instruction_id=order.instruction_id, reason_code=reason,
+        reason_detail=f"duplicate of {about}: its status; not settled again",
+    )
+    return Answer(build_pacs002(report, ctx.registry), status, reason, original.seq if original else None,
+                  duplicate=True)
