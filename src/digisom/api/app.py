@@ -75,7 +75,6 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     problems.install(app)
     for router in routers():
         app.include_router(router)
-    app.openapi_schema = None
     _add_problem_schema(app)
     app.add_middleware(BodyLimit, max_bytes=body_bytes_max)
     return app

@@ -329,20 +329,24 @@ def _opt(value: int | None) -> str | None:
 
 
 def participant_out(p: m.Participant) -> ParticipantOut:
+    """A participant as the API shows it."""
     return ParticipantOut(id=p.id, kind=p.kind, name=p.name, bank_code=p.bank_code, created_at=p.created_at)
 
 
 def event_out(e: m.IssuanceEvent) -> IssuanceEventOut:
+    """An issuance event as the API shows it."""
     return IssuanceEventOut(id=e.id, bank_code=e.bank_code, kind=e.kind, amount_tyiyn=str(e.amount_tyiyn),
                             status=e.status, created_at=e.created_at)
 
 
 def bank_issuance_out(b: m.BankIssuance) -> BankIssuanceOut:
+    """One bank's issuance line."""
     return BankIssuanceOut(bank_code=b.bank_code, issued_tyiyn=str(b.issued_tyiyn),
                            redeemed_tyiyn=str(b.redeemed_tyiyn), outstanding_tyiyn=str(b.outstanding_tyiyn))
 
 
 def summary_out(s: m.IssuanceSummary) -> SummaryOut:
+    """The issuance summary, with `balanced` = circulation equals the liability."""
     return SummaryOut(
         circulation_tyiyn=str(s.circulation_tyiyn), issuance_liability_tyiyn=str(s.issuance_liability_tyiyn),
         floats_tyiyn=str(s.floats_tyiyn), wallets_tyiyn=str(s.wallets_tyiyn),
@@ -351,16 +355,19 @@ def summary_out(s: m.IssuanceSummary) -> SummaryOut:
 
 
 def report_out(r: m.DailyReport) -> DailyReportOut:
+    """The daily issuance report."""
     return DailyReportOut(day=r.day, issued_tyiyn=str(r.issued_tyiyn), redeemed_tyiyn=str(r.redeemed_tyiyn),
                           outstanding_tyiyn=str(r.outstanding_tyiyn), banks=[bank_issuance_out(b) for b in r.banks])
 
 
 def aggregate_out(a: m.PublicAggregate) -> AggregateOut:
+    """The published aggregate."""
     return AggregateOut(circulation_tyiyn=str(a.circulation_tyiyn), wallets_open=a.wallets_open, banks=a.banks,
                         as_of=a.as_of)
 
 
 def policy_out(p: Policy) -> PolicyOut:
+    """The tier policy, tiers in order."""
     return PolicyOut(tiers=[
         TierOut(tier=t.tier, name=t.name, balance_limit_tyiyn=_opt(t.balance_limit_tyiyn),
                 monthly_inflow_limit_tyiyn=_opt(t.monthly_inflow_limit_tyiyn),
@@ -370,12 +377,14 @@ def policy_out(p: Policy) -> PolicyOut:
 
 
 def wallet_out(w: m.Wallet) -> WalletOut:
+    """A wallet without balances (lists)."""
     merchant = MerchantOut(name=w.merchant.name, city=w.merchant.city, mcc=w.merchant.mcc) if w.merchant else None
     return WalletOut(id=w.id, bank_code=w.bank_code, holder_id=w.holder_id, holder_kind=w.holder_kind, tier=w.tier,
                      status=w.status, merchant=merchant, created_at=w.created_at)
 
 
 def wallet_detail_out(v: m.WalletView) -> WalletDetailOut:
+    """A wallet with balances and the room under each limit."""
     lim = v.limits
     limits = LimitsOut(
         balance_limit_tyiyn=_opt(lim.balance_limit_tyiyn), balance_room_tyiyn=_opt(lim.balance_room_tyiyn),
@@ -388,21 +397,25 @@ def wallet_detail_out(v: m.WalletView) -> WalletDetailOut:
 
 
 def identity_out(i: m.Identity) -> IdentityOut:
+    """A holder's identity (for the wallet's bank only)."""
     return IdentityOut(wallet_id=i.wallet_id, bank_code=i.bank_code, full_name=i.full_name, phone=i.phone)
 
 
 def hold_out(h: m.Hold) -> HoldOut:
+    """A freeze or unfreeze record."""
     return HoldOut(wallet_id=h.wallet_id, action=h.action, reason=h.reason, legal_order_ref=h.legal_order_ref,
                    actor=h.actor, created_at=h.created_at)
 
 
 def statement_entry_out(e: m.StatementEntry) -> StatementEntryOut:
+    """One statement line."""
     direction: Literal["credit", "debit"] = "credit" if e.direction == "credit" else "debit"
     return StatementEntryOut(transfer_id=e.transfer_id, timestamp_ns=str(e.timestamp_ns), kind=e.kind,
                              direction=direction, amount_tyiyn=str(e.amount_tyiyn))
 
 
 def payment_out(p: m.Payment) -> PaymentOut:
+    """A payment."""
     return PaymentOut(
         id=p.id, kind=p.kind, payer_wallet_id=p.payer_wallet_id, payee_wallet_id=p.payee_wallet_id,
         amount_tyiyn=str(p.amount_tyiyn), refunded_tyiyn=str(p.refunded_tyiyn), topup_tyiyn=str(p.topup_tyiyn),
@@ -412,16 +425,19 @@ def payment_out(p: m.Payment) -> PaymentOut:
 
 
 def request_out(r: m.PaymentRequest) -> PaymentRequestOut:
+    """A request to pay."""
     return PaymentRequestOut(id=r.id, payee_wallet_id=r.payee_wallet_id, payer_wallet_id=r.payer_wallet_id,
                              amount_tyiyn=str(r.amount_tyiyn), message=r.message, status=r.status,
                              payment_id=r.payment_id, created_at=r.created_at)
 
 
 def qr_decoded_out(q: MerchantQr) -> QrDecodedOut:
+    """What a decoded QR code says."""
     return QrDecodedOut(wallet_id=q.wallet_id, merchant_name=q.merchant_name, merchant_city=q.merchant_city,
                         mcc=q.mcc, amount_tyiyn=_opt(q.amount_tyiyn), bill_number=q.bill_number)
 
 
 def journal_entry_out(j: m.JournalEntry) -> JournalEntryOut:
+    """One journal record."""
     return JournalEntryOut(seq=j.seq, prev_hash=j.prev_hash_hex, hash=j.hash_hex, accounts_created=j.accounts_created,
                            transfers=j.transfers, payload_hex=j.payload_hex)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 metadata: Final = MetaData()
@@ -174,5 +173,4 @@ idempotency_keys: Final = Table(
     Column("content_type", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
-    UniqueConstraint("principal", "key", name="cbdc_idempotency_keys_once"),
 )

@@ -311,6 +311,8 @@ def close(ctx: Context, actor: Actor, wallet_id: str, key: str) -> WalletView:
                         int(TransferFlags.PENDING | TransferFlags.CLOSING_DEBIT)))
         try:
             ctx.ledger.submit(operation_id(actor, key), legs)
+        except WalletClosed:
+            pass  # an earlier attempt closed the ledger account and crashed before the row said so
         except Exception:
             with ctx.engine.begin() as conn:
                 repository.set_wallet_status(conn, wallet_id, WalletStatus.ACTIVE)
