@@ -84,6 +84,8 @@ def test_the_digital_som_story(any_store_runtime: Runtime) -> None:
     # Request to pay: paid once, never twice.
     asked = w.ok(w.post("merchant", "/v1/payment-requests", {"payee_wallet_id": merchant, "payer_wallet_id": pensioner,
                                                              **kgs(500), "message": "milk"}), 201)
+    inbox = w.ok(w.get("pensioner", f"/v1/wallets/{pensioner}/payment-requests"))["items"]
+    assert [(q["id"], q["status"], q["message"]) for q in inbox] == [(asked["id"], "open", "milk")]
     answered = w.ok(w.post("pensioner", f"/v1/payment-requests/{asked['id']}/accept"))
     assert answered["status"] == "paid" and answered["payment_id"]
     assert w.post("pensioner", f"/v1/payment-requests/{asked['id']}/accept").status_code == 409

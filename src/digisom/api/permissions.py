@@ -46,6 +46,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "wallets.close": frozenset({BANK}),
     "wallets.statement": frozenset({CB, BANK, HOLDER}),
     "wallets.payments": frozenset({CB, BANK, HOLDER}),
+    "wallets.payment_requests": frozenset({CB, BANK, HOLDER}),
     "payments.create": frozenset({BANK, HOLDER}),
     "payments.qr": frozenset({BANK, HOLDER}),
     "payments.read": frozenset({CB, BANK, HOLDER}),

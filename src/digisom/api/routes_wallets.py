@@ -135,4 +135,15 @@ def router() -> APIRouter:
         return json(s.PaymentPage(items=[s.payment_out(p) for p in found.items],
                                   next_cursor=encode_cursor(found.next_after)))
 
+    @r.get("/{wallet_id}/payment-requests", response_model=s.PaymentRequestPage, responses=READ_PROBLEMS)
+    def payment_requests(
+        request: Request, wallet_id: WalletPath,
+        actor: Annotated[Actor, Depends(Authorize("wallets.payment_requests"))],
+        cursor: Cursor = None, limit: Limit = 50,
+    ) -> JSONResponse:
+        """Requests to pay the wallet sent or received: the payer's app shows the open ones."""
+        found = service(request).payment_requests(actor, wallet_id, decode_cursor(cursor), limit)
+        return json(s.PaymentRequestPage(items=[s.request_out(q) for q in found.items],
+                                         next_cursor=encode_cursor(found.next_after)))
+
     return r

@@ -283,6 +283,11 @@ class PaymentRequestOut(BaseModel):
     created_at: str
 
 
+class PaymentRequestPage(BaseModel):
+    items: list[PaymentRequestOut]
+    next_cursor: str | None
+
+
 class QrIn(Input):
     wallet_id: WalletId
     amount_tyiyn: AmountTyiyn | None = None

@@ -237,6 +237,14 @@ def get_request(ctx: Context, actor: Actor, request_id: str) -> PaymentRequest:
     return found
 
 
+def request_page(ctx: Context, actor: Actor, wallet_id: str, after_seq: int, limit: int) -> Page[PaymentRequest]:
+    """A page of the requests to pay a wallet sent or received (the payer's inbox)."""
+    require_read(actor, wallets.load(ctx, wallet_id))
+    with ctx.engine.connect() as conn:
+        rows = repository.list_requests(conn, wallet_id, after_seq, limit)
+    return Page([r for _, r in rows], rows[-1][0] if len(rows) == limit else None)
+
+
 def answer_request(ctx: Context, actor: Actor, request_id: str, accept: bool) -> PaymentRequest:
     """The payer pays or declines. A request is paid at most once: the payment's ids
     derive from the request, not from the caller's key."""

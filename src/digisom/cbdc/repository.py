@@ -296,6 +296,18 @@ def get_request(conn: Connection, request_id: str) -> PaymentRequest | None:
     return _request(row) if row else None
 
 
+def list_requests(conn: Connection, wallet_id: str, after_seq: int, limit: int) -> list[tuple[int, PaymentRequest]]:
+    """A page of the requests to pay a wallet sent or received."""
+    r = t.payment_requests
+    query = (
+        select(r)
+        .where(and_(r.c.seq > after_seq, or_(r.c.payer_wallet_id == wallet_id, r.c.payee_wallet_id == wallet_id)))
+        .order_by(r.c.seq)
+        .limit(limit)
+    )
+    return [(row.seq, _request(row)) for row in conn.execute(query)]
+
+
 def close_request(conn: Connection, request_id: str, status: str, payment_id: str | None) -> bool:
     """Mark an open request paid or declined; False if it was not open."""
     result = conn.execute(

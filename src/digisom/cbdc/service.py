@@ -156,6 +156,10 @@ class CbdcService:
         """One request to pay."""
         return payments.get_request(self.ctx, actor, request_id)
 
+    def payment_requests(self, actor: Actor, wallet_id: str, after_seq: int, limit: int) -> Page[PaymentRequest]:
+        """A page of a wallet's requests to pay, sent and received."""
+        return payments.request_page(self.ctx, actor, wallet_id, after_seq, limit)
+
     def answer_request(self, actor: Actor, request_id: str, accept: bool) -> PaymentRequest:
         """Pay or decline a request to pay."""
         return payments.answer_request(self.ctx, actor, request_id, accept)
