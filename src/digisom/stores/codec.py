@@ -10,8 +10,9 @@ row functions below are written once and take the codec.
 Column order is the field order of the records (`Account._fields`, ...), so a SELECT
 built from `columns(...)` decodes positionally. The row builders run for every row of
 every batch: they unpack each record in the loop header (measured 2.5x faster than
-attribute access on NamedTuples), call `int.to_bytes` inline, and yield rows lazily so
-the driver consumes each tuple as it is made instead of holding a batch of garbage.
+attribute access on NamedTuples), call `int.to_bytes` and `int.from_bytes` directly
+rather than through a wrapper, and yield rows lazily so the driver consumes each tuple
+as it is made instead of holding a batch of garbage.
 
 The shared statements differ only in placeholder syntax (`:name` for sqlite3,
 `%(name)s` for psycopg); `build_queries` writes them once for either style. Each text is
@@ -169,10 +170,10 @@ def totals_params(totals: Iterable[LedgerTotals], codec: Codec) -> list[dict[str
 
 def accounts_from_rows(rows: Iterable[Row], codec: Codec) -> list[Account]:
     """Accounts from rows in ACCOUNT_COLUMNS order."""
-    from_id, amount, u64 = id_int, codec.amount_in, codec.u64_in
+    from_id, amount, u64 = int.from_bytes, codec.amount_in, codec.u64_in
     return [
         Account(
-            from_id(id_), ledger, code, flags, from_id(ud128), u64(ud64), ud32,
+            from_id(id_, "big"), ledger, code, flags, from_id(ud128, "big"), u64(ud64), ud32,
             amount(dp), amount(dpo), amount(cp), amount(cpo), timestamp,
         )
         for id_, ledger, code, flags, ud128, ud64, ud32, dp, dpo, cp, cpo, timestamp in rows
@@ -181,11 +182,11 @@ def accounts_from_rows(rows: Iterable[Row], codec: Codec) -> list[Account]:
 
 def transfers_from_rows(rows: Iterable[Row], codec: Codec) -> list[Transfer]:
     """Transfers from rows in TRANSFER_COLUMNS order."""
-    from_id, amount, u64 = id_int, codec.amount_in, codec.u64_in
+    from_id, amount, u64 = int.from_bytes, codec.amount_in, codec.u64_in
     return [
         Transfer(
-            from_id(id_), from_id(debit), from_id(credit), amount(value), ledger, code, flags,
-            from_id(pending_id), timeout_s, from_id(ud128), u64(ud64), ud32, timestamp,
+            from_id(id_, "big"), from_id(debit, "big"), from_id(credit, "big"), amount(value), ledger, code, flags,
+            from_id(pending_id, "big"), timeout_s, from_id(ud128, "big"), u64(ud64), ud32, timestamp,
         )
         for id_, debit, credit, value, ledger, code, flags, pending_id, timeout_s, ud128, ud64, ud32, timestamp
         in rows
@@ -194,11 +195,11 @@ def transfers_from_rows(rows: Iterable[Row], codec: Codec) -> list[Transfer]:
 
 def pendings_from_rows(rows: Iterable[Row], codec: Codec) -> list[Pending]:
     """Pendings from rows in PENDING_COLUMNS order."""
-    from_id, amount = id_int, codec.amount_in
+    from_id, amount = int.from_bytes, codec.amount_in
     return [
         Pending(
-            from_id(id_), from_id(debit), from_id(credit), amount(value), ledger, code, flags, expires_at,
-            PendingState(state),
+            from_id(id_, "big"), from_id(debit, "big"), from_id(credit, "big"), amount(value),
+            ledger, code, flags, expires_at, PendingState(state),
         )
         for id_, debit, credit, value, ledger, code, flags, expires_at, state in rows
     ]
@@ -206,9 +207,9 @@ def pendings_from_rows(rows: Iterable[Row], codec: Codec) -> list[Pending]:
 
 def balances_from_rows(rows: Iterable[Row], codec: Codec) -> list[Balance]:
     """Balances from rows in BALANCE_COLUMNS order."""
-    from_id, amount = id_int, codec.amount_in
+    from_id, amount = int.from_bytes, codec.amount_in
     return [
-        Balance(from_id(account_id), timestamp, amount(dp), amount(dpo), amount(cp), amount(cpo))
+        Balance(from_id(account_id, "big"), timestamp, amount(dp), amount(dpo), amount(cp), amount(cpo))
         for account_id, timestamp, dp, dpo, cp, cpo in rows
     ]
 

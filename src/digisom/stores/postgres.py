@@ -85,14 +85,16 @@ _UPDATE_ACCOUNTS: Final = (
     + ", ".join(f"{name} = s.{name}" for name in ACCOUNT_BALANCE_COLUMNS if name != "id")
     + " FROM accounts_staged AS s WHERE a.id = s.id"
 )
-# Lookups by id: one array parameter, whatever the number of ids.
-_ACCOUNTS_ANY: Final = f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id = ANY(%s)"
-_TRANSFERS_ANY: Final = f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id = ANY(%s)"
-_FAILED_ANY: Final = "SELECT id, result FROM failed_transfers WHERE id = ANY(%s)"
-_PENDINGS_ANY: Final = f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id = ANY(%s)"
+# Lookups by id: one array parameter, whatever the number of ids. Arrays go in binary
+# (%b): psycopg would send a list of bytes as hex text, measured 48 ms for 8,190 ids
+# against 4 ms in binary.
+_ACCOUNTS_ANY: Final = f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id = ANY(%b)"
+_TRANSFERS_ANY: Final = f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id = ANY(%b)"
+_FAILED_ANY: Final = "SELECT id, result FROM failed_transfers WHERE id = ANY(%b)"
+_PENDINGS_ANY: Final = f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id = ANY(%b)"
 _UPDATE_PENDING_STATES: Final = (
     "UPDATE pendings AS p SET state = u.state "
-    "FROM unnest(%s::bytea[], %s::smallint[]) AS u (id, state) WHERE p.id = u.id"
+    "FROM unnest(%b::bytea[], %b::smallint[]) AS u (id, state) WHERE p.id = u.id"
 )
 
 
