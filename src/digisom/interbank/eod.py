@@ -17,7 +17,7 @@ from digisom.interbank.iso20022 import ReasonCode, TransactionStatus
 from digisom.interbank.ledger_port import TRANSFER_OK
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, BankDayResult, DayReport
-from digisom.interbank.settlement import read_liquidity, run_step
+from digisom.interbank.settlement import multilateral, read_liquidity, run_step
 from digisom.interbank.statements import build_statement
 from digisom.ledger.model import Transfer
 
@@ -35,7 +35,7 @@ def end_of_day(ctx: RtgsContext, day: date) -> DayReport:
             return DayReport(day, 0, 0, tuple(repository.day_banks(conn, day)))
         repository.open_day(conn, day)
     close_s = ctx.schedule.seconds_since_opening(now)
-    final = run_step(ctx, day, close_s, lambda settler: settler.run_multilateral(close_s))
+    final = run_step(ctx, day, close_s, lambda settler: multilateral(ctx, settler, close_s))
     rejected = _reject_queued(ctx, day)
     with ctx.engine.connect() as conn:
         banks = repository.all_banks(conn)

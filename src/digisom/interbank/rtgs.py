@@ -48,7 +48,7 @@ from digisom.interbank.lsm import Settlement, Settler
 from digisom.interbank.migrations import migrate
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentStatus, StoredMessage
-from digisom.interbank.settlement import engine_payment, run_step
+from digisom.interbank.settlement import engine_payment, multilateral, run_step
 from digisom.ledger.model import Transfer
 
 PACS_002: Final = "pacs.002.001.10"
@@ -265,7 +265,7 @@ class Rtgs:
         with ctx.lock:
             now = ctx.clock()
             day, now_s = ctx.schedule.business_date(now), ctx.schedule.seconds_since_opening(now)
-            outcome = run_step(ctx, day, now_s, lambda settler: settler.run_multilateral(now_s))
+            outcome = run_step(ctx, day, now_s, lambda settler: multilateral(ctx, settler, now_s))
             with ctx.engine.begin() as conn:
                 repository.set_last_lsm(conn, day, now_s)
         return len(outcome.settled)

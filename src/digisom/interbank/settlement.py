@@ -69,6 +69,11 @@ def engine_payment(record: PaymentRecord) -> Payment:
                    record.arrival_s)
 
 
+def multilateral(ctx: RtgsContext, settler: Settler, now_s: int) -> list[Settlement]:
+    """The gridlock resolution, when the rules have one (gross rules: none)."""
+    return settler.run_multilateral(now_s) if ctx.rules.lsm_interval_s is not None else []
+
+
 def run_step(ctx: RtgsContext, day: date, now_s: int, decide: Decision, exclude: int | None = None) -> StepOutcome:
     """Load the day's queue (without payment `exclude`, which `decide` submits itself),
     decide with the engine, settle on the ledger, record. Call with `ctx.lock` held."""
