@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import ReasonCode, parse_inbound
 from digisom.interbank.lsm import GROSS_RULES
 from digisom.interbank.records import PaymentStatus

@@ -52,7 +52,7 @@ def test_never_without_cover_and_balances_conserved(funds: list[int], credit: in
     if credit:
         world.rtgs.pledge_collateral(COMMERCIAL_BANK, credit, "bonds")
     for item in steps:
-        if item == "lsm":
+        if isinstance(item, str):
             world.rtgs.run_lsm()
         elif item[0] != item[1]:
             sender, receiver, amount, urgent = item
