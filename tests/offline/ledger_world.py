@@ -95,12 +95,16 @@ class LedgerWorld:
         return holder
 
     def device(
-        self, holder: str, fund_tyiyn: int = 0, cumulative_max_tyiyn: int = CUMULATIVE_MAX_TYIYN
+        self,
+        holder: str,
+        fund_tyiyn: int = 0,
+        cumulative_max_tyiyn: int = CUMULATIVE_MAX_TYIYN,
+        per_payment_max_tyiyn: int = PER_PAYMENT_MAX_TYIYN,
     ) -> Device:
         """A device registered for the holder's wallet (opened with enough to fund it)."""
         wallet_id = self.open_wallet(holder, max(fund_tyiyn, 0) + 1_000_000)
         key = signer(holder)
-        cert = self.service.register_device(BANK, wallet_id, key.public_key, PER_PAYMENT_MAX_TYIYN,
+        cert = self.service.register_device(BANK, wallet_id, key.public_key, per_payment_max_tyiyn,
                                             cumulative_max_tyiyn)
         device = Device.provision(key, cert, self.trust_store(), self.clock())
         if fund_tyiyn:
