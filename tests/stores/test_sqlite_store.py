@@ -3,11 +3,11 @@ migrations, lookups split over several statements, and `open_store` URLs."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from digisom.errors import InvariantViolation
 from digisom.ledger.model import U128_MAX, Account
 from digisom.stores.memory import MemoryStore
 from digisom.stores.migrate import migrate_sqlite, migrations
@@ -66,7 +66,7 @@ def test_a_transfer_between_unknown_accounts_breaks_a_foreign_key(path: Path) ->
     try:
         commit(store, opening_batch(chain, Account(CENTRAL_BANK, KGS, 1)))
         store.begin()
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(InvariantViolation, match="FOREIGN KEY"):
             store.commit(chain.batch(transfers_created=[pay(1, CENTRAL_BANK, MERCHANT, 5, 5_000)],
                                      ledger_totals=[posted(KGS, 5)]))
         assert store.get_transfers([1]) == {}

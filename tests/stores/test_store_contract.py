@@ -43,8 +43,8 @@ from .conftest import (
 
 DMNEC = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
 CMNED = AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
-# What a database refuses a row with: a constraint (either driver) or an unencodable int.
-REFUSED = (sqlite3.IntegrityError, psycopg.errors.IntegrityError, OverflowError)
+# What the drivers raise for a row a database refuses: a constraint, or a value out of range.
+DRIVER_REFUSALS = (sqlite3.IntegrityError, psycopg.errors.IntegrityError, psycopg.errors.DataError, OverflowError)
 
 
 def snapshot(store: LedgerStore, account_ids: list[int], transfer_ids: list[int]) -> object:
@@ -328,8 +328,10 @@ def test_a_refused_batch_leaves_the_store_exactly_as_before(store: LedgerStore, 
     commit(store, opening_batch(chain, Account(CENTRAL_BANK, KGS, 1), Account(MERCHANT, KGS, 1, int(DMNEC))))
     before = snapshot(store, [CENTRAL_BANK, MERCHANT], [1, 2])
     store.begin()
-    with pytest.raises(REFUSED):
+    # The engine never builds such a batch: the database's refusal is a broken invariant.
+    with pytest.raises(InvariantViolation, match="the database refused batch 2") as refused:
         store.commit(_failing_batches(chain)[case])
+    assert isinstance(refused.value.__cause__, DRIVER_REFUSALS)
     assert snapshot(store, [CENTRAL_BANK, MERCHANT], [1, 2]) == before
     # The store is usable again at once: the failed commit rolled back and released the lock.
     commit(store, chain.batch(accounts_created=[Account(TREASURY, KGS, 1, timestamp=3)]))

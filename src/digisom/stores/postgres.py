@@ -41,6 +41,10 @@ from digisom.stores.migrate import migrate_postgres
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
+# What the database raises when a batch breaks one of its constraints (or a value does
+# not fit its column). The engine should never produce such a batch, so `commit` reports
+# it as the broken invariant it is, with the driver's error as the cause.
+_REFUSED: Final = (psycopg.errors.IntegrityError, psycopg.errors.DataError, OverflowError)
 _Q: Final = build_queries(psycopg_placeholder)
 
 class _CopyInto(NamedTuple):
@@ -157,10 +161,11 @@ class PostgresStore:
                 if batch.ledger_totals:
                     cur.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
             conn.execute("COMMIT")
+        except _REFUSED as error:
+            self._abandon()
+            raise InvariantViolation(f"the database refused batch {batch.journal.seq}: {error}") from error
         except BaseException:
-            # A broken connection cannot roll back; the error that broke it is the one to see.
-            with contextlib.suppress(psycopg.Error):
-                self.rollback()
+            self._abandon()
             raise
         self._in_write = False
 
@@ -170,6 +175,11 @@ class PostgresStore:
             self._in_write = False
             if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 self._conn.execute("ROLLBACK")
+
+    def _abandon(self) -> None:
+        # A broken connection cannot roll back; the error that broke it is the one to see.
+        with contextlib.suppress(psycopg.Error):
+            self.rollback()
 
     # -- reads -------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from digisom.errors import invariant
+from digisom.errors import InvariantViolation, invariant
 from digisom.ledger.model import U128_MAX, Account, AccountFilter, Balance, Pending, Transfer
 from digisom.ledger.store import CommittedBatch, JournalHead, JournalRecord, LedgerTotals
 from digisom.stores import codec
@@ -47,6 +47,10 @@ WAL_AUTOCHECKPOINT_PAGES: Final = 65_536
 # Repeated statement texts stay compiled; the padded IN lists add at most 15 per lookup.
 STATEMENT_CACHE_SIZE: Final = 256
 
+# What the database raises when a batch breaks one of its constraints (or a value does
+# not fit its column). The engine should never produce such a batch, so `commit` reports
+# it as the broken invariant it is, with the driver's error as the cause.
+_REFUSED: Final = (sqlite3.IntegrityError, OverflowError)
 _Q: Final = build_queries(sqlite_placeholder)
 
 
@@ -164,10 +168,11 @@ class SqliteStore:
             if batch.ledger_totals:
                 conn.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
             conn.execute("COMMIT")
+        except _REFUSED as error:
+            self._abandon()
+            raise InvariantViolation(f"the database refused batch {batch.journal.seq}: {error}") from error
         except BaseException:
-            # A broken connection cannot roll back; the error that broke it is the one to see.
-            with contextlib.suppress(sqlite3.Error):
-                self.rollback()
+            self._abandon()
             raise
         self._in_write = False
 
@@ -177,6 +182,11 @@ class SqliteStore:
             self._in_write = False
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+
+    def _abandon(self) -> None:
+        # A broken connection cannot roll back; the error that broke it is the one to see.
+        with contextlib.suppress(sqlite3.Error):
+            self.rollback()
 
     # -- reads -------------------------------------------------------------------------
 
