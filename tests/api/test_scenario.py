@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from digisom.api.runtime import Runtime, build
+from digisom.cbdc.accounts import CIRCULATING_CODES, AccountCode, balance_tyiyn
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 from tests.api.world import AYIL, SOM, World, kgs
@@ -135,5 +136,10 @@ def test_the_digital_som_story(any_store_runtime: Runtime) -> None:
     store = open_store(any_store_runtime.db_url)
     try:
         assert verify(store).ok
+        # Independently of the domain's tables: every digital-som account in the ledger.
+        every = store.scan_accounts(0, 100_000)
+        circulating = sum(balance_tyiyn(a) for a in every if a.code in CIRCULATING_CODES)
+        issued = sum(balance_tyiyn(a) for a in every if a.code == AccountCode.ISSUANCE)
+        assert circulating == issued == 450_000 * SOM
     finally:
         store.close()

@@ -9,7 +9,6 @@ the waterfall fills and the reverse waterfall draws on.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from datetime import UTC, datetime
@@ -61,13 +60,6 @@ def hash_pin(pin: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=8, p=1, dklen=32)
     return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def check_pin(pin: str, stored: str) -> bool:
-    """Whether `pin` matches a hash from `hash_pin`, in constant time."""
-    _, salt_hex, digest_hex = stored.split("$")
-    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), n=_SCRYPT_N, r=8, p=1, dklen=32)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def open_wallet(
