@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,11 @@ def test_a_policy_file_changes_the_limits(tmp_path: Path) -> None:
         assert paid["waterfall_tyiyn"] == str(10 * SOM - 500)
     finally:
         runtime.close()
+
+
+def test_a_forged_cursor_past_any_position_is_refused(world: World) -> None:
+    forged = base64.urlsafe_b64encode(b"c1:99999999999999999999").decode().rstrip("=")
+    path = f"/v1/wallets/{world.wallets['treasury']}/statement"
+    _problem(world.get("treasury", path, cursor=forged), 422, "invalid-cursor")
+    last = base64.urlsafe_b64encode(f"c1:{2**63 - 2}".encode()).decode().rstrip("=")
+    assert world.ok(world.get("treasury", path, cursor=last))["items"] == []

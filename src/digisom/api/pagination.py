@@ -14,6 +14,8 @@ PAGE_LIMIT_DEFAULT: Final = 50
 PAGE_LIMIT_MAX: Final = 200
 CURSOR_CHARS_MAX: Final = 100
 _PREFIX: Final = "c1:"
+# Positions are row numbers or ledger timestamps; both fit a signed 64-bit database integer.
+POSITION_MAX: Final = 2**63 - 2
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description=f"Items per page, at most {PAGE_LIMIT_MAX}.")]
 Cursor = Annotated[
@@ -38,6 +40,8 @@ def decode_cursor(cursor: str | None) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     number = text.removeprefix(_PREFIX)
-    if not text.startswith(_PREFIX) or not number.isascii() or not number.isdigit() or len(number) > 20:
+    if not text.startswith(_PREFIX) or not number.isascii() or not number.isdigit() or len(number) > 19 or (
+        int(number) > POSITION_MAX
+    ):
         raise ApiProblem(422, "invalid-cursor", "Invalid cursor", "pass back a next_cursor exactly as received")
     return int(number)

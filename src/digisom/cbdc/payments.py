@@ -53,7 +53,7 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
     if payee_tier.balance_limit_tyiyn is not None:
         room = max(payee_tier.balance_limit_tyiyn - accounts.balance_tyiyn(found[payee_account]), 0)
         to_wallet = min(amount_tyiyn, room)
-    if payee_tier.monthly_inflow_limit_tyiyn is not None and to_wallet:
+    if payee_tier.monthly_inflow_limit_tyiyn is not None and to_wallet and kind is not PaymentKind.REFUND:
         inflow_room = payee_tier.monthly_inflow_limit_tyiyn - wallets.month_inflow_tyiyn(ctx, payee.id)
         if to_wallet > inflow_room:
             raise LimitExceeded("monthly_inflow_limit_tyiyn", payee_tier.monthly_inflow_limit_tyiyn, inflow_room,
@@ -84,6 +84,8 @@ def _execute(
     with ctx.locks.hold(payer.id, payee.id):
         existing = _get(ctx, payment_id)
         if existing is None:
+            # Read again under the locks: a freeze or a close may have landed meanwhile.
+            payer, payee = wallets.load(ctx, payer.id), wallets.load(ctx, payee.id)
             legs, topup, waterfall = plan(ctx, payer, payee, amount_tyiyn, kind)
             payment = Payment(payment_id, kind, payer.id, payee.id, amount_tyiyn, 0, topup, waterfall, "pending",
                               reference, refund_of.id if refund_of else None, ctx.now_iso())

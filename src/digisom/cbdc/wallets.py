@@ -48,11 +48,9 @@ PHONE_PATTERN: Final = re.compile(r"\+996[0-9]{9}")
 PIN_PATTERN: Final = re.compile(r"[0-9]{4,6}")
 # scrypt cost: about 50 ms per PIN on a server core, hard to brute-force offline.
 _SCRYPT_N: Final = 2**14
-# Transfer kinds that count as value flowing in from others (a tier-0 AML limit);
-# the holder's own top-ups from the linked account do not.
-INFLOW_CODES: Final = frozenset(
-    {TransferCode.P2P, TransferCode.MERCHANT, TransferCode.REFUND, TransferCode.REQUEST_TO_PAY}
-)
+# Transfer kinds that count as value flowing in from others (a tier-0 AML limit); the
+# holder's own top-ups from the linked account do not, nor do refunds of the holder's own payments.
+INFLOW_CODES: Final = frozenset({TransferCode.P2P, TransferCode.MERCHANT, TransferCode.REQUEST_TO_PAY})
 
 
 def hash_pin(pin: str) -> str:
@@ -248,6 +246,8 @@ def fund(ctx: Context, actor: Actor, wallet_id: str, amount_tyiyn: int, key: str
     require_operate(actor, wallet)
     require_usable(wallet)
     with ctx.locks.hold(wallet_id):
+        wallet = load(ctx, wallet_id)  # again, under the lock: a freeze may just have landed
+        require_usable(wallet)
         balance = balance_tyiyn(ctx, wallet_id)
         limit = ctx.policy.tier(wallet.tier).balance_limit_tyiyn
         if limit is not None and balance + amount_tyiyn > limit:
