@@ -26,8 +26,10 @@ ROLE_TOKENS = {
 }
 
 
-def _fill(path: str, ids: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+def _fill(path: str, ids: dict[str, str]) -> tuple[str, bool]:
+    """The path with real ids; False if it names a parameter this world has no id for."""
+    names = re.findall(r"\{(\w+)\}", path)
+    return re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "unknown"), path), all(n in ids for n in names)
 
 
 def test_every_route_with_every_role(world: World) -> None:
@@ -43,7 +45,7 @@ def test_every_route_with_every_role(world: World) -> None:
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0
     for method, path, operation in routes:
-        url = _fill(path, ids)
+        url, known = _fill(path, ids)
         for role in ROLES:
             who = ROLE_TOKENS[role]
             if method == "POST":
@@ -57,10 +59,10 @@ def test_every_route_with_every_role(world: World) -> None:
             if not allowed:
                 assert response.status_code == (401 if role is Role.PUBLIC else 403), context
                 assert response.headers["content-type"] == "application/problem+json", context
-            elif method == "POST":
-                assert response.status_code == 422, context
-            else:
+            elif method == "GET" and known:
                 assert response.status_code == 200, context
+            else:  # past the permission check: refused later for the invalid key, body or id
+                assert response.status_code not in (401, 403) and response.status_code < 500, context
             checked += 1
     assert checked == len(routes) * len(ROLES)
 
