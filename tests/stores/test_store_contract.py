@@ -250,6 +250,17 @@ def test_accounts_updated_overwrite_flags_and_balances(store: LedgerStore, chain
                                    debits_posted=50, timestamp=1)
 
 
+def test_balance_rules_hold_at_their_limits(store: LedgerStore, chain: Chain) -> None:
+    commit(store, opening_batch(chain, Account(MERCHANT, KGS, 1, int(DMNEC)), Account(TREASURY, KGS, 1, int(CMNED))))
+    at_limit = [
+        Account(MERCHANT, KGS, 1, int(DMNEC), debits_pending=2, debits_posted=3, credits_posted=5, timestamp=1),
+        Account(TREASURY, KGS, 1, int(CMNED), debits_posted=U128_MAX, credits_pending=1, credits_posted=U128_MAX - 1,
+                timestamp=2),
+    ]
+    commit(store, chain.batch(accounts_updated=at_limit))
+    assert store.scan_accounts(0, 10) == sorted(at_limit, key=lambda a: a.id)
+
+
 def test_reads_inside_the_write_transaction_see_its_start(store: LedgerStore, chain: Chain) -> None:
     commit(store, opening_batch(chain, Account(CENTRAL_BANK, KGS, 1)))
     head = store.begin()
@@ -295,7 +306,11 @@ def _failing_batches(chain: Chain) -> dict[str, CommittedBatch]:
                               Account(CENTRAL_BANK, KGS, 1, credits_posted=5, timestamp=1)],
             ledger_totals=[posted(KGS, 5)],
         ),
-        "debits exceed credits by pending": fresh(
+        "pending and posted debits exceed credits": fresh(
+            accounts_updated=[Account(MERCHANT, KGS, 1, int(DMNEC), debits_pending=3, debits_posted=3,
+                                      credits_posted=5, timestamp=2)],
+        ),
+        "debits overflow u128": fresh(
             accounts_updated=[Account(MERCHANT, KGS, 1, int(DMNEC), debits_pending=1, debits_posted=U128_MAX,
                                       credits_posted=U128_MAX, timestamp=2)],
             ledger_totals=[posted(KGS, 5)],
