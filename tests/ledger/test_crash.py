@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ KILLS = 20
 # The kill lands this long after the writer's first acknowledgement: long enough for a
 # few batches, short enough that the 20 runs stay quick.
 RUN_AFTER_FIRST_ACK_S = (0.05, 0.6)
+WRITER_STALLED_S = 60.0
 # Ids per lookup (`Ledger.lookup_transfers` takes at most 8,190).
 LOOKUP_IDS_MAX = 8000
 
@@ -39,14 +41,18 @@ def run_until_killed(url: str, run_s: float) -> list[int]:
     writer = subprocess.Popen(
         [sys.executable, str(WRITER), url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    # A writer that never acknowledges would block readline() forever: kill it after a while.
+    watchdog = threading.Timer(WRITER_STALLED_S, writer.kill)
+    watchdog.start()
     try:
         assert writer.stdout is not None
         first = writer.stdout.readline()
         if first:
             time.sleep(run_s)
             writer.send_signal(signal.SIGKILL)
-        out, err = writer.communicate(timeout=60)
+        out, err = writer.communicate(timeout=WRITER_STALLED_S)
     finally:
+        watchdog.cancel()
         if writer.poll() is None:
             writer.kill()
             writer.wait()

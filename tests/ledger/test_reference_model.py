@@ -11,6 +11,7 @@ auditor's `verify` must pass. Runs over every store kind.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from digisom.ledger.model import (
     Account,
     AccountFilter,
     AccountFlags,
+    PendingState,
     Transfer,
     TransferFlags,
 )
@@ -120,9 +122,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- helpers -----------------------------------------------------------------------
 
-    def submit(self, batch: list[Transfer]) -> None:
+    def submit(self, batch: list[Transfer], ledger: Ledger | None = None) -> None:
+        if self.reopen is not None and "sql_ledger_totals_are_u128" in KNOWN_ENGINE_BUGS:
+            trial = copy.deepcopy(self.model)
+            trial.create_transfers(batch, self.clock())
+            if any(value > U128_MAX for sums in trial.totals().values() for value in sums):
+                return  # a SQL store would raise instead of committing: skip this batch
         expected = self.model.create_transfers(batch, self.clock())
-        got = self.ledger.create_transfers(batch)
+        got = (ledger or self.ledger).create_transfers(batch)
         assert got == expected, f"{batch}: ledger {[r.name for r in got]}, model {[r.name for r in expected]}"
         self.batches.append(batch)
         self.check_transfers({t.id for t in batch})
@@ -226,6 +233,34 @@ class LedgerMachine(RuleBasedStateMachine):
             flags, pending_id=pending_id, user_data_64=data.draw(st.integers(0, 2), label="ud64"),
         )
 
+    def draw_careful(self, data: st.DataObject, in_batch: list[Transfer]) -> Transfer:
+        """A transfer that should succeed: the issuer pays an open account that may receive,
+        or a live hold is posted or voided with every field left 0. Chains of these get
+        through, so linked chains are seen succeeding, not only failing."""
+        tid = next(self.next_id)
+        live = [i for i, p in self.model.pendings.items() if p["state"] == PendingState.PENDING]
+        live += [t.id for t in in_batch if t.flags & F.PENDING and t.id not in self.model.transfers]
+        if live and data.draw(st.integers(0, 3), label="resolve?") == 0:
+            post = data.draw(st.booleans(), label="post?")
+            return Transfer(
+                tid, 0, 0, AMOUNT_MAX if post else 0, 0, 0,
+                F.POST_PENDING_TRANSFER if post else F.VOID_PENDING_TRANSFER,
+                pending_id=data.draw(st.sampled_from(live), label="pending_id"),
+            )
+        payees = [
+            i for i, a in self.model.accounts.items()
+            if i not in (CENTRAL_BANK, DOLLAR_BANK) and not a["flags"] & (AF.CLOSED | AF.CREDITS_MUST_NOT_EXCEED_DEBITS)
+        ]
+        if not payees:
+            return self.draw_move(data, tid, "plain")
+        credit = data.draw(st.sampled_from(payees), label="credit")
+        ledger = self.model.accounts[credit]["ledger"]
+        flags = data.draw(st.sampled_from([0, 0, F.PENDING]), label="flags")
+        return Transfer(
+            tid, CENTRAL_BANK if ledger == KGS else DOLLAR_BANK, credit, data.draw(st.integers(1, 300), label="amount"),
+            ledger, 1, flags, timeout_s=data.draw(st.sampled_from(TIMEOUTS_S), label="timeout_s") if flags else 0,
+        )
+
     def draw_event(self, data: st.DataObject, in_batch: list[Transfer]) -> Transfer:
         kind = data.draw(
             st.sampled_from(["plain"] * 4 + ["pending"] * 2 + ["post", "void", "balancing_debit", "balancing_credit",
@@ -277,19 +312,34 @@ class LedgerMachine(RuleBasedStateMachine):
         expected = self.model.create_accounts(accounts, self.clock())
         assert self.ledger.create_accounts(accounts) == expected, accounts
 
-    @rule(data=st.data())
-    def transfers(self, data: st.DataObject) -> None:
+    def draw_batch(self, data: st.DataObject) -> list[Transfer]:
         batch: list[Transfer] = []
+        draw = self.draw_careful if data.draw(st.integers(0, 2), label="careful?") == 0 else self.draw_event
         for _chain in range(data.draw(st.integers(1, 3), label="chains")):
             length = data.draw(st.sampled_from([1, 1, 2, 3, 4]), label="chain length")
             for position in range(length):
-                event = self.draw_event(data, batch)
+                event = draw(data, batch)
                 if position < length - 1:
                     event = event._replace(flags=event.flags | F.LINKED)
                 batch.append(event)
         if data.draw(st.integers(0, 14), label="leave the last chain open?") == 0:
             batch[-1] = batch[-1]._replace(flags=batch[-1].flags | F.LINKED)
-        self.submit(batch)
+        return batch
+
+    @rule(data=st.data())
+    def transfers(self, data: st.DataObject) -> None:
+        self.submit(self.draw_batch(data))
+
+    @rule(data=st.data())
+    def another_writer_transfers(self, data: st.DataObject) -> None:
+        """Another writer (for the databases, over its own connection) commits a batch in
+        between: this writer's cached balances must not survive it."""
+        other_store = self.reopen() if self.reopen is not None else self.store
+        try:
+            self.submit(self.draw_batch(data), Ledger(other_store, clock_ns=self.clock))
+        finally:
+            if other_store is not self.store:
+                other_store.close()
 
     @precondition(lambda self: self.batches)
     @rule(data=st.data())
@@ -375,7 +425,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             self.check_transfers(set(self.model.transfers) | {t.id for b in self.batches for t in b})
+            by_time = sorted(self.model.transfers.values(), key=lambda t: t.timestamp)
             for account_id in self.model.accounts:
+                page = self.ledger.get_account_transfers(AccountFilter(account_id, limit=PAGE_LIMIT_MAX))
+                assert page == [t for t in by_time if account_id in (t.debit_account_id, t.credit_account_id)]
                 history = self.ledger.get_account_balances(AccountFilter(account_id, limit=PAGE_LIMIT_MAX))
                 assert history == self.model.history.get(account_id, []), f"history of {account_id}"
             report = verify(self.store)
@@ -450,3 +503,14 @@ def test_verify_accepts_an_account_batch_that_released_a_hold() -> None:
     assert ledger.create_accounts([Account(6, KGS, 1)]) == [A.ok]
     report = verify(store)
     assert report.ok, report.discrepancy
+
+
+def test_ledger_totals_may_pass_u128_on_every_store(ledger: Ledger, request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params["store"] != "memory":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="the SQL stores keep ledger totals in u128"))
+    ledger.create_accounts([Account(i, KGS, 1) for i in (1, 2, 3, 4)])
+    # Every account stays within u128; the ledger's sum of debits (and credits) does not.
+    assert ledger.create_transfers([Transfer(10, 1, 2, U128_MAX, KGS, 1)]) == [R.ok]
+    assert ledger.create_transfers([Transfer(11, 3, 4, U128_MAX, KGS, 1)]) == [R.ok]
+    (totals,) = ledger.store.get_ledger_totals()
+    assert totals.debits_posted == totals.credits_posted == 2 * U128_MAX
