@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine
 from digisom.interbank.accounts import available
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import (
+    Agent,
     CreditTransferOrder,
     Priority,
     StatusReport,
@@ -82,8 +83,6 @@ class RtgsWorld:
 
     def order(self, sender: str, receiver: str, amount_tyiyn: int, *, priority: Priority = Priority.NORMAL,
               e2e: str | None = None, day: date = BUSINESS_DAY) -> CreditTransferOrder:
-        from digisom.interbank.iso20022 import Agent  # noqa: PLC0415
-
         n = next(self._ids)
         return CreditTransferOrder(
             message_id=f"MSG-{sender}-{n:05d}", created_at=self.clock(), instruction_id=f"INSTR-{n:05d}",

@@ -31,8 +31,9 @@ def utc_now() -> datetime:
 class RtgsContext:
     """The RTGS's dependencies: its database, the ledger, the calendar and hours, a clock.
 
-    `lock` serialises settlement inside one process: the engine decides on balances it
-    just read, so two decisions must not interleave (one RTGS writer per database).
+    `lock` serialises every use of the ledger inside one process: the engine decides on
+    balances it just read, so two decisions must not interleave (one RTGS writer per
+    database), and a `Ledger` is not thread-safe.
     """
 
     engine: Engine
@@ -43,7 +44,7 @@ class RtgsContext:
     rules: SettlementRules = LSM_RULES
     registry: SchemaRegistry | None = None
     clock: Callable[[], datetime] = utc_now
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def now_iso(self) -> str:
         """The current time as ISO 8601 UTC."""

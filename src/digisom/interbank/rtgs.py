@@ -49,7 +49,7 @@ from digisom.interbank.migrations import migrate
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentStatus, StoredMessage
 from digisom.interbank.settlement import engine_payment, multilateral, run_step
-from digisom.ledger.model import Transfer
+from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 
 PACS_002: Final = "pacs.002.001.10"
 KEY_CHARS_MAX: Final = 64
@@ -91,7 +91,8 @@ class Rtgs:
         if not 0 < len(bank_code) <= BANK_CODE_CHARS_MAX or not name:
             raise InvalidRequest(f"a bank code has 1..{BANK_CODE_CHARS_MAX} characters and a bank a name")
         settlement, line = self.ctx.settlement_account(bank_code), credit_line_account(bank_code)
-        ensure_accounts(self.ctx.ledger, [settlement, line])
+        with self.ctx.lock:
+            ensure_accounts(self.ctx.ledger, [settlement, line])
         bank = Bank(bank_code, bic, name, settlement.id, line.id)
         try:
             with self.ctx.engine.begin() as conn:
@@ -134,8 +135,9 @@ class Rtgs:
     def liquidity(self, bank_code: str) -> tuple[int, int]:
         """(available settlement balance, undrawn intraday credit) of a bank, in tyiyn."""
         bank = self.bank(bank_code)
-        found = {a.id: a for a in self.ctx.ledger.lookup_accounts(
-            [bank.settlement_account_id, bank.credit_line_account_id])}
+        with self.ctx.lock:
+            found = {a.id: a for a in self.ctx.ledger.lookup_accounts(
+                [bank.settlement_account_id, bank.credit_line_account_id])}
         return available(found[bank.settlement_account_id]), available(found[bank.credit_line_account_id])
 
     def _move(self, name: str, debit: int, credit: int, amount_tyiyn: int, code: TransferCode, key: str) -> None:
@@ -143,7 +145,8 @@ class Rtgs:
             raise InvalidRequest(f"the amount is positive and the key has 1..{KEY_CHARS_MAX} characters")
         transfer = Transfer(id=transfer_id(name), debit_account_id=debit, credit_account_id=credit,
                             amount=amount_tyiyn, ledger=LEDGER_KGS, code=int(code))
-        result = self.ctx.ledger.create_transfers([transfer])[0]
+        with self.ctx.lock:
+            result = self.ctx.ledger.create_transfers([transfer])[0]
         if result not in TRANSFER_OK:
             if result.name.startswith("exists_with_different"):
                 raise RtgsConflict(f"key {key!r} was used for another amount")
@@ -278,15 +281,17 @@ class Rtgs:
     def recover(self) -> int:
         """Mark settled the queued payments whose chain the ledger committed but whose
         status was never recorded (a crash in between); returns how many."""
-        with self.ctx.lock, self.ctx.engine.connect() as conn:
-            queued = [p for day in repository.open_days(conn) for p in repository.queued(conn, day)]
-        found = {t.id for t in self.ctx.ledger.lookup_transfers(
-            [payment_legs(p.seq, p.attempt).debit_id for p in queued])} if queued else set()
-        recovered = [p for p in queued if payment_legs(p.seq, p.attempt).debit_id in found]
-        with self.ctx.engine.begin() as conn:
-            for p in recovered:
-                legs = payment_legs(p.seq, p.attempt)
-                repository.mark_settled(conn, p.seq, "recovered", p.arrival_s, legs.debit_id, legs.credit_id)
+        with self.ctx.lock:
+            with self.ctx.engine.connect() as conn:
+                queued = [p for day in repository.open_days(conn) for p in repository.queued(conn, day)]
+            ids = [payment_legs(p.seq, p.attempt).debit_id for p in queued]
+            found = {t.id for start in range(0, len(ids), PAGE_LIMIT_MAX)
+                     for t in self.ctx.ledger.lookup_transfers(ids[start : start + PAGE_LIMIT_MAX])}
+            recovered = [p for p in queued if payment_legs(p.seq, p.attempt).debit_id in found]
+            with self.ctx.engine.begin() as conn:
+                for p in recovered:
+                    legs = payment_legs(p.seq, p.attempt)
+                    repository.mark_settled(conn, p.seq, "recovered", p.arrival_s, legs.debit_id, legs.credit_id)
         return len(recovered)
 
     # -- reads -----------------------------------------------------------------------
@@ -299,9 +304,16 @@ class Rtgs:
                     return repository.message(conn, bank_code, result.statement_message_id)
         return None
 
-    def messages(self, bank_code: str, after_seq: int, limit: int, message_type: str | None = None
+    def statements(self, day: date) -> list[StoredMessage]:
+        """Every bank's camt.053 for `day` (empty before end of day)."""
+        with self.ctx.engine.connect() as conn:
+            found = [repository.message(conn, r.bank_code, r.statement_message_id)
+                     for r in repository.day_banks(conn, day)]
+        return [m for m in found if m is not None]
+
+    def messages(self, bank_code: str | None, after_seq: int, limit: int, message_type: str | None = None
                  ) -> list[StoredMessage]:
-        """A page of the messages the RTGS sent to `bank_code`."""
+        """A page of the messages the RTGS sent to `bank_code` (None: to every bank)."""
         if not 0 < limit <= MESSAGE_PAGE_MAX:
             raise InvalidRequest(f"limit is 1..{MESSAGE_PAGE_MAX}")
         with self.ctx.engine.connect() as conn:
