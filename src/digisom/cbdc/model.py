@@ -190,6 +190,11 @@ class Page(Generic[_T]):
     next_after: int | None
 
 
+def page_of(rows: Sequence[tuple[int, _T]], limit: int) -> Page[_T]:
+    """A page from (seq, item) rows fetched with `limit`: a full page may have more after it."""
+    return Page([item for _, item in rows], rows[-1][0] if rows and len(rows) == limit else None)
+
+
 @dataclass(frozen=True, slots=True)
 class BankIssuance:
     """One bank's line in the issuance summary or a daily report."""

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.cbdc import accounts, repository
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Conflict, InvalidRequest, NotFound
-from digisom.cbdc.model import BANK_KINDS, Page, Participant, ParticipantKind
+from digisom.cbdc.model import BANK_KINDS, Page, Participant, ParticipantKind, page_of
 
 
 def bootstrap(ctx: Context) -> None:
@@ -54,7 +54,7 @@ def page(ctx: Context, after_seq: int, limit: int) -> Page[Participant]:
     """A page of participants in registration order."""
     with ctx.engine.connect() as conn:
         rows = repository.list_participants(conn, after_seq, limit)
-    return Page([p for _, p in rows], rows[-1][0] if len(rows) == limit else None)
+    return page_of(rows, limit)
 
 
 def require_bank(ctx: Context, bank_code: str) -> Participant:

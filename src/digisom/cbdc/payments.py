@@ -24,7 +24,7 @@ from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, replay
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
-from digisom.cbdc.model import HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet
+from digisom.cbdc.model import HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
 
 _CODES = {
     PaymentKind.P2P: TransferCode.P2P,
@@ -202,7 +202,7 @@ def page(ctx: Context, actor: Actor, wallet_id: str, after_seq: int, limit: int)
     require_read(actor, wallets.load(ctx, wallet_id))
     with ctx.engine.connect() as conn:
         rows = repository.list_payments(conn, wallet_id, after_seq, limit)
-    return Page([p for _, p in rows], rows[-1][0] if len(rows) == limit else None)
+    return page_of(rows, limit)
 
 
 # -- requests to pay -----------------------------------------------------------------
@@ -244,7 +244,7 @@ def request_page(ctx: Context, actor: Actor, wallet_id: str, after_seq: int, lim
     require_read(actor, wallets.load(ctx, wallet_id))
     with ctx.engine.connect() as conn:
         rows = repository.list_requests(conn, wallet_id, after_seq, limit)
-    return Page([r for _, r in rows], rows[-1][0] if len(rows) == limit else None)
+    return page_of(rows, limit)
 
 
 def answer_request(ctx: Context, actor: Actor, request_id: str, accept: bool) -> PaymentRequest:

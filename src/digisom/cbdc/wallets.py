@@ -41,6 +41,7 @@ from digisom.cbdc.model import (
     WalletLimits,
     WalletStatus,
     WalletView,
+    page_of,
 )
 from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, TransferFlags
 
@@ -177,7 +178,7 @@ def page(ctx: Context, actor: Actor, after_seq: int, limit: int) -> Page[Wallet]
         raise Forbidden("this role does not list wallets")
     with ctx.engine.connect() as conn:
         rows = repository.list_wallets(conn, after_seq, limit, bank, holder)
-    return Page([w for _, w in rows], rows[-1][0] if len(rows) == limit else None)
+    return page_of(rows, limit)
 
 
 def identity(ctx: Context, actor: Actor, wallet_id: str) -> Identity:
