@@ -12,9 +12,11 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digisom.api import (
+    offline_wiring,
     problems,
     routes_issuance,
     routes_ledger,
+    routes_offline,
     routes_participants,
     routes_payments,
     routes_qr,
@@ -56,7 +58,8 @@ class BodyLimit:
 
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
-    modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger)
+    modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
+               routes_offline)
     return [module.router() for module in modules]
 
 
@@ -73,6 +76,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     app.state.engine = service.ctx.engine
     app.state.verifier = verifier
     problems.install(app)
+    offline_wiring.attach(app)
     for router in routers():
         app.include_router(router)
     _add_problem_schema(app)

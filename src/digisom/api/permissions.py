@@ -58,6 +58,11 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "qr.decode": frozenset({CB, BANK, HOLDER}),
     "qr.image": frozenset({BANK, HOLDER}),
     "ledger.journal": frozenset({CB, AUDITOR}),
+    "offline.devices.register": frozenset({BANK}),
+    "offline.ca": EVERYONE,
+    "offline.revocations": EVERYONE,
+    "offline.fund": frozenset({BANK, HOLDER}),
+    "offline.sync": EVERYONE,  # the device signs the request with its certified key
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -48,7 +48,7 @@ from digisom.offline.settlement import (
     settle,
     verify_sequentially,
 )
-from digisom.offline.sync_request import decode_sync_request, verify_sync_request
+from digisom.offline.sync_request import SyncRequest, decode_sync_request, verify_sync_request
 from digisom.offline.upload import Upload
 
 # Device certificates are short-lived so that a lost device stops working by itself.
@@ -225,11 +225,19 @@ class OfflineService:
 
     def sync(self, request: bytes) -> SyncOutcome:
         """Authenticate a device's signed upload, settle it and post it to the ledger."""
+        return self.sync_verified(self.authenticate(request))
+
+    def authenticate(self, request: bytes) -> SyncRequest:
+        """Decode a sync request and check that its registered device signed it."""
         decoded = decode_sync_request(request)
         device = self.device(decoded.upload.device_key_id)
         verify_sync_request(decoded, device.certificate)
-        returns = {device.certificate.key_id: decoded.spent_tyiyn} if decoded.return_unspent else {}
-        return self.settle_uploads([decoded.upload], returns)
+        return decoded
+
+    def sync_verified(self, request: SyncRequest) -> SyncOutcome:
+        """Settle an authenticated sync request (`authenticate`)."""
+        returns = {request.upload.device_key_id: request.spent_tyiyn} if request.return_unspent else {}
+        return self.settle_uploads([request.upload], returns)
 
     def settle_uploads(self, uploads: Sequence[Upload], returns: Mapping[bytes, int] | None = None) -> SyncOutcome:
         """Settle already authenticated uploads in one run (the batch path: `sync`, the

@@ -1,0 +1,94 @@
+"""Wiring of the offline domain into the API process: the digital som as its
+`WalletDirectory`, its own ledger writer on the same database, built on first use.
+
+The offline domain must not import the digital som (another domain), so this entry
+point adapts one to the other. The offline service writes through its own `Ledger` on
+the database's store: every batch locks the journal head, so two writers in one
+database are safe (each drops its caches when the other committed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine
+
+from digisom.cbdc import accounts, repository
+from digisom.cbdc.accounts import AccountCode
+from digisom.cbdc.context import Context
+from digisom.cbdc.model import WalletStatus
+from digisom.ledger.service import Ledger
+from digisom.offline.migrations import migrate
+from digisom.offline.ports import WalletRef
+from digisom.offline.service import OfflineService, wall_clock_s
+from digisom.stores.url import open_store
+
+
+class CbdcWallets:
+    """`WalletDirectory` over the digital som's wallets and bank floats."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def wallet(self, wallet_id: str) -> WalletRef | None:
+        """The wallet's ledger account, bank and whether it may move value."""
+        with self._ctx.engine.connect() as conn:
+            found = repository.get_wallet(conn, wallet_id)
+        if found is None:
+            return None
+        return WalletRef(
+            found.id, accounts.wallet_account_id(found.id), found.bank_code, found.status is WalletStatus.ACTIVE
+        )
+
+    def bank_float_account_id(self, bank_code: str) -> int:
+        """The bank's digital som float: what pays the offline guarantee."""
+        return accounts.bank_account_id(bank_code, AccountCode.BANK_FLOAT)
+
+
+def store_url(engine: Engine) -> str:
+    """The ledger store URL of the database behind `engine`."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{url.database}"
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class OfflineRuntime:
+    """The offline service and what it holds open."""
+
+    service: OfflineService
+    close: Callable[[], None]
+
+
+def build_offline(ctx: Context, clock_s: Callable[[], int] = wall_clock_s) -> OfflineRuntime:
+    """Migrate the offline tables and build the service over the digital som's database."""
+    migrate(ctx.engine)
+    store = open_store(store_url(ctx.engine))
+    service = OfflineService(ctx.engine, Ledger(store), CbdcWallets(ctx), clock_s)
+    return OfflineRuntime(service, store.close)
+
+
+def attach(app: FastAPI) -> None:
+    """Prepare `app` to build its offline service on first use, and close it at shutdown."""
+    app.state.offline_lock = threading.Lock()
+    app.state.offline = None
+
+    def close() -> None:
+        if app.state.offline is not None:
+            app.state.offline.close()
+
+    app.router.on_shutdown.append(close)
+
+
+def offline_service(request: Request) -> OfflineService:
+    """The app's offline service, built on first use."""
+    state = request.app.state
+    with state.offline_lock:
+        if state.offline is None:
+            state.offline = build_offline(state.service.ctx)
+        built: OfflineRuntime = state.offline
+    return built.service

@@ -1,0 +1,127 @@
+"""/v1/offline: device certificates, the CA chain, the revocation list, funding, sync.
+
+Roles: a bank operator certifies devices of its own customers' wallets; the wallet's
+holder (or its bank) funds the device's offline reserve; the CA chain and the signed
+revocation list are public; a sync is public at the HTTP level because the device
+authenticates itself by signing the request with its certified key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated, Final, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from digisom.api import schemas_offline as s
+from digisom.api.idempotency import IdempotencyKey, idempotent
+from digisom.api.offline_wiring import offline_service
+from digisom.api.permissions import Authorize
+from digisom.api.problems import ApiProblem
+from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
+from digisom.api.routes_wallets import WalletPath
+from digisom.cbdc import wallets
+from digisom.cbdc.access import Actor, Role, require_operate
+from digisom.offline.errors import OfflineError, Reason
+
+_T = TypeVar("_T")
+
+# HTTP status per refusal; every other reason is 422. The problem type is stable:
+# https://digisom.kg/problems/offline-<reason with dashes>.
+_STATUS: Final = {
+    Reason.UNKNOWN_DEVICE: 404,
+    Reason.UNKNOWN_WALLET: 404,
+    Reason.WRONG_BANK: 403,
+    Reason.BAD_SIGNATURE: 401,
+    Reason.TOO_LARGE: 413,
+    Reason.DUPLICATE_KEY_ID: 409,
+    Reason.INSUFFICIENT_FUNDS: 409,
+    Reason.WALLET_NOT_USABLE: 409,
+    Reason.REVOKED: 409,
+    Reason.CERTIFICATE_EXPIRED: 409,
+    Reason.LEDGER_REFUSED: 409,
+}
+
+
+def problem(error: OfflineError) -> ApiProblem:
+    """The problem document for an offline refusal."""
+    slug = "offline-" + error.reason.value.replace("_", "-")
+    title = error.reason.value.replace("_", " ").capitalize()
+    return ApiProblem(_STATUS.get(error.reason, 422), slug, title, error.detail or error.reason.value,
+                      reason=error.reason.value)
+
+
+def refusing(call: Callable[[], _T]) -> _T:
+    """Run `call`, turning an `OfflineError` into its problem."""
+    try:
+        return call()
+    except OfflineError as error:
+        raise problem(error) from None
+
+
+def router() -> APIRouter:
+    """The offline routes."""
+    r = APIRouter(prefix="/v1/offline", tags=["offline"])
+
+    @r.post("/devices", status_code=201, response_model=s.CertificateOut, responses=WRITE_PROBLEMS)
+    def register_device(
+        request: Request, body: s.DeviceIn, key: IdempotencyKey,
+        actor: Annotated[Actor, Depends(Authorize("offline.devices.register"))],
+    ) -> Response:
+        """The wallet's bank certifies a device key; a second key with a taken key id is refused."""
+        bank_code = actor.bank_code or ""
+        return idempotent(request, actor, key, body, lambda: json(s.certificate_out(refusing(
+            lambda: offline_service(request).register_device(
+                bank_code, body.wallet_id, bytes.fromhex(body.public_key), amount(body.per_payment_max_tyiyn),
+                amount(body.cumulative_max_tyiyn), body.validity_s)
+        )), 201))
+
+    @r.get("/ca", response_model=s.TrustOut, responses=READ_PROBLEMS)
+    def ca_chain(
+        request: Request, _actor: Annotated[Actor, Depends(Authorize("offline.ca"))]
+    ) -> JSONResponse:
+        """The central bank's root, every commercial bank's certificate, the latest revocation list."""
+        return json(s.trust_out(offline_service(request).trust()))
+
+    @r.get("/revocation-list", response_model=s.RevocationListOut, responses=READ_PROBLEMS)
+    def revocation_list(
+        request: Request, _actor: Annotated[Actor, Depends(Authorize("offline.revocations"))]
+    ) -> JSONResponse:
+        """The latest revocation list, signed by the central bank (public: it names key ids only)."""
+        return json(s.revocation_list_out(offline_service(request).trust().revocations))
+
+    @r.post("/wallets/{wallet_id}/fundings", response_model=s.FundingOut, responses=WRITE_PROBLEMS)
+    def fund(
+        request: Request, wallet_id: WalletPath, body: s.FundingIn, key: IdempotencyKey,
+        actor: Annotated[Actor, Depends(Authorize("offline.fund"))],
+    ) -> Response:
+        """Move an offline allowance from the wallet to its device's offline reserve."""
+        wallet = wallets.load(service(request).ctx, wallet_id)
+        require_operate(actor, wallet)
+        operation = f"{actor.principal}|{key}"
+        return idempotent(request, actor, key, body, lambda: json(s.funding_out(refusing(
+            lambda: offline_service(request).fund(
+                wallet_id, bytes.fromhex(body.device_key_id), amount(body.amount_tyiyn), operation)
+        ))))
+
+    @r.post("/sync", response_model=s.SyncOut, responses=WRITE_PROBLEMS)
+    def sync(
+        request: Request, body: s.SyncIn, key: IdempotencyKey,
+        _actor: Annotated[Actor, Depends(Authorize("offline.sync"))],
+    ) -> Response:
+        """Upload what a device sent and received, signed by the device key; settle it."""
+        try:
+            raw = base64.b64decode(body.request, validate=True)
+        except binascii.Error:
+            raise ApiProblem(422, "offline-malformed", "Malformed", "the request is not base64",
+                             reason=Reason.MALFORMED.value) from None
+        offline = offline_service(request)
+        verified = refusing(lambda: offline.authenticate(raw))
+        device = Actor(Role.PUBLIC, "device-" + verified.upload.device_key_id.hex())
+        return idempotent(request, device, key, body,
+                          lambda: json(s.sync_out(refusing(lambda: offline.sync_verified(verified)))))
+
+    return r
