@@ -55,7 +55,7 @@ def serve(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    url = f"http://{host}:{bound_port}"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
     typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
     try:
         uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
