@@ -113,3 +113,13 @@ def status_of(xml: bytes) -> StatusReport:
 
 
 SETTLED, PENDING, REJECTED = TransactionStatus.SETTLED, TransactionStatus.PENDING, TransactionStatus.REJECTED
+
+
+def payment_xml(sender: str, receiver: str, amount_tyiyn: int, number: int, e2e: str | None = None) -> bytes:
+    """A pacs.008 for the business day, without a world (API and CLI tests)."""
+    return build_pacs008(CreditTransferOrder(
+        message_id=f"MSG-{sender}-{number}", created_at=Clock()(), instruction_id=None,
+        end_to_end_id=e2e or f"E2E-{sender}-{number}", debtor_agent=Agent(bank_code=sender),
+        creditor_agent=Agent(bank_code=receiver), amount=Money(amount_tyiyn, KGS), settlement_date=BUSINESS_DAY,
+        priority=Priority.NORMAL,
+    ))
