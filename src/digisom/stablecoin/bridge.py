@@ -1,0 +1,366 @@
+"""`Bridge`: the issuer's mint and redemption machine.
+
+Each operation is a row whose state is written before the next effect starts:
+
+- requested: the row exists; nothing moved.
+- pending_in_ledger: the hold (a pending ledger transfer, id derived from the operation)
+  is in the ledger: wallet -> reserve for a mint, reserve -> wallet for a redemption.
+- sent: the transaction (mint or burn) is signed and recorded with its hash and nonce,
+  then broadcast. Recorded first, so a restart broadcasts the very same transaction
+  again: one nonce per operation, never a second mint.
+- confirmed / failed: the transaction settled `confirmations` deep, or reverted.
+- posted / voided: the hold posted (or voided); the operation is done.
+
+`process()` resumes every open operation from its recorded state, so a crash at any
+point and a restart end in the same place as a run without the crash. Every ledger call
+is idempotent (same ids: `exists`), every broadcast resends a recorded transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from digisom.errors import invariant
+from digisom.ledger.model import Account, Transfer, TransferFlags
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.stablecoin import accounts, repository, units
+from digisom.stablecoin.accounts import LEDGER_KGS, StablecoinTransferCode
+from digisom.stablecoin.errors import (
+    AddressNotLinked,
+    InsufficientFunds,
+    InvalidAddress,
+    InvalidAmount,
+    NonceTaken,
+    OperationConflict,
+    OperationNotFound,
+    TokenRefused,
+    UnknownWallet,
+)
+from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
+from digisom.stablecoin.ports import (
+    IncomingTransfer,
+    LedgerGateway,
+    PreparedTx,
+    RedemptionFeed,
+    TokenGateway,
+    WalletDirectory,
+)
+
+DEFAULT_CONFIRMATIONS: Final = 3
+# Operations advanced per `process()` round; the rest wait for the next round.
+OPERATIONS_PER_ROUND_MAX: Final = 1000
+_HOLD_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
+_POST_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
+                             CreateTransferResult.pending_transfer_already_posted})
+_VOID_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
+                             CreateTransferResult.pending_transfer_already_voided})
+
+Observer = Callable[[Operation], None]
+
+
+def utc_now_iso() -> str:
+    """Now, as the tables store time."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def mint_operation_id(key: str) -> str:
+    """The operation a mint request names."""
+    return f"mint|{key}"
+
+
+def redeem_operation_id(tx_hash: str, log_index: int) -> str:
+    """The operation a transfer to the redemption address names: one per (tx hash, log index)."""
+    return f"redeem|{tx_hash.lower()}|{log_index}"
+
+
+class Bridge:
+    """Mints and redeems KGST against the digital som reserve."""
+
+    def __init__(self, engine: Engine, ledger: LedgerGateway, token: TokenGateway, wallets: WalletDirectory,
+                 feed: RedemptionFeed | None = None, confirmations: int = DEFAULT_CONFIRMATIONS,
+                 clock: Callable[[], str] = utc_now_iso, observer: Observer | None = None) -> None:
+        if confirmations < 1:
+            raise ValueError("confirmations must be at least 1")
+        self._engine = engine
+        self._ledger = ledger
+        self._token = token
+        self._wallets = wallets
+        self._feed = feed
+        self.confirmations = confirmations
+        self._clock = clock
+        self._observer = observer
+        self.decimals = token.decimals()
+        self.chain_id = token.chain_id
+        self.reserve_account_id = accounts.reserve_account_id(self.chain_id, token.address)
+        created = ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
+        invariant(created[0] in (CreateAccountResult.ok, CreateAccountResult.exists),
+                  f"reserve account: {created[0].name}")
+
+    # -- requests ---------------------------------------------------------------------
+
+    def link_address(self, wallet_id: str, address: str) -> str:
+        """Let `address` redeem into `wallet_id`; returns the checksummed address."""
+        checked = self._address(address)
+        self._usable_wallet(wallet_id)
+        try:
+            with self._engine.begin() as conn:
+                repository.link(conn, checked, wallet_id, self._clock())
+        except IntegrityError:
+            with self._engine.connect() as conn:
+                linked = repository.linked_wallet(conn, checked)
+            if linked != wallet_id:
+                raise AddressNotLinked(f"{checked} is linked to another wallet") from None
+        return checked
+
+    def request_mint(self, key: str, wallet_id: str, address: str, amount_tyiyn: int) -> Operation:
+        """Convert `amount_tyiyn` of the wallet's digital som into KGST at `address`, and take
+        the operation as far as it goes now. The same `key` again returns the same operation."""
+        checked = self._address(address)
+        amount_token_units = units.to_token_units(amount_tyiyn, self.decimals)
+        self._usable_wallet(wallet_id)
+        now = self._clock()
+        op = Operation(mint_operation_id(key), Kind.MINT, State.REQUESTED, wallet_id, checked, amount_tyiyn,
+                       amount_token_units, created_at=now, updated_at=now)
+        try:
+            with self._engine.begin() as conn:
+                repository.insert_operation(conn, op)
+        except IntegrityError:
+            existing = self.operation(op.id)
+            if (existing.kind, existing.wallet_id, existing.address, existing.amount_tyiyn) != (
+                Kind.MINT, wallet_id, checked, amount_tyiyn
+            ):
+                raise OperationConflict("this idempotency key was used for another operation") from None
+            op = existing
+        else:
+            self._notify(op)
+        done = self._advance(op)
+        if done.state is State.REJECTED:
+            raise InsufficientFunds(done.failure or "refused") if "exceeds_credits" in (done.failure or "") \
+                else UnknownWallet(done.failure or "refused")
+        return done
+
+    def bump(self, operation_id: str) -> Operation:
+        """Replace a stuck transaction: same nonce, same call, higher fees."""
+        op = self.operation(operation_id)
+        if op.state is not State.SENT or op.raw_tx is None or op.nonce is None:
+            raise OperationConflict(f"operation {operation_id} has no transaction in flight ({op.state.value})")
+        if op.kind is Kind.MINT:
+            replacement = self._token.replace(PreparedTx(op.tx_hash or "", op.nonce, op.raw_tx), "mint",
+                                              [op.address, op.amount_token_units])
+        else:
+            replacement = self._token.replace(PreparedTx(op.tx_hash or "", op.nonce, op.raw_tx), "burn",
+                                              [op.amount_token_units])
+        with self._engine.begin() as conn:
+            repository.record_sent(conn, op.id, replacement, self._clock())
+        self._token.broadcast(replacement)
+        return self.operation(operation_id)
+
+    # -- the machine ------------------------------------------------------------------
+
+    def process(self) -> ReserveReport:
+        """One round: read new redemptions, advance every open operation, publish the
+        reserve report. Stops with `InvariantViolation` if supply and reserve disagree."""
+        if self._feed is not None:
+            self._feed.poll(self._on_transfer, self._on_rollback)
+        with self._engine.connect() as conn:
+            ops = repository.open_operations(conn)[:OPERATIONS_PER_ROUND_MAX]
+        for op in ops:
+            self._advance(op)
+        report = self.reserve_report()
+        with self._engine.begin() as conn:
+            repository.insert_report(conn, report)
+        invariant(report.balanced, f"KGST supply and reserve disagree: {report}")
+        return report
+
+    def _advance(self, op: Operation) -> Operation:
+        steps = {
+            State.REQUESTED: self._hold,
+            State.PENDING_IN_LEDGER: self._send,
+            State.SENT: self._settle,
+            State.CONFIRMED: self._post,
+            State.FAILED: self._void,
+        }
+        while op.open:
+            moved = steps[op.state](op)
+            if moved is None:
+                return op
+            op = moved
+        return op
+
+    def _hold(self, op: Operation) -> Operation | None:
+        wallet = self._wallets.wallet(op.wallet_id or "")
+        if wallet is None or not wallet.usable:
+            return self._move(op, State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED,
+                              "the wallet is unknown, frozen or closed")
+        debit, credit = (wallet.account_id, self.reserve_account_id)
+        code = StablecoinTransferCode.KGST_MINT
+        if op.kind is Kind.REDEEM:
+            debit, credit, code = credit, debit, StablecoinTransferCode.KGST_REDEEM
+        hold = Transfer(accounts.transfer_id(op.id, "hold"), debit, credit, op.amount_tyiyn, LEDGER_KGS, int(code),
+                        int(TransferFlags.PENDING))
+        result = self._ledger.create_transfers([hold])[0]
+        if result in _HOLD_OK:
+            return self._move(op, State.PENDING_IN_LEDGER)
+        refused = State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED
+        return self._move(op, refused, f"the ledger refused the hold: {result.name}")
+
+    def _send(self, op: Operation) -> Operation | None:
+        if op.kind is Kind.MINT and not self._allowance_covers(op.amount_token_units):
+            return None
+        with self._engine.connect() as conn:
+            recorded = repository.max_nonce(conn)
+        nonce = max(self._token.next_nonce(), -1 if recorded is None else recorded + 1)
+        try:
+            if op.kind is Kind.MINT:
+                tx = self._token.prepare_mint(op.address, op.amount_token_units, nonce)
+            else:
+                tx = self._token.prepare_burn(op.amount_token_units, nonce)
+        except TokenRefused as error:
+            return self._move(op, State.FAILED, f"the token refused: {error.reason}")
+        with self._engine.begin() as conn:
+            repository.record_sent(conn, op.id, tx, self._clock())
+        sent = self.operation(op.id)
+        self._notify(sent)
+        self._broadcast(sent)
+        return sent
+
+    def _settle(self, op: Operation) -> Operation | None:
+        with self._engine.connect() as conn:
+            hashes = repository.attempt_hashes(conn, op.id)
+        settled = self._token.outcome(hashes, self.confirmations)
+        if settled is None:
+            if not self._broadcast(op):
+                settled = self._token.outcome(hashes, self.confirmations)
+                if settled is None:
+                    return self._move(op, State.FAILED, "the nonce went to a transaction this bridge did not send")
+            if settled is None:
+                return None
+        if settled.success:
+            return self._move(op, State.CONFIRMED)
+        return self._move(op, State.FAILED, f"transaction {settled.tx_hash} reverted")
+
+    def _post(self, op: Operation) -> Operation:
+        post = Transfer(accounts.transfer_id(op.id, "post"), 0, 0, op.amount_tyiyn, 0, 0,
+                        int(TransferFlags.POST_PENDING_TRANSFER), pending_id=accounts.transfer_id(op.id, "hold"))
+        result = self._ledger.create_transfers([post])[0]
+        invariant(result in _POST_OK, f"{op.id}: the confirmed hold did not post: {result.name}")
+        return self._move(op, State.POSTED)
+
+    def _void(self, op: Operation) -> Operation:
+        hold_id = accounts.transfer_id(op.id, "hold")
+        void = Transfer(accounts.transfer_id(op.id, "void"), 0, 0, 0, 0, 0,
+                        int(TransferFlags.VOID_PENDING_TRANSFER), pending_id=hold_id)
+        result = self._ledger.create_transfers([void])[0]
+        invariant(result in _VOID_OK, f"{op.id}: the failed hold did not void: {result.name}")
+        return self._move(op, State.VOIDED)
+
+    def _broadcast(self, op: Operation) -> bool:
+        """Send the recorded transaction (again); False if its nonce went elsewhere."""
+        invariant(op.raw_tx is not None and op.nonce is not None, f"{op.id}: sent without a transaction")
+        try:
+            self._token.broadcast(PreparedTx(op.tx_hash or "", op.nonce or 0, op.raw_tx or b""))
+        except NonceTaken:
+            return False
+        return True
+
+    def _allowance_covers(self, amount_token_units: int) -> bool:
+        """Raise the minter's allowance to what the reserve backs and is not yet minted."""
+        if self._token.minter_allowance() >= amount_token_units:
+            return True
+        reserve = self._reserve()
+        backed_tyiyn = (reserve.credits_posted - reserve.debits_posted - reserve.debits_pending
+                        + reserve.credits_pending)
+        backed_units = units.to_token_units(backed_tyiyn, self.decimals) if backed_tyiyn > 0 else 0
+        unminted = max(backed_units - self._token.total_supply(), 0)
+        if unminted > self._token.minter_allowance():
+            self._token.set_minter_allowance(unminted)
+        return self._token.minter_allowance() >= amount_token_units
+
+    def _move(self, op: Operation, state: State, failure: str | None = None) -> Operation:
+        with self._engine.begin() as conn:
+            repository.set_state(conn, op.id, state, self._clock(), failure)
+        moved = self.operation(op.id)
+        self._notify(moved)
+        return moved
+
+    def _notify(self, op: Operation) -> None:
+        if self._observer is not None:
+            self._observer(op)
+
+    # -- redemptions ------------------------------------------------------------------
+
+    def _on_transfer(self, transfer: IncomingTransfer) -> None:
+        op_id = redeem_operation_id(transfer.tx_hash, transfer.log_index)
+        with self._engine.connect() as conn:
+            if repository.get_operation(conn, op_id) is not None:
+                return  # seen before (a replay after a restart or a reorg)
+            wallet_id = repository.linked_wallet(conn, transfer.sender)
+        now = self._clock()
+        state, failure, amount_tyiyn = State.REQUESTED, None, 0
+        try:
+            amount_tyiyn = units.to_tyiyn(transfer.amount_token_units, self.decimals)
+        except InvalidAmount as error:
+            state, failure = State.UNMATCHED, str(error)
+        if wallet_id is None:
+            state, failure = State.UNMATCHED, f"{transfer.sender} is linked to no wallet"
+        op = Operation(op_id, Kind.REDEEM, state, wallet_id, transfer.sender, amount_tyiyn,
+                       transfer.amount_token_units, source_tx_hash=transfer.tx_hash.lower(),
+                       source_log_index=transfer.log_index, source_block=transfer.block_number, failure=failure,
+                       created_at=now, updated_at=now)
+        with self._engine.begin() as conn:
+            repository.insert_operation(conn, op)
+        self._notify(op)
+
+    def _on_rollback(self, block_number: int) -> None:
+        with self._engine.begin() as conn:
+            repository.forget_redemptions_after(conn, block_number)
+
+    # -- reads ------------------------------------------------------------------------
+
+    def operation(self, operation_id: str) -> Operation:
+        """One operation."""
+        with self._engine.connect() as conn:
+            op = repository.get_operation(conn, operation_id)
+        if op is None:
+            raise OperationNotFound(f"no operation {operation_id}")
+        return op
+
+    def operations(self, after_seq: int = 0, limit: int = OPERATIONS_PER_ROUND_MAX) -> list[Operation]:
+        """A page of operations, oldest first."""
+        with self._engine.connect() as conn:
+            return [op for _seq, op in repository.list_operations(conn, after_seq, limit)]
+
+    def reserve_report(self) -> ReserveReport:
+        """totalSupply against the reserve right now."""
+        supply_units = self._token.total_supply()
+        try:
+            supply_tyiyn: int | None = units.to_tyiyn(supply_units, self.decimals)
+        except InvalidAmount:
+            supply_tyiyn = None
+        reserve = self._reserve()
+        return ReserveReport(
+            self.chain_id, self._token.address, self.decimals, supply_units, supply_tyiyn,
+            reserve.credits_posted - reserve.debits_posted, reserve.credits_pending, reserve.debits_pending,
+            self._token.minter_allowance(), self._clock(),
+        )
+
+    def _reserve(self) -> Account:
+        found = self._ledger.lookup_accounts([self.reserve_account_id])
+        invariant(len(found) == 1, "the KGST reserve account is missing")
+        return found[0]
+
+    def _address(self, address: str) -> str:
+        try:
+            return self._token.normalize_address(address)
+        except ValueError as error:
+            raise InvalidAddress(str(error)) from None
+
+    def _usable_wallet(self, wallet_id: str) -> None:
+        wallet = self._wallets.wallet(wallet_id)
+        if wallet is None or not wallet.usable:
+            raise UnknownWallet(f"wallet {wallet_id!r} is unknown, frozen or closed")

@@ -1,0 +1,163 @@
+"""What the bridge needs from outside it, as protocols the entry point wires.
+
+- `TokenGateway`: the token on its chain (the chain adapter implements it for KGST).
+- `RedemptionFeed`: incoming transfers to the redemption address, confirmation-deep,
+  with reorg roll-backs (the chain adapter's event follower implements it).
+- `WalletDirectory`: digital som wallets (the digital som domain implements it).
+- `LedgerGateway`: the ledger (`digisom.ledger.service.Ledger` satisfies it as is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.stablecoin.errors import NonceTaken, TokenRefused
+
+__all__ = ["NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTx:
+    """A signed, simulated transaction, recorded before it is broadcast."""
+
+    tx_hash: str
+    nonce: int
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BlockMark:
+    """A block the redemption feed has handed on: its number, hash and parent's hash."""
+
+    number: int
+    hash: str
+    parent_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Mined with enough confirmations: `success` false means it reverted."""
+
+    tx_hash: str
+    success: bool
+    block_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingTransfer:
+    """A token transfer to the redemption address, `confirmations` deep."""
+
+    tx_hash: str
+    log_index: int
+    block_number: int
+    sender: str
+    amount_token_units: int
+
+
+class TokenGateway(Protocol):
+    """The token contract on its chain, seen by its issuer."""
+
+    @property
+    def chain_id(self) -> int:
+        """The chain the token lives on."""
+        ...
+
+    @property
+    def address(self) -> str:
+        """The token contract's address."""
+        ...
+
+    @property
+    def redemption_address(self) -> str:
+        """Where holders send tokens to redeem them (the minter, who burns them)."""
+        ...
+
+    def decimals(self) -> int:
+        """The token's decimals, read from the contract."""
+        ...
+
+    def total_supply(self) -> int:
+        """Total supply, in token units."""
+        ...
+
+    def minter_allowance(self) -> int:
+        """What the issuer's minter may still mint, in token units."""
+        ...
+
+    def normalize_address(self, address: str) -> str:
+        """The checksummed address; `ValueError` if it is not a valid, non-zero address."""
+        ...
+
+    def next_nonce(self) -> int:
+        """The minter's next nonce as the node sees it (including its pool)."""
+        ...
+
+    def prepare_mint(self, to: str, amount_token_units: int, nonce: int) -> PreparedTx:
+        """Simulate and sign `mint(to, amount)`; `TokenRefused` if it would revert."""
+        ...
+
+    def prepare_burn(self, amount_token_units: int, nonce: int) -> PreparedTx:
+        """Simulate and sign `burn(amount)`; `TokenRefused` if it would revert."""
+        ...
+
+    def replace(self, tx: PreparedTx, kind: str, args: Sequence[object]) -> PreparedTx:
+        """The same call (`kind` `mint` or `burn` with `args`) with the same nonce and higher fees."""
+        ...
+
+    def broadcast(self, tx: PreparedTx) -> None:
+        """Send a prepared transaction; sending it again is harmless. `NonceTaken` if its nonce
+        went to a transaction not known here."""
+        ...
+
+    def outcome(self, tx_hashes: Sequence[str], confirmations: int) -> Settled | None:
+        """The settled attempt among `tx_hashes` (one nonce), or None while none is settled."""
+        ...
+
+    def set_minter_allowance(self, amount_token_units: int) -> str:
+        """As master minter, set the minter's allowance (configureMinter); returns the transaction hash."""
+        ...
+
+
+class RedemptionFeed(Protocol):
+    """Transfers to the redemption address, handed on at depth, replayed after a reorg."""
+
+    def poll(self, on_transfer: Callable[[IncomingTransfer], None], on_rollback: Callable[[int], None]) -> None:
+        """Hand on new transfers; call `on_rollback(block)` first if blocks after `block` left the chain."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRef:
+    """A digital som wallet as the bridge sees it."""
+
+    wallet_id: str
+    account_id: int  # the wallet's ledger account (ledger 417, credit-normal)
+    usable: bool  # neither frozen nor closed
+
+
+class WalletDirectory(Protocol):
+    """Looks up digital som wallets."""
+
+    def wallet(self, wallet_id: str) -> WalletRef | None:
+        """The wallet, or None if there is no such wallet."""
+        ...
+
+
+class LedgerGateway(Protocol):
+    """The ledger operations the bridge uses; `Ledger` implements them."""
+
+    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
+        """Create a batch of accounts."""
+        ...
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Create a batch of transfers."""
+        ...
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        """The accounts that exist among `ids`."""
+        ...

@@ -1,0 +1,124 @@
+"""The bridge on the in-process EVM: mint, transfer, redeem; supply == reserve after every step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digisom.chain.contracts import Artifact
+from digisom.chain.embedded import EmbeddedChain
+from digisom.stablecoin.errors import (
+    InsufficientFunds,
+    InvalidAddress,
+    InvalidAmount,
+    OperationConflict,
+    TokenRefused,
+    UnknownWallet,
+)
+from digisom.stablecoin.model import State
+from tests.stablecoin.world import OPENING_TYIYN, World
+
+
+def assert_balanced(world: World) -> None:
+    report = world.bridge.process()
+    assert report.balanced
+    assert report.mint_in_flight_tyiyn == report.redeem_in_flight_tyiyn == 0
+    assert report.supply_tyiyn == report.reserve_tyiyn
+
+
+def test_mint_transfer_redeem(world: World) -> None:
+    pensioner = world.address("pensioner")
+    op = world.bridge.request_mint("m1", "pensioner", pensioner, 250_00)
+    assert op.state is State.POSTED
+    assert world.tokens("pensioner") == 250_00
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN - 250_00
+    assert_balanced(world)
+
+    world.send_tokens("pensioner", world.address("merchant"), 100_00)
+    assert world.tokens("merchant") == 100_00
+    assert_balanced(world)
+
+    world.bridge.link_address("merchant", world.address("merchant"))
+    world.send_tokens("merchant", world.gateway.redemption_address, 40_00)
+    world.bridge.process()
+    (redeem,) = [o for o in world.bridge.operations() if o.kind.value == "redeem"]
+    assert redeem.state is State.POSTED
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN + 40_00
+    assert world.tokens("merchant") == 60_00
+    assert world.gateway.total_supply() == 210_00
+    assert_balanced(world)
+
+
+def test_a_retried_mint_mints_once(world: World) -> None:
+    first = world.bridge.request_mint("same", "pensioner", world.address("pensioner"), 10_00)
+    again = world.bridge.request_mint("same", "pensioner", world.address("pensioner"), 10_00)
+    assert first.tx_hash == again.tx_hash
+    assert world.gateway.total_supply() == 10_00
+    with pytest.raises(OperationConflict):
+        world.bridge.request_mint("same", "pensioner", world.address("pensioner"), 11_00)
+
+
+def test_allowance_follows_the_reserve(world: World) -> None:
+    assert world.gateway.minter_allowance() == 0
+    world.bridge.request_mint("a", "pensioner", world.address("pensioner"), 5_00)
+    # the master minter allowed exactly what the reserve held and was not yet minted
+    assert world.gateway.minter_allowance() == 0
+    assert_balanced(world)
+
+
+@pytest.mark.parametrize("decimals", [0, 2, 6, 18])
+def test_decimals_come_from_the_contract(tmp_path: Path, artifact: Artifact, decimals: int) -> None:
+    world = World(tmp_path, EmbeddedChain(97), artifact, decimals=decimals)
+    try:
+        op = world.bridge.request_mint("d", "pensioner", world.address("pensioner"), 12_00)
+        assert op.amount_token_units == 12 * 10**decimals
+        assert world.tokens("pensioner") == 12 * 10**decimals
+        assert world.bridge.chain_id == 97
+        assert_balanced(world)
+        if decimals == 0:
+            with pytest.raises(InvalidAmount):
+                world.bridge.request_mint("e", "pensioner", world.address("pensioner"), 12_34)
+    finally:
+        world.close()
+
+
+def test_bad_input_is_refused_before_anything_moves(world: World) -> None:
+    pensioner = world.address("pensioner")
+    with pytest.raises(InvalidAddress):
+        world.bridge.request_mint("z", "pensioner", "0x" + "00" * 20, 1_00)
+    with pytest.raises(InvalidAddress):
+        world.bridge.request_mint("z", "pensioner", "0x1234", 1_00)
+    for amount in (0, -5):
+        with pytest.raises(InvalidAmount):
+            world.bridge.request_mint("z", "pensioner", pensioner, amount)
+    with pytest.raises(UnknownWallet):
+        world.bridge.request_mint("z", "treasury", pensioner, 1_00)
+    with pytest.raises(InsufficientFunds):
+        world.bridge.request_mint("big", "pensioner", pensioner, OPENING_TYIYN + 1)
+    assert world.bridge.operation("mint|big").state is State.REJECTED
+    assert world.gateway.total_supply() == 0
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN
+    assert_balanced(world)
+
+
+def test_a_mint_beyond_the_allowance_is_refused_by_the_token(world: World) -> None:
+    world.bridge.request_mint("m", "pensioner", world.address("pensioner"), 1_00)
+    with pytest.raises(TokenRefused, match="exceeds minter allowance"):
+        world.gateway.prepare_mint(world.address("pensioner"), 1, world.gateway.next_nonce())
+
+
+def test_unknown_sender_and_dust_stay_unmatched(tmp_path: Path, artifact: Artifact) -> None:
+    world = World(tmp_path, EmbeddedChain(56), artifact, decimals=18)
+    try:
+        world.bridge.request_mint("m", "pensioner", world.address("pensioner"), 10_00)
+        world.send_tokens("pensioner", world.gateway.redemption_address, 1)  # dust: not a whole tyiyn
+        world.bridge.process()
+        ops = [o for o in world.bridge.operations() if o.kind.value == "redeem"]
+        assert [o.state for o in ops] == [State.UNMATCHED]
+        assert "linked to no wallet" in (ops[0].failure or "")
+        # the tokens are still there, recorded, and still backed
+        assert world.gateway.balance_of(world.gateway.redemption_address) == 1
+        assert world.report().balanced
+    finally:
+        world.close()
