@@ -10,6 +10,8 @@ import pytest
 
 from digisom.api.runtime import build
 from digisom.cbdc import qr
+from digisom.errors import DigisomError
+from digisom.ledger.submitter import QueueFull
 from tests.api.world import SOM, World, kgs
 
 
@@ -144,3 +146,19 @@ def test_a_forged_cursor_past_any_position_is_refused(world: World) -> None:
     _problem(world.get("treasury", path, cursor=forged), 422, "invalid-cursor")
     last = base64.urlsafe_b64encode(f"c1:{2**63 - 2}".encode()).decode().rstrip("=")
     assert world.ok(world.get("treasury", path, cursor=last))["items"] == []
+
+
+def test_a_full_ledger_queue_is_503_and_a_stray_typed_error_422(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def overloaded(*_args: Any, **_kwargs: Any) -> Any:
+        raise QueueFull("ledger queue full")
+
+    monkeypatch.setattr(world.runtime.service, "pay", overloaded)
+    _problem(world.pay("treasury", "treasury", "pensioner", 1), 503, "unavailable")
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise DigisomError("a boundary error no domain mapped")
+
+    monkeypatch.setattr(world.runtime.service, "pay", refused)
+    assert _problem(world.pay("treasury", "treasury", "pensioner", 1), 422, "invalid-request")["detail"]

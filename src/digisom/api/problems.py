@@ -14,11 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from digisom.cbdc.errors import CbdcError
 from digisom.errors import DigisomError
+from digisom.ledger.submitter import QueueFull, SubmitterClosed
 
 PROBLEM_BASE: Final = "https://digisom.kg/problems/"
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 # At most this many field errors are listed in an invalid-request problem.
 VALIDATION_ERRORS_MAX: Final = 20
+DETAIL_CHARS_MAX: Final = 300
 _log = logging.getLogger("digisom.api")
 
 
@@ -100,10 +102,13 @@ def install(app: FastAPI) -> None:
         slug = slugs.get(exc.status_code, "http-error")
         return problem_response(exc.status_code, slug, str(exc.detail), None)
 
-    async def other_domain(_request: Request, exc: Exception) -> JSONResponse:
-        # A typed operating error the domain did not map (e.g. the ledger queue is full).
+    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
         _log.warning("unavailable: %s", exc)
         return problem_response(503, "unavailable", "The service cannot take this request now", "retry later")
+
+    async def other_domain(_request: Request, exc: Exception) -> JSONResponse:
+        # A typed boundary error (bad input, refused conversion) that no domain mapped to a problem type.
+        return problem_response(422, "invalid-request", "The request is not valid", str(exc)[:DETAIL_CHARS_MAX])
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         _log.exception("unexpected error", exc_info=exc)
@@ -113,5 +118,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiProblem, api_problem)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(QueueFull, unavailable)
+    app.add_exception_handler(SubmitterClosed, unavailable)
     app.add_exception_handler(DigisomError, other_domain)
     app.add_exception_handler(Exception, unexpected)
