@@ -12,8 +12,8 @@ import pytest
 
 from digisom.devtools import postgres_server
 from digisom.devtools.postgres_server import PostgresUnavailable, TemporaryPostgres
-from digisom.ledger.model import Account
-from digisom.ledger.store import JournalHead
+from digisom.ledger.model import U128_MAX, Account
+from digisom.ledger.store import JournalHead, LedgerTotals
 from digisom.stores.migrate import migrate_postgres, migrations
 from digisom.stores.postgres import PostgresStore
 
@@ -35,6 +35,17 @@ def test_migrations_run_once(postgres_url: str) -> None:
         assert migrate_postgres(conn) == []
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
     assert versions == [m.version for m in migrations("postgres")]
+
+
+def test_version_2_widens_existing_ledger_totals(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert migrate_postgres(conn, up_to=1) == [1]
+        conn.execute("INSERT INTO ledger_totals VALUES (%s, %s, %s, %s, %s)", (KGS, *[U128_MAX] * 4))
+    store = PostgresStore(postgres_url)
+    try:
+        assert store.get_ledger_totals() == [LedgerTotals(KGS, U128_MAX, U128_MAX, U128_MAX, U128_MAX)]
+    finally:
+        store.close()
 
 
 def test_begin_waits_for_the_other_writer(postgres_url: str) -> None:

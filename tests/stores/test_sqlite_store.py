@@ -9,6 +9,7 @@ import pytest
 
 from digisom.errors import InvariantViolation
 from digisom.ledger.model import U128_MAX, Account
+from digisom.ledger.store import LedgerTotals
 from digisom.stores.memory import MemoryStore
 from digisom.stores.migrate import migrate_sqlite, migrations
 from digisom.stores.sqlite import WAL_AUTOCHECKPOINT_PAGES, SqliteStore, connect, u128_add
@@ -59,6 +60,21 @@ def test_migrations_run_once(path: Path) -> None:
         assert versions == [m.version for m in migrations("sqlite")]
     finally:
         conn.close()
+
+
+def test_version_2_widens_existing_ledger_totals(path: Path) -> None:
+    conn = connect(path)
+    try:
+        assert migrate_sqlite(conn, up_to=1) == [1]
+        total = (U128_MAX - 1).to_bytes(16, "big")
+        conn.execute("INSERT INTO ledger_totals VALUES (?, ?, ?, ?, ?)", (KGS, total, total, total, total))
+    finally:
+        conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.get_ledger_totals() == [LedgerTotals(KGS, U128_MAX - 1, U128_MAX - 1, U128_MAX - 1, U128_MAX - 1)]
+    finally:
+        store.close()
 
 
 def test_a_transfer_between_unknown_accounts_breaks_a_foreign_key(path: Path) -> None:

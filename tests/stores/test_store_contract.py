@@ -43,6 +43,7 @@ from .conftest import (
 
 DMNEC = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
 CMNED = AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+U256_MAX = (1 << 256) - 1
 # What the drivers raise for a row a database refuses: a constraint, or a value out of range.
 DRIVER_REFUSALS = (sqlite3.IntegrityError, psycopg.errors.IntegrityError, psycopg.errors.DataError, OverflowError)
 
@@ -99,6 +100,14 @@ def test_every_field_round_trips_at_the_u128_extremes(store: LedgerStore, chain:
     assert store.scan_accounts(0, 10) == [low, flagged, high]
     assert store.scan_journal(0, 10) == [batch.journal]
     assert store.head() == JournalHead(1, chain.hash, chain.timestamp)
+
+
+def test_ledger_totals_may_pass_u128(store: LedgerStore, chain: Chain) -> None:
+    # Each account stays within u128; the sum over a ledger's accounts need not.
+    totals = [LedgerTotals(KGS, 2 * U128_MAX, 3 * U128_MAX, 2 * U128_MAX, 3 * U128_MAX),
+              LedgerTotals(U32_MAX, U256_MAX, U256_MAX, U256_MAX, U256_MAX)]
+    commit(store, chain.batch(ledger_totals=totals))
+    assert store.get_ledger_totals() == totals
 
 
 def test_lookups_return_only_what_exists(store: LedgerStore, chain: Chain) -> None:

@@ -62,19 +62,29 @@ def u64_bytes(value: int) -> bytes:
     return value.to_bytes(8, "big")
 
 
+def u256_bytes(value: int) -> bytes:
+    """A u256 (a ledger total) as 32 big-endian bytes."""
+    return value.to_bytes(32, "big")
+
+
 @dataclass(frozen=True, slots=True)
 class Codec:
-    """How one database holds u128 amounts and u64 values, both ways."""
+    """How one database holds u128 amounts, u64 values and u256 ledger totals, both ways."""
 
     amount_out: Callable[[int], Any]
     amount_in: Callable[[Any], int]
     u64_out: Callable[[int], Any]
     u64_in: Callable[[Any], int]
+    # A ledger's totals sum many u128 balances, so they may pass u128 (migration 0002).
+    total_out: Callable[[int], Any]
+    total_in: Callable[[Any], int]
 
 
 # `int` of an int is the same object: the cheapest identity available in C.
-SQLITE_CODEC: Final = Codec(amount_out=id_bytes, amount_in=id_int, u64_out=u64_bytes, u64_in=id_int)
-POSTGRES_CODEC: Final = Codec(amount_out=int, amount_in=int, u64_out=int, u64_in=int)
+SQLITE_CODEC: Final = Codec(
+    amount_out=id_bytes, amount_in=id_int, u64_out=u64_bytes, u64_in=id_int, total_out=u256_bytes, total_in=id_int
+)
+POSTGRES_CODEC: Final = Codec(amount_out=int, amount_in=int, u64_out=int, u64_in=int, total_out=int, total_in=int)
 
 
 # -- records to rows ---------------------------------------------------------------------
@@ -154,12 +164,12 @@ def journal_params(batch: CommittedBatch) -> tuple[dict[str, Any], dict[str, Any
 
 def totals_params(totals: Iterable[LedgerTotals], codec: Codec) -> list[dict[str, Any]]:
     """Named parameters (TOTALS_COLUMNS) per ledger, for the shared upsert statement."""
-    amount = codec.amount_out
+    total = codec.total_out
     return [
         {
             "ledger": t.ledger,
-            "debits_pending": amount(t.debits_pending), "debits_posted": amount(t.debits_posted),
-            "credits_pending": amount(t.credits_pending), "credits_posted": amount(t.credits_posted),
+            "debits_pending": total(t.debits_pending), "debits_posted": total(t.debits_posted),
+            "credits_pending": total(t.credits_pending), "credits_posted": total(t.credits_posted),
         }
         for t in totals
     ]
@@ -216,8 +226,8 @@ def balances_from_rows(rows: Iterable[Row], codec: Codec) -> list[Balance]:
 
 def totals_from_rows(rows: Iterable[Row], codec: Codec) -> list[LedgerTotals]:
     """Ledger totals from rows in TOTALS_COLUMNS order."""
-    amount = codec.amount_in
-    return [LedgerTotals(ledger, amount(dp), amount(dpo), amount(cp), amount(cpo)) for ledger, dp, dpo, cp, cpo in rows]
+    total = codec.total_in
+    return [LedgerTotals(ledger, total(dp), total(dpo), total(cp), total(cpo)) for ledger, dp, dpo, cp, cpo in rows]
 
 
 def journal_from_rows(rows: Iterable[Row]) -> list[JournalRecord]:

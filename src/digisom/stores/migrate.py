@@ -63,13 +63,14 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def migrate_sqlite(conn: sqlite3.Connection) -> list[int]:
-    """Apply the pending SQLite migrations; return the versions applied now.
+def migrate_sqlite(conn: sqlite3.Connection, up_to: int | None = None) -> list[int]:
+    """Apply the pending SQLite migrations (up to version `up_to`, if given, as an
+    upgrade test needs); return the versions applied now.
 
     `conn` must be in autocommit mode (isolation_level=None). `executescript` is not
     used because it commits first, which would split a migration from its lock.
     """
-    todo = migrations("sqlite")
+    todo = [m for m in migrations("sqlite") if up_to is None or m.version <= up_to]
     conn.execute("BEGIN IMMEDIATE")  # the write lock: one migrating process at a time
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY) STRICT")
@@ -89,13 +90,14 @@ def migrate_sqlite(conn: sqlite3.Connection) -> list[int]:
     return applied
 
 
-def migrate_postgres(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
-    """Apply the pending PostgreSQL migrations; return the versions applied now.
+def migrate_postgres(conn: psycopg.Connection[tuple[object, ...]], up_to: int | None = None) -> list[int]:
+    """Apply the pending PostgreSQL migrations (up to version `up_to`, if given, as an
+    upgrade test needs); return the versions applied now.
 
     `conn` must be in autocommit mode; all pending files run in one transaction
     (PostgreSQL's DDL is transactional) under an advisory lock.
     """
-    todo = migrations("postgres")
+    todo = [m for m in migrations("postgres") if up_to is None or m.version <= up_to]
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_POSTGRES_LOCK_KEY,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY)")
