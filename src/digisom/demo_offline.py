@@ -38,12 +38,11 @@ from digisom.money import KGS, Money
 from digisom.offline.accounts import reserve_account_id
 from digisom.offline.certificates import TrustStore
 from digisom.offline.device import Device
+from digisom.offline.device_sync import sync_device
 from digisom.offline.errors import OfflineError
 from digisom.offline.keys import SoftwareSigner
 from digisom.offline.qr import qr_png, qr_version
 from digisom.offline.service import OfflineService, SyncOutcome, wall_clock_s
-from digisom.offline.sync_request import MAX_PAYMENTS_PER_REQUEST, sign_sync_request
-from digisom.offline.upload import Upload
 from digisom.stores.url import open_store
 
 AYIL: Final = "AYIL"
@@ -212,23 +211,12 @@ def _phone(v: _Village, holder: str) -> Device:
 
 def _sync(v: _Village, holder: str, return_unspent: bool) -> list[SyncOutcome]:
     """Upload the phone's payments in signed requests, then install the trust material."""
-    phone = v.phones[holder]
-    upload = phone.upload()
-    if return_unspent and phone.balance_tyiyn:
-        phone.defund(phone.balance_tyiyn)
-    items = [*((p, None) for p in upload.sent), *((r.payload, r) for r in upload.received)]
-    outcomes = []
-    for start in range(0, max(len(items), 1), MAX_PAYMENTS_PER_REQUEST):
-        part = items[start : start + MAX_PAYMENTS_PER_REQUEST]
-        piece = Upload(upload.device_key_id, tuple(p for p, r in part if r is None),
-                       tuple(r for _p, r in part if r is not None))
-        request = sign_sync_request(v.signers[holder], piece, v.clock.now_s, phone.spent_tyiyn, return_unspent)
-        outcomes.append(v.offline.sync(request))
+
+    def send(request: bytes) -> SyncOutcome:
         v.uploaded.setdefault(holder, []).append(request)
-        phone.acknowledge(piece)
-    trust = outcomes[-1].trust
-    phone.sync(trust.banks, trust.revocations, v.clock.now_s)
-    return outcomes
+        return v.offline.sync(request)
+
+    return sync_device(v.phones[holder], v.signers[holder], v.clock.now_s, return_unspent, send)
 
 
 def _report_sync(v: _Village, outcomes: list[SyncOutcome]) -> None:

@@ -18,10 +18,9 @@ from digisom.offline import migrations
 from digisom.offline.accounts import OfflineAccountCode, derive_id
 from digisom.offline.certificates import TrustStore
 from digisom.offline.device import Device
+from digisom.offline.device_sync import sync_device
 from digisom.offline.ports import WalletRef
 from digisom.offline.service import OfflineService, SyncOutcome
-from digisom.offline.sync_request import MAX_PAYMENTS_PER_REQUEST, sign_sync_request
-from digisom.offline.upload import Upload
 from digisom.stores.url import open_store
 from tests.offline.world import CUMULATIVE_MAX_TYIYN, NOW_S, PER_PAYMENT_MAX_TYIYN, signer
 
@@ -124,17 +123,7 @@ class LedgerWorld:
 
     def sync(self, device: Device, holder: str, return_unspent: bool = False) -> list[SyncOutcome]:
         """Upload in signed requests of at most the request limit, acknowledge, install trust."""
-        outcomes = []
-        upload = device.upload()
-        if return_unspent and device.balance_tyiyn:
-            device.defund(device.balance_tyiyn)
-        for part in _parts(upload):
-            request = sign_sync_request(signer(holder), part, self.clock(), device.spent_tyiyn, return_unspent)
-            outcomes.append(self.service.sync(request))
-            device.acknowledge(part)
-        trust = outcomes[-1].trust
-        device.sync(trust.banks, trust.revocations, self.clock())
-        return outcomes
+        return sync_device(device, signer(holder), self.clock(), return_unspent, self.service.sync)
 
     def balance(self, account_id: int) -> int:
         (account,) = self.ledger.lookup_accounts([account_id])
@@ -157,17 +146,3 @@ class LedgerWorld:
         while page := self.store.scan_accounts(after, 1000):
             yield from page
             after = page[-1].id
-
-
-def _parts(upload: Upload) -> Iterator[Upload]:
-    """The upload split into requests of at most `MAX_PAYMENTS_PER_REQUEST` payments."""
-    sent, received = list(upload.sent), list(upload.received)
-    while True:
-        take_sent = sent[:MAX_PAYMENTS_PER_REQUEST]
-        take_received = received[: MAX_PAYMENTS_PER_REQUEST - len(take_sent)]
-        sent, received = sent[len(take_sent):], received[len(take_received):]
-        yield Upload(upload.device_key_id, tuple(take_sent), tuple(take_received))
-        if not sent and not received:
-            return
-
-

@@ -103,3 +103,18 @@ def _payload(value: object) -> bytes:
     if type(value) is not bytes or not 0 < len(value) <= MAX_PAYMENT_BYTES:
         raise OfflineError(Reason.MALFORMED, "a payment payload must be 1..200 bytes")
     return value
+
+
+def split_upload(upload: Upload) -> list[Upload]:
+    """`upload` in pieces of at most `MAX_PAYMENTS_PER_REQUEST` payments, one request each
+    (always at least one, so an empty upload still syncs the trust material)."""
+    items: list[tuple[bytes | None, Receipt | None]] = [
+        *((p, None) for p in upload.sent), *((None, r) for r in upload.received)
+    ]
+    pieces = []
+    for start in range(0, max(len(items), 1), MAX_PAYMENTS_PER_REQUEST):
+        part = items[start : start + MAX_PAYMENTS_PER_REQUEST]
+        sent = tuple(p for p, _r in part if p is not None)
+        received = tuple(r for _p, r in part if r is not None)
+        pieces.append(Upload(upload.device_key_id, sent, received))
+    return pieces
