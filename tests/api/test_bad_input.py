@@ -131,7 +131,7 @@ def test_a_policy_file_changes_the_limits(tmp_path: Path) -> None:
     try:
         world = World.create(runtime)
         tiers = world.ok(world.get(None, "/v1/policy"))["tiers"]
-        assert tiers[0] == {"tier": 0, "name": "pilot", "balance_limit_tyiyn": "500",
+        assert tiers[0] == {"tier": 0, "name": "pilot", "currency": "KGS", "balance_limit_tyiyn": "500",
                             "monthly_inflow_limit_tyiyn": None, "payment_limit_tyiyn": None}
         world.setup()
         paid = world.ok(world.pay("treasury", "treasury", "pensioner", 10), 201)

@@ -71,6 +71,7 @@ class IssuanceEventOut(BaseModel):
 
 class BankIssuanceOut(BaseModel):
     bank_code: str
+    currency: Currency = "KGS"
     issued_tyiyn: str
     redeemed_tyiyn: str
     outstanding_tyiyn: str
@@ -106,6 +107,7 @@ class AggregateOut(BaseModel):
 class TierOut(BaseModel):
     tier: int
     name: str
+    currency: Currency = "KGS"
     balance_limit_tyiyn: str | None
     monthly_inflow_limit_tyiyn: str | None
     payment_limit_tyiyn: str | None
@@ -154,6 +156,7 @@ class WalletOut(BaseModel):
 
 
 class LimitsOut(BaseModel):
+    currency: Currency = "KGS"
     balance_limit_tyiyn: str | None
     balance_room_tyiyn: str | None
     monthly_inflow_limit_tyiyn: str | None
