@@ -24,12 +24,14 @@ from digisom.ledger.jsonio import (
 from digisom.ledger.model import BATCH_EVENTS_MAX, U128_MAX, Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
+from digisom.offline_cli import offline_app
 from digisom.stores.url import StoreUrlError, open_store
 
 app = typer.Typer(help="digisom: national digital money on a double-entry ledger.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The ledger's machine interface: JSON lines in, JSON lines out.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(token_app, name="token")
+app.add_typer(offline_app, name="offline")
 app.command("serve")(serve)
 
 DbOption = Annotated[str, typer.Option("--db", help="sqlite:///path/file.db or postgresql://...")]

@@ -163,6 +163,10 @@ class OfflineService:
             registry.register(conn, RegisteredDevice(cert, wallet_id, bank_code), _iso(now_s))
         return cert
 
+    def bank_of_wallet(self, wallet_id: str) -> str:
+        """The bank that holds the wallet (`UNKNOWN_WALLET` otherwise)."""
+        return self._wallet(wallet_id).bank_code
+
     def device(self, key_id: bytes) -> RegisteredDevice:
         """A registered device (`UNKNOWN_DEVICE` otherwise)."""
         with self._engine.connect() as conn:

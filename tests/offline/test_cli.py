@@ -1,0 +1,73 @@
+"""`digisom offline register|fund|pay|receive|sync` on a data folder shared with the
+digital som: a copied device file is a cloned phone, and sync catches it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from digisom.api.runtime import build
+from digisom.cbdc.access import Actor, Role
+from digisom.cbdc.model import HolderKind, ParticipantKind
+from digisom.cli import app
+
+CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator")
+COMMERCIAL_BANK = Actor(Role.BANK_OPERATOR, "ayil-teller", "AYIL")
+
+
+def open_wallets(data: Path) -> dict[str, str]:
+    runtime = build(data_dir=data)
+    try:
+        cbdc = runtime.service
+        cbdc.register_participant("ayil-bank", ParticipantKind.COMMERCIAL_BANK, "Ayil Bank", "AYIL")
+        cbdc.convert(CENTRAL_BANK, "reserve_credit", "AYIL", 10_000_000, "reserves")
+        cbdc.convert(COMMERCIAL_BANK, "issue", "AYIL", 5_000_000, "issue")
+        wallets = {}
+        for holder in ("pensioner", "shop"):
+            wallet = cbdc.open_wallet(COMMERCIAL_BANK, f"open-{holder}", holder, HolderKind.INDIVIDUAL, 2,
+                                      holder.title(), "+996700000001", "1234", None)
+            wallets[holder] = wallet.id
+        cbdc.credit_deposit(COMMERCIAL_BANK, wallets["pensioner"], 1_000_000, "deposit")
+        cbdc.fund(COMMERCIAL_BANK, wallets["pensioner"], 1_000_000, "fund")
+        return wallets
+    finally:
+        runtime.close()
+
+
+def run(*args: str, code: int = 0) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["offline", *args])
+    assert result.exit_code == code, result.output
+    out: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return out
+
+
+def test_devices_on_the_command_line(tmp_path: Path) -> None:
+    data = str(tmp_path)
+    wallets = open_wallets(tmp_path)
+    for holder in ("pensioner", "shop"):
+        run("register", "--data", data, "--device", holder, "--wallet", wallets[holder])
+    assert run("fund", "--data", data, "--device", "pensioner", "--amount", "300000")["balance_tyiyn"] == 300_000
+    # A copy of the device file is a cloned phone.
+    devices = tmp_path / "offline-devices"
+    shutil.copy(devices / "pensioner.json", devices / "pensioner-copy.json")
+    paid = run("pay", "--data", data, "--device", "pensioner", "--to", "shop", "--amount", "200000",
+               "--qr", str(tmp_path / "payment.png"))
+    assert paid["payment_bytes"] <= 200 and paid["qr_version"] <= 10
+    assert run("receive", "--data", data, "--device", "shop", "--payment", paid["payment_file"])["accepted"]
+    again = run("receive", "--data", data, "--device", "shop", "--payment", paid["payment_file"], code=1)
+    assert again["reason"] == "replay"
+    copied = run("pay", "--data", data, "--device", "pensioner-copy", "--to", "shop", "--amount", "250000")
+    assert run("receive", "--data", data, "--device", "shop", "--payment", copied["payment_file"], code=1)[
+        "reason"] == "chain_fork"
+    synced = run("sync", "--data", data, "--device", "shop")
+    assert synced["paid_tyiyn"] == 200_000 and synced["findings"] == []
+    # The copy's payment reaches the server from the payer's side: the clone is caught.
+    caught = run("sync", "--data", data, "--device", "pensioner-copy")
+    assert {f[1] for f in caught["findings"]} == {"double_counter", "over_allowance"}
+    assert caught["revocation_list_sequence"] == 2
+    returned = run("sync", "--data", data, "--device", "pensioner", "--return-unspent")
+    assert returned["returned_tyiyn"] == 0  # a fraudulent device gets nothing back: its reserve pays first
