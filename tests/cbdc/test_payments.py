@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, repository
 from digisom.cbdc.errors import CbdcError, LimitExceeded
+from digisom.cbdc.service import CbdcService
 from tests.cbdc.conftest import CENTRAL_BANK, COMMERCIAL_BANK, SECOND_BANK, Domain
 
 SOM = 100
@@ -202,3 +203,27 @@ def test_only_the_central_bank_credits_reserves(domain: Domain) -> None:
         domain.service.convert(COMMERCIAL_BANK, "reserve_credit", "AYIL", 1, "mint-myself")
     assert caught.value.status == 403
     domain.service.convert(CENTRAL_BANK, "reserve_credit", "AYIL", 1, "ok")
+
+
+def test_start_up_finishes_what_a_crash_left_pending(
+    domain: Domain, people: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = domain.service
+    real_submit = svc.ctx.ledger.submit
+
+    def crash(*_args: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(svc.ctx.ledger, "submit", crash)
+    with pytest.raises(RuntimeError):
+        svc.pay(SECOND_BANK, "crash-1", people["treasury"], people["teacher"], 5 * SOM, None)
+    with pytest.raises(RuntimeError):
+        svc.convert(COMMERCIAL_BANK, "issue", "AYIL", 7 * SOM, "crash-2")
+    monkeypatch.setattr(svc.ctx.ledger, "submit", real_submit)
+    before = svc.wallet(SECOND_BANK, people["teacher"]).balance_tyiyn
+    circulation = domain.balanced()
+    restarted = CbdcService(svc.ctx)  # a new process on the same database
+    assert restarted.recovered == 2
+    assert restarted.wallet(SECOND_BANK, people["teacher"]).balance_tyiyn == before + 5 * SOM
+    assert domain.balanced() == circulation + 7 * SOM
+    assert CbdcService(svc.ctx).recovered == 0

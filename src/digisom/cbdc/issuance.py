@@ -8,6 +8,7 @@ equals the issuance liability; `summary()` shows both and tests check it after e
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from typing import Final
@@ -19,12 +20,14 @@ from digisom.cbdc import accounts, chains, participants, repository
 from digisom.cbdc.access import Actor, require_bank_code
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
-from digisom.cbdc.errors import InvalidRequest, replay
+from digisom.cbdc.errors import CbdcError, InvalidRequest, replay
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
 
 KINDS: Final = ("reserve_credit", "issue", "redeem")
+# Pending events finished per round at start-up.
+RECOVERY_BATCH_MAX: Final = 1000
 CSV_COLUMNS: Final = ("day", "bank_code", "issued_tyiyn", "redeemed_tyiyn", "outstanding_tyiyn", "currency")
 
 
@@ -79,6 +82,26 @@ def convert(ctx: Context, actor: Actor, kind: str, bank_code: str, amount_tyiyn:
 
     chains.run(ctx, operation, _legs(kind, bank_code, amount_tyiyn), finish)
     return IssuanceEvent(event.id, bank_code, kind, amount_tyiyn, "completed", event.created_at)
+
+
+def recover_pending(ctx: Context) -> int:
+    """Finish conversions a crash left pending (their chains are derived again from the
+    event, with the same transfer ids). Run at start-up; returns how many were finished."""
+    finished = 0
+    while True:
+        with ctx.engine.connect() as conn:
+            events = repository.pending_events(conn, RECOVERY_BATCH_MAX)
+            operations = [repository.event_operation(conn, e.id) for e in events]
+        if not events:
+            return finished
+        for event, operation in zip(events, operations, strict=True):
+
+            def finish(conn: Connection, failure: str | None, event_id: str = event.id) -> None:
+                repository.finish_event(conn, event_id, failure)
+
+            with contextlib.suppress(CbdcError):  # a refusal is recorded as the event's failure
+                chains.run(ctx, operation, _legs(event.kind, event.bank_code, event.amount_tyiyn), finish)
+            finished += 1
 
 
 def summary(ctx: Context) -> IssuanceSummary:

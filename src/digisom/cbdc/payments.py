@@ -12,7 +12,9 @@ Either all of it happens or none of it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from typing import Any, Final
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +23,13 @@ from digisom.cbdc import accounts, chains, qr, repository, wallets
 from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.context import Context
-from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, replay
+from digisom.cbdc.errors import CbdcError, Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, replay
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
 
+# Pending rows finished per round at start-up.
+RECOVERY_BATCH_MAX: Final = 1000
 _CODES = {
     PaymentKind.P2P: TransferCode.P2P,
     PaymentKind.MERCHANT: TransferCode.MERCHANT,
@@ -114,6 +118,26 @@ def _execute(
     if found is None:
         raise NotFound("no such payment")
     return found
+
+
+def recover_pending(ctx: Context) -> int:
+    """Finish payments a crash left pending: resubmit their stored chains (the ledger
+    answers `exists` for what it applied) and record how each ended. Run at start-up,
+    before requests are served; returns how many were finished."""
+    finished = 0
+    while rows := _pending(ctx):
+        for row in rows:
+            original = _get(ctx, row.refund_of) if row.refund_of else None
+            with contextlib.suppress(CbdcError):  # a refusal is recorded; the caller's retry gets it
+                chains.run(ctx, row.operation_id, repository.legs_from_json(row.legs),
+                           _finisher(row.id, original, row.amount_tyiyn))
+            finished += 1
+    return finished
+
+
+def _pending(ctx: Context) -> list[Any]:
+    with ctx.engine.connect() as conn:
+        return repository.pending_payments(conn, RECOVERY_BATCH_MAX)
 
 
 def _finisher(

@@ -227,6 +227,13 @@ def list_payments(conn: Connection, wallet_id: str, after_seq: int, limit: int) 
     return [(row.seq, _payment(row)) for row in conn.execute(query)]
 
 
+def pending_payments(conn: Connection, limit: int) -> list[Row[Any]]:
+    """Payments left pending by a crash between their row and the ledger, oldest first."""
+    p = t.payments
+    query = select(p.c.id, p.c.operation_id, p.c.refund_of, p.c.amount_tyiyn, p.c.legs).where(p.c.status == "pending")
+    return list(conn.execute(query.order_by(p.c.seq).limit(limit)))
+
+
 def finish_payment(conn: Connection, payment_id: str, failure: str | None) -> bool:
     """Move a pending payment to completed (failure None) or failed; False if not pending."""
     status = "failed" if failure else "completed"
@@ -348,6 +355,21 @@ def finish_event(conn: Connection, event_id: str, failure: str | None) -> None:
         .where(and_(t.issuance_events.c.id == event_id, t.issuance_events.c.status == "pending"))
         .values(status="failed" if failure else "completed", failure=failure)
     )
+
+
+def pending_events(conn: Connection, limit: int) -> list[IssuanceEvent]:
+    """Issuance events left pending by a crash, oldest first, with their operation ids."""
+    e = t.issuance_events
+    query = select(e).where(e.c.status == "pending").order_by(e.c.seq).limit(limit)
+    return [_event(row) for row in conn.execute(query)]
+
+
+def event_operation(conn: Connection, event_id: str) -> str:
+    """The operation id that created an event."""
+    operation: str = conn.execute(
+        select(t.issuance_events.c.operation_id).where(t.issuance_events.c.id == event_id)
+    ).scalar_one()
+    return operation
 
 
 def event_failure(conn: Connection, event_id: str) -> str | None:

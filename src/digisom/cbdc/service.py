@@ -37,6 +37,8 @@ class CbdcService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         participants.bootstrap(ctx)
+        # Before the first request: finish what a crash left between a row and the ledger.
+        self.recovered = issuance.recover_pending(ctx) + payments.recover_pending(ctx)
 
     @property
     def policy(self) -> Policy:
