@@ -113,7 +113,9 @@ class Follower:
         if not recent or self._on_chain(recent[-1]):
             return None
         kept = [block for block in recent if self._on_chain(block)]
-        if not kept and recent[0].number >= self._start_block:
+        # With fewer ends remembered than kept, the history reaches back to the start block,
+        # so replaying from there is safe; a full window with nothing left is too deep.
+        if not kept and len(recent) >= CURSOR_BLOCKS_KEPT:
             raise ReorgTooDeep(
                 f"none of the {len(recent)} remembered blocks from {recent[0].number} is on the chain any more"
             )

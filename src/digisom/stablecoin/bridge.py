@@ -233,11 +233,11 @@ class Bridge:
         with self._engine.connect() as conn:
             hashes = repository.attempt_hashes(conn, op.id)
         settled = self._token.outcome(hashes, self.confirmations)
-        if settled is None:
-            if not self._broadcast(op):
-                settled = self._token.outcome(hashes, self.confirmations)
-                if settled is None:
-                    return self._move(op, State.FAILED, "the nonce went to a transaction this bridge did not send")
+        if settled is None:  # not settled yet: make sure the node has it, then look again
+            delivered = self._broadcast(op)
+            settled = self._token.outcome(hashes, self.confirmations)
+            if settled is None and not delivered:
+                return self._move(op, State.FAILED, "the nonce went to a transaction this bridge did not send")
             if settled is None:
                 return None
         if settled.success:

@@ -1,0 +1,175 @@
+"""A crash at every step of a mint and of a redemption, then a restart: no double mint,
+no lost redemption, supply == reserve. A crash is an exception raised right after a
+state is written (the observer) or right after an effect outside the bridge's database
+happened and before its state was written (wrapped ledger and token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from digisom.chain.transactor import Transactor
+from digisom.ledger.model import Transfer
+from digisom.stablecoin.model import Kind, Operation, State
+from tests.stablecoin.world import OPENING_TYIYN, World
+
+AMOUNT_TYIYN = 123_45
+STATES = ("requested", "pending_in_ledger", "sent", "confirmed", "posted")
+
+
+class Crash(Exception):
+    """The process died here."""
+
+
+def crash_at(kind: Kind, state: str) -> Callable[[Operation], None]:
+    def observe(op: Operation) -> None:
+        if op.kind is kind and op.state.value == state:
+            raise Crash(f"{kind.value} crashed after {state}")
+
+    return observe
+
+
+class CrashingLedger:
+    """The ledger, dying right after its `n`-th transfer batch is durable."""
+
+    def __init__(self, inner: Any, n: int) -> None:
+        self._inner = inner
+        self._left = n
+
+    def create_transfers(self, events: Sequence[Transfer]) -> Any:
+        results = self._inner.create_transfers(events)
+        self._left -= 1
+        if self._left == 0:
+            raise Crash("after a ledger write")
+        return results
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class CrashingToken:
+    """The token gateway, dying right after `method` did its work on the chain."""
+
+    def __init__(self, inner: Any, method: str) -> None:
+        self._inner = inner
+        self._method = method
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name != self._method:
+            return attr
+
+        def crashing(*args: Any) -> Any:
+            attr(*args)
+            raise Crash(f"after {name}")
+
+        return crashing
+
+
+def restart_and_check_mint(world: World) -> None:
+    bridge = world.restart()
+    report = bridge.process()
+    op = bridge.operation("mint|crash")
+    assert op.state is State.POSTED
+    assert world.gateway.total_supply() == AMOUNT_TYIYN
+    assert world.tokens("pensioner") == AMOUNT_TYIYN
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN - AMOUNT_TYIYN
+    assert report.balanced and report.reserve_tyiyn == AMOUNT_TYIYN
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_mint_crash_after_each_state(world: World, state: str) -> None:
+    bridge = world.make_bridge(observer=crash_at(Kind.MINT, state))
+    with pytest.raises(Crash):
+        bridge.request_mint("crash", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    restart_and_check_mint(world)
+
+
+@pytest.mark.parametrize("ledger_write", [1, 2])  # the hold, the post
+def test_mint_crash_after_a_ledger_write(world: World, ledger_write: int) -> None:
+    bridge = world.make_bridge(ledger=CrashingLedger(world.ledger, ledger_write))
+    with pytest.raises(Crash):
+        bridge.request_mint("crash", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    restart_and_check_mint(world)
+
+
+@pytest.mark.parametrize("method", ["broadcast", "set_minter_allowance"])
+def test_mint_crash_after_a_chain_call(world: World, method: str) -> None:
+    bridge = world.make_bridge(token=CrashingToken(world.gateway, method))
+    with pytest.raises(Crash):
+        bridge.request_mint("crash", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    restart_and_check_mint(world)
+
+
+def redeem_setup(world: World) -> None:
+    world.bridge.request_mint("opening", "merchant", world.address("merchant"), 500_00)
+    world.bridge.link_address("merchant", world.address("merchant"))
+    world.send_tokens("merchant", world.gateway.redemption_address, AMOUNT_TYIYN)
+
+
+def restart_and_check_redeem(world: World) -> None:
+    bridge = world.restart()
+    report = bridge.process()
+    redemptions = [op for op in bridge.operations() if op.kind is Kind.REDEEM]
+    assert [op.state for op in redemptions] == [State.POSTED]
+    assert world.gateway.total_supply() == 500_00 - AMOUNT_TYIYN
+    assert world.gateway.balance_of(world.gateway.redemption_address) == 0
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 500_00 + AMOUNT_TYIYN
+    assert report.balanced and report.reserve_tyiyn == 500_00 - AMOUNT_TYIYN
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_redeem_crash_after_each_state(world: World, state: str) -> None:
+    redeem_setup(world)
+    bridge = world.make_bridge(observer=crash_at(Kind.REDEEM, state))
+    with pytest.raises(Crash):
+        bridge.process()
+    restart_and_check_redeem(world)
+
+
+@pytest.mark.parametrize("ledger_write", [1, 2])
+def test_redeem_crash_after_a_ledger_write(world: World, ledger_write: int) -> None:
+    redeem_setup(world)
+    bridge = world.make_bridge(ledger=CrashingLedger(world.ledger, ledger_write))
+    with pytest.raises(Crash):
+        bridge.process()
+    restart_and_check_redeem(world)
+
+
+def test_redeem_crash_after_broadcast(world: World) -> None:
+    redeem_setup(world)
+    bridge = world.make_bridge(token=CrashingToken(world.gateway, "broadcast"))
+    with pytest.raises(Crash):
+        bridge.process()
+    restart_and_check_redeem(world)
+
+
+def test_a_refused_mint_voids_its_hold(world: World) -> None:
+    pensioner = world.address("pensioner")
+    data = world.abi.fn("blacklist").encode(pensioner)
+    Transactor(world.chain, world.keys["owner"]).send(world.deployment.address, data)
+    op = world.bridge.request_mint("frozen", "pensioner", pensioner, AMOUNT_TYIYN)
+    assert op.state is State.VOIDED
+    assert "recipient blacklisted" in (op.failure or "")
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN
+    assert world.bridge.process().balanced
+
+
+def test_a_stuck_mint_is_reported_and_replaced_with_the_same_nonce(world: World) -> None:
+    world.chain.automine = False  # type: ignore[attr-defined]
+    op = world.bridge.request_mint("stuck", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    assert op.state is State.PENDING_IN_LEDGER  # waiting for the allowance transaction
+    world.chain.mine()  # type: ignore[attr-defined]
+    world.bridge.process()
+    stuck = world.bridge.operation("mint|stuck")
+    assert stuck.state is State.SENT
+    assert world.bridge.process().mint_in_flight_tyiyn == AMOUNT_TYIYN  # reported in flight
+    bumped = world.bridge.bump("mint|stuck")
+    assert bumped.nonce == stuck.nonce and bumped.tx_hash != stuck.tx_hash
+    world.chain.mine()  # type: ignore[attr-defined]
+    world.bridge.process()
+    assert world.bridge.operation("mint|stuck").state is State.POSTED
+    assert world.gateway.total_supply() == AMOUNT_TYIYN
+    assert world.gateway.outcome([stuck.tx_hash or ""], 1) is None  # the replaced one never ran
