@@ -19,7 +19,6 @@ AmountTyiyn = Annotated[
 ]
 Currency = Literal["KGS"]
 WalletId = Annotated[str, Field(pattern=r"^w[a-z2-7]{24}$", examples=["wqk64c56bsevnzhlefab73iy5"])]
-PaymentId = Annotated[str, Field(pattern=r"^p[a-z2-7]{24}$")]
 BankCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,16}$", examples=["AYIL"])]
 ParticipantId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$", examples=["ayil-bank"])]
 HolderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", examples=["cust-0042"])]
