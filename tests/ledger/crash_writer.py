@@ -80,9 +80,9 @@ def next_batch(ledger: Ledger) -> int:
 def main(url: str) -> None:
     store = open_store(url)
     ledger = Ledger(store)
-    results = ledger.create_accounts(ACCOUNTS)
-    if any(r not in (CreateAccountResult.ok, CreateAccountResult.exists) for r in results):
-        sys.exit(f"opening the accounts: {[r.name for r in results]}")
+    opened = ledger.create_accounts(ACCOUNTS)
+    if any(r not in (CreateAccountResult.ok, CreateAccountResult.exists) for r in opened):
+        sys.exit(f"opening the accounts: {[r.name for r in opened]}")
     for batch in range(next_batch(ledger), BATCHES_MAX):
         results = ledger.create_transfers(batch_transfers(batch))
         if any(r is not CreateTransferResult.ok for r in results):

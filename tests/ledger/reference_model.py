@@ -75,9 +75,6 @@ KNOWN_ENGINE_BUGS = frozenset(
         # audit.py replays a batch's new accounts before its expiries, but the engine gives
         # the expiries the earlier timestamps: verify() fails on a healthy ledger.
         "audit_replays_accounts_before_expiries",
-        # Every account stays within u128, but a ledger's sum of balances need not: the
-        # engine commits it, the SQLite and PostgreSQL stores raise (ledger_totals are u128).
-        "sql_ledger_totals_are_u128",
     }
 )
 
