@@ -58,6 +58,7 @@ def run_until_killed(url: str, run_s: float) -> list[int]:
             writer.wait()
     # It must have been busy writing when it died, not have stopped on its own.
     assert writer.returncode == -signal.SIGKILL, f"the writer exited {writer.returncode}: {err}"
+    assert first, f"no acknowledgement within {WRITER_STALLED_S} s: {err}"
     return [int(line) for line in (first + out).split()]
 
 
