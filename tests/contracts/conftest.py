@@ -12,11 +12,6 @@ Each test runs inside an anchor: a local state snapshot, or evm_snapshot/evm_rev
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +28,11 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
+from digisom.devtools.anvil import AnvilUnavailable, start_anvil
+
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "KGST.vy"
-NODE_MODULES = ROOT / "node_modules"
 CHAIN_ID = 56
-ANVIL_START_TIMEOUT_S = 30
-NPM_CI_TIMEOUT_S = 300
 # cancun: the EVM version the contract is compiled for and the one titanoboa simulates.
 ANVIL_FLAGS = ("--hardfork", "cancun", "--silent")
 ROLES = (
@@ -77,67 +71,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"anvil backend unavailable: {reason}")
 
 
-def anvil_binary() -> Path | None:
-    """The native binary the npm package ships, or its node wrapper; runs `npm ci` if neither is there."""
-    if not (NODE_MODULES / ".bin" / "anvil").exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            return None
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True, capture_output=True, timeout=NPM_CI_TIMEOUT_S
-        )
-    native = sorted(NODE_MODULES.glob("@foundry-rs/anvil-*/bin/anvil"))
-    if native:
-        return native[0]
-    wrapper = NODE_MODULES / ".bin" / "anvil"
-    return wrapper if wrapper.exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def anvil_url() -> Iterator[str]:
     """A fresh anvil on a free loopback port for the whole session, stopped at the end."""
     try:
-        binary = anvil_binary()
-    except (OSError, subprocess.SubprocessError) as exc:
-        _unavailable(f"npm ci failed: {exc}")
-    if binary is None:
-        _unavailable("no anvil binary and no npm to install it")
-    port = _free_port()
-    # A file, not a pipe: nobody reads anvil's output while it runs, and a full pipe would stall it.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(
-        [str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(CHAIN_ID), *ANVIL_FLAGS],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    rpc = EthereumRPC(url)
-    deadline = time.monotonic() + ANVIL_START_TIMEOUT_S
-    try:
-        while True:
-            try:
-                rpc.fetch("eth_chainId", [])
-                break
-            except Exception:  # connection refused until anvil listens
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    _unavailable(f"anvil did not start: {log.read().decode(errors='replace')[-2000:] or 'timeout'}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        with start_anvil(CHAIN_ID, ANVIL_FLAGS) as url:
+            yield url
+    except AnvilUnavailable as error:
+        _unavailable(str(error))
 
 
 # --- backends ----------------------------------------------------------------------------
