@@ -1,4 +1,4 @@
-"""The offline benchmark runs and reports what it promises (no timing is asserted)."""
+"""The offline benchmark runs (quick: SQLite, small) and reports what it promises; no timing is asserted."""
 
 from __future__ import annotations
 
@@ -19,12 +19,15 @@ KEYS = {
     "double_spends_injected",
     "double_spends_detected",
     "sync_backend",
+    "pure_sync_payments",
+    "pure_sync_seconds",
+    "pure_sync_payments_per_s",
 }
 
 
 def test_bench_prints_one_json_object_with_every_key() -> None:
     run = subprocess.run(
-        [sys.executable, str(BENCH), "--payments", "2000", "--verifications", "50", "--workers", "1"],
+        [sys.executable, str(BENCH), "--quick"],
         capture_output=True,
         text=True,
         check=True,
@@ -34,8 +37,10 @@ def test_bench_prints_one_json_object_with_every_key() -> None:
     assert report.keys() >= KEYS
     assert report["payment_bytes"] <= 200
     assert report["qr_version"] <= 10
-    assert report["sync_backend"] == "pure"
-    assert report["sync_payments"] == report["payments_distinct_expected"]
+    assert report["sync_backend"] == "sqlite"
+    assert report["sync_payments"] == report["pure_sync_payments"] == report["payments_distinct_expected"]
+    assert report["sync_transfers_posted"] >= report["sync_payments"] - report["double_spends_injected"]
     assert report["double_spends_injected"] > 0
     assert report["double_spends_detected"] == report["double_spends_injected"]
+    assert report["pure_double_spends_detected"] == report["double_spends_injected"]
     assert report["false_positives"] == 0

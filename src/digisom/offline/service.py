@@ -45,6 +45,7 @@ from digisom.offline.settlement import (
     SettlementContext,
     SettlementResult,
     SignatureVerifier,
+    Verdict,
     settle,
     verify_sequentially,
 )
@@ -255,7 +256,7 @@ class OfflineService:
                 _lock_database(conn)
                 run_id, result, decided, returned = self._settle(conn, uploads, returns, now_s)
                 trust = self._trust(conn, now_s)
-            posted = self._post_run(run_id)
+            posted = self._post_run(run_id, _paid_from(result))
         return SyncOutcome(
             run_id=run_id, result=result, decided=decided,
             paid_tyiyn=sum(p.amount_tyiyn for p in result.payouts),
@@ -328,28 +329,26 @@ class OfflineService:
         for run_id in run_ids:
             self._post_run(run_id)
 
-    def _post_run(self, run_id: int) -> int:
-        """Post a run's transfers (again, harmlessly, if some were posted) and mark it posted."""
-        p = t.payments.c
+    def _post_run(self, run_id: int, paid: Sequence[posting.PaidPayment] | None = None) -> int:
+        """Post a run's transfers (again, harmlessly, if some were posted) and mark it posted.
+
+        `paid` is the run's paid payments when the caller has them in memory; a pending
+        run found after a crash reads them back from the book."""
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(p.payer_key_id, p.counter, p.payment_hash, p.payee_id, p.reserve_tyiyn, p.guarantee_tyiyn)
-                .where(p.run_id == run_id, (p.reserve_tyiyn + p.guarantee_tyiyn) > 0)
-                .order_by(p.payer_key_id, p.counter, p.payment_hash)
-            ).all()
+            if paid is None:
+                paid = _paid_payments(conn, run_id)
             defunds = conn.execute(select(t.defunds).where(t.defunds.c.run_id == run_id)).all()
-            ids = {r.payee_id for r in rows} | {r.payer_key_id for r in rows if r.guarantee_tyiyn}
+            ids = {p.payee_id for p in paid} | {p.payer_key_id for p in paid if p.guarantee_tyiyn}
             devices = registry.lookup(conn, ids)
+        wallet_account = self._wallet_account_ids(
+            {d.wallet_id for d in devices.values()} | {d.wallet_id for d in defunds}
+        )
         accounts = posting.Accounts(
-            payee_wallet=self._wallet_accounts({d.wallet_id for d in devices.values()} |
-                                               {d.wallet_id for d in defunds}, devices),
+            payee_wallet=lambda key_id: wallet_account[devices[key_id].wallet_id],
             payer_bank=lambda key_id: devices[key_id].bank_code,
             bank_float=self._wallets.bank_float_account_id,
         )
-        chains: list[list[Transfer]] = [
-            posting.payment_chain(posting.PaidPayment(*row), accounts) for row in rows
-        ]
-        wallet_account = self._wallet_account_ids({d.wallet_id for d in defunds})
+        chains = [posting.payment_chain(p, accounts) for p in paid]
         chains.extend(
             [posting.defund_transfer(run_id, d.device_key_id, wallet_account[d.wallet_id], d.amount_tyiyn)]
             for d in defunds
@@ -358,11 +357,6 @@ class OfflineService:
         with self._engine.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="posted"))
         return posted
-
-    def _wallet_accounts(self, wallet_ids: set[str], devices: Mapping[bytes, RegisteredDevice]
-                         ) -> Callable[[bytes], int]:
-        by_wallet = self._wallet_account_ids(wallet_ids)
-        return lambda key_id: by_wallet[devices[key_id].wallet_id]
 
     def _wallet_account_ids(self, wallet_ids: Iterable[str]) -> dict[str, int]:
         return {wallet_id: self._wallet(wallet_id).account_id for wallet_id in wallet_ids}
@@ -388,6 +382,29 @@ class OfflineService:
             for account in self._ledger.lookup_accounts(account_ids[start : start + PAGE_LIMIT_MAX]):
                 credits[account.id] = account.credits_posted
         return {k: credits.get(reserve_account_id(k), 0) - defunded.get(k, 0) for k in ids}
+
+
+def _paid_from(result: SettlementResult) -> list[posting.PaidPayment]:
+    """The run's paid payments, one per payment with its reserve and guarantee parts."""
+    parts: dict[tuple[bytes, int, bytes], list[int]] = {}
+    payees: dict[tuple[bytes, int, bytes], bytes] = {}
+    for payout in result.payouts:
+        key = (payout.payer_key_id, payout.counter, payout.payment_hash)
+        amounts = parts.setdefault(key, [0, 0])
+        amounts[0 if payout.source is Verdict.RESERVE else 1] += payout.amount_tyiyn
+        payees[key] = payout.payee_id
+    return [posting.PaidPayment(*key, payees[key], reserve, guarantee) for key, (reserve, guarantee) in parts.items()]
+
+
+def _paid_payments(conn: Connection, run_id: int) -> list[posting.PaidPayment]:
+    """A run's paid payments as stored in the book."""
+    p = t.payments.c
+    rows = conn.execute(
+        select(p.payer_key_id, p.counter, p.payment_hash, p.payee_id, p.reserve_tyiyn, p.guarantee_tyiyn)
+        .where(p.run_id == run_id, (p.reserve_tyiyn + p.guarantee_tyiyn) > 0)
+        .order_by(p.payer_key_id, p.counter, p.payment_hash)
+    )
+    return [posting.PaidPayment(*row) for row in rows]
 
 
 def _referenced(uploads: Sequence[Upload]) -> tuple[set[bytes], set[bytes]]:
