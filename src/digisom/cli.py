@@ -11,6 +11,7 @@ from typing import IO, Annotated, Final, TypeVar
 import typer
 
 from digisom.api.commands import serve, token_app
+from digisom.chain_cli import chain_app
 from digisom.demo import run_demo
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
@@ -31,6 +32,7 @@ app = typer.Typer(help="digisom: national digital money on a double-entry ledger
 ledger_app = typer.Typer(help="The ledger's machine interface: JSON lines in, JSON lines out.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(token_app, name="token")
+app.add_typer(chain_app, name="chain")
 app.add_typer(offline_app, name="offline")
 app.command("serve")(serve)
 

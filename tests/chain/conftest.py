@@ -1,7 +1,7 @@
-"""Chain adapter fixtures: KGST compiled once per session (shared with the bridge tests)."""
+"""Chain adapter fixtures, shared with the bridge tests: KGST compiled once, the anvil node."""
 
 from __future__ import annotations
 
-from tests.stablecoin.conftest import artifact
+from tests.stablecoin.conftest import anvil_chain, anvil_node, artifact
 
-__all__ = ["artifact"]
+__all__ = ["anvil_chain", "anvil_node", "artifact"]

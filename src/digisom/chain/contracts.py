@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import vyper
-
 from digisom.chain.abi import ContractAbi
 
 CONTRACTS_DIR_ENV: Final = "DIGISOM_CONTRACTS_DIR"
@@ -39,6 +37,8 @@ def contracts_dir() -> Path:
 
 def compile_vyper(path: Path) -> Artifact:
     """Compile one Vyper source file (its pragmas fix the compiler and EVM versions)."""
+    import vyper  # noqa: PLC0415 - the compiler loads only when something is compiled
+
     out = vyper.compile_code(path.read_text(), output_formats=["abi", "bytecode"])
     return Artifact(ContractAbi.from_json(out["abi"]), bytes.fromhex(str(out["bytecode"]).removeprefix("0x")))
 
