@@ -120,3 +120,19 @@ def test_bad_sync_requests_get_typed_problems(world: World) -> None:
     assert oversized.status_code == 413 and oversized.headers["content-type"] == PROBLEM
     too_long = world.post(None, "/v1/offline/sync", {"request": "A" * 16_000})
     assert too_long.status_code in (413, 422) and too_long.headers["content-type"] == PROBLEM
+
+
+def test_a_lost_device_is_revoked_by_its_bank(world: World) -> None:
+    pensioner = device(world, "pensioner")
+    body = {"device_key_id": pensioner.device_id.hex(), "reason": "lost"}
+    other = world.post("second_bank", "/v1/offline/revocations", body)
+    assert other.status_code == 403 and other.json()["type"] == TYPE + "offline-wrong-bank"
+    assert world.post("pensioner", "/v1/offline/revocations", body).status_code == 403
+    revoked = world.ok(world.post("commercial_bank", "/v1/offline/revocations", body))
+    assert revoked["revoked_key_ids"] == [pensioner.device_id.hex()] and revoked["sequence"] == 2
+    public = world.ok(world.get(None, "/v1/offline/revocation-list"))
+    assert public == revoked
+    world.ok(world.pay("treasury", "treasury", "pensioner", 100), 201)
+    fund = {"device_key_id": pensioner.device_id.hex(), **kgs(10)}
+    refused = world.post("pensioner", f"/v1/offline/wallets/{world.wallets['pensioner']}/fundings", fund)
+    assert refused.status_code == 409 and refused.json()["type"] == TYPE + "offline-revoked"

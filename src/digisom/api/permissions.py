@@ -62,6 +62,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "offline.ca": EVERYONE,
     "offline.revocations": EVERYONE,
     "offline.fund": frozenset({BANK, HOLDER}),
+    "offline.revoke": frozenset({BANK}),
     "offline.sync": EVERYONE,  # the device signs the request with its certified key
 }
 

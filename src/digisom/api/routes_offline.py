@@ -93,6 +93,17 @@ def router() -> APIRouter:
         """The latest revocation list, signed by the central bank (public: it names key ids only)."""
         return json(s.revocation_list_out(offline_service(request).trust().revocations))
 
+    @r.post("/revocations", response_model=s.RevocationListOut, responses=WRITE_PROBLEMS)
+    def revoke(
+        request: Request, body: s.RevocationIn, key: IdempotencyKey,
+        actor: Annotated[Actor, Depends(Authorize("offline.revoke"))],
+    ) -> Response:
+        """The device's bank revokes it (lost, stolen); answers with the new signed list."""
+        bank_code = actor.bank_code or ""
+        return idempotent(request, actor, key, body, lambda: json(s.revocation_list_out(refusing(
+            lambda: offline_service(request).revoke_device(bank_code, bytes.fromhex(body.device_key_id), body.reason)
+        ))))
+
     @r.post("/wallets/{wallet_id}/fundings", response_model=s.FundingOut, responses=WRITE_PROBLEMS)
     def fund(
         request: Request, wallet_id: WalletPath, body: s.FundingIn, key: IdempotencyKey,

@@ -57,6 +57,11 @@ class FundingIn(Input):
     currency: Currency
 
 
+class RevocationIn(Input):
+    device_key_id: KeyIdHex
+    reason: Annotated[str, Field(pattern=r"^[a-z_]{1,32}$", examples=["lost", "stolen"])]
+
+
 class FundingOut(BaseModel):
     device_key_id: str
     amount_tyiyn: str

@@ -164,6 +164,18 @@ class OfflineService:
             registry.register(conn, RegisteredDevice(cert, wallet_id, bank_code), _iso(now_s))
         return cert
 
+    def revoke_device(self, bank_code: str, device_key_id: bytes, reason: str) -> RevocationList:
+        """The device's bank revokes it (reported lost or stolen); a new signed list.
+
+        Its reserve stays: payments it made before the loss are still to come."""
+        device = self.device(device_key_id)
+        if device.bank_code != bank_code:
+            raise OfflineError(Reason.WRONG_BANK, "a device is revoked by its own bank")
+        now_s = self._clock_s()
+        with self._lock, self._engine.begin() as conn:
+            _lock_database(conn)
+            return revocations.revoke(conn, {device_key_id: reason}, now_s, _iso(now_s))
+
     def bank_of_wallet(self, wallet_id: str) -> str:
         """The bank that holds the wallet (`UNKNOWN_WALLET` otherwise)."""
         return self._wallet(wallet_id).bank_code
