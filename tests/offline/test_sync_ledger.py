@@ -3,15 +3,18 @@ idempotent re-uploads, on SQLite and PostgreSQL; the books balance after every s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from digisom.ledger.audit import verify
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.offline.accounts import guarantee_account_id, reserve_account_id
 from digisom.offline.device import Device
 from digisom.offline.errors import OfflineError, Reason
+from digisom.offline.service import OfflineService
 from digisom.offline.settlement import Fraud, Verdict
 from digisom.offline.sync_request import sign_sync_request
 from digisom.offline.upload import Upload
@@ -163,3 +166,42 @@ def _key_id(public_key: bytes) -> bytes:
     from digisom.offline.codec import key_id  # noqa: PLC0415
 
     return key_id(public_key)
+
+
+class CrashingLedger:
+    """A ledger gateway that dies once, before committing a batch of payouts."""
+
+    def __init__(self, world: LedgerWorld) -> None:
+        self.inner = world.ledger
+        self.armed = True
+
+    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
+        return self.inner.create_accounts(events)
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        if self.armed:
+            self.armed = False
+            raise ConnectionError("the server lost its database connection")
+        return self.inner.create_transfers(events)
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        return self.inner.lookup_accounts(ids)
+
+
+def test_a_run_cut_off_before_the_ledger_is_posted_by_the_next_sync(world: LedgerWorld) -> None:
+    pensioner = world.device("pensioner", fund_tyiyn=400_000)
+    merchant = world.device("merchant")
+    merchant.receive(pensioner.pay(merchant.device_id, 70_000, world.clock()), world.clock(),
+                     pensioner.certificate.encoded)
+    crashing = OfflineService(world.engine, CrashingLedger(world), world.wallets, world.clock)
+    request = sign_sync_request(signer("merchant"), merchant.upload(), world.clock(), 0, False)
+    with pytest.raises(ConnectionError):
+        crashing.sync(request)
+    assert world.balance(wallet_account_id("merchant")) == 1_000_000  # decided, not yet posted
+    nothing_new = world.service.sync(sign_sync_request(signer("pensioner"), Upload(pensioner.device_id, (), ()),
+                                                       world.clock(), 0, False))
+    assert nothing_new.paid_tyiyn == 0
+    assert world.balance(wallet_account_id("merchant")) == 1_000_000 + 70_000  # the pending run was posted
+    assert world.service.sync(request).paid_tyiyn == 0
+    assert world.balance(wallet_account_id("merchant")) == 1_000_000 + 70_000
+    books_balance(world, world.circulation_tyiyn())
