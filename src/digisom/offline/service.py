@@ -286,7 +286,10 @@ class OfflineService:
         context = SettlementContext(
             devices={k: d.certificate for k, d in devices.items()},
             funded_tyiyn=self._funded_net(conn, payers | set(returns), loaded.defunded_tyiyn),
-            revoked_at_sequence=revocations.revoked_at_sequence(conn, referenced),
+            # Banks too: revoking a bank's key revokes every device it certified.
+            revoked_at_sequence=revocations.revoked_at_sequence(
+                conn, referenced | {d.certificate.issuer_key_id for d in devices.values()}
+            ),
             now_s=now_s,
             verify_signatures=self._verify,
         )
