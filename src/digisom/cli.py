@@ -13,6 +13,7 @@ import typer
 from digisom.api.commands import serve, token_app
 from digisom.chain_cli import chain_app
 from digisom.demo import run_demo
+from digisom.interbank_cli import interbank_app
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
     JSON_LINE_MAX_BYTES,
@@ -34,6 +35,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(token_app, name="token")
 app.add_typer(chain_app, name="chain")
 app.add_typer(offline_app, name="offline")
+app.add_typer(interbank_app, name="interbank")
 app.command("serve")(serve)
 
 DbOption = Annotated[str, typer.Option("--db", help="sqlite:///path/file.db or postgresql://...")]

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from digisom.api import (
     offline_wiring,
     problems,
+    routes_interbank,
     routes_issuance,
     routes_ledger,
     routes_offline,
@@ -59,7 +60,7 @@ class BodyLimit:
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
-               routes_offline)
+               routes_offline, routes_interbank)
     return [module.router() for module in modules]
 
 
@@ -77,6 +78,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     app.state.verifier = verifier
     problems.install(app)
     offline_wiring.attach(app)
+    routes_interbank.attach(app)
     for router in routers():
         app.include_router(router)
     _add_problem_schema(app)

@@ -64,6 +64,13 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "offline.fund": frozenset({BANK, HOLDER}),
     "offline.revoke": frozenset({BANK}),
     "offline.sync": EVERYONE,  # the device signs the request with its certified key
+    "interbank.submit": frozenset({BANK}),  # for its own bank only: the debtor agent is checked
+    "interbank.register": frozenset({CB}),
+    "interbank.pledge": frozenset({CB}),
+    "interbank.lsm": frozenset({CB}),
+    "interbank.eod": frozenset({CB}),
+    "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

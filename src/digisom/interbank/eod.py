@@ -11,6 +11,7 @@ from typing import Final
 
 from digisom.interbank import repository
 from digisom.interbank.accounts import LEDGER_KGS, TransferCode, transfer_id
+from digisom.interbank.business_days import CalendarError
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.errors import DayNotOver
 from digisom.interbank.iso20022 import ReasonCode, TransactionStatus
@@ -27,7 +28,11 @@ NOT_SETTLED_DETAIL: Final = "not settled by the end of the business day for lack
 def end_of_day(ctx: RtgsContext, day: date) -> DayReport:
     """Close `day`. Call with `ctx.lock` held."""
     now = ctx.clock()
-    if not ctx.calendar.is_business_day(day) or not ctx.schedule.may_close(day, now):
+    try:
+        business_day = ctx.calendar.is_business_day(day)
+    except CalendarError as error:
+        raise DayNotOver(str(error)) from None
+    if not business_day or not ctx.schedule.may_close(day, now):
         raise DayNotOver(f"{day} closes after the interbank cut-off of a business day")
     with ctx.engine.begin() as conn:
         state = repository.day_status(conn, day)

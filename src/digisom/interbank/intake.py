@@ -14,6 +14,7 @@ from typing import Final
 from sqlalchemy import Connection
 
 from digisom.interbank import repository
+from digisom.interbank.business_days import CalendarError
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import (
     Agent,
@@ -80,7 +81,11 @@ def check_business(ctx: RtgsContext, order: Instruction, day: date, now: datetim
     """The RTGS's checks: currency, business day, settlement date, cut-off, day still open."""
     if order.currency != KGS.code:
         raise Iso20022Error(ReasonCode.NOT_ALLOWED_CURRENCY, f"the RTGS settles KGS only, not {order.currency}")
-    if not ctx.calendar.is_business_day(order.settlement_date):
+    try:
+        business_day = ctx.calendar.is_business_day(order.settlement_date)
+    except CalendarError as error:
+        raise Iso20022Error(ReasonCode.INVALID_DATE, str(error)) from None
+    if not business_day:
         raise Iso20022Error(ReasonCode.INVALID_DATE, f"{order.settlement_date} is not a business day")
     if order.settlement_date != day:
         raise Iso20022Error(ReasonCode.INVALID_DATE,
