@@ -94,7 +94,7 @@ def check_detection(
 
 
 @given(funding=FUNDING, ops=operations, reverse=st.booleans())
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 def test_sessions_on_sqlite_create_no_money_and_every_attack_is_detected(
     funding: list[int], ops: list[tuple[str, int, int, int]], reverse: bool
 ) -> None:
@@ -104,7 +104,7 @@ def test_sessions_on_sqlite_create_no_money_and_every_attack_is_detected(
 
 @pytest.mark.usefixtures("postgres_server")
 @given(funding=FUNDING, ops=operations, reverse=st.booleans())
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_sessions_on_postgresql_create_no_money_and_every_attack_is_detected(
     postgres_databases: Callable[[], str], funding: list[int], ops: list[tuple[str, int, int, int]], reverse: bool
 ) -> None:
