@@ -425,6 +425,8 @@ def test_account_transfers_and_balance_history_are_paginated(ledger: Ledger) -> 
     history = ledger.get_account_balances(AccountFilter(MERCHANT, limit=100))
     assert [b.credits_posted for b in history][:3] == [1, 3, 6]
     assert history[-1].debits_posted == 3 and history[-1].credits_posted == 55
+    debit_balances = ledger.get_account_balances(AccountFilter(MERCHANT, credits=False))
+    assert [(b.debits_posted, b.credits_posted) for b in debit_balances] == [(3, 55)]
     stamps = [t.timestamp for t in first + following]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
 

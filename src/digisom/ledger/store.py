@@ -3,7 +3,8 @@
 One writer per ledger database (the `Ledger` service) calls `begin()`, reads what the
 batch touches, and `commit()`s the whole batch in one transaction with set-based
 writes. Readers call the lookup methods at any time. Adapters: `digisom.stores`.
-Every adapter passes the same contract suite (tests/ledger/test_store_contract.py).
+Every adapter passes the same contract suites (tests/stores/test_store_contract.py and,
+through the `Ledger`, tests/ledger/test_contract.py).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class JournalRecord:
 
 @dataclass(frozen=True, slots=True)
 class LedgerTotals:
-    """Per ledger (currency), the sums of all accounts' balances. Debits equal credits."""
+    """Per ledger (currency), the sums of all accounts' balances. Debits equal credits.
+
+    Each account stays within u128, but their sum need not: stores keep sums as u256."""
 
     ledger: int
     debits_pending: int
@@ -75,7 +78,12 @@ class LedgerStore(Protocol):
         ...
 
     def commit(self, batch: CommittedBatch) -> None:
-        """Write `batch` and commit. When this returns, the batch is durable."""
+        """Write `batch` and commit. When this returns, the batch is durable.
+
+        A batch the database refuses (a CHECK, UNIQUE or foreign key) raises
+        `InvariantViolation` and writes nothing; other errors propagate. If the connection
+        is lost during COMMIT the outcome is unknown: the writer compares `head()` with the
+        batch's journal seq at its next `begin()` before assuming either."""
         ...
 
     def rollback(self) -> None:
@@ -115,7 +123,10 @@ class LedgerStore(Protocol):
         ...
 
     def get_account_balances(self, query: AccountFilter) -> list[Balance]:
-        """A page of an account's balance history (accounts with the `history` flag)."""
+        """A page of an account's balance history (accounts with the `history` flag).
+
+        `debits`/`credits` select balances taken at transfers that debit/credit the
+        account; balances with no transfer (expiries) only when both are set."""
         ...
 
     def scan_accounts(self, after_id: int, limit: int) -> list[Account]:

@@ -21,6 +21,7 @@ class MemoryStore:
         self._accounts: dict[int, Account] = {}
         self._transfers: dict[int, Transfer] = {}
         self._transfer_order: list[tuple[int, int]] = []  # (timestamp, id), ascending
+        self._transfer_at: dict[int, Transfer] = {}  # by timestamp
         self._pendings: dict[int, Pending] = {}
         self._failed: dict[int, int] = {}
         self._history: dict[int, list[Balance]] = {}
@@ -52,6 +53,7 @@ class MemoryStore:
         for transfer in batch.transfers_created:
             self._transfers[transfer.id] = transfer
             self._transfer_order.append((transfer.timestamp, transfer.id))
+            self._transfer_at[transfer.timestamp] = transfer
         for pending in batch.pendings_created:
             self._pendings[pending.id] = pending
         for pending_id, state in batch.pendings_resolved:
@@ -122,10 +124,21 @@ class MemoryStore:
         selected = [
             b for b in self._history.get(query.account_id, [])
             if b.timestamp >= query.timestamp_min and (not query.timestamp_max or b.timestamp <= query.timestamp_max)
+            and self._balance_selected(b, query)
         ]
         if query.reversed:
             selected.reverse()
         return selected[: query.limit]
+
+    def _balance_selected(self, balance: Balance, query: AccountFilter) -> bool:
+        """A balance taken at a transfer follows the debits/credits choice; one taken at an
+        expiry (no transfer) only shows when both are asked for."""
+        transfer = self._transfer_at.get(balance.timestamp)
+        if transfer is None:
+            return query.debits and query.credits
+        return (query.debits and transfer.debit_account_id == balance.account_id) or (
+            query.credits and transfer.credit_account_id == balance.account_id
+        )
 
     def scan_accounts(self, after_id: int, limit: int) -> list[Account]:
         """Accounts after `after_id`, by id."""
