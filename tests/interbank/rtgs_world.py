@@ -18,9 +18,11 @@ from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import (
     Agent,
     CreditTransferOrder,
+    PaymentReturn,
     Priority,
     StatusReport,
     TransactionStatus,
+    build_pacs004,
     build_pacs008,
     build_pacs009,
     parse_inbound,
@@ -122,4 +124,15 @@ def payment_xml(sender: str, receiver: str, amount_tyiyn: int, number: int, e2e:
         end_to_end_id=e2e or f"E2E-{sender}-{number}", debtor_agent=Agent(bank_code=sender),
         creditor_agent=Agent(bank_code=receiver), amount=Money(amount_tyiyn, KGS), settlement_date=BUSINESS_DAY,
         priority=Priority.NORMAL,
+    ))
+
+
+def return_xml(world: RtgsWorld, returning: str, receiving: str, amount_tyiyn: int, original_e2e: str) -> bytes:
+    """A pacs.004 by which `returning` pays back (part of) a payment it received."""
+    n = next(world._ids)
+    return build_pacs004(PaymentReturn(
+        message_id=f"RTN-{returning}-{n:05d}", created_at=world.clock(), return_id=f"RTR-{n:05d}",
+        original_message_id="NOTPROVIDED", original_message_name="pacs.008.001.08",
+        original_end_to_end_id=original_e2e, returned_amount=Money(amount_tyiyn, KGS), settlement_date=BUSINESS_DAY,
+        returning_agent=Agent(bank_code=returning), receiving_agent=Agent(bank_code=receiving), reason_code="AC04",
     ))

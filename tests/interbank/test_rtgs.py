@@ -23,6 +23,7 @@ from tests.interbank.rtgs_world import (
     SETTLED,
     THIRD_COMMERCIAL_BANK,
     RtgsWorld,
+    return_xml,
     status_of,
 )
 
@@ -157,3 +158,13 @@ def test_statements_add_up_to_the_ledger_balances(world: RtgsWorld) -> None:
         statement = parse_inbound(stored.xml).body
         assert statement.closing_balance.amount_minor == world.cash(bank)  # type: ignore[union-attr]
     assert world.rtgs.end_of_day().rejected == 0, "a second end of day changes nothing"
+
+
+def test_a_return_pays_back_at_most_what_was_received(world: RtgsWorld) -> None:
+    world.rtgs.fund(A, 500_00, "reserves")
+    assert world.rtgs.submit(world.pacs008(A, B, 300_00, e2e="E2E-WRONG-ACCOUNT")).status is SETTLED
+    assert world.rtgs.submit(return_xml(world, B, A, 200_00, "E2E-WRONG-ACCOUNT"), sender_bank=B).status is SETTLED
+    too_much = world.rtgs.submit(return_xml(world, B, A, 200_00, "E2E-WRONG-ACCOUNT"))
+    unknown = world.rtgs.submit(return_xml(world, B, A, 1_00, "E2E-NEVER-SENT"))
+    assert (too_much.reason_code, unknown.reason_code) == ("AM09", "AG01")
+    assert (world.cash(A), world.cash(B)) == (400_00, 100_00)

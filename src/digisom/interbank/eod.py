@@ -14,7 +14,7 @@ from digisom.interbank.accounts import LEDGER_KGS, TransferCode, transfer_id
 from digisom.interbank.business_days import CalendarError
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.errors import DayNotOver
-from digisom.interbank.iso20022 import ReasonCode, TransactionStatus
+from digisom.interbank.iso20022 import MessageType, ReasonCode, TransactionStatus
 from digisom.interbank.ledger_port import TRANSFER_OK
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, BankDayResult, DayReport
@@ -58,7 +58,7 @@ def _reject_queued(ctx: RtgsContext, day: date) -> dict[str, int]:
             repository.mark_rejected(conn, payment.seq, ReasonCode.INSUFFICIENT_FUNDS.value)
             message_id, xml = status_report(ctx, payment, TransactionStatus.REJECTED,
                                             ReasonCode.INSUFFICIENT_FUNDS.value, NOT_SETTLED_DETAIL)
-            repository.insert_message(conn, "out", payment.debtor_bank, message_id, "pacs.002.001.10", day, xml,
+            repository.insert_message(conn, "out", payment.debtor_bank, message_id, MessageType.PACS_002, day, xml,
                                       ctx.now_iso(), payment_seq=payment.seq)
             counts[payment.debtor_bank] = counts.get(payment.debtor_bank, 0) + 1
     return counts
@@ -83,7 +83,7 @@ def _close_bank(ctx: RtgsContext, bank: Bank, day: date, rejected: int) -> BankD
     result = BankDayResult(bank.bank_code, drawn, repaid, drawn - repaid, rejected, opening, statement.closing_tyiyn,
                            statement.message_id)
     with ctx.engine.begin() as conn:
-        repository.insert_message(conn, "out", bank.bank_code, statement.message_id, "camt.053.001.08", day,
+        repository.insert_message(conn, "out", bank.bank_code, statement.message_id, MessageType.CAMT_053, day,
                                   statement.xml, ctx.now_iso())
         repository.insert_day_bank(conn, day, result, statement.last_transfer_ts)
     return result

@@ -36,6 +36,7 @@ from digisom.interbank.errors import InvalidRequest, NotYourBank, RtgsConflict, 
 from digisom.interbank.intake import Instruction, check_business, check_return, instruction, resolve
 from digisom.interbank.iso20022 import (
     Iso20022Error,
+    MessageType,
     ReasonCode,
     StatusReport,
     TransactionStatus,
@@ -51,7 +52,6 @@ from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentSta
 from digisom.interbank.settlement import engine_payment, multilateral, run_step
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 
-PACS_002: Final = "pacs.002.001.10"
 KEY_CHARS_MAX: Final = 64
 BANK_CODE_CHARS_MAX: Final = 16
 # Pages of stored messages: at most this many per call.
@@ -230,28 +230,29 @@ class Rtgs:
             return Answer(outcome.settled[seq], TransactionStatus.SETTLED, payment_seq=seq)
         message_id, xml = status_report(ctx, record, TransactionStatus.PENDING, detail="queued for liquidity")
         with ctx.engine.begin() as conn:
-            repository.insert_message(conn, "out", record.debtor_bank, message_id, PACS_002, day, xml,
+            repository.insert_message(conn, "out", record.debtor_bank, message_id, MessageType.PACS_002, day, xml,
                                       ctx.now_iso(), payment_seq=seq)
         return Answer(xml, TransactionStatus.PENDING, payment_seq=seq)
 
-    def _refused(self, error: Iso20022Error, xml: bytes) -> Answer:
-        """The pacs.002 RJCT for a message that was not taken in at all."""
-        report = rejection_for(error, xml, message_id=self.ctx.new_message_id("RJCT"), created_at=self.ctx.clock(),
-                               registry=self.ctx.registry)
+    def _refused(self, error: Iso20022Error, xml: bytes, message_id: str | None = None) -> Answer:
+        """The pacs.002 RJCT (with `message_id`, default a fresh one) answering `error`."""
+        report = rejection_for(error, xml, message_id=message_id or self.ctx.new_message_id("RJCT"),
+                               created_at=self.ctx.clock(), registry=self.ctx.registry)
         return Answer(report, TransactionStatus.REJECTED, error.reason_code.value)
 
     def _refused_and_recorded(self, error: Iso20022Error, order: Instruction, xml: bytes, debtor: Bank,
                               day: date) -> Answer:
         """A readable order refused by the RTGS's own checks: remembered, so that sending it
         again is answered as a duplicate with this same status."""
-        answer = self._refused(error, xml)
+        answer_id = self.ctx.new_message_id("RJCT")
+        answer = self._refused(error, xml, answer_id)
         try:
             with self.ctx.engine.begin() as conn:
                 repository.insert_message(conn, "in", debtor.bank_code, order.message_id, order.message_type.value,
                                           day, xml, self.ctx.now_iso(), status="RJCT",
                                           reason_code=error.reason_code.value)
-                repository.insert_message(conn, "out", debtor.bank_code, self.ctx.new_message_id("STS"), PACS_002,
-                                          day, answer.xml, self.ctx.now_iso())
+                repository.insert_message(conn, "out", debtor.bank_code, answer_id, MessageType.PACS_002, day,
+                                          answer.xml, self.ctx.now_iso())
         except IntegrityError:
             with self.ctx.engine.connect() as conn:
                 duplicate = _duplicate(self.ctx, conn, order, debtor)

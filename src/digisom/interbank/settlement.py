@@ -22,7 +22,7 @@ from digisom.interbank import repository
 from digisom.interbank.accounts import available
 from digisom.interbank.chains import Chain, build_chain, payment_legs
 from digisom.interbank.context import RtgsContext
-from digisom.interbank.iso20022 import CreditDebit, StatementEntry, TransactionStatus
+from digisom.interbank.iso20022 import CreditDebit, MessageType, StatementEntry, TransactionStatus
 from digisom.interbank.ledger_port import TRANSFER_OK
 from digisom.interbank.lsm import Settlement, Settler
 from digisom.interbank.notices import entry, notification, status_report
@@ -160,7 +160,7 @@ def _record_settled(
         repository.mark_settled(conn, record.seq, settlement.method.value, settlement.settled_s, legs.debit_id,
                                 legs.credit_id)
         message_id, xml = status_report(ctx, record, TransactionStatus.SETTLED)
-        repository.insert_message(conn, "out", record.debtor_bank, message_id, "pacs.002.001.10", day, xml, now,
+        repository.insert_message(conn, "out", record.debtor_bank, message_id, MessageType.PACS_002, day, xml, now,
                                   payment_seq=record.seq)
         original = repository.message(conn, record.debtor_bank, record.message_id, direction="in")
         if original is not None:
@@ -177,4 +177,4 @@ def _record_settled(
         entries.setdefault(bank_code, []).append(entry(drawn, CreditDebit.CREDIT, day, None, f"{draw_id:032x}"))
     for bank_code, bank_entries in sorted(entries.items()):
         message_id, xml = notification(ctx, banks[bank_code], bank_entries)
-        repository.insert_message(conn, "out", bank_code, message_id, "camt.054.001.08", day, xml, now)
+        repository.insert_message(conn, "out", bank_code, message_id, MessageType.CAMT_054, day, xml, now)
