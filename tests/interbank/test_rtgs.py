@@ -13,7 +13,8 @@ from digisom.interbank.iso20022 import ReasonCode, parse_inbound
 from digisom.interbank.lsm import GROSS_RULES
 from digisom.interbank.records import PaymentStatus
 from digisom.interbank.rtgs import Rtgs
-from digisom.ledger.model import Account
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateTransferResult
 from tests.interbank.rtgs_world import (
     BUSINESS_DAY,
     COMMERCIAL_BANK,
@@ -168,3 +169,30 @@ def test_a_return_pays_back_at_most_what_was_received(world: RtgsWorld) -> None:
     unknown = world.rtgs.submit(return_xml(world, B, A, 1_00, "E2E-NEVER-SENT"))
     assert (too_much.reason_code, unknown.reason_code) == ("AM09", "AG01")
     assert (world.cash(A), world.cash(B)) == (400_00, 100_00)
+
+
+class _CrashAfterCommit:
+    """A ledger gateway that commits the first chain, then 'crashes' before the RTGS records it."""
+
+    def __init__(self, world: RtgsWorld) -> None:
+        self._ledger = world.ledger
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        self._ledger.create_transfers(events)
+        raise ConnectionError("the process died here")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ledger, name)
+
+
+def test_a_chain_committed_before_a_crash_is_recovered_as_settled(world: RtgsWorld) -> None:
+    world.rtgs.fund(A, 500_00, "reserves")
+    crashing = Rtgs(replace(world.rtgs.ctx, ledger=_CrashAfterCommit(world)))  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        crashing.submit(world.pacs008(A, B, 300_00))
+    [payment] = world.rtgs.payments(BUSINESS_DAY)
+    assert payment.status is PaymentStatus.QUEUED and world.cash(B) == 300_00
+    restarted = Rtgs(world.rtgs.ctx)  # recovery runs at start
+    [payment] = restarted.payments(BUSINESS_DAY)
+    assert payment.status is PaymentStatus.SETTLED
+    assert restarted.run_lsm() == 0 and world.cash(B) == 300_00, "never settled twice"
