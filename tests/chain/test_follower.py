@@ -29,7 +29,8 @@ def test_a_reorg_rolls_back_to_the_fork_point_and_re_emits(tmp_path: Path, artif
     world = World(tmp_path, chain, artifact)
     try:
         world.bridge.request_mint("m", "pensioner", world.address("pensioner"), 100_00)
-        feed = world.gateway.redemptions(CursorRepository(world.engine), 1, world.deployment.block_number)
+        cursor = CursorRepository(world.engine, world.token_key + "/recorder")
+        feed = world.gateway.redemptions(cursor, 1, world.deployment.block_number)
         recorder = Recorder()
         fork = chain.snapshot()
         fork_block = chain.block_number()
@@ -58,7 +59,8 @@ def test_logs_wait_for_their_confirmations(tmp_path: Path, artifact: Artifact) -
     world = World(tmp_path, chain, artifact)
     try:
         world.bridge.request_mint("m", "pensioner", world.address("pensioner"), 100_00)
-        feed = world.gateway.redemptions(CursorRepository(world.engine), 3, world.deployment.block_number)
+        cursor = CursorRepository(world.engine, world.token_key + "/recorder")
+        feed = world.gateway.redemptions(cursor, 3, world.deployment.block_number)
         recorder = Recorder()
         world.send_tokens("pensioner", world.gateway.redemption_address, 10_00)
         feed.poll(recorder.on_transfer, recorder.on_rollback)

@@ -26,7 +26,7 @@ from digisom.stablecoin.accounts import derive_id
 from digisom.stablecoin.bridge import Bridge, Observer
 from digisom.stablecoin.model import ReserveReport
 from digisom.stablecoin.ports import WalletRef
-from digisom.stablecoin.repository import CursorRepository
+from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 
 LEDGER = 417
@@ -77,6 +77,7 @@ class World:
         deployment = deploy_kgst(Transactor(chain, self.keys["owner"]), artifact, "KGST Kyrgyz Som", "KGST", decimals,
                                  KgstRoles(owner, self.address("master_minter"), owner, owner, owner))
         self.deployment = deployment
+        self.token_key = token_key(deployment.chain_id, deployment.address)
         self.abi = artifact.abi
         self.confirmations = confirmations
         self.gateway = self.make_gateway()
@@ -99,7 +100,7 @@ class World:
 
     def make_bridge(self, observer: Observer | None = None, ledger: Any = None, token: Any = None) -> Bridge:
         gateway = token or self.gateway
-        feed = self.gateway.redemptions(CursorRepository(self.engine), self.confirmations,
+        feed = self.gateway.redemptions(CursorRepository(self.engine, self.token_key), self.confirmations,
                                         self.deployment.block_number)
         return Bridge(self.engine, ledger or self.ledger, gateway, self.wallets, feed, self.confirmations,
                       observer=observer)

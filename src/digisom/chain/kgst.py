@@ -171,7 +171,7 @@ class KgstGateway:
 
 
 def _prepared(signed: SignedTx) -> PreparedTx:
-    return PreparedTx(signed.tx_hash, signed.nonce, signed.raw)
+    return PreparedTx(signed.tx_hash, signed.nonce, signed.raw, signed.sender)
 
 
 class KgstRedemptionFeed:

@@ -97,6 +97,7 @@ class Bridge:
         self.decimals = token.decimals()
         self.chain_id = token.chain_id
         self.reserve_account_id = accounts.reserve_account_id(self.chain_id, token.address)
+        self.token_key = repository.token_key(self.chain_id, token.address)
         created = ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
         invariant(created[0] in (CreateAccountResult.ok, CreateAccountResult.exists),
                   f"reserve account: {created[0].name}")
@@ -128,7 +129,7 @@ class Bridge:
                        amount_token_units, created_at=now, updated_at=now)
         try:
             with self._engine.begin() as conn:
-                repository.insert_operation(conn, op)
+                repository.insert_operation(conn, self.token_key, op)
         except IntegrityError:
             existing = self.operation(op.id)
             if (existing.kind, existing.wallet_id, existing.address, existing.amount_tyiyn) != (
@@ -147,14 +148,12 @@ class Bridge:
     def bump(self, operation_id: str) -> Operation:
         """Replace a stuck transaction: same nonce, same call, higher fees."""
         op = self.operation(operation_id)
-        if op.state is not State.SENT or op.raw_tx is None or op.nonce is None:
+        if op.state is not State.SENT:
             raise OperationConflict(f"operation {operation_id} has no transaction in flight ({op.state.value})")
         if op.kind is Kind.MINT:
-            replacement = self._token.replace(PreparedTx(op.tx_hash or "", op.nonce, op.raw_tx), "mint",
-                                              [op.address, op.amount_token_units])
+            replacement = self._token.replace(self._recorded(op), "mint", [op.address, op.amount_token_units])
         else:
-            replacement = self._token.replace(PreparedTx(op.tx_hash or "", op.nonce, op.raw_tx), "burn",
-                                              [op.amount_token_units])
+            replacement = self._token.replace(self._recorded(op), "burn", [op.amount_token_units])
         with self._engine.begin() as conn:
             repository.record_sent(conn, op.id, replacement, self._clock())
         self._token.broadcast(replacement)
@@ -168,7 +167,7 @@ class Bridge:
         if self._feed is not None:
             self._feed.poll(self._on_transfer, self._on_rollback)
         with self._engine.connect() as conn:
-            ops = repository.open_operations(conn)[:OPERATIONS_PER_ROUND_MAX]
+            ops = repository.open_operations(conn, self.token_key)[:OPERATIONS_PER_ROUND_MAX]
         for op in ops:
             self._advance(op)
         report = self.reserve_report()
@@ -213,7 +212,7 @@ class Bridge:
         if op.kind is Kind.MINT and not self._allowance_covers(op.amount_token_units):
             return None
         with self._engine.connect() as conn:
-            recorded = repository.max_nonce(conn)
+            recorded = repository.max_nonce(conn, self._token.redemption_address)
         nonce = max(self._token.next_nonce(), -1 if recorded is None else recorded + 1)
         try:
             if op.kind is Kind.MINT:
@@ -261,12 +260,17 @@ class Bridge:
 
     def _broadcast(self, op: Operation) -> bool:
         """Send the recorded transaction (again); False if its nonce went elsewhere."""
-        invariant(op.raw_tx is not None and op.nonce is not None, f"{op.id}: sent without a transaction")
         try:
-            self._token.broadcast(PreparedTx(op.tx_hash or "", op.nonce or 0, op.raw_tx or b""))
+            self._token.broadcast(self._recorded(op))
         except NonceTaken:
             return False
         return True
+
+    def _recorded(self, op: Operation) -> PreparedTx:
+        """The operation's current signed transaction, as recorded."""
+        invariant(op.tx_hash is not None and op.raw_tx is not None and op.nonce is not None,
+                  f"{op.id}: sent without a transaction")
+        return PreparedTx(op.tx_hash or "", op.nonce or 0, op.raw_tx or b"", self._token.redemption_address)
 
     def _allowance_covers(self, amount_token_units: int) -> bool:
         """Raise the minter's allowance to what the reserve backs and is not yet minted."""
@@ -313,12 +317,12 @@ class Bridge:
                        source_log_index=transfer.log_index, source_block=transfer.block_number, failure=failure,
                        created_at=now, updated_at=now)
         with self._engine.begin() as conn:
-            repository.insert_operation(conn, op)
+            repository.insert_operation(conn, self.token_key, op)
         self._notify(op)
 
     def _on_rollback(self, block_number: int) -> None:
         with self._engine.begin() as conn:
-            repository.forget_redemptions_after(conn, block_number)
+            repository.forget_redemptions_after(conn, self.token_key, block_number)
 
     # -- reads ------------------------------------------------------------------------
 
@@ -333,7 +337,7 @@ class Bridge:
     def operations(self, after_seq: int = 0, limit: int = OPERATIONS_PER_ROUND_MAX) -> list[Operation]:
         """A page of operations, oldest first."""
         with self._engine.connect() as conn:
-            return [op for _seq, op in repository.list_operations(conn, after_seq, limit)]
+            return [op for _seq, op in repository.list_operations(conn, self.token_key, after_seq, limit)]
 
     def reserve_report(self) -> ReserveReport:
         """totalSupply against the reserve right now."""

@@ -27,6 +27,7 @@ class PreparedTx:
     tx_hash: str
     nonce: int
     raw: bytes
+    sender: str
 
 
 @dataclass(frozen=True, slots=True)

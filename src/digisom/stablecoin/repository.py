@@ -1,6 +1,6 @@
 """Reads and writes of the bridge's tables. Functions take an open `Connection`, so the
-caller decides what goes into one transaction; `CursorRepository` is the event
-follower's cursor over the same database."""
+caller decides what goes into one transaction, and the token (`token_key`) whose rows
+they touch. `CursorRepository` is the event follower's cursor over the same database."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
 from digisom.stablecoin.ports import BlockMark, PreparedTx
 
 
+def token_key(chain_id: int, token_address: str) -> str:
+    """`<chain id>:<token address>`: the token a row belongs to."""
+    return f"{chain_id}:{token_address.lower()}"
+
+
 def _operation(row: Row[Any]) -> Operation:
     return Operation(
         row.id, Kind(row.kind), State(row.state), row.wallet_id, row.address, int(row.amount_tyiyn),
@@ -21,10 +26,10 @@ def _operation(row: Row[Any]) -> Operation:
     )
 
 
-def insert_operation(conn: Connection, op: Operation) -> None:
-    """Add an operation (UNIQUE on its id and on its source transfer)."""
+def insert_operation(conn: Connection, token: str, op: Operation) -> None:
+    """Add an operation of `token` (UNIQUE on its id and on its source transfer)."""
     conn.execute(t.operations.insert().values(
-        id=op.id, kind=op.kind.value, state=op.state.value, wallet_id=op.wallet_id, address=op.address,
+        id=op.id, token=token, kind=op.kind.value, state=op.state.value, wallet_id=op.wallet_id, address=op.address,
         amount_tyiyn=op.amount_tyiyn, amount_token_units=str(op.amount_token_units),
         source_tx_hash=op.source_tx_hash, source_log_index=op.source_log_index, source_block=op.source_block,
         failure=op.failure, created_at=op.created_at, updated_at=op.updated_at,
@@ -37,16 +42,18 @@ def get_operation(conn: Connection, operation_id: str) -> Operation | None:
     return _operation(row) if row else None
 
 
-def open_operations(conn: Connection) -> list[Operation]:
-    """Operations not in a final state, oldest first."""
+def open_operations(conn: Connection, token: str) -> list[Operation]:
+    """Operations of `token` not in a final state, oldest first."""
     final = (State.POSTED.value, State.VOIDED.value, State.REJECTED.value, State.UNMATCHED.value)
-    query = select(t.operations).where(t.operations.c.state.not_in(final)).order_by(t.operations.c.seq)
+    query = (select(t.operations).where(t.operations.c.token == token, t.operations.c.state.not_in(final))
+             .order_by(t.operations.c.seq))
     return [_operation(row) for row in conn.execute(query)]
 
 
-def list_operations(conn: Connection, after_seq: int, limit: int) -> list[tuple[int, Operation]]:
-    """A page of operations in creation order, with their seq."""
-    query = select(t.operations).where(t.operations.c.seq > after_seq).order_by(t.operations.c.seq).limit(limit)
+def list_operations(conn: Connection, token: str, after_seq: int, limit: int) -> list[tuple[int, Operation]]:
+    """A page of `token`'s operations in creation order, with their seq."""
+    query = (select(t.operations).where(t.operations.c.token == token, t.operations.c.seq > after_seq)
+             .order_by(t.operations.c.seq).limit(limit))
     return [(row.seq, _operation(row)) for row in conn.execute(query)]
 
 
@@ -61,7 +68,8 @@ def set_state(conn: Connection, operation_id: str, state: State, now: str, failu
 def record_sent(conn: Connection, operation_id: str, tx: PreparedTx, now: str) -> None:
     """Keep a signed transaction as the operation's current one (before it is broadcast)."""
     conn.execute(t.attempts.insert().values(
-        tx_hash=tx.tx_hash, operation_id=operation_id, nonce=tx.nonce, raw_tx=tx.raw.hex(), created_at=now))
+        tx_hash=tx.tx_hash, operation_id=operation_id, sender=tx.sender, nonce=tx.nonce, raw_tx=tx.raw.hex(),
+        created_at=now))
     conn.execute(t.operations.update().where(t.operations.c.id == operation_id).values(
         state=State.SENT.value, tx_hash=tx.tx_hash, nonce=tx.nonce, raw_tx=tx.raw.hex(), updated_at=now))
 
@@ -72,9 +80,9 @@ def attempt_hashes(conn: Connection, operation_id: str) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def max_nonce(conn: Connection) -> int | None:
-    """The highest nonce any recorded transaction used."""
-    value = conn.execute(select(func.max(t.attempts.c.nonce))).scalar()
+def max_nonce(conn: Connection, sender: str) -> int | None:
+    """The highest nonce a recorded transaction of `sender` used."""
+    value = conn.execute(select(func.max(t.attempts.c.nonce)).where(t.attempts.c.sender == sender)).scalar()
     return int(value) if value is not None else None
 
 
@@ -88,12 +96,12 @@ def linked_wallet(conn: Connection, address: str) -> str | None:
     return conn.execute(select(t.links.c.wallet_id).where(t.links.c.address == address)).scalar()
 
 
-def forget_redemptions_after(conn: Connection, block_number: int) -> int:
-    """Drop redemptions seen in blocks above `block_number` that have not moved anything yet."""
+def forget_redemptions_after(conn: Connection, token: str, block_number: int) -> int:
+    """Drop `token`'s redemptions seen in blocks above `block_number` that have not moved anything yet."""
     untouched = (State.REQUESTED.value, State.UNMATCHED.value)
     result = conn.execute(delete(t.operations).where(
-        t.operations.c.kind == Kind.REDEEM.value, t.operations.c.source_block > block_number,
-        t.operations.c.state.in_(untouched)))
+        t.operations.c.token == token, t.operations.c.kind == Kind.REDEEM.value,
+        t.operations.c.source_block > block_number, t.operations.c.state.in_(untouched)))
     return int(result.rowcount)
 
 
@@ -109,9 +117,10 @@ def insert_report(conn: Connection, report: ReserveReport) -> None:
     ))
 
 
-def latest_report(conn: Connection) -> ReserveReport | None:
-    """The newest published reserve report."""
-    row = conn.execute(select(t.reserve_reports).order_by(t.reserve_reports.c.seq.desc()).limit(1)).first()
+def latest_report(conn: Connection, token_address: str) -> ReserveReport | None:
+    """The newest published reserve report of the token at `token_address`."""
+    query = select(t.reserve_reports).where(t.reserve_reports.c.token_address == token_address)
+    row = conn.execute(query.order_by(t.reserve_reports.c.seq.desc()).limit(1)).first()
     if row is None:
         return None
     return ReserveReport(
@@ -125,26 +134,30 @@ def latest_report(conn: Connection) -> ReserveReport | None:
 class CursorRepository:
     """The event follower's `CursorStore` in the bridge's database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, token: str) -> None:
         self._engine = engine
+        self._token = token
 
     def recent(self) -> list[BlockMark]:
         """Remembered blocks, oldest first."""
         with self._engine.connect() as conn:
-            rows = conn.execute(select(t.cursor_blocks).order_by(t.cursor_blocks.c.number)).all()
+            query = select(t.cursor_blocks).where(t.cursor_blocks.c.token == self._token)
+            rows = conn.execute(query.order_by(t.cursor_blocks.c.number)).all()
         return [BlockMark(int(row.number), row.hash, row.parent_hash) for row in rows]
 
     def remember(self, block: BlockMark, keep: int) -> None:
         """Add the newest block handed on, keeping the last `keep`."""
         with self._engine.begin() as conn:
             conn.execute(t.cursor_blocks.insert().values(
-                number=block.number, hash=block.hash, parent_hash=block.parent_hash))
-            floor = conn.execute(select(t.cursor_blocks.c.number).order_by(t.cursor_blocks.c.number.desc())
-                                 .offset(keep).limit(1)).scalar()
+                token=self._token, number=block.number, hash=block.hash, parent_hash=block.parent_hash))
+            mine = t.cursor_blocks.c.token == self._token
+            floor = conn.execute(select(t.cursor_blocks.c.number).where(mine)
+                                 .order_by(t.cursor_blocks.c.number.desc()).offset(keep).limit(1)).scalar()
             if floor is not None:
-                conn.execute(delete(t.cursor_blocks).where(t.cursor_blocks.c.number <= floor))
+                conn.execute(delete(t.cursor_blocks).where(mine, t.cursor_blocks.c.number <= floor))
 
     def forget_after(self, number: int) -> None:
         """Drop remembered blocks above `number`."""
         with self._engine.begin() as conn:
-            conn.execute(delete(t.cursor_blocks).where(t.cursor_blocks.c.number > number))
+            conn.execute(delete(t.cursor_blocks).where(t.cursor_blocks.c.token == self._token,
+                                                       t.cursor_blocks.c.number > number))

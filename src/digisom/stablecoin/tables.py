@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,6 +30,8 @@ HASH_CHARS: Final = 66
 UNITS_CHARS_MAX: Final = 78  # a uint256 has 78 digits
 TEXT_CHARS_MAX: Final = 400
 ISO_TIME_CHARS: Final = 32
+# "<chain id>:<token address>": every row belongs to one token on one chain.
+TOKEN_CHARS_MAX: Final = 64
 _STATES: Final = ("requested", "pending_in_ledger", "sent", "confirmed", "posted", "failed", "voided", "rejected",
                   "unmatched")
 
@@ -37,6 +40,7 @@ operations: Final = Table(
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(OPERATION_ID_CHARS_MAX), nullable=False, unique=True),
+    Column("token", String(TOKEN_CHARS_MAX), nullable=False, index=True),
     Column("kind", String(8), nullable=False),
     Column("state", String(24), nullable=False, index=True),
     Column("wallet_id", String(64)),
@@ -64,9 +68,11 @@ attempts: Final = Table(
     metadata,
     Column("tx_hash", String(HASH_CHARS), primary_key=True),
     Column("operation_id", String(OPERATION_ID_CHARS_MAX), nullable=False, index=True),
-    Column("nonce", BigInteger, nullable=False, index=True),
+    Column("sender", String(ADDRESS_CHARS), nullable=False),
+    Column("nonce", BigInteger, nullable=False),
     Column("raw_tx", Text, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Index("stablecoin_tx_attempts_sender_nonce", "sender", "nonce"),
 )
 
 # Which wallet a holder's on-chain address redeems into.
@@ -82,6 +88,7 @@ links: Final = Table(
 cursor_blocks: Final = Table(
     "stablecoin_cursor_blocks",
     metadata,
+    Column("token", String(TOKEN_CHARS_MAX), primary_key=True),
     Column("number", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", String(HASH_CHARS), nullable=False),
     Column("parent_hash", String(HASH_CHARS), nullable=False),
@@ -93,7 +100,7 @@ reserve_reports: Final = Table(
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("chain_id", BigInteger, nullable=False),
-    Column("token_address", String(ADDRESS_CHARS), nullable=False),
+    Column("token_address", String(ADDRESS_CHARS), nullable=False, index=True),
     Column("decimals", Integer, nullable=False),
     Column("supply_token_units", String(UNITS_CHARS_MAX), nullable=False),
     Column("supply_tyiyn", BigInteger),
