@@ -58,6 +58,7 @@ from digisom.offline.settlement import (
     SettlementContext,
     SettlementResult,
     SignatureCheck,
+    Verdict,
     settle,
     verify_sequentially,
 )
@@ -203,7 +204,10 @@ def build_sync(
             made += 1
         uploads.append(payer.upload())
     uploads.extend(Upload(m.device_id, (), tuple(receipts[m.device_id])) for m in merchants)
-    context = SettlementContext(devices=certificates, funded_tyiyn=funded, revoked_at_sequence={}, now_s=NOW_S + DAY_S)
+    # Payments are a second apart: the server syncs a day after the last one (before,
+    # runs over 86,400 payments rejected the later ones as dated in the future).
+    now_s = NOW_S + made + DAY_S
+    context = SettlementContext(devices=certificates, funded_tyiyn=funded, revoked_at_sequence={}, now_s=now_s)
     return uploads, context, injected, made + len(injected)
 
 
@@ -321,6 +325,7 @@ def main() -> None:
 
     detected, pure_detected = double_counters(outcome.result), double_counters(pure)
     settled, pure_settled = len(outcome.result.decisions), len(pure.decisions)
+    paid = sum(1 for d in outcome.result.decisions if d.verdict in (Verdict.RESERVE, Verdict.GUARANTEE))
     print(
         json.dumps(
             {
@@ -335,6 +340,7 @@ def main() -> None:
                 "sync_payloads_uploaded": uploaded,
                 "sync_seconds": round(sync_seconds, 2),
                 "sync_payments_per_s": round(settled / sync_seconds),
+                "sync_payments_paid": paid,
                 "sync_transfers_posted": outcome.transfers_posted,
                 "sync_paid_tyiyn": outcome.paid_tyiyn,
                 "double_spends_injected": len(injected),
