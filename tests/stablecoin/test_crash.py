@@ -6,6 +6,7 @@ happened and before its state was written (wrapped ledger and token)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -165,7 +166,9 @@ def test_a_stuck_mint_is_reported_and_replaced_with_the_same_nonce(world: World)
     world.bridge.process()
     stuck = world.bridge.operation("mint|stuck")
     assert stuck.state is State.SENT
-    assert world.bridge.process().mint_in_flight_tyiyn == AMOUNT_TYIYN  # reported in flight
+    assert world.bridge.process().mint_in_flight_tyiyn == AMOUNT_TYIYN  # reported in flight...
+    assert [op.id for op in world.bridge.stuck(datetime.now(UTC), 0)] == ["mint|stuck"]  # ...and as stuck
+    assert world.bridge.stuck(datetime.now(UTC), 3600) == []
     bumped = world.bridge.bump("mint|stuck")
     assert bumped.nonce == stuck.nonce and bumped.tx_hash != stuck.tx_hash
     world.chain.mine()  # type: ignore[attr-defined]

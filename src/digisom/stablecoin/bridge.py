@@ -18,6 +18,7 @@ is idempotent (same ids: `exists`), every broadcast resends a recorded transacti
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -94,6 +95,9 @@ class Bridge:
         self.confirmations = confirmations
         self._clock = clock
         self._observer = observer
+        # One bridge per token drives its operations; within the process, one thread at a time
+        # (two would pick the same nonce). Several processes on one token are not supported.
+        self._lock = threading.RLock()
         self.decimals = token.decimals()
         self.chain_id = token.chain_id
         self.reserve_account_id = accounts.reserve_account_id(self.chain_id, token.address)
@@ -139,7 +143,8 @@ class Bridge:
             op = existing
         else:
             self._notify(op)
-        done = self._advance(op)
+        with self._lock:
+            done = self._advance(op)
         if done.state is State.REJECTED:
             raise InsufficientFunds(done.failure or "refused") if "exceeds_credits" in (done.failure or "") \
                 else UnknownWallet(done.failure or "refused")
@@ -154,23 +159,35 @@ class Bridge:
             replacement = self._token.replace(self._recorded(op), "mint", [op.address, op.amount_token_units])
         else:
             replacement = self._token.replace(self._recorded(op), "burn", [op.amount_token_units])
-        with self._engine.begin() as conn:
-            repository.record_sent(conn, op.id, replacement, self._clock())
-        self._token.broadcast(replacement)
+        with self._lock:
+            with self._engine.begin() as conn:
+                repository.record_sent(conn, op.id, replacement, self._clock())
+            self._token.broadcast(replacement)
         return self.operation(operation_id)
+
+    def stuck(self, now: datetime, min_age_s: float) -> list[Operation]:
+        """Operations whose transaction has been in flight for `min_age_s` or longer: candidates
+        for `bump()` (reported by the operator's monitoring)."""
+        def age_s(op: Operation) -> float:
+            return (now - datetime.fromisoformat(op.updated_at.replace("Z", "+00:00"))).total_seconds()
+
+        with self._engine.connect() as conn:
+            ops = repository.open_operations(conn, self.token_key)
+        return [op for op in ops if op.state is State.SENT and age_s(op) >= min_age_s]
 
     # -- the machine ------------------------------------------------------------------
 
     def process(self) -> ReserveReport:
         """One round: read new redemptions, advance every open operation, publish the
         reserve report. Stops with `InvariantViolation` if supply and reserve disagree."""
-        if self._feed is not None:
-            self._feed.poll(self._on_transfer, self._on_rollback)
-        with self._engine.connect() as conn:
-            ops = repository.open_operations(conn, self.token_key)[:OPERATIONS_PER_ROUND_MAX]
-        for op in ops:
-            self._advance(op)
-        report = self.reserve_report()
+        with self._lock:
+            if self._feed is not None:
+                self._feed.poll(self._on_transfer, self._on_rollback)
+            with self._engine.connect() as conn:
+                ops = repository.open_operations(conn, self.token_key)[:OPERATIONS_PER_ROUND_MAX]
+            for op in ops:
+                self._advance(op)
+            report = self.reserve_report()
         with self._engine.begin() as conn:
             repository.insert_report(conn, report)
         invariant(report.balanced, f"KGST supply and reserve disagree: {report}")
