@@ -63,21 +63,6 @@ CMNED = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
 HISTORY = int(AccountFlags.HISTORY)
 CLOSED = int(AccountFlags.CLOSED)
 
-# Engine bugs this model found that are not fixed yet; each has a strict-xfail test in
-# test_reference_model.py. While a bug is listed here, the model (or the machine) copies
-# the engine's behaviour so that the stateful test keeps checking everything else. Fix
-# the engine, its xfail test then fails as XPASS: delete the marker and the entry here.
-KNOWN_ENGINE_BUGS = frozenset(
-    {
-        # core.py checks overflows_debits_posted/credits_posted only for single-phase
-        # transfers; TigerBeetle (and the precedence table) check them for pending too.
-        "pending_skips_posted_overflow",
-        # audit.py replays a batch's new accounts before its expiries, but the engine gives
-        # the expiries the earlier timestamps: verify() fails on a healthy ledger.
-        "audit_replays_accounts_before_expiries",
-    }
-)
-
 _Result = TypeVar("_Result", A, R)
 
 
@@ -289,10 +274,9 @@ class LedgerModel:
             return R.overflows_debits_pending
         if pending and cr["cp"] + amount > U128_MAX:
             return R.overflows_credits_pending
-        checks_posted = not (pending and "pending_skips_posted_overflow" in KNOWN_ENGINE_BUGS)
-        if checks_posted and dr["dpo"] + amount > U128_MAX:
+        if dr["dpo"] + amount > U128_MAX:
             return R.overflows_debits_posted
-        if checks_posted and cr["cpo"] + amount > U128_MAX:
+        if cr["cpo"] + amount > U128_MAX:
             return R.overflows_credits_posted
         if dr["dp"] + dr["dpo"] + amount > U128_MAX:
             return R.overflows_debits

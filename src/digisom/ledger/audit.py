@@ -176,10 +176,11 @@ def _replay_journal(store: LedgerStore, replay: _Replay, on_batch: Callable[[int
             if batch.seq != record.seq:
                 raise Discrepancy(f"{where}: payload names seq {batch.seq}")
             touched: set[int] = set()
-            for account in batch.accounts:
-                replay.create_account(account.id, account.ledger, account.flags, account.timestamp)
+            # The engine's order within a batch: due holds expire first, then the events.
             for pending_id, timestamp in batch.expired:
                 touched |= replay.expire(pending_id, timestamp)
+            for account in batch.accounts:
+                replay.create_account(account.id, account.ledger, account.flags, account.timestamp)
             for transfer in batch.transfers:
                 touched |= replay.transfer(transfer)
             replay.check_flags(touched, where)

@@ -378,11 +378,11 @@ class Engine:
                 return _R.overflows_debits_pending
             if credit.credits_pending + amount > U128_MAX:
                 return _R.overflows_credits_pending
-        else:
-            if debit.debits_posted + amount > U128_MAX:
-                return _R.overflows_debits_posted
-            if credit.credits_posted + amount > U128_MAX:
-                return _R.overflows_credits_posted
+        # A hold must be postable later, so pending transfers check the posted sums too.
+        if debit.debits_posted + amount > U128_MAX:
+            return _R.overflows_debits_posted
+        if credit.credits_posted + amount > U128_MAX:
+            return _R.overflows_credits_posted
         if debit.debits_pending + debit.debits_posted + amount > U128_MAX:
             return _R.overflows_debits
         if credit.credits_pending + credit.credits_posted + amount > U128_MAX:
