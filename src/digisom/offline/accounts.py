@@ -49,11 +49,10 @@ _DMNEC: Final = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 
 def derive_id(*parts: bytes | str | int) -> int:
     """A 128-bit ledger id for `parts`, never 0 and never 2^128-1 (reserved)."""
-    hasher = hashlib.blake2b(digest_size=16, person=_PERSON)
-    for part in parts:
-        raw = part if isinstance(part, bytes) else str(part).encode()
-        hasher.update(len(raw).to_bytes(4, "big") + raw)
-    value = int.from_bytes(hasher.digest(), "big")
+    raws = [part if isinstance(part, bytes) else str(part).encode() for part in parts]
+    # Each part behind its length, so ("ab", "c") and ("a", "bc") differ.
+    framed = b"".join(len(raw).to_bytes(4, "big") + raw for raw in raws)
+    value = int.from_bytes(hashlib.blake2b(framed, digest_size=16, person=_PERSON).digest(), "big")
     return value if 0 < value < U128_MAX else 1
 
 

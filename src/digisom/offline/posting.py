@@ -52,6 +52,7 @@ class Accounts:
     """Ledger accounts a run pays into and from, resolved by the caller."""
 
     payee_wallet: Callable[[bytes], int]  # payee device key id -> wallet account id
+    payer_reserve: Callable[[bytes], int]  # payer device key id -> its reserve account id
     payer_bank: Callable[[bytes], str]  # payer device key id -> its bank's code
     bank_float: Callable[[str], int]  # bank code -> the bank's float account id
 
@@ -62,7 +63,7 @@ def payment_chain(paid: PaidPayment, accounts: Accounts) -> list[Transfer]:
     ids = (paid.payer_key_id, paid.counter, paid.payment_hash)
     legs: list[tuple[int, int, int, int, OfflineTransferCode]] = []
     if paid.reserve_tyiyn:
-        legs.append((payment_transfer_id(*ids, Verdict.RESERVE.value), reserve_account_id(paid.payer_key_id),
+        legs.append((payment_transfer_id(*ids, Verdict.RESERVE.value), accounts.payer_reserve(paid.payer_key_id),
                      wallet, paid.reserve_tyiyn, OfflineTransferCode.OFFLINE_PAYOUT))
     if paid.guarantee_tyiyn:
         bank = accounts.payer_bank(paid.payer_key_id)

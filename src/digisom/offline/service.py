@@ -358,8 +358,10 @@ class OfflineService:
         wallet_account = self._wallet_account_ids(
             {d.wallet_id for d in devices.values()} | {d.wallet_id for d in defunds}
         )
+        reserves = {k: reserve_account_id(k) for k in {p.payer_key_id for p in paid if p.reserve_tyiyn}}
         accounts = posting.Accounts(
             payee_wallet=lambda key_id: wallet_account[devices[key_id].wallet_id],
+            payer_reserve=reserves.__getitem__,
             payer_bank=lambda key_id: devices[key_id].bank_code,
             bank_float=self._wallets.bank_float_account_id,
         )
