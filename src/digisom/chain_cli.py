@@ -17,8 +17,8 @@ import typer
 
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.errors import ChainError, KeyMissing
-from digisom.chain.kgst import KgstRoles, deploy_kgst
 from digisom.chain.keys import KEY_ENV_VAR, load_key
+from digisom.chain.kgst import KgstRoles, deploy_kgst
 from digisom.chain.rpc import RpcChain
 from digisom.chain.transactor import Transactor
 
