@@ -21,6 +21,7 @@ from digisom.api import (
     routes_participants,
     routes_payments,
     routes_qr,
+    routes_stablecoin,
     routes_wallets,
 )
 from digisom.api.auth import TokenVerifier
@@ -60,7 +61,7 @@ class BodyLimit:
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
-               routes_offline, routes_interbank)
+               routes_offline, routes_interbank, routes_stablecoin)
     return [module.router() for module in modules]
 
 
@@ -79,6 +80,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     problems.install(app)
     offline_wiring.attach(app)
     routes_interbank.attach(app)
+    routes_stablecoin.attach(app)
     for router in routers():
         app.include_router(router)
     _add_problem_schema(app)

@@ -71,6 +71,8 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.eod": frozenset({CB}),
     "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "registry.read": EVERYONE,  # the State Register of Digital Assets is public
+    "stablecoin.reserve": EVERYONE,  # the KGST supply-versus-reserve report is published
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -119,7 +119,7 @@ def insert_report(conn: Connection, report: ReserveReport) -> None:
 
 def latest_report(conn: Connection, token_address: str) -> ReserveReport | None:
     """The newest published reserve report of the token at `token_address`."""
-    query = select(t.reserve_reports).where(t.reserve_reports.c.token_address == token_address)
+    query = select(t.reserve_reports).where(func.lower(t.reserve_reports.c.token_address) == token_address.lower())
     row = conn.execute(query.order_by(t.reserve_reports.c.seq.desc()).limit(1)).first()
     if row is None:
         return None
