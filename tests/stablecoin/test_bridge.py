@@ -89,6 +89,9 @@ def test_bad_input_is_refused_before_anything_moves(world: World) -> None:
         world.bridge.request_mint("z", "pensioner", "0x" + "00" * 20, 1_00)
     with pytest.raises(InvalidAddress):
         world.bridge.request_mint("z", "pensioner", "0x1234", 1_00)
+    for not_a_holder in (world.gateway.redemption_address, world.deployment.address):
+        with pytest.raises(InvalidAddress):
+            world.bridge.request_mint("z", "pensioner", not_a_holder, 1_00)
     for amount in (0, -5):
         with pytest.raises(InvalidAmount):
             world.bridge.request_mint("z", "pensioner", pensioner, amount)

@@ -162,6 +162,8 @@ def test_a_stuck_mint_is_reported_and_replaced_with_the_same_nonce(world: World)
     world.chain.automine = False  # type: ignore[attr-defined]
     op = world.bridge.request_mint("stuck", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
     assert op.state is State.PENDING_IN_LEDGER  # waiting for the allowance transaction
+    world.bridge.process()  # still waiting: the allowance transaction is not sent a second time
+    assert world.chain.nonce(world.address("master_minter")) == 1
     world.chain.mine()  # type: ignore[attr-defined]
     world.bridge.process()
     stuck = world.bridge.operation("mint|stuck")

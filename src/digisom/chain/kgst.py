@@ -68,6 +68,7 @@ class KgstGateway:
         self._address = to_checksum_address(address)
         self._minter = minter
         self._master_minter = master_minter
+        self._allowance_tx: str | None = None  # the newest configureMinter sent from here
 
     @property
     def chain_id(self) -> int:
@@ -151,11 +152,14 @@ class KgstGateway:
         """configureMinter(minter, amount) from the master-minter key."""
         if self._master_minter is None:
             raise TokenRefused("no master-minter key is configured to set the minter's allowance")
+        if self._allowance_tx is not None and self._chain.receipt(self._allowance_tx) is None:
+            return self._allowance_tx  # the last one is still on its way: do not pile up another
         data = self._abi.fn("configureMinter").encode(self._minter.address, amount_token_units)
         try:
-            return self._master_minter.send(self._address, data).tx_hash
+            self._allowance_tx = self._master_minter.send(self._address, data).tx_hash
         except TransactionReverted as error:
             raise TokenRefused(error.reason) from None
+        return self._allowance_tx
 
     def _prepare(self, data: bytes, nonce: int) -> PreparedTx:
         try:

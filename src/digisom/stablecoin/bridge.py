@@ -126,6 +126,8 @@ class Bridge:
         """Convert `amount_tyiyn` of the wallet's digital som into KGST at `address`, and take
         the operation as far as it goes now. The same `key` again returns the same operation."""
         checked = self._address(address)
+        if checked in (self._token.redemption_address, self._token.address):
+            raise InvalidAddress(f"{checked} is the issuer's redemption address or the token itself, not a holder")
         amount_token_units = units.to_token_units(amount_tyiyn, self.decimals)
         self._usable_wallet(wallet_id)
         now = self._clock()
