@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ from digisom.ledger.service import Ledger
 # instead of growing memory without bound on a pension-day peak.
 QUEUE_SUBMISSIONS_MAX: Final = 65_536
 SUBMIT_TIMEOUT_S: Final = 30.0
+# When the last batch served several callers, the writer waits this long for more to
+# arrive before committing: callers answered together come back together, and a short
+# wait turns many tiny commits (each paying a durable fsync) into one. A lone caller
+# never waits.
+LINGER_S: Final = 0.001
 
 _LINKED: Final = 1  # `linked` is bit 0 for accounts and transfers alike
 
@@ -59,6 +65,7 @@ class Submitter:
         self._queue: queue.Queue[_Submission | None] = queue.Queue(QUEUE_SUBMISSIONS_MAX)
         self._closed = threading.Event()
         self.batches_committed = 0
+        self._last_group_size = 0
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
 
@@ -113,10 +120,13 @@ class Submitter:
                 return
             group = [first]
             size = len(first.events)
-            # Take whatever else is already waiting, while it is the same kind and fits.
+            # Take whatever else is already waiting (or arrives within the linger, when
+            # callers are concurrent), while it is the same kind and fits.
+            deadline = time.monotonic() + (LINGER_S if self._last_group_size > 1 else 0.0)
             while size < self._batch_events_max:
+                remaining_s = deadline - time.monotonic()
                 try:
-                    following = self._queue.get_nowait()
+                    following = self._queue.get(timeout=remaining_s) if remaining_s > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if following is None or following.kind != first.kind or size + len(following.events) > (
@@ -132,6 +142,7 @@ class Submitter:
             self._commit(group)
 
     def _commit(self, group: list[_Submission]) -> None:
+        self._last_group_size = len(group)
         batch: list[Any] = [event for submission in group for event in submission.events]
         try:
             if group[0].kind == "transfers":
