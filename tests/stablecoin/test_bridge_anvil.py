@@ -82,3 +82,26 @@ def test_a_reorg_on_anvil_forgets_an_orphaned_redemption(anvil_world: World) -> 
     report = world.bridge.process()
     assert redemptions(world) == []
     assert report.balanced and report.supply_tyiyn == 50_00
+
+
+def test_a_stuck_mint_is_replaced_on_anvil(anvil_world: World) -> None:
+    world = anvil_world
+    chain = world.chain
+    assert isinstance(chain, RpcChain)
+    chain.request("evm_setAutomine", [False])
+    try:
+        op = world.bridge.request_mint("stuck", "pensioner", world.address("pensioner"), 80_00)
+        assert op.state is State.PENDING_IN_LEDGER  # the allowance transaction waits in the pool
+        mine(world)
+        world.bridge.process()
+        stuck = world.bridge.operation("mint|stuck")
+        assert stuck.state is State.SENT
+        bumped = world.bridge.bump("mint|stuck")  # the node takes the replacement: same nonce, fees +12%
+        assert (bumped.nonce, bumped.tx_hash != stuck.tx_hash) == (stuck.nonce, True)
+        mine(world, CONFIRMATIONS)
+        report = world.bridge.process()
+    finally:
+        chain.request("evm_setAutomine", [True])
+    assert world.bridge.operation("mint|stuck").state is State.POSTED
+    assert chain.receipt(stuck.tx_hash or "") is None
+    assert report.supply_tyiyn == report.reserve_tyiyn == 80_00

@@ -158,6 +158,8 @@ class EmbeddedChain:
         if tx_hash in self._receipts or any(p.tx_hash == tx_hash for p in self._pool.values()):
             return tx_hash
         pooled = self._decode(raw, tx_hash)
+        if pooled.value > self._env.get_balance(pooled.sender):
+            raise RpcError(f"insufficient funds for value: {pooled.sender}", code=-32000)
         if pooled.nonce < self._state_nonce(pooled.sender):
             raise NonceConflict(f"nonce too low: {pooled.nonce} of {pooled.sender} is used")
         waiting = self._pool.get((pooled.sender, pooled.nonce))
