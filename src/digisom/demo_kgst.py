@@ -75,6 +75,11 @@ def _som(tyiyn: int) -> str:
     return Money(tyiyn, KGS).format()
 
 
+def _kgst(tyiyn: int) -> str:
+    """A KGST amount, shown in som (1 KGST = 1 som)."""
+    return f"{Money(tyiyn, KGS).major_units()} KGST"
+
+
 def _digital_som(service: CbdcService) -> dict[str, str]:
     """A bank, reserves, digital som, and two funded wallets (idempotent keys)."""
     central_bank = Actor(Role.CENTRAL_BANK_OPERATOR, "kgst-demo")
@@ -133,7 +138,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
         report = bridge.process()
         reports.append((title, report))
         mark = "[green]=[/green]" if report.balanced and report.supply_tyiyn == report.reserve_tyiyn else "[red]![/red]"
-        console.print(f"  [bold]{title}[/bold]: {said}\n    totalSupply {_som(report.supply_tyiyn or 0)} "
+        console.print(f"  [bold]{title}[/bold]: {said}\n    totalSupply {_kgst(report.supply_tyiyn or 0)} "
                       f"{mark} reserve {_som(report.reserve_tyiyn)}")
 
     def mint() -> str:
@@ -144,7 +149,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
     def pay() -> str:
         data = artifact.abi.fn("transfer").encode(keys["merchant"].address, 1_000 * SOM)
         Transactor(chain, keys["pensioner"]).send(deployment.address, data)
-        return f"she pays the trader {_som(1_000 * SOM)} in KGST on-chain (an ERC-20 transfer, no bank involved)"
+        return f"she pays the trader {_kgst(1_000 * SOM)} on-chain (an ERC-20 transfer, no bank involved)"
 
     def redeem() -> str:
         bridge.link_address(wallets["merchant"], keys["merchant"].address)
@@ -152,7 +157,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
         Transactor(chain, keys["merchant"]).send(deployment.address, data)
         bridge.process()
         done = [op for op in bridge.operations() if op.kind is Kind.REDEEM]
-        return (f"the trader sends {_som(600 * SOM)} KGST to the redemption address; burned, reserve released into "
+        return (f"the trader sends {_kgst(600 * SOM)} to the redemption address; burned, reserve released into "
                 f"his digital som wallet: redemption {done[-1].state.value}")
 
     step("1. Digital som to KGST", mint)
@@ -183,6 +188,6 @@ def _balances(console: Console, gateway: KgstGateway, keys: dict[str, LocalAccou
         table.add_column(column, justify="left" if column == "holder" else "right")
     for holder in ("pensioner", "merchant"):
         account = service.ctx.ledger.account(cbdc_accounts.wallet_account_id(wallets[holder]))
-        table.add_row(holder, _som(gateway.balance_of(keys[holder].address)),
+        table.add_row(holder, _kgst(gateway.balance_of(keys[holder].address)),
                       _som(cbdc_accounts.balance_tyiyn(account)))
     console.print(table)

@@ -127,12 +127,10 @@ class KgstGateway:
         """Simulated and signed `burn`."""
         return self._prepare(self._abi.fn("burn").encode(amount_token_units), nonce)
 
-    def replace(self, tx: PreparedTx, kind: str, args: Sequence[object]) -> PreparedTx:
-        """Same nonce, same call, fees bumped."""
-        signed = signed_from_raw(tx.raw)
-        data = self._abi.fn(kind).encode(*args)
-        bumped = self._minter.bump(signed.tx, self._address, data, signed.gas)
-        return _prepared(bumped)
+    def replace(self, tx: PreparedTx) -> PreparedTx:
+        """Same nonce, same call (read back from the signed bytes), fees bumped."""
+        decoded = signed_from_raw(tx.raw)
+        return _prepared(self._minter.bump(decoded.tx, decoded.to, decoded.data, decoded.gas))
 
     def broadcast(self, tx: PreparedTx) -> None:
         """Send (again); a nonce used by an unknown transaction is `NonceTaken`."""

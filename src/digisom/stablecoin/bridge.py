@@ -157,10 +157,7 @@ class Bridge:
         op = self.operation(operation_id)
         if op.state is not State.SENT:
             raise OperationConflict(f"operation {operation_id} has no transaction in flight ({op.state.value})")
-        if op.kind is Kind.MINT:
-            replacement = self._token.replace(self._recorded(op), "mint", [op.address, op.amount_token_units])
-        else:
-            replacement = self._token.replace(self._recorded(op), "burn", [op.amount_token_units])
+        replacement = self._token.replace(self._recorded(op))
         with self._lock:
             with self._engine.begin() as conn:
                 repository.record_sent(conn, op.id, replacement, self._clock())

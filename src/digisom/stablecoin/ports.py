@@ -105,8 +105,8 @@ class TokenGateway(Protocol):
         """Simulate and sign `burn(amount)`; `TokenRefused` if it would revert."""
         ...
 
-    def replace(self, tx: PreparedTx, kind: str, args: Sequence[object]) -> PreparedTx:
-        """The same call (`kind` `mint` or `burn` with `args`) with the same nonce and higher fees."""
+    def replace(self, tx: PreparedTx) -> PreparedTx:
+        """The same call with the same nonce and higher fees (to unstick `tx`)."""
         ...
 
     def broadcast(self, tx: PreparedTx) -> None:
