@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import requests
 
 from digisom.chain.errors import ChainUnavailable, RpcError, TransactionReverted
 from digisom.chain.rpc import RpcChain
-from digisom.chain.transport import Backoff, RetryingTransport
+from digisom.chain.transport import Backoff, RetryingTransport, Web3Transport
 
 
 class FlakyTransport:
@@ -64,3 +65,13 @@ def test_an_error_answer_is_not_retried_and_a_revert_is_typed() -> None:
     chain = RpcChain(RetryingTransport(RevertingTransport(), sleep=lambda _s: None))
     with pytest.raises(TransactionReverted, match="KGST: paused"):
         chain.call("0x" + "11" * 20, b"")
+
+
+def test_a_real_http_transport_to_a_closed_port_is_reported() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chain = RpcChain(RetryingTransport(Web3Transport(f"http://127.0.0.1:{port}", timeout_s=1),
+                                       Backoff(attempts=2, delay_first_s=0.0), sleep=lambda _s: None))
+    with pytest.raises(ChainUnavailable, match="eth_chainId: no answer from the node after 2 attempts"):
+        chain.chain_id()
