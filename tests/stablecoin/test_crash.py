@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from digisom.chain.kgst import KgstGateway
 from digisom.chain.transactor import Transactor
 from digisom.ledger.model import Transfer
 from digisom.stablecoin.model import Kind, Operation, State
@@ -178,3 +179,13 @@ def test_a_stuck_mint_is_reported_and_replaced_with_the_same_nonce(world: World)
     assert world.bridge.operation("mint|stuck").state is State.POSTED
     assert world.gateway.total_supply() == AMOUNT_TYIYN
     assert world.gateway.outcome([stuck.tx_hash or ""], 1) is None  # the replaced one never ran
+
+
+def test_without_a_master_minter_a_mint_fails_and_its_hold_is_released(world: World) -> None:
+    issuer = Transactor(world.chain, world.keys["issuer"])
+    no_master = KgstGateway(world.chain, world.abi, world.deployment.address, issuer)
+    op = world.make_bridge(token=no_master).request_mint("nm", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    assert op.state is State.VOIDED
+    assert "no master-minter key" in (op.failure or "")
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN
+    assert world.bridge.process().balanced

@@ -225,8 +225,12 @@ class Bridge:
         return self._move(op, refused, f"the ledger refused the hold: {result.name}")
 
     def _send(self, op: Operation) -> Operation | None:
-        if op.kind is Kind.MINT and not self._allowance_covers(op.amount_token_units):
-            return None
+        if op.kind is Kind.MINT:
+            try:
+                if not self._allowance_covers(op.amount_token_units):
+                    return None
+            except TokenRefused as error:
+                return self._move(op, State.FAILED, f"the minter's allowance cannot be raised: {error.reason}")
         with self._engine.connect() as conn:
             recorded = repository.max_nonce(conn, self._token.redemption_address)
         nonce = max(self._token.next_nonce(), -1 if recorded is None else recorded + 1)
