@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from digisom.errors import InvariantViolation, invariant
-from digisom.ledger.model import U128_MAX, Account, AccountFilter, Balance, Pending, Transfer
-from digisom.ledger.store import CommittedBatch, JournalHead, JournalRecord, LedgerTotals
+from digisom.ledger.model import U128_MAX
+from digisom.ledger.store import CommittedBatch, JournalHead
 from digisom.stores import codec
 from digisom.stores.codec import (
     ACCOUNT_BALANCE_COLUMNS,
@@ -28,11 +28,11 @@ from digisom.stores.codec import (
     TRANSFER_COLUMNS,
     build_queries,
     columns,
-    filter_params,
     id_bytes,
     sqlite_placeholder,
 )
 from digisom.stores.migrate import migrate_sqlite
+from digisom.stores.sql_reads import Lookup, SqlReads
 
 # A writer waits this long for another process's write lock before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
@@ -103,14 +103,19 @@ _UPDATE_ACCOUNT: Final = (
 )
 _UPDATE_PENDING_STATE: Final = "UPDATE pendings SET state = ?2 WHERE id = ?1"
 # Lookups by id; `_lookup` appends the (?, ?, ...) list.
-_ACCOUNTS_IN: Final = f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id IN "
-_TRANSFERS_IN: Final = f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id IN "
-_FAILED_IN: Final = "SELECT id, result FROM failed_transfers WHERE id IN "
-_PENDINGS_IN: Final = f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id IN "
+_LOOKUPS: Final[dict[Lookup, str]] = {
+    "accounts": f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id IN ",
+    "transfers": f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id IN ",
+    "failed": "SELECT id, result FROM failed_transfers WHERE id IN ",
+    "pendings": f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id IN ",
+}
 
 
-class SqliteStore:
+class SqliteStore(SqlReads):
     """A `LedgerStore` in one SQLite file. One instance per thread."""
+
+    _codec = SQLITE_CODEC
+    _q = _Q
 
     def __init__(self, path: str | Path) -> None:
         self._conn = connect(path)
@@ -190,61 +195,6 @@ class SqliteStore:
 
     # -- reads -------------------------------------------------------------------------
 
-    def head(self) -> JournalHead:
-        """The last committed journal head."""
-        return self._head()
-
-    def get_accounts(self, ids: Collection[int]) -> dict[int, Account]:
-        """The accounts among `ids` that exist."""
-        rows = self._lookup(_ACCOUNTS_IN, ids)
-        return {a.id: a for a in codec.accounts_from_rows(rows, SQLITE_CODEC)}
-
-    def get_transfers(self, ids: Collection[int]) -> dict[int, Transfer]:
-        """The transfers among `ids` that exist."""
-        rows = self._lookup(_TRANSFERS_IN, ids)
-        return {t.id: t for t in codec.transfers_from_rows(rows, SQLITE_CODEC)}
-
-    def get_failed_transfer_ids(self, ids: Collection[int]) -> dict[int, int]:
-        """Of `ids`, those that failed on a transient result, with that result code."""
-        rows = self._lookup(_FAILED_IN, ids)
-        return {codec.id_int(key): result for key, result in rows}
-
-    def get_pendings(self, ids: Collection[int]) -> dict[int, Pending]:
-        """The pending transfers among `ids`, with their live state."""
-        rows = self._lookup(_PENDINGS_IN, ids)
-        return {p.id: p for p in codec.pendings_from_rows(rows, SQLITE_CODEC)}
-
-    def get_pendings_due(self, now_ns: int, limit: int) -> list[Pending]:
-        """Live pendings with `0 < expires_at <= now_ns`, soonest first."""
-        rows = self._conn.execute(_Q.pendings_due, {"now": now_ns, "limit": limit}).fetchall()
-        return codec.pendings_from_rows(rows, SQLITE_CODEC)
-
-    def get_ledger_totals(self) -> list[LedgerTotals]:
-        """The per-ledger sums, ordered by ledger."""
-        return codec.totals_from_rows(self._conn.execute(_Q.ledger_totals).fetchall(), SQLITE_CODEC)
-
-    def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
-        """A page of an account's transfers by timestamp; see `AccountFilter`."""
-        sql = _Q.account_transfers[query.reversed]
-        rows = self._conn.execute(sql, filter_params(query, id_bytes(query.account_id))).fetchall()
-        return codec.transfers_from_rows(rows, SQLITE_CODEC)
-
-    def get_account_balances(self, query: AccountFilter) -> list[Balance]:
-        """A page of an account's balance history by timestamp; see `AccountFilter`."""
-        sql = _Q.account_balances[query.reversed]
-        rows = self._conn.execute(sql, filter_params(query, id_bytes(query.account_id))).fetchall()
-        return codec.balances_from_rows(rows, SQLITE_CODEC)
-
-    def scan_accounts(self, after_id: int, limit: int) -> list[Account]:
-        """Accounts with id > `after_id`, by id, at most `limit`."""
-        rows = self._conn.execute(_Q.scan_accounts, {"after": id_bytes(after_id), "limit": limit}).fetchall()
-        return codec.accounts_from_rows(rows, SQLITE_CODEC)
-
-    def scan_journal(self, after_seq: int, limit: int) -> list[JournalRecord]:
-        """Journal records with seq > `after_seq`, by seq, at most `limit`."""
-        rows = self._conn.execute(_Q.scan_journal, {"after": after_seq, "limit": limit}).fetchall()
-        return codec.journal_from_rows(rows)
-
     def close(self) -> None:
         """Abandon any open write and close the connection."""
         try:
@@ -258,8 +208,12 @@ class SqliteStore:
         seq, hash_, timestamp = self._conn.execute(_Q.head).fetchone()
         return JournalHead(seq, hash_, timestamp)
 
-    def _lookup(self, select: str, ids: Collection[int]) -> list[Any]:
+    def _fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        return self._conn.execute(sql, params or {}).fetchall()
+
+    def _lookup(self, kind: Lookup, ids: Collection[int]) -> list[Any]:
         """Rows of `select ... IN (ids)`: one statement for up to `_in_list_max` ids."""
+        select = _LOOKUPS[kind]
         keys = [id_bytes(i) for i in ids]
         rows: list[Any] = []
         step = self._in_list_max
