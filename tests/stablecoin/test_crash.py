@@ -14,6 +14,7 @@ import pytest
 from digisom.chain.kgst import KgstGateway
 from digisom.chain.transactor import Transactor
 from digisom.ledger.model import Transfer
+from digisom.stablecoin.errors import BroadcastRefused
 from digisom.stablecoin.model import Kind, Operation, State
 from tests.stablecoin.world import OPENING_TYIYN, World
 
@@ -189,3 +190,34 @@ def test_without_a_master_minter_a_mint_fails_and_its_hold_is_released(world: Wo
     assert "no master-minter key" in (op.failure or "")
     assert world.balance_tyiyn("pensioner") == OPENING_TYIYN
     assert world.bridge.process().balanced
+
+
+class RefusingToken(CrashingToken):
+    """The node refuses the first broadcast (say, the minter ran out of gas money)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner, "broadcast")
+        self.refused = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "broadcast" or self.refused:
+            return getattr(self._inner, name)
+
+        def refuse(tx: Any) -> None:
+            self.refused = True
+            raise BroadcastRefused(f"the node refused {tx.tx_hash}: insufficient funds for gas")
+
+        return refuse
+
+
+def test_a_refused_broadcast_is_noted_and_sent_again(world: World) -> None:
+    world.chain.automine = False  # type: ignore[attr-defined]
+    bridge = world.make_bridge(token=RefusingToken(world.gateway))
+    bridge.request_mint("gas", "pensioner", world.address("pensioner"), AMOUNT_TYIYN)
+    world.chain.mine()  # type: ignore[attr-defined]  # the allowance
+    bridge.process()
+    op = bridge.operation("mint|gas")
+    assert op.state is State.SENT and "insufficient funds for gas" in (op.failure or "")
+    world.chain.mine()  # type: ignore[attr-defined]
+    assert bridge.process().supply_tyiyn == AMOUNT_TYIYN
+    assert bridge.operation("mint|gas").state is State.POSTED

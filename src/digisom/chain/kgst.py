@@ -18,12 +18,19 @@ from eth_utils.address import is_address, to_checksum_address
 
 from digisom.chain.abi import ContractAbi, topic_address
 from digisom.chain.contracts import Artifact
-from digisom.chain.errors import NonceConflict, TransactionReverted
+from digisom.chain.errors import NonceConflict, RpcError, TransactionReverted
 from digisom.chain.follower import CursorStore, Follower
 from digisom.chain.model import Log, SignedTx
 from digisom.chain.protocol import Chain
 from digisom.chain.transactor import Transactor, TxState, first_settled, signed_from_raw
-from digisom.stablecoin.ports import IncomingTransfer, NonceTaken, PreparedTx, Settled, TokenRefused
+from digisom.stablecoin.ports import (
+    BroadcastRefused,
+    IncomingTransfer,
+    NonceTaken,
+    PreparedTx,
+    Settled,
+    TokenRefused,
+)
 
 ZERO_ADDRESS: Final = "0x" + "00" * 20
 
@@ -133,11 +140,14 @@ class KgstGateway:
         return _prepared(self._minter.bump(decoded.tx, decoded.to, decoded.data, decoded.gas))
 
     def broadcast(self, tx: PreparedTx) -> None:
-        """Send (again); a nonce used by an unknown transaction is `NonceTaken`."""
+        """Send (again); a nonce used by an unknown transaction is `NonceTaken`, any other
+        refusal by the node `BroadcastRefused`."""
         try:
             self._chain.broadcast(tx.raw)
         except NonceConflict as error:
             raise NonceTaken(str(error)) from None
+        except RpcError as error:
+            raise BroadcastRefused(f"the node refused {tx.tx_hash}: {error}") from None
 
     def outcome(self, tx_hashes: Sequence[str], confirmations: int) -> Settled | None:
         """The settled attempt, if any."""

@@ -33,6 +33,7 @@ from digisom.stablecoin import accounts, repository, units
 from digisom.stablecoin.accounts import LEDGER_KGS, StablecoinTransferCode
 from digisom.stablecoin.errors import (
     AddressNotLinked,
+    BroadcastRefused,
     InsufficientFunds,
     InvalidAddress,
     InvalidAmount,
@@ -284,6 +285,9 @@ class Bridge:
             self._token.broadcast(self._recorded(op))
         except NonceTaken:
             return False
+        except BroadcastRefused as error:  # recorded for the operator; sent again next round
+            with self._engine.begin() as conn:
+                repository.set_state(conn, op.id, State.SENT, self._clock(), str(error))
         return True
 
     def _recorded(self, op: Operation) -> PreparedTx:

@@ -74,3 +74,10 @@ class NonceTaken(StablecoinError):
 
     slug = "nonce-taken"
     status = 409
+
+
+class BroadcastRefused(StablecoinError):
+    """The node would not take a signed transaction for now (e.g. no gas money): retried later."""
+
+    slug = "broadcast-refused"
+    status = 503

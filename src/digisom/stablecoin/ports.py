@@ -15,9 +15,9 @@ from typing import Protocol
 
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
-from digisom.stablecoin.errors import NonceTaken, TokenRefused
+from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
-__all__ = ["NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
+__all__ = ["BroadcastRefused", "NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ class TokenGateway(Protocol):
 
     def broadcast(self, tx: PreparedTx) -> None:
         """Send a prepared transaction; sending it again is harmless. `NonceTaken` if its nonce
-        went to a transaction not known here."""
+        went to a transaction not known here, `BroadcastRefused` if the node will not take it now."""
         ...
 
     def outcome(self, tx_hashes: Sequence[str], confirmations: int) -> Settled | None:
