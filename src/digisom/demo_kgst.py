@@ -26,7 +26,6 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from digisom.api.runtime import build
 from digisom.cbdc import accounts as cbdc_accounts
@@ -57,18 +56,25 @@ RESERVE_REPORT_URL: Final = "https://kgst.example/reserve/latest.json"
 
 
 class CbdcWallets:
-    """The bridge's `WalletDirectory` over the digital som's wallets."""
+    """The bridge's `WalletDirectory` over the digital som's wallets, with the room left
+    under each wallet's holding limit (its KYC tier's balance limit)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, service: CbdcService) -> None:
+        self._ctx = service.ctx
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         """The wallet's ledger account, usable while active."""
-        with self._engine.connect() as conn:
+        with self._ctx.engine.connect() as conn:
             wallet = cbdc_repository.get_wallet(conn, wallet_id)
         if wallet is None:
             return None
-        return WalletRef(wallet.id, cbdc_accounts.wallet_account_id(wallet.id), wallet.status is WalletStatus.ACTIVE)
+        account_id = cbdc_accounts.wallet_account_id(wallet.id)
+        limit = self._ctx.policy.tier(wallet.tier).balance_limit_tyiyn
+        room = None
+        if limit is not None:
+            account = self._ctx.ledger.account(account_id)
+            room = limit - account.credits_posted - account.credits_pending + account.debits_posted
+        return WalletRef(wallet.id, account_id, wallet.status is WalletStatus.ACTIVE, room)
 
 
 def _som(tyiyn: int) -> str:
@@ -128,7 +134,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
                           Transactor(chain, keys["master_minter"]))
     cursor = CursorRepository(engine, token_key(deployment.chain_id, deployment.address))
     feed = gateway.redemptions(cursor, CONFIRMATIONS, deployment.block_number)
-    bridge = Bridge(engine, ledger, gateway, CbdcWallets(engine), feed, CONFIRMATIONS)
+    bridge = Bridge(engine, ledger, gateway, CbdcWallets(service), feed, CONFIRMATIONS)
     console.print(f"KGST deployed on the in-process EVM (chain id {deployment.chain_id}) at {deployment.address}; "
                   f"{gateway.decimals()} decimals, read from the contract")
     reports: list[tuple[str, ReserveReport]] = []

@@ -125,3 +125,15 @@ def test_unknown_sender_and_dust_stay_unmatched(tmp_path: Path, artifact: Artifa
         assert world.report().balanced
     finally:
         world.close()
+
+
+def test_a_redemption_over_the_holding_limit_waits_for_the_operator(world: World) -> None:
+    world.bridge.request_mint("m", "merchant", world.address("merchant"), 100_00)
+    world.bridge.link_address("merchant", world.address("merchant"))
+    world.wallets.room_tyiyn["merchant"] = 50_00
+    world.send_tokens("merchant", world.gateway.redemption_address, 60_00)
+    report = world.bridge.process()
+    (redeem,) = [o for o in world.bridge.operations() if o.kind.value == "redeem"]
+    assert redeem.state is State.UNMATCHED and "only 5000 tyiyn more" in (redeem.failure or "")
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00  # nothing paid past the limit
+    assert report.balanced and report.supply_tyiyn == 100_00  # the tokens wait, still backed

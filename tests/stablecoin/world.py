@@ -53,11 +53,13 @@ class Wallets:
     """`WalletDirectory` over plain ledger accounts."""
 
     frozen: set[str] = field(default_factory=set)
+    room_tyiyn: dict[str, int] = field(default_factory=dict)
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         if wallet_id not in ROLES:
             return None
-        return WalletRef(wallet_id, wallet_account_id(wallet_id), wallet_id not in self.frozen)
+        return WalletRef(wallet_id, wallet_account_id(wallet_id), wallet_id not in self.frozen,
+                         self.room_tyiyn.get(wallet_id))
 
 
 class World:

@@ -213,6 +213,9 @@ class Bridge:
         if wallet is None or not wallet.usable:
             return self._move(op, State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED,
                               "the wallet is unknown, frozen or closed")
+        if op.kind is Kind.REDEEM and wallet.room_tyiyn is not None and op.amount_tyiyn > wallet.room_tyiyn:
+            # The digital som's holding limit stands; the operator pays out another way.
+            return self._move(op, State.UNMATCHED, f"the wallet may receive only {wallet.room_tyiyn} tyiyn more")
         debit, credit = (wallet.account_id, self.reserve_account_id)
         code = StablecoinTransferCode.KGST_MINT
         if op.kind is Kind.REDEEM:

@@ -138,6 +138,7 @@ class WalletRef:
     wallet_id: str
     account_id: int  # the wallet's ledger account (ledger 417, credit-normal)
     usable: bool  # neither frozen nor closed
+    room_tyiyn: int | None = None  # what it may still receive under its holding limit; None: no limit
 
 
 class WalletDirectory(Protocol):
