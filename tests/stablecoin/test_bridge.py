@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,15 @@ def test_a_redemption_over_the_holding_limit_waits_for_the_operator(world: World
     assert redeem.state is State.UNMATCHED and "only 5000 tyiyn more" in (redeem.failure or "")
     assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00  # nothing paid past the limit
     assert report.balanced and report.supply_tyiyn == 100_00  # the tokens wait, still backed
+
+
+def test_concurrent_retries_of_one_mint_mint_once(world: World) -> None:
+    def mint(_: int) -> str:
+        return world.bridge.request_mint("race", "pensioner", world.address("pensioner"), 10_00).state.value
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        states = list(pool.map(mint, range(12)))
+    assert set(states) == {"posted"}
+    assert world.gateway.total_supply() == 10_00
+    assert world.balance_tyiyn("pensioner") == OPENING_TYIYN - 10_00
+    assert_balanced(world)

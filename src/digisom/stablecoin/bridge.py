@@ -146,8 +146,8 @@ class Bridge:
             op = existing
         else:
             self._notify(op)
-        with self._lock:
-            done = self._advance(op)
+        with self._lock:  # read again under the lock: another thread may have moved it on
+            done = self._advance(self.operation(op.id))
         if done.state is State.REJECTED:
             raise InsufficientFunds(done.failure or "refused") if "exceeds_credits" in (done.failure or "") \
                 else UnknownWallet(done.failure or "refused")
@@ -155,11 +155,11 @@ class Bridge:
 
     def bump(self, operation_id: str) -> Operation:
         """Replace a stuck transaction: same nonce, same call, higher fees."""
-        op = self.operation(operation_id)
-        if op.state is not State.SENT:
-            raise OperationConflict(f"operation {operation_id} has no transaction in flight ({op.state.value})")
-        replacement = self._token.replace(self._recorded(op))
         with self._lock:
+            op = self.operation(operation_id)
+            if op.state is not State.SENT:
+                raise OperationConflict(f"operation {operation_id} has no transaction in flight ({op.state.value})")
+            replacement = self._token.replace(self._recorded(op))
             with self._engine.begin() as conn:
                 repository.record_sent(conn, op.id, replacement, self._clock())
             self._token.broadcast(replacement)
