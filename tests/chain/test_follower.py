@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from digisom.chain.contracts import Artifact
 from digisom.chain.embedded import EmbeddedChain
-from digisom.stablecoin.ports import IncomingTransfer
+from digisom.chain.follower import CURSOR_BLOCKS_KEPT, ReorgTooDeep
+from digisom.stablecoin.ports import BlockMark, IncomingTransfer
 from digisom.stablecoin.repository import CursorRepository
 from tests.stablecoin.world import World
 
@@ -86,5 +89,22 @@ def test_a_reorged_unpaid_redemption_is_forgotten(tmp_path: Path, artifact: Arti
         report = world.bridge.process()
         assert [op for op in world.bridge.operations() if op.kind.value == "redeem"] == []
         assert report.balanced and report.supply_tyiyn == 100_00
+    finally:
+        world.close()
+
+
+def test_a_reorg_deeper_than_the_follower_remembers_stops_it(tmp_path: Path, artifact: Artifact) -> None:
+    chain = EmbeddedChain(56)
+    world = World(tmp_path, chain, artifact)
+    try:
+        chain.mine(CURSOR_BLOCKS_KEPT + 2)
+        cursor = CursorRepository(world.engine, world.token_key + "/deep")
+        for number in range(1, CURSOR_BLOCKS_KEPT + 1):  # a whole window of blocks the chain never had
+            cursor.remember(BlockMark(number, "0x" + "ab" * 32, "0x" + "cd" * 32), CURSOR_BLOCKS_KEPT)
+        feed = world.gateway.redemptions(cursor, 1, world.deployment.block_number)
+        recorder = Recorder()
+        with pytest.raises(ReorgTooDeep):
+            feed.poll(recorder.on_transfer, recorder.on_rollback)
+        assert recorder.rollbacks == []
     finally:
         world.close()
