@@ -11,8 +11,8 @@ from typing import Final
 from sqlalchemy import Connection, Engine
 
 from digisom import domain_migrations
-from digisom.domain_migrations import Migration
 from digisom.cbdc import tables
+from digisom.domain_migrations import Migration
 
 
 def _initial(conn: Connection) -> None:
