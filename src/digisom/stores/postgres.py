@@ -185,7 +185,7 @@ class PostgresStore(SqlReads):
         with contextlib.suppress(psycopg.Error):
             self.rollback()
 
-    # -- reads -------------------------------------------------------------------------
+    # -- reads: SqlReads ----------------------------------------------------------------
 
     def close(self) -> None:
         """Abandon any open write and close the connection."""

@@ -193,7 +193,7 @@ class SqliteStore(SqlReads):
         with contextlib.suppress(sqlite3.Error):
             self.rollback()
 
-    # -- reads -------------------------------------------------------------------------
+    # -- reads: SqlReads ----------------------------------------------------------------
 
     def close(self) -> None:
         """Abandon any open write and close the connection."""
