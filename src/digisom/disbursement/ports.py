@@ -1,0 +1,51 @@
+"""What this domain needs from others, as small protocols that an entry point wires.
+
+The alias directory (kept by the banks, owned by the digital som domain) resolves a
+recipient's personal number (PIN) to where they can be paid. This domain never imports
+`digisom.cbdc`; it asks through `RecipientDirectory`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final, Protocol
+
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
+
+# PINs asked of the directory per call: one ledger batch's worth.
+DIRECTORY_LOOKUP_MAX: Final = 8190
+
+
+class Channel(StrEnum):
+    """Where a recipient is paid."""
+
+    WALLET = "wallet"
+    BANK_ACCOUNT = "bank_account"
+    NONE = "none"  # known person, no wallet and no bank account: held as unclaimed
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A known recipient's destination: a ledger account id (0 when `channel` is NONE)."""
+
+    channel: Channel
+    account_id: int = 0
+
+
+class RecipientDirectory(Protocol):
+    """Resolves PINs; a PIN missing from the answer is unknown to the directory."""
+
+    def resolve(self, pins: Sequence[str]) -> Mapping[str, Destination]:
+        """The destinations of the known PINs among `pins` (at most `DIRECTORY_LOOKUP_MAX`)."""
+        ...
+
+
+class TransferSink(Protocol):
+    """The ledger's write side as this domain uses it (`digisom.ledger.service.Ledger` fits)."""
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Create a batch of transfers; one result per event, in order."""
+        ...
