@@ -1,0 +1,248 @@
+"""The disbursement service: programmes and budget lines, uploading and approving runs.
+
+A run is refused whole at upload if any row is bad (`FileRefused`), so nothing is ever
+half-paid for bad input. One operator uploads, a different one approves (dual control).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, RowMapping, func, select
+from sqlalchemy.exc import IntegrityError
+
+from digisom.disbursement import tables
+from digisom.disbursement.model import (
+    PERIOD_PATTERN,
+    AlreadyExists,
+    DualControl,
+    InvalidInput,
+    NotFound,
+    PaymentStatus,
+    Programme,
+    Run,
+    RunStatus,
+    WrongState,
+    transfer_id,
+)
+from digisom.disbursement.parsing import (
+    FileRefused,
+    Reason,
+    ResolvedRow,
+    RowError,
+    check_file,
+    report,
+)
+from digisom.disbursement.ports import RecipientDirectory
+
+# Rows inserted or looked up per statement: bounded so no statement grows with the file.
+ROWS_PER_STATEMENT: Final = 5000
+IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class DisbursementService:
+    """Programmes, runs and payments over the domain's tables; takes its ports as arguments."""
+
+    def __init__(self, engine: Engine, directory: RecipientDirectory, clock: Callable[[], str] = _now) -> None:
+        self._engine = engine
+        self._directory = directory
+        self._clock = clock
+
+    # -- programmes ------------------------------------------------------------------
+
+    def create_programme(self, programme_id: str, name: str, ledger_account_id: int, budget_tyiyn: int) -> Programme:
+        """A new programme paying from the treasury's ledger account `ledger_account_id`."""
+        if not programme_id or len(programme_id) > tables.ID_CHARS_MAX:
+            raise InvalidInput(f"a programme id is 1 to {tables.ID_CHARS_MAX} characters")
+        if type(budget_tyiyn) is not int or budget_tyiyn < 0:
+            raise InvalidInput("a budget is a non-negative integer of tyiyn")
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    tables.programmes.insert().values(
+                        id=programme_id,
+                        name=name[: tables.TEXT_CHARS_MAX],
+                        ledger_account_id=str(ledger_account_id),
+                        budget_tyiyn=budget_tyiyn,
+                        remaining_tyiyn=budget_tyiyn,
+                        created_at=self._clock(),
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"programme {programme_id!r} exists") from None
+        return self.programme(programme_id)
+
+    def programme(self, programme_id: str) -> Programme:
+        """One programme with what remains on its budget line."""
+        with self._engine.connect() as conn:
+            return _programme(conn, programme_id)
+
+    # -- runs ------------------------------------------------------------------------
+
+    def upload(self, operator: str, idempotency_key: str, programme_id: str, period: str, data: bytes) -> Run:
+        """Check a file and record it as a run awaiting approval, or raise `FileRefused`.
+
+        The same operator and key again return the same run without reading the file twice.
+        """
+        _check_operator(operator)
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS_MAX:
+            raise InvalidInput(f"an idempotency key is 1 to {IDEMPOTENCY_KEY_CHARS_MAX} characters")
+        if not PERIOD_PATTERN.match(period):
+            raise InvalidInput("a period is a month, YYYY-MM")
+        run_id = _run_id(operator, idempotency_key)
+        with self._engine.connect() as conn:
+            existing = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).mappings().first()
+            if existing is not None:
+                return _run(existing)
+            programme = _programme(conn, programme_id)
+            committed_tyiyn = _committed_tyiyn(conn, programme_id)
+        rows = check_file(data, self._directory, programme.remaining_tyiyn - committed_tyiyn)
+        errors = self._already_in_period(programme_id, period, rows)
+        if errors:
+            raise FileRefused(report(errors))
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    tables.runs.insert().values(
+                        id=run_id,
+                        programme_id=programme_id,
+                        period=period,
+                        status=RunStatus.UPLOADED.value,
+                        uploaded_by=operator,
+                        rows=len(rows),
+                        total_tyiyn=sum(r.row.amount_tyiyn for r in rows),
+                        batches_done=0,
+                        uploaded_at=self._clock(),
+                    )
+                )
+                for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                    conn.execute(
+                        tables.payments.insert(),
+                        [_payment(run_id, programme_id, period, r) for r in rows[start : start + ROWS_PER_STATEMENT]],
+                    )
+        except IntegrityError:
+            # Another run for this period took a recipient between our check and our insert.
+            errors = self._already_in_period(programme_id, period, rows)
+            raise FileRefused(report(errors)) from None
+        return self.run(run_id)
+
+    def approve(self, operator: str, run_id: str) -> Run:
+        """Approve an uploaded run; its uploader may not (dual control). Approving twice is a no-op."""
+        _check_operator(operator)
+        with self._engine.begin() as conn:
+            run = _load_run(conn, run_id)
+            if run.uploaded_by == operator:
+                raise DualControl("the operator who uploaded a run may not approve it")
+            if run.status is not RunStatus.UPLOADED:
+                if run.approved_by == operator:
+                    return run
+                raise WrongState(f"run {run_id} is {run.status.value}, not uploaded")
+            conn.execute(
+                tables.runs.update()
+                .where(tables.runs.c.id == run_id, tables.runs.c.status == RunStatus.UPLOADED.value)
+                .values(status=RunStatus.APPROVED.value, approved_by=operator, approved_at=self._clock())
+            )
+            return _load_run(conn, run_id)
+
+    def run(self, run_id: str) -> Run:
+        """One run."""
+        with self._engine.connect() as conn:
+            return _load_run(conn, run_id)
+
+    def _already_in_period(self, programme_id: str, period: str, rows: Sequence[ResolvedRow]) -> list[RowError]:
+        payments = tables.payments
+        taken: set[str] = set()
+        with self._engine.connect() as conn:
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                pins = [r.row.pin for r in rows[start : start + ROWS_PER_STATEMENT]]
+                taken.update(
+                    conn.execute(
+                        select(payments.c.pin).where(
+                            payments.c.programme_id == programme_id,
+                            payments.c.period == period,
+                            payments.c.pin.in_(pins),
+                        )
+                    ).scalars()
+                )
+        return [
+            RowError(r.row.line, Reason.ALREADY_IN_PERIOD, f"already in a run for {period}", r.row.pin)
+            for r in rows
+            if r.row.pin in taken
+        ]
+
+
+def _check_operator(operator: str) -> None:
+    if not operator or len(operator) > tables.OPERATOR_CHARS_MAX:
+        raise InvalidInput(f"an operator is named by 1 to {tables.OPERATOR_CHARS_MAX} characters")
+
+
+def _run_id(operator: str, idempotency_key: str) -> str:
+    digest = hashlib.blake2b(f"{operator}\x1f{idempotency_key}".encode(), digest_size=15).hexdigest()
+    return f"run_{digest}"
+
+
+def _payment(run_id: str, programme_id: str, period: str, resolved: ResolvedRow) -> dict[str, Any]:
+    row = resolved.row
+    return {
+        "run_id": run_id,
+        "programme_id": programme_id,
+        "period": period,
+        "pin": row.pin,
+        "line": row.line,
+        "amount_tyiyn": row.amount_tyiyn,
+        "name": row.name,
+        "region": row.region,
+        "channel": resolved.destination.channel.value,
+        "account_id": str(resolved.destination.account_id),
+        "transfer_id": f"{transfer_id(programme_id, period, row.pin):032x}",
+        "status": PaymentStatus.PENDING.value,
+        "reason": "",
+    }
+
+
+def _programme(conn: Connection, programme_id: str) -> Programme:
+    row = conn.execute(select(tables.programmes).where(tables.programmes.c.id == programme_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no programme {programme_id!r}")
+    return Programme(
+        row["id"], row["name"], int(row["ledger_account_id"]), row["budget_tyiyn"], row["remaining_tyiyn"]
+    )
+
+
+def _committed_tyiyn(conn: Connection, programme_id: str) -> int:
+    """Tyiyn promised to runs of this programme and not yet paid (or released as unclaimed)."""
+    payments = tables.payments
+    total = conn.execute(
+        select(func.coalesce(func.sum(payments.c.amount_tyiyn), 0)).where(
+            payments.c.programme_id == programme_id, payments.c.status == PaymentStatus.PENDING.value
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def _load_run(conn: Connection, run_id: str) -> Run:
+    row = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no run {run_id!r}")
+    return _run(row)
+
+
+def _run(row: RowMapping) -> Run:
+    return Run(
+        row["id"],
+        row["programme_id"],
+        row["period"],
+        RunStatus(row["status"]),
+        row["uploaded_by"],
+        row["approved_by"],
+        row["rows"],
+        row["total_tyiyn"],
+        row["batches_done"],
+    )

@@ -1,0 +1,104 @@
+"""The disbursement domain's own tables (SQLAlchemy Core), in the ledger's database.
+
+Amounts are integer tyiyn (BigInteger); ledger ids are u128, stored as decimal (accounts)
+or hex (transfers) strings. Rules that must hold whatever the code does are constraints:
+a budget line never goes below zero, the approver of a run is never its uploader, and
+one recipient is paid at most once per programme and period
+(`disbursement_payments_once_per_period`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata: Final = MetaData()
+
+ID_CHARS_MAX: Final = 64
+TEXT_CHARS_MAX: Final = 200
+OPERATOR_CHARS_MAX: Final = 128
+PERIOD_CHARS_MAX: Final = 16
+ISO_TIME_CHARS: Final = 32
+U128_DECIMAL_CHARS: Final = 39
+U128_HEX_CHARS: Final = 32
+REASON_CHARS_MAX: Final = 64
+PIN_CHARS: Final = 14
+REGION_CHARS_MAX: Final = 64
+
+programmes: Final = Table(
+    "disbursement_programmes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("name", String(TEXT_CHARS_MAX), nullable=False),
+    # The treasury's ledger account that this programme pays from.
+    Column("ledger_account_id", String(U128_DECIMAL_CHARS), nullable=False),
+    Column("budget_tyiyn", BigInteger, nullable=False),
+    Column("remaining_tyiyn", BigInteger, nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint("budget_tyiyn >= 0", name="disbursement_programmes_budget"),
+    CheckConstraint(
+        "remaining_tyiyn >= 0 AND remaining_tyiyn <= budget_tyiyn", name="disbursement_programmes_remaining"
+    ),
+)
+
+runs: Final = Table(
+    "disbursement_runs",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("programme_id", String(ID_CHARS_MAX), ForeignKey("disbursement_programmes.id"), nullable=False),
+    Column("period", String(PERIOD_CHARS_MAX), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_by", String(OPERATOR_CHARS_MAX), nullable=False),
+    Column("approved_by", String(OPERATOR_CHARS_MAX)),
+    Column("rows", Integer, nullable=False),
+    Column("total_tyiyn", BigInteger, nullable=False),
+    Column("batches_done", Integer, nullable=False, default=0),
+    Column("uploaded_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("approved_at", String(ISO_TIME_CHARS)),
+    Column("completed_at", String(ISO_TIME_CHARS)),
+    CheckConstraint(
+        "status IN ('uploaded', 'approved', 'executing', 'completed')", name="disbursement_runs_status"
+    ),
+    # Dual control, enforced by the database as well as by the service.
+    CheckConstraint("approved_by IS NULL OR approved_by <> uploaded_by", name="disbursement_runs_dual_control"),
+    CheckConstraint("total_tyiyn > 0 AND rows > 0", name="disbursement_runs_total"),
+)
+
+payments: Final = Table(
+    "disbursement_payments",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(ID_CHARS_MAX), ForeignKey("disbursement_runs.id"), nullable=False),
+    Column("programme_id", String(ID_CHARS_MAX), nullable=False),
+    Column("period", String(PERIOD_CHARS_MAX), nullable=False),
+    Column("pin", String(PIN_CHARS), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("amount_tyiyn", BigInteger, nullable=False),
+    Column("name", String(TEXT_CHARS_MAX), nullable=False),
+    Column("region", String(REGION_CHARS_MAX), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("account_id", String(U128_DECIMAL_CHARS), nullable=False),
+    Column("transfer_id", String(U128_HEX_CHARS), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(REASON_CHARS_MAX), nullable=False, default=""),
+    Column("batch", Integer),
+    UniqueConstraint("programme_id", "period", "pin", name="disbursement_payments_once_per_period"),
+    CheckConstraint("amount_tyiyn > 0", name="disbursement_payments_amount"),
+    CheckConstraint("status IN ('pending', 'paid', 'unclaimed', 'rejected')", name="disbursement_payments_status"),
+    CheckConstraint("channel IN ('wallet', 'bank_account', 'none')", name="disbursement_payments_channel"),
+    Index("disbursement_payments_by_run", "run_id", "status", "line"),
+)
