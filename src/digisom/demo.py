@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,9 @@ Chapter = Callable[[Path | None, Path | None, Console], bool]
 def _chapters() -> list[tuple[str, Chapter]]:
     # Imported here: the EVM and the API pull in heavy modules that the ledger's
     # machine interface (the same `digisom` command) should not pay for at start-up.
+    # Starlette's test client warns about its httpx transport on import; the demo drives
+    # the API in process on purpose, so the warning is noise to an operator.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     from digisom.demo_cbdc import run_cbdc_demo  # noqa: PLC0415
     from digisom.demo_interbank import run_interbank_demo  # noqa: PLC0415
     from digisom.demo_kgst import run_kgst_demo  # noqa: PLC0415
