@@ -13,6 +13,8 @@ from digisom.disbursement.model import DualControl, InvalidInput, NotFound, RunS
 from digisom.disbursement.parsing import FileRefused, Reason
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
+from digisom.ledger.service import Ledger
+from digisom.stores.memory import MemoryStore
 from tests.disbursement.directory import FakeDirectory
 
 TREASURY_ACCOUNT = 9_001
@@ -23,8 +25,9 @@ WIDOW = "11505196000456"
 
 
 def service(engine: Engine) -> DisbursementService:
+    # Nothing here reaches the ledger: a memory one will do.
     directory = FakeDirectory({PENSIONER: Destination(Channel.WALLET, 101), WIDOW: Destination(Channel.WALLET, 102)})
-    svc = DisbursementService(engine, directory)
+    svc = DisbursementService(engine, directory, Ledger(MemoryStore()))
     svc.create_programme("pensions", "Pensions", TREASURY_ACCOUNT, budget_tyiyn=1_000_000)
     return svc
 

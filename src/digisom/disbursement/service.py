@@ -1,7 +1,15 @@
-"""The disbursement service: programmes and budget lines, uploading and approving runs.
+"""The disbursement service: programmes and budget lines, uploading, approving and
+executing runs.
 
 A run is refused whole at upload if any row is bad (`FileRefused`), so nothing is ever
 half-paid for bad input. One operator uploads, a different one approves (dual control).
+
+Executing pays batch by batch through the ledger. Each payment's transfer id is derived
+from (programme, period, PIN), and each batch's outcome is recorded (payment statuses,
+the budget line, the run's progress) in one transaction after the ledger committed. A
+crash between the two is safe: the resumed run resubmits the same batch, the ledger
+answers `exists` for what it already holds, and only payments still `pending` in the
+domain's tables move the budget line, so nobody is paid or counted twice.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, RowMapping, func, select
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.disbursement import tables
@@ -23,8 +31,10 @@ from digisom.disbursement.model import (
     NotFound,
     PaymentStatus,
     Programme,
+    Progress,
     Run,
     RunStatus,
+    TransferCode,
     WrongState,
     transfer_id,
 )
@@ -36,11 +46,16 @@ from digisom.disbursement.parsing import (
     check_file,
     report,
 )
-from digisom.disbursement.ports import RecipientDirectory
+from digisom.disbursement.ports import Channel, RecipientDirectory, TransferSink
+from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
+from digisom.ledger.results import CreateTransferResult
+from digisom.money import KGS
 
 # Rows inserted or looked up per statement: bounded so no statement grows with the file.
 ROWS_PER_STATEMENT: Final = 5000
 IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
+LEDGER_KGS: Final = KGS.numeric  # ledger 417: the ledger number is the ISO 4217 numeric code
+_PAID: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 
 
 def _now() -> str:
@@ -50,9 +65,16 @@ def _now() -> str:
 class DisbursementService:
     """Programmes, runs and payments over the domain's tables; takes its ports as arguments."""
 
-    def __init__(self, engine: Engine, directory: RecipientDirectory, clock: Callable[[], str] = _now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        directory: RecipientDirectory,
+        ledger: TransferSink,
+        clock: Callable[[], str] = _now,
+    ) -> None:
         self._engine = engine
         self._directory = directory
+        self._ledger = ledger
         self._clock = clock
 
     # -- programmes ------------------------------------------------------------------
@@ -156,6 +178,128 @@ class DisbursementService:
         with self._engine.connect() as conn:
             return _load_run(conn, run_id)
 
+    def execute(
+        self,
+        run_id: str,
+        batch_size: int = BATCH_EVENTS_MAX,
+        on_batch: Callable[[Progress], None] | None = None,
+    ) -> Progress:
+        """Pay an approved run (or resume one that stopped); returns its final progress.
+
+        `on_batch` is told the progress after each recorded batch (a CLI progress bar, an API).
+        """
+        if not 1 <= batch_size <= BATCH_EVENTS_MAX:
+            raise InvalidInput(f"a batch is 1 to {BATCH_EVENTS_MAX} payments")
+        with self._engine.begin() as conn:
+            run = _load_run(conn, run_id, for_update=True)
+            if run.status is RunStatus.COMPLETED:
+                return _progress(conn, run_id)
+            if run.status not in (RunStatus.APPROVED, RunStatus.EXECUTING):
+                raise WrongState(f"run {run_id} is {run.status.value}; it must be approved first")
+            conn.execute(
+                tables.runs.update().where(tables.runs.c.id == run_id).values(status=RunStatus.EXECUTING.value)
+            )
+            programme = _programme(conn, run.programme_id)
+        while True:
+            batch = self._next_batch(run_id, batch_size)
+            if not batch:
+                break
+            outcomes = self._pay(programme, batch)
+            progress = self._record(run, outcomes)
+            if on_batch is not None:
+                on_batch(progress)
+        with self._engine.begin() as conn:
+            conn.execute(
+                tables.runs.update()
+                .where(tables.runs.c.id == run_id)
+                .values(status=RunStatus.COMPLETED.value, completed_at=self._clock())
+            )
+            return _progress(conn, run_id)
+
+    def progress(self, run_id: str) -> Progress:
+        """How far a run has got."""
+        with self._engine.connect() as conn:
+            _load_run(conn, run_id)
+            return _progress(conn, run_id)
+
+    def _next_batch(self, run_id: str, batch_size: int) -> list[RowMapping]:
+        payments = tables.payments
+        with self._engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(payments)
+                    .where(payments.c.run_id == run_id, payments.c.status == PaymentStatus.PENDING.value)
+                    .order_by(payments.c.line)
+                    .limit(batch_size)
+                ).mappings()
+            )
+
+    def _pay(self, programme: Programme, batch: Sequence[RowMapping]) -> list[tuple[RowMapping, PaymentStatus, str]]:
+        """Submit one batch to the ledger; each payment's outcome and reason."""
+        payable = [p for p in batch if p["channel"] != Channel.NONE.value]
+        transfers = [
+            Transfer(
+                id=int(p["transfer_id"], 16),
+                debit_account_id=programme.ledger_account_id,
+                credit_account_id=int(p["account_id"]),
+                amount=p["amount_tyiyn"],
+                ledger=LEDGER_KGS,
+                code=int(TransferCode.DISBURSEMENT),
+            )
+            for p in payable
+        ]
+        results = self._ledger.create_transfers(transfers) if transfers else []
+        by_pin = {p["pin"]: result for p, result in zip(payable, results, strict=True)}
+        outcomes: list[tuple[RowMapping, PaymentStatus, str]] = []
+        for payment in batch:
+            result = by_pin.get(payment["pin"])
+            if result is None:
+                outcomes.append((payment, PaymentStatus.UNCLAIMED, "no wallet and no bank account"))
+            elif result in _PAID:
+                outcomes.append((payment, PaymentStatus.PAID, ""))
+            else:
+                outcomes.append((payment, PaymentStatus.REJECTED, result.name))
+        return outcomes
+
+    def _record(self, run: Run, outcomes: Sequence[tuple[RowMapping, PaymentStatus, str]]) -> Progress:
+        """Record one batch's outcomes; only payments still pending count, so a replay is a no-op."""
+        payments = tables.payments
+        with self._engine.begin() as conn:
+            current = _load_run(conn, run.id, for_update=True)
+            still_pending = set(
+                conn.execute(
+                    select(payments.c.pin).where(
+                        payments.c.run_id == run.id,
+                        payments.c.status == PaymentStatus.PENDING.value,
+                        payments.c.pin.in_([p["pin"] for p, _, _ in outcomes]),
+                    )
+                ).scalars()
+            )
+            fresh = [(p, status, reason) for p, status, reason in outcomes if p["pin"] in still_pending]
+            if fresh:
+                conn.execute(
+                    payments.update()
+                    .where(payments.c.run_id == run.id, payments.c.pin == bindparam("b_pin"))
+                    .values(status=bindparam("b_status"), reason=bindparam("b_reason"), batch=bindparam("b_batch")),
+                    [
+                        {"b_pin": p["pin"], "b_status": s.value, "b_reason": why, "b_batch": current.batches_done}
+                        for p, s, why in fresh
+                    ],
+                )
+            paid_tyiyn = sum(p["amount_tyiyn"] for p, status, _ in fresh if status is PaymentStatus.PAID)
+            if paid_tyiyn:
+                conn.execute(
+                    tables.programmes.update()
+                    .where(tables.programmes.c.id == run.programme_id)
+                    .values(remaining_tyiyn=tables.programmes.c.remaining_tyiyn - paid_tyiyn)
+                )
+            conn.execute(
+                tables.runs.update()
+                .where(tables.runs.c.id == run.id)
+                .values(batches_done=tables.runs.c.batches_done + 1)
+            )
+            return _progress(conn, run.id)
+
     def _already_in_period(self, programme_id: str, period: str, rows: Sequence[ResolvedRow]) -> list[RowError]:
         payments = tables.payments
         taken: set[str] = set()
@@ -227,8 +371,11 @@ def _committed_tyiyn(conn: Connection, programme_id: str) -> int:
     return int(total)
 
 
-def _load_run(conn: Connection, run_id: str) -> Run:
-    row = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).mappings().first()
+def _load_run(conn: Connection, run_id: str, for_update: bool = False) -> Run:
+    query = select(tables.runs).where(tables.runs.c.id == run_id)
+    # On PostgreSQL the row lock makes two executors of one run take turns (SQLite's
+    # BEGIN IMMEDIATE already does).
+    row = conn.execute(query.with_for_update() if for_update else query).mappings().first()
     if row is None:
         raise NotFound(f"no run {run_id!r}")
     return _run(row)
@@ -245,4 +392,30 @@ def _run(row: RowMapping) -> Run:
         row["rows"],
         row["total_tyiyn"],
         row["batches_done"],
+    )
+
+
+def _progress(conn: Connection, run_id: str) -> Progress:
+    payments = tables.payments
+    run = _load_run(conn, run_id)
+    counts = dict.fromkeys(PaymentStatus, 0)
+    paid_tyiyn = 0
+    for status, count, amount_tyiyn in conn.execute(
+        select(payments.c.status, func.count(), func.coalesce(func.sum(payments.c.amount_tyiyn), 0))
+        .where(payments.c.run_id == run_id)
+        .group_by(payments.c.status)
+    ):
+        counts[PaymentStatus(status)] = int(count)
+        if status == PaymentStatus.PAID.value:
+            paid_tyiyn = int(amount_tyiyn)
+    return Progress(
+        run_id,
+        run.status,
+        run.rows,
+        counts[PaymentStatus.PENDING],
+        counts[PaymentStatus.PAID],
+        counts[PaymentStatus.UNCLAIMED],
+        counts[PaymentStatus.REJECTED],
+        paid_tyiyn,
+        run.batches_done,
     )
