@@ -47,6 +47,7 @@ from digisom.disbursement.parsing import (
     report,
 )
 from digisom.disbursement.ports import Channel, RecipientDirectory, TransferSink
+from digisom.disbursement.reconciliation import Reconciliation, ReportLine
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.money import KGS
@@ -222,6 +223,30 @@ class DisbursementService:
             _load_run(conn, run_id)
             return _progress(conn, run_id)
 
+    def reconciliation(self, run_id: str) -> Reconciliation:
+        """The run's report: every recipient paid, unclaimed, rejected (or still pending)."""
+        payments = tables.payments
+        lines: list[ReportLine] = []
+        with self._engine.connect() as conn:
+            run = _load_run(conn, run_id)
+            progress = _progress(conn, run_id)
+            after_seq = 0
+            while True:
+                page = list(
+                    conn.execute(
+                        select(payments)
+                        .where(payments.c.run_id == run_id, payments.c.seq > after_seq)
+                        .order_by(payments.c.seq)
+                        .limit(ROWS_PER_STATEMENT)
+                    ).mappings()
+                )
+                if not page:
+                    break
+                after_seq = page[-1]["seq"]
+                lines.extend(_report_line(p) for p in page)
+        lines.sort(key=lambda line: line.line)
+        return Reconciliation(run.id, run.programme_id, run.period, progress, tuple(lines))
+
     def _next_batch(self, run_id: str, batch_size: int) -> list[RowMapping]:
         payments = tables.payments
         with self._engine.connect() as conn:
@@ -320,6 +345,23 @@ class DisbursementService:
             for r in rows
             if r.row.pin in taken
         ]
+
+
+def _report_line(payment: RowMapping) -> ReportLine:
+    status = PaymentStatus(payment["status"])
+    # Only payments handed to the ledger name a transfer an auditor can look up.
+    reached_ledger = status in (PaymentStatus.PAID, PaymentStatus.REJECTED)
+    return ReportLine(
+        payment["line"],
+        payment["pin"],
+        payment["name"],
+        payment["region"],
+        payment["amount_tyiyn"],
+        status,
+        payment["channel"],
+        payment["reason"],
+        payment["transfer_id"] if reached_ledger else "",
+    )
 
 
 def _check_operator(operator: str) -> None:
