@@ -63,6 +63,11 @@ class Reason(StrEnum):
     UNKNOWN_PIN = "unknown_pin"
     ALREADY_IN_PERIOD = "already_in_period"
     TOTAL_OVER_BUDGET = "total_over_budget"
+    # pain.001 input only
+    NOT_XML = "not_xml"
+    NOT_PAIN001 = "not_pain001"
+    WRONG_CURRENCY = "wrong_currency"
+    CONTROL_SUM_MISMATCH = "control_sum_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,15 +190,11 @@ def parse_csv(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
         if len(fields) != len(columns):
             errors.append(RowError(line, Reason.MALFORMED_ROW, f"{len(fields)} fields, expected {len(columns)}"))
             continue
-        row_or_error = _row(line, fields, index, amount_column, in_som)
-        if isinstance(row_or_error, RowError):
-            errors.append(row_or_error)
-            continue
-        first = seen.setdefault(row_or_error.pin, line)
-        if first != line:
-            errors.append(RowError(line, Reason.DUPLICATE_PIN, f"also on line {first}", row_or_error.pin))
-            continue
-        rows.append(row_or_error)
+        name = fields[index["name"]] if "name" in index else ""
+        row_or_error = make_row(
+            line, fields[index["pin"]], fields[amount_column], fields[index["region"]], name, in_som
+        )
+        accept_row(row_or_error, seen, rows, errors)
     if count == 0 and not errors:
         errors.append(RowError(FILE_LEVEL_LINE, Reason.EMPTY_FILE, "no rows"))
     return rows, errors
@@ -202,6 +203,13 @@ def parse_csv(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
 def check_file(data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int) -> list[ResolvedRow]:
     """The file's rows with their destinations, or `FileRefused` listing every bad row."""
     rows, errors = parse_csv(data)
+    return check_rows(rows, errors, directory, budget_remaining_tyiyn)
+
+
+def check_rows(
+    rows: Sequence[PaymentRow], errors: list[RowError], directory: RecipientDirectory, budget_remaining_tyiyn: int
+) -> list[ResolvedRow]:
+    """Resolve parsed rows and check the budget; `FileRefused` if this or parsing found errors."""
     resolved: list[ResolvedRow] = []
     for start in range(0, len(rows), DIRECTORY_LOOKUP_MAX):
         chunk = rows[start : start + DIRECTORY_LOOKUP_MAX]
@@ -248,13 +256,23 @@ def _check_header(columns: list[str]) -> RowError | None:
     return RowError(_HEADER_LINE, Reason.BAD_HEADER, "; ".join(problems)) if problems else None
 
 
-def _row(
-    line: int, fields: list[str], index: dict[str, int], amount_column: int, in_som: bool
-) -> PaymentRow | RowError:
-    pin = fields[index["pin"]].strip()
-    region = fields[index["region"]].strip()
-    name = fields[index["name"]].strip() if "name" in index else ""
-    amount_text = fields[amount_column].strip()
+def accept_row(
+    row_or_error: PaymentRow | RowError, seen: dict[str, int], rows: list[PaymentRow], errors: list[RowError]
+) -> None:
+    """Append a parsed row to `rows`, or its error (or a duplicate PIN) to `errors`."""
+    if isinstance(row_or_error, RowError):
+        errors.append(row_or_error)
+        return
+    first = seen.setdefault(row_or_error.pin, row_or_error.line)
+    if first != row_or_error.line:
+        errors.append(RowError(row_or_error.line, Reason.DUPLICATE_PIN, f"also on line {first}", row_or_error.pin))
+        return
+    rows.append(row_or_error)
+
+
+def make_row(line: int, pin: str, amount_text: str, region: str, name: str, in_som: bool) -> PaymentRow | RowError:
+    """One row from its fields' text, or the first reason it is refused."""
+    pin, amount_text, region, name = pin.strip(), amount_text.strip(), region.strip(), name.strip()
     for label, value, limit in (
         ("pin", pin, PIN_DIGITS),
         ("region", region, REGION_CHARS_MAX),

@@ -397,9 +397,7 @@ def _programme(conn: Connection, programme_id: str) -> Programme:
     row = conn.execute(select(tables.programmes).where(tables.programmes.c.id == programme_id)).mappings().first()
     if row is None:
         raise NotFound(f"no programme {programme_id!r}")
-    return Programme(
-        row["id"], row["name"], int(row["ledger_account_id"]), row["budget_tyiyn"], row["remaining_tyiyn"]
-    )
+    return Programme(row["id"], row["name"], int(row["ledger_account_id"]), row["budget_tyiyn"], row["remaining_tyiyn"])
 
 
 def _committed_tyiyn(conn: Connection, programme_id: str) -> int:

@@ -70,9 +70,7 @@ runs: Final = Table(
     Column("uploaded_at", String(ISO_TIME_CHARS), nullable=False),
     Column("approved_at", String(ISO_TIME_CHARS)),
     Column("completed_at", String(ISO_TIME_CHARS)),
-    CheckConstraint(
-        "status IN ('uploaded', 'approved', 'executing', 'completed')", name="disbursement_runs_status"
-    ),
+    CheckConstraint("status IN ('uploaded', 'approved', 'executing', 'completed')", name="disbursement_runs_status"),
     # Dual control, enforced by the database as well as by the service.
     CheckConstraint("approved_by IS NULL OR approved_by <> uploaded_by", name="disbursement_runs_dual_control"),
     CheckConstraint("total_tyiyn > 0 AND rows > 0", name="disbursement_runs_total"),
