@@ -22,6 +22,13 @@ class TransferCode(IntEnum):
     DISBURSEMENT = 30
 
 
+class FileFormat(StrEnum):
+    """The formats an operator may upload."""
+
+    CSV = "csv"
+    PAIN001 = "pain.001"
+
+
 class RunStatus(StrEnum):
     """Where a run stands."""
 

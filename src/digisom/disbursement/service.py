@@ -27,6 +27,7 @@ from digisom.disbursement.model import (
     PERIOD_PATTERN,
     AlreadyExists,
     DualControl,
+    FileFormat,
     InvalidInput,
     NotFound,
     PaymentStatus,
@@ -38,6 +39,7 @@ from digisom.disbursement.model import (
     WrongState,
     transfer_id,
 )
+from digisom.disbursement.pain001 import check_pain001
 from digisom.disbursement.parsing import (
     FileRefused,
     Reason,
@@ -109,8 +111,17 @@ class DisbursementService:
 
     # -- runs ------------------------------------------------------------------------
 
-    def upload(self, operator: str, idempotency_key: str, programme_id: str, period: str, data: bytes) -> Run:
-        """Check a file and record it as a run awaiting approval, or raise `FileRefused`.
+    def upload(
+        self,
+        operator: str,
+        idempotency_key: str,
+        programme_id: str,
+        period: str,
+        data: bytes,
+        file_format: FileFormat = FileFormat.CSV,
+    ) -> Run:
+        """Check a file (CSV or pain.001) and record it as a run awaiting approval, or raise
+        `FileRefused`.
 
         The same operator and key again return the same run without reading the file twice.
         """
@@ -126,7 +137,8 @@ class DisbursementService:
                 return _run(existing)
             programme = _programme(conn, programme_id)
             committed_tyiyn = _committed_tyiyn(conn, programme_id)
-        rows = check_file(data, self._directory, programme.remaining_tyiyn - committed_tyiyn)
+        check = check_pain001 if file_format is FileFormat.PAIN001 else check_file
+        rows = check(data, self._directory, programme.remaining_tyiyn - committed_tyiyn)
         errors = self._already_in_period(programme_id, period, rows)
         if errors:
             raise FileRefused(report(errors))
