@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.disbursement import tables
 from digisom.disbursement.migrations import MIGRATIONS, migrate
-from digisom.disbursement.model import DualControl, InvalidInput, NotFound, RunStatus, WrongState
+from digisom.disbursement.model import DualControl, InvalidInput, KeyReused, NotFound, RunStatus, WrongState
 from digisom.disbursement.parsing import FileRefused, Reason
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
@@ -109,3 +109,22 @@ def test_bad_periods_and_unknown_programmes(engine: Engine, period: str) -> None
         svc.upload(TREASURY_CLERK, "k", "pensions", period, FILE)
     with pytest.raises(NotFound):
         svc.upload(TREASURY_CLERK, "k", "child-benefit", "2026-11", FILE)
+
+
+def test_an_idempotency_key_names_one_file(engine: Engine) -> None:
+    svc = service(engine)
+    svc.upload(TREASURY_CLERK, "nov-1", "pensions", "2026-11", FILE)
+    with pytest.raises(KeyReused):
+        svc.upload(TREASURY_CLERK, "nov-1", "pensions", "2026-11", FILE.replace(b"8500", b"8501"))
+
+
+def test_one_report_lists_rows_already_in_the_period_beside_other_errors(engine: Engine) -> None:
+    svc = service(engine)
+    svc.upload(TREASURY_CLERK, "nov-1", "pensions", "2026-11", f"pin,amount,region\n{PENSIONER},1,Naryn\n".encode())
+    data = f"pin,amount,region\n{PENSIONER},1,Naryn\n{WIDOW},zero,Osh\n".encode()
+    with pytest.raises(FileRefused) as refused:
+        svc.upload(TREASURY_CLERK, "nov-2", "pensions", "2026-11", data)
+    assert [(e.line, e.reason) for e in refused.value.report.errors] == [
+        (2, Reason.ALREADY_IN_PERIOD),
+        (3, Reason.NON_NUMERIC_AMOUNT),
+    ]

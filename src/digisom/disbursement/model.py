@@ -104,6 +104,10 @@ class InvalidInput(DisbursementError):
     """A bad argument (period, budget, operator)."""
 
 
+class KeyReused(DisbursementError):
+    """An idempotency key already named a different file."""
+
+
 class DualControl(DisbursementError):
     """The operator who uploaded a run may not approve it."""
 

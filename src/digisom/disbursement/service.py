@@ -29,6 +29,7 @@ from digisom.disbursement.model import (
     DualControl,
     FileFormat,
     InvalidInput,
+    KeyReused,
     NotFound,
     PaymentStatus,
     Programme,
@@ -39,13 +40,16 @@ from digisom.disbursement.model import (
     WrongState,
     transfer_id,
 )
-from digisom.disbursement.pain001 import check_pain001
+from digisom.disbursement.pain001 import parse_pain001
 from digisom.disbursement.parsing import (
+    FILE_LEVEL_LINE,
     FileRefused,
+    PaymentRow,
     Reason,
     ResolvedRow,
     RowError,
-    check_file,
+    check_rows,
+    parse_csv,
     report,
 )
 from digisom.disbursement.ports import Channel, RecipientDirectory, TransferSink
@@ -131,19 +135,26 @@ class DisbursementService:
         if not PERIOD_PATTERN.match(period):
             raise InvalidInput("a period is a month, YYYY-MM")
         run_id = _run_id(operator, idempotency_key)
+        file_sha256 = hashlib.sha256(data).hexdigest()
         with self._engine.connect() as conn:
             existing = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).mappings().first()
             if existing is not None:
-                return _run(existing)
+                return _same_upload(existing, file_sha256)
             programme = _programme(conn, programme_id)
             committed_tyiyn = _committed_tyiyn(conn, programme_id)
-        check = check_pain001 if file_format is FileFormat.PAIN001 else check_file
-        rows = check(data, self._directory, programme.remaining_tyiyn - committed_tyiyn)
-        errors = self._already_in_period(programme_id, period, rows)
-        if errors:
-            raise FileRefused(report(errors))
+        parse = parse_pain001 if file_format is FileFormat.PAIN001 else parse_csv
+        parsed, errors = parse(data)
+        errors.extend(self._already_in_period(programme_id, period, parsed))
+        rows = check_rows(parsed, errors, self._directory, programme.remaining_tyiyn - committed_tyiyn)
+        total_tyiyn = sum(r.row.amount_tyiyn for r in rows)
         try:
             with self._engine.begin() as conn:
+                # Checked again under the programme's row lock: two uploads racing for the
+                # last of a budget line must not both pass (SQLite's write lock does the same).
+                locked = _programme(conn, programme_id, for_update=True)
+                available_tyiyn = locked.remaining_tyiyn - _committed_tyiyn(conn, programme_id)
+                if total_tyiyn > available_tyiyn:
+                    raise FileRefused(report([_over_budget(total_tyiyn, available_tyiyn)]))
                 conn.execute(
                     tables.runs.insert().values(
                         id=run_id,
@@ -152,8 +163,9 @@ class DisbursementService:
                         status=RunStatus.UPLOADED.value,
                         uploaded_by=operator,
                         rows=len(rows),
-                        total_tyiyn=sum(r.row.amount_tyiyn for r in rows),
+                        total_tyiyn=total_tyiyn,
                         batches_done=0,
+                        file_sha256=file_sha256,
                         uploaded_at=self._clock(),
                     )
                 )
@@ -163,8 +175,15 @@ class DisbursementService:
                         [_payment(run_id, programme_id, period, r) for r in rows[start : start + ROWS_PER_STATEMENT]],
                     )
         except IntegrityError:
-            # Another run for this period took a recipient between our check and our insert.
-            errors = self._already_in_period(programme_id, period, rows)
+            # A race: the same upload twice at once, or another run for this period took a
+            # recipient between our check and our insert. The database kept the rule.
+            with self._engine.connect() as conn:
+                existing = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).mappings().first()
+            if existing is not None:
+                return _same_upload(existing, file_sha256)
+            errors = self._already_in_period(programme_id, period, [r.row for r in rows])
+            if not errors:
+                raise
             raise FileRefused(report(errors)) from None
         return self.run(run_id)
 
@@ -337,12 +356,12 @@ class DisbursementService:
             )
             return _progress(conn, run.id)
 
-    def _already_in_period(self, programme_id: str, period: str, rows: Sequence[ResolvedRow]) -> list[RowError]:
+    def _already_in_period(self, programme_id: str, period: str, rows: Sequence[PaymentRow]) -> list[RowError]:
         payments = tables.payments
         taken: set[str] = set()
         with self._engine.connect() as conn:
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                pins = [r.row.pin for r in rows[start : start + ROWS_PER_STATEMENT]]
+                pins = [r.pin for r in rows[start : start + ROWS_PER_STATEMENT]]
                 taken.update(
                     conn.execute(
                         select(payments.c.pin).where(
@@ -353,10 +372,21 @@ class DisbursementService:
                     ).scalars()
                 )
         return [
-            RowError(r.row.line, Reason.ALREADY_IN_PERIOD, f"already in a run for {period}", r.row.pin)
+            RowError(r.line, Reason.ALREADY_IN_PERIOD, f"already in a run for {period}", r.pin)
             for r in rows
-            if r.row.pin in taken
+            if r.pin in taken
         ]
+
+
+def _same_upload(existing: RowMapping, file_sha256: str) -> Run:
+    if existing["file_sha256"] != file_sha256:
+        raise KeyReused("this idempotency key named another file; upload this one with a new key")
+    return _run(existing)
+
+
+def _over_budget(total_tyiyn: int, available_tyiyn: int) -> RowError:
+    detail = f"total {total_tyiyn} tyiyn exceeds the budget line's {available_tyiyn} tyiyn"
+    return RowError(FILE_LEVEL_LINE, Reason.TOTAL_OVER_BUDGET, detail)
 
 
 def _report_line(payment: RowMapping) -> ReportLine:
@@ -405,8 +435,9 @@ def _payment(run_id: str, programme_id: str, period: str, resolved: ResolvedRow)
     }
 
 
-def _programme(conn: Connection, programme_id: str) -> Programme:
-    row = conn.execute(select(tables.programmes).where(tables.programmes.c.id == programme_id)).mappings().first()
+def _programme(conn: Connection, programme_id: str, for_update: bool = False) -> Programme:
+    query = select(tables.programmes).where(tables.programmes.c.id == programme_id)
+    row = conn.execute(query.with_for_update() if for_update else query).mappings().first()
     if row is None:
         raise NotFound(f"no programme {programme_id!r}")
     return Programme(row["id"], row["name"], int(row["ledger_account_id"]), row["budget_tyiyn"], row["remaining_tyiyn"])

@@ -67,6 +67,8 @@ runs: Final = Table(
     Column("rows", Integer, nullable=False),
     Column("total_tyiyn", BigInteger, nullable=False),
     Column("batches_done", Integer, nullable=False, default=0),
+    # The uploaded file's digest: an idempotency key reused with another file is refused.
+    Column("file_sha256", String(64), nullable=False),
     Column("uploaded_at", String(ISO_TIME_CHARS), nullable=False),
     Column("approved_at", String(ISO_TIME_CHARS)),
     Column("completed_at", String(ISO_TIME_CHARS)),
