@@ -16,7 +16,14 @@ def _initial(conn: Connection) -> None:
     tables.metadata.create_all(conn)
 
 
-MIGRATIONS: Final = (Migration(1, "programmes, runs and payments", _initial),)
+def _tax_payments(conn: Connection) -> None:
+    tables.tax_payments.create(conn)
+
+
+MIGRATIONS: Final = (
+    Migration(1, "programmes, runs and payments", _initial),
+    Migration(2, "tax and fee payments", _tax_payments),
+)
 
 
 def migrate(engine: Engine) -> list[int]:

@@ -102,3 +102,18 @@ payments: Final = Table(
     CheckConstraint("channel IN ('wallet', 'bank_account', 'none')", name="disbursement_payments_channel"),
     Index("disbursement_payments_by_run", "run_id", "status", "line"),
 )
+
+# Taxes and fees paid to the treasury (migration 2); one row per payer request.
+tax_payments: Final = Table(
+    "disbursement_tax_payments",
+    MetaData(),
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("operation_id", String(OPERATOR_CHARS_MAX + 1 + 128), nullable=False, unique=True),
+    Column("reference", String(25), nullable=False, index=True),
+    Column("payer_account_id", String(U128_DECIMAL_CHARS), nullable=False),
+    Column("amount_tyiyn", BigInteger, nullable=False),
+    Column("transfer_id", String(U128_HEX_CHARS), nullable=False, unique=True),
+    Column("paid_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint("amount_tyiyn > 0", name="disbursement_tax_payments_amount"),
+)
