@@ -322,23 +322,24 @@ class DisbursementService:
         payments = tables.payments
         with self._engine.begin() as conn:
             current = _load_run(conn, run.id, for_update=True)
+            # By primary key: a batch of 8,190 must not scan the run's payments per row.
             still_pending = set(
                 conn.execute(
-                    select(payments.c.pin).where(
+                    select(payments.c.seq).where(
                         payments.c.run_id == run.id,
                         payments.c.status == PaymentStatus.PENDING.value,
-                        payments.c.pin.in_([p["pin"] for p, _, _ in outcomes]),
+                        payments.c.seq.in_([p["seq"] for p, _, _ in outcomes]),
                     )
                 ).scalars()
             )
-            fresh = [(p, status, reason) for p, status, reason in outcomes if p["pin"] in still_pending]
+            fresh = [(p, status, reason) for p, status, reason in outcomes if p["seq"] in still_pending]
             if fresh:
                 conn.execute(
                     payments.update()
-                    .where(payments.c.run_id == run.id, payments.c.pin == bindparam("b_pin"))
+                    .where(payments.c.seq == bindparam("b_seq"))
                     .values(status=bindparam("b_status"), reason=bindparam("b_reason"), batch=bindparam("b_batch")),
                     [
-                        {"b_pin": p["pin"], "b_status": s.value, "b_reason": why, "b_batch": current.batches_done}
+                        {"b_seq": p["seq"], "b_status": s.value, "b_reason": why, "b_batch": current.batches_done}
                         for p, s, why in fresh
                     ],
                 )
