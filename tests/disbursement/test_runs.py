@@ -3,6 +3,9 @@ recipient per programme and period, enforced by the database."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
@@ -128,3 +131,24 @@ def test_one_report_lists_rows_already_in_the_period_beside_other_errors(engine:
         (2, Reason.ALREADY_IN_PERIOD),
         (3, Reason.NON_NUMERIC_AMOUNT),
     ]
+
+
+def test_racing_uploads_cannot_overcommit_the_budget_line(engine: Engine) -> None:
+    svc = service(engine)  # budget 1,000,000 tyiyn
+    files = [
+        f"pin,amount_tyiyn,region\n{PENSIONER},600000,Naryn\n".encode(),
+        f"pin,amount_tyiyn,region\n{WIDOW},600000,Osh\n".encode(),
+    ]
+    barrier = threading.Barrier(2)
+
+    def upload(index: int) -> str:
+        barrier.wait()
+        try:
+            svc.upload(TREASURY_CLERK, f"race-{index}", "pensions", "2026-11", files[index])
+        except FileRefused as refused:
+            return refused.report.errors[0].reason.value
+        return "uploaded"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(upload, range(2)))
+    assert outcomes == [Reason.TOTAL_OVER_BUDGET.value, "uploaded"]
