@@ -20,6 +20,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 ROLE_TOKENS = {
     Role.CENTRAL_BANK_OPERATOR: "central_bank",
     Role.BANK_OPERATOR: "commercial_bank",
+    Role.TREASURY_OPERATOR: "treasury_operator",
     Role.WALLET_HOLDER: "pensioner",
     Role.AUDITOR: "auditor",
     Role.PUBLIC: None,

@@ -49,6 +49,7 @@ class World:
             "pensioner": issue(Role.WALLET_HOLDER, "pensioner", AYIL),
             "merchant": issue(Role.WALLET_HOLDER, "merchant", AYIL),
             "auditor": issue(Role.AUDITOR, "audit-chamber"),
+            "treasury_operator": issue(Role.TREASURY_OPERATOR, "treasury-clerk"),
         }
         return world
 

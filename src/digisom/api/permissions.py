@@ -17,10 +17,11 @@ from digisom.cbdc.access import Actor, Role
 
 CB: Final = Role.CENTRAL_BANK_OPERATOR
 BANK: Final = Role.BANK_OPERATOR
+TREASURY: Final = Role.TREASURY_OPERATOR
 HOLDER: Final = Role.WALLET_HOLDER
 AUDITOR: Final = Role.AUDITOR
 PUBLIC: Final = Role.PUBLIC
-ROLES: Final = (CB, BANK, HOLDER, AUDITOR, PUBLIC)
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PUBLIC)
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {

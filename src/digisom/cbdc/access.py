@@ -18,6 +18,7 @@ class Role(StrEnum):
 
     CENTRAL_BANK_OPERATOR = "central_bank_operator"
     BANK_OPERATOR = "bank_operator"
+    TREASURY_OPERATOR = "treasury_operator"  # the treasury and ministries: disbursements, benefit schemes
     WALLET_HOLDER = "wallet_holder"
     AUDITOR = "auditor"
     PUBLIC = "public"
