@@ -66,6 +66,7 @@ class Reason(StrEnum):
     # pain.001 input only
     NOT_XML = "not_xml"
     NOT_PAIN001 = "not_pain001"
+    SCHEMA_INVALID = "schema_invalid"
     WRONG_CURRENCY = "wrong_currency"
     CONTROL_SUM_MISMATCH = "control_sum_mismatch"
 
