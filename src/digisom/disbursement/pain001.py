@@ -114,10 +114,12 @@ def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
     return rows, errors
 
 
-def check_pain001(data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int) -> list[ResolvedRow]:
+def check_pain001(
+    data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int, benefit_scheme: str = ""
+) -> list[ResolvedRow]:
     """The document's rows with their destinations, or `FileRefused` listing every bad one."""
     rows, errors = parse_pain001(data)
-    return check_rows(rows, errors, directory, budget_remaining_tyiyn)
+    return check_rows(rows, errors, directory, budget_remaining_tyiyn, benefit_scheme)
 
 
 def _check_group_header(initiation: Element, ns: dict[str, str], transactions: list[Element]) -> list[RowError]:
