@@ -5,6 +5,8 @@ who now have a destination, under a new attempt and transfer id, never anyone tw
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -17,6 +19,7 @@ from digisom.disbursement.model import (
     NotFound,
     OverBudget,
     PaymentStatus,
+    Repayment,
     ReturnRefused,
     RunStatus,
     TransferCode,
@@ -295,3 +298,63 @@ def test_the_database_keeps_one_return_per_attempt_and_known_statuses(engine: En
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(update(tables.payments).where(tables.payments.c.pin == pin(WALLET_N)).values(**values))
     assert service.returns(run_id) == [returned]
+
+
+@dataclass
+class RacedBy:
+    """A ledger that lets another request run to its end just before handing over a batch."""
+
+    ledger: Ledger
+    other: Callable[[], object]
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        other, self.other = self.other, lambda: None
+        other()
+        return self.ledger.create_transfers(events)
+
+
+def test_two_returns_of_one_payment_racing_record_one(engine: Engine, ledger: Ledger) -> None:
+    service, directory, run_id = paid_run(engine, ledger)
+    spent_before = spent_tyiyn(service)
+    winner: list[object] = []
+
+    def other() -> None:
+        winner.append(service.record_return(TREASURY_CLERK, run_id, pin(WALLET_N), "wallet closed", "second"))
+
+    racing = DisbursementService(engine, directory, RacedBy(ledger, other))
+    with pytest.raises(WrongState):
+        racing.record_return(TREASURY_CLERK, run_id, pin(WALLET_N), "wallet closed", "first")
+    assert service.returns(run_id) == winner
+    assert spent_tyiyn(service) == spent_before - amount_tyiyn(WALLET_N)
+    assert balance(ledger, WALLETS_FIRST + WALLET_N) == (amount_tyiyn(WALLET_N), amount_tyiyn(WALLET_N))
+
+
+@dataclass
+class ResolvedAfter:
+    """A directory that lets another request run to its end before it answers."""
+
+    directory: FakeDirectory
+    other: Callable[[], object]
+
+    def resolve(self, pins: Sequence[str], benefit_scheme: str = "") -> Mapping[str, Destination]:
+        other, self.other = self.other, lambda: None
+        other()
+        return self.directory.resolve(pins, benefit_scheme)
+
+
+def test_two_repayments_racing_pay_each_recipient_once(engine: Engine, ledger: Ledger) -> None:
+    service, directory, run_id = paid_run(engine, ledger)
+    for n in UNCLAIMED:
+        directory.known[pin(n)] = Destination(Channel.WALLET, WALLETS_FIRST + n)
+    first: list[Repayment] = []
+
+    def other() -> None:
+        first.append(service.repay(TREASURY_CLERK, run_id, "first"))
+
+    late = DisbursementService(engine, ResolvedAfter(directory, other), ledger)
+    second = late.repay(TREASURY_CLERK, run_id, "second")
+
+    assert (first[0].recipients, second.recipients) == (len(UNCLAIMED), 0)
+    for n in UNCLAIMED:
+        assert balance(ledger, WALLETS_FIRST + n) == (0, amount_tyiyn(n))
+        assert payment(engine, n)["attempt"] == 1

@@ -148,8 +148,7 @@ class DisbursementService:
         The same operator and key again return the same run without reading the file twice.
         """
         _check_operator(operator)
-        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS_MAX:
-            raise InvalidInput(f"an idempotency key is 1 to {IDEMPOTENCY_KEY_CHARS_MAX} characters")
+        _check_key(idempotency_key)
         if not PERIOD_PATTERN.match(period):
             raise InvalidInput("a period is a month, YYYY-MM")
         run_id = _run_id(operator, idempotency_key)
@@ -576,7 +575,15 @@ class DisbursementService:
                 )
         except IntegrityError:
             # The same request raced us; the database kept one. Resume it.
-            return self.repay(operator, run_id, idempotency_key)
+            with self._engine.connect() as conn:
+                raced = (
+                    conn.execute(select(tables.repayments).where(tables.repayments.c.id == repayment_id))
+                    .mappings()
+                    .first()
+                )
+            if raced is None or raced["run_id"] != run_id:
+                raise
+            return _repayment(raced, self.execute(run_id))
         return Repayment(repayment_id, run_id, recipients, int(total_tyiyn), self.execute(run_id))
 
     def _resolve_repayable(self, run_id: str, benefit_scheme: str) -> list[tuple[RowMapping, Destination]]:
@@ -584,8 +591,9 @@ class DisbursementService:
         payments = tables.payments
         chosen: list[tuple[RowMapping, Destination]] = []
         after_seq = 0
-        with self._engine.connect() as conn:
-            while True:
+        while True:
+            # A page at a time, with no connection held while the directory answers.
+            with self._engine.connect() as conn:
                 page = list(
                     conn.execute(
                         select(payments.c.seq, payments.c.pin, payments.c.status, payments.c.attempt)
@@ -598,14 +606,14 @@ class DisbursementService:
                         .limit(DIRECTORY_LOOKUP_MAX)
                     ).mappings()
                 )
-                if not page:
-                    return chosen
-                after_seq = page[-1]["seq"]
-                found = self._directory.resolve([p["pin"] for p in page], benefit_scheme)
-                for payment in page:
-                    destination = found.get(payment["pin"])
-                    if destination is not None and destination.channel is not Channel.NONE:
-                        chosen.append((payment, destination))
+            if not page:
+                return chosen
+            after_seq = page[-1]["seq"]
+            found = self._directory.resolve([p["pin"] for p in page], benefit_scheme)
+            for payment in page:
+                destination = found.get(payment["pin"])
+                if destination is not None and destination.channel is not Channel.NONE:
+                    chosen.append((payment, destination))
 
 
 def _same_upload(existing: RowMapping, file_sha256: str) -> Run:
