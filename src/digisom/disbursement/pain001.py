@@ -45,6 +45,8 @@ from digisom.money import KGS
 _NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:pain.001.001."
 # The versions whose XSD ships with the package; the document's namespace picks one.
 SCHEMA_VERSIONS: Final = ("03", "09")
+# A schema error's detail may quote the offending value; reports stay bounded.
+SCHEMA_DETAIL_CHARS_MAX: Final = 300
 
 
 class _LinedElement(Element):
@@ -64,7 +66,8 @@ def schema(version: str) -> xmlschema.XMLSchema:
 
 
 def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
-    """Rows and errors of a pain.001 document; syntax and per-row checks only."""
+    """Rows and errors of a pain.001 document: XML syntax, the ISO 20022 schema, then the
+    per-row checks (no directory, no budget)."""
     if len(data) > FILE_BYTES_MAX:
         return [], [RowError(FILE_LEVEL_LINE, Reason.FILE_TOO_LARGE, f"over {FILE_BYTES_MAX} bytes")]
     try:
@@ -184,7 +187,8 @@ def _schema_errors(root: Element, version: str) -> list[RowError]:
         if isinstance(index, int) and element is not None and 0 <= index < len(element):
             element = element[index]
         line = getattr(element, "sourceline", FILE_LEVEL_LINE)
-        errors.append(RowError(line, Reason.SCHEMA_INVALID, f"{_short_path(error.path)}: {error.reason}"))
+        detail = f"{_short_path(error.path)}: {error.reason}"[:SCHEMA_DETAIL_CHARS_MAX]
+        errors.append(RowError(line, Reason.SCHEMA_INVALID, detail))
         if len(errors) >= REPORT_ERRORS_MAX:
             break
     return errors
