@@ -76,8 +76,8 @@ def pension_file() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def approved_run(service: DisbursementService) -> str:
-    run = service.upload(TREASURY_CLERK, "pensions-2026-11", "pensions", "2026-11", pension_file())
+def approved_run(service: DisbursementService, period: str = "2026-11") -> str:
+    run = service.upload(TREASURY_CLERK, f"pensions-{period}", "pensions", period, pension_file())
     return service.approve(TREASURY_SUPERVISOR, run.id).id
 
 

@@ -1,11 +1,17 @@
 """The disbursement domain's schema migrations, through the shared runner
-`digisom.domain_migrations` (history in `disbursement_schema_migrations`)."""
+`digisom.domain_migrations` (history in `disbursement_schema_migrations`).
+
+Migration 1 creates `tables.metadata` as it stands today, so on a new database the later
+steps find their columns and tables already there and only fill in what is missing: each
+step is written to bring either kind of database to the same shape.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, column, inspect, select, table, text
+from sqlalchemy.schema import CreateTable
 
 from digisom import domain_migrations
 from digisom.disbursement import tables
@@ -20,9 +26,57 @@ def _tax_payments(conn: Connection) -> None:
     tables.tax_payments.create(conn)
 
 
+def _benefits_and_returns(conn: Connection) -> None:
+    """Programmes' benefit scheme; payments' attempt number and the `returned` status;
+    the returns and repayments tables."""
+    if "benefit_scheme" not in _columns(conn, tables.programmes.name):
+        conn.execute(
+            text(f"ALTER TABLE {tables.programmes.name} ADD COLUMN benefit_scheme VARCHAR(64) NOT NULL DEFAULT ''")
+        )
+    if "attempt" not in _columns(conn, tables.payments.name):
+        if conn.dialect.name == "sqlite":
+            _rebuild_payments(conn)
+        else:
+            name = tables.payments.name
+            conn.execute(text(f"ALTER TABLE {name} ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0"))
+            conn.execute(
+                text(
+                    f"ALTER TABLE {name} DROP CONSTRAINT disbursement_payments_status, "
+                    f"ADD CONSTRAINT disbursement_payments_status CHECK ({tables.PAYMENTS_STATUS_CHECK}), "
+                    "ADD CONSTRAINT disbursement_payments_attempt CHECK (attempt >= 0)"
+                )
+            )
+    tables.returns.create(conn, checkfirst=True)
+    tables.repayments.create(conn, checkfirst=True)
+
+
+def _rebuild_payments(conn: Connection) -> None:
+    """SQLite cannot alter a CHECK: build the table anew from its current definition (every
+    constraint of `tables.payments`), copy the rows, drop the old one. Only the indexes the
+    old table had are recreated; a later migration adds its own."""
+    name = tables.payments.name
+    old_indexes = {found["name"] for found in inspect(conn).get_indexes(name)}
+    for index_name in old_indexes:
+        conn.execute(text(f'DROP INDEX "{index_name}"'))
+    conn.execute(text(f"ALTER TABLE {name} RENAME TO {name}_before_3"))
+    conn.execute(CreateTable(tables.payments))
+    kept = [c.name for c in tables.payments.columns if c.name != "attempt"]
+    old = table(f"{name}_before_3", *(column(c) for c in kept))
+    conn.execute(tables.payments.insert().from_select(kept, select(*old.columns)))
+    conn.execute(text(f"DROP TABLE {name}_before_3"))
+    for index in tables.payments.indexes:
+        if index.name in old_indexes:
+            index.create(conn)
+
+
+def _columns(conn: Connection, table: str) -> set[str]:
+    return {column["name"] for column in inspect(conn).get_columns(table)}
+
+
 MIGRATIONS: Final = (
     Migration(1, "programmes, runs and payments", _initial),
     Migration(2, "tax and fee payments", _tax_payments),
+    Migration(3, "benefit schemes, payment attempts and returns", _benefits_and_returns),
 )
 
 

@@ -14,12 +14,15 @@ from digisom.ledger.model import U128_MAX
 # Periods are calendar months ("2026-11"); a programme pays each recipient once per period.
 PERIOD_PATTERN: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _TRANSFER_ID_DOMAIN: Final = b"digisom/disbursement/v1"
+_RETURN_ID_DOMAIN: Final = b"digisom/disbursement/return/v1"
 
 
 class TransferCode(IntEnum):
     """The ledger transfer code (`Transfer.code`) of this domain's transfers; clear of cbdc's 1-19."""
 
     DISBURSEMENT = 30
+    # 31 is `digisom.disbursement.taxes.TaxTransferCode.TAX`.
+    DISBURSEMENT_RETURN = 32  # a returned payment, back to the programme's treasury account
 
 
 class FileFormat(StrEnum):
@@ -45,6 +48,11 @@ class PaymentStatus(StrEnum):
     PAID = "paid"
     UNCLAIMED = "unclaimed"
     REJECTED = "rejected"
+    RETURNED = "returned"  # paid, then sent back by the receiving bank (migration 3)
+
+
+# Payments `repay` tries again: never paid, refused by the ledger, or paid and sent back.
+REPAYABLE: Final = frozenset({PaymentStatus.UNCLAIMED, PaymentStatus.REJECTED, PaymentStatus.RETURNED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,9 @@ class Programme:
     ledger_account_id: int
     budget_tyiyn: int
     remaining_tyiyn: int
+    # A purpose-bound benefit scheme of the digital som domain ("" = ordinary cash): the
+    # directory then resolves wallet holders to their benefit account of that scheme.
+    benefit_scheme: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,34 @@ class Progress:
     rejected: int
     paid_tyiyn: int
     batches_done: int
+    returned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """A paid payment sent back by the receiving bank, and the ledger transfer that took it
+    back to the programme's treasury account."""
+
+    id: str
+    run_id: str
+    pin: str
+    attempt: int  # which payment attempt came back (0 = the run's own payment)
+    amount_tyiyn: int
+    reason: str
+    returned_transfer_id: str  # hex: the payment that came back
+    transfer_id: str  # hex: the return transfer
+
+
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    """One `repay` request: how many recipients got a new attempt, for how much, and the
+    run's progress once they were paid."""
+
+    id: str
+    run_id: str
+    recipients: int
+    total_tyiyn: int
+    progress: Progress
 
 
 class DisbursementError(DigisomError):
@@ -116,12 +155,29 @@ class WrongState(DisbursementError):
     """The run is not in a state that allows this (e.g. executing an unapproved run)."""
 
 
-def transfer_id(programme_id: str, period: str, pin: str) -> int:
-    """The ledger transfer id of one recipient's payment: the same (programme, period, PIN)
-    always names the same transfer, so a resumed run gets `exists`, never a second payment."""
-    digest = hashlib.blake2b(
-        f"{programme_id}\x1f{period}\x1f{pin}".encode(), digest_size=16, key=_TRANSFER_ID_DOMAIN
-    ).digest()
-    value = int.from_bytes(digest, "big")
+class OverBudget(DisbursementError):
+    """A re-payment would take more than remains on the budget line."""
+
+
+class ReturnRefused(DisbursementError):
+    """The ledger refused the return transfer (e.g. the account already spent the money)."""
+
+
+def transfer_id(programme_id: str, period: str, pin: str, attempt: int = 0) -> int:
+    """The ledger transfer id of one recipient's payment: the same (programme, period, PIN,
+    attempt) always names the same transfer, so a resumed run gets `exists`, never a second
+    payment. Attempt 0 (the run's own payment) keeps the original derivation; a re-payment
+    gets a fresh id per attempt, since the ledger remembers failed ids."""
+    suffix = f"\x1f{attempt}" if attempt else ""
+    return _derive(_TRANSFER_ID_DOMAIN, f"{programme_id}\x1f{period}\x1f{pin}{suffix}")
+
+
+def return_transfer_id(programme_id: str, period: str, pin: str, attempt: int) -> int:
+    """The ledger transfer id of the return of one payment attempt: at most one per attempt."""
+    return _derive(_RETURN_ID_DOMAIN, f"{programme_id}\x1f{period}\x1f{pin}\x1f{attempt}")
+
+
+def _derive(key: bytes, text: str) -> int:
+    value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16, key=key).digest(), "big")
     # 0 and U128_MAX are reserved by the ledger; a collision with them is ~2^-127.
     return value if 0 < value < U128_MAX else 1

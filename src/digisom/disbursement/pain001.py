@@ -8,20 +8,27 @@ file (1 = the first `CdtTrfTxInf`); 0 is the file as a whole. The group header's
 `NbOfTxs` and `CtrlSum`, when present, must match the transactions.
 
 Untrusted XML: defusedxml refuses DTDs, entities and external references before any
-expansion; the size limit is the CSV's `FILE_BYTES_MAX`.
+expansion; the size limit is the CSV's `FILE_BYTES_MAX`. The parsed document is then
+validated against the ISO 20022 XSD of its namespace (pain.001.001.03 or .09, shipped in
+`schemas/`) before any field is read; each schema error is a `schema_invalid` row whose
+line is the XML line of the offending element.
 """
 
 from __future__ import annotations
 
-from typing import Final
-from xml.etree.ElementTree import Element, ParseError
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml
 import defusedxml.ElementTree
+import xmlschema
 
 from digisom.disbursement.parsing import (
     FILE_BYTES_MAX,
     FILE_LEVEL_LINE,
+    REPORT_ERRORS_MAX,
     ROWS_MAX,
     PaymentRow,
     Reason,
@@ -36,23 +43,52 @@ from digisom.disbursement.ports import RecipientDirectory
 from digisom.money import KGS
 
 _NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:pain.001.001."
+# The versions whose XSD ships with the package; the document's namespace picks one.
+SCHEMA_VERSIONS: Final = ("03", "09")
+# A schema error's detail may quote the offending value; reports stay bounded.
+SCHEMA_DETAIL_CHARS_MAX: Final = 300
+
+
+class _LinedElement(Element):
+    """An element that remembers the line it started on, for the error report."""
+
+    __slots__ = ("sourceline",)
+
+    sourceline: int
+
+
+@cache
+def schema(version: str) -> xmlschema.XMLSchema:
+    """The ISO 20022 XSD of pain.001.001.`version` (loaded once per process)."""
+    source = resources.files("digisom.disbursement") / "schemas" / f"pain.001.001.{version}.xsd"
+    with source.open("rb") as xsd:
+        return xmlschema.XMLSchema(xsd)
 
 
 def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
-    """Rows and errors of a pain.001 document; syntax and per-row checks only."""
+    """Rows and errors of a pain.001 document: XML syntax, the ISO 20022 schema, then the
+    per-row checks (no directory, no budget)."""
     if len(data) > FILE_BYTES_MAX:
         return [], [RowError(FILE_LEVEL_LINE, Reason.FILE_TOO_LARGE, f"over {FILE_BYTES_MAX} bytes")]
     try:
-        root: Element = defusedxml.ElementTree.fromstring(
-            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
+        root = _parse(data)
     except defusedxml.DefusedXmlException as error:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"forbidden XML construct: {type(error).__name__}")]
     except ParseError as error:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"not well-formed: {error}")]
     namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
+    version = namespace.removeprefix(_NAMESPACE_PREFIX)
+    if not namespace.startswith(_NAMESPACE_PREFIX) or _local(root.tag) != "Document":
+        return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_PAIN001, "not a pain.001 Document")]
+    if version not in SCHEMA_VERSIONS:
+        supported = ", ".join(_NAMESPACE_PREFIX + v for v in SCHEMA_VERSIONS)
+        detail = f"pain.001.001.{version} is not supported; use {supported}"
+        return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_PAIN001, detail)]
+    schema_errors = _schema_errors(root, version)
+    if schema_errors:
+        return [], schema_errors
     initiation = root.find(f"{{{namespace}}}CstmrCdtTrfInitn")
-    if not namespace.startswith(_NAMESPACE_PREFIX) or _local(root.tag) != "Document" or initiation is None:
+    if initiation is None:  # the schema requires it; kept for the type checker
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_PAIN001, "not a pain.001 Document")]
     ns = {"p": namespace}
     rows: list[PaymentRow] = []
@@ -81,10 +117,12 @@ def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
     return rows, errors
 
 
-def check_pain001(data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int) -> list[ResolvedRow]:
+def check_pain001(
+    data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int, benefit_scheme: str = ""
+) -> list[ResolvedRow]:
     """The document's rows with their destinations, or `FileRefused` listing every bad one."""
     rows, errors = parse_pain001(data)
-    return check_rows(rows, errors, directory, budget_remaining_tyiyn)
+    return check_rows(rows, errors, directory, budget_remaining_tyiyn, benefit_scheme)
 
 
 def _check_group_header(initiation: Element, ns: dict[str, str], transactions: list[Element]) -> list[RowError]:
@@ -110,6 +148,55 @@ def _check_group_header(initiation: Element, ns: dict[str, str], transactions: l
                 )
             )
     return errors
+
+
+def _parse(data: bytes) -> Element:
+    """The document's root; defusedxml's parser (no DTDs, entities or external references),
+    with each element's start line kept for the report."""
+    builder = _LineBuilder()
+    parser = defusedxml.ElementTree.DefusedXMLParser(
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    builder.expat = parser.parser
+    parser.feed(data)
+    root: Element = parser.close()
+    return root
+
+
+class _LineBuilder(TreeBuilder):
+    """Builds `_LinedElement`s, stamping each with the parser's current line."""
+
+    expat: Any = None
+
+    def __init__(self) -> None:
+        super().__init__(element_factory=_LinedElement)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        element = super().start(tag, attrs)
+        element.sourceline = self.expat.CurrentLineNumber  # type: ignore[attr-defined]
+        return element
+
+
+def _schema_errors(root: Element, version: str) -> list[RowError]:
+    """The document's XSD violations (at most `REPORT_ERRORS_MAX`), each at its element's line."""
+    errors: list[RowError] = []
+    for error in schema(version).iter_errors(root):
+        element = error.elem
+        # A content-model error names the parent; point at the offending child when known.
+        index = getattr(error, "index", None)
+        if isinstance(index, int) and element is not None and 0 <= index < len(element):
+            element = element[index]
+        line = getattr(element, "sourceline", FILE_LEVEL_LINE)
+        detail = f"{_short_path(error.path)}: {error.reason}"[:SCHEMA_DETAIL_CHARS_MAX]
+        errors.append(RowError(line, Reason.SCHEMA_INVALID, detail))
+        if len(errors) >= REPORT_ERRORS_MAX:
+            break
+    return errors
+
+
+def _short_path(path: str | None) -> str:
+    """`/{ns}Document/{ns}GrpHdr` as `/Document/GrpHdr`."""
+    return "/".join(_local(step) for step in (path or "").split("/"))
 
 
 def _text(element: Element, path: str, ns: dict[str, str]) -> str:

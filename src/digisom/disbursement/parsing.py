@@ -66,6 +66,7 @@ class Reason(StrEnum):
     # pain.001 input only
     NOT_XML = "not_xml"
     NOT_PAIN001 = "not_pain001"
+    SCHEMA_INVALID = "schema_invalid"
     WRONG_CURRENCY = "wrong_currency"
     CONTROL_SUM_MISMATCH = "control_sum_mismatch"
 
@@ -200,20 +201,27 @@ def parse_csv(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
     return rows, errors
 
 
-def check_file(data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int) -> list[ResolvedRow]:
+def check_file(
+    data: bytes, directory: RecipientDirectory, budget_remaining_tyiyn: int, benefit_scheme: str = ""
+) -> list[ResolvedRow]:
     """The file's rows with their destinations, or `FileRefused` listing every bad row."""
     rows, errors = parse_csv(data)
-    return check_rows(rows, errors, directory, budget_remaining_tyiyn)
+    return check_rows(rows, errors, directory, budget_remaining_tyiyn, benefit_scheme)
 
 
 def check_rows(
-    rows: Sequence[PaymentRow], errors: list[RowError], directory: RecipientDirectory, budget_remaining_tyiyn: int
+    rows: Sequence[PaymentRow],
+    errors: list[RowError],
+    directory: RecipientDirectory,
+    budget_remaining_tyiyn: int,
+    benefit_scheme: str = "",
 ) -> list[ResolvedRow]:
-    """Resolve parsed rows and check the budget; `FileRefused` if this or parsing found errors."""
+    """Resolve parsed rows (for the programme's `benefit_scheme`) and check the budget;
+    `FileRefused` if this or parsing found errors."""
     resolved: list[ResolvedRow] = []
     for start in range(0, len(rows), DIRECTORY_LOOKUP_MAX):
         chunk = rows[start : start + DIRECTORY_LOOKUP_MAX]
-        found = directory.resolve([r.pin for r in chunk])
+        found = directory.resolve([r.pin for r in chunk], benefit_scheme)
         for row in chunk:
             destination = found.get(row.pin)
             if destination is None:

@@ -38,8 +38,12 @@ class Destination:
 class RecipientDirectory(Protocol):
     """Resolves PINs; a PIN missing from the answer is unknown to the directory."""
 
-    def resolve(self, pins: Sequence[str]) -> Mapping[str, Destination]:
-        """The destinations of the known PINs among `pins` (at most `DIRECTORY_LOOKUP_MAX`)."""
+    def resolve(self, pins: Sequence[str], benefit_scheme: str = "") -> Mapping[str, Destination]:
+        """The destinations of the known PINs among `pins` (at most `DIRECTORY_LOOKUP_MAX`).
+
+        With a `benefit_scheme` (a purpose-bound programme), a wallet holder's destination
+        is their benefit account of that scheme rather than their wallet; "" is cash.
+        """
         ...
 
 

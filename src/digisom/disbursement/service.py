@@ -15,6 +15,7 @@ domain's tables move the budget line, so nobody is paid or counted twice.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -25,19 +26,25 @@ from sqlalchemy.exc import IntegrityError
 from digisom.disbursement import tables
 from digisom.disbursement.model import (
     PERIOD_PATTERN,
+    REPAYABLE,
     AlreadyExists,
     DualControl,
     FileFormat,
     InvalidInput,
     KeyReused,
     NotFound,
+    OverBudget,
     PaymentStatus,
     Programme,
     Progress,
+    Repayment,
+    Return,
+    ReturnRefused,
     Run,
     RunStatus,
     TransferCode,
     WrongState,
+    return_transfer_id,
     transfer_id,
 )
 from digisom.disbursement.pain001 import parse_pain001
@@ -52,7 +59,7 @@ from digisom.disbursement.parsing import (
     parse_csv,
     report,
 )
-from digisom.disbursement.ports import Channel, RecipientDirectory, TransferSink
+from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, RecipientDirectory, TransferSink
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
@@ -63,6 +70,7 @@ ROWS_PER_STATEMENT: Final = 5000
 IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
 LEDGER_KGS: Final = KGS.numeric  # ledger 417: the ledger number is the ISO 4217 numeric code
 _PAID: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
+_SCHEME_ID: Final = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{tables.ID_CHARS_MAX - 1}}}$")
 
 
 def _now() -> str:
@@ -86,12 +94,21 @@ class DisbursementService:
 
     # -- programmes ------------------------------------------------------------------
 
-    def create_programme(self, programme_id: str, name: str, ledger_account_id: int, budget_tyiyn: int) -> Programme:
-        """A new programme paying from the treasury's ledger account `ledger_account_id`."""
+    def create_programme(
+        self, programme_id: str, name: str, ledger_account_id: int, budget_tyiyn: int, *, benefit_scheme: str = ""
+    ) -> Programme:
+        """A new programme paying from the treasury's ledger account `ledger_account_id`.
+
+        With `benefit_scheme` (a purpose-bound benefit of the digital som domain, e.g. a
+        school-supplies grant), the directory resolves wallet holders to their benefit
+        account of that scheme; "" pays ordinary cash.
+        """
         if not programme_id or len(programme_id) > tables.ID_CHARS_MAX:
             raise InvalidInput(f"a programme id is 1 to {tables.ID_CHARS_MAX} characters")
         if type(budget_tyiyn) is not int or budget_tyiyn < 0:
             raise InvalidInput("a budget is a non-negative integer of tyiyn")
+        if benefit_scheme and not _SCHEME_ID.match(benefit_scheme):
+            raise InvalidInput(f"a benefit scheme id is 1 to {tables.ID_CHARS_MAX} letters, digits, '.', '_' or '-'")
         try:
             with self._engine.begin() as conn:
                 conn.execute(
@@ -102,6 +119,7 @@ class DisbursementService:
                         budget_tyiyn=budget_tyiyn,
                         remaining_tyiyn=budget_tyiyn,
                         created_at=self._clock(),
+                        benefit_scheme=benefit_scheme,
                     )
                 )
         except IntegrityError:
@@ -130,8 +148,7 @@ class DisbursementService:
         The same operator and key again return the same run without reading the file twice.
         """
         _check_operator(operator)
-        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS_MAX:
-            raise InvalidInput(f"an idempotency key is 1 to {IDEMPOTENCY_KEY_CHARS_MAX} characters")
+        _check_key(idempotency_key)
         if not PERIOD_PATTERN.match(period):
             raise InvalidInput("a period is a month, YYYY-MM")
         run_id = _run_id(operator, idempotency_key)
@@ -145,7 +162,9 @@ class DisbursementService:
         parse = parse_pain001 if file_format is FileFormat.PAIN001 else parse_csv
         parsed, errors = parse(data)
         errors.extend(self._already_in_period(programme_id, period, parsed))
-        rows = check_rows(parsed, errors, self._directory, programme.remaining_tyiyn - committed_tyiyn)
+        rows = check_rows(
+            parsed, errors, self._directory, programme.remaining_tyiyn - committed_tyiyn, programme.benefit_scheme
+        )
         total_tyiyn = sum(r.row.amount_tyiyn for r in rows)
         try:
             with self._engine.begin() as conn:
@@ -276,7 +295,8 @@ class DisbursementService:
                 after_seq = page[-1]["seq"]
                 lines.extend(_report_line(p) for p in page)
         lines.sort(key=lambda line: line.line)
-        return Reconciliation(run.id, run.programme_id, run.period, progress, tuple(lines))
+        returns = tuple(self.returns(run_id))
+        return Reconciliation(run.id, run.programme_id, run.period, progress, tuple(lines), returns)
 
     def _next_batch(self, run_id: str, batch_size: int) -> list[RowMapping]:
         payments = tables.payments
@@ -378,6 +398,223 @@ class DisbursementService:
             if r.pin in taken
         ]
 
+    # -- returns and re-payment ------------------------------------------------------
+
+    def record_return(self, operator: str, run_id: str, pin: str, reason: str, idempotency_key: str) -> Return:
+        """A receiving bank sent a paid payment back (account closed, name mismatch, wallet
+        closed): take the money back from the account that was credited to the programme's
+        treasury account, mark the payment `returned` with `reason` and restore the budget
+        line. Only a paid payment can be returned, and each attempt only once.
+
+        The return transfer's id derives from (programme, period, PIN, attempt), so a retry
+        after a crash, with this key or another, meets `exists` in the ledger and records
+        the same return. The same operator and key again return the same `Return`.
+        """
+        _check_operator(operator)
+        _check_key(idempotency_key)
+        if not reason or len(reason) > tables.REASON_CHARS_MAX or not reason.isprintable():
+            raise InvalidInput(f"a return reason is 1 to {tables.REASON_CHARS_MAX} printable characters")
+        return_id = _derived_id("ret", operator, idempotency_key)
+        returns, payments = tables.returns, tables.payments
+        with self._engine.connect() as conn:
+            existing = conn.execute(select(returns).where(returns.c.id == return_id)).mappings().first()
+            if existing is not None:
+                return _same_return(existing, run_id, pin)
+            run = _load_run(conn, run_id)
+            programme = _programme(conn, run.programme_id)
+            payment = _payment_of(conn, run_id, pin)
+        if payment["status"] != PaymentStatus.PAID.value:
+            raise WrongState(f"the payment to {pin} is {payment['status']}; only a paid payment can be returned")
+        attempt = payment["attempt"]
+        transfer = Transfer(
+            id=return_transfer_id(run.programme_id, run.period, pin, attempt),
+            debit_account_id=int(payment["account_id"]),
+            credit_account_id=programme.ledger_account_id,
+            amount=payment["amount_tyiyn"],
+            ledger=LEDGER_KGS,
+            code=int(TransferCode.DISBURSEMENT_RETURN),
+        )
+        (result,) = self._ledger.create_transfers([transfer])
+        if result not in _PAID:
+            # The ledger remembers a failed id: this attempt's return cannot be retried.
+            raise ReturnRefused(f"the ledger refused the return of {pin}: {result.name}")
+        try:
+            with self._engine.begin() as conn:
+                _load_run(conn, run_id, for_update=True)  # run before programme, as `execute` locks them
+                _programme(conn, run.programme_id, for_update=True)
+                marked = conn.execute(
+                    payments.update()
+                    .where(
+                        payments.c.seq == payment["seq"],
+                        payments.c.status == PaymentStatus.PAID.value,
+                        payments.c.attempt == attempt,
+                    )
+                    .values(status=PaymentStatus.RETURNED.value, reason=reason)
+                ).rowcount
+                if marked != 1:
+                    raise WrongState(f"the payment to {pin} was returned meanwhile")
+                conn.execute(
+                    returns.insert().values(
+                        id=return_id,
+                        payment_seq=payment["seq"],
+                        run_id=run_id,
+                        pin=pin,
+                        attempt=attempt,
+                        amount_tyiyn=payment["amount_tyiyn"],
+                        reason=reason,
+                        returned_transfer_id=payment["transfer_id"],
+                        transfer_id=f"{transfer.id:032x}",
+                        recorded_by=operator,
+                        recorded_at=self._clock(),
+                    )
+                )
+                conn.execute(
+                    tables.programmes.update()
+                    .where(tables.programmes.c.id == run.programme_id)
+                    .values(remaining_tyiyn=tables.programmes.c.remaining_tyiyn + payment["amount_tyiyn"])
+                )
+        except IntegrityError:
+            # The same key raced us and won; the database kept one return per attempt.
+            with self._engine.connect() as conn:
+                existing = conn.execute(select(returns).where(returns.c.id == return_id)).mappings().first()
+            if existing is None:
+                raise
+            return _same_return(existing, run_id, pin)
+        return self.returns(run_id, pin)[-1]
+
+    def returns(self, run_id: str, pin: str | None = None) -> list[Return]:
+        """The run's returns (of one recipient if `pin`), oldest first."""
+        returns = tables.returns
+        query = select(returns).where(returns.c.run_id == run_id)
+        if pin is not None:
+            query = query.where(returns.c.pin == pin)
+        with self._engine.connect() as conn:
+            _load_run(conn, run_id)
+            return [_return(row) for row in conn.execute(query.order_by(returns.c.seq)).mappings()]
+
+    def repay(self, operator: str, run_id: str, idempotency_key: str) -> Repayment:
+        """Try again for a completed run's unclaimed, refused and returned recipients: resolve
+        them through the directory again (they may have opened a wallet since) and pay those
+        who now have a destination, each under a new attempt number and so a new transfer id.
+
+        The budget line is checked as on upload. The chosen payments become `pending` and
+        the run `executing` in one transaction, then `execute` pays them: a crash is resumed
+        by calling `repay` again with the same key (or `execute`), and the ledger answers
+        `exists` for what it already holds. Recipients still without a destination keep
+        their status. The same operator and key again return the same request's figures.
+        """
+        _check_operator(operator)
+        _check_key(idempotency_key)
+        repayment_id = _derived_id("rep", operator, idempotency_key)
+        with self._engine.connect() as conn:
+            existing = (
+                conn.execute(select(tables.repayments).where(tables.repayments.c.id == repayment_id)).mappings().first()
+            )
+            run = _load_run(conn, run_id)
+            programme = _programme(conn, run.programme_id)
+        if existing is not None:
+            if existing["run_id"] != run_id:
+                raise KeyReused("this idempotency key named another run's re-payment")
+            return _repayment(existing, self.execute(run_id))
+        if run.status is not RunStatus.COMPLETED:
+            raise WrongState(f"run {run_id} is {run.status.value}; re-pay a completed run (resume with execute)")
+        chosen = self._resolve_repayable(run_id, programme.benefit_scheme)
+        payments = tables.payments
+        try:
+            with self._engine.begin() as conn:
+                if _load_run(conn, run_id, for_update=True).status is not RunStatus.COMPLETED:
+                    raise WrongState(f"run {run_id} is being paid; resume it with execute")
+                locked = _programme(conn, run.programme_id, for_update=True)
+                for start in range(0, len(chosen), ROWS_PER_STATEMENT):
+                    # Only from the status and attempt we read: a payment changed since is left alone.
+                    conn.execute(
+                        payments.update()
+                        .where(
+                            payments.c.seq == bindparam("b_seq"),
+                            payments.c.status == bindparam("b_status"),
+                            payments.c.attempt == bindparam("b_attempt"),
+                        )
+                        .values(
+                            status=PaymentStatus.PENDING.value,
+                            reason="",
+                            attempt=bindparam("b_next"),
+                            channel=bindparam("b_channel"),
+                            account_id=bindparam("b_account"),
+                            transfer_id=bindparam("b_transfer"),
+                        ),
+                        [
+                            _next_attempt(run, p, destination)
+                            for p, destination in chosen[start : start + ROWS_PER_STATEMENT]
+                        ],
+                    )
+                recipients, total_tyiyn = conn.execute(
+                    select(func.count(), func.coalesce(func.sum(payments.c.amount_tyiyn), 0)).where(
+                        payments.c.run_id == run_id, payments.c.status == PaymentStatus.PENDING.value
+                    )
+                ).one()
+                committed_tyiyn = _committed_tyiyn(conn, run.programme_id)  # includes these
+                if committed_tyiyn > locked.remaining_tyiyn:
+                    available_tyiyn = locked.remaining_tyiyn - (committed_tyiyn - total_tyiyn)
+                    raise OverBudget(
+                        f"re-paying {recipients} recipients takes {total_tyiyn} tyiyn; "
+                        f"the budget line has {available_tyiyn} tyiyn available"
+                    )
+                if recipients:
+                    conn.execute(
+                        tables.runs.update().where(tables.runs.c.id == run_id).values(status=RunStatus.EXECUTING.value)
+                    )
+                conn.execute(
+                    tables.repayments.insert().values(
+                        id=repayment_id,
+                        run_id=run_id,
+                        requested_by=operator,
+                        recipients=recipients,
+                        total_tyiyn=int(total_tyiyn),
+                        requested_at=self._clock(),
+                    )
+                )
+        except IntegrityError:
+            # The same request raced us; the database kept one. Resume it.
+            with self._engine.connect() as conn:
+                raced = (
+                    conn.execute(select(tables.repayments).where(tables.repayments.c.id == repayment_id))
+                    .mappings()
+                    .first()
+                )
+            if raced is None or raced["run_id"] != run_id:
+                raise
+            return _repayment(raced, self.execute(run_id))
+        return Repayment(repayment_id, run_id, recipients, int(total_tyiyn), self.execute(run_id))
+
+    def _resolve_repayable(self, run_id: str, benefit_scheme: str) -> list[tuple[RowMapping, Destination]]:
+        """The run's repayable payments that the directory now resolves to a destination."""
+        payments = tables.payments
+        chosen: list[tuple[RowMapping, Destination]] = []
+        after_seq = 0
+        while True:
+            # A page at a time, with no connection held while the directory answers.
+            with self._engine.connect() as conn:
+                page = list(
+                    conn.execute(
+                        select(payments.c.seq, payments.c.pin, payments.c.status, payments.c.attempt)
+                        .where(
+                            payments.c.run_id == run_id,
+                            payments.c.seq > after_seq,
+                            payments.c.status.in_([s.value for s in REPAYABLE]),
+                        )
+                        .order_by(payments.c.seq)
+                        .limit(DIRECTORY_LOOKUP_MAX)
+                    ).mappings()
+                )
+            if not page:
+                return chosen
+            after_seq = page[-1]["seq"]
+            found = self._directory.resolve([p["pin"] for p in page], benefit_scheme)
+            for payment in page:
+                destination = found.get(payment["pin"])
+                if destination is not None and destination.channel is not Channel.NONE:
+                    chosen.append((payment, destination))
+
 
 def _same_upload(existing: RowMapping, file_sha256: str) -> Run:
     if existing["file_sha256"] != file_sha256:
@@ -393,7 +630,7 @@ def _over_budget(total_tyiyn: int, available_tyiyn: int) -> RowError:
 def _report_line(payment: RowMapping) -> ReportLine:
     status = PaymentStatus(payment["status"])
     # Only payments handed to the ledger name a transfer an auditor can look up.
-    reached_ledger = status in (PaymentStatus.PAID, PaymentStatus.REJECTED)
+    reached_ledger = status in (PaymentStatus.PAID, PaymentStatus.REJECTED, PaymentStatus.RETURNED)
     return ReportLine(
         payment["line"],
         payment["pin"],
@@ -404,6 +641,7 @@ def _report_line(payment: RowMapping) -> ReportLine:
         payment["channel"],
         payment["reason"],
         payment["transfer_id"] if reached_ledger else "",
+        payment["attempt"],
     )
 
 
@@ -441,7 +679,14 @@ def _programme(conn: Connection, programme_id: str, for_update: bool = False) ->
     row = conn.execute(query.with_for_update() if for_update else query).mappings().first()
     if row is None:
         raise NotFound(f"no programme {programme_id!r}")
-    return Programme(row["id"], row["name"], int(row["ledger_account_id"]), row["budget_tyiyn"], row["remaining_tyiyn"])
+    return Programme(
+        row["id"],
+        row["name"],
+        int(row["ledger_account_id"]),
+        row["budget_tyiyn"],
+        row["remaining_tyiyn"],
+        row["benefit_scheme"],
+    )
 
 
 def _committed_tyiyn(conn: Connection, programme_id: str) -> int:
@@ -502,4 +747,59 @@ def _progress(conn: Connection, run_id: str) -> Progress:
         counts[PaymentStatus.REJECTED],
         paid_tyiyn,
         run.batches_done,
+        counts[PaymentStatus.RETURNED],
     )
+
+
+def _check_key(idempotency_key: str) -> None:
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_CHARS_MAX:
+        raise InvalidInput(f"an idempotency key is 1 to {IDEMPOTENCY_KEY_CHARS_MAX} characters")
+
+
+def _derived_id(prefix: str, operator: str, idempotency_key: str) -> str:
+    digest = hashlib.blake2b(f"{prefix}\x1f{operator}\x1f{idempotency_key}".encode(), digest_size=15).hexdigest()
+    return f"{prefix}_{digest}"
+
+
+def _payment_of(conn: Connection, run_id: str, pin: str) -> RowMapping:
+    payments = tables.payments
+    row = conn.execute(select(payments).where(payments.c.run_id == run_id, payments.c.pin == pin)).mappings().first()
+    if row is None:
+        raise NotFound(f"no payment to {pin!r} in run {run_id!r}")
+    return row
+
+
+def _next_attempt(run: Run, payment: RowMapping, destination: Destination) -> dict[str, Any]:
+    attempt = payment["attempt"] + 1
+    return {
+        "b_seq": payment["seq"],
+        "b_status": payment["status"],
+        "b_attempt": payment["attempt"],
+        "b_next": attempt,
+        "b_channel": destination.channel.value,
+        "b_account": str(destination.account_id),
+        "b_transfer": f"{transfer_id(run.programme_id, run.period, payment['pin'], attempt):032x}",
+    }
+
+
+def _return(row: RowMapping) -> Return:
+    return Return(
+        row["id"],
+        row["run_id"],
+        row["pin"],
+        row["attempt"],
+        row["amount_tyiyn"],
+        row["reason"],
+        row["returned_transfer_id"],
+        row["transfer_id"],
+    )
+
+
+def _same_return(existing: RowMapping, run_id: str, pin: str) -> Return:
+    if (existing["run_id"], existing["pin"]) != (run_id, pin):
+        raise KeyReused("this idempotency key named another payment's return")
+    return _return(existing)
+
+
+def _repayment(row: RowMapping, progress: Progress) -> Repayment:
+    return Repayment(row["id"], row["run_id"], row["recipients"], row["total_tyiyn"], progress)

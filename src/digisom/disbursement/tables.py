@@ -5,6 +5,10 @@ or hex (transfers) strings. Rules that must hold whatever the code does are cons
 a budget line never goes below zero, the approver of a run is never its uploader, and
 one recipient is paid at most once per programme and period
 (`disbursement_payments_once_per_period`).
+
+Migration 1 creates `metadata` as it stands, so a new database gets the current shape at
+once; migration 3 brings a database created before it to the same shape (see
+`migrations`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ REASON_CHARS_MAX: Final = 64
 PIN_CHARS: Final = 14
 REGION_CHARS_MAX: Final = 64
 
+PAYMENTS_STATUS_CHECK: Final = "status IN ('pending', 'paid', 'unclaimed', 'rejected', 'returned')"
+
 programmes: Final = Table(
     "disbursement_programmes",
     metadata,
@@ -48,6 +54,8 @@ programmes: Final = Table(
     Column("budget_tyiyn", BigInteger, nullable=False),
     Column("remaining_tyiyn", BigInteger, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    # A purpose-bound benefit scheme of the digital som domain; "" pays ordinary cash (migration 3).
+    Column("benefit_scheme", String(ID_CHARS_MAX), nullable=False, server_default=""),
     CheckConstraint("budget_tyiyn >= 0", name="disbursement_programmes_budget"),
     CheckConstraint(
         "remaining_tyiyn >= 0 AND remaining_tyiyn <= budget_tyiyn", name="disbursement_programmes_remaining"
@@ -96,11 +104,53 @@ payments: Final = Table(
     Column("status", String(16), nullable=False),
     Column("reason", String(REASON_CHARS_MAX), nullable=False, default=""),
     Column("batch", Integer),
+    # Which attempt `transfer_id` is: 0 is the run's own payment, 1.. re-payments (migration 3).
+    # One row per recipient and period holds the one current attempt, so at most one
+    # attempt is ever outstanding; earlier ones were never paid, refused, or returned
+    # (`disbursement_returns`, once per attempt).
+    Column("attempt", Integer, nullable=False, server_default="0"),
     UniqueConstraint("programme_id", "period", "pin", name="disbursement_payments_once_per_period"),
     CheckConstraint("amount_tyiyn > 0", name="disbursement_payments_amount"),
-    CheckConstraint("status IN ('pending', 'paid', 'unclaimed', 'rejected')", name="disbursement_payments_status"),
+    CheckConstraint(PAYMENTS_STATUS_CHECK, name="disbursement_payments_status"),
+    CheckConstraint("attempt >= 0", name="disbursement_payments_attempt"),
     CheckConstraint("channel IN ('wallet', 'bank_account', 'none')", name="disbursement_payments_channel"),
     Index("disbursement_payments_by_run", "run_id", "status", "line"),
+)
+
+# A paid payment the receiving bank sent back (migration 3): one row per returned attempt.
+returns: Final = Table(
+    "disbursement_returns",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("payment_seq", Integer, ForeignKey("disbursement_payments.seq"), nullable=False),
+    Column("run_id", String(ID_CHARS_MAX), nullable=False),
+    Column("pin", String(PIN_CHARS), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("amount_tyiyn", BigInteger, nullable=False),
+    Column("reason", String(REASON_CHARS_MAX), nullable=False),
+    Column("returned_transfer_id", String(U128_HEX_CHARS), nullable=False),
+    Column("transfer_id", String(U128_HEX_CHARS), nullable=False, unique=True),
+    Column("recorded_by", String(OPERATOR_CHARS_MAX), nullable=False),
+    Column("recorded_at", String(ISO_TIME_CHARS), nullable=False),
+    UniqueConstraint("payment_seq", "attempt", name="disbursement_returns_once_per_attempt"),
+    CheckConstraint("amount_tyiyn > 0", name="disbursement_returns_amount"),
+    CheckConstraint("reason <> ''", name="disbursement_returns_reason"),
+    Index("disbursement_returns_by_run", "run_id"),
+)
+
+# One `repay` request (migration 3): idempotent on (operator, key).
+repayments: Final = Table(
+    "disbursement_repayments",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("run_id", String(ID_CHARS_MAX), ForeignKey("disbursement_runs.id"), nullable=False),
+    Column("requested_by", String(OPERATOR_CHARS_MAX), nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("total_tyiyn", BigInteger, nullable=False),
+    Column("requested_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint("recipients >= 0 AND total_tyiyn >= 0", name="disbursement_repayments_totals"),
 )
 
 # Taxes and fees paid to the treasury (migration 2); one row per payer request.
