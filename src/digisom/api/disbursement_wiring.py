@@ -192,7 +192,8 @@ class DisbursementRuntime:
 
     engine: Engine
     service: DisbursementService
-    taxes: TaxService | None  # None when no revenue account is configured
+    taxes: TaxService
+    tax_revenue_account: int | None  # without one, tax payments are refused (receipts still read)
     executions: Executions
 
     def close(self) -> None:
@@ -215,8 +216,9 @@ def build_disbursement(
     """
     migrate(engine)
     service = DisbursementService(engine, CbdcRecipientDirectory(resolver), ledger)
-    taxes = TaxService(engine, ledger, tax_revenue_account) if tax_revenue_account is not None else None
-    return DisbursementRuntime(engine, service, taxes, Executions(service, batch_size))
+    # Account 0 is reserved by the ledger: a payment to it could never succeed.
+    taxes = TaxService(engine, ledger, tax_revenue_account or 0)
+    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size))
 
 
 def attach(app: FastAPI, runtime: DisbursementRuntime) -> None:

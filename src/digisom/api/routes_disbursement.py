@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -73,8 +73,9 @@ PeriodQuery = Annotated[str, Query(pattern=d.PERIOD_PATTERN, description="The mo
 _FILE_BODY: Final = {"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string", "description": "pin,amount_tyiyn|amount,region[,name]"}},
     "application/xml": {"schema": {"type": "string", "description": "ISO 20022 pain.001"}}}}}
-_UNSUPPORTED_MEDIA: Final = {415: {"description": "Neither text/csv nor application/xml", "content": {
-    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+_UNSUPPORTED_MEDIA: Final[dict[int | str, dict[str, Any]]] = {415: {
+    "description": "Neither text/csv nor application/xml",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
 _REPORT_RESPONSE: Final = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
@@ -107,11 +108,12 @@ def _run_detail(runtime: DisbursementRuntime, run_id: str, status: int = 200) ->
 
 
 def _taxes(request: Request) -> TaxService:
-    taxes = disbursement(request).taxes
-    if taxes is None:
+    """The tax service, if this process knows the treasury's revenue account (else 503)."""
+    runtime = disbursement(request)
+    if runtime.tax_revenue_account is None:
         raise ApiProblem(503, "unavailable", "The service cannot take this request now",
                          "no treasury revenue account is configured for taxes")
-    return taxes
+    return runtime.taxes
 
 
 def _paying_wallet(request: Request, actor: Actor, wallet_id: str, amount_tyiyn: int) -> Wallet:
@@ -256,7 +258,7 @@ def router() -> APIRouter:
                     ) -> Response:
         """A tax receipt: the treasury and auditors any; a holder or bank only a receipt of a
         payment from a wallet it may read (name it in `wallet_id`)."""
-        receipt = _taxes(request).receipt(receipt_id)
+        receipt = disbursement(request).taxes.receipt(receipt_id)
         if actor.role in (Role.WALLET_HOLDER, Role.BANK_OPERATOR):
             if wallet_id is None:
                 raise ApiProblem(422, "invalid-request", "The request is not valid", "name the paying wallet_id")
