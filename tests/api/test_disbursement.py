@@ -247,12 +247,13 @@ def run_through(world: World) -> None:
     paid = [p for p in rows if p.channel in ("wallet", "bank_account")]
     paid_tyiyn = sum(p.som for p in paid) * SOM
     assert done["batches_done"] >= 1
-    assert done["payments"] == {
-        "pending": {"count": 0, "amount_tyiyn": "0"},
+    expected = {
         "paid": {"count": len(paid), "amount_tyiyn": str(paid_tyiyn)},
         "unclaimed": {"count": 1, "amount_tyiyn": str(4_000 * SOM)},
         "rejected": {"count": 1, "amount_tyiyn": str(5_000 * SOM)},
     }
+    assert {status: done["payments"][status] for status in expected} == expected
+    assert all(v == {"count": 0, "amount_tyiyn": "0"} for k, v in done["payments"].items() if k not in expected)
     assert world.balance("treasury") == treasury_before - paid_tyiyn
     for n, payee in enumerate(rows):
         if payee.channel == "wallet":
