@@ -69,8 +69,9 @@ class BodyLimit:
 
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
-    modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
-               routes_offline, routes_interbank, routes_stablecoin, routes_disbursement)
+    modules = (routes_disbursement,
+               routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
+               routes_offline, routes_interbank, routes_stablecoin)
     return [module.router() for module in modules]
 
 
