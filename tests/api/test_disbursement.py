@@ -32,6 +32,7 @@ from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_i
 from digisom.disbursement.spending import MIN_PAYEES_PER_CELL
 from tests.api.disbursement_fakes import FakeResolver, FakeTarget
 from tests.api.world import AYIL, SOM, World
+from tests.disbursement.test_pain001 import document, transaction
 
 PERIOD = "2026-11"
 BUDGET_SOM = 100_000
@@ -181,15 +182,7 @@ def test_uploads_take_csv_or_pain001_of_any_real_size_and_nothing_else(treasury:
     big = pension_file(payees()[:1]) + b"".join(b"# padding\n" for _ in range(BODY_BYTES_MAX // 10 + 1))
     assert len(big) > BODY_BYTES_MAX
     assert upload(treasury, big).status_code == 422  # read and checked (the padding rows are malformed)
-    pensioner = payees()[0]
-    pain = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn>
-<GrpHdr><MsgId>P-1</MsgId><CreDtTm>2026-11-23T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
-<InitgPty><Nm>Treasury</Nm></InitgPty></GrpHdr><PmtInf><PmtInfId>P</PmtInfId><PmtMtd>TRF</PmtMtd>
-<Dbtr><Nm>Treasury</Nm></Dbtr><CdtTrfTxInf><PmtId><EndToEndId>E1</EndToEndId></PmtId>
-<Amt><InstdAmt Ccy="KGS">850.50</InstdAmt></Amt><Cdtr><Nm>Pensioner</Nm><PstlAdr><CtrySubDvsn>Naryn</CtrySubDvsn>
-</PstlAdr><Id><PrvtId><Othr><Id>{pensioner.pin}</Id></Othr></PrvtId></Id></Cdtr></CdtTrfTxInf></PmtInf>
-</CstmrCdtTrfInitn></Document>""".encode()
+    pain = document(transaction(payees()[0].pin, "850.50"))
     run = treasury.ok(upload(treasury, pain, media_type="application/xml"), 201)
     assert (run["rows"], run["total_tyiyn"]) == (1, "85050")
 

@@ -4,7 +4,9 @@ with one line and no traceback."""
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from digisom import disburse_cli
 from digisom.api.runtime import build
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
 from digisom.cli import app
+from digisom.disbursement.reconciliation import CSV_COLUMNS
 from tests.api.disbursement_fakes import FakeResolver, FakeTarget
 from tests.api.world import AYIL, SOM, World
 
@@ -84,9 +87,8 @@ def test_upload_approve_run_and_report(data: Path, tmp_path: Path) -> None:
 
     as_csv = cli(data, "report", run_id)
     assert as_csv.exit_code == 0
-    lines = as_csv.output.splitlines()
-    assert lines[0] == "line,pin,name,region,amount_tyiyn,status,channel,reason,transfer_id"
-    assert [line.split(",")[5] for line in lines[1:]] == ["paid"] * PAYEES
+    assert as_csv.output.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert [r["status"] for r in csv.DictReader(io.StringIO(as_csv.output))] == ["paid"] * PAYEES
     out = tmp_path / "report.json"
     as_json = cli(data, "report", run_id, "--format", "json", "--out", str(out))
     assert as_json.exit_code == 0 and f"{PAYEES} payees" in as_json.output
