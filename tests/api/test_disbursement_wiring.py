@@ -129,3 +129,16 @@ def test_shutdown_stops_between_batches_without_an_error() -> None:
     assert service.done == 1  # the batch in flight was recorded, then the worker stopped
     assert worker.state("run_a").error is None
 
+
+
+def test_a_run_queued_at_shutdown_is_not_started_and_shows_no_error() -> None:
+    service = FakeService(batches=1)
+    worker = Executions(service, batch_size=1, workers=1)  # type: ignore[arg-type]
+    worker.start("run_a")
+    assert service.started.wait(10)
+    worker.start("run_b")  # queued behind run_a on the only worker thread
+    worker._pool.shutdown(wait=False, cancel_futures=True)  # what close() does to the queue
+    assert worker.state("run_b") == WorkerState(False, None)
+    service.proceed.set()
+    worker.close()
+    assert service.done == 1

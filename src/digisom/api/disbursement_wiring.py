@@ -157,6 +157,8 @@ class Executions:
             return WorkerState(False, None)
         if not future.done():
             return WorkerState(True, None)
+        if future.cancelled():  # queued when the process began shutting down
+            return WorkerState(False, None)
         error = future.exception()
         return WorkerState(False, None if error is None or isinstance(error, _Stopping) else str(error)[:300])
 
