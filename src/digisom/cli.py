@@ -13,6 +13,7 @@ import typer
 from digisom.api.commands import serve, token_app
 from digisom.chain_cli import chain_app
 from digisom.demo import run_demo
+from digisom.disburse_cli import disburse_app
 from digisom.interbank_cli import interbank_app
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
@@ -36,6 +37,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(chain_app, name="chain")
 app.add_typer(offline_app, name="offline")
 app.add_typer(interbank_app, name="interbank")
+app.add_typer(disburse_app, name="disburse")
 app.command("serve")(serve)
 
 DbOption = Annotated[str, typer.Option("--db", help="sqlite:///path/file.db or postgresql://...")]

@@ -47,9 +47,11 @@ def serve(
     db: Annotated[str | None, typer.Option("--db", help="postgresql://... instead of the data dir's SQLite.")] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="KYC tier policy file (TOML or JSON).")] = None,
     key: KeyOption = None,
+    tax_revenue_wallet: Annotated[str | None, typer.Option(
+        "--tax-revenue-wallet", help="The treasury wallet that takes taxes and fees (POST /v1/taxes).")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
-    runtime = build(data_dir=data, db_url=db, policy_path=policy, key_path=key)
+    runtime = build(data_dir=data, db_url=db, policy_path=policy, key_path=key, tax_revenue_wallet=tax_revenue_wallet)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -74,6 +74,16 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "registry.read": EVERYONE,  # the State Register of Digital Assets is public
     "stablecoin.reserve": EVERYONE,  # the KGST supply-versus-reserve report is published
+    "disbursement.programmes.create": frozenset({TREASURY}),
+    "disbursement.programmes.read": frozenset({TREASURY, AUDITOR}),
+    "disbursement.runs.upload": frozenset({TREASURY}),
+    "disbursement.runs.approve": frozenset({TREASURY}),  # never the run's uploader (dual control)
+    "disbursement.runs.execute": frozenset({TREASURY}),
+    "disbursement.runs.read": frozenset({TREASURY, AUDITOR}),
+    "disbursement.runs.report": frozenset({TREASURY, AUDITOR}),  # names and PINs: not for banks
+    "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
+    "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
+    "public.spending": EVERYONE,  # aggregates only; small cells suppressed
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
+from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
 from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
+from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context, utc_now
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
@@ -82,9 +84,13 @@ def build(
     policy_path: Path | None = None,
     key_path: Path | None = None,
     ledger_store: LedgerStore | None = None,
+    alias_resolver: disbursement_wiring.AliasResolver | None = None,
+    tax_revenue_wallet: str | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
-    for the ledger while the domain's tables still use the URL's database."""
+    for the ledger while the domain's tables still use the URL's database. `alias_resolver`
+    (tests) replaces the digital som's alias directory for disbursements;
+    `tax_revenue_wallet` is the treasury wallet that takes taxes and fees."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -98,8 +104,14 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=utc_now)
     service = CbdcService(ctx)
     app = create_app(service, TokenVerifier(key.public_key()))
+    # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
+    resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
+    revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
+    disbursement = disbursement_wiring.build_disbursement(engine, submitter, resolver, revenue)
+    disbursement_wiring.attach(app, disbursement)
 
     def close() -> None:
+        disbursement.close()  # its worker writes through the submitter: stop it first
         submitter.close()
         writer_store.close()
         if reader_store is not writer_store:

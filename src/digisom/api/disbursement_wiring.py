@@ -1,0 +1,239 @@
+"""Wiring of the disbursement domain into the API process: the digital som's alias
+directory as its `RecipientDirectory`, the runtime's ledger writer as its `TransferSink`,
+and a background worker that executes approved runs.
+
+The disbursement domain must not import the digital som (another domain), so this entry
+point adapts one to the other through `AliasResolver`, a protocol of the two methods it
+needs from `CbdcService`:
+
+- `resolve_aliases(pins)`: where each known personal number is paid (a wallet, or a bank
+  account when the person has no wallet); unknown numbers are absent.
+- `benefit_account_ids(scheme, wallet_ids)`: the ledger accounts of a purpose-bound
+  benefit scheme for those wallets (created on demand; refused for an unknown or expired
+  scheme).
+
+A programme without a benefit scheme pays the wallet's own account or the bank account.
+A programme with one pays each wallet's benefit account; a recipient reachable only
+through a bank account gets `Channel.NONE`: a purpose-bound benefit cannot leave the
+digital som, so that payment is held as unclaimed (visible in the reconciliation report)
+until the person opens a wallet.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine
+
+from digisom.api.problems import ApiProblem
+from digisom.disbursement.migrations import migrate
+from digisom.disbursement.model import Progress
+from digisom.disbursement.ports import Channel, Destination, TransferSink
+from digisom.disbursement.service import DisbursementService
+from digisom.disbursement.taxes import TaxService
+from digisom.ledger.model import BATCH_EVENTS_MAX
+
+# Runs executed at once per API process: each already fills whole ledger batches, so a
+# second worker only helps when two programmes pay on the same day.
+EXECUTION_WORKERS: Final = 2
+_CHANNELS: Final = {"wallet": Channel.WALLET, "bank_account": Channel.BANK_ACCOUNT}
+_log = logging.getLogger("digisom.disbursement")
+
+
+class AliasTarget(Protocol):
+    """Where the alias directory says a person is paid (`digisom.cbdc`'s `AliasTarget` fits)."""
+
+    @property
+    def channel(self) -> str:
+        """`wallet` or `bank_account`."""
+        ...
+
+    @property
+    def account_id(self) -> int:
+        """The ledger account: the wallet's, or the bank's for a bank account."""
+        ...
+
+    @property
+    def wallet_id(self) -> str | None:
+        """The wallet, for the `wallet` channel."""
+        ...
+
+
+class AliasResolver(Protocol):
+    """What this wiring needs of the digital som (`CbdcService` fits)."""
+
+    def resolve_aliases(self, personal_numbers: Sequence[str]) -> Mapping[str, AliasTarget]:
+        """Where each known personal number is paid; unknown numbers are absent."""
+        ...
+
+    def benefit_account_ids(self, scheme_id: str, wallet_ids: Sequence[str]) -> Mapping[str, int]:
+        """The benefit scheme's ledger account of each wallet (created if new)."""
+        ...
+
+
+class CbdcRecipientDirectory:
+    """`RecipientDirectory` over the digital som's alias directory (see the module doc)."""
+
+    def __init__(self, resolver: AliasResolver) -> None:
+        self._resolver = resolver
+
+    def resolve(self, pins: Sequence[str], benefit_scheme: str = "") -> Mapping[str, Destination]:
+        """The destinations of the known PINs; for a benefit scheme, wallets' benefit accounts."""
+        targets = self._resolver.resolve_aliases(pins)
+        if not benefit_scheme:
+            return {pin: _destination(target) for pin, target in targets.items()}
+        wallets = {pin: t.wallet_id for pin, t in targets.items() if t.channel == "wallet" and t.wallet_id}
+        benefit_accounts = (
+            self._resolver.benefit_account_ids(benefit_scheme, sorted(set(wallets.values()))) if wallets else {}
+        )
+        found: dict[str, Destination] = {}
+        for pin in targets:
+            wallet_id = wallets.get(pin)
+            account_id = benefit_accounts.get(wallet_id) if wallet_id is not None else None
+            # A bank account cannot hold a purpose-bound benefit: held as unclaimed.
+            found[pin] = Destination(Channel.WALLET, account_id) if account_id else Destination(Channel.NONE)
+        return found
+
+
+def _destination(target: AliasTarget) -> Destination:
+    channel = _CHANNELS.get(target.channel)
+    if channel is None or not target.account_id:
+        return Destination(Channel.NONE)
+    return Destination(channel, target.account_id)
+
+
+class _Stopping(Exception):
+    """Raised between batches when the process shuts down; the run resumes on the next start."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerState:
+    """Whether this process is executing a run, and why its last attempt stopped, if it failed."""
+
+    running: bool
+    error: str | None
+
+
+class Executions:
+    """Runs executing in background threads, at most one per run in this process.
+
+    Another process may execute the same run at the same time: the domain makes them take
+    turns on the run's lock and never pays twice. Stopping (shutdown) waits for the batch
+    in flight and leaves the run `executing`, to be resumed by the next execution request.
+    """
+
+    def __init__(
+        self, service: DisbursementService, batch_size: int = BATCH_EVENTS_MAX, workers: int = EXECUTION_WORKERS
+    ) -> None:
+        self._service = service
+        self._batch_size = batch_size
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="disbursement")
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[Progress]] = {}
+        self._stopping = threading.Event()
+
+    def start(self, run_id: str) -> bool:
+        """Start (or resume) executing `run_id`; False when this process is already at it."""
+        with self._lock:
+            if self._stopping.is_set():
+                raise ApiProblem(503, "unavailable", "The service cannot take this request now", "shutting down")
+            running = self._futures.get(run_id)
+            if running is not None and not running.done():
+                return False
+            self._futures[run_id] = self._pool.submit(self._execute, run_id)
+            return True
+
+    def state(self, run_id: str) -> WorkerState:
+        """This process's worker for `run_id`."""
+        with self._lock:
+            future = self._futures.get(run_id)
+        if future is None:
+            return WorkerState(False, None)
+        if not future.done():
+            return WorkerState(True, None)
+        if future.cancelled():  # queued when the process began shutting down
+            return WorkerState(False, None)
+        error = future.exception()
+        return WorkerState(False, None if error is None or isinstance(error, _Stopping) else str(error)[:300])
+
+    def wait(self, run_id: str, timeout_s: float | None = None) -> None:
+        """Block until this process's worker for `run_id` finished (tests, the CLI)."""
+        with self._lock:
+            future = self._futures.get(run_id)
+        if future is not None:
+            future.exception(timeout=timeout_s)
+
+    def close(self) -> None:
+        """Stop after each worker's current batch, and wait for them."""
+        self._stopping.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _execute(self, run_id: str) -> Progress:
+        def between_batches(_progress: Progress) -> None:
+            if self._stopping.is_set():
+                raise _Stopping(run_id)
+
+        try:
+            return self._service.execute(run_id, self._batch_size, on_batch=between_batches)
+        except _Stopping:
+            raise
+        except Exception:
+            _log.exception("disbursement run %s stopped", run_id)
+            raise
+
+
+@dataclass(frozen=True)
+class DisbursementRuntime:
+    """The disbursement and tax services of one process, and its execution worker."""
+
+    engine: Engine
+    service: DisbursementService
+    taxes: TaxService
+    tax_revenue_account: int | None  # without one, tax payments are refused (receipts still read)
+    executions: Executions
+
+    def close(self) -> None:
+        """Stop the execution worker (idempotent)."""
+        self.executions.close()
+
+
+def build_disbursement(
+    engine: Engine,
+    ledger: TransferSink,
+    resolver: AliasResolver,
+    tax_revenue_account: int | None = None,
+    batch_size: int = BATCH_EVENTS_MAX,
+) -> DisbursementRuntime:
+    """Migrate the domain's tables and build its services on `engine`'s database.
+
+    `ledger` is the process's ledger writer (the runtime's `Submitter`: one writer thread
+    for every domain). `tax_revenue_account` is the treasury's ledger account that takes
+    taxes and fees (a treasury wallet's account); without one, tax payments are refused.
+    """
+    migrate(engine)
+    service = DisbursementService(engine, CbdcRecipientDirectory(resolver), ledger)
+    # Account 0 is reserved by the ledger: a payment to it could never succeed.
+    taxes = TaxService(engine, ledger, tax_revenue_account or 0)
+    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size))
+
+
+def attach(app: FastAPI, runtime: DisbursementRuntime) -> None:
+    """Make `runtime` the app's disbursement services and stop its worker at shutdown."""
+    app.state.disbursement = runtime
+    app.router.on_shutdown.append(runtime.close)
+
+
+def disbursement(request: Request) -> DisbursementRuntime:
+    """The app's disbursement services (503 when the process was built without them)."""
+    found: DisbursementRuntime | None = getattr(request.app.state, "disbursement", None)
+    if found is None:
+        raise ApiProblem(503, "unavailable", "The service cannot take this request now",
+                         "disbursement is not configured in this process")
+    return found
+

@@ -1,0 +1,287 @@
+"""/v1/disbursement: government payments (programmes, uploaded runs, dual-control approval,
+background execution, reconciliation); /v1/taxes: taxes and fees paid from a wallet;
+/v1/public/spending: what each programme paid per region, with no personal data.
+
+Dual control: the operator (token `sub`) who uploaded a run may not approve it — 403
+`dual-control` (the caller is authenticated but not allowed this act on this run); a run
+in the wrong state for the request is 409 `wrong-state`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from digisom.api import schemas_disbursement as d
+from digisom.api.disbursement_wiring import DisbursementRuntime, disbursement
+from digisom.api.idempotency import IdempotencyKey, idempotent
+from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from digisom.api.permissions import Authorize
+from digisom.api.problems import ApiProblem, problem_response
+from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
+from digisom.cbdc import repository
+from digisom.cbdc.access import Actor, Role, require_operate
+from digisom.cbdc.accounts import wallet_account_id
+from digisom.cbdc.errors import LimitExceeded, NotFound, WalletClosed, WalletFrozen
+from digisom.cbdc.model import Wallet, WalletStatus
+from digisom.disbursement import reconciliation, spending
+from digisom.disbursement.model import (
+    AlreadyExists,
+    DisbursementError,
+    DualControl,
+    FileFormat,
+    InvalidInput,
+    KeyReused,
+    RunStatus,
+    WrongState,
+)
+from digisom.disbursement.model import NotFound as DisbursementNotFound
+from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
+from digisom.disbursement.taxes import InvalidReference, PaymentRefused, TaxService
+from digisom.errors import DigisomError
+
+# The upload route takes whole files (the domain's limit); every other route keeps the
+# app's small body limit. `app.BodyLimit` reads this.
+UPLOAD_PATH_PATTERN: Final = r"^/v1/disbursement/programmes/[^/]+/runs$"
+UPLOAD_BODY_BYTES_MAX: Final = FILE_BYTES_MAX
+# Errors of a refused file shown in the problem body; the rest are counted. The CLI and
+# the domain give the whole report (up to 10,000 errors).
+REFUSED_ERRORS_SHOWN_MAX: Final = 1000
+MEDIA_FORMATS: Final = {"text/csv": FileFormat.CSV, "application/xml": FileFormat.PAIN001,
+                        "text/xml": FileFormat.PAIN001}
+_PROBLEM_STATUS: Final[tuple[tuple[type[DigisomError], int, str, str], ...]] = (
+    (DisbursementNotFound, 404, "not-found", "Not found"),
+    (AlreadyExists, 409, "conflict", "Conflict with the resource's state"),
+    (DualControl, 403, "dual-control", "Another operator must approve this run"),
+    (WrongState, 409, "wrong-state", "The run is not in a state that allows this"),
+    (KeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
+    (InvalidReference, 422, "invalid-reference", "Invalid payment reference"),
+    (PaymentRefused, 409, "payment-refused", "The ledger refused the payment"),
+    (InvalidInput, 422, "invalid-request", "The request is not valid"),
+    (DisbursementError, 422, "invalid-request", "The request is not valid"),
+)
+
+ProgrammePath = Annotated[str, Path(pattern=d.PROGRAMME_ID_PATTERN, description="A programme id.")]
+RunPath = Annotated[str, Path(pattern=d.RUN_ID_PATTERN, description="A run id.")]
+ReceiptPath = Annotated[str, Path(pattern=d.RECEIPT_ID_PATTERN, description="A receipt id.")]
+PeriodQuery = Annotated[str, Query(pattern=d.PERIOD_PATTERN, description="The month paid, YYYY-MM.")]
+_FILE_BODY: Final = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "description": "pin,amount_tyiyn|amount,region[,name]"}},
+    "application/xml": {"schema": {"type": "string", "description": "ISO 20022 pain.001"}}}}}
+_UNSUPPORTED_MEDIA: Final[dict[int | str, dict[str, Any]]] = {415: {
+    "description": "Neither text/csv nor application/xml",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+_REPORT_RESPONSE: Final = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+def problem(error: DigisomError) -> JSONResponse:
+    """The problem+json for a disbursement or tax refusal (a refused file with its report)."""
+    if isinstance(error, FileRefused):
+        shown = error.report.errors[:REFUSED_ERRORS_SHOWN_MAX]
+        left_off = error.report.left_off + len(error.report.errors) - len(shown)
+        errors = [{"line": e.line, "reason": e.reason.value, "detail": e.detail, "pin": e.pin} for e in shown]
+        return problem_response(422, "file-refused", "The file was refused; nothing was paid", str(error),
+                                errors=errors, errors_left_off=left_off)
+    status, slug, title = next((s, g, t) for kind, s, g, t in _PROBLEM_STATUS if isinstance(error, kind))
+    extensions = {"result": error.result} if isinstance(error, PaymentRefused) else {}
+    return problem_response(status, slug, title, str(error), **extensions)
+
+
+def _answer(action: Callable[[], Response]) -> Response:
+    """`action`'s response, or the problem for a domain refusal (stored by `idempotent` alike)."""
+    try:
+        return action()
+    except (DisbursementError, FileRefused) as error:
+        return problem(error)
+
+
+def _run_detail(runtime: DisbursementRuntime, run_id: str, status: int = 200) -> Response:
+    run = runtime.service.run(run_id)
+    worker = runtime.executions.state(run_id)
+    totals = spending.status_totals(runtime.engine, run_id)
+    return json(d.run_detail_out(run, totals, worker.running, worker.error), status)
+
+
+def _taxes(request: Request) -> TaxService:
+    """The tax service, if this process knows the treasury's revenue account (else 503)."""
+    runtime = disbursement(request)
+    if runtime.tax_revenue_account is None:
+        raise ApiProblem(503, "unavailable", "The service cannot take this request now",
+                         "no treasury revenue account is configured for taxes")
+    return runtime.taxes
+
+
+def _paying_wallet(request: Request, actor: Actor, wallet_id: str, amount_tyiyn: int) -> Wallet:
+    """The wallet a tax is paid from: the caller's (holder or its bank), active, within its tier's payment limit."""
+    svc = service(request)
+    with svc.ctx.engine.connect() as conn:
+        wallet = repository.get_wallet(conn, wallet_id)
+    if wallet is None:
+        raise NotFound("no such wallet")
+    require_operate(actor, wallet)
+    if wallet.status is WalletStatus.FROZEN:
+        raise WalletFrozen("the wallet is frozen")
+    if wallet.status is not WalletStatus.ACTIVE:
+        raise WalletClosed("the wallet is closed")
+    payment_limit = svc.policy.tier(wallet.tier).payment_limit_tyiyn
+    if payment_limit is not None and amount_tyiyn > payment_limit:
+        raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
+                            f"a payment of this tier is at most {payment_limit} tyiyn")
+    return wallet
+
+
+def router() -> APIRouter:
+    """The disbursement, tax and public spending routes."""
+    r = APIRouter()
+
+    @r.post("/v1/disbursement/programmes", status_code=201, response_model=d.ProgrammeOut, responses=WRITE_PROBLEMS,
+            tags=["disbursement"])
+    def create_programme(request: Request, body: d.ProgrammeIn, key: IdempotencyKey,
+                         actor: Annotated[Actor, Depends(Authorize("disbursement.programmes.create"))]) -> Response:
+        """A programme (pensions, child benefit, ...) paying from a treasury ledger account, with its budget line."""
+        svc = disbursement(request).service
+        return idempotent(request, actor, key, body, lambda: _answer(lambda: json(d.programme_out(
+            svc.create_programme(body.id, body.name, int(body.ledger_account_id), int(body.budget_tyiyn))), 201)))
+
+    @r.get("/v1/disbursement/programmes/{programme_id}", response_model=d.ProgrammeOut, responses=READ_PROBLEMS,
+           tags=["disbursement"])
+    def get_programme(request: Request, programme_id: ProgrammePath,
+                      _actor: Annotated[Actor, Depends(Authorize("disbursement.programmes.read"))]) -> Response:
+        """A programme and what remains on its budget line."""
+        svc = disbursement(request).service
+        return _answer(lambda: json(d.programme_out(svc.programme(programme_id))))
+
+    @r.post("/v1/disbursement/programmes/{programme_id}/runs", status_code=201, response_model=d.RunOut,
+            responses={**WRITE_PROBLEMS, **_UNSUPPORTED_MEDIA}, openapi_extra=_FILE_BODY, tags=["disbursement"])
+    async def upload(request: Request, programme_id: ProgrammePath, period: PeriodQuery, key: IdempotencyKey,
+                     actor: Annotated[Actor, Depends(Authorize("disbursement.runs.upload"))]) -> Response:
+        """Upload a payment file (`text/csv`, or `application/xml` for ISO 20022 pain.001) for
+        `period`. Every row is checked first: one bad row refuses the whole file (422
+        `file-refused` with each error's line and reason) and nothing is recorded. The run then
+        waits for another operator's approval. Files up to 256 MiB."""
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        file_format = MEDIA_FORMATS.get(media_type)
+        if file_format is None:
+            raise ApiProblem(415, "unsupported-media-type", "Unsupported media type",
+                             "send text/csv or application/xml (pain.001)")
+        data = await request.body()
+        fingerprint = d.UploadFingerprint(period=period, file_format=file_format,
+                                          file_sha256=hashlib.sha256(data).hexdigest())
+        svc = disbursement(request).service
+        return await run_in_threadpool(idempotent, request, actor, key, fingerprint, lambda: _answer(lambda: json(
+            d.run_out(svc.upload(actor.subject, key, programme_id, period, data, file_format)), 201)))
+
+    @r.post("/v1/disbursement/runs/{run_id}/approval", response_model=d.RunOut, responses=WRITE_PROBLEMS,
+            tags=["disbursement"])
+    def approve(request: Request, run_id: RunPath, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("disbursement.runs.approve"))]) -> Response:
+        """Approve an uploaded run. The operator who uploaded it may not (403 `dual-control`)."""
+        svc = disbursement(request).service
+        return idempotent(request, actor, key, None, lambda: _answer(lambda: json(d.run_out(
+            svc.approve(actor.subject, run_id)))))
+
+    @r.post("/v1/disbursement/runs/{run_id}/execution", status_code=202, response_model=d.RunDetailOut,
+            responses=WRITE_PROBLEMS, tags=["disbursement"])
+    def execute(request: Request, run_id: RunPath, _key: IdempotencyKey,
+                _actor: Annotated[Actor, Depends(Authorize("disbursement.runs.execute"))]) -> Response:
+        """Start or resume paying an approved run in the background (202); poll
+        `GET /v1/disbursement/runs/{run_id}`. Idempotent by nature: while the run executes, a
+        second call only reports progress; for a completed run it answers 200. (The response
+        is live progress, so it is not replayed from the idempotency store.)"""
+        runtime = disbursement(request)
+
+        def start() -> Response:
+            run = runtime.service.run(run_id)
+            if run.status is RunStatus.COMPLETED:
+                return _run_detail(runtime, run_id)
+            if run.status is RunStatus.UPLOADED:
+                raise WrongState(f"run {run_id} is uploaded; another operator must approve it first")
+            runtime.executions.start(run_id)
+            response = _run_detail(runtime, run_id, 202)
+            response.headers["Location"] = f"/v1/disbursement/runs/{run_id}"
+            return response
+
+        return _answer(start)
+
+    @r.get("/v1/disbursement/runs/{run_id}", response_model=d.RunDetailOut, responses=READ_PROBLEMS,
+           tags=["disbursement"])
+    def get_run(request: Request, run_id: RunPath,
+                _actor: Annotated[Actor, Depends(Authorize("disbursement.runs.read"))]) -> Response:
+        """A run's status and progress: batches done, payments and tyiyn by status (pending,
+        paid, unclaimed, rejected), and whether this process's worker is executing it."""
+        runtime = disbursement(request)
+        return _answer(lambda: _run_detail(runtime, run_id))
+
+    @r.get("/v1/disbursement/runs/{run_id}/report", responses={**READ_PROBLEMS, 200: _REPORT_RESPONSE},
+           tags=["disbursement"])
+    def report(request: Request, run_id: RunPath,
+               _actor: Annotated[Actor, Depends(Authorize("disbursement.runs.report"))]) -> Response:
+        """The reconciliation report: every recipient's outcome with its ledger transfer id.
+        `Accept: text/csv` for CSV, otherwise JSON (amounts as strings of tyiyn)."""
+        svc = disbursement(request).service
+        as_csv = "text/csv" in request.headers.get("accept", "")
+
+        def render() -> Response:
+            found = svc.reconciliation(run_id)
+            if as_csv:
+                return Response(reconciliation.to_csv(found), media_type="text/csv")
+            return Response(reconciliation.to_json(found), media_type="application/json")
+
+        return _answer(render)
+
+    @r.post("/v1/taxes", status_code=201, response_model=d.ReceiptOut, responses=WRITE_PROBLEMS, tags=["taxes"])
+    def pay_tax(request: Request, body: d.TaxIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("taxes.pay"))]) -> Response:
+        """Pay a tax or fee from a wallet (its holder, or its bank for the holder) against the
+        tax office's ISO 11649 reference (`RF..`, check digits verified). One ledger transfer
+        to the treasury's revenue account; the same key again returns the same receipt."""
+        amount_tyiyn = amount(body.amount_tyiyn)
+
+        def pay() -> Response:
+            wallet = _paying_wallet(request, actor, body.wallet_id, amount_tyiyn)
+            receipt = _taxes(request).pay(actor.principal, key, wallet_account_id(wallet.id), body.reference,
+                                          amount_tyiyn)
+            return json(d.receipt_out(receipt), 201)
+
+        return idempotent(request, actor, key, body, lambda: _answer(pay))
+
+    @r.get("/v1/taxes/receipts/{receipt_id}", response_model=d.ReceiptOut, responses=READ_PROBLEMS, tags=["taxes"])
+    def get_receipt(request: Request, receipt_id: ReceiptPath,
+                    actor: Annotated[Actor, Depends(Authorize("taxes.receipt"))],
+                    wallet_id: Annotated[str | None, Query(pattern=r"^w[a-z2-7]{24}$",
+                                                           description="The paying wallet (holders, banks).")] = None,
+                    ) -> Response:
+        """A tax receipt: the treasury and auditors any; a holder or bank only a receipt of a
+        payment from a wallet it may read (name it in `wallet_id`)."""
+        receipt = disbursement(request).taxes.receipt(receipt_id)
+        if actor.role in (Role.WALLET_HOLDER, Role.BANK_OPERATOR):
+            if wallet_id is None:
+                raise ApiProblem(422, "invalid-request", "The request is not valid", "name the paying wallet_id")
+            service(request).wallet(actor, wallet_id)  # 403/404 unless the caller may read it
+            if receipt is not None and receipt.payer_account_id != wallet_account_id(wallet_id):
+                receipt = None
+        if receipt is None:
+            raise ApiProblem(404, "not-found", "Not found", "no such receipt")
+        return json(d.receipt_out(receipt))
+
+    @r.get("/v1/public/spending", response_model=d.SpendingPage, responses=READ_PROBLEMS, tags=["public"])
+    def public_spending(request: Request, _actor: Annotated[Actor, Depends(Authorize("public.spending"))],
+                        programme: Annotated[str | None, Query(pattern=d.PROGRAMME_ID_PATTERN)] = None,
+                        period: Annotated[str | None, Query(pattern=d.PERIOD_PATTERN)] = None,
+                        cursor: Cursor = None, limit: Limit = 50) -> JSONResponse:
+        """What each programme paid per period and region: payees paid and total paid, for
+        completed runs only. No personal data; a cell with fewer than
+        `min_payees_per_cell` payees is suppressed (no figures)."""
+        offset = decode_cursor(cursor)
+        cells = spending.spending(disbursement(request).engine, programme, period, offset, limit)
+        next_offset = offset + limit if len(cells) == limit else None
+        return json(d.SpendingPage(items=[d.spending_cell_out(c) for c in cells],
+                                   next_cursor=encode_cursor(next_offset),
+                                   min_payees_per_cell=spending.MIN_PAYEES_PER_CELL))
+
+    return r

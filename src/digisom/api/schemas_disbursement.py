@@ -1,0 +1,163 @@
+"""Request and response bodies of /v1/disbursement, /v1/taxes and /v1/public/spending.
+Amounts are strings of integer tyiyn beside the currency, as everywhere in the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from pydantic import BaseModel, Field
+
+from digisom.api import schemas as s
+from digisom.disbursement.model import FileFormat, PaymentStatus, Programme, Run, RunStatus
+from digisom.disbursement.spending import SpendingCell, StatusTotal
+from digisom.disbursement.taxes import Receipt
+
+PROGRAMME_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,63}$"
+RUN_ID_PATTERN: Final = r"^run_[0-9a-f]{30}$"
+RECEIPT_ID_PATTERN: Final = r"^tax_[0-9a-f]{30}$"
+PERIOD_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# A budget may be zero (a programme announced before its money); 10^15 tyiyn bounds it.
+BudgetTyiyn = Annotated[str, Field(pattern=rf"^(0|[1-9][0-9]{{0,{s.AMOUNT_DIGITS_MAX - 1}}})$", examples=["500000000"])]
+LedgerAccountId = Annotated[
+    str, Field(pattern=r"^[1-9][0-9]{0,38}$", description="A ledger account id (u128, decimal).")
+]
+
+
+class ProgrammeIn(s.Input):
+    """A programme paying from a treasury ledger account (e.g. a treasury wallet's)."""
+
+    id: Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN, examples=["pensions"])]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    ledger_account_id: LedgerAccountId
+    budget_tyiyn: BudgetTyiyn
+    currency: s.Currency
+
+
+class ProgrammeOut(BaseModel):
+    """A programme and what remains on its budget line."""
+
+    id: str
+    name: str
+    ledger_account_id: str
+    budget_tyiyn: str
+    remaining_tyiyn: str
+    currency: s.Currency = "KGS"
+
+
+class UploadFingerprint(BaseModel):
+    """What an upload asks, for the idempotency check (the file by its digest)."""
+
+    period: str
+    file_format: FileFormat
+    file_sha256: str
+
+
+class RunOut(BaseModel):
+    """A run: one uploaded file for (programme, period)."""
+
+    id: str
+    programme_id: str
+    period: str
+    status: RunStatus
+    uploaded_by: str
+    approved_by: str | None
+    rows: int
+    total_tyiyn: str
+    batches_done: int
+    currency: s.Currency = "KGS"
+
+
+class StatusTotalOut(BaseModel):
+    """How many payments have a status, and their tyiyn."""
+
+    count: int
+    amount_tyiyn: str
+
+
+class RunDetailOut(RunOut):
+    """A run with its payments by status and this process's execution worker."""
+
+    payments: dict[PaymentStatus, StatusTotalOut]
+    worker_running: bool
+    worker_error: str | None
+
+
+class TaxIn(s.Input):
+    """A tax or fee paid from a wallet against the tax office's ISO 11649 reference."""
+
+    wallet_id: s.WalletId
+    reference: Annotated[str, Field(min_length=5, max_length=35, pattern=r"^[Rr][Ff][0-9A-Za-z ]{3,33}$",
+                                    examples=["RF18539007547034"])]
+    amount_tyiyn: s.AmountTyiyn
+    currency: s.Currency
+
+
+class ReceiptOut(BaseModel):
+    """Proof of a tax payment."""
+
+    receipt_id: str
+    reference: str
+    payer_account_id: str
+    amount_tyiyn: str
+    currency: s.Currency
+    transfer_id: str
+    paid_at: str
+
+
+class SpendingCellOut(BaseModel):
+    """One programme's spending in one region and period; no figures when suppressed."""
+
+    programme_id: str
+    period: str
+    region: str
+    suppressed: bool
+    payees: int | None
+    paid_tyiyn: str | None
+
+
+class SpendingPage(BaseModel):
+    """A page of spending cells, and the suppression threshold in force."""
+
+    items: list[SpendingCellOut]
+    next_cursor: str | None
+    min_payees_per_cell: int
+    currency: s.Currency = "KGS"
+
+
+def programme_out(p: Programme) -> ProgrammeOut:
+    """The API form of a programme."""
+    return ProgrammeOut(id=p.id, name=p.name, ledger_account_id=str(p.ledger_account_id),
+                        budget_tyiyn=str(p.budget_tyiyn), remaining_tyiyn=str(p.remaining_tyiyn))
+
+
+def run_fields(r: Run) -> dict[str, object]:
+    """The fields of `RunOut` for a run."""
+    return {"id": r.id, "programme_id": r.programme_id, "period": r.period, "status": r.status,
+            "uploaded_by": r.uploaded_by, "approved_by": r.approved_by, "rows": r.rows,
+            "total_tyiyn": str(r.total_tyiyn), "batches_done": r.batches_done}
+
+
+def run_out(r: Run) -> RunOut:
+    """The API form of a run."""
+    return RunOut.model_validate(run_fields(r))
+
+
+def run_detail_out(r: Run, totals: dict[PaymentStatus, StatusTotal], running: bool, error: str | None
+                   ) -> RunDetailOut:
+    """A run with its payments by status and the worker's state."""
+    payments = {status: StatusTotalOut(count=t.count, amount_tyiyn=str(t.amount_tyiyn)) for status, t in totals.items()}
+    return RunDetailOut.model_validate(
+        {**run_fields(r), "payments": payments, "worker_running": running, "worker_error": error})
+
+
+def receipt_out(r: Receipt) -> ReceiptOut:
+    """The API form of a receipt; the transfer id in hex, as the reconciliation shows it."""
+    return ReceiptOut(receipt_id=r.receipt_id, reference=r.reference, payer_account_id=str(r.payer_account_id),
+                      amount_tyiyn=str(r.amount_tyiyn), currency="KGS", transfer_id=f"{r.transfer_id:032x}",
+                      paid_at=r.paid_at)
+
+
+def spending_cell_out(c: SpendingCell) -> SpendingCellOut:
+    """The API form of a spending cell."""
+    return SpendingCellOut(programme_id=c.programme_id, period=c.period, region=c.region, suppressed=c.suppressed,
+                           payees=c.payees, paid_tyiyn=None if c.paid_tyiyn is None else str(c.paid_tyiyn))

@@ -1,0 +1,190 @@
+"""`digisom disburse programme|upload|approve|run|report`: government payments from the
+command line, on the same database as `digisom serve --data DIR` (or `--db URL`).
+
+    digisom disburse programme pensions --name Pensions --account-id 1234... --budget-tyiyn 50000000000
+    digisom disburse upload pensions-2026-11.csv --programme pensions --period 2026-11 \\
+        --operator treasury-clerk --key pensions-2026-11
+    digisom disburse approve run_... --operator treasury-supervisor
+    digisom disburse run run_...                      # a progress bar, batch by batch
+    digisom disburse report run_... --format csv --out pensions-2026-11-report.csv
+
+A refused file prints every bad row (line, reason, detail) and exits 2; any other refusal
+prints one line and exits 1. An interrupted `run` is safe: run it again to resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from digisom.api.disbursement_wiring import DisbursementRuntime
+from digisom.api.runtime import build
+from digisom.disbursement import model, reconciliation
+from digisom.disbursement.model import FileFormat
+from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
+from digisom.errors import DigisomError
+from digisom.ledger.model import BATCH_EVENTS_MAX
+
+disburse_app = typer.Typer(help="Government payments: programmes, upload, approve, run, report.",
+                           no_args_is_help=True)
+
+EXIT_REFUSED: Final = 2
+EXIT_ERROR: Final = 1
+EXIT_INTERRUPTED: Final = 130
+
+DataOption = Annotated[Path, typer.Option("--data", help="The data folder (its digisom.db).")]
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL instead of DIR/digisom.db.")]
+OperatorOption = Annotated[str, typer.Option("--operator", help="Who acts (an operator id; audited).")]
+DEFAULT_DATA: Final = Path(".data")
+
+
+class ReportFormat(StrEnum):
+    """How `report` renders."""
+
+    CSV = "csv"
+    JSON = "json"
+
+
+@contextmanager
+def _disbursement(data: Path, db: str | None) -> Iterator[DisbursementRuntime]:
+    """The disbursement services on the data folder's database; typed errors become exit codes."""
+    try:
+        runtime = build(data_dir=data, db_url=db)
+    except (DigisomError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    try:
+        found: DisbursementRuntime = runtime.app.state.disbursement
+        yield found
+    except FileRefused as refused:
+        _print_refusal(refused)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except DigisomError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    finally:
+        runtime.close()
+
+
+def _print_refusal(refused: FileRefused) -> None:
+    report = refused.report
+    typer.echo(f"refused: {len(report.errors) + report.left_off} errors; nothing was recorded", err=True)
+    for e in report.errors:
+        where = "file" if e.line == 0 else f"line {e.line}"
+        pin = f" pin {e.pin}" if e.pin else ""
+        typer.echo(f"{where}: {e.reason.value}{pin}: {e.detail}", err=True)
+    if report.left_off:
+        typer.echo(f"... and {report.left_off} more", err=True)
+
+
+def _run_line(run: model.Run) -> str:
+    return (f"{run.id} {run.status.value}: programme {run.programme_id}, period {run.period}, {run.rows} payees, "
+            f"{run.total_tyiyn} tyiyn")
+
+
+@disburse_app.command("programme")
+def programme(
+    programme_id: Annotated[str, typer.Argument(help="The programme's id, e.g. pensions.")],
+    name: Annotated[str, typer.Option("--name", help="Its name.")],
+    account_id: Annotated[int, typer.Option("--account-id", help="The treasury ledger account it pays from.")],
+    budget_tyiyn: Annotated[int, typer.Option("--budget-tyiyn", help="Its budget line, integer tyiyn.")],
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Create a programme and its budget line."""
+    with _disbursement(data, db) as runtime:
+        created = runtime.service.create_programme(programme_id, name, account_id, budget_tyiyn)
+    typer.echo(f"{created.id}: {created.name}, budget {created.budget_tyiyn} tyiyn "
+               f"from account {created.ledger_account_id}")
+
+
+@disburse_app.command("upload")
+def upload(
+    file: Annotated[Path, typer.Argument(help="The payment file (CSV or pain.001).", exists=True, dir_okay=False)],
+    programme_id: Annotated[str, typer.Option("--programme", help="The programme paying.")],
+    period: Annotated[str, typer.Option("--period", help="The month paid, YYYY-MM.")],
+    operator: OperatorOption,
+    key: Annotated[str, typer.Option("--key", help="Idempotency key: the same key and file again is a no-op.")],
+    file_format: Annotated[FileFormat, typer.Option("--format", help="csv or pain.001.")] = FileFormat.CSV,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Check a file row by row and record it as a run awaiting approval (or print why not)."""
+    if file.stat().st_size > FILE_BYTES_MAX:
+        typer.echo(f"error: {file} is over {FILE_BYTES_MAX} bytes; split it", err=True)
+        raise typer.Exit(EXIT_REFUSED)
+    content = file.read_bytes()
+    with _disbursement(data, db) as runtime:
+        run = runtime.service.upload(operator, key, programme_id, period, content, file_format)
+    typer.echo(_run_line(run))
+
+
+@disburse_app.command("approve")
+def approve(
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    operator: OperatorOption,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Approve a run: a different operator from the one who uploaded it."""
+    with _disbursement(data, db) as runtime:
+        run = runtime.service.approve(operator, run_id)
+    typer.echo(_run_line(run))
+
+
+@disburse_app.command("run")
+def run(
+    run_id: Annotated[str, typer.Argument(help="The approved run.")],
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=BATCH_EVENTS_MAX,
+                                            help="Payments per ledger batch.")] = BATCH_EVENTS_MAX,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Pay an approved run (or resume an interrupted one), with a progress bar per batch."""
+    with _disbursement(data, db) as runtime:
+        service = runtime.service
+        start = service.progress(run_id)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[tally]}"), TimeElapsedColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("payees", total=start.rows, completed=start.rows - start.pending, tally=_tally(start))
+
+            def on_batch(progress: model.Progress) -> None:
+                bar.update(task, completed=progress.rows - progress.pending, tally=_tally(progress))
+
+            try:
+                final = service.execute(run_id, batch_size, on_batch=on_batch)
+            except KeyboardInterrupt:
+                typer.echo("interrupted: every recorded batch stands; run again to resume", err=True)
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(f"{run_id} {final.status.value}: {_tally(final)}")
+
+
+def _tally(progress: model.Progress) -> str:
+    return (f"paid {progress.paid} ({progress.paid_tyiyn} tyiyn), unclaimed {progress.unclaimed}, "
+            f"rejected {progress.rejected}, batches {progress.batches_done}")
+
+
+@disburse_app.command("report")
+def report(
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    report_format: Annotated[ReportFormat, typer.Option("--format", help="csv or json.")] = ReportFormat.CSV,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """The reconciliation report: every payee's outcome and ledger transfer id."""
+    with _disbursement(data, db) as runtime:
+        found = runtime.service.reconciliation(run_id)
+    text = reconciliation.to_csv(found) if report_format is ReportFormat.CSV else reconciliation.to_json(found) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{out}: {len(found.lines)} payees")
