@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from digisom.api import (
     offline_wiring,
     problems,
+    routes_aliases,
     routes_interbank,
     routes_issuance,
     routes_ledger,
@@ -62,7 +63,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
                routes_offline, routes_interbank, routes_stablecoin)
-    return [module.router() for module in modules]
+    return [module.router() for module in modules] + [routes_aliases.router()]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:

@@ -105,6 +105,36 @@ class WalletView:
 
 
 @dataclass(frozen=True, slots=True)
+class Alias:
+    """A row of the banks' alias directory: a person's number and where they are paid."""
+
+    personal_number: str
+    bank_code: str
+    wallet_id: str | None
+    bank_account: str | None
+    created_at: str
+    updated_at: str
+
+
+class AliasChannel(StrEnum):
+    """Where an alias pays: into a wallet, or to an account at the bank (via its float)."""
+
+    WALLET = "wallet"
+    BANK_ACCOUNT = "bank_account"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasTarget:
+    """What a personal number resolves to, for the treasury's disbursement wiring."""
+
+    channel: str  # "wallet" | "bank_account" (an `AliasChannel` value)
+    account_id: int  # ledger account to credit: the wallet's WALLET account, or the bank's BANK_FLOAT
+    bank_code: str
+    wallet_id: str | None
+    bank_account: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Identity:
     """The holder's identity, kept by the bank. The PIN is stored only as a salted hash."""
 

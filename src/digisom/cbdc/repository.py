@@ -13,6 +13,7 @@ from digisom.cbdc import tables as t
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import (
+    Alias,
     HolderKind,
     IssuanceEvent,
     MerchantProfile,
@@ -390,6 +391,61 @@ def issuance_totals(conn: Connection, day_from: str | None, day_to: str) -> dict
     if day_from is not None:
         query = query.where(e.c.day >= day_from)
     return {(bank, kind): int(total) for bank, kind, total in conn.execute(query)}
+
+
+# -- alias directory -----------------------------------------------------------------
+
+
+def _alias(row: Row[Any]) -> Alias:
+    return Alias(row.personal_number, row.bank_code, row.wallet_id, row.bank_account, row.created_at, row.updated_at)
+
+
+def get_alias(conn: Connection, personal_number: str) -> Alias | None:
+    """The alias of `personal_number`, whichever bank registered it (callers scope it)."""
+    row = conn.execute(select(t.aliases).where(t.aliases.c.personal_number == personal_number)).first()
+    return _alias(row) if row else None
+
+
+def insert_alias(conn: Connection, a: Alias) -> None:
+    """Add an alias (UNIQUE on the personal number: one destination per person)."""
+    conn.execute(
+        t.aliases.insert().values(
+            personal_number=a.personal_number, bank_code=a.bank_code, wallet_id=a.wallet_id,
+            bank_account=a.bank_account, created_at=a.created_at, updated_at=a.updated_at,
+        )
+    )
+
+
+def update_alias(conn: Connection, a: Alias) -> bool:
+    """Point the bank's own alias elsewhere; False if the bank holds no such alias."""
+    a_ = t.aliases.c
+    result = conn.execute(
+        update(t.aliases)
+        .where(and_(a_.personal_number == a.personal_number, a_.bank_code == a.bank_code))
+        .values(wallet_id=a.wallet_id, bank_account=a.bank_account, updated_at=a.updated_at)
+    )
+    return result.rowcount == 1
+
+
+def delete_alias(conn: Connection, personal_number: str, bank_code: str) -> bool:
+    """Remove the bank's own alias; False if it held none."""
+    a_ = t.aliases.c
+    result = conn.execute(
+        t.aliases.delete().where(and_(a_.personal_number == personal_number, a_.bank_code == bank_code))
+    )
+    return result.rowcount == 1
+
+
+def resolve_aliases(conn: Connection, personal_numbers: Sequence[str]) -> list[tuple[Alias, str | None]]:
+    """The aliases among `personal_numbers`, each with its wallet's status (None for a
+    bank-account alias): one query, whatever the number of personal numbers."""
+    a_, w = t.aliases, t.wallets
+    query = (
+        select(a_, w.c.status.label("wallet_status"))
+        .select_from(a_.outerjoin(w, w.c.id == a_.c.wallet_id))
+        .where(a_.c.personal_number.in_(personal_numbers))
+    )
+    return [(_alias(row), row.wallet_status) for row in conn.execute(query)]
 
 
 # -- idempotency keys ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     MetaData,
     String,
@@ -173,4 +174,35 @@ idempotency_keys: Final = Table(
     Column("content_type", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+)
+
+
+# The tables of migration 1; later migrations add the tables below them one by one.
+INITIAL_TABLES: Final = (participants, wallets, identities, wallet_holds, payments, refunds, payment_requests,
+                         issuance_events, idempotency_keys)
+
+PERSONAL_NUMBER_DIGITS: Final = 14
+BANK_ACCOUNT_CHARS_MAX: Final = 34  # an IBAN's maximum length
+
+# (id, bank_code) of a wallet, unique (migration 2): the alias directory's foreign key
+# names both, so the database itself refuses an alias to a wallet of another bank.
+WALLETS_BANK_KEY_DDL: Final = "CREATE UNIQUE INDEX cbdc_wallets_id_bank ON cbdc_wallets (id, bank_code)"
+
+# The banks' alias directory: a person's number -> one destination at the bank that
+# registered it. Personal data: a bank reads only its own rows, the central bank none;
+# only the treasury's disbursement wiring resolves numbers (docs/benefits.md).
+aliases: Final = Table(
+    "cbdc_aliases",
+    metadata,
+    _seq(),
+    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False, unique=True),
+    Column("bank_code", String(16), nullable=False, index=True),
+    Column("wallet_id", String(ID_CHARS_MAX), index=True),
+    Column("bank_account", String(BANK_ACCOUNT_CHARS_MAX)),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("updated_at", String(ISO_TIME_CHARS), nullable=False),
+    ForeignKeyConstraint(["wallet_id", "bank_code"], ["cbdc_wallets.id", "cbdc_wallets.bank_code"],
+                         name="cbdc_aliases_wallet_of_bank"),
+    CheckConstraint(f"length(personal_number) = {PERSONAL_NUMBER_DIGITS}", name="cbdc_aliases_personal_number"),
+    CheckConstraint("(wallet_id IS NULL) <> (bank_account IS NULL)", name="cbdc_aliases_one_destination"),
 )
