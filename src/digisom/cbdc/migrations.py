@@ -24,9 +24,14 @@ def _aliases(conn: Connection) -> None:
     tables.aliases.create(conn)
 
 
+def _benefits(conn: Connection) -> None:
+    tables.metadata.create_all(conn, tables=tables.BENEFIT_TABLES)
+
+
 MIGRATIONS: Final = (
     Migration(1, "initial digital som tables", _initial),
     Migration(2, "the banks' alias directory", _aliases),
+    Migration(3, "purpose-bound benefits", _benefits),
 )
 
 

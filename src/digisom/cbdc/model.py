@@ -95,13 +95,51 @@ class WalletLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class BenefitScheme:
+    """A purpose-bound benefit: spendable only at merchants of `categories` (MCCs) through
+    `expires_on` (a date in Asia/Bishkek time); then the unspent part returns to
+    `treasury_wallet_id`."""
+
+    id: str
+    name: str
+    categories: tuple[str, ...]
+    expires_on: str  # YYYY-MM-DD, the last day it can be spent
+    treasury_wallet_id: str
+    created_by: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitBalance:
+    """What a wallet holds of one benefit: a balance apart from the wallet's own."""
+
+    scheme_id: str
+    name: str
+    balance_tyiyn: int
+    categories: tuple[str, ...]
+    expires_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitExpiry:
+    """The outcome of returning an expired scheme's unspent benefits to the treasury."""
+
+    scheme_id: str
+    accounts_swept: int
+    accounts_with_balance: int
+    returned_tyiyn: int
+
+
+@dataclass(frozen=True, slots=True)
 class WalletView:
-    """A wallet with its balances and limits."""
+    """A wallet with its balances and limits, and its benefits (separate balances that
+    do not count toward the holding limit)."""
 
     wallet: Wallet
     balance_tyiyn: int
     linked_deposit_tyiyn: int
     limits: WalletLimits
+    benefits: Sequence[BenefitBalance] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +211,7 @@ class Payment:
     reference: str | None
     refund_of: str | None
     created_at: str
+    benefit_scheme_id: str | None = None  # paid from (or refunded to) this benefit, not the wallet
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +249,7 @@ class StatementEntry:
     kind: str
     direction: str
     amount_tyiyn: int
+    benefit_scheme_id: str | None = None  # a movement of this benefit's balance, not the wallet's
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +284,7 @@ class IssuanceSummary:
     floats_tyiyn: int
     wallets_tyiyn: int
     banks: Sequence[BankIssuance]
+    benefits_tyiyn: int = 0
 
 
 @dataclass(frozen=True, slots=True)

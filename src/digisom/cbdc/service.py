@@ -5,14 +5,17 @@ The API parses, authorises the role, calls one method and renders the result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from digisom.cbdc import aliases, issuance, participants, payments, qr, wallets
+from digisom.cbdc import aliases, benefits, issuance, participants, payments, qr, wallets
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Forbidden
 from digisom.cbdc.model import (
     Alias,
     AliasTarget,
+    BenefitExpiry,
+    BenefitScheme,
     DailyReport,
     Hold,
     HolderKind,
@@ -133,13 +136,15 @@ class CbdcService:
 
     # payments
     def pay(self, actor: Actor, key: str, payer_wallet_id: str, payee_wallet_id: str, amount_tyiyn: int,
-            reference: str | None) -> Payment:
-        """Pay another wallet."""
-        return payments.pay(self.ctx, actor, key, payer_wallet_id, payee_wallet_id, amount_tyiyn, reference)
+            reference: str | None, benefit_scheme_id: str | None = None) -> Payment:
+        """Pay another wallet, from the wallet or from one of its benefits (merchants of the scheme's categories)."""
+        return payments.pay(self.ctx, actor, key, payer_wallet_id, payee_wallet_id, amount_tyiyn, reference,
+                            benefit_scheme_id)
 
-    def pay_qr(self, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None) -> Payment:
-        """Pay a merchant's QR code."""
-        return payments.pay_qr(self.ctx, actor, key, payer_wallet_id, payload, amount_tyiyn)
+    def pay_qr(self, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None,
+               benefit_scheme_id: str | None = None) -> Payment:
+        """Pay a merchant's QR code, from the wallet or from one of its benefits."""
+        return payments.pay_qr(self.ctx, actor, key, payer_wallet_id, payload, amount_tyiyn, benefit_scheme_id)
 
     def refund(self, actor: Actor, key: str, payment_id: str, amount_tyiyn: int) -> Payment:
         """Refund part or all of a payment."""
@@ -198,6 +203,30 @@ class CbdcService:
         (at most 8,190 per call, one query); unknown numbers and aliases to a frozen or
         closed wallet are absent."""
         return aliases.resolve(self.ctx, personal_numbers)
+
+    # purpose-bound benefits
+    def create_benefit_scheme(self, actor: Actor, key: str, name: str, categories: Sequence[str], expires_on: date,
+                              treasury_wallet_id: str) -> BenefitScheme:
+        """A treasury operator creates a scheme: merchant categories, last day, treasury wallet."""
+        return benefits.create(self.ctx, actor, key, name, categories, expires_on, treasury_wallet_id)
+
+    def benefit_scheme(self, scheme_id: str) -> BenefitScheme:
+        """One scheme (its terms are not personal data: any authenticated role may read them)."""
+        return benefits.load(self.ctx, scheme_id)
+
+    def benefit_account_ids(self, scheme_id: str, wallet_ids: Sequence[str]) -> dict[str, int]:
+        """Trusted, for the treasury's disbursement wiring: the ledger account of the scheme
+        to credit for each active wallet among `wallet_ids` (at most 8,190), created
+        idempotently; unknown, frozen and closed wallets are absent. `NotFound` for an
+        unknown scheme, `BenefitExpired` after its last day."""
+        return benefits.account_ids(self.ctx, scheme_id, wallet_ids)
+
+    def expire_benefits(self, actor: Actor, scheme_id: str, key: str) -> BenefitExpiry:
+        """Return an expired scheme's unspent benefits to its treasury wallet (resumable).
+        The sweep's transfer ids derive from the scheme and wallets, not from `key`, so a
+        retry under any key moves nothing twice; the API layer uses `key` to replay answers."""
+        del key  # see above: the ledger's `exists` makes the sweep idempotent by itself
+        return benefits.expire(self.ctx, actor, scheme_id)
 
     # ledger journal
     def journal(self, after_seq: int, limit: int) -> Page[JournalEntry]:

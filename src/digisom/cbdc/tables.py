@@ -18,9 +18,11 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata: Final = MetaData()
@@ -206,3 +208,47 @@ aliases: Final = Table(
     CheckConstraint(f"length(personal_number) = {PERSONAL_NUMBER_DIGITS}", name="cbdc_aliases_personal_number"),
     CheckConstraint("(wallet_id IS NULL) <> (bank_account IS NULL)", name="cbdc_aliases_one_destination"),
 )
+
+MCC_CHARS: Final = 4
+BENEFIT_CATEGORIES_MAX: Final = 32
+# Sorted MCCs joined by commas: "5411,5943".
+CATEGORIES_CHARS_MAX: Final = BENEFIT_CATEGORIES_MAX * (MCC_CHARS + 1)
+
+# Migration 3: purpose-bound benefits.
+benefit_schemes: Final = Table(
+    "cbdc_benefit_schemes",
+    metadata,
+    _seq(),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("operation_id", String(OPERATION_ID_CHARS_MAX), nullable=False, unique=True),
+    Column("name", String(TEXT_CHARS_MAX), nullable=False),
+    Column("categories", String(CATEGORIES_CHARS_MAX), nullable=False),
+    Column("expires_on", String(10), nullable=False),
+    Column("treasury_wallet_id", String(ID_CHARS_MAX), ForeignKey("cbdc_wallets.id"), nullable=False),
+    Column("created_by", String(TEXT_CHARS_MAX), nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint(f"length(categories) >= {MCC_CHARS}", name="cbdc_benefit_schemes_categories"),
+    CheckConstraint("length(expires_on) = 10", name="cbdc_benefit_schemes_expires_on"),
+)
+
+# One ledger account (`AccountCode.BENEFIT`, id derived from scheme and wallet) per row;
+# the expiry sweep walks these rows.
+benefit_accounts: Final = Table(
+    "cbdc_benefit_accounts",
+    metadata,
+    _seq(),
+    Column("scheme_id", String(ID_CHARS_MAX), ForeignKey("cbdc_benefit_schemes.id"), nullable=False),
+    Column("wallet_id", String(ID_CHARS_MAX), ForeignKey("cbdc_wallets.id"), nullable=False, index=True),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    UniqueConstraint("scheme_id", "wallet_id", name="cbdc_benefit_accounts_one_per_wallet"),
+)
+
+# Payments made from a benefit (and refunds back into it).
+benefit_payments: Final = Table(
+    "cbdc_benefit_payments",
+    metadata,
+    Column("payment_id", String(ID_CHARS_MAX), ForeignKey("cbdc_payments.id"), nullable=False),
+    Column("scheme_id", String(ID_CHARS_MAX), ForeignKey("cbdc_benefit_schemes.id"), nullable=False),
+    PrimaryKeyConstraint("payment_id", name="cbdc_benefit_payments_pk"),
+)
+BENEFIT_TABLES: Final = (benefit_schemes, benefit_accounts, benefit_payments)
