@@ -4,7 +4,7 @@ exactly that matrix. Scope: a bank's token never reaches another bank's wallet."
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,9 @@ def test_every_route_with_every_role(world: World) -> None:
     ids = {"wallet_id": pensioner, "payment_id": payment["id"], "request_id": asked["id"],
            "participant_id": "ayil-bank", "day": datetime.now(UTC).date().isoformat(),
            "personal_number": PERSONAL_NUMBER}
+    scheme = {"name": "School supplies", "categories": ["5943"], "treasury_wallet_id": world.wallets["treasury"],
+              "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()}
+    ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0

@@ -15,6 +15,7 @@ from digisom.api import (
     offline_wiring,
     problems,
     routes_aliases,
+    routes_benefits,
     routes_interbank,
     routes_issuance,
     routes_ledger,
@@ -63,7 +64,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
                routes_offline, routes_interbank, routes_stablecoin)
-    return [module.router() for module in modules] + [routes_aliases.router()]
+    return [module.router() for module in modules] + [routes_aliases.router(), routes_benefits.router()]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:
