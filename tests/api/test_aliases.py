@@ -7,7 +7,8 @@ from tests.api.world import World
 PN = "21204199000123"
 
 
-def test_a_bank_keeps_its_customers_alias_over_http(world: World) -> None:
+def test_a_bank_keeps_its_customers_alias_over_http(any_store_world: World) -> None:
+    world = any_store_world
     pensioner = world.wallets["pensioner"]
     url = f"/v1/aliases/{PN}"
     put = world.client.put(url, json={"wallet_id": pensioner}, headers=world.headers("commercial_bank", "al-1"))

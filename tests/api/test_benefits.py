@@ -32,7 +32,8 @@ def _grant(world: World, scheme_id: str, who: str, som: int) -> None:
     service.ctx.ledger.submit(f"grant|{scheme_id}|{who}", [leg])
 
 
-def test_a_benefit_over_http(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_benefit_over_http(any_store_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = any_store_world
     scheme = _scheme(world, ["5411"])
     assert world.ok(world.get("pensioner", f"/v1/benefit-schemes/{scheme['id']}")) == scheme
     assert scheme["categories"] == ["5411"] and scheme["created_by"] == "treasury_operator:-:treasury-clerk"
