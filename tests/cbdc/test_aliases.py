@@ -3,6 +3,7 @@ for the treasury in one query, frozen and closed wallets absent, and the databas
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,21 @@ def test_other_numbers_are_independent(domain: Domain) -> None:
     domain.service.register_alias(SECOND_BANK, OTHER_PN, None, "KG1")
     assert {n: t.bank_code for n, t in domain.service.resolve_aliases([PN, OTHER_PN]).items()} == {
         PN: "AYIL", OTHER_PN: "BAKAI"}
+
+
+def test_two_banks_racing_for_one_number_leave_exactly_one_alias(domain: Domain) -> None:
+    banks = (COMMERCIAL_BANK, SECOND_BANK)
+    wallets = {str(bank.bank_code): domain.open(bank, f"twin-{bank.bank_code}", 0) for bank in banks}
+
+    def register(bank: Actor) -> str:
+        try:
+            return domain.service.register_alias(bank, PN, wallets[str(bank.bank_code)], None).bank_code
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(register, [COMMERCIAL_BANK, SECOND_BANK] * 4))
+    [winner] = {o for o in outcomes if o != "conflict"}
+    loser = "BAKAI" if winner == "AYIL" else "AYIL"
+    assert outcomes.count(loser) == 0 and "conflict" in outcomes
+    assert domain.service.resolve_aliases([PN])[PN].wallet_id == wallets[winner]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digisom.cbdc import accounts, benefits
+from digisom.cbdc import accounts, benefits, repository
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import CIRCULATING_CODES, AccountCode, TransferCode
 from digisom.cbdc.errors import (
@@ -317,3 +318,15 @@ def test_whatever_happens_the_sweep_returns_granted_minus_spent(tmp_path_factory
     finally:
         submitter.close()
         school.domain.engine.dispose()
+
+
+def test_racing_calls_create_each_benefit_account_once(school: School) -> None:
+    parents = [school.domain.open(COMMERCIAL_BANK, f"racer-{n}", 1) for n in range(6)]
+    overlapping = [parents[:4], parents[2:], parents, parents[1:5]] * 2
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda ws: school.service.benefit_account_ids(school.scheme_id, ws), overlapping))
+    expected = {w: accounts.benefit_account_id(school.scheme_id, w) for w in parents}
+    assert all(answer == {w: expected[w] for w in asked} for answer, asked in zip(answers, overlapping, strict=True))
+    with school.domain.engine.connect() as conn:
+        assert sorted(repository.benefit_wallets(conn, school.scheme_id, parents)) == sorted(parents)
+        assert len(repository.all_benefit_accounts(conn)) == len(parents)

@@ -144,14 +144,8 @@ def account_ids(ctx: Context, scheme_id: str, wallet_ids: Sequence[str]) -> dict
         # out only once its row exists, so the sweep never misses a credited account.
         ctx.ledger.ensure_accounts([accounts.account(accounts.benefit_account_id(scheme_id, w), AccountCode.BENEFIT)
                                     for w in new])
-        try:
-            with ctx.engine.begin() as conn:
-                repository.insert_benefit_accounts(conn, scheme_id, new, ctx.now_iso())
-        except IntegrityError:
-            # A concurrent call recorded some of them: record what is still missing.
-            with ctx.engine.begin() as conn:
-                missing = [w for w in new if w not in repository.benefit_wallets(conn, scheme_id, new)]
-                repository.insert_benefit_accounts(conn, scheme_id, missing, ctx.now_iso())
+        with ctx.engine.begin() as conn:
+            repository.insert_benefit_accounts(conn, scheme_id, new, ctx.now_iso())
     return {w: accounts.benefit_account_id(scheme_id, w) for w in active}
 
 

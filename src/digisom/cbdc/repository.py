@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from digisom.cbdc import tables as t
 from digisom.cbdc.accounts import TransferCode
@@ -498,10 +500,13 @@ def benefit_wallets(conn: Connection, scheme_id: str, wallet_ids: Sequence[str])
 
 
 def insert_benefit_accounts(conn: Connection, scheme_id: str, wallet_ids: Sequence[str], at: str) -> None:
-    """Record the scheme's accounts of `wallet_ids` (UNIQUE per scheme and wallet)."""
-    if wallet_ids:
-        conn.execute(t.benefit_accounts.insert(),
-                     [{"scheme_id": scheme_id, "wallet_id": w, "created_at": at} for w in wallet_ids])
+    """Record the scheme's accounts of `wallet_ids`; rows a concurrent call recorded
+    first are left as they are (UNIQUE per scheme and wallet, ON CONFLICT DO NOTHING)."""
+    if not wallet_ids:
+        return
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    statement = dialect_insert(t.benefit_accounts).on_conflict_do_nothing(index_elements=["scheme_id", "wallet_id"])
+    conn.execute(statement, [{"scheme_id": scheme_id, "wallet_id": w, "created_at": at} for w in wallet_ids])
 
 
 def scheme_wallets(conn: Connection, scheme_id: str, after_seq: int, limit: int) -> list[tuple[int, str]]:
