@@ -94,12 +94,15 @@ def programme(
     name: Annotated[str, typer.Option("--name", help="Its name.")],
     account_id: Annotated[int, typer.Option("--account-id", help="The treasury ledger account it pays from.")],
     budget_tyiyn: Annotated[int, typer.Option("--budget-tyiyn", help="Its budget line, integer tyiyn.")],
+    benefit_scheme: Annotated[str, typer.Option("--benefit-scheme",
+                                                help="Pay a purpose-bound benefit scheme (default: cash).")] = "",
     data: DataOption = DEFAULT_DATA,
     db: DbOption = None,
 ) -> None:
     """Create a programme and its budget line."""
     with _disbursement(data, db) as runtime:
-        created = runtime.service.create_programme(programme_id, name, account_id, budget_tyiyn)
+        created = runtime.service.create_programme(programme_id, name, account_id, budget_tyiyn,
+                                                   benefit_scheme=benefit_scheme)
     typer.echo(f"{created.id}: {created.name}, budget {created.budget_tyiyn} tyiyn "
                f"from account {created.ledger_account_id}")
 

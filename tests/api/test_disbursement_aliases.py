@@ -1,20 +1,15 @@
 """Disbursement through the real alias directory of the digital som (no fake): a bank
 registers its customers' personal numbers, the treasury pays a cash programme and a
-purpose-bound benefit programme. Runs once `CbdcService.resolve_aliases` and
-`benefit_account_ids` are merged (the branch of the digital som's engineer); skipped before."""
+purpose-bound benefit programme."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-import pytest
-
 from digisom.cbdc.access import Role
 from digisom.cbdc.accounts import wallet_account_id
 from tests.api.world import SOM, World
-
-pytest.importorskip("digisom.api.routes_aliases", reason="the digital som's alias directory is not merged yet")
 
 WALLET_PIN, BANK_PIN, STRANGER_PIN = "21203195000111", "21203195000222", "21203195000333"
 POLL_TIMEOUT_S = 60.0
@@ -62,9 +57,9 @@ def test_cash_and_benefit_programmes_through_the_banks_alias_directory(world: Wo
     scheme = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", {
         "name": "School supplies", "categories": ["5943"], "expires_on": "2099-12-31",
         "treasury_wallet_id": treasury}), 201)
-    # The API takes `benefit_scheme` once the domain's purpose-bound programmes are merged; here the service.
-    world.runtime.app.state.disbursement.service.create_programme(
-        "school-grant", "School grant", wallet_account_id(treasury), 10_000 * SOM, benefit_scheme=scheme["id"])
+    world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", {
+        "id": "school-grant", "name": "School grant", "ledger_account_id": str(wallet_account_id(treasury)),
+        "budget_tyiyn": str(10_000 * SOM), "currency": "KGS", "benefit_scheme": scheme["id"]}), 201)
     grant = pay(world, "school-grant", [(WALLET_PIN, 50), (BANK_PIN, 50)])
     assert [(line["channel"], line["status"]) for line in grant["lines"]] == [("wallet", "paid"), ("none", "unclaimed")]
     assert world.balance("pensioner") == 100 * SOM  # the grant sits in the benefit account, not the cash balance

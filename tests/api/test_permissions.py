@@ -4,7 +4,7 @@ exactly that matrix. Scope: a bank's token never reaches another bank's wallet."
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from digisom.api.permissions import MATRIX, ROLES, markdown_matrix, route_operat
 from digisom.cbdc.access import Role
 from tests.api.world import World, kgs
 
+PERSONAL_NUMBER = "21204199000123"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 # The token each role uses; `public` sends none.
 ROLE_TOKENS = {
@@ -40,8 +41,14 @@ def test_every_route_with_every_role(world: World) -> None:
     asked = world.ok(world.post("merchant", "/v1/payment-requests",
                                 {"payee_wallet_id": merchant, "payer_wallet_id": pensioner, **kgs(5)}), 201)
     qr = world.ok(world.post("merchant", "/v1/qr", {"wallet_id": merchant}), 201)["payload"]
+    alias = {"wallet_id": pensioner}
+    world.client.put(f"/v1/aliases/{PERSONAL_NUMBER}", json=alias, headers=world.headers("commercial_bank", "a-1"))
     ids = {"wallet_id": pensioner, "payment_id": payment["id"], "request_id": asked["id"],
-           "participant_id": "ayil-bank", "day": datetime.now(UTC).date().isoformat()}
+           "participant_id": "ayil-bank", "day": datetime.now(UTC).date().isoformat(),
+           "personal_number": PERSONAL_NUMBER}
+    scheme = {"name": "School supplies", "categories": ["5943"], "treasury_wallet_id": world.wallets["treasury"],
+              "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()}
+    ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0
@@ -49,9 +56,10 @@ def test_every_route_with_every_role(world: World) -> None:
         url, known = _fill(path, ids)
         for role in ROLES:
             who = ROLE_TOKENS[role]
-            if method == "POST":
+            if method != "GET":
                 # An invalid key: an allowed caller gets 422 and nothing runs; the check comes first.
-                response = world.client.post(url, json={}, headers=world.headers(who, "not a valid key!"))
+                body = None if method == "DELETE" else {}
+                response = world.client.request(method, url, json=body, headers=world.headers(who, "not a valid key!"))
             else:
                 params = {"payload": qr} if path.endswith("/image") else {}
                 response = world.client.get(url, params=params, headers=world.headers(who))

@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from digisom.api.runtime import Runtime, build
+from digisom.api.runtime import Runtime
 from digisom.cbdc.accounts import CIRCULATING_CODES, AccountCode, balance_tyiyn
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 from tests.api.world import AYIL, SOM, World, kgs
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_store_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    db_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    built = build(data_dir=tmp_path / "data", db_url=db_url)
-    yield built
-    built.close()
 
 
 def test_the_digital_som_story(any_store_runtime: Runtime) -> None:

@@ -3,15 +3,16 @@ for the domain's tables, with the central bank, two banks and their operators.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
 
 from digisom.cbdc.access import Actor, Role
-from digisom.cbdc.context import Context
+from digisom.cbdc.context import Context, utc_now
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import HolderKind, MerchantProfile, ParticipantKind
@@ -47,12 +48,13 @@ class Domain:
         return summary.circulation_tyiyn
 
 
-def build_domain(tmp_path: Path, policy: Policy | None = None) -> tuple[Domain, Submitter]:
+def build_domain(tmp_path: Path, policy: Policy | None = None, clock: Callable[[], datetime] = utc_now
+                 ) -> tuple[Domain, Submitter]:
     engine = create_engine(f"sqlite:///{tmp_path / 'cbdc.db'}")
     migrate(engine)
     store = MemoryStore()
     submitter = Submitter(Ledger(store))
-    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), policy or load_policy())
+    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), policy or load_policy(), clock=clock)
     service = CbdcService(ctx)
     for pid, name, code in (("ayil-bank", "Ayil Bank", "AYIL"), ("bakai-bank", "Bakai Bank", "BAKAI")):
         service.register_participant(pid, ParticipantKind.COMMERCIAL_BANK, name, code)

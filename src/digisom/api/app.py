@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from digisom.api import (
     offline_wiring,
     problems,
+    routes_aliases,
+    routes_benefits,
     routes_disbursement,
     routes_interbank,
     routes_issuance,
@@ -72,7 +74,7 @@ def routers() -> list[APIRouter]:
     modules = (routes_disbursement,
                routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
                routes_offline, routes_interbank, routes_stablecoin)
-    return [module.router() for module in modules]
+    return [module.router() for module in modules] + [routes_aliases.router(), routes_benefits.router()]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:

@@ -58,6 +58,12 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "qr.create": frozenset({BANK, HOLDER}),
     "qr.decode": frozenset({CB, BANK, HOLDER}),
     "qr.image": frozenset({BANK, HOLDER}),
+    "aliases.register": frozenset({BANK}),  # its own customers only; personal data, the central bank none
+    "aliases.remove": frozenset({BANK}),
+    "aliases.read": frozenset({BANK}),
+    "benefits.create": frozenset({TREASURY}),
+    "benefits.read": frozenset({CB, BANK, TREASURY, HOLDER, AUDITOR}),
+    "benefits.expire": frozenset({TREASURY}),
     "ledger.journal": frozenset({CB, AUDITOR}),
     "offline.devices.register": frozenset({BANK}),
     "offline.ca": EVERYONE,

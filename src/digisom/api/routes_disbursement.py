@@ -146,7 +146,8 @@ def router() -> APIRouter:
         """A programme (pensions, child benefit, ...) paying from a treasury ledger account, with its budget line."""
         svc = disbursement(request).service
         return idempotent(request, actor, key, body, lambda: _answer(lambda: json(d.programme_out(
-            svc.create_programme(body.id, body.name, int(body.ledger_account_id), int(body.budget_tyiyn))), 201)))
+            svc.create_programme(body.id, body.name, int(body.ledger_account_id), int(body.budget_tyiyn),
+                                 benefit_scheme=body.benefit_scheme)), 201)))
 
     @r.get("/v1/disbursement/programmes/{programme_id}", response_model=d.ProgrammeOut, responses=READ_PROBLEMS,
            tags=["disbursement"])

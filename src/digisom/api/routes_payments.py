@@ -26,9 +26,11 @@ def router() -> APIRouter:
         request: Request, body: s.PaymentIn, key: IdempotencyKey,
         actor: Annotated[Actor, Depends(Authorize("payments.create"))],
     ) -> Response:
-        """Pay another wallet: one linked chain with reverse waterfall and waterfall as needed."""
+        """Pay another wallet: one linked chain with reverse waterfall and waterfall as needed; with
+        `benefit_scheme_id`, from that benefit (a merchant of its categories only, 422 otherwise)."""
         return idempotent(request, actor, key, body, lambda: json(s.payment_out(service(request).pay(
-            actor, key, body.payer_wallet_id, body.payee_wallet_id, amount(body.amount_tyiyn), body.reference)), 201))
+            actor, key, body.payer_wallet_id, body.payee_wallet_id, amount(body.amount_tyiyn), body.reference,
+            body.benefit_scheme_id)), 201))
 
     @r.post("/payments/qr", status_code=201, response_model=s.PaymentOut, responses=WRITE_PROBLEMS,
             tags=["payments"])
@@ -38,7 +40,8 @@ def router() -> APIRouter:
     ) -> Response:
         """Pay a merchant-presented EMV QR code (checked: checksum, currency 417, fields)."""
         return idempotent(request, actor, key, body, lambda: json(s.payment_out(service(request).pay_qr(
-            actor, key, body.payer_wallet_id, body.payload, optional_amount(body.amount_tyiyn))), 201))
+            actor, key, body.payer_wallet_id, body.payload, optional_amount(body.amount_tyiyn),
+            body.benefit_scheme_id)), 201))
 
     @r.get("/payments/{payment_id}", response_model=s.PaymentOut, responses=READ_PROBLEMS, tags=["payments"])
     def get_payment(

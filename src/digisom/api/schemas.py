@@ -19,6 +19,7 @@ AmountTyiyn = Annotated[
 ]
 Currency = Literal["KGS"]
 WalletId = Annotated[str, Field(pattern=r"^w[a-z2-7]{24}$", examples=["wqk64c56bsevnzhlefab73iy5"])]
+BenefitSchemeId = Annotated[str, Field(pattern=r"^b[a-z2-7]{24}$", examples=["bq3m5x7kd2p4rj6wz8tyc2n5h"])]
 BankCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,16}$", examples=["AYIL"])]
 ParticipantId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$", examples=["ayil-bank"])]
 HolderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", examples=["cust-0042"])]
@@ -82,6 +83,7 @@ class SummaryOut(BaseModel):
     issuance_liability_tyiyn: str
     floats_tyiyn: str
     wallets_tyiyn: str
+    benefits_tyiyn: str = "0"
     balanced: bool
     banks: list[BankIssuanceOut]
 
@@ -163,11 +165,21 @@ class LimitsOut(BaseModel):
     payment_limit_tyiyn: str | None
 
 
+class BenefitBalanceOut(BaseModel):
+    scheme_id: str
+    name: str
+    balance_tyiyn: str
+    currency: Currency = "KGS"
+    categories: list[str]
+    expires_on: str
+
+
 class WalletDetailOut(WalletOut):
     currency: Currency = "KGS"
     balance_tyiyn: str
     linked_deposit_tyiyn: str
     limits: LimitsOut
+    benefits: list[BenefitBalanceOut] = []  # separate balances, spendable only as their schemes allow
 
 
 class WalletPage(BaseModel):
@@ -216,6 +228,7 @@ class StatementEntryOut(BaseModel):
     direction: Literal["credit", "debit"]
     amount_tyiyn: str
     currency: Currency = "KGS"
+    benefit_scheme_id: str | None = None
 
 
 class StatementPage(BaseModel):
@@ -229,6 +242,7 @@ class PaymentIn(Input):
     amount_tyiyn: AmountTyiyn
     currency: Currency
     reference: ShortText | None = None
+    benefit_scheme_id: BenefitSchemeId | None = None  # pay from this benefit instead of the wallet
 
 
 class QrPaymentIn(Input):
@@ -237,6 +251,7 @@ class QrPaymentIn(Input):
     payload: Annotated[str, Field(min_length=1, max_length=2048)]
     amount_tyiyn: AmountTyiyn | None = None
     currency: Currency
+    benefit_scheme_id: BenefitSchemeId | None = None  # pay from this benefit instead of the wallet
 
 
 class RefundIn(Input):
@@ -258,6 +273,7 @@ class PaymentOut(BaseModel):
     reference: str | None
     refund_of: str | None
     created_at: str
+    benefit_scheme_id: str | None = None
 
 
 class PaymentPage(BaseModel):
@@ -356,7 +372,7 @@ def summary_out(s: m.IssuanceSummary) -> SummaryOut:
     """The issuance summary, with `balanced` = circulation equals the liability."""
     return SummaryOut(
         circulation_tyiyn=str(s.circulation_tyiyn), issuance_liability_tyiyn=str(s.issuance_liability_tyiyn),
-        floats_tyiyn=str(s.floats_tyiyn), wallets_tyiyn=str(s.wallets_tyiyn),
+        floats_tyiyn=str(s.floats_tyiyn), wallets_tyiyn=str(s.wallets_tyiyn), benefits_tyiyn=str(s.benefits_tyiyn),
         balanced=s.circulation_tyiyn == s.issuance_liability_tyiyn, banks=[bank_issuance_out(b) for b in s.banks],
     )
 
@@ -399,8 +415,10 @@ def wallet_detail_out(v: m.WalletView) -> WalletDetailOut:
         monthly_inflow_room_tyiyn=_opt(lim.monthly_inflow_room_tyiyn),
         payment_limit_tyiyn=_opt(lim.payment_limit_tyiyn),
     )
+    benefits = [BenefitBalanceOut(scheme_id=b.scheme_id, name=b.name, balance_tyiyn=str(b.balance_tyiyn),
+                                  categories=list(b.categories), expires_on=b.expires_on) for b in v.benefits]
     return WalletDetailOut(**wallet_out(v.wallet).model_dump(), balance_tyiyn=str(v.balance_tyiyn),
-                           linked_deposit_tyiyn=str(v.linked_deposit_tyiyn), limits=limits)
+                           linked_deposit_tyiyn=str(v.linked_deposit_tyiyn), limits=limits, benefits=benefits)
 
 
 def identity_out(i: m.Identity) -> IdentityOut:
@@ -418,7 +436,8 @@ def statement_entry_out(e: m.StatementEntry) -> StatementEntryOut:
     """One statement line."""
     direction: Literal["credit", "debit"] = "credit" if e.direction == "credit" else "debit"
     return StatementEntryOut(transfer_id=e.transfer_id, timestamp_ns=str(e.timestamp_ns), kind=e.kind,
-                             direction=direction, amount_tyiyn=str(e.amount_tyiyn))
+                             direction=direction, amount_tyiyn=str(e.amount_tyiyn),
+                             benefit_scheme_id=e.benefit_scheme_id)
 
 
 def payment_out(p: m.Payment) -> PaymentOut:
@@ -427,7 +446,7 @@ def payment_out(p: m.Payment) -> PaymentOut:
         id=p.id, kind=p.kind, payer_wallet_id=p.payer_wallet_id, payee_wallet_id=p.payee_wallet_id,
         amount_tyiyn=str(p.amount_tyiyn), refunded_tyiyn=str(p.refunded_tyiyn), topup_tyiyn=str(p.topup_tyiyn),
         waterfall_tyiyn=str(p.waterfall_tyiyn), status=p.status, reference=p.reference, refund_of=p.refund_of,
-        created_at=p.created_at,
+        created_at=p.created_at, benefit_scheme_id=p.benefit_scheme_id,
     )
 
 

@@ -13,6 +13,7 @@ from digisom.disbursement.spending import SpendingCell, StatusTotal
 from digisom.disbursement.taxes import Receipt
 
 PROGRAMME_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,63}$"
+BENEFIT_SCHEME_PATTERN: Final = r"^(b[a-z2-7]{24})?$"
 RUN_ID_PATTERN: Final = r"^run_[0-9a-f]{30}$"
 RECEIPT_ID_PATTERN: Final = r"^tax_[0-9a-f]{30}$"
 PERIOD_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -31,6 +32,9 @@ class ProgrammeIn(s.Input):
     ledger_account_id: LedgerAccountId
     budget_tyiyn: BudgetTyiyn
     currency: s.Currency
+    benefit_scheme: Annotated[str, Field(pattern=BENEFIT_SCHEME_PATTERN, description=(
+        "A purpose-bound benefit scheme (/v1/benefit-schemes): wallets are paid to its benefit account, "
+        "bank accounts not at all (unclaimed). Empty: cash."))] = ""
 
 
 class ProgrammeOut(BaseModel):
@@ -41,6 +45,7 @@ class ProgrammeOut(BaseModel):
     ledger_account_id: str
     budget_tyiyn: str
     remaining_tyiyn: str
+    benefit_scheme: str
     currency: s.Currency = "KGS"
 
 
@@ -127,7 +132,8 @@ class SpendingPage(BaseModel):
 def programme_out(p: Programme) -> ProgrammeOut:
     """The API form of a programme."""
     return ProgrammeOut(id=p.id, name=p.name, ledger_account_id=str(p.ledger_account_id),
-                        budget_tyiyn=str(p.budget_tyiyn), remaining_tyiyn=str(p.remaining_tyiyn))
+                        budget_tyiyn=str(p.budget_tyiyn), remaining_tyiyn=str(p.remaining_tyiyn),
+                        benefit_scheme=p.benefit_scheme)
 
 
 def run_fields(r: Run) -> dict[str, object]:

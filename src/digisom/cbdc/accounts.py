@@ -10,11 +10,14 @@ Money views (who owes what):
   banks' reserves (what monetary operations created).
 - `BANK_RESERVE` (a bank's settlement account at the central bank), `BANK_FLOAT` (its
   digital som) and `WALLET` hold credit balances and must never go negative.
+- `BENEFIT` holds one purpose-bound benefit of one wallet (one account per wallet and
+  scheme): digital som the treasury paid, spendable only at merchants of the scheme's
+  categories until it expires, then swept back to the treasury (docs/benefits.md).
 - `LINKED_DEPOSIT` mirrors a customer's commercial-bank account (commercial-bank money,
   not digital som) and `DEPOSIT_FUNDING` is the bank's side of those deposits.
 
-Digital som in circulation is the sum of `BANK_FLOAT` and `WALLET` balances; it must
-always equal the `ISSUANCE` balance.
+Digital som in circulation is the sum of `BANK_FLOAT`, `WALLET` and `BENEFIT` balances;
+it must always equal the `ISSUANCE` balance.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class AccountCode(IntEnum):
     WALLET = 5
     LINKED_DEPOSIT = 6
     DEPOSIT_FUNDING = 7
+    BENEFIT = 8
 
 
 class TransferCode(IntEnum):
@@ -58,6 +62,12 @@ class TransferCode(IntEnum):
     FUNDING = 17
     CLOSE_SWEEP = 18
     CLOSE = 19
+    BENEFIT_PAYMENT = 20
+    BENEFIT_EXPIRY = 21
+    BENEFIT_CLOSE = 22
+    # Written by `digisom.disbursement` (its own `TransferCode.DISBURSEMENT`); named here so
+    # statements show the treasury's payments by name. A test keeps the two equal.
+    DISBURSEMENT = 30
 
 
 _DMNEC: Final = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
@@ -70,9 +80,10 @@ ACCOUNT_FLAGS: Final[dict[AccountCode, int]] = {
     AccountCode.WALLET: int(_DMNEC | AccountFlags.HISTORY),
     AccountCode.LINKED_DEPOSIT: int(_DMNEC),
     AccountCode.DEPOSIT_FUNDING: 0,
+    AccountCode.BENEFIT: int(_DMNEC | AccountFlags.HISTORY),
 }
 # Accounts whose balance is digital som held by someone (circulation).
-CIRCULATING_CODES: Final = frozenset({AccountCode.BANK_FLOAT, AccountCode.WALLET})
+CIRCULATING_CODES: Final = frozenset({AccountCode.BANK_FLOAT, AccountCode.WALLET, AccountCode.BENEFIT})
 
 
 def derive_id(*parts: str) -> int:
@@ -103,6 +114,11 @@ def wallet_account_id(wallet_id: str) -> int:
 def deposit_account_id(wallet_id: str) -> int:
     """The mirror of the wallet holder's linked commercial-bank account."""
     return derive_id("wallet", wallet_id, AccountCode.LINKED_DEPOSIT.name)
+
+
+def benefit_account_id(scheme_id: str, wallet_id: str) -> int:
+    """A wallet's account for one benefit scheme."""
+    return derive_id("benefit", scheme_id, wallet_id, AccountCode.BENEFIT.name)
 
 
 def transfer_id(operation_id: str, leg: str) -> int:

@@ -94,6 +94,30 @@ class LimitExceeded(CbdcError):
         self.remaining_tyiyn = max(remaining_tyiyn, 0)
 
 
+class MerchantCategoryNotAllowed(CbdcError):
+    """A benefit pays only merchants of its scheme's categories; names the category and the scheme."""
+
+    slug = "merchant-category-not-allowed"
+    title = "This benefit cannot be spent at this merchant"
+    status = 422
+
+
+class BenefitExpired(CbdcError):
+    """The benefit scheme's last day has passed: no more spending, crediting or refunding."""
+
+    slug = "benefit-expired"
+    title = "The benefit has expired"
+    status = 409
+
+
+class BenefitNotExpired(CbdcError):
+    """The unspent part returns to the treasury only after the scheme's last day."""
+
+    slug = "benefit-not-expired"
+    title = "The benefit has not expired yet"
+    status = 409
+
+
 class IdRetired(CbdcError):
     """The ledger remembers this operation's transfer ids as failed: use a new idempotency key."""
 

@@ -2,7 +2,7 @@
 
 Issuing moves the bank's reserves to the central bank's reserve side and, in the same
 linked chain, debits the central bank's issuance liability into the bank's float.
-Redeeming is the mirror image. Circulation (floats and wallets) therefore always
+Redeeming is the mirror image. Circulation (floats, wallets and benefits) therefore always
 equals the issuance liability; `summary()` shows both and tests check it after every step.
 """
 
@@ -109,16 +109,20 @@ def summary(ctx: Context) -> IssuanceSummary:
     with ctx.engine.connect() as conn:
         banks = repository.bank_codes(conn)
         wallet_ids = repository.all_wallet_ids(conn)
+        benefit_accounts = repository.all_benefit_accounts(conn)
         totals = repository.issuance_totals(conn, None, "9999-12-31")
     liability_id = accounts.central_account_id(AccountCode.ISSUANCE)
     float_ids = [accounts.bank_account_id(b, AccountCode.BANK_FLOAT) for b in banks]
     wallet_account_ids = [accounts.wallet_account_id(w) for w in wallet_ids]
-    found = ctx.ledger.accounts([liability_id, *float_ids, *wallet_account_ids])
+    benefit_ids = [accounts.benefit_account_id(scheme, wallet) for scheme, wallet in benefit_accounts]
+    found = ctx.ledger.accounts([liability_id, *float_ids, *wallet_account_ids, *benefit_ids])
     floats_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in float_ids if i in found)
     wallets_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in wallet_account_ids if i in found)
+    benefits_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in benefit_ids if i in found)
     liability = accounts.balance_tyiyn(found[liability_id]) if liability_id in found else 0
     lines = [_bank_line(b, totals) for b in banks]
-    return IssuanceSummary(floats_tyiyn + wallets_tyiyn, liability, floats_tyiyn, wallets_tyiyn, lines)
+    return IssuanceSummary(floats_tyiyn + wallets_tyiyn + benefits_tyiyn, liability, floats_tyiyn, wallets_tyiyn,
+                           lines, benefits_tyiyn)
 
 
 def _bank_line(bank_code: str, totals: dict[tuple[str, str], int], outstanding: dict[tuple[str, str], int] | None = None

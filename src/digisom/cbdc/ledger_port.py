@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from digisom.cbdc.accounts import LEDGER_KGS, TransferCode, transfer_id
-from digisom.cbdc.errors import IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
+from digisom.cbdc.errors import CbdcError, IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
 from digisom.errors import invariant
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -55,6 +55,13 @@ class LedgerPort:
 
     def submit(self, operation_id: str, legs: Sequence[Leg]) -> None:
         """Apply `legs` as one linked chain; raise the typed error of the first failing leg."""
+        error = self.submit_chains([(operation_id, legs)])[0]
+        if error is not None:
+            raise error
+
+    def submit_chains(self, chains: Sequence[tuple[str, Sequence[Leg]]]) -> list[CbdcError | None]:
+        """Apply independent linked chains (operation id, legs) in one ledger batch (at most
+        `BATCH_EVENTS_MAX` legs in all); the typed error of each chain that failed, or None."""
         transfers = [
             Transfer(
                 id=transfer_id(operation_id, leg.name),
@@ -65,13 +72,27 @@ class LedgerPort:
                 code=int(leg.code),
                 flags=leg.flags | (int(TransferFlags.LINKED) if index < len(legs) - 1 else 0),
             )
+            for operation_id, legs in chains
             for index, leg in enumerate(legs)
         ]
-        results = self._submitter.create_transfers(transfers)
-        for leg, result in zip(legs, results, strict=True):
-            if result in _OK or result is CreateTransferResult.linked_event_failed:
-                continue
-            raise _typed(leg, result)
+        results = iter(self._submitter.create_transfers(transfers))
+        errors: list[CbdcError | None] = []
+        for _, legs in chains:
+            error = None
+            for leg, result in zip(legs, [next(results) for _ in legs], strict=True):
+                if error is None and result not in _OK and result is not CreateTransferResult.linked_event_failed:
+                    error = _typed(leg, result)
+            errors.append(error)
+        return errors
+
+    def transfers_by_id(self, ids: Sequence[int]) -> dict[int, Transfer]:
+        """The transfers that exist among `ids`, by id."""
+        found: dict[int, Transfer] = {}
+        with self._read_lock:
+            for start in range(0, len(ids), PAGE_LIMIT_MAX):
+                for transfer in self._reader.lookup_transfers(ids[start : start + PAGE_LIMIT_MAX]):
+                    found[transfer.id] = transfer
+        return found
 
     def accounts(self, ids: Sequence[int]) -> dict[int, Account]:
         """The accounts among `ids`, by id."""
@@ -99,7 +120,7 @@ class LedgerPort:
             return self._reader.store.scan_journal(after_seq, limit)
 
 
-def _typed(leg: Leg, result: CreateTransferResult) -> Exception:
+def _typed(leg: Leg, result: CreateTransferResult) -> CbdcError:
     if result is CreateTransferResult.exceeds_credits:
         return InsufficientFunds(f"not enough on the {leg.debit_label} for {leg.name}", account=leg.debit_label)
     if result is CreateTransferResult.id_already_failed:

@@ -95,13 +95,81 @@ class WalletLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class BenefitScheme:
+    """A purpose-bound benefit: spendable only at merchants of `categories` (MCCs) through
+    `expires_on` (a date in Asia/Bishkek time); then the unspent part returns to
+    `treasury_wallet_id`."""
+
+    id: str
+    name: str
+    categories: tuple[str, ...]
+    expires_on: str  # YYYY-MM-DD, the last day it can be spent
+    treasury_wallet_id: str
+    created_by: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitBalance:
+    """What a wallet holds of one benefit: a balance apart from the wallet's own."""
+
+    scheme_id: str
+    name: str
+    balance_tyiyn: int
+    categories: tuple[str, ...]
+    expires_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitExpiry:
+    """The outcome of returning an expired scheme's unspent benefits to the treasury."""
+
+    scheme_id: str
+    accounts_swept: int
+    accounts_with_balance: int
+    returned_tyiyn: int
+
+
+@dataclass(frozen=True, slots=True)
 class WalletView:
-    """A wallet with its balances and limits."""
+    """A wallet with its balances and limits, and its benefits (separate balances that
+    do not count toward the holding limit)."""
 
     wallet: Wallet
     balance_tyiyn: int
     linked_deposit_tyiyn: int
     limits: WalletLimits
+    benefits: Sequence[BenefitBalance] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A row of the banks' alias directory: a person's number and where they are paid."""
+
+    personal_number: str
+    bank_code: str
+    wallet_id: str | None
+    bank_account: str | None
+    created_at: str
+    updated_at: str
+
+
+class AliasChannel(StrEnum):
+    """Where an alias pays: into a wallet, or to an account at the bank (via its float)."""
+
+    WALLET = "wallet"
+    BANK_ACCOUNT = "bank_account"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasTarget:
+    """What a personal number resolves to, for the treasury's disbursement wiring."""
+
+    channel: str  # "wallet" | "bank_account" (an `AliasChannel` value)
+    account_id: int  # ledger account to credit: the wallet's WALLET account, or the bank's BANK_FLOAT
+    bank_code: str
+    wallet_id: str | None
+    bank_account: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +211,7 @@ class Payment:
     reference: str | None
     refund_of: str | None
     created_at: str
+    benefit_scheme_id: str | None = None  # paid from (or refunded to) this benefit, not the wallet
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +249,7 @@ class StatementEntry:
     kind: str
     direction: str
     amount_tyiyn: int
+    benefit_scheme_id: str | None = None  # a movement of this benefit's balance, not the wallet's
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +284,7 @@ class IssuanceSummary:
     floats_tyiyn: int
     wallets_tyiyn: int
     banks: Sequence[BankIssuance]
+    benefits_tyiyn: int = 0
 
 
 @dataclass(frozen=True, slots=True)

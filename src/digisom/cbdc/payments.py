@@ -8,6 +8,10 @@ wallets' locks:
 - waterfall: the rest goes to the payee bank's float and, as commercial-bank money,
   to the payee's linked bank account.
 Either all of it happens or none of it.
+
+A payment from a benefit (`benefit_scheme_id`) debits the payer's account of that
+benefit instead of the wallet, pays only a merchant of the scheme's categories, and is
+never topped up from the bank; its refund goes back into the benefit.
 """
 
 from __future__ import annotations
@@ -19,14 +23,23 @@ from typing import Any, Final
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from digisom.cbdc import accounts, chains, qr, repository, wallets
+from digisom.cbdc import accounts, benefits, chains, qr, repository, wallets
 from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.context import Context
-from digisom.cbdc.errors import CbdcError, Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, replay
+from digisom.cbdc.errors import (
+    CbdcError,
+    Conflict,
+    Forbidden,
+    InsufficientFunds,
+    InvalidRequest,
+    LimitExceeded,
+    NotFound,
+    replay,
+)
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
-from digisom.cbdc.model import HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
+from digisom.cbdc.model import BenefitScheme, HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
 
 # Pending rows finished per round at start-up.
 RECOVERY_BATCH_MAX: Final = 1000
@@ -38,9 +51,11 @@ _CODES = {
 }
 
 
-def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: PaymentKind
-         ) -> tuple[list[Leg], int, int]:
-    """The chain for a payment and how much of it was topped up and waterfalled."""
+def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: PaymentKind,
+         benefit: BenefitScheme | None = None) -> tuple[list[Leg], int, int]:
+    """The chain for a payment and how much of it was topped up and waterfalled. With a
+    `benefit`, a refund credits the payee's account of it, any other payment debits the
+    payer's (no top-up: a benefit is spent from its own balance only)."""
     if payer.id == payee.id:
         raise InvalidRequest("payer and payee are the same wallet")
     wallets.require_usable(payer)
@@ -49,12 +64,23 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
     if kind is not PaymentKind.REFUND and payment_limit is not None and amount_tyiyn > payment_limit:
         raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
                             "the payer's tier allows smaller payments")
+    spends_benefit = benefit is not None and kind is not PaymentKind.REFUND
+    refunds_benefit = benefit is not None and kind is PaymentKind.REFUND
     payer_account, payee_account = accounts.wallet_account_id(payer.id), accounts.wallet_account_id(payee.id)
+    if benefit is not None and spends_benefit:
+        payer_account = accounts.benefit_account_id(benefit.id, payer.id)
+    elif benefit is not None:
+        payee_account = accounts.benefit_account_id(benefit.id, payee.id)
+    source_label = "benefit balance" if spends_benefit else "wallet"
     found = ctx.ledger.accounts([payer_account, payee_account])
-    topup = max(0, amount_tyiyn - accounts.available_tyiyn(found[payer_account]))
+    if benefit is not None and (payer_account not in found or payee_account not in found):
+        raise InsufficientFunds(f"the wallet holds nothing of benefit {benefit.id}", account="benefit balance")
+    topup = 0 if spends_benefit else max(0, amount_tyiyn - accounts.available_tyiyn(found[payer_account]))
     payee_tier = ctx.policy.tier(payee.tier)
     to_wallet = amount_tyiyn
-    if payee_tier.balance_limit_tyiyn is not None:
+    if refunds_benefit:
+        pass  # back into the benefit: no holding limit, no waterfall
+    elif payee_tier.balance_limit_tyiyn is not None:
         room = max(payee_tier.balance_limit_tyiyn - accounts.balance_tyiyn(found[payee_account]), 0)
         to_wallet = min(amount_tyiyn, room)
     if payee_tier.monthly_inflow_limit_tyiyn is not None and to_wallet and kind is not PaymentKind.REFUND:
@@ -63,12 +89,12 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
             raise LimitExceeded("monthly_inflow_limit_tyiyn", payee_tier.monthly_inflow_limit_tyiyn, inflow_room,
                                 "the payee's wallet may receive less this month")
     waterfall = amount_tyiyn - to_wallet
-    code = _CODES[kind]
+    code = TransferCode.BENEFIT_PAYMENT if spends_benefit else _CODES[kind]
     legs = wallets.funding_legs(payer, topup, TransferCode.REVERSE_WATERFALL) if topup else []
     if to_wallet:
-        legs.append(Leg("payment", payer_account, payee_account, to_wallet, code, "wallet"))
+        legs.append(Leg("payment", payer_account, payee_account, to_wallet, code, source_label))
     if waterfall:
-        legs += wallets.defunding_legs(payer_account, "wallet", payee, waterfall, TransferCode.WATERFALL)
+        legs += wallets.defunding_legs(payer_account, source_label, payee, waterfall, TransferCode.WATERFALL)
     return legs, topup, waterfall
 
 
@@ -82,17 +108,19 @@ def _execute(
     amount_tyiyn: int,
     reference: str | None,
     refund_of: Payment | None = None,
+    benefit: BenefitScheme | None = None,
 ) -> Payment:
     """Plan, record (pending), submit and finish one payment; or resume the one this
     operation already made."""
+    benefit_id = benefit.id if benefit else None
     with ctx.locks.hold(payer.id, payee.id):
         existing = _get(ctx, payment_id)
         if existing is None:
             # Read again under the locks: a freeze or a close may have landed meanwhile.
             payer, payee = wallets.load(ctx, payer.id), wallets.load(ctx, payee.id)
-            legs, topup, waterfall = plan(ctx, payer, payee, amount_tyiyn, kind)
+            legs, topup, waterfall = plan(ctx, payer, payee, amount_tyiyn, kind, benefit)
             payment = Payment(payment_id, kind, payer.id, payee.id, amount_tyiyn, 0, topup, waterfall, "pending",
-                              reference, refund_of.id if refund_of else None, ctx.now_iso())
+                              reference, refund_of.id if refund_of else None, ctx.now_iso(), benefit_id)
             try:
                 with ctx.engine.begin() as conn:
                     repository.insert_payment(conn, payment, operation, legs)
@@ -103,9 +131,8 @@ def _execute(
                 if existing is None:
                     raise Conflict("this payment could not be recorded; retry with a new idempotency key") from None
         if existing is not None:
-            if (existing.kind, existing.payer_wallet_id, existing.payee_wallet_id, existing.amount_tyiyn) != (
-                kind, payer.id, payee.id, amount_tyiyn
-            ):
+            if (existing.kind, existing.payer_wallet_id, existing.payee_wallet_id, existing.amount_tyiyn,
+                    existing.benefit_scheme_id) != (kind, payer.id, payee.id, amount_tyiyn, benefit_id):
                 raise InvalidRequest("this idempotency key was used for another payment")
             with ctx.engine.connect() as conn:
                 legs, failure = repository.payment_legs(conn, payment_id)
@@ -166,20 +193,32 @@ def _get(ctx: Context, payment_id: str) -> Payment | None:
         return repository.get_payment(conn, payment_id)
 
 
+def _spendable_benefit(ctx: Context, benefit_scheme_id: str | None, payee: Wallet) -> BenefitScheme | None:
+    if benefit_scheme_id is None:
+        return None
+    scheme = benefits.load(ctx, benefit_scheme_id)
+    benefits.require_spendable(ctx, scheme, payee)
+    return scheme
+
+
 def pay(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payee_wallet_id: str, amount_tyiyn: int,
-        reference: str | None) -> Payment:
-    """Pay another wallet (person to person, or a merchant by its wallet id)."""
+        reference: str | None, benefit_scheme_id: str | None = None) -> Payment:
+    """Pay another wallet (person to person, or a merchant by its wallet id), from the
+    wallet or, with `benefit_scheme_id`, from that benefit (merchants of its categories only)."""
     payer = wallets.load(ctx, payer_wallet_id)
     require_operate(actor, payer)
     payee = wallets.load(ctx, payee_wallet_id)
+    benefit = _spendable_benefit(ctx, benefit_scheme_id, payee)
     kind = PaymentKind.MERCHANT if payee.holder_kind is HolderKind.MERCHANT else PaymentKind.P2P
     operation = operation_id(actor, key)
-    return _execute(ctx, operation, public_id("p", operation), kind, payer, payee, amount_tyiyn, reference)
+    return _execute(ctx, operation, public_id("p", operation), kind, payer, payee, amount_tyiyn, reference,
+                    benefit=benefit)
 
 
-def pay_qr(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None
-           ) -> Payment:
-    """Pay a merchant-presented QR code: decode and check it, then pay its wallet."""
+def pay_qr(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None,
+           benefit_scheme_id: str | None = None) -> Payment:
+    """Pay a merchant-presented QR code: decode and check it, then pay its wallet (from
+    the wallet, or from a benefit whose categories include the merchant's)."""
     payer = wallets.load(ctx, payer_wallet_id)
     require_operate(actor, payer)
     code = qr.decode(payload)
@@ -191,9 +230,10 @@ def pay_qr(ctx: Context, actor: Actor, key: str, payer_wallet_id: str, payload: 
     payee = wallets.load(ctx, code.wallet_id)
     if payee.holder_kind is not HolderKind.MERCHANT or payee.merchant is None:
         raise qr.QrInvalidField("the QR code's wallet is not a merchant's")
+    benefit = _spendable_benefit(ctx, benefit_scheme_id, payee)
     operation = operation_id(actor, key)
     return _execute(ctx, operation, public_id("p", operation), PaymentKind.MERCHANT, payer, payee, amount,
-                    code.bill_number)
+                    code.bill_number, benefit=benefit)
 
 
 def refund(ctx: Context, actor: Actor, key: str, payment_id: str, amount_tyiyn: int) -> Payment:
@@ -205,9 +245,14 @@ def refund(ctx: Context, actor: Actor, key: str, payment_id: str, amount_tyiyn: 
     if original.kind is PaymentKind.REFUND or original.status != "completed":
         raise Conflict("only a completed payment can be refunded")
     payer = wallets.load(ctx, original.payer_wallet_id)
+    benefit = None
+    if original.benefit_scheme_id is not None:
+        # Back into the benefit it was paid from, while the benefit lasts.
+        benefit = benefits.load(ctx, original.benefit_scheme_id)
+        benefits.require_unexpired(ctx, benefit)
     operation = operation_id(actor, key)
     return _execute(ctx, operation, public_id("p", operation), PaymentKind.REFUND, payee, payer, amount_tyiyn,
-                    f"refund of {original.id}", refund_of=original)
+                    f"refund of {original.id}", refund_of=original, benefit=benefit)
 
 
 def get(ctx: Context, actor: Actor, payment_id: str) -> Payment:

@@ -7,12 +7,16 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from digisom.cbdc import tables as t
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import (
+    Alias,
+    BenefitScheme,
     HolderKind,
     IssuanceEvent,
     MerchantProfile,
@@ -167,7 +171,15 @@ def _payment(row: Row[Any]) -> Payment:
     return Payment(
         row.id, PaymentKind(row.kind), row.payer_wallet_id, row.payee_wallet_id, row.amount_tyiyn,
         row.refunded_tyiyn, row.topup_tyiyn, row.waterfall_tyiyn, row.status, row.reference, row.refund_of,
-        row.created_at,
+        row.created_at, row.benefit_scheme_id,
+    )
+
+
+def _payments_query() -> Select[Any]:
+    # With the benefit a payment was made from, if any.
+    bp = t.benefit_payments
+    return select(t.payments, bp.c.scheme_id.label("benefit_scheme_id")).select_from(
+        t.payments.outerjoin(bp, bp.c.payment_id == t.payments.c.id)
     )
 
 
@@ -188,7 +200,7 @@ def legs_from_json(text: str) -> list[Leg]:
 
 
 def insert_payment(conn: Connection, p: Payment, operation_id: str, legs: Sequence[Leg]) -> None:
-    """Add a payment (status pending) with its planned chain."""
+    """Add a payment (status pending) with its planned chain (and its benefit, if any)."""
     conn.execute(
         t.payments.insert().values(
             id=p.id, operation_id=operation_id, kind=p.kind.value, payer_wallet_id=p.payer_wallet_id,
@@ -197,11 +209,13 @@ def insert_payment(conn: Connection, p: Payment, operation_id: str, legs: Sequen
             reference=p.reference, refund_of=p.refund_of, legs=legs_json(legs), created_at=p.created_at,
         )
     )
+    if p.benefit_scheme_id is not None:
+        conn.execute(t.benefit_payments.insert().values(payment_id=p.id, scheme_id=p.benefit_scheme_id))
 
 
 def get_payment(conn: Connection, payment_id: str) -> Payment | None:
     """The payment with `payment_id`, or None."""
-    row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
+    row = conn.execute(_payments_query().where(t.payments.c.id == payment_id)).first()
     return _payment(row) if row else None
 
 
@@ -214,7 +228,7 @@ def payment_legs(conn: Connection, payment_id: str) -> tuple[list[Leg], str | No
 def list_payments(conn: Connection, wallet_id: str, after_seq: int, limit: int) -> list[tuple[int, Payment]]:
     """A page of the payments a wallet made or received."""
     query = (
-        select(t.payments)
+        _payments_query()
         .where(
             and_(
                 t.payments.c.seq > after_seq,
@@ -390,6 +404,131 @@ def issuance_totals(conn: Connection, day_from: str | None, day_to: str) -> dict
     if day_from is not None:
         query = query.where(e.c.day >= day_from)
     return {(bank, kind): int(total) for bank, kind, total in conn.execute(query)}
+
+
+# -- alias directory -----------------------------------------------------------------
+
+
+def _alias(row: Row[Any]) -> Alias:
+    return Alias(row.personal_number, row.bank_code, row.wallet_id, row.bank_account, row.created_at, row.updated_at)
+
+
+def get_alias(conn: Connection, personal_number: str) -> Alias | None:
+    """The alias of `personal_number`, whichever bank registered it (callers scope it)."""
+    row = conn.execute(select(t.aliases).where(t.aliases.c.personal_number == personal_number)).first()
+    return _alias(row) if row else None
+
+
+def insert_alias(conn: Connection, a: Alias) -> None:
+    """Add an alias (UNIQUE on the personal number: one destination per person)."""
+    conn.execute(
+        t.aliases.insert().values(
+            personal_number=a.personal_number, bank_code=a.bank_code, wallet_id=a.wallet_id,
+            bank_account=a.bank_account, created_at=a.created_at, updated_at=a.updated_at,
+        )
+    )
+
+
+def update_alias(conn: Connection, a: Alias) -> bool:
+    """Point the bank's own alias elsewhere; False if the bank holds no such alias."""
+    a_ = t.aliases.c
+    result = conn.execute(
+        update(t.aliases)
+        .where(and_(a_.personal_number == a.personal_number, a_.bank_code == a.bank_code))
+        .values(wallet_id=a.wallet_id, bank_account=a.bank_account, updated_at=a.updated_at)
+    )
+    return result.rowcount == 1
+
+
+def delete_alias(conn: Connection, personal_number: str, bank_code: str) -> bool:
+    """Remove the bank's own alias; False if it held none."""
+    a_ = t.aliases.c
+    result = conn.execute(
+        t.aliases.delete().where(and_(a_.personal_number == personal_number, a_.bank_code == bank_code))
+    )
+    return result.rowcount == 1
+
+
+def resolve_aliases(conn: Connection, personal_numbers: Sequence[str]) -> list[tuple[Alias, str | None]]:
+    """The aliases among `personal_numbers`, each with its wallet's status (None for a
+    bank-account alias): one query, whatever the number of personal numbers."""
+    a_, w = t.aliases, t.wallets
+    query = (
+        select(a_, w.c.status.label("wallet_status"))
+        .select_from(a_.outerjoin(w, w.c.id == a_.c.wallet_id))
+        .where(a_.c.personal_number.in_(personal_numbers))
+    )
+    return [(_alias(row), row.wallet_status) for row in conn.execute(query)]
+
+
+# -- benefits ------------------------------------------------------------------------
+
+
+def _scheme(row: Row[Any]) -> BenefitScheme:
+    return BenefitScheme(row.id, row.name, tuple(row.categories.split(",")), row.expires_on,
+                         row.treasury_wallet_id, row.created_by, row.created_at)
+
+
+def insert_scheme(conn: Connection, s: BenefitScheme, operation_id: str) -> None:
+    """Add a benefit scheme (UNIQUE on id and on the operation that created it)."""
+    conn.execute(
+        t.benefit_schemes.insert().values(
+            id=s.id, operation_id=operation_id, name=s.name, categories=",".join(s.categories),
+            expires_on=s.expires_on, treasury_wallet_id=s.treasury_wallet_id, created_by=s.created_by,
+            created_at=s.created_at,
+        )
+    )
+
+
+def get_scheme(conn: Connection, scheme_id: str) -> BenefitScheme | None:
+    """The scheme with `scheme_id`, or None."""
+    row = conn.execute(select(t.benefit_schemes).where(t.benefit_schemes.c.id == scheme_id)).first()
+    return _scheme(row) if row else None
+
+
+def wallet_statuses(conn: Connection, wallet_ids: Sequence[str]) -> dict[str, str]:
+    """The status of each existing wallet among `wallet_ids`, in one query."""
+    w = t.wallets
+    return {row.id: row.status for row in conn.execute(select(w.c.id, w.c.status).where(w.c.id.in_(wallet_ids)))}
+
+
+def benefit_wallets(conn: Connection, scheme_id: str, wallet_ids: Sequence[str]) -> set[str]:
+    """Those of `wallet_ids` that hold an account of the scheme already."""
+    b = t.benefit_accounts
+    query = select(b.c.wallet_id).where(and_(b.c.scheme_id == scheme_id, b.c.wallet_id.in_(wallet_ids)))
+    return set(conn.execute(query).scalars())
+
+
+def insert_benefit_accounts(conn: Connection, scheme_id: str, wallet_ids: Sequence[str], at: str) -> None:
+    """Record the scheme's accounts of `wallet_ids`; rows a concurrent call recorded
+    first are left as they are (UNIQUE per scheme and wallet, ON CONFLICT DO NOTHING)."""
+    if not wallet_ids:
+        return
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    statement = dialect_insert(t.benefit_accounts).on_conflict_do_nothing(index_elements=["scheme_id", "wallet_id"])
+    conn.execute(statement, [{"scheme_id": scheme_id, "wallet_id": w, "created_at": at} for w in wallet_ids])
+
+
+def scheme_wallets(conn: Connection, scheme_id: str, after_seq: int, limit: int) -> list[tuple[int, str]]:
+    """A page of the wallets holding an account of the scheme, with their seq."""
+    b = t.benefit_accounts
+    query = select(b.c.seq, b.c.wallet_id).where(and_(b.c.scheme_id == scheme_id, b.c.seq > after_seq))
+    return [(row.seq, row.wallet_id) for row in conn.execute(query.order_by(b.c.seq).limit(limit))]
+
+
+def wallet_schemes(conn: Connection, wallet_id: str) -> list[BenefitScheme]:
+    """The schemes the wallet holds an account of, oldest first."""
+    b, s = t.benefit_accounts, t.benefit_schemes
+    query = (
+        select(s).select_from(b.join(s, s.c.id == b.c.scheme_id)).where(b.c.wallet_id == wallet_id).order_by(b.c.seq)
+    )
+    return [_scheme(row) for row in conn.execute(query)]
+
+
+def all_benefit_accounts(conn: Connection) -> list[tuple[str, str]]:
+    """Every (scheme, wallet) benefit account (the circulation check walks them all)."""
+    b = t.benefit_accounts
+    return [(row.scheme_id, row.wallet_id) for row in conn.execute(select(b.c.scheme_id, b.c.wallet_id))]
 
 
 # -- idempotency keys ----------------------------------------------------------------

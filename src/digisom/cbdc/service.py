@@ -4,11 +4,18 @@ The API parses, authorises the role, calls one method and renders the result."""
 
 from __future__ import annotations
 
-from digisom.cbdc import issuance, participants, payments, qr, wallets
+from collections.abc import Sequence
+from datetime import date
+
+from digisom.cbdc import aliases, benefits, issuance, participants, payments, qr, wallets
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Forbidden
 from digisom.cbdc.model import (
+    Alias,
+    AliasTarget,
+    BenefitExpiry,
+    BenefitScheme,
     DailyReport,
     Hold,
     HolderKind,
@@ -129,13 +136,15 @@ class CbdcService:
 
     # payments
     def pay(self, actor: Actor, key: str, payer_wallet_id: str, payee_wallet_id: str, amount_tyiyn: int,
-            reference: str | None) -> Payment:
-        """Pay another wallet."""
-        return payments.pay(self.ctx, actor, key, payer_wallet_id, payee_wallet_id, amount_tyiyn, reference)
+            reference: str | None, benefit_scheme_id: str | None = None) -> Payment:
+        """Pay another wallet, from the wallet or from one of its benefits (merchants of the scheme's categories)."""
+        return payments.pay(self.ctx, actor, key, payer_wallet_id, payee_wallet_id, amount_tyiyn, reference,
+                            benefit_scheme_id)
 
-    def pay_qr(self, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None) -> Payment:
-        """Pay a merchant's QR code."""
-        return payments.pay_qr(self.ctx, actor, key, payer_wallet_id, payload, amount_tyiyn)
+    def pay_qr(self, actor: Actor, key: str, payer_wallet_id: str, payload: str, amount_tyiyn: int | None,
+               benefit_scheme_id: str | None = None) -> Payment:
+        """Pay a merchant's QR code, from the wallet or from one of its benefits."""
+        return payments.pay_qr(self.ctx, actor, key, payer_wallet_id, payload, amount_tyiyn, benefit_scheme_id)
 
     def refund(self, actor: Actor, key: str, payment_id: str, amount_tyiyn: int) -> Payment:
         """Refund part or all of a payment."""
@@ -174,6 +183,50 @@ class CbdcService:
     def decode_qr(self, payload: str) -> qr.MerchantQr:
         """Decode and check a QR payload."""
         return qr.decode(payload)
+
+    # the banks' alias directory
+    def register_alias(self, actor: Actor, personal_number: str, wallet_id: str | None,
+                       bank_account: str | None) -> Alias:
+        """A bank registers or replaces its customer's alias (exactly one destination)."""
+        return aliases.register(self.ctx, actor, personal_number, wallet_id, bank_account)
+
+    def remove_alias(self, actor: Actor, personal_number: str) -> None:
+        """A bank removes its customer's alias (idempotent)."""
+        aliases.remove(self.ctx, actor, personal_number)
+
+    def alias(self, actor: Actor, personal_number: str) -> Alias:
+        """A bank reads its own customer's alias."""
+        return aliases.get(self.ctx, actor, personal_number)
+
+    def resolve_aliases(self, personal_numbers: Sequence[str]) -> dict[str, AliasTarget]:
+        """Trusted, for the treasury's disbursement wiring: where each known number is paid
+        (at most 8,190 per call, one query); unknown numbers and aliases to a frozen or
+        closed wallet are absent."""
+        return aliases.resolve(self.ctx, personal_numbers)
+
+    # purpose-bound benefits
+    def create_benefit_scheme(self, actor: Actor, key: str, name: str, categories: Sequence[str], expires_on: date,
+                              treasury_wallet_id: str) -> BenefitScheme:
+        """A treasury operator creates a scheme: merchant categories, last day, treasury wallet."""
+        return benefits.create(self.ctx, actor, key, name, categories, expires_on, treasury_wallet_id)
+
+    def benefit_scheme(self, scheme_id: str) -> BenefitScheme:
+        """One scheme (its terms are not personal data: any authenticated role may read them)."""
+        return benefits.load(self.ctx, scheme_id)
+
+    def benefit_account_ids(self, scheme_id: str, wallet_ids: Sequence[str]) -> dict[str, int]:
+        """Trusted, for the treasury's disbursement wiring: the ledger account of the scheme
+        to credit for each active wallet among `wallet_ids` (at most 8,190), created
+        idempotently; unknown, frozen and closed wallets are absent. `NotFound` for an
+        unknown scheme, `BenefitExpired` after its last day."""
+        return benefits.account_ids(self.ctx, scheme_id, wallet_ids)
+
+    def expire_benefits(self, actor: Actor, scheme_id: str, key: str) -> BenefitExpiry:
+        """Return an expired scheme's unspent benefits to its treasury wallet (resumable).
+        The sweep's transfer ids derive from the scheme and wallets, not from `key`, so a
+        retry under any key moves nothing twice; the API layer uses `key` to replay answers."""
+        del key  # see above: the ledger's `exists` makes the sweep idempotent by itself
+        return benefits.expire(self.ctx, actor, scheme_id)
 
     # ledger journal
     def journal(self, after_seq: int, limit: int) -> Page[JournalEntry]:

@@ -15,11 +15,14 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata: Final = MetaData()
@@ -174,3 +177,78 @@ idempotency_keys: Final = Table(
     Column("body", Text, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
 )
+
+
+# The tables of migration 1; later migrations add the tables below them one by one.
+INITIAL_TABLES: Final = (participants, wallets, identities, wallet_holds, payments, refunds, payment_requests,
+                         issuance_events, idempotency_keys)
+
+PERSONAL_NUMBER_DIGITS: Final = 14
+BANK_ACCOUNT_CHARS_MAX: Final = 34  # an IBAN's maximum length
+
+# (id, bank_code) of a wallet, unique (migration 2): the alias directory's foreign key
+# names both, so the database itself refuses an alias to a wallet of another bank.
+WALLETS_BANK_KEY_DDL: Final = "CREATE UNIQUE INDEX cbdc_wallets_id_bank ON cbdc_wallets (id, bank_code)"
+
+# The banks' alias directory: a person's number -> one destination at the bank that
+# registered it. Personal data: a bank reads only its own rows, the central bank none;
+# only the treasury's disbursement wiring resolves numbers (docs/benefits.md).
+aliases: Final = Table(
+    "cbdc_aliases",
+    metadata,
+    _seq(),
+    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False, unique=True),
+    Column("bank_code", String(16), nullable=False, index=True),
+    Column("wallet_id", String(ID_CHARS_MAX), index=True),
+    Column("bank_account", String(BANK_ACCOUNT_CHARS_MAX)),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("updated_at", String(ISO_TIME_CHARS), nullable=False),
+    ForeignKeyConstraint(["wallet_id", "bank_code"], ["cbdc_wallets.id", "cbdc_wallets.bank_code"],
+                         name="cbdc_aliases_wallet_of_bank"),
+    CheckConstraint(f"length(personal_number) = {PERSONAL_NUMBER_DIGITS}", name="cbdc_aliases_personal_number"),
+    CheckConstraint("(wallet_id IS NULL) <> (bank_account IS NULL)", name="cbdc_aliases_one_destination"),
+)
+
+MCC_CHARS: Final = 4
+BENEFIT_CATEGORIES_MAX: Final = 32
+# Sorted MCCs joined by commas: "5411,5943".
+CATEGORIES_CHARS_MAX: Final = BENEFIT_CATEGORIES_MAX * (MCC_CHARS + 1)
+
+# Migration 3: purpose-bound benefits.
+benefit_schemes: Final = Table(
+    "cbdc_benefit_schemes",
+    metadata,
+    _seq(),
+    Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
+    Column("operation_id", String(OPERATION_ID_CHARS_MAX), nullable=False, unique=True),
+    Column("name", String(TEXT_CHARS_MAX), nullable=False),
+    Column("categories", String(CATEGORIES_CHARS_MAX), nullable=False),
+    Column("expires_on", String(10), nullable=False),
+    Column("treasury_wallet_id", String(ID_CHARS_MAX), ForeignKey("cbdc_wallets.id"), nullable=False),
+    Column("created_by", String(TEXT_CHARS_MAX), nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint(f"length(categories) >= {MCC_CHARS}", name="cbdc_benefit_schemes_categories"),
+    CheckConstraint("length(expires_on) = 10", name="cbdc_benefit_schemes_expires_on"),
+)
+
+# One ledger account (`AccountCode.BENEFIT`, id derived from scheme and wallet) per row;
+# the expiry sweep walks these rows.
+benefit_accounts: Final = Table(
+    "cbdc_benefit_accounts",
+    metadata,
+    _seq(),
+    Column("scheme_id", String(ID_CHARS_MAX), ForeignKey("cbdc_benefit_schemes.id"), nullable=False),
+    Column("wallet_id", String(ID_CHARS_MAX), ForeignKey("cbdc_wallets.id"), nullable=False, index=True),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    UniqueConstraint("scheme_id", "wallet_id", name="cbdc_benefit_accounts_one_per_wallet"),
+)
+
+# Payments made from a benefit (and refunds back into it).
+benefit_payments: Final = Table(
+    "cbdc_benefit_payments",
+    metadata,
+    Column("payment_id", String(ID_CHARS_MAX), ForeignKey("cbdc_payments.id"), nullable=False),
+    Column("scheme_id", String(ID_CHARS_MAX), ForeignKey("cbdc_benefit_schemes.id"), nullable=False),
+    PrimaryKeyConstraint("payment_id", name="cbdc_benefit_payments_pk"),
+)
+BENEFIT_TABLES: Final = (benefit_schemes, benefit_accounts, benefit_payments)

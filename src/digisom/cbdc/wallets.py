@@ -31,6 +31,7 @@ from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, LimitExceed
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import (
+    BenefitBalance,
     Hold,
     HolderKind,
     Identity,
@@ -43,7 +44,7 @@ from digisom.cbdc.model import (
     WalletView,
     page_of,
 )
-from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, TransferFlags
+from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, Transfer, TransferFlags
 
 PHONE_PATTERN: Final = re.compile(r"\+996[0-9]{9}")
 PIN_PATTERN: Final = re.compile(r"[0-9]{4,6}")
@@ -51,7 +52,9 @@ PIN_PATTERN: Final = re.compile(r"[0-9]{4,6}")
 _SCRYPT_N: Final = 2**14
 # Transfer kinds that count as value flowing in from others (a tier-0 AML limit); the
 # holder's own top-ups from the linked account do not, nor do refunds of the holder's own payments.
-INFLOW_CODES: Final = frozenset({TransferCode.P2P, TransferCode.MERCHANT, TransferCode.REQUEST_TO_PAY})
+INFLOW_CODES: Final = frozenset(
+    {TransferCode.P2P, TransferCode.MERCHANT, TransferCode.REQUEST_TO_PAY, TransferCode.BENEFIT_PAYMENT}
+)
 
 
 def hash_pin(pin: str) -> str:
@@ -164,7 +167,17 @@ def view(ctx: Context, actor: Actor, wallet_id: str) -> WalletView:
     found = ctx.ledger.accounts([accounts.wallet_account_id(wallet_id), accounts.deposit_account_id(wallet_id)])
     balance = accounts.balance_tyiyn(found[accounts.wallet_account_id(wallet_id)])
     deposit = accounts.balance_tyiyn(found[accounts.deposit_account_id(wallet_id)])
-    return WalletView(wallet, balance, deposit, limits(ctx, wallet, balance))
+    return WalletView(wallet, balance, deposit, limits(ctx, wallet, balance), benefit_balances(ctx, wallet_id))
+
+
+def benefit_balances(ctx: Context, wallet_id: str) -> list[BenefitBalance]:
+    """The wallet's benefits, each with its own balance (see `digisom.cbdc.benefits`)."""
+    with ctx.engine.connect() as conn:
+        schemes = repository.wallet_schemes(conn, wallet_id)
+    ids = {s.id: accounts.benefit_account_id(s.id, wallet_id) for s in schemes}
+    found = ctx.ledger.accounts(list(ids.values()))
+    return [BenefitBalance(s.id, s.name, accounts.balance_tyiyn(found[ids[s.id]]), s.categories, s.expires_on)
+            for s in schemes if ids[s.id] in found]
 
 
 def page(ctx: Context, actor: Actor, after_seq: int, limit: int) -> Page[Wallet]:
@@ -316,19 +329,29 @@ def close(ctx: Context, actor: Actor, wallet_id: str, key: str) -> WalletView:
 
 
 def statement(ctx: Context, actor: Actor, wallet_id: str, after_ns: int, limit: int) -> Page[StatementEntry]:
-    """A page of the wallet's ledger transfers, oldest first, after timestamp `after_ns`."""
+    """A page of the wallet's ledger transfers, oldest first, after timestamp `after_ns`:
+    those of the wallet's own account and of its benefit accounts (each entry names its benefit)."""
     wallet = load(ctx, wallet_id)
     require_read(actor, wallet)
-    account_id = accounts.wallet_account_id(wallet_id)
-    rows = ctx.ledger.transfers(AccountFilter(account_id, timestamp_min=after_ns + 1, limit=limit))
+    with ctx.engine.connect() as conn:
+        schemes = repository.wallet_schemes(conn, wallet_id)
+    # account id -> the benefit it holds (None: the wallet's own account)
+    sources: dict[int, str | None] = {accounts.wallet_account_id(wallet_id): None}
+    sources.update({accounts.benefit_account_id(s.id, wallet_id): s.id for s in schemes})
+    rows: list[tuple[int, Transfer]] = []
+    for account_id in sources:
+        found = ctx.ledger.transfers(AccountFilter(account_id, timestamp_min=after_ns + 1, limit=limit))
+        rows += [(account_id, t) for t in found]
+    # Each account's page is its first `limit` after the cursor, so the first `limit` of the merge are exact.
+    rows = sorted(rows, key=lambda row: row[1].timestamp)[:limit]
     entries = [
         StatementEntry(
             f"{t.id:032x}", t.timestamp, _kind(t.code), "credit" if t.credit_account_id == account_id else "debit",
-            t.amount,
+            t.amount, sources[account_id],
         )
-        for t in rows
+        for account_id, t in rows
     ]
-    return Page(entries, rows[-1].timestamp if len(rows) == limit else None)
+    return Page(entries, rows[-1][1].timestamp if len(rows) == limit else None)
 
 
 def _kind(code: int) -> str:
