@@ -1,7 +1,8 @@
 """`digisom demo`: the digisom story on the embedded default (SQLite, in-process EVM).
 
 Chapters, each on its own database under `--data DIR` (or a temporary folder): the
-ledger itself, the digital som through the HTTP API, interbank settlement in ISO 20022,
+ledger itself, the digital som through the HTTP API, government payments (a pension run,
+a school grant spent and expired, a tax payment), interbank settlement in ISO 20022,
 offline payments in a village, and KGST on the in-process EVM. The demo exits non-zero
 if any chapter's closing check fails.
 
@@ -103,6 +104,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     # the API in process on purpose, so the warning is noise to an operator.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     from digisom.demo_cbdc import run_cbdc_demo  # noqa: PLC0415
+    from digisom.demo_government import run_government_demo  # noqa: PLC0415
     from digisom.demo_interbank import run_interbank_demo  # noqa: PLC0415
     from digisom.demo_kgst import run_kgst_demo  # noqa: PLC0415
     from digisom.demo_offline import run_offline_demo  # noqa: PLC0415
@@ -110,6 +112,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     return [
         ("ledger", run_ledger_demo),
         ("digital som", run_cbdc_demo),
+        ("government payments", run_government_demo),
         ("interbank", lambda data, out, console: run_interbank_demo(data and data / "interbank", out, console)),
         ("offline", run_offline_demo),
         ("KGST", lambda data, out, console: run_kgst_demo(data and data / "kgst", out, console)),

@@ -39,7 +39,7 @@ class DemoFailed(Exception):
 
 
 @dataclass
-class _Story:
+class ApiStory:
     """The API client, the tokens, and what the story has seen so far."""
 
     runtime: Runtime
@@ -69,18 +69,18 @@ class _Story:
         circulation, liability = int(summary["circulation_tyiyn"]), int(summary["issuance_liability_tyiyn"])
         self.checks.append((title, circulation, liability))
         mark = "[green]=[/green]" if circulation == liability else "[red]![/red]"
-        self.console.print(f"  [bold]{title}[/bold]: {said}  (circulation {_som(circulation)} {mark} issued)")
+        self.console.print(f"  [bold]{title}[/bold]: {said}  (circulation {som_text(circulation)} {mark} issued)")
 
 
-def _som(tyiyn: int | str) -> str:
+def som_text(tyiyn: int | str) -> str:
     return Money(int(tyiyn), KGS).format()
 
 
-def _amount(som: int) -> dict[str, str]:
+def amount_body(som: int) -> dict[str, str]:
     return {"amount_tyiyn": str(som * SOM), "currency": "KGS"}
 
 
-def _wallet_body(holder: str, kind: str, tier: int, name: str, merchant: dict[str, str] | None = None) -> Any:
+def wallet_body(holder: str, kind: str, tier: int, name: str, merchant: dict[str, str] | None = None) -> Any:
     body: dict[str, Any] = {"holder_id": holder, "holder_kind": kind, "tier": tier,
                             "identity": {"full_name": name, "phone": "+996555010203", "pin": "2580"}}
     if merchant:
@@ -88,7 +88,7 @@ def _wallet_body(holder: str, kind: str, tier: int, name: str, merchant: dict[st
     return body
 
 
-def _story(s: _Story, out_dir: Path | None) -> None:
+def _story(s: ApiStory, out_dir: Path | None) -> None:
     def banks() -> str:
         for pid, kind, name, code in (("ayil-bank", "commercial_bank", "Ayil Bank", AYIL),
                                       ("bakai-bank", "commercial_bank", "Bakai Bank", BAKAI),
@@ -96,41 +96,42 @@ def _story(s: _Story, out_dir: Path | None) -> None:
             s.post("central_bank", "/v1/participants", {"id": pid, "kind": kind, "name": name, "bank_code": code},
                    f"participant-{pid}")
         for code in (AYIL, BAKAI):
-            s.post("central_bank", "/v1/issuance/reserve-credits", {"bank_code": code, **_amount(2_000_000)},
+            s.post("central_bank", "/v1/issuance/reserve-credits", {"bank_code": code, **amount_body(2_000_000)},
                    f"reserves-{code}")
         return "Ayil Bank and Bakai Bank registered, 2,000,000 som of reserves each"
 
     def issue() -> str:
-        s.post("commercial_bank", "/v1/issuance/issues", {"bank_code": AYIL, **_amount(300_000)}, "issue-ayil")
-        s.post("second_bank", "/v1/issuance/issues", {"bank_code": BAKAI, **_amount(500_000)}, "issue-bakai")
+        s.post("commercial_bank", "/v1/issuance/issues", {"bank_code": AYIL, **amount_body(300_000)}, "issue-ayil")
+        s.post("second_bank", "/v1/issuance/issues", {"bank_code": BAKAI, **amount_body(500_000)}, "issue-bakai")
         return "reserves turned into digital som: Ayil 300,000, Bakai 500,000"
 
     def wallets() -> str:
         s.wallets["pensioner"] = s.post("commercial_bank", "/v1/wallets",
-                                        _wallet_body("pensioner", "individual", 0, "Gulnara Sydykova"),
+                                        wallet_body("pensioner", "individual", 0, "Gulnara Sydykova"),
                                         "wallet-pensioner")["id"]
-        s.wallets["merchant"] = s.post("commercial_bank", "/v1/wallets", _wallet_body(
+        s.wallets["merchant"] = s.post("commercial_bank", "/v1/wallets", wallet_body(
             "merchant", "merchant", 2, "Naryn Grocery LLC", {"name": "Naryn Grocery", "city": "Naryn", "mcc": "5411"}),
             "wallet-merchant")["id"]
         s.wallets["treasury"] = s.post("second_bank", "/v1/wallets",
-                                       _wallet_body("treasury", "government", 2, "Central Treasury"),
+                                       wallet_body("treasury", "government", 2, "Central Treasury"),
                                        "wallet-treasury")["id"]
         treasury = s.wallets["treasury"]
-        s.post("second_bank", f"/v1/wallets/{treasury}/deposit-credits", _amount(1_000_000), "treasury-deposit", 200)
-        s.post("treasury", f"/v1/wallets/{treasury}/funding", _amount(250_000), "treasury-funding", 200)
+        s.post("second_bank", f"/v1/wallets/{treasury}/deposit-credits", amount_body(1_000_000), "treasury-deposit",
+               200)
+        s.post("treasury", f"/v1/wallets/{treasury}/funding", amount_body(250_000), "treasury-funding", 200)
         return f"pensioner {s.wallets['pensioner']} (tier 0), grocery, treasury loaded with 250,000 som"
 
     def p2p() -> str:
         paid = s.post("treasury", "/v1/payments", {"payer_wallet_id": s.wallets["treasury"],
-                                                  "payee_wallet_id": s.wallets["pensioner"], **_amount(12_000),
+                                                  "payee_wallet_id": s.wallets["pensioner"], **amount_body(12_000),
                                                   "reference": "pension November"}, "pension")
-        return f"treasury paid the pension: {_som(paid['amount_tyiyn'])}"
+        return f"treasury paid the pension: {som_text(paid['amount_tyiyn'])}"
 
     def waterfall() -> str:
         paid = s.post("treasury", "/v1/payments", {"payer_wallet_id": s.wallets["treasury"],
-                                                  "payee_wallet_id": s.wallets["pensioner"], **_amount(5_000),
+                                                  "payee_wallet_id": s.wallets["pensioner"], **amount_body(5_000),
                                                   "reference": "heating allowance"}, "allowance")
-        return (f"5,000 som more; the 15,000 som holding limit sent {_som(paid['waterfall_tyiyn'])} "
+        return (f"5,000 som more; the 15,000 som holding limit sent {som_text(paid['waterfall_tyiyn'])} "
                 "to her Ayil Bank account (waterfall)")
 
     sale: dict[str, Any] = {}
@@ -146,34 +147,35 @@ def _story(s: _Story, out_dir: Path | None) -> None:
         sale.update(s.post("pensioner", "/v1/payments/qr", {"payer_wallet_id": s.wallets["pensioner"],
                                                            "payload": payload, "currency": "KGS"}, "qr-pay"))
         bill = decoded["bill_number"]
-        return f"paid {decoded['merchant_name']}'s QR code (bill {bill}): {_som(sale['amount_tyiyn'])}"
+        return f"paid {decoded['merchant_name']}'s QR code (bill {bill}): {som_text(sale['amount_tyiyn'])}"
 
     def refund() -> str:
-        s.post("merchant", f"/v1/payments/{sale['id']}/refunds", _amount(700), "refund")
-        refused = s.post("merchant", f"/v1/payments/{sale['id']}/refunds", _amount(2_000), "refund-too-much", 422)
+        s.post("merchant", f"/v1/payments/{sale['id']}/refunds", amount_body(700), "refund")
+        refused = s.post("merchant", f"/v1/payments/{sale['id']}/refunds", amount_body(2_000), "refund-too-much", 422)
         return (f"700 som refunded; a 2,000 som refund refused ({refused['limit']}, "
-                f"{_som(refused['remaining_tyiyn'])} left)")
+                f"{som_text(refused['remaining_tyiyn'])} left)")
 
     def reverse_waterfall() -> str:
         pensioner = s.wallets["pensioner"]
         paid = s.post("pensioner", "/v1/payments", {"payer_wallet_id": pensioner, "payee_wallet_id":
-                                                    s.wallets["merchant"], **_amount(9_000)}, "big-shop-1")
+                                                    s.wallets["merchant"], **amount_body(9_000)}, "big-shop-1")
         paid = s.post("pensioner", "/v1/payments", {"payer_wallet_id": pensioner, "payee_wallet_id":
-                                                    s.wallets["merchant"], **_amount(6_000)}, "big-shop-2")
-        return f"paid 9,000 som, then 6,000: {_som(paid['topup_tyiyn'])} came from her bank account (reverse waterfall)"
+                                                    s.wallets["merchant"], **amount_body(6_000)}, "big-shop-2")
+        topup = som_text(paid['topup_tyiyn'])
+        return f"paid 9,000 som, then 6,000: {topup} came from her bank account (reverse waterfall)"
 
     def freeze() -> str:
         pensioner = s.wallets["pensioner"]
         s.post("central_bank", f"/v1/wallets/{pensioner}/freeze",
                {"reason": "court order: inheritance dispute", "legal_order_ref": "ORD-2026-1123"}, "freeze", 200)
         refused = s.post("treasury", "/v1/payments", {"payer_wallet_id": s.wallets["treasury"],
-                                                     "payee_wallet_id": pensioner, **_amount(10)}, "to-frozen", 409)
+                                                     "payee_wallet_id": pensioner, **amount_body(10)}, "to-frozen", 409)
         s.post("central_bank", f"/v1/wallets/{pensioner}/unfreeze",
                {"reason": "order lifted", "legal_order_ref": "ORD-2026-1124"}, "unfreeze", 200)
         return f"frozen under ORD-2026-1123 (a payment to it: {refused['title'].lower()}), then unfrozen"
 
     def redeem() -> str:
-        s.post("commercial_bank", "/v1/issuance/redemptions", {"bank_code": AYIL, **_amount(100_000)}, "redeem")
+        s.post("commercial_bank", "/v1/issuance/redemptions", {"bank_code": AYIL, **amount_body(100_000)}, "redeem")
         return "Ayil Bank redeemed 100,000 som into reserves"
 
     for title, action in (("Reserves", banks), ("Issuance", issue), ("Wallets", wallets), ("P2P", p2p),
@@ -189,7 +191,7 @@ def run_cbdc_demo(data_dir: Path | None, out_dir: Path | None, console: Console)
         data = (data_dir / "cbdc") if data_dir is not None else Path(scratch)
         runtime = build(data_dir=data)
         try:
-            story = _Story(runtime, TestClient(runtime.app), console)
+            story = ApiStory(runtime, TestClient(runtime.app), console)
             issue = runtime.issuer.issue
             story.tokens = {
                 "central_bank": issue(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator"),
@@ -211,15 +213,15 @@ def run_cbdc_demo(data_dir: Path | None, out_dir: Path | None, console: Console)
             runtime.close()
 
 
-def _summary(s: _Story, out_dir: Path | None) -> bool:
+def _summary(s: ApiStory, out_dir: Path | None) -> bool:
     table = Table(title="Digital som in circulation against the National Bank's issuance liability")
     for column in ("after", "circulation", "issuance liability", "equal"):
         table.add_column(column, justify="right" if column != "after" else "left")
     for title, circulation, liability in s.checks:
-        table.add_row(title, _som(circulation), _som(liability), "yes" if circulation == liability else "NO")
+        table.add_row(title, som_text(circulation), som_text(liability), "yes" if circulation == liability else "NO")
     s.console.print(table)
     public = s.call(None, "GET", "/v1/public/aggregate")
-    s.console.print(f"  Published aggregate: {_som(public['circulation_tyiyn'])} in {public['wallets_open']} "
+    s.console.print(f"  Published aggregate: {som_text(public['circulation_tyiyn'])} in {public['wallets_open']} "
                     f"wallets at {public['banks']} banks")
     if out_dir is not None:
         report_day = s.runtime.service.ctx.clock().date().isoformat()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -86,11 +87,13 @@ def build(
     ledger_store: LedgerStore | None = None,
     alias_resolver: disbursement_wiring.AliasResolver | None = None,
     tax_revenue_wallet: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
     (tests) replaces the digital som's alias directory for disbursements;
-    `tax_revenue_wallet` is the treasury wallet that takes taxes and fees."""
+    `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
+    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -101,7 +104,7 @@ def build(
         key = load_key(key_path)
     else:
         key = load_or_create_key(data_dir if data_dir is not None else Path.cwd())
-    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=utc_now)
+    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock)
     service = CbdcService(ctx)
     app = create_app(service, TokenVerifier(key.public_key()))
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
