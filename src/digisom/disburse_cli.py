@@ -31,7 +31,7 @@ from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
 from digisom.errors import DigisomError
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
-disburse_app = typer.Typer(help="Government payments: programmes, upload, approve, run, report.",
+disburse_app = typer.Typer(help="Government payments: programmes, upload, approve, run, report, return, repay.",
                            no_args_is_help=True)
 
 EXIT_REFUSED: Final = 2
@@ -167,6 +167,39 @@ def run(
                 typer.echo("interrupted: every recorded batch stands; run again to resume", err=True)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(f"{run_id} {final.status.value}: {_tally(final)}")
+
+
+@disburse_app.command("return")
+def record_return(
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    pin: Annotated[str, typer.Option("--pin", help="The recipient whose payment came back.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, as the receiving bank said (account_closed, ...).")],
+    operator: OperatorOption,
+    key: Annotated[str, typer.Option("--key", help="Idempotency key: the same key again is a no-op.")],
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Record a payment the receiving bank sent back: the money returns to the treasury and
+    the budget line; the recipient can be paid again with `repay`."""
+    with _disbursement(data, db) as runtime:
+        returned = runtime.service.record_return(operator, run_id, pin, reason, key)
+    typer.echo(f"{returned.id}: {returned.amount_tyiyn} tyiyn to {returned.pin} returned ({returned.reason}), "
+               f"transfer {returned.transfer_id}")
+
+
+@disburse_app.command("repay")
+def repay(
+    run_id: Annotated[str, typer.Argument(help="The completed run.")],
+    operator: OperatorOption,
+    key: Annotated[str, typer.Option("--key", help="Idempotency key: the same key again is a no-op.")],
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Pay again the run's unclaimed, refused and returned recipients who now have a destination."""
+    with _disbursement(data, db) as runtime:
+        repaid = runtime.service.repay(operator, run_id, key)
+    typer.echo(f"{repaid.id}: {repaid.recipients} recipients, {repaid.total_tyiyn} tyiyn; "
+               f"{run_id} {repaid.progress.status.value}: {_tally(repaid.progress)}")
 
 
 def _tally(progress: model.Progress) -> str:

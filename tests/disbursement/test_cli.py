@@ -115,3 +115,22 @@ def test_unknown_things_are_one_line_errors(data: Path, tmp_path: Path) -> None:
     wrong = cli(data, "upload", str(payment_file(tmp_path)), "--programme", "pensions", "--period", "2026-13",
                 "--operator", "treasury-clerk", "--key", "k")
     assert wrong.exit_code == 1 and "YYYY-MM" in wrong.output
+
+
+def test_return_and_repay(data: Path, tmp_path: Path) -> None:
+    run_id = upload(data, payment_file(tmp_path)).output.split()[0]
+    assert cli(data, "approve", run_id, "--operator", "treasury-supervisor").exit_code == 0
+    assert cli(data, "run", run_id).exit_code == 0
+    returned = cli(data, "return", run_id, "--pin", pin(1), "--reason", "account_closed", "--operator", "ayil-ops",
+                   "--key", "r1")
+    assert returned.exit_code == 0, returned.output
+    assert f"{1_001 * SOM + 50} tyiyn to {pin(1)} returned (account_closed)" in returned.output
+    twice = cli(data, "return", run_id, "--pin", pin(1), "--reason", "account_closed", "--operator", "ayil-ops",
+                "--key", "r2")
+    assert twice.exit_code == 1 and "Traceback" not in twice.output
+    repaid = cli(data, "repay", run_id, "--operator", "treasury-clerk", "--key", "p1")
+    assert repaid.exit_code == 0, repaid.output
+    assert f"1 recipients, {1_001 * SOM + 50} tyiyn" in repaid.output and "completed" in repaid.output
+    report = cli(data, "report", run_id)
+    line = next(r for r in csv.DictReader(io.StringIO(report.output)) if r["pin"] == pin(1))
+    assert (line["status"], line["attempt"]) == ("paid", "1")

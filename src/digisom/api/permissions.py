@@ -87,6 +87,8 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "disbursement.runs.execute": frozenset({TREASURY}),
     "disbursement.runs.read": frozenset({TREASURY, AUDITOR}),
     "disbursement.runs.report": frozenset({TREASURY, AUDITOR}),  # names and PINs: not for banks
+    "disbursement.runs.return": frozenset({BANK}),  # only a payment credited to its own float
+    "disbursement.runs.repay": frozenset({TREASURY}),
     "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
     "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
     "public.spending": EVERYONE,  # aggregates only; small cells suppressed

@@ -26,7 +26,7 @@ from digisom.api.problems import ApiProblem, problem_response
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.cbdc import repository
 from digisom.cbdc.access import Actor, Role, require_operate
-from digisom.cbdc.accounts import wallet_account_id
+from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
 from digisom.cbdc.errors import LimitExceeded, NotFound, WalletClosed, WalletFrozen
 from digisom.cbdc.model import Wallet, WalletStatus
 from digisom.disbursement import reconciliation, spending
@@ -37,6 +37,8 @@ from digisom.disbursement.model import (
     FileFormat,
     InvalidInput,
     KeyReused,
+    OverBudget,
+    ReturnRefused,
     RunStatus,
     WrongState,
 )
@@ -62,6 +64,8 @@ _PROBLEM_STATUS: Final[tuple[tuple[type[DigisomError], int, str, str], ...]] = (
     (KeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
     (InvalidReference, 422, "invalid-reference", "Invalid payment reference"),
     (PaymentRefused, 409, "payment-refused", "The ledger refused the payment"),
+    (ReturnRefused, 409, "return-refused", "The ledger refused the return"),
+    (OverBudget, 409, "over-budget", "The budget line does not cover it"),
     (InvalidInput, 422, "invalid-request", "The request is not valid"),
     (DisbursementError, 422, "invalid-request", "The request is not valid"),
 )
@@ -234,6 +238,38 @@ def router() -> APIRouter:
             return Response(reconciliation.to_json(found), media_type="application/json")
 
         return _answer(render)
+
+    @r.post("/v1/disbursement/runs/{run_id}/returns", status_code=201, response_model=d.ReturnOut,
+            responses=WRITE_PROBLEMS, tags=["disbursement"])
+    def record_return(request: Request, run_id: RunPath, body: d.ReturnIn, key: IdempotencyKey,
+                      actor: Annotated[Actor, Depends(Authorize("disbursement.runs.return"))]) -> Response:
+        """A bank sends back a payment it could not credit to its customer's account (closed,
+        name mismatch): the money leaves its digital som float for the programme's treasury
+        account and the budget line is restored. Only a payment credited to this bank's own
+        float (a bank-account recipient) can be returned here; anything else is 404, so a bank
+        learns nothing about other banks' recipients."""
+        svc = disbursement(request).service
+        own_float = bank_account_id(actor.bank_code or "", AccountCode.BANK_FLOAT)
+
+        def give_back() -> Response:
+            if svc.credited_account_id(run_id, body.pin) != own_float:
+                raise DisbursementNotFound(f"no payment to {body.pin} through this bank in run {run_id}")
+            returned = svc.record_return(actor.principal, run_id, body.pin, body.reason, key)
+            return json(d.return_out(returned), 201)
+
+        return idempotent(request, actor, key, body, lambda: _answer(give_back))
+
+    @r.post("/v1/disbursement/runs/{run_id}/repayment", response_model=d.RepaymentOut, responses=WRITE_PROBLEMS,
+            tags=["disbursement"])
+    def repay(request: Request, run_id: RunPath, key: IdempotencyKey,
+              actor: Annotated[Actor, Depends(Authorize("disbursement.runs.repay"))]) -> Response:
+        """Try again for a completed run's unclaimed, refused and returned recipients: those
+        the alias directory now resolves (a wallet opened since, a new account) are paid under
+        a new attempt, within the budget line; the others keep their status. Answers when they
+        are paid (re-payments are few; the run's own execution is the background one)."""
+        svc = disbursement(request).service
+        return idempotent(request, actor, key, None, lambda: _answer(lambda: json(d.repayment_out(
+            svc.repay(actor.subject, run_id, key)))))
 
     @r.post("/v1/taxes", status_code=201, response_model=d.ReceiptOut, responses=WRITE_PROBLEMS, tags=["taxes"])
     def pay_tax(request: Request, body: d.TaxIn, key: IdempotencyKey,

@@ -8,7 +8,7 @@ from typing import Annotated, Final
 from pydantic import BaseModel, Field
 
 from digisom.api import schemas as s
-from digisom.disbursement.model import FileFormat, PaymentStatus, Programme, Run, RunStatus
+from digisom.disbursement.model import FileFormat, PaymentStatus, Programme, Repayment, Return, Run, RunStatus
 from digisom.disbursement.spending import SpendingCell, StatusTotal
 from digisom.disbursement.taxes import Receipt
 
@@ -85,6 +85,39 @@ class RunDetailOut(RunOut):
     payments: dict[PaymentStatus, StatusTotalOut]
     worker_running: bool
     worker_error: str | None
+
+
+class ReturnIn(s.Input):
+    """A paid payment the bank could not credit (account closed, name mismatch)."""
+
+    pin: Annotated[str, Field(pattern=r"^[0-9]{14}$", description="The recipient's personal number.")]
+    reason: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[ -~]+$",
+                                 examples=["account_closed"])]
+
+
+class ReturnOut(BaseModel):
+    """A return: the payment that came back and the ledger transfer that took it back."""
+
+    id: str
+    run_id: str
+    pin: str
+    attempt: int
+    amount_tyiyn: str
+    reason: str
+    returned_transfer_id: str
+    transfer_id: str
+    currency: s.Currency = "KGS"
+
+
+class RepaymentOut(BaseModel):
+    """A re-payment: recipients given a new attempt, their total, and the run afterwards."""
+
+    id: str
+    run_id: str
+    recipients: int
+    total_tyiyn: str
+    run_status: RunStatus
+    currency: s.Currency = "KGS"
 
 
 class TaxIn(s.Input):
@@ -167,3 +200,15 @@ def spending_cell_out(c: SpendingCell) -> SpendingCellOut:
     """The API form of a spending cell."""
     return SpendingCellOut(programme_id=c.programme_id, period=c.period, region=c.region, suppressed=c.suppressed,
                            payees=c.payees, paid_tyiyn=None if c.paid_tyiyn is None else str(c.paid_tyiyn))
+
+
+def return_out(r: Return) -> ReturnOut:
+    """The API form of a return."""
+    return ReturnOut(id=r.id, run_id=r.run_id, pin=r.pin, attempt=r.attempt, amount_tyiyn=str(r.amount_tyiyn),
+                     reason=r.reason, returned_transfer_id=r.returned_transfer_id, transfer_id=r.transfer_id)
+
+
+def repayment_out(r: Repayment) -> RepaymentOut:
+    """The API form of a re-payment."""
+    return RepaymentOut(id=r.id, run_id=r.run_id, recipients=r.recipients, total_tyiyn=str(r.total_tyiyn),
+                        run_status=r.progress.status)

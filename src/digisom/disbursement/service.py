@@ -482,6 +482,13 @@ class DisbursementService:
             return _same_return(existing, run_id, pin)
         return self.returns(run_id, pin)[-1]
 
+    def credited_account_id(self, run_id: str, pin: str) -> int:
+        """The ledger account the run's payment to `pin` credits (0 if it has none): an
+        entry point checks it before letting a bank return that payment."""
+        with self._engine.connect() as conn:
+            _load_run(conn, run_id)
+            return int(_payment_of(conn, run_id, pin)["account_id"])
+
     def returns(self, run_id: str, pin: str | None = None) -> list[Return]:
         """The run's returns (of one recipient if `pin`), oldest first."""
         returns = tables.returns
