@@ -153,7 +153,9 @@ def child(config: dict[str, Any], out: IO[str]) -> int:
         out.flush()
 
     url = config["url"]
-    directory = BenchDirectory(make_payees(config["payees"], config["seed"]) if config["mode"] == "run" else Payees([], []))
+    # Only uploading resolves PINs; the resumed run pays the destinations stored at upload.
+    payees = make_payees(config["payees"], config["seed"]) if config["mode"] == "run" else Payees([], [])
+    directory = BenchDirectory(payees)
     engine = domain_engine(url)
     store = open_store(url)
     service = DisbursementService(engine, directory, Ledger(store))

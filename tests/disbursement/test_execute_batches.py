@@ -4,6 +4,8 @@ between, and what an upload stores (COPY on PostgreSQL) reads back unchanged."""
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import Engine
 
 from digisom.disbursement.model import PaymentStatus, Progress, RunStatus
@@ -35,10 +37,8 @@ def test_each_batch_reports_the_same_progress_as_a_fresh_count(engine: Engine, l
         if len(reported) == 2:
             # Another executor records two batches of this run (and dies in its third)
             # between this executor's second and third.
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 other.execute(run_id, batch_size=5)
-            except KeyboardInterrupt:
-                pass
 
     done = service.execute(run_id, batch_size=5, on_batch=on_batch)
     assert reported == fresh
