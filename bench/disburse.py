@@ -318,7 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_up(url, payees)
         csv_path = scratch / "payees.csv"
         csv_path.write_bytes(csv_file(payees))
+        load_before = os.getloadavg()[0]
         timings = timed_run(url, csv_path, count, args.seed, scratch)
+        load_after = os.getloadavg()[0]
         log(f"run completed in {timings.seconds:.1f} s; checking")
         checks = check(url, payees)
     figures: dict[str, Any] = {
@@ -332,6 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         **{key: round(value, 2) for key, value in timings.phases.items()},
         **checks,
         "seed": args.seed,
+        # The machine may be shared: its 1-minute load average before and after the timed part.
+        "load_average_1m": [round(load_before, 2), round(load_after, 2)],
+        "cpus": os.cpu_count(),
     }
     passed = (
         figures["killed_and_resumed"]
