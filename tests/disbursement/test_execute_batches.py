@@ -1,14 +1,19 @@
-"""The batch path at scale's shortcuts keep their meaning: the progress an executor counts
-from its own batches equals a fresh count, even when another executor recorded batches in
-between, and what an upload stores (COPY on PostgreSQL) reads back unchanged."""
+"""The shortcuts taken for scale keep their meaning: the progress an executor counts from
+its own batches equals a fresh count, even when another executor recorded batches in
+between; what an upload stores (COPY on PostgreSQL) reads back unchanged; and a recipient
+taken by another run between an upload's check and its insert is refused whole."""
 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, func, select
 
+from digisom.disbursement import tables
 from digisom.disbursement.model import PaymentStatus, Progress, RunStatus
+from digisom.disbursement.parsing import FileRefused, Reason, RowError
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
 from digisom.ledger.service import Ledger
@@ -62,3 +67,29 @@ def test_names_and_regions_read_back_as_uploaded(engine: Engine, ledger: Ledger)
         (pin(n), name.strip(), name.strip(), 1000 + n) for n, name in enumerate(awkward, start=1)
     ]
     assert {line.status for line in report.lines} == {PaymentStatus.PENDING}
+
+
+def test_a_recipient_taken_between_the_check_and_the_insert_is_refused_by_the_database(
+    engine: Engine, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, _ = build(engine, ledger)
+
+    def file(*numbers: int) -> bytes:
+        return ("pin,amount_tyiyn,region\n" + "".join(f"{pin(n)},{1000 + n},Naryn\n" for n in numbers)).encode()
+
+    service.upload(TREASURY_CLERK, "first", "pensions", "2026-11", file(1))
+    check_in_period = service._already_in_period
+    calls: list[object] = []
+
+    def blind_to_the_first_run(*args: Any) -> list[RowError]:
+        # The race's window: another upload takes pin(1) after this upload's check.
+        calls.append(args)
+        return [] if len(calls) == 1 else check_in_period(*args)
+
+    monkeypatch.setattr(service, "_already_in_period", blind_to_the_first_run)
+    with pytest.raises(FileRefused) as refused:
+        service.upload(TREASURY_CLERK, "second", "pensions", "2026-11", file(2, 1))
+    assert [(e.reason, e.pin) for e in refused.value.report.errors] == [(Reason.ALREADY_IN_PERIOD, pin(1))]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.runs)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(tables.payments)).scalar_one() == 1
