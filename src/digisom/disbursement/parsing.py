@@ -129,6 +129,9 @@ class FileRefused(DigisomError):
 
 def parse_amount_tyiyn(text: str, in_som: bool) -> int | Reason:
     """The amount in tyiyn, or why it is refused."""
+    if not in_som and text.isdigit() and text.isascii():  # the common case, at a quarter of the cost
+        amount_tyiyn = int(text)
+        return _in_range(amount_tyiyn)
     match = _NUMBER.match(text)
     if match is None:
         return Reason.NON_NUMERIC_AMOUNT
@@ -138,7 +141,10 @@ def parse_amount_tyiyn(text: str, in_som: bool) -> int | Reason:
     sign = -1 if text.startswith("-") else 1
     whole, _, fraction = text.lstrip("+-").partition(".")
     amount_tyiyn = int(whole) * _TYIYN_PER_SOM + int(fraction.ljust(2, "0")) if in_som else int(whole)
-    amount_tyiyn *= sign
+    return _in_range(amount_tyiyn * sign)
+
+
+def _in_range(amount_tyiyn: int) -> int | Reason:
     if amount_tyiyn <= 0:
         return Reason.NON_POSITIVE_AMOUNT
     if amount_tyiyn > AMOUNT_TYIYN_MAX:
@@ -182,7 +188,7 @@ def parse_csv(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
         if fields is None:
             break
         line = reader.line_num
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue  # blank lines carry nothing
         count += 1
         if count > ROWS_MAX:
@@ -281,6 +287,27 @@ def accept_row(
 def make_row(line: int, pin: str, amount_text: str, region: str, name: str, in_som: bool) -> PaymentRow | RowError:
     """One row from its fields' text, or the first reason it is refused."""
     pin, amount_text, region, name = pin.strip(), amount_text.strip(), region.strip(), name.strip()
+    # Once per row of a file of up to ROWS_MAX: one test for the common case, and the
+    # checks that name the first failing field only for a row that fails it.
+    well_formed = (
+        len(pin) == PIN_DIGITS
+        and 0 < len(region) <= REGION_CHARS_MAX
+        and len(name) <= NAME_CHARS_MAX
+        and 0 < len(amount_text) <= AMOUNT_TEXT_CHARS_MAX
+        and _PIN.match(pin)
+    )
+    if not well_formed:
+        error = _field_error(line, pin, amount_text, region, name)
+        if error is not None:
+            return error
+    amount = parse_amount_tyiyn(amount_text, in_som)
+    if isinstance(amount, Reason):
+        return RowError(line, amount, repr(amount_text), pin)
+    return PaymentRow(line, pin, amount, region, name)
+
+
+def _field_error(line: int, pin: str, amount_text: str, region: str, name: str) -> RowError | None:
+    """The first field of a row that is too long, empty or (the PIN) malformed."""
     for label, value, limit in (
         ("pin", pin, PIN_DIGITS),
         ("region", region, REGION_CHARS_MAX),
@@ -294,7 +321,4 @@ def make_row(line: int, pin: str, amount_text: str, region: str, name: str, in_s
             return RowError(line, Reason.MISSING_FIELD, f"{label} is empty", pin)
     if not _PIN.match(pin):
         return RowError(line, Reason.INVALID_PIN, f"a PIN is {PIN_DIGITS} digits", pin)
-    amount = parse_amount_tyiyn(amount_text, in_som)
-    if isinstance(amount, Reason):
-        return RowError(line, amount, repr(amount_text), pin)
-    return PaymentRow(line, pin, amount, region, name)
+    return None

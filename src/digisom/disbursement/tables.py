@@ -114,8 +114,12 @@ payments: Final = Table(
     CheckConstraint(PAYMENTS_STATUS_CHECK, name="disbursement_payments_status"),
     CheckConstraint("attempt >= 0", name="disbursement_payments_attempt"),
     CheckConstraint("channel IN ('wallet', 'bank_account', 'none')", name="disbursement_payments_channel"),
-    Index("disbursement_payments_by_run", "run_id", "status", "line"),
+    # Without `status`, so that marking a payment paid touches no index and PostgreSQL can
+    # update the row in place (a HOT update, with the room that PAYMENTS_FILLFACTOR leaves).
+    Index("disbursement_payments_by_run_line", "run_id", "line"),
 )
+# Per cent of each page filled at insert: every payment is updated once (pending -> paid).
+PAYMENTS_FILLFACTOR: Final = 50
 
 # A paid payment the receiving bank sent back (migration 3): one row per returned attempt.
 returns: Final = Table(
