@@ -2,8 +2,8 @@
 20 times at random moments and check the store after each kill.
 
 `crash_writer.py` commits batch after batch, pipelined (the next batch in the engine
-while one commits), and prints each batch number once its results are yielded. After each kill the test reopens the store and
-demands: every acknowledged batch is there whole, no batch is there in part, and the
+while one commits), and prints each batch number once its results are yielded. After
+each kill the test reopens the store and demands: every acknowledged batch is there whole, no batch is there in part, and the
 auditor's `verify` passes. The next writer continues where the store says it stopped.
 """
 

@@ -130,11 +130,10 @@ def test_create_transfers_many_stops_at_the_first_failed_batch() -> None:
     ledger = Ledger(store)
     open_accounts(ledger)
     store.fail_seq = store.head().seq + 2
-    answered = []
+    stream = ledger.create_transfers_many(DEPENDENT_BATCHES)
+    assert next(stream) == DEPENDENT_RESULTS[0]
     with pytest.raises(ConnectionError):
-        for results in ledger.create_transfers_many(DEPENDENT_BATCHES):
-            answered.append(results)
-    assert answered == DEPENDENT_RESULTS[:1]
+        next(stream)
     assert ledger.lookup_transfers([20, 30, 31]) == []
     assert [t.id for t in ledger.lookup_transfers([10, 11])] == [10, 11]
 
