@@ -3,8 +3,9 @@
 
 `crash_writer.py` commits batch after batch, pipelined (the next batch in the engine
 while one commits), and prints each batch number once its results are yielded. After
-each kill the test reopens the store and demands: every acknowledged batch is there whole, no batch is there in part, and the
-auditor's `verify` passes. The next writer continues where the store says it stopped.
+each kill the test reopens the store and demands: every acknowledged batch is there
+whole, no batch is there in part, and the auditor's `verify` passes. The next writer
+continues where the store says it stopped.
 """
 
 from __future__ import annotations
