@@ -80,7 +80,7 @@ def next_batch(ledger: Ledger) -> int:
 
 def main(url: str) -> None:
     store = open_store(url)
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)  # its batches are small: pipeline them anyway
     opened = ledger.create_accounts(ACCOUNTS)
     if any(r not in (CreateAccountResult.ok, CreateAccountResult.exists) for r in opened):
         sys.exit(f"opening the accounts: {[r.name for r in opened]}")

@@ -78,7 +78,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_pipelined_batches_see_the_batch_committing_before_them(url: str) -> None:
     store = open_store(url)
     try:
-        ledger = Ledger(store)
+        ledger = Ledger(store, pipeline_events_min=1)
         open_accounts(ledger)
         assert list(ledger.create_transfers_many(DEPENDENT_BATCHES)) == DEPENDENT_RESULTS
         assert balances(ledger, ALICE) == (0, 100, 0, 100)
@@ -93,7 +93,7 @@ def test_pipelined_batches_see_the_batch_committing_before_them(url: str) -> Non
 
 def test_the_engine_runs_while_the_previous_batch_commits() -> None:
     store = RecordingStore()
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)
     open_accounts(ledger)
     store.commit_threads.clear()
     assert list(ledger.create_transfers_many(DEPENDENT_BATCHES)) == DEPENDENT_RESULTS
@@ -104,7 +104,7 @@ def test_the_engine_runs_while_the_previous_batch_commits() -> None:
 
 def test_a_failed_commit_fails_its_batch_and_the_next_one_runs_again_without_it() -> None:
     store = RecordingStore()
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)
     open_accounts(ledger)
     store.fail_seq = store.head().seq + 2  # the second batch's commit
     batches = iter(DEPENDENT_BATCHES)
@@ -127,7 +127,7 @@ def test_a_failed_commit_fails_its_batch_and_the_next_one_runs_again_without_it(
 
 def test_create_transfers_many_stops_at_the_first_failed_batch() -> None:
     store = RecordingStore()
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)
     open_accounts(ledger)
     store.fail_seq = store.head().seq + 2
     stream = ledger.create_transfers_many(DEPENDENT_BATCHES)
@@ -142,7 +142,7 @@ def test_another_writer_between_two_pipelined_batches_is_not_overwritten(tmp_pat
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     store, other_store = open_store(url), open_store(url)
     try:
-        ledger, other = Ledger(store), Ledger(other_store)
+        ledger, other = Ledger(store, pipeline_events_min=1), Ledger(other_store)
         open_accounts(ledger)
         # Alice has 100 when the second batch's engine first runs: 150 is refused then.
         batches = [[pay(1, BANK, ALICE, 100)], [pay(2, ALICE, SHOP, 150)]]
@@ -160,10 +160,20 @@ def test_another_writer_between_two_pipelined_batches_is_not_overwritten(tmp_pat
         other_store.close()
 
 
+def test_a_small_batch_is_committed_without_handing_it_to_another_thread() -> None:
+    store = RecordingStore()
+    ledger = Ledger(store, pipeline_events_min=3)
+    open_accounts(ledger)
+    store.commit_threads.clear()
+    batches = [[pay(1, BANK, ALICE, 10)] * 3, [pay(2, BANK, ALICE, 10)] * 2, [pay(3, BANK, ALICE, 10)]]
+    assert list(ledger.create_transfers_many(batches)) == [[R.ok, R.exists, R.exists], [R.ok, R.exists], [R.ok]]
+    assert [name.startswith("ledger-commit") for name in store.commit_threads] == [True, False, False]
+
+
 def test_a_full_account_cache_does_not_pipeline_but_stays_correct(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "ACCOUNT_CACHE_MAX", 3)
     store = RecordingStore()
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)
     open_accounts(ledger)
     ledger.create_accounts([Account(4, KGS, 1)])
     store.commit_threads.clear()
@@ -177,7 +187,7 @@ def test_a_full_account_cache_does_not_pipeline_but_stays_correct(monkeypatch: p
 
 def test_an_abandoned_stream_acknowledges_nothing_more_and_keeps_the_cache_honest() -> None:
     store = RecordingStore()
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)
     open_accounts(ledger)
     stream: Iterator[list[R]] = ledger.create_transfers_many(DEPENDENT_BATCHES)
     assert next(stream) == DEPENDENT_RESULTS[0]

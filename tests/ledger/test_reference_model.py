@@ -114,7 +114,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.store, self.reopen = type(self).open_fresh()
         self.clock = Clock()
-        self.ledger = Ledger(self.store, clock_ns=self.clock)
+        self.ledger = Ledger(self.store, clock_ns=self.clock, pipeline_events_min=1)
         self.model = LedgerModel()
         self.next_id = itertools.count(1000)
         self.batches: list[list[Transfer]] = []  # every transfer batch submitted, for retries
@@ -403,7 +403,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.reopen is not None:
             self.store.close()
             self.store = self.reopen()
-        self.ledger = Ledger(self.store, clock_ns=self.clock)
+        self.ledger = Ledger(self.store, clock_ns=self.clock, pipeline_events_min=1)
 
     # -- invariants --------------------------------------------------------------------
 
