@@ -9,6 +9,7 @@ committed in between.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -236,36 +237,38 @@ class Ledger:
         """Read what `job` touches. With `overlay` (the workspace of the batch being
         committed, not yet in the store) its transfers, pendings and failed ids win over
         the store's; None if the account cache would have to be dropped meanwhile."""
-        store = self.store
         account_ids = set(job.account_ids)
+        missing = self._missing_accounts(account_ids, may_drop=overlay is None)
+        if missing is None or (overlay is not None and self._totals is None):
+            return None
         now = max(self._clock_ns(), head.timestamp + 1)
-        due = store.get_pendings_due(now, EXPIRE_PER_BATCH_MAX)
-        for pending in due:
-            account_ids.add(pending.debit_account_id)
-            account_ids.add(pending.credit_account_id)
-        named = job.transfer_ids | job.pending_ids
-        existing = store.get_transfers(named) if named else {}
-        pendings = store.get_pendings(job.pending_ids) if job.pending_ids else {}
-        failed_ids = store.get_failed_transfer_ids(job.transfer_ids) if job.transfer_ids else {}
+        reads = self.store.read_batch(now, EXPIRE_PER_BATCH_MAX, missing, job.transfer_ids, job.pending_ids)
+        existing, pendings, failed_ids = reads.transfers, reads.pendings, reads.failed_ids
         if overlay is not None:
-            _overlay(existing, overlay.transfers, named)
-            _overlay(pendings, overlay.pendings, job.pending_ids | {p.id for p in due})
+            _overlay(existing, overlay.transfers, job.transfer_ids | job.pending_ids)
+            _overlay(pendings, overlay.pendings, job.pending_ids | {p.id for p in reads.pendings_due})
             _overlay(failed_ids, overlay.failed_ids, job.transfer_ids)
-        for pending in pendings.values():
-            account_ids.add(pending.debit_account_id)
-            account_ids.add(pending.credit_account_id)
-        if overlay is not None and self._totals is None:
+        cache = self._accounts
+        for account_id, account in reads.accounts.items():
+            cache[account_id] = Slot(account)
+        # Holds to expire or resolve name accounts the batch may not: a second read, if any.
+        for hold in itertools.chain(reads.pendings_due, pendings.values()):
+            account_ids.add(hold.debit_account_id)
+            account_ids.add(hold.credit_account_id)
+        missing = self._missing_accounts(account_ids, may_drop=overlay is None)
+        if missing is None:
             return None
-        if not self._load_accounts(account_ids, may_drop=overlay is None):
-            return None
+        if missing:
+            for account_id, account in self.store.get_accounts(missing).items():
+                cache[account_id] = Slot(account)
         workspace = Workspace(
-            accounts=self._accounts,
+            accounts=cache,
             transfers=existing,
             pendings=pendings,
             failed_ids=failed_ids,
             totals=self._ledger_totals(),
         )
-        return _Loaded(workspace, due, now)
+        return _Loaded(workspace, reads.pendings_due, now)
 
     def _apply(self, job: _Job[_R], loaded: _Loaded, head: JournalHead) -> _Ready:
         """Run the engine: the results, and the batch to commit (None if nothing changed)."""
@@ -303,18 +306,18 @@ class Ledger:
         self._totals = None
         self._head = None
 
-    def _load_accounts(self, ids: set[int], may_drop: bool) -> bool:
+    def _missing_accounts(self, ids: set[int], may_drop: bool) -> list[int] | None:
+        """Which of `ids` to read into the cache. If they would overflow it, the cache is
+        dropped and all of them are read, or, when it may not be dropped (it holds a batch
+        not yet committed), None."""
         cache = self._accounts
         missing = [i for i in ids if i not in cache]
-        if missing:
-            if len(cache) + len(missing) > ACCOUNT_CACHE_MAX:
-                if not may_drop:
-                    return False
-                cache.clear()
-                missing = list(ids)
-            for account_id, account in self.store.get_accounts(missing).items():
-                cache[account_id] = Slot(account)
-        return True
+        if missing and len(cache) + len(missing) > ACCOUNT_CACHE_MAX:
+            if not may_drop:
+                return None
+            cache.clear()
+            return list(ids)
+        return missing
 
     def _ledger_totals(self) -> dict[int, list[int]]:
         if self._totals is None:

@@ -20,7 +20,7 @@ import psycopg
 from psycopg.types.numeric import IntLoader
 
 from digisom.errors import InvariantViolation, invariant
-from digisom.ledger.store import CommittedBatch, JournalHead
+from digisom.ledger.store import BatchReads, CommittedBatch, JournalHead
 from digisom.stores import codec
 from digisom.stores.codec import (
     ACCOUNT_BALANCE_COLUMNS,
@@ -218,6 +218,34 @@ class PostgresStore(SqlReads):
             self.rollback()
 
     # -- reads: SqlReads ----------------------------------------------------------------
+
+    def read_batch(
+        self,
+        now_ns: int,
+        due_limit: int,
+        account_ids: Collection[int],
+        transfer_ids: Collection[int],
+        pending_ids: Collection[int],
+    ) -> BatchReads:
+        """The reads before a batch, all sent before any answer is read: one round trip."""
+        conn = self._conn
+        named = set(transfer_ids) | set(pending_ids)
+        asked: dict[Lookup, Collection[int]] = {
+            "accounts": account_ids, "transfers": named, "pendings": pending_ids, "failed": transfer_ids,
+        }
+        with conn.pipeline():
+            due = conn.execute(_Q.pendings_due, {"now": now_ns, "limit": due_limit})
+            sent = {
+                kind: conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)) for kind, ids in asked.items() if ids
+            }
+        rows = {kind: cursor.fetchall() for kind, cursor in sent.items()}
+        return BatchReads(
+            pendings_due=codec.pendings_from_rows(due.fetchall(), POSTGRES_CODEC),
+            accounts=self._accounts_found(rows.get("accounts", [])),
+            transfers=self._transfers_found(rows.get("transfers", [])),
+            pendings=self._pendings_found(rows.get("pendings", [])),
+            failed_ids=self._failed_found(rows.get("failed", [])),
+        )
 
     def close(self) -> None:
         """Abandon any open write and close the connection."""
