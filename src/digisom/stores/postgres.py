@@ -109,7 +109,15 @@ _UPDATE_ACCOUNTS_UNNESTED: Final = (
 # against 4 ms in binary.
 _LOOKUPS: Final[dict[Lookup, str]] = {
     "accounts": f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id = ANY(%b)",
-    "transfers": f"SELECT {columns(TRANSFER_COLUMNS)} FROM transfers WHERE id = ANY(%b)",
+    # One index probe per id, forced (a LATERAL subquery with LIMIT is not flattened into
+    # a join): with thousands of ids the planner otherwise scans the whole transfers
+    # table, which grows with every batch. Measured for 8,190 ids against 350,000
+    # transfers: 44-76 ms by scan, 10-18 ms by probe. (Accounts are left to the planner:
+    # a batch asks for a large share of them, and probing them one by one was slower.)
+    "transfers": (
+        f"SELECT {columns(TRANSFER_COLUMNS, 'x')} FROM unnest(%b::bytea[]) AS k (id) "
+        "CROSS JOIN LATERAL (SELECT * FROM transfers AS t WHERE t.id = k.id LIMIT 1) AS x"
+    ),
     "failed": "SELECT id, result FROM failed_transfers WHERE id = ANY(%b)",
     "pendings": f"SELECT {columns(PENDING_COLUMNS)} FROM pendings WHERE id = ANY(%b)",
 }
