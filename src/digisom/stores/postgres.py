@@ -225,6 +225,11 @@ class PostgresStore(SqlReads):
         with contextlib.suppress(psycopg.Error):
             self.rollback()
 
+    @property
+    def backend_pid(self) -> int:
+        """The server process serving this connection (the benches read its CPU time)."""
+        return self._conn.info.backend_pid
+
     # -- reads: SqlReads ----------------------------------------------------------------
 
     def read_batch(
