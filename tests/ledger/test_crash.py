@@ -47,11 +47,16 @@ def run_until_killed(url: str, run_s: float) -> list[int]:
     watchdog.start()
     try:
         assert writer.stdout is not None
+        assert writer.stderr is not None
         first = writer.stdout.readline()
         if first:
             time.sleep(run_s)
             writer.send_signal(signal.SIGKILL)
-        out, err = writer.communicate(timeout=WRITER_STALLED_S)
+        # Not communicate(): it reads the pipe itself and would drop the lines readline()
+        # already buffered (acks that came close together). Once the writer is dead both
+        # pipes end; a stalled writer is ended by the watchdog.
+        out, err = writer.stdout.read(), writer.stderr.read()
+        writer.wait(timeout=WRITER_STALLED_S)
     finally:
         watchdog.cancel()
         if writer.poll() is None:
