@@ -3,6 +3,7 @@
     .venv/bin/python bench/ledger.py            # the full run (about 5 minutes here)
     .venv/bin/python bench/ledger.py --quick    # a small workload, same JSON shape
     .venv/bin/python bench/ledger.py --accounts 1000000
+    .venv/bin/python bench/ledger.py --only concurrent   # only the 64 clients (PostgreSQL)
 
 Starts a throwaway PostgreSQL with default durable settings (fsync and synchronous_commit
 on), measures pgbench TPC-B (scale 10, 8 clients, 2 threads), then the digisom ledger on
@@ -99,12 +100,30 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def only_concurrent(accounts: int, per_client: int) -> int:
+    """The 64-client phase alone on a fresh PostgreSQL ledger (accounts opened and funded)."""
+    workload = make_workload(accounts, 0, DEFAULT_BATCH_SIZE)
+    with TemporaryPostgres() as server, Progress(transient=True) as progress:
+        _run, ledger = run_ledger(server.create_database("ledger"), workload, "postgres", progress)
+        per_s, done = run_concurrent(ledger, workload, CONCURRENT_CLIENTS, per_client, 10**15)
+        verified = balances_match(ledger, expected_balances(workload, [], done))
+        ledger.store.close()
+    print(json.dumps({"accounts": accounts, "concurrent_clients": CONCURRENT_CLIENTS,
+                      "transfers": CONCURRENT_CLIENTS * per_client, "concurrent_transfers_per_s": round(per_s),
+                      "balances_verified": verified}))
+    return 0 if verified else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small workload in under 60 s")
     parser.add_argument("--accounts", type=int, help="accounts (default 100,000; 10,000 with --quick)")
     parser.add_argument("--transfers", type=int, help="transfers (default 1,000,000; 50,000 with --quick)")
+    parser.add_argument("--only", choices=["concurrent"],
+                        help="only this phase: the accounts are opened and funded, the rest skipped")
     args = parser.parse_args(argv)
+    if args.only:
+        return only_concurrent(args.accounts or (10_000 if args.quick else 100_000), 40 if args.quick else 300)
     accounts = args.accounts or (10_000 if args.quick else 100_000)
     transfers = args.transfers or (50_000 if args.quick else 1_000_000)
     pgbench_seconds, per_client = (5, 40) if args.quick else (30, 300)

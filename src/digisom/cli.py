@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Annotated, Final, TypeVar
 
@@ -74,39 +75,44 @@ def _input_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
 
 def _run_batches(
     parse: Callable[[bytes], _Event | tuple[_Result, str]],
-    create: Callable[[Sequence[_Event | _Result]], list[_Result]],
+    create_many: Callable[[Iterable[Sequence[_Event | _Result]]], Iterator[list[_Result]]],
     oversize: _Result,
     batch_size: int,
 ) -> None:
-    """Read JSON lines from stdin, commit them in batches, write one result line each."""
+    """Read JSON lines from stdin, commit them in batches (the engine runs on one batch
+    while the one before commits), write one result line each as its batch is durable."""
     out = sys.stdout
-    index = 0
-    batch: list[_Event | _Result] = []
-    errors: dict[int, str] = {}
+    # Per batch read and not yet answered: its parse errors by position.
+    unanswered: deque[dict[int, str]] = deque()
 
-    def flush() -> None:
-        nonlocal index
-        for offset, result in enumerate(create(batch)):
+    def batches() -> Iterator[list[_Event | _Result]]:
+        batch: list[_Event | _Result] = []
+        errors: dict[int, str] = {}
+        for raw in _input_lines(sys.stdin.buffer):
+            parsed = (oversize, f"line longer than {JSON_LINE_MAX_BYTES} bytes") if raw is None else parse(raw)
+            if isinstance(parsed, Account | Transfer):
+                batch.append(parsed)
+            else:
+                errors[len(batch)] = parsed[1]
+                batch.append(parsed[0])
+            if len(batch) == batch_size:
+                unanswered.append(errors)
+                yield batch
+                batch, errors = [], {}
+        if batch:
+            unanswered.append(errors)
+            yield batch
+
+    index = 0
+    for results in create_many(batches()):
+        errors = unanswered.popleft()
+        for offset, result in enumerate(results):
             line: dict[str, object] = {"index": index + offset, "result": result.name}
             if offset in errors:
                 line["error"] = errors[offset]
             out.write(json.dumps(line) + "\n")
         out.flush()
-        index += len(batch)
-        batch.clear()
-        errors.clear()
-
-    for raw in _input_lines(sys.stdin.buffer):
-        parsed = (oversize, f"line longer than {JSON_LINE_MAX_BYTES} bytes") if raw is None else parse(raw)
-        if isinstance(parsed, Account | Transfer):
-            batch.append(parsed)
-        else:
-            errors[len(batch)] = parsed[1]
-            batch.append(parsed[0])
-        if len(batch) == batch_size:
-            flush()
-    if batch:
-        flush()
+        index += len(results)
 
 
 @ledger_app.command("create-accounts")
@@ -115,7 +121,7 @@ def create_accounts(db: DbOption, batch_size: BatchOption = DEFAULT_BATCH_SIZE) 
     ledger = _open_ledger(db)
     try:
         parse: Callable[[bytes], ParsedAccount] = parse_account_line
-        _run_batches(parse, ledger.create_accounts, CreateAccountResult.malformed, batch_size)
+        _run_batches(parse, ledger.create_accounts_many, CreateAccountResult.malformed, batch_size)
     finally:
         ledger.store.close()
 
@@ -126,7 +132,7 @@ def create_transfers(db: DbOption, batch_size: BatchOption = DEFAULT_BATCH_SIZE)
     ledger = _open_ledger(db)
     try:
         parse: Callable[[bytes], ParsedTransfer] = parse_transfer_line
-        _run_batches(parse, ledger.create_transfers, CreateTransferResult.malformed, batch_size)
+        _run_batches(parse, ledger.create_transfers_many, CreateTransferResult.malformed, batch_size)
     finally:
         ledger.store.close()
 

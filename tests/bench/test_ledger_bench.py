@@ -34,3 +34,14 @@ def test_quick_ledger_bench_verifies_every_balance() -> None:
     assert report["concurrent_clients"] == 64
     assert report["transfers"] >= 50_000
     assert 0.005 <= report["refused_share"] <= 0.02
+
+
+def test_the_concurrent_phase_runs_alone_and_verifies() -> None:
+    run = subprocess.run([sys.executable, str(BENCH / "ledger.py"), "--only", "concurrent", "--quick"],
+                         capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["balances_verified"] is True
+    assert report["concurrent_clients"] == 64
+    assert report["transfers"] == 64 * 40
+    assert report["concurrent_transfers_per_s"] > 0

@@ -2,9 +2,10 @@
 
 It opens the store, opens the accounts (idempotently), asks the store which batches are
 already there, and from the next one on commits batch after batch of transfers until it
-is killed, printing each batch's number once `create_transfers` has returned (the
-acknowledgement a client would get). Every batch's transfers are known in advance from
-its number, so the test can check each batch after a SIGKILL: all there, or none.
+is killed (pipelined, through `create_transfers_many`), printing each batch's number once
+its results are yielded (the acknowledgement a client would get). Every batch's
+transfers are known in advance from its number, so the test can check each batch after
+a SIGKILL: all there, or none.
 """
 
 from __future__ import annotations
@@ -79,12 +80,15 @@ def next_batch(ledger: Ledger) -> int:
 
 def main(url: str) -> None:
     store = open_store(url)
-    ledger = Ledger(store)
+    ledger = Ledger(store, pipeline_events_min=1)  # its batches are small: pipeline them anyway
     opened = ledger.create_accounts(ACCOUNTS)
     if any(r not in (CreateAccountResult.ok, CreateAccountResult.exists) for r in opened):
         sys.exit(f"opening the accounts: {[r.name for r in opened]}")
-    for batch in range(next_batch(ledger), BATCHES_MAX):
-        results = ledger.create_transfers(batch_transfers(batch))
+    first = next_batch(ledger)
+    # Pipelined: batch b+1 runs in the engine while batch b commits, so a kill also lands
+    # between the two; a batch is acknowledged only once `create_transfers_many` yields it.
+    stream = ledger.create_transfers_many(batch_transfers(b) for b in range(first, BATCHES_MAX))
+    for batch, results in enumerate(stream, first):
         if any(r is not CreateTransferResult.ok for r in results):
             sys.exit(f"batch {batch}: {sorted({r.name for r in results})}")
         print(batch, flush=True)

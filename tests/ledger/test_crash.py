@@ -1,10 +1,11 @@
 """A commit that returned is durable, and a batch is never half-written: SIGKILL the writer
 20 times at random moments and check the store after each kill.
 
-`crash_writer.py` commits batch after batch and prints each batch number once
-`create_transfers` has returned. After each kill the test reopens the store and
-demands: every acknowledged batch is there whole, no batch is there in part, and the
-auditor's `verify` passes. The next writer continues where the store says it stopped.
+`crash_writer.py` commits batch after batch, pipelined (the next batch in the engine
+while one commits), and prints each batch number once its results are yielded. After
+each kill the test reopens the store and demands: every acknowledged batch is there
+whole, no batch is there in part, and the auditor's `verify` passes. The next writer
+continues where the store says it stopped.
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ def run_until_killed(url: str, run_s: float) -> list[int]:
     watchdog.start()
     try:
         assert writer.stdout is not None
+        assert writer.stderr is not None
         first = writer.stdout.readline()
         if first:
             time.sleep(run_s)
             writer.send_signal(signal.SIGKILL)
-        out, err = writer.communicate(timeout=WRITER_STALLED_S)
+        # Not communicate(): it reads the pipe itself and would drop the lines readline()
+        # already buffered (acks that came close together). Once the writer is dead both
+        # pipes end; a stalled writer is ended by the watchdog.
+        out, err = writer.stdout.read(), writer.stderr.read()
+        writer.wait(timeout=WRITER_STALLED_S)
     finally:
         watchdog.cancel()
         if writer.poll() is None:

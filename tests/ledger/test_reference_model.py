@@ -114,7 +114,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.store, self.reopen = type(self).open_fresh()
         self.clock = Clock()
-        self.ledger = Ledger(self.store, clock_ns=self.clock)
+        self.ledger = Ledger(self.store, clock_ns=self.clock, pipeline_events_min=1)
         self.model = LedgerModel()
         self.next_id = itertools.count(1000)
         self.batches: list[list[Transfer]] = []  # every transfer batch submitted, for retries
@@ -322,6 +322,20 @@ class LedgerMachine(RuleBasedStateMachine):
         self.submit(self.draw_batch(data))
 
     @rule(data=st.data())
+    def pipelined_transfers(self, data: st.DataObject) -> None:
+        """Several batches through `create_transfers_many`: each batch's engine runs on the
+        previous batch's outcome while that one commits; results must be the model's."""
+        batches, expected = [], []
+        for _ in range(data.draw(st.integers(2, 4), label="batches")):
+            batch = self.draw_batch(data)
+            expected.append(self.model.create_transfers(batch, self.clock()))
+            batches.append(batch)
+        got = list(self.ledger.create_transfers_many(batches))
+        assert got == expected, f"{batches}: ledger {got}, model {expected}"
+        self.batches += batches
+        self.check_transfers({t.id for batch in batches for t in batch})
+
+    @rule(data=st.data())
     def another_writer_transfers(self, data: st.DataObject) -> None:
         """Another writer (for the databases, over its own connection) commits a batch in
         between: this writer's cached balances must not survive it."""
@@ -389,7 +403,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.reopen is not None:
             self.store.close()
             self.store = self.reopen()
-        self.ledger = Ledger(self.store, clock_ns=self.clock)
+        self.ledger = Ledger(self.store, clock_ns=self.clock, pipeline_events_min=1)
 
     # -- invariants --------------------------------------------------------------------
 

@@ -15,9 +15,16 @@ import pytest
 from digisom.ledger.journal import chain_hash
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.store import GENESIS_HASH, CommittedBatch, JournalRecord, LedgerStore, LedgerTotals
+from digisom.stores import postgres
 from digisom.stores.url import open_store
 
-SQL_STORE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# PostgreSQL writes a small batch as unnested arrays in one pipelined round trip and a
+# large one with COPY: "postgres_copy" runs the same tests with every batch through COPY.
+SQL_STORE_KINDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("postgres_copy", marks=pytest.mark.postgres),
+]
 KGS = 417
 
 # Role names for account ids.
@@ -29,6 +36,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a fresh, empty store of each SQL kind."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
+    if request.param == "postgres_copy":
+        request.getfixturevalue("monkeypatch").setattr(postgres, "PIPELINE_ROWS_MAX", -1)
     url: str = request.getfixturevalue("postgres_url")
     return url
 

@@ -70,6 +70,17 @@ class CommittedBatch:
     ledger_totals: list[LedgerTotals] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BatchReads:
+    """What the writer reads before a batch runs, asked for together (`read_batch`)."""
+
+    pendings_due: list[Pending]
+    accounts: dict[int, Account]
+    transfers: dict[int, Transfer]
+    pendings: dict[int, Pending]
+    failed_ids: dict[int, int]
+
+
 class LedgerStore(Protocol):
     """A durable home for one ledger database. Not thread-safe: one instance per thread."""
 
@@ -118,6 +129,19 @@ class LedgerStore(Protocol):
         """The per-ledger sums, ordered by ledger."""
         ...
 
+    def read_batch(
+        self,
+        now_ns: int,
+        due_limit: int,
+        account_ids: Collection[int],
+        transfer_ids: Collection[int],
+        pending_ids: Collection[int],
+    ) -> BatchReads:
+        """In as few round trips as the database allows: `get_pendings_due(now_ns,
+        due_limit)`, `get_accounts(account_ids)`, `get_transfers(transfer_ids |
+        pending_ids)`, `get_pendings(pending_ids)` and `get_failed_transfer_ids(transfer_ids)`."""
+        ...
+
     def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
         """A page of transfers debiting and/or crediting an account, by timestamp."""
         ...
@@ -141,3 +165,22 @@ class LedgerStore(Protocol):
         """Release the connection."""
         ...
 
+
+
+def read_batch_one_by_one(
+    store: LedgerStore,
+    now_ns: int,
+    due_limit: int,
+    account_ids: Collection[int],
+    transfer_ids: Collection[int],
+    pending_ids: Collection[int],
+) -> BatchReads:
+    """`LedgerStore.read_batch` as separate reads: for stores where a read costs no round trip."""
+    named = set(transfer_ids) | set(pending_ids)
+    return BatchReads(
+        pendings_due=store.get_pendings_due(now_ns, due_limit),
+        accounts=store.get_accounts(account_ids) if account_ids else {},
+        transfers=store.get_transfers(named) if named else {},
+        pendings=store.get_pendings(pending_ids) if pending_ids else {},
+        failed_ids=store.get_failed_transfer_ids(transfer_ids) if transfer_ids else {},
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any, Final, Literal
 from digisom.errors import DigisomError
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
-from digisom.ledger.service import Ledger
+from digisom.ledger.service import Ledger, StreamBatch
 
 # Submissions waiting for the writer; a full queue makes callers wait (backpressure)
 # instead of growing memory without bound on a pension-day peak.
@@ -66,6 +67,8 @@ class Submitter:
         self._closed = threading.Event()
         self.batches_committed = 0
         self._last_group_size = 0
+        self._carried: _Submission | None = None  # taken from the queue, for the next group
+        self._stopping = False  # the close sentinel was taken: no more groups
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
 
@@ -112,53 +115,72 @@ class Submitter:
             self._thread.join()
 
     def _run(self) -> None:
-        carried: _Submission | None = None
-        while True:
-            first = carried or self._queue.get()
-            carried = None
-            if first is None:
-                return
-            group = [first]
-            size = len(first.events)
-            # Take whatever else is already waiting (or arrives within the linger, when
-            # callers are concurrent), while it is the same kind and fits.
-            deadline = time.monotonic() + (LINGER_S if self._last_group_size > 1 else 0.0)
-            while size < self._batch_events_max:
-                remaining_s = deadline - time.monotonic()
-                try:
-                    following = self._queue.get(timeout=remaining_s) if remaining_s > 0 else self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None or following.kind != first.kind or size + len(following.events) > (
-                    self._batch_events_max
-                ):
-                    if following is None:
-                        self._commit(group)
-                        return
-                    carried = following
-                    break
-                group.append(following)
-                size += len(following.events)
-            self._commit(group)
+        # Groups handed to the ledger and not yet answered, oldest first: the ledger runs
+        # the engine on the next group while the previous one commits.
+        sent: deque[list[_Submission]] = deque()
 
-    def _commit(self, group: list[_Submission]) -> None:
-        self._last_group_size = len(group)
-        batch: list[Any] = [event for submission in group for event in submission.events]
+        def next_batch(block: bool) -> StreamBatch | None:
+            group = self._gather(block)
+            if group is None:
+                return None
+            sent.append(group)
+            return group[0].kind, [event for submission in group for event in submission.events]
+
         try:
-            if group[0].kind == "transfers":
-                results: list[Any] = self._ledger.create_transfers(batch)
-            else:
-                results = self._ledger.create_accounts(batch)
-        except BaseException as error:
+            for outcome in self._ledger.write_stream(next_batch):
+                self._answer(sent.popleft(), outcome)
+        except BaseException as error:  # a broken invariant: stop taking work
+            self._closed.set()
+            while sent:
+                for submission in sent.popleft():
+                    submission.future.set_exception(error)
+            raise
+
+    def _gather(self, block: bool) -> list[_Submission] | None:
+        """The next group of submissions of one kind, at most `batch_events_max` events;
+        None when nothing waits (`block` false) or the submitter is closing."""
+        if self._stopping:
+            return None
+        first = self._carried
+        self._carried = None
+        if first is None:
+            try:
+                first = self._queue.get() if block else self._queue.get_nowait()
+            except queue.Empty:
+                return None
+        if first is None:
+            self._stopping = True
+            return None
+        group = [first]
+        size = len(first.events)
+        # Take whatever else is already waiting (or arrives within the linger, when
+        # callers are concurrent), while it is the same kind and fits.
+        deadline = time.monotonic() + (LINGER_S if block and self._last_group_size > 1 else 0.0)
+        while size < self._batch_events_max:
+            remaining_s = deadline - time.monotonic()
+            try:
+                following = self._queue.get(timeout=remaining_s) if remaining_s > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if following is None:
+                self._stopping = True
+                break
+            if following.kind != first.kind or size + len(following.events) > self._batch_events_max:
+                self._carried = following
+                break
+            group.append(following)
+            size += len(following.events)
+        self._last_group_size = len(group)
+        return group
+
+    def _answer(self, group: list[_Submission], outcome: list[Any] | Exception) -> None:
+        if isinstance(outcome, Exception):  # an operating error: the callers get it; the writer goes on
             for submission in group:
-                submission.future.set_exception(error)
-            if not isinstance(error, Exception):  # a broken invariant: stop taking work
-                self._closed.set()
-                raise
-            return  # an operating error: the callers get it; the writer goes on
+                submission.future.set_exception(outcome)
+            return
         self.batches_committed += 1
         offset = 0
         for submission in group:
             count = len(submission.events)
-            submission.future.set_result(results[offset : offset + count])
+            submission.future.set_result(outcome[offset : offset + count])
             offset += count

@@ -11,7 +11,15 @@ from collections.abc import Collection
 
 from digisom.errors import invariant
 from digisom.ledger.model import Account, AccountFilter, Balance, Pending, PendingState, Transfer
-from digisom.ledger.store import GENESIS_HASH, CommittedBatch, JournalHead, JournalRecord, LedgerTotals
+from digisom.ledger.store import (
+    GENESIS_HASH,
+    BatchReads,
+    CommittedBatch,
+    JournalHead,
+    JournalRecord,
+    LedgerTotals,
+    read_batch_one_by_one,
+)
 
 
 class MemoryStore:
@@ -98,6 +106,17 @@ class MemoryStore:
             if p.state is PendingState.PENDING and 0 < p.expires_at <= now_ns
         ]
         return sorted(due, key=lambda p: (p.expires_at, p.id))[:limit]
+
+    def read_batch(
+        self,
+        now_ns: int,
+        due_limit: int,
+        account_ids: Collection[int],
+        transfer_ids: Collection[int],
+        pending_ids: Collection[int],
+    ) -> BatchReads:
+        """The reads before a batch, one after the other (they cost no round trip here)."""
+        return read_batch_one_by_one(self, now_ns, due_limit, account_ids, transfer_ids, pending_ids)
 
     def get_ledger_totals(self) -> list[LedgerTotals]:
         """Per-ledger sums, by ledger."""

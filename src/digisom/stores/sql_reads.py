@@ -11,7 +11,14 @@ from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from digisom.ledger.model import Account, AccountFilter, Balance, Pending, Transfer
-from digisom.ledger.store import JournalHead, JournalRecord, LedgerTotals
+from digisom.ledger.store import (
+    BatchReads,
+    JournalHead,
+    JournalRecord,
+    LedgerStore,
+    LedgerTotals,
+    read_batch_one_by_one,
+)
 from digisom.stores import codec
 from digisom.stores.codec import Codec, Queries, filter_params, id_bytes
 
@@ -39,24 +46,50 @@ class SqlReads:
 
     def get_accounts(self, ids: Collection[int]) -> dict[int, Account]:
         """The accounts among `ids` that exist."""
-        return {a.id: a for a in codec.accounts_from_rows(self._lookup("accounts", ids), self._codec)}
+        return self._accounts_found(self._lookup("accounts", ids))
 
     def get_transfers(self, ids: Collection[int]) -> dict[int, Transfer]:
         """The transfers among `ids` that exist."""
-        return {t.id: t for t in codec.transfers_from_rows(self._lookup("transfers", ids), self._codec)}
+        return self._transfers_found(self._lookup("transfers", ids))
 
     def get_failed_transfer_ids(self, ids: Collection[int]) -> dict[int, int]:
         """Of `ids`, those that failed on a transient result, with that result code."""
-        return {codec.id_int(key): result for key, result in self._lookup("failed", ids)}
+        return self._failed_found(self._lookup("failed", ids))
 
     def get_pendings(self, ids: Collection[int]) -> dict[int, Pending]:
         """The pending transfers among `ids`, with their live state."""
-        return {p.id: p for p in codec.pendings_from_rows(self._lookup("pendings", ids), self._codec)}
+        return self._pendings_found(self._lookup("pendings", ids))
+
+    # The rows of each lookup, decoded and keyed by id.
+
+    def _accounts_found(self, rows: list[Any]) -> dict[int, Account]:
+        return {a.id: a for a in codec.accounts_from_rows(rows, self._codec)}
+
+    def _transfers_found(self, rows: list[Any]) -> dict[int, Transfer]:
+        return {t.id: t for t in codec.transfers_from_rows(rows, self._codec)}
+
+    def _failed_found(self, rows: list[Any]) -> dict[int, int]:
+        return {codec.id_int(key): result for key, result in rows}
+
+    def _pendings_found(self, rows: list[Any]) -> dict[int, Pending]:
+        return {p.id: p for p in codec.pendings_from_rows(rows, self._codec)}
 
     def get_pendings_due(self, now_ns: int, limit: int) -> list[Pending]:
         """Live pendings with `0 < expires_at <= now_ns`, soonest first."""
         rows = self._fetch(self._q.pendings_due, {"now": now_ns, "limit": limit})
         return codec.pendings_from_rows(rows, self._codec)
+
+    def read_batch(
+        self,
+        now_ns: int,
+        due_limit: int,
+        account_ids: Collection[int],
+        transfer_ids: Collection[int],
+        pending_ids: Collection[int],
+    ) -> BatchReads:
+        """The reads before a batch; one after the other unless a store can do better."""
+        store: LedgerStore = self  # type: ignore[assignment]  # the SQL stores are complete LedgerStores
+        return read_batch_one_by_one(store, now_ns, due_limit, account_ids, transfer_ids, pending_ids)
 
     def get_ledger_totals(self) -> list[LedgerTotals]:
         """The per-ledger sums, ordered by ledger."""
