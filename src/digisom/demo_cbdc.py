@@ -62,6 +62,16 @@ class ApiStory:
     def post(self, who: str, path: str, body: Any, key: str, expect: int = 201) -> Any:
         return self.call(who, "POST", path, body, key, expect)
 
+    def print_checks(self, title: str) -> bool:
+        """Print circulation against issuance after every step; True if they were always equal."""
+        table = Table(title=title)
+        for column in ("after", "circulation", "issuance liability", "equal"):
+            table.add_column(column, justify="right" if column != "after" else "left")
+        for step, circulation, liability in self.checks:
+            table.add_row(step, som_text(circulation), som_text(liability), "yes" if circulation == liability else "NO")
+        self.console.print(table)
+        return all(circulation == liability for _, circulation, liability in self.checks)
+
     def step(self, title: str, action: Callable[[], str]) -> None:
         """Run one step, print it, and check circulation against issuance."""
         said = action()
@@ -214,12 +224,7 @@ def run_cbdc_demo(data_dir: Path | None, out_dir: Path | None, console: Console)
 
 
 def _summary(s: ApiStory, out_dir: Path | None) -> bool:
-    table = Table(title="Digital som in circulation against the National Bank's issuance liability")
-    for column in ("after", "circulation", "issuance liability", "equal"):
-        table.add_column(column, justify="right" if column != "after" else "left")
-    for title, circulation, liability in s.checks:
-        table.add_row(title, som_text(circulation), som_text(liability), "yes" if circulation == liability else "NO")
-    s.console.print(table)
+    balanced = s.print_checks("Digital som in circulation against the National Bank's issuance liability")
     public = s.call(None, "GET", "/v1/public/aggregate")
     s.console.print(f"  Published aggregate: {som_text(public['circulation_tyiyn'])} in {public['wallets_open']} "
                     f"wallets at {public['banks']} banks")
@@ -229,4 +234,4 @@ def _summary(s: ApiStory, out_dir: Path | None) -> bool:
         (out_dir / "issuance-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         csv_bytes = s.call("central_bank", "GET", f"/v1/issuance/reports/{report_day}", format="csv")
         (out_dir / "issuance-report.csv").write_bytes(csv_bytes)
-    return all(circulation == liability for _, circulation, liability in s.checks)
+    return balanced

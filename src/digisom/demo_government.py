@@ -32,7 +32,6 @@ from typing import Any, Final
 
 from fastapi.testclient import TestClient
 from rich.console import Console
-from rich.table import Table
 
 from digisom.api.runtime import Runtime, build
 from digisom.cbdc.access import Role
@@ -320,16 +319,7 @@ def run_government_demo(data_dir: Path | None, out_dir: Path | None, console: Co
             except DemoFailed as error:
                 console.print(f"[red]demo step failed:[/red] {error}")
                 return False
-            return _summary(story)
+            return story.print_checks("Government payments: circulation against the issuance liability after each step")
         finally:
             holder[0].close()
 
-
-def _summary(s: ApiStory) -> bool:
-    table = Table(title="Government payments: circulation against the issuance liability after each step")
-    for column in ("after", "circulation", "issuance liability", "equal"):
-        table.add_column(column, justify="right" if column != "after" else "left")
-    for title, circulation, liability in s.checks:
-        table.add_row(title, som_text(circulation), som_text(liability), "yes" if circulation == liability else "NO")
-    s.console.print(table)
-    return all(circulation == liability for _, circulation, liability in s.checks)

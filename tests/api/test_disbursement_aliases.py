@@ -34,7 +34,9 @@ def pay(world: World, programme: str, rows: list[tuple[str, int]]) -> dict[str, 
     return report
 
 
-def test_cash_and_benefit_programmes_through_the_banks_alias_directory(world: World) -> None:
+def pensions_with_aliases(world: World, budget_som: int) -> str:
+    """A second treasury operator, Ayil Bank's aliases (one wallet, one bank account) and a
+    pensions programme paying from the treasury wallet; returns that wallet."""
     world.tokens["treasury_supervisor"] = world.runtime.issuer.issue(Role.TREASURY_OPERATOR, "treasury-supervisor")
     world.ok(world.client.put(f"/v1/aliases/{WALLET_PIN}", json={"wallet_id": world.wallets["pensioner"]},
                               headers=world.headers("commercial_bank", "alias-1")))
@@ -43,7 +45,12 @@ def test_cash_and_benefit_programmes_through_the_banks_alias_directory(world: Wo
     treasury = world.wallets["treasury"]
     world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", {
         "id": "pensions", "name": "Pensions", "ledger_account_id": str(wallet_account_id(treasury)),
-        "budget_tyiyn": str(10_000 * SOM), "currency": "KGS"}), 201)
+        "budget_tyiyn": str(budget_som * SOM), "currency": "KGS"}), 201)
+    return treasury
+
+
+def test_cash_and_benefit_programmes_through_the_banks_alias_directory(world: World) -> None:
+    treasury = pensions_with_aliases(world, 10_000)
 
     refused = upload(world, "pensions", [(WALLET_PIN, 100), (STRANGER_PIN, 100)], "k-refused")
     assert [(e["line"], e["reason"]) for e in refused.json()["errors"]] == [(3, "unknown_pin")]
@@ -72,15 +79,7 @@ def float_tyiyn(world: World, bank_code: str) -> int:
 
 
 def test_a_bank_returns_a_payment_it_could_not_credit_and_the_treasury_pays_again(world: World) -> None:
-    world.tokens["treasury_supervisor"] = world.runtime.issuer.issue(Role.TREASURY_OPERATOR, "treasury-supervisor")
-    world.ok(world.client.put(f"/v1/aliases/{WALLET_PIN}", json={"wallet_id": world.wallets["pensioner"]},
-                              headers=world.headers("commercial_bank", "alias-1")))
-    world.ok(world.client.put(f"/v1/aliases/{BANK_PIN}", json={"bank_account": "KG21AYIL0000001234567890"},
-                              headers=world.headers("commercial_bank", "alias-2")))
-    treasury = world.wallets["treasury"]
-    world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", {
-        "id": "pensions", "name": "Pensions", "ledger_account_id": str(wallet_account_id(treasury)),
-        "budget_tyiyn": str(1_000 * SOM), "currency": "KGS"}), 201)
+    pensions_with_aliases(world, 1_000)
     run_id = pay(world, "pensions", [(WALLET_PIN, 100), (BANK_PIN, 200)])["run_id"]
     treasury_paid, ayil_float = world.balance("treasury"), float_tyiyn(world, AYIL)
     returns = f"/v1/disbursement/runs/{run_id}/returns"
