@@ -14,11 +14,9 @@ domain's tables move the budget line, so nobody is paid or counted twice.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -65,6 +63,7 @@ from digisom.disbursement.parsing import (
 )
 from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, RecipientDirectory, TransferSink
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.money import KGS
@@ -96,23 +95,6 @@ _CHANNEL_VALUES: Final = {channel: channel.value for channel in Channel}
 _PENDING: Final = PaymentStatus.PENDING.value
 # What executing a batch reads of each payment.
 _BATCH_COLUMNS: Final = ("seq", "line", "status", "pin", "amount_tyiyn", "channel", "account_id", "transfer_id")
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file's rows or a batch's transfers are
-    built. They are many small acyclic objects (reference counting frees them), and each
-    allocation burst made the collector walk everything built so far again: 2.8 s of the
-    7.4 s that parsing and checking 1,000,000 rows took, and about a fifth of executing a
-    run. Other threads only lose cycle collection for those seconds (a batch: a fraction of
-    one); the previous state is restored, and the collector runs again between batches."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _now() -> str:
@@ -202,7 +184,7 @@ class DisbursementService:
             programme = _programme(conn, programme_id)
             committed_tyiyn = _committed_tyiyn(conn, programme_id)
         parse = parse_pain001 if file_format is FileFormat.PAIN001 else parse_csv
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             parsed, errors = parse(data)
             errors.extend(self._already_in_period(programme_id, period, parsed))
             rows = check_rows(
@@ -293,7 +275,7 @@ class DisbursementService:
             progress = _progress(conn, run_id)
             first_pending_line = _first_pending_line(conn, run_id)
         for batch in self._pending_batches(run_id, batch_size, first_pending_line):
-            with _cyclic_gc_paused():  # a batch's objects are acyclic and freed with it
+            with cyclic_gc_paused():  # a batch's objects are acyclic and freed with it (`ledger.gc_pause`)
                 outcomes = self._pay(programme, batch)
                 progress = self._record(run, outcomes, progress)
             if on_batch is not None:

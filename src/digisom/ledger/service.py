@@ -19,6 +19,7 @@ from typing import Any, Final, Generic, Literal, TypeVar
 from digisom.errors import DigisomError, InvariantViolation
 from digisom.ledger import journal
 from digisom.ledger.core import Engine, Outcome, Slot, Workspace, check_balance_flags
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import (
     BATCH_EVENTS_MAX,
     PAGE_LIMIT_MAX,
@@ -139,7 +140,8 @@ class Ledger:
                 batch, loaded = current.batch, None
                 if job is not None and batch is not None:
                     try:
-                        loaded = self._load(job, current.head_after, overlay=current.workspace)
+                        with cyclic_gc_paused():
+                            loaded = self._load(job, current.head_after, overlay=current.workspace)
                     except Exception as error:
                         ready = None
                         self._abandon()
@@ -157,14 +159,15 @@ class Ledger:
                 # Commit `current` in the background; run the engine on `job` meanwhile.
                 if committer is None:
                     committer = ThreadPoolExecutor(1, thread_name_prefix="ledger-commit")
-                committing = committer.submit(store.commit, batch)
                 following: _Ready | None = None
                 engine_error: BaseException | None = None
-                try:
-                    following = self._apply(job, loaded, current.head_after)
-                except BaseException as error:
-                    engine_error = error
-                commit_error = committing.exception()
+                with cyclic_gc_paused():  # over both threads' work: see `gc_pause`
+                    committing = committer.submit(store.commit, batch)
+                    try:
+                        following = self._apply(job, loaded, current.head_after)
+                    except BaseException as error:
+                        engine_error = error
+                    commit_error = committing.exception()
                 ready = following  # until it is committed, the caches hold its effects
                 if commit_error is not None:
                     # `job` ran on `current`'s effects: drop them with the caches; it runs again alone.
@@ -225,10 +228,11 @@ class Ledger:
             if self._head is None or not _same_head(head, self._head):
                 self._accounts.clear()
                 self._totals = None
-            loaded = self._load(job, head, overlay=None)
-            if loaded is None:
-                raise InvariantViolation("a batch loaded without an overlay cannot be refused")
-            return self._apply(job, loaded, head)
+            with cyclic_gc_paused():
+                loaded = self._load(job, head, overlay=None)
+                if loaded is None:
+                    raise InvariantViolation("a batch loaded without an overlay cannot be refused")
+                return self._apply(job, loaded, head)
         except BaseException:
             self._abandon()
             raise
@@ -290,7 +294,8 @@ class Ledger:
             if ready.batch is None:
                 self.store.rollback()
             else:
-                self.store.commit(ready.batch)
+                with cyclic_gc_paused():
+                    self.store.commit(ready.batch)
         except BaseException:
             self._abandon()
             raise
