@@ -24,11 +24,10 @@ from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.api.permissions import Authorize
 from digisom.api.problems import ApiProblem, problem_response
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
-from digisom.cbdc import repository
+from digisom.cbdc import wallets
 from digisom.cbdc.access import Actor, Role, require_operate
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
-from digisom.cbdc.errors import LimitExceeded, NotFound, WalletClosed, WalletFrozen
-from digisom.cbdc.model import Wallet, WalletStatus
+from digisom.cbdc.model import Wallet
 from digisom.disbursement import reconciliation, spending
 from digisom.disbursement.model import (
     AlreadyExists,
@@ -122,20 +121,11 @@ def _taxes(request: Request) -> TaxService:
 
 def _paying_wallet(request: Request, actor: Actor, wallet_id: str, amount_tyiyn: int) -> Wallet:
     """The wallet a tax is paid from: the caller's (holder or its bank), active, within its tier's payment limit."""
-    svc = service(request)
-    with svc.ctx.engine.connect() as conn:
-        wallet = repository.get_wallet(conn, wallet_id)
-    if wallet is None:
-        raise NotFound("no such wallet")
+    ctx = service(request).ctx
+    wallet = wallets.load(ctx, wallet_id)
     require_operate(actor, wallet)
-    if wallet.status is WalletStatus.FROZEN:
-        raise WalletFrozen("the wallet is frozen")
-    if wallet.status is not WalletStatus.ACTIVE:
-        raise WalletClosed("the wallet is closed")
-    payment_limit = svc.policy.tier(wallet.tier).payment_limit_tyiyn
-    if payment_limit is not None and amount_tyiyn > payment_limit:
-        raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
-                            f"a payment of this tier is at most {payment_limit} tyiyn")
+    wallets.require_usable(wallet)
+    wallets.require_within_payment_limit(ctx, wallet, amount_tyiyn)
     return wallet
 
 

@@ -60,10 +60,8 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
         raise InvalidRequest("payer and payee are the same wallet")
     wallets.require_usable(payer)
     wallets.require_usable(payee)
-    payment_limit = ctx.policy.tier(payer.tier).payment_limit_tyiyn
-    if kind is not PaymentKind.REFUND and payment_limit is not None and amount_tyiyn > payment_limit:
-        raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
-                            "the payer's tier allows smaller payments")
+    if kind is not PaymentKind.REFUND:
+        wallets.require_within_payment_limit(ctx, payer, amount_tyiyn)
     spends_benefit = benefit is not None and kind is not PaymentKind.REFUND
     refunds_benefit = benefit is not None and kind is PaymentKind.REFUND
     payer_account, payee_account = accounts.wallet_account_id(payer.id), accounts.wallet_account_id(payee.id)

@@ -123,6 +123,14 @@ def require_usable(wallet: Wallet) -> None:
         raise WalletClosed(f"wallet {wallet.id} is closed")
 
 
+def require_within_payment_limit(ctx: Context, payer: Wallet, amount_tyiyn: int) -> None:
+    """A payment from `payer` may not exceed its tier's per-payment limit."""
+    payment_limit = ctx.policy.tier(payer.tier).payment_limit_tyiyn
+    if payment_limit is not None and amount_tyiyn > payment_limit:
+        raise LimitExceeded("payment_limit_tyiyn", payment_limit, payment_limit,
+                            "the payer's tier allows smaller payments")
+
+
 def balance_tyiyn(ctx: Context, wallet_id: str) -> int:
     """What the wallet can pay right now."""
     return accounts.available_tyiyn(ctx.ledger.account(accounts.wallet_account_id(wallet_id)))
