@@ -8,16 +8,12 @@ paid total, and the budget line agrees. (SQLite and a memory ledger, for speed.)
 from __future__ import annotations
 
 import contextlib
-import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables
-from digisom.disbursement.migrations import migrate
 from digisom.disbursement.model import (
     PaymentStatus,
     ReturnRefused,
@@ -28,19 +24,15 @@ from digisom.disbursement.model import (
 )
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
-from digisom.ledger.service import Ledger
-from digisom.stores.memory import MemoryStore
 from tests.disbursement.test_execute import (
     BUDGET_TYIYN,
     COMMERCIAL_BANK,
     TREASURY,
     TREASURY_CLERK,
     WALLETS_FIRST,
-    approved_run,
     balance,
-    build,
 )
-from tests.disbursement.test_resume_property import Killed
+from tests.disbursement.test_resume_property import Killed, approved_sqlite_run
 
 PERIOD = "2026-11"
 WATCHED = [1, 3, 7, 13, 17, 23]  # wallets, bank accounts and unclaimed ones (see `channel`)
@@ -64,48 +56,41 @@ operations = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=operations)
 def test_returns_and_repayments_never_pay_anyone_twice(steps: list[tuple[str, int, object]]) -> None:
-    with tempfile.TemporaryDirectory() as directory_path:
-        engine = domain_engine(f"sqlite:///{Path(directory_path) / 'disbursement.db'}")
-        try:
-            migrate(engine)
-            ledger = Ledger(MemoryStore())
-            service, directory = build(engine, ledger)
-            run_id = approved_run(service)
-            service.execute(run_id)
-            interrupted_returns: list[int] = []
-            for step, (action, n, arg) in enumerate(steps):
-                kill = arg if action != "move" else None
-                sink = ledger if kill is None else Killed(ledger, 1, after_commit=bool(kill))
-                acting = DisbursementService(engine, directory, sink)
-                if action == "move":
-                    directory.known[f"{20_000_000_000_000 + n:014d}"] = DESTINATIONS[str(arg)](n)
-                elif action == "return":
-                    try:
-                        acting.record_return(
-                            TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"r{step}"
-                        )
-                    except KeyboardInterrupt:
-                        interrupted_returns.append(n)
-                    except (WrongState, ReturnRefused):
-                        pass  # not paid (or being re-paid): nothing to return
-                else:
-                    if service.run(run_id).status is RunStatus.EXECUTING:
-                        service.execute(run_id)  # an interrupted re-payment is resumed first
-                    with contextlib.suppress(KeyboardInterrupt):
-                        acting.repay(TREASURY_CLERK, run_id, f"p{step}")
-            if service.run(run_id).status is RunStatus.EXECUTING:
-                service.execute(run_id)
-            for retry, n in enumerate(interrupted_returns):
-                with contextlib.suppress(WrongState):
-                    service.record_return(
-                        TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"x{retry}"
+    with approved_sqlite_run() as run:
+        engine, ledger, service, directory, run_id = run.engine, run.ledger, run.service, run.directory, run.run_id
+        service.execute(run_id)
+        interrupted_returns: list[int] = []
+        for step, (action, n, arg) in enumerate(steps):
+            kill = arg if action != "move" else None
+            sink = ledger if kill is None else Killed(ledger, 1, after_commit=bool(kill))
+            acting = DisbursementService(engine, directory, sink)
+            if action == "move":
+                directory.known[f"{20_000_000_000_000 + n:014d}"] = DESTINATIONS[str(arg)](n)
+            elif action == "return":
+                try:
+                    acting.record_return(
+                        TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"r{step}"
                     )
-            with engine.connect() as conn:
-                payments = list(conn.execute(select(tables.payments)).mappings())
-                recorded_returns = len(list(conn.execute(select(tables.returns))))
-            remaining_tyiyn = service.programme("pensions").remaining_tyiyn
-        finally:
-            engine.dispose()
+                except KeyboardInterrupt:
+                    interrupted_returns.append(n)
+                except (WrongState, ReturnRefused):
+                    pass  # not paid (or being re-paid): nothing to return
+            else:
+                if service.run(run_id).status is RunStatus.EXECUTING:
+                    service.execute(run_id)  # an interrupted re-payment is resumed first
+                with contextlib.suppress(KeyboardInterrupt):
+                    acting.repay(TREASURY_CLERK, run_id, f"p{step}")
+        if service.run(run_id).status is RunStatus.EXECUTING:
+            service.execute(run_id)
+        for retry, n in enumerate(interrupted_returns):
+            with contextlib.suppress(WrongState):
+                service.record_return(
+                    TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"x{retry}"
+                )
+        with engine.connect() as conn:
+            payments = list(conn.execute(select(tables.payments)).mappings())
+            recorded_returns = len(list(conn.execute(select(tables.returns))))
+        remaining_tyiyn = service.programme("pensions").remaining_tyiyn
 
     ledger_returns = 0
     paid_tyiyn = 0

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from digisom.api.runtime import domain_engine
 from digisom.disbursement.migrations import migrate
@@ -23,6 +24,7 @@ from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.stores.memory import MemoryStore
+from tests.disbursement.directory import FakeDirectory
 from tests.disbursement.test_execute import (
     BUDGET_TYIYN,
     RECIPIENTS,
@@ -34,6 +36,31 @@ from tests.disbursement.test_execute import (
     build,
     channel,
 )
+
+
+@dataclass(frozen=True)
+class SqliteRun:
+    """An approved run on a scratch SQLite file, paying through a memory ledger."""
+
+    engine: Engine
+    ledger: Ledger
+    service: DisbursementService
+    directory: FakeDirectory
+    run_id: str
+
+
+@contextlib.contextmanager
+def approved_sqlite_run() -> Iterator[SqliteRun]:
+    """A fresh `SqliteRun` (the property tests make one per example, for speed)."""
+    with tempfile.TemporaryDirectory() as directory_path:
+        engine = domain_engine(f"sqlite:///{Path(directory_path) / 'disbursement.db'}")
+        try:
+            migrate(engine)
+            ledger = Ledger(MemoryStore())
+            service, directory = build(engine, ledger)
+            yield SqliteRun(engine, ledger, service, directory, approved_run(service))
+        finally:
+            engine.dispose()
 
 
 @dataclass
@@ -60,21 +87,14 @@ class Killed:
     kills=st.lists(st.tuples(st.integers(min_value=1, max_value=8), st.booleans()), max_size=3),
 )
 def test_any_kill_then_resume_pays_everyone_exactly_once(batch_size: int, kills: list[tuple[int, bool]]) -> None:
-    with tempfile.TemporaryDirectory() as directory_path:
-        engine = domain_engine(f"sqlite:///{Path(directory_path) / 'disbursement.db'}")
-        try:
-            migrate(engine)
-            ledger = Ledger(MemoryStore())
-            service, directory = build(engine, ledger)
-            run_id = approved_run(service)
-            for calls, after_commit in kills:
-                dying = DisbursementService(engine, directory, Killed(ledger, calls, after_commit))
-                with contextlib.suppress(KeyboardInterrupt):
-                    dying.execute(run_id, batch_size=batch_size)
-            done = service.execute(run_id, batch_size=batch_size)
-            remaining_tyiyn = service.programme("pensions").remaining_tyiyn
-        finally:
-            engine.dispose()
+    with approved_sqlite_run() as run:
+        ledger, service, run_id = run.ledger, run.service, run.run_id
+        for calls, after_commit in kills:
+            dying = DisbursementService(run.engine, run.directory, Killed(ledger, calls, after_commit))
+            with contextlib.suppress(KeyboardInterrupt):
+                dying.execute(run_id, batch_size=batch_size)
+        done = service.execute(run_id, batch_size=batch_size)
+        remaining_tyiyn = service.programme("pensions").remaining_tyiyn
     paid = {n: amount_tyiyn(n) for n in range(1, RECIPIENTS + 1) if channel(n) is not Channel.NONE}
     assert done.status is RunStatus.COMPLETED
     assert (done.paid, done.pending, done.rejected) == (len(paid), 0, 0)
