@@ -63,6 +63,7 @@ from digisom.disbursement.parsing import (
 )
 from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, RecipientDirectory, TransferSink
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
+from digisom.disbursement.spending import status_totals_in
 from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
@@ -845,29 +846,19 @@ def _run(row: RowMapping) -> Run:
 
 
 def _progress(conn: Connection, run_id: str) -> Progress:
-    payments = tables.payments
     run = _load_run(conn, run_id)
-    counts = dict.fromkeys(PaymentStatus, 0)
-    paid_tyiyn = 0
-    for status, count, amount_tyiyn in conn.execute(
-        select(payments.c.status, func.count(), func.coalesce(func.sum(payments.c.amount_tyiyn), 0))
-        .where(payments.c.run_id == run_id)
-        .group_by(payments.c.status)
-    ):
-        counts[PaymentStatus(status)] = int(count)
-        if status == PaymentStatus.PAID.value:
-            paid_tyiyn = int(amount_tyiyn)
+    totals = status_totals_in(conn, run_id)
     return Progress(
         run_id,
         run.status,
         run.rows,
-        counts[PaymentStatus.PENDING],
-        counts[PaymentStatus.PAID],
-        counts[PaymentStatus.UNCLAIMED],
-        counts[PaymentStatus.REJECTED],
-        paid_tyiyn,
+        totals[PaymentStatus.PENDING].count,
+        totals[PaymentStatus.PAID].count,
+        totals[PaymentStatus.UNCLAIMED].count,
+        totals[PaymentStatus.REJECTED].count,
+        totals[PaymentStatus.PAID].amount_tyiyn,
         run.batches_done,
-        counts[PaymentStatus.RETURNED],
+        totals[PaymentStatus.RETURNED].count,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from digisom.disbursement import tables
 from digisom.disbursement.model import PaymentStatus, RunStatus
@@ -88,13 +88,18 @@ def spending(
 
 def status_totals(engine: Engine, run_id: str) -> dict[PaymentStatus, StatusTotal]:
     """Count and tyiyn of a run's payments per status (every status present, zero if none)."""
+    with engine.connect() as conn:
+        return status_totals_in(conn, run_id)
+
+
+def status_totals_in(conn: Connection, run_id: str) -> dict[PaymentStatus, StatusTotal]:
+    """`status_totals` on an open connection (the service's progress reads it in its transaction)."""
     payments = tables.payments
     totals = dict.fromkeys(PaymentStatus, StatusTotal(0, 0))
-    with engine.connect() as conn:
-        for status, count, amount_tyiyn in conn.execute(
-            select(payments.c.status, func.count(), func.sum(payments.c.amount_tyiyn))
-            .where(payments.c.run_id == run_id)
-            .group_by(payments.c.status)
-        ):
-            totals[PaymentStatus(status)] = StatusTotal(int(count), int(amount_tyiyn))
+    for status, count, amount_tyiyn in conn.execute(
+        select(payments.c.status, func.count(), func.sum(payments.c.amount_tyiyn))
+        .where(payments.c.run_id == run_id)
+        .group_by(payments.c.status)
+    ):
+        totals[PaymentStatus(status)] = StatusTotal(int(count), int(amount_tyiyn))
     return totals
