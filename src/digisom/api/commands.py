@@ -11,7 +11,7 @@ import typer
 import uvicorn
 
 from digisom.api.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer, load_key, load_or_create_key
-from digisom.api.runtime import build
+from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
 from digisom.cbdc.access import Role
 
 DEFAULT_DATA_DIR: Final = Path(".data")
@@ -49,18 +49,34 @@ def serve(
     key: KeyOption = None,
     tax_revenue_wallet: Annotated[str | None, typer.Option(
         "--tax-revenue-wallet", help="The treasury wallet that takes taxes and fees (POST /v1/taxes).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64,
+        help="API processes: default one per core on PostgreSQL; SQLite serves one.")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
-    runtime = build(data_dir=data, db_url=db, policy_path=policy, key_path=key, tax_revenue_wallet=tax_revenue_wallet)
+    try:
+        count = worker_count(workers, data, db)
+    except WorkersUnsupported as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
+                             tax_revenue_wallet)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
-    typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
     try:
-        uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
+        if count > 1:
+            typer.echo(f"digisom API listening on {url} with {count} processes (OpenAPI: {url}/openapi.json)")
+            serve_workers(settings, sock, count)
+            return
+        runtime = settings.build_runtime()
+        typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
+        try:
+            uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
+        finally:
+            runtime.close()
     finally:
-        runtime.close()
         sock.close()

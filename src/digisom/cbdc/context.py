@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from digisom.cbdc.ledger_port import LedgerPort
-from digisom.cbdc.locks import WalletLocks
 from digisom.cbdc.policy import Policy
+from digisom.kernel.locks import SharedLocks
 
 
 def utc_now() -> datetime:
@@ -20,13 +20,20 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The domain's dependencies: its database, the ledger, the tier policy, a clock."""
+    """The domain's dependencies: its database, the ledger, the tier policy, a clock.
+
+    `locks` are the per-wallet locks: operations that read a balance to plan a chain
+    (holding limit, waterfall) run one at a time per wallet, in every API process on the
+    database, while different wallets still go in parallel."""
 
     engine: Engine
     ledger: LedgerPort
     policy: Policy
-    locks: WalletLocks = field(default_factory=WalletLocks)
     clock: Callable[[], datetime] = utc_now
+    locks: SharedLocks = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "locks", SharedLocks("cbdc.wallet", self.engine))
 
     def now_iso(self) -> str:
         """The current time as an ISO 8601 UTC string (how the tables store time)."""

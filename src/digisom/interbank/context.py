@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from digisom.interbank.iso20022 import SchemaRegistry
 from digisom.interbank.ledger_port import LedgerGateway
 from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.interbank.schedule import DEFAULT_SCHEDULE, Schedule
+from digisom.kernel.locks import SharedLock
 
 # The RTGS's own identifiers start with this (ISO Max35Text: 35 characters at most).
 MESSAGE_ID_PREFIX: Final = "NBKR"
@@ -31,9 +31,9 @@ def utc_now() -> datetime:
 class RtgsContext:
     """The RTGS's dependencies: its database, the ledger, the calendar and hours, a clock.
 
-    `lock` serialises every use of the ledger inside one process: the engine decides on
-    balances it just read, so two decisions must not interleave (one RTGS writer per
-    database), and a `Ledger` is not thread-safe.
+    `lock` serialises every use of the ledger, in every API process on the database: the
+    engine decides on balances it just read, so two decisions must not interleave (one
+    RTGS writer at a time per database), and a `Ledger` is not thread-safe.
     """
 
     engine: Engine
@@ -44,7 +44,10 @@ class RtgsContext:
     rules: SettlementRules = LSM_RULES
     registry: SchemaRegistry | None = None
     clock: Callable[[], datetime] = utc_now
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    lock: SharedLock = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lock", SharedLock("interbank.rtgs", self.engine))
 
     def now_iso(self) -> str:
         """The current time as ISO 8601 UTC."""

@@ -18,7 +18,6 @@ is idempotent (same ids: `exists`), every broadcast resends a recorded transacti
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -27,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
+from digisom.kernel.locks import SharedLock
 from digisom.ledger.model import Account, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.stablecoin import accounts, repository, units
@@ -96,13 +96,13 @@ class Bridge:
         self.confirmations = confirmations
         self._clock = clock
         self._observer = observer
-        # One bridge per token drives its operations; within the process, one thread at a time
-        # (two would pick the same nonce). Several processes on one token are not supported.
-        self._lock = threading.RLock()
         self.decimals = token.decimals()
         self.chain_id = token.chain_id
         self.reserve_account_id = accounts.reserve_account_id(self.chain_id, token.address)
         self.token_key = repository.token_key(self.chain_id, token.address)
+        # One thread of one process at a time drives a token's operations (two would pick
+        # the same nonce): on PostgreSQL the lock holds across every API process.
+        self._lock = SharedLock(f"stablecoin.bridge\x00{self.token_key}", engine)
         created = ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
         invariant(created[0] in (CreateAccountResult.ok, CreateAccountResult.exists),
                   f"reserve account: {created[0].name}")

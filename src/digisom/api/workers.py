@@ -1,0 +1,75 @@
+"""`digisom serve --workers N`: several API processes on one PostgreSQL database.
+
+The parent binds the socket, applies the migrations and creates the signing key once
+(so the workers never race for them), then uvicorn's supervisor starts N processes that
+each build their own runtime from the same settings and accept on the shared socket.
+Every rule a lock protects holds across them (`digisom.kernel.locks`). SQLite serves one
+process: its single write lock would serialise the workers anyway, and its file cannot
+be shared safely by processes that each cache the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Final
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from digisom.api.runtime import Runtime, build, database_url
+
+SETTINGS_ENV: Final = "DIGISOM_SERVE_SETTINGS"  # how the parent hands its settings to the workers
+
+
+class WorkersUnsupported(ValueError):
+    """More than one process asked for on SQLite."""
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What each worker builds its runtime from (JSON-safe: it crosses a process spawn)."""
+
+    data_dir: str
+    db_url: str | None
+    policy_path: str | None
+    key_path: str | None
+    tax_revenue_wallet: str | None
+
+    def build_runtime(self) -> Runtime:
+        """Open everything these settings name."""
+        return build(data_dir=Path(self.data_dir), db_url=self.db_url,
+                     policy_path=Path(self.policy_path) if self.policy_path else None,
+                     key_path=Path(self.key_path) if self.key_path else None,
+                     tax_revenue_wallet=self.tax_revenue_wallet)
+
+
+def worker_count(requested: int | None, data_dir: Path, db_url: str | None) -> int:
+    """How many processes to run: `requested`, or one per core on PostgreSQL and one on
+    SQLite; more than one on SQLite is refused."""
+    on_sqlite = database_url(data_dir, db_url).startswith("sqlite:")
+    if requested is None:
+        return 1 if on_sqlite else max(1, os.cpu_count() or 1)
+    if requested > 1 and on_sqlite:
+        raise WorkersUnsupported("SQLite serves one API process; give --db postgresql://... to run several")
+    return requested
+
+
+def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int) -> None:
+    """Run `workers` API processes accepting on `sock` until a signal stops them."""
+    settings.build_runtime().close()  # migrations and the key, once, before the workers start
+    os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
+    config = uvicorn.Config("digisom.api.workers:worker_app", factory=True, workers=workers, log_level="info")
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (uvicorn calls this factory in each process)."""
+    settings = ServeSettings(**json.loads(os.environ[SETTINGS_ENV]))
+    runtime = settings.build_runtime()
+    runtime.app.router.on_shutdown.append(runtime.close)
+    return runtime.app

@@ -1,0 +1,142 @@
+"""Locks that hold across every API process on one database.
+
+A domain that decides on balances it just read (a wallet's holding limit, the RTGS's
+settlement, the bridge's operations) must not let two decisions interleave. Inside one
+process a thread lock does it; several processes on one PostgreSQL database need the
+database: here a session advisory lock per key, taken on a connection of its own and
+held for the whole block (the decision's ledger chain is written by another connection,
+the ledger's writer, so a transaction-scoped lock would end too early).
+
+SQLite serves one process (`digisom serve` refuses more), so there the thread locks are
+the whole story.
+
+Keys are striped: a name hashes to one of a fixed number of stripes per namespace, so
+the number of distinct locks stays bounded. Stripes are taken in order, so two blocks
+that hold the same pair of names cannot deadlock. Re-entrant per thread: a block may
+hold a name it already holds (accepting a request to pay holds both wallets, then pays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Final
+
+from sqlalchemy import Connection, Engine, text
+
+STRIPES_DEFAULT: Final = 1024
+_SIGNED_63_BITS: Final = (1 << 63) - 1
+_ONLY_NAME: Final = "lock"  # a `SharedLock` is a `SharedLocks` over this one name
+
+
+def advisory_key(namespace: str, stripe: int) -> int:
+    """A stable signed 64-bit key for `pg_advisory_lock`, one per (namespace, stripe)."""
+    digest = hashlib.blake2b(f"{namespace}\x00{stripe}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & _SIGNED_63_BITS
+
+
+class SharedLocks:
+    """Striped, re-entrant locks over names in one `namespace`; on a PostgreSQL `engine`
+    each outermost hold also takes the stripes' advisory locks, so the block excludes every
+    other process's holders of the same names."""
+
+    def __init__(self, namespace: str, engine: Engine | None = None, stripes: int = STRIPES_DEFAULT) -> None:
+        if stripes < 1:
+            raise ValueError("stripes must be at least 1")
+        self._namespace = namespace
+        self._stripes = stripes
+        self._thread_locks = [threading.RLock() for _ in range(stripes)]
+        self._engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self._held = threading.local()  # stripe -> depth, for this thread
+
+    @property
+    def across_processes(self) -> bool:
+        """True when the locks also exclude other processes (PostgreSQL)."""
+        return self._engine is not None
+
+    def stripe(self, name: str) -> int:
+        """The stripe `name` hashes to."""
+        digest = hashlib.blake2b(f"{self._namespace}\x00{name}".encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % self._stripes
+
+    @contextmanager
+    def hold(self, *names: str) -> Iterator[None]:
+        """Hold the locks of `names` for the block."""
+        stripes = sorted({self.stripe(name) for name in names})
+        depths: dict[int, int] = self._depths()
+        with ExitStack() as stack:
+            for stripe in stripes:
+                stack.enter_context(self._thread_locks[stripe])
+            fresh = [stripe for stripe in stripes if depths.get(stripe, 0) == 0]
+            if fresh and self._engine is not None:
+                stack.enter_context(self._advisory(fresh))
+            for stripe in stripes:
+                depths[stripe] = depths.get(stripe, 0) + 1
+            try:
+                yield
+            finally:
+                for stripe in stripes:
+                    depths[stripe] -= 1
+                    if depths[stripe] == 0:
+                        del depths[stripe]
+
+    def _depths(self) -> dict[int, int]:
+        depths: dict[int, int] | None = getattr(self._held, "depths", None)
+        if depths is None:
+            depths = {}
+            self._held.depths = depths
+        return depths
+
+    @contextmanager
+    def _advisory(self, stripes: list[int]) -> Iterator[None]:
+        assert self._engine is not None
+        keys = [advisory_key(self._namespace, stripe) for stripe in stripes]
+        conn = self._engine.connect()
+        locked: list[int] = []
+        try:
+            for key in keys:
+                _execute(conn, "SELECT pg_advisory_lock(:key)", key)
+                locked.append(key)
+            yield
+        finally:
+            _release(conn, locked)
+
+
+class SharedLock:
+    """One re-entrant lock shared by every process (`with lock:`), e.g. the RTGS's
+    settlement: a `SharedLocks` with a single name."""
+
+    def __init__(self, namespace: str, engine: Engine | None = None) -> None:
+        self._locks = SharedLocks(namespace, engine, stripes=1)
+        self._blocks = threading.local()
+
+    def __enter__(self) -> None:
+        block = self._locks.hold(_ONLY_NAME)
+        block.__enter__()
+        stack: list[object] = getattr(self._blocks, "stack", [])
+        stack.append(block)
+        self._blocks.stack = stack
+
+    def __exit__(self, *exc: object) -> None:
+        block = self._blocks.stack.pop()
+        block.__exit__(*exc)
+
+
+def _execute(conn: Connection, sql: str, key: int) -> None:
+    conn.execute(text(sql), {"key": key})
+    conn.commit()  # session-level locks outlive the transaction; end it so nothing stays open
+
+
+def _release(conn: Connection, keys: list[int]) -> None:
+    """Unlock `keys` and give the connection back; a connection that could not unlock is
+    discarded (closing its session frees its locks) instead of going back to the pool."""
+    try:
+        for key in reversed(keys):
+            _execute(conn, "SELECT pg_advisory_unlock(:key)", key)
+    except Exception:
+        conn.invalidate()
+        raise
+    finally:
+        conn.close()
