@@ -33,6 +33,8 @@ DEBIAN_BIN_GLOB: Final = "/usr/lib/postgresql/*/bin"
 SUPERUSER: Final = "postgres"
 # initdb plus the first start of a cold server take a few seconds on a slow CI runner.
 START_TIMEOUT_S: Final = 60.0
+# Several API processes, each with its pools and lock connections, share one test server.
+MAX_CONNECTIONS_DEFAULT: Final = 300
 STOP_TIMEOUT_S: Final = 60
 # Another process may take the free port between our probe and the server's bind.
 START_ATTEMPTS_MAX: Final = 3
@@ -78,9 +80,11 @@ class TemporaryPostgres:
     to run as root). `url` names the `postgres` database as superuser `postgres`.
     """
 
-    def __init__(self, bin_dir: Path | None = None, start_timeout_s: float = START_TIMEOUT_S) -> None:
+    def __init__(self, bin_dir: Path | None = None, start_timeout_s: float = START_TIMEOUT_S,
+                 max_connections: int = MAX_CONNECTIONS_DEFAULT) -> None:
         self.bin_dir = bin_dir or find_bin_dir()
         self._start_timeout_s = start_timeout_s
+        self._max_connections = max_connections
         self._root: Path | None = None
         self.port = 0
 
@@ -166,8 +170,10 @@ class TemporaryPostgres:
 
     def _start_server(self) -> None:
         root = self._data_dir.parent
-        # Only the listening settings change; every durability setting keeps its default.
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={root}"
+        # Only the listening settings and the connection cap change; every durability
+        # setting keeps its default.
+        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={root}"
+                   f" -c max_connections={self._max_connections}")
         result = self._run("pg_ctl", "-D", str(self._data_dir), "-l", str(root / "server.log"),
                            "-o", options, "-w", "-t", str(int(self._start_timeout_s)), "start", check=False)
         if result.returncode != 0:

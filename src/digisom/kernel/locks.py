@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Final
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 STRIPES_DEFAULT: Final = 1024
 _SIGNED_63_BITS: Final = (1 << 63) - 1
@@ -48,7 +49,12 @@ class SharedLocks:
         self._namespace = namespace
         self._stripes = stripes
         self._thread_locks = [threading.RLock() for _ in range(stripes)]
-        self._engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        # A connection of its own per outermost hold, never one of the domain's pool: a
+        # thread blocked on another process's lock must not hold a connection that the
+        # lock's holder needs to finish (with both pools exhausted, that is a deadlock).
+        # Closed after each hold, so nothing idles or outlives the runtime.
+        on_postgres = engine is not None and engine.dialect.name == "postgresql"
+        self._engine = create_engine(engine.url, poolclass=NullPool) if on_postgres and engine else None
         self._held = threading.local()  # stripe -> depth, for this thread
 
     @property

@@ -1,0 +1,54 @@
+"""Four `digisom serve` processes on one PostgreSQL database, many clients paying between
+wallets near their holding limits and balances: every invariant holds across processes
+(no negative balance, no limit exceeded, no payment settled twice, circulation equals
+issuance, the ledger verifies). The checks are `digisom.devtools.api_load.check`.
+
+The default run is short (CI has two cores); the full one of the issue (200 clients for
+30 s) is marked slow: `.venv/bin/pytest -m slow tests/api/test_many_processes.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from digisom.api.workers import WorkersUnsupported, worker_count
+from digisom.cli import app
+from digisom.devtools import api_load
+
+pytestmark = pytest.mark.postgres
+
+
+def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, clients: int, duration_s: float) -> None:
+    url = postgres_databases()
+    with api_load.running_server(4, url, tmp_path) as api:
+        world = api_load.build_world(api, tmp_path, wallet_count=wallets)
+        result = api_load.run_load(world, clients, duration_s)
+        broken = api_load.check(world, url)
+    assert result.accepted > 0, result.statuses
+    assert not [status for status in result.statuses if status >= 500], result.statuses
+    assert result.replays_mismatched == 0
+    assert broken == []
+
+
+def test_four_processes_keep_every_invariant(postgres_databases: Callable[[], str], tmp_path: Path) -> None:
+    _run(postgres_databases, tmp_path, wallets=20, clients=40, duration_s=8)
+
+
+@pytest.mark.slow
+def test_four_processes_keep_every_invariant_under_full_load(
+    postgres_databases: Callable[[], str], tmp_path: Path
+) -> None:
+    _run(postgres_databases, tmp_path, wallets=50, clients=200, duration_s=30)
+
+
+def test_sqlite_serves_one_process(tmp_path: Path) -> None:
+    assert worker_count(None, tmp_path, None) == 1
+    with pytest.raises(WorkersUnsupported):
+        worker_count(2, tmp_path, None)
+    refused = CliRunner().invoke(app, ["serve", "--workers", "2", "--data", str(tmp_path), "--port", "0"])
+    assert refused.exit_code == 2
+    assert "SQLite serves one API process" in refused.output
