@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from digisom.cbdc.accounts import CBDC_MONEY
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.locks import WalletLocks
 from digisom.cbdc.policy import Policy
+from digisom.kernel.circulation import MoneyChart
 
 
 def utc_now() -> datetime:
@@ -20,13 +22,16 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The domain's dependencies: its database, the ledger, the tier policy, a clock."""
+    """The domain's dependencies: its database, the ledger, the tier policy, a clock, and
+    the money chart the issuance summary audits (every domain's holding codes, from the
+    entry point; this domain's own by default)."""
 
     engine: Engine
     ledger: LedgerPort
     policy: Policy
     locks: WalletLocks = field(default_factory=WalletLocks)
     clock: Callable[[], datetime] = utc_now
+    money: MoneyChart = CBDC_MONEY
 
     def now_iso(self) -> str:
         """The current time as an ISO 8601 UTC string (how the tables store time)."""

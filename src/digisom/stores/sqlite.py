@@ -88,7 +88,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     )
     try:
         conn.create_function("u128_add", 2, u128_add, deterministic=True)
-        conn.create_aggregate("u256_sum", 1, U256Sum)
+        conn.create_aggregate("u256_sum", 1, U256Sum)  # type: ignore[arg-type]  # typeshed says int; BLOBs come as bytes
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode != "wal":
