@@ -104,7 +104,8 @@ def _digital_som(service: CbdcService) -> dict[str, str]:
 
 
 def run_kgst_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
-    """Tell the KGST story; True when supply equalled the reserve after every step."""
+    """Tell the KGST story; True when supply equalled the reserve, and circulation the
+    issuance, after every step."""
     console = console or Console()
     with tempfile.TemporaryDirectory(prefix="digisom-kgst-") as scratch:
         folder = data_dir or Path(scratch)
@@ -138,14 +139,19 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
     console.print(f"KGST deployed on the in-process EVM (chain id {deployment.chain_id}) at {deployment.address}; "
                   f"{gateway.decimals()} decimals, read from the contract")
     reports: list[tuple[str, ReserveReport]] = []
+    # The money auditor's verdict after each step: the KGST reserve is digital som too.
+    invariant: list[bool] = []
 
     def step(title: str, action: Callable[[], str]) -> None:
         said = action()
         report = bridge.process()
         reports.append((title, report))
+        audit = service.issuance_summary().audit
+        invariant.append(audit.balanced)
         mark = "[green]=[/green]" if report.balanced and report.supply_tyiyn == report.reserve_tyiyn else "[red]![/red]"
         console.print(f"  [bold]{title}[/bold]: {said}\n    totalSupply {_kgst(report.supply_tyiyn or 0)} "
-                      f"{mark} reserve {_som(report.reserve_tyiyn)}")
+                      f"{mark} reserve {_som(report.reserve_tyiyn)}; digital som held {_som(audit.circulation_tyiyn)} "
+                      f"{'=' if audit.balanced else '!='} issued {_som(audit.issued_tyiyn)}")
 
     def mint() -> str:
         op = bridge.request_mint(f"demo-{deployment.address}", wallets["pensioner"], keys["pensioner"].address,
@@ -174,15 +180,15 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
                                                           gateway.decimals(), RESERVE_REPORT_URL, utc_now_iso()))
     console.print("State Register of Digital Assets, KGST's entry:")
     console.print_json(json.dumps(entry.public()))
-    ok = all(r.balanced and r.supply_tyiyn == r.reserve_tyiyn for _t, r in reports)
+    ok = all(r.balanced and r.supply_tyiyn == r.reserve_tyiyn for _t, r in reports) and all(invariant)
     if out_dir is not None:
         reports_dir = out_dir / "reports"
         reports_dir.mkdir(parents=True, exist_ok=True)
         lines = [{"step": title, "balanced": report.balanced, **asdict(report)} for title, report in reports]
         (reports_dir / "kgst_reserve.json").write_text(json.dumps(lines, indent=2) + "\n")
         (reports_dir / "kgst_register_entry.json").write_text(json.dumps(entry.public(), indent=2) + "\n")
-    verdict = "[bold green]supply equalled the reserve after every step[/bold green]" if ok else \
-        "[bold red]supply and reserve disagreed[/bold red]"
+    verdict = "[bold green]supply equalled the reserve and circulation the issuance after every step[/bold green]" \
+        if ok else "[bold red]supply and reserve, or circulation and issuance, disagreed[/bold red]"
     console.print(verdict)
     return ok
 

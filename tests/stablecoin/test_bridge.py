@@ -9,6 +9,7 @@ import pytest
 
 from digisom.chain.contracts import Artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.kernel.circulation import MoneyChart, audit_ledger
 from digisom.stablecoin.errors import (
     InsufficientFunds,
     InvalidAddress,
@@ -18,7 +19,7 @@ from digisom.stablecoin.errors import (
     UnknownWallet,
 )
 from digisom.stablecoin.model import State
-from tests.stablecoin.world import OPENING_TYIYN, World
+from tests.stablecoin.world import MONEY, OPENING_TYIYN, WALLET_CODE, World
 
 
 def assert_balanced(world: World) -> None:
@@ -26,6 +27,17 @@ def assert_balanced(world: World) -> None:
     assert report.balanced
     assert report.mint_in_flight_tyiyn == report.redeem_in_flight_tyiyn == 0
     assert report.supply_tyiyn == report.reserve_tyiyn
+    # The money auditor: the reserve is digital som in circulation, held for the tokens.
+    money = audit_ledger(MONEY, world.ledger)
+    assert money.balanced and money.held_tyiyn("kgst_reserves") == report.reserve_tyiyn
+
+
+def test_the_money_auditor_misses_the_reserve_if_its_code_is_forgotten(world: World) -> None:
+    world.bridge.request_mint("m1", "pensioner", world.address("pensioner"), 250_00)
+    assert_balanced(world)
+    without_reserve = MoneyChart(MONEY.ledger, MONEY.issuance_code, {WALLET_CODE: "wallets"})
+    money = audit_ledger(without_reserve, world.ledger)
+    assert not money.balanced and money.issued_tyiyn - money.circulation_tyiyn == 250_00
 
 
 def test_mint_transfer_redeem(world: World) -> None:

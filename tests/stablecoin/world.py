@@ -17,12 +17,13 @@ from digisom.chain.contracts import Artifact
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.protocol import Chain
 from digisom.chain.transactor import Transactor
+from digisom.kernel.circulation import MoneyChart
 from digisom.ledger.model import Account as LedgerAccount
 from digisom.ledger.model import AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.stablecoin import migrations
-from digisom.stablecoin.accounts import derive_id
+from digisom.stablecoin.accounts import StablecoinAccountCode, derive_id
 from digisom.stablecoin.bridge import Bridge, Observer
 from digisom.stablecoin.model import ReserveReport
 from digisom.stablecoin.ports import WalletRef
@@ -35,6 +36,9 @@ ISSUANCE_CODE = 91
 ROLES = ("owner", "master_minter", "issuer", "pensioner", "merchant", "commercial_bank")
 OPENING_TYIYN = 1_000_000  # 10,000 som per wallet
 ISSUANCE_ID = derive_id("test", "issuance")
+# What the money auditor checks here: the test wallets and the KGST reserve hold what the
+# test issuer issued.
+MONEY = MoneyChart(LEDGER, ISSUANCE_CODE, {WALLET_CODE: "wallets", StablecoinAccountCode.KGST_RESERVE: "kgst_reserves"})
 
 
 def role_key(role: str) -> LocalAccount:

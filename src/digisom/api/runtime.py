@@ -7,6 +7,7 @@ directory by default, or PostgreSQL (`--db postgresql://...`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,12 +20,14 @@ from sqlalchemy import Engine, create_engine, event
 from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
 from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
+from digisom.api.money import MONEY_CHART
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context, utc_now
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
@@ -32,6 +35,8 @@ from digisom.stores.url import open_store
 
 DB_FILE_NAME: Final = "digisom.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+# Anyone may read the public aggregate: at most one computation per second per process.
+PUBLIC_AGGREGATE_TTL_S: Final = 1.0
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,15 @@ def build(
     alias_resolver: disbursement_wiring.AliasResolver | None = None,
     tax_revenue_wallet: str | None = None,
     clock: Callable[[], datetime] = utc_now,
+    public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
+    monotonic_s: Callable[[], float] = time.monotonic,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
     (tests) replaces the digital som's alias directory for disbursements;
     `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
-    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it."""
+    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it.
+    The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -104,8 +112,9 @@ def build(
         key = load_key(key_path)
     else:
         key = load_or_create_key(data_dir if data_dir is not None else Path.cwd())
-    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock)
-    service = CbdcService(ctx)
+    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
+                  money=MONEY_CHART)
+    service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()))
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)

@@ -84,6 +84,9 @@ class SummaryOut(BaseModel):
     floats_tyiyn: str
     wallets_tyiyn: str
     benefits_tyiyn: str = "0"
+    # Every holding code of the money chart by name (floats, wallets, benefits, offline
+    # reserves, the KGST reserve...): circulation is their sum.
+    holdings_tyiyn: dict[str, str] = {}
     balanced: bool
     banks: list[BankIssuanceOut]
 
@@ -369,11 +372,12 @@ def bank_issuance_out(b: m.BankIssuance) -> BankIssuanceOut:
 
 
 def summary_out(s: m.IssuanceSummary) -> SummaryOut:
-    """The issuance summary, with `balanced` = circulation equals the liability."""
+    """The issuance summary, with the auditor's `balanced` = circulation equals the liability."""
     return SummaryOut(
         circulation_tyiyn=str(s.circulation_tyiyn), issuance_liability_tyiyn=str(s.issuance_liability_tyiyn),
         floats_tyiyn=str(s.floats_tyiyn), wallets_tyiyn=str(s.wallets_tyiyn), benefits_tyiyn=str(s.benefits_tyiyn),
-        balanced=s.circulation_tyiyn == s.issuance_liability_tyiyn, banks=[bank_issuance_out(b) for b in s.banks],
+        holdings_tyiyn={name: str(v) for name, v in s.audit.by_code_tyiyn.items()},
+        balanced=s.balanced, banks=[bank_issuance_out(b) for b in s.banks],
     )
 
 

@@ -16,8 +16,10 @@ Money views (who owes what):
 - `LINKED_DEPOSIT` mirrors a customer's commercial-bank account (commercial-bank money,
   not digital som) and `DEPOSIT_FUNDING` is the bank's side of those deposits.
 
-Digital som in circulation is the sum of `BANK_FLOAT`, `WALLET` and `BENEFIT` balances;
-it must always equal the `ISSUANCE` balance.
+Digital som in circulation is the sum of `BANK_FLOAT`, `WALLET` and `BENEFIT` balances
+(and of other domains' holding codes: offline reserves, the KGST reserve); it must always
+equal the `ISSUANCE` balance. `CBDC_MONEY` is this domain's part of the money chart that
+`digisom.kernel.circulation` audits; the entry point adds the other domains' codes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import hashlib
 from enum import IntEnum
 from typing import Final
 
+from digisom.kernel.circulation import MoneyChart
 from digisom.ledger.model import U128_MAX, Account, AccountFlags
 from digisom.money import KGS
 
@@ -82,8 +85,15 @@ ACCOUNT_FLAGS: Final[dict[AccountCode, int]] = {
     AccountCode.DEPOSIT_FUNDING: 0,
     AccountCode.BENEFIT: int(_DMNEC | AccountFlags.HISTORY),
 }
-# Accounts whose balance is digital som held by someone (circulation).
-CIRCULATING_CODES: Final = frozenset({AccountCode.BANK_FLOAT, AccountCode.WALLET, AccountCode.BENEFIT})
+# The names the issuance summary shows this domain's holdings under.
+FLOATS: Final = "floats"
+WALLETS: Final = "wallets"
+BENEFITS: Final = "benefits"
+# Accounts whose balance is digital som held by someone (circulation), against the issuer's.
+CBDC_MONEY: Final = MoneyChart(LEDGER_KGS, AccountCode.ISSUANCE, {
+    AccountCode.BANK_FLOAT: FLOATS, AccountCode.WALLET: WALLETS, AccountCode.BENEFIT: BENEFITS,
+})
+CIRCULATING_CODES: Final = frozenset(AccountCode(c) for c in CBDC_MONEY.holding_codes)
 
 
 def derive_id(*parts: str) -> int:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from digisom.cbdc.accounts import CBDC_MONEY
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.policy import Policy
+from digisom.kernel.circulation import MoneyChart
 from digisom.kernel.locks import SharedLocks
 
 
@@ -20,7 +22,9 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The domain's dependencies: its database, the ledger, the tier policy, a clock.
+    """The domain's dependencies: its database, the ledger, the tier policy, a clock, and
+    the money chart the issuance summary audits (every domain's holding codes, from the
+    entry point; this domain's own by default).
 
     `locks` are the per-wallet locks: operations that read a balance to plan a chain
     (holding limit, waterfall) run one at a time per wallet, in every API process on the
@@ -30,6 +34,7 @@ class Context:
     ledger: LedgerPort
     policy: Policy
     clock: Callable[[], datetime] = utc_now
+    money: MoneyChart = CBDC_MONEY
     locks: SharedLocks = field(init=False)
 
     def __post_init__(self) -> None:

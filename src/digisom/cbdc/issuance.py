@@ -24,6 +24,7 @@ from digisom.cbdc.errors import CbdcError, InvalidRequest, replay
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
+from digisom.kernel import circulation
 
 KINDS: Final = ("reserve_credit", "issue", "redeem")
 # Pending events finished per round at start-up.
@@ -105,24 +106,13 @@ def recover_pending(ctx: Context) -> int:
 
 
 def summary(ctx: Context) -> IssuanceSummary:
-    """Circulation (every float and wallet) against the issuance liability, right now."""
+    """Circulation (every holding code of the money chart) against the issuance liability,
+    right now, by the one auditor; per bank what was issued and redeemed."""
     with ctx.engine.connect() as conn:
         banks = repository.bank_codes(conn)
-        wallet_ids = repository.all_wallet_ids(conn)
-        benefit_accounts = repository.all_benefit_accounts(conn)
         totals = repository.issuance_totals(conn, None, "9999-12-31")
-    liability_id = accounts.central_account_id(AccountCode.ISSUANCE)
-    float_ids = [accounts.bank_account_id(b, AccountCode.BANK_FLOAT) for b in banks]
-    wallet_account_ids = [accounts.wallet_account_id(w) for w in wallet_ids]
-    benefit_ids = [accounts.benefit_account_id(scheme, wallet) for scheme, wallet in benefit_accounts]
-    found = ctx.ledger.accounts([liability_id, *float_ids, *wallet_account_ids, *benefit_ids])
-    floats_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in float_ids if i in found)
-    wallets_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in wallet_account_ids if i in found)
-    benefits_tyiyn = sum(accounts.balance_tyiyn(found[i]) for i in benefit_ids if i in found)
-    liability = accounts.balance_tyiyn(found[liability_id]) if liability_id in found else 0
-    lines = [_bank_line(b, totals) for b in banks]
-    return IssuanceSummary(floats_tyiyn + wallets_tyiyn + benefits_tyiyn, liability, floats_tyiyn, wallets_tyiyn,
-                           lines, benefits_tyiyn)
+    found = circulation.audit(ctx.money, ctx.ledger.code_totals(ctx.money.ledger))
+    return IssuanceSummary(found, [_bank_line(b, totals) for b in banks])
 
 
 def _bank_line(bank_code: str, totals: dict[tuple[str, str], int], outstanding: dict[tuple[str, str], int] | None = None
@@ -163,8 +153,10 @@ def report_csv(report: DailyReport) -> str:
 
 
 def public_aggregate(ctx: Context) -> PublicAggregate:
-    """The published totals: circulation, open wallets, banks."""
-    current = summary(ctx)
+    """The published totals: circulation, open wallets, banks. Set-based reads only (the
+    auditor's per-code totals and two counts): the cost does not grow with the wallets'."""
+    found = circulation.audit(ctx.money, ctx.ledger.code_totals(ctx.money.ledger))
     with ctx.engine.connect() as conn:
         wallets_open = repository.count_open_wallets(conn)
-    return PublicAggregate(current.circulation_tyiyn, wallets_open, len(current.banks), ctx.now_iso())
+        banks = len(repository.bank_codes(conn))
+    return PublicAggregate(found.circulation_tyiyn, wallets_open, banks, ctx.now_iso())

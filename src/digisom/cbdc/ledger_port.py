@@ -18,7 +18,7 @@ from digisom.errors import invariant
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
-from digisom.ledger.store import JournalRecord
+from digisom.ledger.store import CodeTotals, JournalRecord
 from digisom.ledger.submitter import Submitter
 
 _OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
@@ -113,6 +113,11 @@ class LedgerPort:
         """A page of an account's transfers."""
         with self._read_lock:
             return self._reader.get_account_transfers(query)
+
+    def code_totals(self, ledger: int) -> list[CodeTotals]:
+        """Per account code of `ledger`, its accounts' summed balances (one set-based read)."""
+        with self._read_lock:
+            return self._reader.code_totals(ledger)
 
     def journal(self, after_seq: int, limit: int) -> list[JournalRecord]:
         """Journal records after `after_seq`."""

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from digisom.cbdc.accounts import BENEFITS, FLOATS, WALLETS
+from digisom.kernel.circulation import Circulation
+
 _T = TypeVar("_T")
 
 
@@ -277,14 +280,41 @@ class BankIssuance:
 
 @dataclass(frozen=True, slots=True)
 class IssuanceSummary:
-    """Right now: digital som in circulation against the central bank's liability."""
+    """Right now: digital som in circulation against the central bank's liability, as the
+    money auditor found it (every holding code of the chart), and the banks' issuance."""
 
-    circulation_tyiyn: int
-    issuance_liability_tyiyn: int
-    floats_tyiyn: int
-    wallets_tyiyn: int
+    audit: Circulation
     banks: Sequence[BankIssuance]
-    benefits_tyiyn: int = 0
+
+    @property
+    def circulation_tyiyn(self) -> int:
+        """Digital som held, over every holding code."""
+        return self.audit.circulation_tyiyn
+
+    @property
+    def issuance_liability_tyiyn(self) -> int:
+        """The central bank's issuance liability."""
+        return self.audit.issued_tyiyn
+
+    @property
+    def balanced(self) -> bool:
+        """The money invariant holds."""
+        return self.audit.balanced
+
+    @property
+    def floats_tyiyn(self) -> int:
+        """The banks' floats."""
+        return self.audit.held_tyiyn(FLOATS)
+
+    @property
+    def wallets_tyiyn(self) -> int:
+        """The wallets."""
+        return self.audit.held_tyiyn(WALLETS)
+
+    @property
+    def benefits_tyiyn(self) -> int:
+        """The benefit accounts."""
+        return self.audit.held_tyiyn(BENEFITS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,11 +114,6 @@ def list_wallets(
     return [(row.seq, _wallet(row)) for row in conn.execute(query.order_by(t.wallets.c.seq).limit(limit))]
 
 
-def all_wallet_ids(conn: Connection) -> list[str]:
-    """Every wallet id (the circulation check walks them all)."""
-    return list(conn.execute(select(t.wallets.c.id).order_by(t.wallets.c.seq)).scalars())
-
-
 def count_open_wallets(conn: Connection) -> int:
     """Wallets not closed."""
     query = select(func.count()).select_from(t.wallets).where(t.wallets.c.status != WalletStatus.CLOSED.value)
@@ -526,7 +521,7 @@ def wallet_schemes(conn: Connection, wallet_id: str) -> list[BenefitScheme]:
 
 
 def all_benefit_accounts(conn: Connection) -> list[tuple[str, str]]:
-    """Every (scheme, wallet) benefit account (the circulation check walks them all)."""
+    """Every (scheme, wallet) benefit account (tests compare it with the sweep)."""
     b = t.benefit_accounts
     return [(row.scheme_id, row.wallet_id) for row in conn.execute(select(b.c.scheme_id, b.c.wallet_id))]
 

@@ -35,14 +35,18 @@ from digisom.cbdc.model import (
     WalletView,
 )
 from digisom.cbdc.policy import Policy
+from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger import journal
 
 
 class CbdcService:
     """The digital som's use cases over one `Context`."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, public_cache: TtlCache[PublicAggregate] | None = None) -> None:
+        """`public_cache` (the composition root's) serves the public aggregate for a short
+        time to anyone who asks; without one, every call reads the ledger."""
         self.ctx = ctx
+        self._public_cache = public_cache or TtlCache[PublicAggregate](0, lambda: 0.0)
         participants.bootstrap(ctx)
         # Before the first request: finish what a crash left between a row and the ledger.
         self.recovered = issuance.recover_pending(ctx) + payments.recover_pending(ctx)
@@ -83,8 +87,8 @@ class CbdcService:
         return issuance.daily_report(self.ctx, day)
 
     def public_aggregate(self) -> PublicAggregate:
-        """The published totals."""
-        return issuance.public_aggregate(self.ctx)
+        """The published totals (from the cache while it is fresh)."""
+        return self._public_cache.get(lambda: issuance.public_aggregate(self.ctx))
 
     # wallets
     def open_wallet(

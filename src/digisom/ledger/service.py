@@ -30,7 +30,7 @@ from digisom.ledger.model import (
     Transfer,
 )
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
-from digisom.ledger.store import CommittedBatch, JournalHead, JournalRecord, LedgerStore, LedgerTotals
+from digisom.ledger.store import CodeTotals, CommittedBatch, JournalHead, JournalRecord, LedgerStore, LedgerTotals
 
 # Bounded so that a long-running writer's memory stays flat as accounts grow; the cache
 # is dropped whole when full (cheap to refill: one query per batch).
@@ -391,6 +391,10 @@ class Ledger:
     def get_account_balances(self, query: AccountFilter) -> list[Balance]:
         """A page of an account's balance history; see `AccountFilter`."""
         return self.store.get_account_balances(_bounded(query))
+
+    def code_totals(self, ledger: int) -> list[CodeTotals]:
+        """Per account code of `ledger`, its accounts' summed balances (last committed)."""
+        return self.store.get_code_totals(ledger)
 
 
 StreamBatch = tuple[Literal["accounts", "transfers"], Sequence[Any]]

@@ -50,6 +50,22 @@ class LedgerTotals:
     credits_posted: int
 
 
+@dataclass(frozen=True, slots=True)
+class CodeTotals:
+    """Per ledger and account code, how many accounts and the sums of their balances.
+
+    What the money invariant's auditor reads (`digisom.kernel.circulation`): one
+    set-based read however many accounts share the code. Sums are u256, like `LedgerTotals`."""
+
+    ledger: int
+    code: int
+    accounts: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+
+
 @dataclass(slots=True)
 class CommittedBatch:
     """Everything one batch writes, prepared by the engine; the store writes it atomically.
@@ -127,6 +143,10 @@ class LedgerStore(Protocol):
 
     def get_ledger_totals(self) -> list[LedgerTotals]:
         """The per-ledger sums, ordered by ledger."""
+        ...
+
+    def get_code_totals(self, ledger: int) -> list[CodeTotals]:
+        """Per account code of `ledger` that has accounts, their sums, ordered by code."""
         ...
 
     def read_batch(

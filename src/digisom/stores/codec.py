@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Balance, Pending, PendingState, Transfer
-from digisom.ledger.store import CommittedBatch, JournalRecord, LedgerTotals
+from digisom.ledger.store import CodeTotals, CommittedBatch, JournalRecord, LedgerTotals
 
 Row = tuple[Any, ...]
 
@@ -230,6 +230,13 @@ def totals_from_rows(rows: Iterable[Row], codec: Codec) -> list[LedgerTotals]:
     return [LedgerTotals(ledger, total(dp), total(dpo), total(cp), total(cpo)) for ledger, dp, dpo, cp, cpo in rows]
 
 
+def code_totals_from_rows(ledger: int, rows: Iterable[Row], codec: Codec) -> list[CodeTotals]:
+    """Code totals of `ledger` from rows of (code, accounts, dp, dpo, cp, cpo)."""
+    total = codec.total_in
+    return [CodeTotals(ledger, code, count, total(dp), total(dpo), total(cp), total(cpo))
+            for code, count, dp, dpo, cp, cpo in rows]
+
+
 def journal_from_rows(rows: Iterable[Row]) -> list[JournalRecord]:
     """Journal records from rows in JOURNAL_COLUMNS order."""
     return [JournalRecord(r[0], bytes(r[1]), bytes(r[2]), bytes(r[3])) for r in rows]
@@ -275,6 +282,7 @@ class Queries:
     upsert_totals: str
     pendings_due: str
     ledger_totals: str
+    code_totals: str
     scan_accounts: str
     scan_journal: str
     # Indexed by AccountFilter.reversed.
@@ -282,8 +290,10 @@ class Queries:
     account_balances: tuple[str, str]
 
 
-def build_queries(p: Placeholder) -> Queries:
-    """The shared statements with placeholders made by `p`."""
+def build_queries(p: Placeholder, total_sum: str = "sum") -> Queries:
+    """The shared statements with placeholders made by `p`; `total_sum` is the aggregate
+    that adds u128 balances into a u256 total (SQLite registers its own on each connection)."""
+    balance_sums = ", ".join(f"{total_sum}({c})" for c in TOTALS_COLUMNS[1:])
     totals_set = ", ".join(f"{c} = excluded.{c}" for c in TOTALS_COLUMNS[1:])
     return Queries(
         head="SELECT seq, hash, timestamp FROM journal_head",
@@ -309,6 +319,10 @@ def build_queries(p: Placeholder) -> Queries:
             f"ORDER BY expires_at, id LIMIT {p('limit')}"
         ),
         ledger_totals=f"SELECT {columns(TOTALS_COLUMNS)} FROM ledger_totals ORDER BY ledger",
+        code_totals=(
+            f"SELECT code, count(*), {balance_sums} FROM accounts "
+            f"WHERE ledger = {p('ledger')} GROUP BY code ORDER BY code"
+        ),
         scan_accounts=(
             f"SELECT {columns(ACCOUNT_COLUMNS)} FROM accounts WHERE id > {p('after')} ORDER BY id LIMIT {p('limit')}"
         ),

@@ -14,6 +14,7 @@ from digisom.ledger.model import Account, AccountFilter, Balance, Pending, Pendi
 from digisom.ledger.store import (
     GENESIS_HASH,
     BatchReads,
+    CodeTotals,
     CommittedBatch,
     JournalHead,
     JournalRecord,
@@ -121,6 +122,16 @@ class MemoryStore:
     def get_ledger_totals(self) -> list[LedgerTotals]:
         """Per-ledger sums, by ledger."""
         return [self._totals[ledger] for ledger in sorted(self._totals)]
+
+    def get_code_totals(self, ledger: int) -> list[CodeTotals]:
+        """Per account code of `ledger`, its accounts' sums, by code."""
+        sums: dict[int, list[int]] = {}
+        for a in self._accounts.values():
+            if a.ledger == ledger:
+                row = sums.setdefault(a.code, [0, 0, 0, 0, 0])
+                for i, value in enumerate((1, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)):
+                    row[i] += value
+        return [CodeTotals(ledger, code, *sums[code]) for code in sorted(sums)]
 
     def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
         """A page of an account's transfers by timestamp."""

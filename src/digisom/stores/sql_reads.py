@@ -13,6 +13,7 @@ from typing import Any, Literal
 from digisom.ledger.model import Account, AccountFilter, Balance, Pending, Transfer
 from digisom.ledger.store import (
     BatchReads,
+    CodeTotals,
     JournalHead,
     JournalRecord,
     LedgerStore,
@@ -94,6 +95,10 @@ class SqlReads:
     def get_ledger_totals(self) -> list[LedgerTotals]:
         """The per-ledger sums, ordered by ledger."""
         return codec.totals_from_rows(self._fetch(self._q.ledger_totals), self._codec)
+
+    def get_code_totals(self, ledger: int) -> list[CodeTotals]:
+        """Per account code of `ledger`, its accounts' sums: one GROUP BY."""
+        return codec.code_totals_from_rows(ledger, self._fetch(self._q.code_totals, {"ledger": ledger}), self._codec)
 
     def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
         """A page of an account's transfers by timestamp; see `AccountFilter`."""

@@ -51,7 +51,7 @@ STATEMENT_CACHE_SIZE: Final = 256
 # not fit its column). The engine should never produce such a batch, so `commit` reports
 # it as the broken invariant it is, with the driver's error as the cause.
 _REFUSED: Final = (sqlite3.IntegrityError, OverflowError)
-_Q: Final = build_queries(sqlite_placeholder)
+_Q: Final = build_queries(sqlite_placeholder, total_sum="u256_sum")
 
 
 def u128_add(a: bytes, b: bytes) -> bytes | None:
@@ -64,14 +64,31 @@ def u128_add(a: bytes, b: bytes) -> bytes | None:
     return total.to_bytes(16, "big") if total <= U128_MAX else None
 
 
+class U256Sum:
+    """SQL aggregate `u256_sum`: adds 16-byte u128 blobs into a 32-byte u256 blob (a sum
+    over many accounts may pass u128, like the ledger totals). Registered on every connection."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, value: bytes) -> None:
+        """Add one balance."""
+        self.total += int.from_bytes(value, "big")
+
+    def finalize(self) -> bytes:
+        """The sum as 32 big-endian bytes."""
+        return codec.u256_bytes(self.total)
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection set up for the ledger: autocommit mode (we issue BEGIN/COMMIT
-    ourselves), WAL, full fsync on commit, foreign keys, and `u128_add` registered."""
+    ourselves), WAL, full fsync on commit, foreign keys, `u128_add` and `u256_sum` registered."""
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, cached_statements=STATEMENT_CACHE_SIZE
     )
     try:
         conn.create_function("u128_add", 2, u128_add, deterministic=True)
+        conn.create_aggregate("u256_sum", 1, U256Sum)  # type: ignore[arg-type]  # typeshed says int; BLOBs come as bytes
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode != "wal":
