@@ -4,7 +4,7 @@
     .venv/bin/python bench/api.py --quick      # 5 s each, 40 clients, same JSON shape
 
 For each process count: a throwaway PostgreSQL database, `digisom serve --workers N`, a
-world of funded wallets near their holding limits (digisom.devtools.api_load), then the
+world of funded wallets near their holding limits (bench/api_load.py), then the
 clients pay between random wallets as their holders for the duration, some requests
 sent twice at once under one idempotency key. After each run the invariants are checked
 from the server's answers and the ledger (api_load.check). Prints progress on stderr and
@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from digisom.devtools import api_load
+import api_load  # the load harness beside this script (bench/ is on sys.path when it runs)
 from digisom.devtools.postgres_server import TemporaryPostgres
 
 PROCESS_COUNTS = (1, 2, 4)

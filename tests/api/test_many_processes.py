@@ -1,7 +1,7 @@
 """Four `digisom serve` processes on one PostgreSQL database, many clients paying between
 wallets near their holding limits and balances: every invariant holds across processes
 (no negative balance, no limit exceeded, no payment settled twice, circulation equals
-issuance, the ledger verifies). The checks are `digisom.devtools.api_load.check`.
+issuance, the ledger verifies). The checks are `check` in bench/api_load.py.
 
 The default run is short (CI has two cores); the full one of the issue (200 clients for
 30 s) is marked slow: `.venv/bin/pytest -m slow tests/api/test_many_processes.py`.
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench import api_load
 from digisom.api.workers import WorkersUnsupported, worker_count
 from digisom.cli import app
-from digisom.devtools import api_load
 
 pytestmark = pytest.mark.postgres
 

@@ -173,7 +173,7 @@ async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) ->
 
         async def one_client(number: int) -> None:
             nonlocal mismatched
-            rng = random.Random(seed * 10_007 + number)  # noqa: S311 -- a reproducible load, not a secret
+            rng = random.Random(seed * 10_007 + number)
             sent = 0
             while time.monotonic() < deadline:
                 payer, payee = rng.sample(world.wallets, 2)
