@@ -39,12 +39,12 @@ from digisom.api.problems import ApiProblem
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.model import WalletStatus
 from digisom.disbursement.migrations import migrate
-from digisom.disbursement.model import Progress
+from digisom.disbursement.model import DisbursementError, Progress
 from digisom.disbursement.ports import Channel, Destination, SourceWallet, TransferSink
 from digisom.disbursement.service import DisbursementService
 from digisom.disbursement.taxes import TaxService
 from digisom.kernel.chart import CHART, Domain
-from digisom.kernel.gateway import AccountReader, LedgerGateway
+from digisom.kernel.gateway import AccountReader, DebitNotAllowed, LedgerGateway
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
 # Runs executed at once per API process: each already fills whole ledger batches, so a
@@ -241,6 +241,9 @@ class Executions:
             return self._service.execute(run_id, self._batch_size, on_batch=between_batches)
         except _Stopping:
             raise
+        except (DisbursementError, DebitNotAllowed) as refused:
+            _log.warning("disbursement run %s refused: %s", run_id, refused)
+            raise
         except Exception:
             _log.exception("disbursement run %s stopped", run_id)
             raise
@@ -255,6 +258,7 @@ class DisbursementRuntime:
     taxes: TaxService
     tax_revenue_account: int | None  # without one, tax payments are refused (receipts still read)
     executions: Executions
+    gateway: LedgerGateway  # the domain's only way to the ledger
 
     def close(self) -> None:
         """Stop the execution worker (idempotent)."""
@@ -283,7 +287,7 @@ def build_disbursement(
     service = DisbursementService(engine, CbdcRecipientDirectory(resolver), gateway, CbdcSourceWallets(sources))
     # Account 0 is reserved by the ledger: a payment to it could never succeed.
     taxes = TaxService(engine, gateway, tax_revenue_account or 0)
-    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size))
+    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size), gateway)
 
 
 def attach(app: FastAPI, runtime: DisbursementRuntime) -> None:
