@@ -46,7 +46,7 @@ from digisom.api.runtime import domain_engine
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.disbursement.migrations import migrate
 from digisom.disbursement.model import FileFormat, TransferCode
-from digisom.disbursement.ports import Channel, Destination
+from digisom.disbursement.ports import Channel, Destination, SourceWallet
 from digisom.disbursement.service import LEDGER_KGS, DisbursementService
 from digisom.ledger.audit import verify
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
@@ -102,6 +102,16 @@ class BenchDirectory:
         return {pin: known[pin] for pin in pins if pin in known}
 
 
+TREASURY_WALLET = "wbenchtreasury"
+
+
+class BenchSources:
+    """The one government wallet the bench's programme pays from, always active."""
+
+    def source_wallet(self, wallet_id: str) -> SourceWallet | None:
+        return SourceWallet(wallet_id, TREASURY, True, False, False) if wallet_id == TREASURY_WALLET else None
+
+
 def csv_file(payees: Payees) -> bytes:
     lines = ["pin,amount_tyiyn,region,name"]
     lines += [
@@ -138,9 +148,9 @@ def set_up(url: str, payees: Payees) -> None:
     store.close()
     engine = domain_engine(url)
     migrate(engine)
-    DisbursementService(engine, BenchDirectory(Payees([], [])), Ledger(open_store(url))).create_programme(
-        PROGRAMME, "Pensions", TREASURY, payees.total_tyiyn
-    )
+    DisbursementService(
+        engine, BenchDirectory(Payees([], [])), Ledger(open_store(url)), BenchSources()
+    ).create_programme(PROGRAMME, "Pensions", TREASURY_WALLET, payees.total_tyiyn)
     engine.dispose()
 
 
@@ -160,7 +170,7 @@ def child(config: dict[str, Any], out: IO[str]) -> int:
     directory = BenchDirectory(payees)
     engine = domain_engine(url)
     store = open_store(url)
-    service = DisbursementService(engine, directory, Ledger(store))
+    service = DisbursementService(engine, directory, Ledger(store), BenchSources())
     say("ready")
     if config["mode"] == "run":
         data = Path(config["csv"]).read_bytes()

@@ -35,7 +35,6 @@ from rich.console import Console
 
 from digisom.api.runtime import Runtime, build
 from digisom.cbdc.access import Role
-from digisom.cbdc.accounts import wallet_account_id
 from digisom.demo_cbdc import ApiStory, DemoFailed, amount_body, som_text, wallet_body
 from digisom.disbursement.taxes import make_reference
 
@@ -130,12 +129,10 @@ def _benefit_balance(s: ApiStory, who: str, scheme_id: str) -> int:
 
 
 def _story(s: ApiStory, clock: DemoClock, out_dir: Path | None, restart: Any) -> None:
-    treasury_account = ""
     grant: dict[str, Any] = {}
     moved_tyiyn: dict[str, int] = {}  # what each step moved out of (-) or into (+) the treasury wallet
 
     def setup() -> str:
-        nonlocal treasury_account
         for pid, kind, name, code in (("ayil-bank", "commercial_bank", "Ayil Bank", AYIL),
                                       ("treasury", "treasury", "Central Treasury", None)):
             s.post("central_bank", "/v1/participants", {"id": pid, "kind": kind, "name": name, "bank_code": code},
@@ -148,7 +145,6 @@ def _story(s: ApiStory, clock: DemoClock, out_dir: Path | None, restart: Any) ->
         s.wallets["treasury"] = treasury
         s.post("bank", f"/v1/wallets/{treasury}/deposit-credits", amount_body(1_000_000), "treasury-deposit", 200)
         s.post("treasury", f"/v1/wallets/{treasury}/funding", amount_body(200_000), "treasury-funding", 200)
-        treasury_account = str(wallet_account_id(treasury))
         for person in (*PENSIONERS, FAMILY):
             if person.wallet:
                 s.wallets[person.key] = s.post("bank", "/v1/wallets", wallet_body(
@@ -166,7 +162,7 @@ def _story(s: ApiStory, clock: DemoClock, out_dir: Path | None, restart: Any) ->
 
     def programmes() -> str:
         s.post("clerk", "/v1/disbursement/programmes", {
-            "id": "pensions", "name": "State pensions", "ledger_account_id": treasury_account,
+            "id": "pensions", "name": "State pensions", "source_wallet_id": s.wallets["treasury"],
             "budget_tyiyn": str(100_000 * SOM), "currency": "KGS"}, "programme-pensions")
         return "programme 'State pensions' paying from the treasury wallet, budget line 100,000 som"
 
@@ -214,7 +210,7 @@ def _story(s: ApiStory, clock: DemoClock, out_dir: Path | None, restart: Any) ->
             "name": "School supplies grant", "categories": [STATIONERY_MCC], "expires_on": expires_on,
             "treasury_wallet_id": s.wallets["treasury"]}, "scheme-school"))
         s.post("clerk", "/v1/disbursement/programmes", {
-            "id": "school-grant", "name": "School supplies grant", "ledger_account_id": treasury_account,
+            "id": "school-grant", "name": "School supplies grant", "source_wallet_id": s.wallets["treasury"],
             "budget_tyiyn": str(10_000 * SOM), "currency": "KGS", "benefit_scheme": grant["id"]}, "programme-grant")
         data = _pension_csv([(FAMILY.personal_number, f"{GRANT_SOM}.00", FAMILY.region, FAMILY.name)])
         report = _pay_run(s, "school-grant", data, "grant-file")

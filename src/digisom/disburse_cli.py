@@ -1,7 +1,7 @@
 """`digisom disburse programme|upload|approve|run|report`: government payments from the
 command line, on the same database as `digisom serve --data DIR` (or `--db URL`).
 
-    digisom disburse programme pensions --name Pensions --account-id 1234... --budget-tyiyn 50000000000
+    digisom disburse programme pensions --name Pensions --source-wallet w... --budget-tyiyn 50000000000
     digisom disburse upload pensions-2026-11.csv --programme pensions --period 2026-11 \\
         --operator treasury-clerk --key pensions-2026-11
     digisom disburse approve run_... --operator treasury-supervisor
@@ -92,7 +92,8 @@ def _run_line(run: model.Run) -> str:
 def programme(
     programme_id: Annotated[str, typer.Argument(help="The programme's id, e.g. pensions.")],
     name: Annotated[str, typer.Option("--name", help="Its name.")],
-    account_id: Annotated[int, typer.Option("--account-id", help="The treasury ledger account it pays from.")],
+    source_wallet: Annotated[str, typer.Option("--source-wallet",
+                                               help="The wallet of the treasury or a ministry it pays from.")],
     budget_tyiyn: Annotated[int, typer.Option("--budget-tyiyn", help="Its budget line, integer tyiyn.")],
     benefit_scheme: Annotated[str, typer.Option("--benefit-scheme",
                                                 help="Pay a purpose-bound benefit scheme (default: cash).")] = "",
@@ -101,10 +102,10 @@ def programme(
 ) -> None:
     """Create a programme and its budget line."""
     with _disbursement(data, db) as runtime:
-        created = runtime.service.create_programme(programme_id, name, account_id, budget_tyiyn,
+        created = runtime.service.create_programme(programme_id, name, source_wallet, budget_tyiyn,
                                                    benefit_scheme=benefit_scheme)
     typer.echo(f"{created.id}: {created.name}, budget {created.budget_tyiyn} tyiyn "
-               f"from account {created.ledger_account_id}")
+               f"from wallet {created.source_wallet_id}")
 
 
 @disburse_app.command("upload")

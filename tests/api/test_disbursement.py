@@ -98,8 +98,7 @@ def treasury_world(world: World, resolver: FakeResolver) -> World:
 
 def programme_body(world: World, programme_id: str = "pensions") -> dict[str, str]:
     """The treasury's wallet pays the programme."""
-    treasury = wallet_account_id(world.wallets["treasury"])
-    return {"id": programme_id, "name": "Pensions", "ledger_account_id": str(treasury),
+    return {"id": programme_id, "name": "Pensions", "source_wallet_id": world.wallets["treasury"],
             "budget_tyiyn": str(BUDGET_SOM * SOM), "currency": "KGS"}
 
 

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from digisom.cbdc.access import Role
-from digisom.cbdc.accounts import AccountCode, balance_tyiyn, bank_account_id, wallet_account_id
+from digisom.cbdc.accounts import AccountCode, balance_tyiyn, bank_account_id
 from tests.api.world import AYIL, SOM, World
 
 WALLET_PIN, BANK_PIN, STRANGER_PIN = "21203195000111", "21203195000222", "21203195000333"
@@ -44,7 +44,7 @@ def pensions_with_aliases(world: World, budget_som: int) -> str:
                               headers=world.headers("commercial_bank", "alias-2")))
     treasury = world.wallets["treasury"]
     world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", {
-        "id": "pensions", "name": "Pensions", "ledger_account_id": str(wallet_account_id(treasury)),
+        "id": "pensions", "name": "Pensions", "source_wallet_id": treasury,
         "budget_tyiyn": str(budget_som * SOM), "currency": "KGS"}), 201)
     return treasury
 
@@ -65,7 +65,7 @@ def test_cash_and_benefit_programmes_through_the_banks_alias_directory(world: Wo
         "name": "School supplies", "categories": ["5943"], "expires_on": "2099-12-31",
         "treasury_wallet_id": treasury}), 201)
     world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", {
-        "id": "school-grant", "name": "School grant", "ledger_account_id": str(wallet_account_id(treasury)),
+        "id": "school-grant", "name": "School grant", "source_wallet_id": treasury,
         "budget_tyiyn": str(10_000 * SOM), "currency": "KGS", "benefit_scheme": scheme["id"]}), 201)
     grant = pay(world, "school-grant", [(WALLET_PIN, 50), (BANK_PIN, 50)])
     assert [(line["channel"], line["status"]) for line in grant["lines"]] == [("wallet", "paid"), ("none", "unclaimed")]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination
+from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, SourceWallet
 
 
 @dataclass
@@ -36,3 +36,24 @@ class FakeDirectory:
                 destination = Destination(Channel.WALLET, accounts[pin])
             found[pin] = destination
         return found
+
+
+TREASURY_WALLET = "wtreasuryaaaaaaaaaaaaaaaaaa"  # the government wallet programmes pay from
+
+
+@dataclass
+class FakeSources:
+    """The digital som's wallets as `SourceWallets` sees them: `TREASURY_WALLET` (a
+    government wallet on ledger account `account_id`) and any others a test adds."""
+
+    account_id: int
+    wallets: dict[str, SourceWallet] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.wallets.setdefault(TREASURY_WALLET, SourceWallet(TREASURY_WALLET, self.account_id, True, False, False))
+
+    def source_wallet(self, wallet_id: str) -> SourceWallet | None:
+        return self.wallets.get(wallet_id)
+
+    def freeze(self, wallet_id: str) -> None:
+        self.wallets[wallet_id] = replace(self.wallets[wallet_id], frozen=True)

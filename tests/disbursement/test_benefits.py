@@ -12,10 +12,10 @@ from digisom.disbursement.ports import Channel, Destination
 from digisom.ledger.model import Account
 from digisom.ledger.results import CreateAccountResult
 from digisom.ledger.service import Ledger
+from tests.disbursement.directory import TREASURY_WALLET
 from tests.disbursement.test_execute import (
     COMMERCIAL_BANK,
     LEDGER,
-    TREASURY,
     TREASURY_CLERK,
     TREASURY_SUPERVISOR,
     WALLETS_FIRST,
@@ -35,7 +35,7 @@ def test_a_purpose_bound_programme_pays_wallet_holders_into_their_benefit_accoun
     assert ledger.create_accounts([Account(BENEFIT_ACCOUNT, LEDGER, 6)]) == [CreateAccountResult.ok]
     directory.benefit_accounts[SCHEME] = {pin(1): BENEFIT_ACCOUNT}
     directory.known[pin(2)] = Destination(Channel.BANK_ACCOUNT, COMMERCIAL_BANK)
-    programme = service.create_programme("school", "School supplies", TREASURY, 10_000_00, benefit_scheme=SCHEME)
+    programme = service.create_programme("school", "School supplies", TREASURY_WALLET, 10_000_00, benefit_scheme=SCHEME)
     assert programme.benefit_scheme == SCHEME
     directory.schemes_asked.clear()
 
@@ -63,14 +63,14 @@ def test_an_ordinary_programme_asks_for_cash(engine: Engine, ledger: Ledger) -> 
 def test_a_bad_scheme_id_is_refused(engine: Engine, ledger: Ledger, scheme: str) -> None:
     service, _ = build(engine, ledger)
     with pytest.raises(InvalidInput):
-        service.create_programme("school", "School supplies", TREASURY, 1, benefit_scheme=scheme)
+        service.create_programme("school", "School supplies", TREASURY_WALLET, 1, benefit_scheme=scheme)
 
 
 def test_repay_asks_the_directory_for_the_programme_scheme(engine: Engine, ledger: Ledger) -> None:
     service, directory = build(engine, ledger)
     assert ledger.create_accounts([Account(BENEFIT_ACCOUNT, LEDGER, 6)]) == [CreateAccountResult.ok]
     directory.known[pin(1)] = Destination(Channel.NONE)
-    service.create_programme("school", "School supplies", TREASURY, 10_000_00, benefit_scheme=SCHEME)
+    service.create_programme("school", "School supplies", TREASURY_WALLET, 10_000_00, benefit_scheme=SCHEME)
     run = service.upload(
         TREASURY_CLERK, "school-1", "school", "2026-08", f"pin,amount_tyiyn,region\n{pin(1)},300000,Osh\n".encode()
     )

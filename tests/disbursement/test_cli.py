@@ -40,14 +40,14 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     try:
         world = World.create(runtime).setup()
         pensioner = world.wallets["pensioner"]
-        treasury = wallet_account_id(world.wallets["treasury"])
+        treasury = world.wallets["treasury"]
     finally:
         runtime.close()
     resolver = FakeResolver({pin(0): FakeTarget("wallet", wallet_account_id(pensioner), AYIL, pensioner)})
     for n in range(1, PAYEES):
         resolver.targets[pin(n)] = FakeTarget("bank_account", bank_account_id(AYIL, AccountCode.BANK_FLOAT), AYIL)
     monkeypatch.setattr(disburse_cli, "build", functools.partial(build, alias_resolver=resolver))
-    created = cli(folder, "programme", "pensions", "--name", "Pensions", "--account-id", str(treasury),
+    created = cli(folder, "programme", "pensions", "--name", "Pensions", "--source-wallet", treasury,
                   "--budget-tyiyn", str(50_000 * SOM))
     assert created.exit_code == 0, created.output
     return folder

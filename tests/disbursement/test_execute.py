@@ -16,7 +16,7 @@ from digisom.disbursement.service import DisbursementService
 from digisom.ledger.model import Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
-from tests.disbursement.directory import FakeDirectory
+from tests.disbursement.directory import TREASURY_WALLET, FakeDirectory, FakeSources
 
 CENTRAL_BANK = 1
 TREASURY = 2
@@ -65,8 +65,8 @@ def build(engine: Engine, ledger: Ledger) -> tuple[DisbursementService, FakeDire
         }[channel(n)]
         known[pin(n)] = destination
     directory = FakeDirectory(known)
-    service = DisbursementService(engine, directory, ledger)
-    service.create_programme("pensions", "Pensions", TREASURY, BUDGET_TYIYN)
+    service = DisbursementService(engine, directory, ledger, FakeSources(TREASURY))
+    service.create_programme("pensions", "Pensions", TREASURY_WALLET, BUDGET_TYIYN)
     return service, directory
 
 
@@ -128,7 +128,7 @@ def test_a_run_pays_everyone_once_and_reduces_the_budget_line(engine: Engine, le
 def test_a_run_killed_in_the_middle_resumes_and_pays_everyone_exactly_once(engine: Engine, ledger: Ledger) -> None:
     service, directory = build(engine, ledger)
     run_id = approved_run(service)
-    dying = DisbursementService(engine, directory, KilledAfter(ledger, calls=3))
+    dying = DisbursementService(engine, directory, KilledAfter(ledger, calls=3), FakeSources(TREASURY))
     with pytest.raises(KeyboardInterrupt):
         dying.execute(run_id, batch_size=7)
     halfway = service.progress(run_id)

@@ -17,8 +17,10 @@ from digisom.disbursement.parsing import FileRefused, Reason, RowError
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
 from digisom.ledger.service import Ledger
+from tests.disbursement.directory import FakeSources
 from tests.disbursement.test_execute import (
     RECIPIENTS,
+    TREASURY,
     TREASURY_CLERK,
     TREASURY_SUPERVISOR,
     KilledAfter,
@@ -32,7 +34,7 @@ def test_each_batch_reports_the_same_progress_as_a_fresh_count(engine: Engine, l
     service, directory = build(engine, ledger)
     directory.known[pin(2)] = Destination(Channel.WALLET, 999_999)  # no such ledger account: rejected
     run_id = approved_run(service)
-    other = DisbursementService(engine, directory, KilledAfter(ledger, calls=3))
+    other = DisbursementService(engine, directory, KilledAfter(ledger, calls=3), FakeSources(TREASURY))
     reported: list[Progress] = []
     fresh: list[Progress] = []
 
@@ -55,7 +57,7 @@ def test_each_batch_reports_the_same_progress_as_a_fresh_count(engine: Engine, l
 
 def test_names_and_regions_read_back_as_uploaded(engine: Engine, ledger: Ledger) -> None:
     service, _ = build(engine, ledger)
-    awkward = ['tab\there', 'back\\slash', 'Айгүл Асанова', 'quote "q"', 'comma, inside', "\\N", "new\nline"]
+    awkward = ["tab\there", "back\\slash", "Айгүл Асанова", 'quote "q"', "comma, inside", "\\N", "new\nline"]
     lines = ["pin,amount_tyiyn,name,region"]
     for n, name in enumerate(awkward, start=1):
         quoted = '"' + name.replace('"', '""') + '"'

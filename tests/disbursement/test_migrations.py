@@ -1,4 +1,4 @@
-"""Migrations 3 and 4 bring a database made by migrations 1 and 2 to the shape a new database
+"""Migrations 3 to 5 bring a database made by migrations 1 and 2 to the shape a new database
 gets: rows kept, the new columns and tables there, every constraint in force (SQLite
 rebuilds the payments table for its new CHECK; PostgreSQL alters it)."""
 
@@ -85,10 +85,10 @@ def shape(engine: Engine) -> dict[str, tuple[list[str], list[str], list[str | No
     }
 
 
-def test_migrations_3_and_4_upgrade_an_old_database_to_the_new_shape(
+def test_migrations_3_to_5_upgrade_an_old_database_to_the_new_shape(
     old_engine: Engine, engine: Engine, ledger: Ledger
 ) -> None:
-    assert migrate(old_engine) == [3, 4]
+    assert migrate(old_engine) == [3, 4, 5]
     assert migrate(old_engine) == []
     assert shape(old_engine) == shape(engine)  # `engine` was migrated from nothing
 
@@ -96,6 +96,8 @@ def test_migrations_3_and_4_upgrade_an_old_database_to_the_new_shape(
         programme = conn.execute(select(tables.programmes)).mappings().one()
         payment = conn.execute(select(tables.payments)).mappings().one()
     assert (programme["benefit_scheme"], programme["remaining_tyiyn"]) == ("", 900)
+    # A programme from before migration 5 names no wallet to pay from: it cannot pay.
+    assert (programme["source_wallet_id"], programme["ledger_account_id"]) == ("", "2")
     assert (payment["pin"], payment["status"], payment["attempt"], payment["transfer_id"]) == (
         OLD_PIN,
         "paid",

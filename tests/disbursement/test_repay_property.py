@@ -24,6 +24,7 @@ from digisom.disbursement.model import (
 )
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
+from tests.disbursement.directory import FakeSources
 from tests.disbursement.test_execute import (
     BUDGET_TYIYN,
     COMMERCIAL_BANK,
@@ -63,14 +64,12 @@ def test_returns_and_repayments_never_pay_anyone_twice(steps: list[tuple[str, in
         for step, (action, n, arg) in enumerate(steps):
             kill = arg if action != "move" else None
             sink = ledger if kill is None else Killed(ledger, 1, after_commit=bool(kill))
-            acting = DisbursementService(engine, directory, sink)
+            acting = DisbursementService(engine, directory, sink, FakeSources(TREASURY))
             if action == "move":
                 directory.known[f"{20_000_000_000_000 + n:014d}"] = DESTINATIONS[str(arg)](n)
             elif action == "return":
                 try:
-                    acting.record_return(
-                        TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"r{step}"
-                    )
+                    acting.record_return(TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"r{step}")
                 except KeyboardInterrupt:
                     interrupted_returns.append(n)
                 except (WrongState, ReturnRefused):
@@ -84,9 +83,7 @@ def test_returns_and_repayments_never_pay_anyone_twice(steps: list[tuple[str, in
             service.execute(run_id)
         for retry, n in enumerate(interrupted_returns):
             with contextlib.suppress(WrongState):
-                service.record_return(
-                    TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"x{retry}"
-                )
+                service.record_return(TREASURY_CLERK, run_id, f"{20_000_000_000_000 + n:014d}", "closed", f"x{retry}")
         with engine.connect() as conn:
             payments = list(conn.execute(select(tables.payments)).mappings())
             recorded_returns = len(list(conn.execute(select(tables.returns))))

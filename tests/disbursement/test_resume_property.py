@@ -24,7 +24,7 @@ from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.stores.memory import MemoryStore
-from tests.disbursement.directory import FakeDirectory
+from tests.disbursement.directory import FakeDirectory, FakeSources
 from tests.disbursement.test_execute import (
     BUDGET_TYIYN,
     RECIPIENTS,
@@ -90,7 +90,9 @@ def test_any_kill_then_resume_pays_everyone_exactly_once(batch_size: int, kills:
     with approved_sqlite_run() as run:
         ledger, service, run_id = run.ledger, run.service, run.run_id
         for calls, after_commit in kills:
-            dying = DisbursementService(run.engine, run.directory, Killed(ledger, calls, after_commit))
+            dying = DisbursementService(
+                run.engine, run.directory, Killed(ledger, calls, after_commit), FakeSources(TREASURY)
+            )
             with contextlib.suppress(KeyboardInterrupt):
                 dying.execute(run_id, batch_size=batch_size)
         done = service.execute(run_id, batch_size=batch_size)

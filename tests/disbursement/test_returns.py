@@ -33,7 +33,7 @@ from digisom.disbursement.service import DisbursementService
 from digisom.ledger.model import Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
-from tests.disbursement.directory import FakeDirectory
+from tests.disbursement.directory import FakeDirectory, FakeSources
 from tests.disbursement.test_execute import (
     BUDGET_TYIYN,
     COMMERCIAL_BANK,
@@ -265,7 +265,7 @@ def test_a_repayment_killed_after_the_ledger_resumes_and_pays_nobody_twice(engin
     service, directory, run_id = paid_run(engine, ledger)
     for n in UNCLAIMED:
         directory.known[pin(n)] = Destination(Channel.WALLET, WALLETS_FIRST + n)
-    dying = DisbursementService(engine, directory, KilledAfter(ledger, calls=1))
+    dying = DisbursementService(engine, directory, KilledAfter(ledger, calls=1), FakeSources(TREASURY))
     with pytest.raises(KeyboardInterrupt):
         dying.repay(TREASURY_CLERK, run_id, "p1")
     assert service.run(run_id).status is RunStatus.EXECUTING
@@ -321,7 +321,7 @@ def test_two_returns_of_one_payment_racing_record_one(engine: Engine, ledger: Le
     def other() -> None:
         winner.append(service.record_return(TREASURY_CLERK, run_id, pin(WALLET_N), "wallet closed", "second"))
 
-    racing = DisbursementService(engine, directory, RacedBy(ledger, other))
+    racing = DisbursementService(engine, directory, RacedBy(ledger, other), FakeSources(TREASURY))
     with pytest.raises(WrongState):
         racing.record_return(TREASURY_CLERK, run_id, pin(WALLET_N), "wallet closed", "first")
     assert service.returns(run_id) == winner
@@ -351,7 +351,7 @@ def test_two_repayments_racing_pay_each_recipient_once(engine: Engine, ledger: L
     def other() -> None:
         first.append(service.repay(TREASURY_CLERK, run_id, "first"))
 
-    late = DisbursementService(engine, ResolvedAfter(directory, other), ledger)
+    late = DisbursementService(engine, ResolvedAfter(directory, other), ledger, FakeSources(TREASURY))
     second = late.repay(TREASURY_CLERK, run_id, "second")
 
     assert (first[0].recipients, second.recipients) == (len(UNCLAIMED), 0)

@@ -18,7 +18,7 @@ from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
 from digisom.ledger.service import Ledger
 from digisom.stores.memory import MemoryStore
-from tests.disbursement.directory import FakeDirectory
+from tests.disbursement.directory import TREASURY_WALLET, FakeDirectory, FakeSources
 
 TREASURY_ACCOUNT = 9_001
 TREASURY_CLERK = "treasury-clerk"
@@ -30,8 +30,8 @@ WIDOW = "11505196000456"
 def service(engine: Engine) -> DisbursementService:
     # Nothing here reaches the ledger: a memory one will do.
     directory = FakeDirectory({PENSIONER: Destination(Channel.WALLET, 101), WIDOW: Destination(Channel.WALLET, 102)})
-    svc = DisbursementService(engine, directory, Ledger(MemoryStore()))
-    svc.create_programme("pensions", "Pensions", TREASURY_ACCOUNT, budget_tyiyn=1_000_000)
+    svc = DisbursementService(engine, directory, Ledger(MemoryStore()), FakeSources(TREASURY_ACCOUNT))
+    svc.create_programme("pensions", "Pensions", TREASURY_WALLET, budget_tyiyn=1_000_000)
     return svc
 
 

@@ -26,7 +26,6 @@ from fastapi.testclient import TestClient
 
 from digisom.api.auth import AUDIENCE, ISSUER, TokenIssuer
 from digisom.cbdc.access import Role
-from digisom.cbdc.accounts import wallet_account_id
 from tests.api.world import AYIL, SOM, World, kgs
 from tests.interbank.test_bad_input import BILLION_LAUGHS, XXE, XXE_PARAMETER_ENTITY
 
@@ -181,7 +180,7 @@ def test_an_idempotency_key_race_with_two_bodies_settles_one(world: World) -> No
 @pytest.mark.parametrize("xml", [BILLION_LAUGHS, XXE, XXE_PARAMETER_ENTITY])
 def test_xml_attacks_on_a_disbursement_file_are_refused(world: World, xml: bytes) -> None:
     programme = {"id": "probe", "name": "Probe", "budget_tyiyn": "100000", "currency": "KGS",
-                 "ledger_account_id": str(wallet_account_id(world.wallets["treasury"]))}
+                 "source_wallet_id": world.wallets["treasury"]}
     world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", programme), 201)
     response = world.client.post(
         "/v1/disbursement/programmes/probe/runs", content=xml, params={"period": "2026-12"},

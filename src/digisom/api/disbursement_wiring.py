@@ -1,6 +1,9 @@
 """Wiring of the disbursement domain into the API process: the digital som's alias
-directory as its `RecipientDirectory`, the runtime's ledger writer as its `TransferSink`,
-and a background worker that executes approved runs.
+directory as its `RecipientDirectory`, the digital som's wallets as its `SourceWallets`,
+the runtime's ledger writer behind the disbursement domain's ledger gateway (the chart
+of accounts lets it debit only wallets, benefits and bank floats, and a programme's
+payment only a wallet) as its `TransferSink`, and a background worker that executes
+approved runs.
 
 The disbursement domain must not import the digital som (another domain), so this entry
 point adapts one to the other through `AliasResolver`, a protocol of the two methods it
@@ -31,12 +34,17 @@ from typing import Final, Protocol
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
 
+from digisom.api.disbursement_problems import worker_problem
 from digisom.api.problems import ApiProblem
+from digisom.cbdc.accounts import wallet_account_id
+from digisom.cbdc.model import WalletStatus
 from digisom.disbursement.migrations import migrate
-from digisom.disbursement.model import Progress
-from digisom.disbursement.ports import Channel, Destination, TransferSink
+from digisom.disbursement.model import DisbursementError, Progress
+from digisom.disbursement.ports import Channel, Destination, SourceWallet, TransferSink
 from digisom.disbursement.service import DisbursementService
 from digisom.disbursement.taxes import TaxService
+from digisom.kernel.chart import CHART, Domain
+from digisom.kernel.gateway import AccountReader, DebitNotAllowed, LedgerGateway
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
 # Runs executed at once per API process: each already fills whole ledger batches, so a
@@ -108,8 +116,56 @@ def _destination(target: AliasTarget) -> Destination:
     return Destination(channel, target.account_id)
 
 
+class WalletRecord(Protocol):
+    """A digital-som wallet as the source check reads it (`digisom.cbdc`'s `Wallet` fits)."""
+
+    @property
+    def id(self) -> str:
+        """The wallet id."""
+        ...
+
+    @property
+    def status(self) -> WalletStatus:
+        """Active, frozen, closing or closed."""
+        ...
+
+
+class PublicBodyWallets(Protocol):
+    """What the source check needs of the digital som (`CbdcService` fits)."""
+
+    def public_body_wallet(self, wallet_id: str) -> tuple[WalletRecord, bool] | None:
+        """The wallet and whether the treasury or a ministry holds it; None if there is none."""
+        ...
+
+
+class CbdcSourceWallets:
+    """`SourceWallets` over the digital som's wallets and participant register."""
+
+    def __init__(self, wallets: PublicBodyWallets) -> None:
+        self._wallets = wallets
+
+    def source_wallet(self, wallet_id: str) -> SourceWallet | None:
+        """The wallet as a programme's source: its ledger account, holder and state."""
+        found = self._wallets.public_body_wallet(wallet_id)
+        if found is None:
+            return None
+        wallet, public_body = found
+        closed = wallet.status in (WalletStatus.CLOSING, WalletStatus.CLOSED)
+        return SourceWallet(wallet.id, wallet_account_id(wallet.id), public_body,
+                            wallet.status is WalletStatus.FROZEN, closed)
+
+
 class _Stopping(Exception):
     """Raised between batches when the process shuts down; the run resumes on the next start."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerError:
+    """Why a run's last execution stopped: a stable problem type and a detail safe to show
+    (never Python's exception text; that goes to the log)."""
+
+    type: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +173,7 @@ class WorkerState:
     """Whether this process is executing a run, and why its last attempt stopped, if it failed."""
 
     running: bool
-    error: str | None
+    error: WorkerError | None
 
 
 class Executions:
@@ -160,7 +216,9 @@ class Executions:
         if future.cancelled():  # queued when the process began shutting down
             return WorkerState(False, None)
         error = future.exception()
-        return WorkerState(False, None if error is None or isinstance(error, _Stopping) else str(error)[:300])
+        if error is None or isinstance(error, _Stopping):
+            return WorkerState(False, None)
+        return WorkerState(False, WorkerError(*worker_problem(error)))
 
     def wait(self, run_id: str, timeout_s: float | None = None) -> None:
         """Block until this process's worker for `run_id` finished (tests, the CLI)."""
@@ -183,6 +241,9 @@ class Executions:
             return self._service.execute(run_id, self._batch_size, on_batch=between_batches)
         except _Stopping:
             raise
+        except (DisbursementError, DebitNotAllowed) as refused:
+            _log.warning("disbursement run %s refused: %s", run_id, refused)
+            raise
         except Exception:
             _log.exception("disbursement run %s stopped", run_id)
             raise
@@ -197,6 +258,7 @@ class DisbursementRuntime:
     taxes: TaxService
     tax_revenue_account: int | None  # without one, tax payments are refused (receipts still read)
     executions: Executions
+    gateway: LedgerGateway  # the domain's only way to the ledger
 
     def close(self) -> None:
         """Stop the execution worker (idempotent)."""
@@ -206,21 +268,26 @@ class DisbursementRuntime:
 def build_disbursement(
     engine: Engine,
     ledger: TransferSink,
+    accounts: AccountReader,
     resolver: AliasResolver,
+    sources: PublicBodyWallets,
     tax_revenue_account: int | None = None,
     batch_size: int = BATCH_EVENTS_MAX,
 ) -> DisbursementRuntime:
     """Migrate the domain's tables and build its services on `engine`'s database.
 
     `ledger` is the process's ledger writer (the runtime's `Submitter`: one writer thread
-    for every domain). `tax_revenue_account` is the treasury's ledger account that takes
-    taxes and fees (a treasury wallet's account); without one, tax payments are refused.
+    for every domain) and `accounts` a ledger reader; both services write through the
+    domain's ledger gateway. `sources` says which wallets a programme may pay from.
+    `tax_revenue_account` is the treasury's ledger account that takes taxes and fees (a
+    treasury wallet's account); without one, tax payments are refused.
     """
     migrate(engine)
-    service = DisbursementService(engine, CbdcRecipientDirectory(resolver), ledger)
+    gateway = LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, accounts)
+    service = DisbursementService(engine, CbdcRecipientDirectory(resolver), gateway, CbdcSourceWallets(sources))
     # Account 0 is reserved by the ledger: a payment to it could never succeed.
-    taxes = TaxService(engine, ledger, tax_revenue_account or 0)
-    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size))
+    taxes = TaxService(engine, gateway, tax_revenue_account or 0)
+    return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size), gateway)
 
 
 def attach(app: FastAPI, runtime: DisbursementRuntime) -> None:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from digisom.api import schemas_disbursement as d
+from digisom.api.disbursement_problems import problem_of
 from digisom.api.disbursement_wiring import DisbursementRuntime, disbursement
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
@@ -29,22 +30,12 @@ from digisom.cbdc.access import Actor, Role, require_operate
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
 from digisom.cbdc.model import Wallet
 from digisom.disbursement import reconciliation, spending
-from digisom.disbursement.model import (
-    AlreadyExists,
-    DisbursementError,
-    DualControl,
-    FileFormat,
-    InvalidInput,
-    KeyReused,
-    OverBudget,
-    ReturnRefused,
-    RunStatus,
-    WrongState,
-)
+from digisom.disbursement.model import DisbursementError, FileFormat, RunStatus, SourceWalletRefused, WrongState
 from digisom.disbursement.model import NotFound as DisbursementNotFound
 from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
-from digisom.disbursement.taxes import InvalidReference, PaymentRefused, TaxService
+from digisom.disbursement.taxes import PaymentRefused, TaxService
 from digisom.errors import DigisomError
+from digisom.kernel.gateway import DebitNotAllowed
 
 # The upload route takes whole files (the domain's limit); every other route keeps the
 # app's small body limit. `app.BodyLimit` reads this.
@@ -55,20 +46,6 @@ UPLOAD_BODY_BYTES_MAX: Final = FILE_BYTES_MAX
 REFUSED_ERRORS_SHOWN_MAX: Final = 1000
 MEDIA_FORMATS: Final = {"text/csv": FileFormat.CSV, "application/xml": FileFormat.PAIN001,
                         "text/xml": FileFormat.PAIN001}
-_PROBLEM_STATUS: Final[tuple[tuple[type[DigisomError], int, str, str], ...]] = (
-    (DisbursementNotFound, 404, "not-found", "Not found"),
-    (AlreadyExists, 409, "conflict", "Conflict with the resource's state"),
-    (DualControl, 403, "dual-control", "Another operator must approve this run"),
-    (WrongState, 409, "wrong-state", "The run is not in a state that allows this"),
-    (KeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
-    (InvalidReference, 422, "invalid-reference", "Invalid payment reference"),
-    (PaymentRefused, 409, "payment-refused", "The ledger refused the payment"),
-    (ReturnRefused, 409, "return-refused", "The ledger refused the return"),
-    (OverBudget, 409, "over-budget", "The budget line does not cover it"),
-    (InvalidInput, 422, "invalid-request", "The request is not valid"),
-    (DisbursementError, 422, "invalid-request", "The request is not valid"),
-)
-
 ProgrammePath = Annotated[str, Path(pattern=d.PROGRAMME_ID_PATTERN, description="A programme id.")]
 RunPath = Annotated[str, Path(pattern=d.RUN_ID_PATTERN, description="A run id.")]
 ReceiptPath = Annotated[str, Path(pattern=d.RECEIPT_ID_PATTERN, description="A receipt id.")]
@@ -90,8 +67,12 @@ def problem(error: DigisomError) -> JSONResponse:
         errors = [{"line": e.line, "reason": e.reason.value, "detail": e.detail, "pin": e.pin} for e in shown]
         return problem_response(422, "file-refused", "The file was refused; nothing was paid", str(error),
                                 errors=errors, errors_left_off=left_off)
-    status, slug, title = next((s, g, t) for kind, s, g, t in _PROBLEM_STATUS if isinstance(error, kind))
-    extensions = {"result": error.result} if isinstance(error, PaymentRefused) else {}
+    status, slug, title = problem_of(error)
+    extensions: dict[str, str] = {}
+    if isinstance(error, PaymentRefused):
+        extensions["result"] = error.result
+    if isinstance(error, SourceWalletRefused):
+        extensions["reason"] = error.reason.value
     return problem_response(status, slug, title, str(error), **extensions)
 
 
@@ -99,7 +80,7 @@ def _answer(action: Callable[[], Response]) -> Response:
     """`action`'s response, or the problem for a domain refusal (stored by `idempotent` alike)."""
     try:
         return action()
-    except (DisbursementError, FileRefused) as error:
+    except (DisbursementError, FileRefused, DebitNotAllowed) as error:
         return problem(error)
 
 
@@ -107,7 +88,7 @@ def _run_detail(runtime: DisbursementRuntime, run_id: str, status: int = 200) ->
     run = runtime.service.run(run_id)
     worker = runtime.executions.state(run_id)
     totals = spending.status_totals(runtime.engine, run_id)
-    return json(d.run_detail_out(run, totals, worker.running, worker.error), status)
+    return json(d.run_detail_out(run, totals, worker), status)
 
 
 def _taxes(request: Request) -> TaxService:
@@ -137,10 +118,13 @@ def router() -> APIRouter:
             tags=["disbursement"])
     def create_programme(request: Request, body: d.ProgrammeIn, key: IdempotencyKey,
                          actor: Annotated[Actor, Depends(Authorize("disbursement.programmes.create"))]) -> Response:
-        """A programme (pensions, child benefit, ...) paying from a treasury ledger account, with its budget line."""
+        """A programme (pensions, child benefit, ...) paying from a wallet of the treasury or a
+        ministry, with its budget line. Any other wallet, or a frozen or closed one, is 422
+        `source-wallet-refused` (with its `reason`); the wallet is checked again before each
+        batch a run pays."""
         svc = disbursement(request).service
         return idempotent(request, actor, key, body, lambda: _answer(lambda: json(d.programme_out(
-            svc.create_programme(body.id, body.name, int(body.ledger_account_id), int(body.budget_tyiyn),
+            svc.create_programme(body.id, body.name, body.source_wallet_id, int(body.budget_tyiyn),
                                  benefit_scheme=body.benefit_scheme)), 201)))
 
     @r.get("/v1/disbursement/programmes/{programme_id}", response_model=d.ProgrammeOut, responses=READ_PROBLEMS,

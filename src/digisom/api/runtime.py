@@ -119,7 +119,8 @@ def build(
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
-    disbursement = disbursement_wiring.build_disbursement(engine, submitter, resolver, revenue)
+    disbursement = disbursement_wiring.build_disbursement(engine, submitter, Ledger(reader_store), resolver, service,
+                                                          revenue)
     disbursement_wiring.attach(app, disbursement)
 
     def close() -> None:

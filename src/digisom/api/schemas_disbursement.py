@@ -8,6 +8,7 @@ from typing import Annotated, Final
 from pydantic import BaseModel, Field
 
 from digisom.api import schemas as s
+from digisom.api.disbursement_wiring import WorkerState
 from digisom.disbursement.model import FileFormat, PaymentStatus, Programme, Repayment, Return, Run, RunStatus
 from digisom.disbursement.spending import SpendingCell, StatusTotal
 from digisom.disbursement.taxes import Receipt
@@ -19,17 +20,16 @@ RECEIPT_ID_PATTERN: Final = r"^tax_[0-9a-f]{30}$"
 PERIOD_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 # A budget may be zero (a programme announced before its money); 10^15 tyiyn bounds it.
 BudgetTyiyn = Annotated[str, Field(pattern=rf"^(0|[1-9][0-9]{{0,{s.AMOUNT_DIGITS_MAX - 1}}})$", examples=["500000000"])]
-LedgerAccountId = Annotated[
-    str, Field(pattern=r"^[1-9][0-9]{0,38}$", description="A ledger account id (u128, decimal).")
-]
 
 
 class ProgrammeIn(s.Input):
-    """A programme paying from a treasury ledger account (e.g. a treasury wallet's)."""
+    """A programme paying from a wallet of the treasury or a ministry, named by its wallet id."""
 
     id: Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN, examples=["pensions"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    ledger_account_id: LedgerAccountId
+    source_wallet_id: Annotated[s.WalletId, Field(description=(
+        "The wallet it pays from: an active wallet of the treasury or a ministry, checked at creation and "
+        "before each batch a run pays."))]
     budget_tyiyn: BudgetTyiyn
     currency: s.Currency
     benefit_scheme: Annotated[str, Field(pattern=BENEFIT_SCHEME_PATTERN, description=(
@@ -42,7 +42,8 @@ class ProgrammeOut(BaseModel):
 
     id: str
     name: str
-    ledger_account_id: str
+    source_wallet_id: str
+    ledger_account_id: str = Field(description="The source wallet's ledger account (u128, decimal).")
     budget_tyiyn: str
     remaining_tyiyn: str
     benefit_scheme: str
@@ -80,11 +81,14 @@ class StatusTotalOut(BaseModel):
 
 
 class RunDetailOut(RunOut):
-    """A run with its payments by status and this process's execution worker."""
+    """A run with its payments by status and this process's execution worker. When the
+    worker's last attempt stopped, `worker_error` is a stable problem type (e.g.
+    `.../source-wallet-refused`) and `worker_error_detail` says why in words."""
 
     payments: dict[PaymentStatus, StatusTotalOut]
     worker_running: bool
     worker_error: str | None
+    worker_error_detail: str | None = None
 
 
 class ReturnIn(s.Input):
@@ -164,7 +168,8 @@ class SpendingPage(BaseModel):
 
 def programme_out(p: Programme) -> ProgrammeOut:
     """The API form of a programme."""
-    return ProgrammeOut(id=p.id, name=p.name, ledger_account_id=str(p.ledger_account_id),
+    return ProgrammeOut(id=p.id, name=p.name, source_wallet_id=p.source_wallet_id,
+                        ledger_account_id=str(p.ledger_account_id),
                         budget_tyiyn=str(p.budget_tyiyn), remaining_tyiyn=str(p.remaining_tyiyn),
                         benefit_scheme=p.benefit_scheme)
 
@@ -181,12 +186,14 @@ def run_out(r: Run) -> RunOut:
     return RunOut.model_validate(run_fields(r))
 
 
-def run_detail_out(r: Run, totals: dict[PaymentStatus, StatusTotal], running: bool, error: str | None
-                   ) -> RunDetailOut:
+def run_detail_out(r: Run, totals: dict[PaymentStatus, StatusTotal], worker: WorkerState) -> RunDetailOut:
     """A run with its payments by status and the worker's state."""
     payments = {status: StatusTotalOut(count=t.count, amount_tyiyn=str(t.amount_tyiyn)) for status, t in totals.items()}
+    error = worker.error
     return RunDetailOut.model_validate(
-        {**run_fields(r), "payments": payments, "worker_running": running, "worker_error": error})
+        {**run_fields(r), "payments": payments, "worker_running": worker.running,
+         "worker_error": None if error is None else error.type,
+         "worker_error_detail": None if error is None else error.detail})
 
 
 def receipt_out(r: Receipt) -> ReceiptOut:

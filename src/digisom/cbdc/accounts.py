@@ -37,7 +37,8 @@ _ID_DOMAIN: Final = b"digisom/cbdc/v1"
 
 
 class AccountCode(IntEnum):
-    """Ledger account types (the account's `code`)."""
+    """Ledger account types (the account's `code`); values from `digisom.kernel.chart`
+    (tests/kernel/test_chart.py keeps them equal)."""
 
     ISSUANCE = 1
     RESERVE_SOURCE = 2
@@ -55,6 +56,10 @@ class TransferCode(IntEnum):
     RESERVE_CREDIT = 1
     ISSUE = 2
     REDEEM = 3
+    # 7-9 were 20-22, which interbank's RTGS codes also used (docs/adr/0004-one-chart-of-accounts.md).
+    BENEFIT_PAYMENT = 7
+    BENEFIT_EXPIRY = 8
+    BENEFIT_CLOSE = 9
     P2P = 10
     MERCHANT = 11
     REFUND = 12
@@ -65,9 +70,6 @@ class TransferCode(IntEnum):
     FUNDING = 17
     CLOSE_SWEEP = 18
     CLOSE = 19
-    BENEFIT_PAYMENT = 20
-    BENEFIT_EXPIRY = 21
-    BENEFIT_CLOSE = 22
     # Written by `digisom.disbursement` (its own `TransferCode.DISBURSEMENT`); named here so
     # statements show the treasury's payments by name. A test keeps the two equal.
     DISBURSEMENT = 30

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from digisom.cbdc import aliases, benefits, issuance, participants, payments, qr, wallets
+from digisom.cbdc import aliases, benefits, issuance, participants, payments, qr, repository, wallets
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Forbidden
@@ -101,6 +101,13 @@ class CbdcService:
     def wallet(self, actor: Actor, wallet_id: str) -> WalletView:
         """A wallet with balance and limits."""
         return wallets.view(self.ctx, actor, wallet_id)
+
+    def public_body_wallet(self, wallet_id: str) -> tuple[Wallet, bool] | None:
+        """The wallet and whether the treasury or a ministry holds it (`wallets.held_by_public_body`),
+        or None if there is no such wallet: what a programme's source of funds is checked against."""
+        with self.ctx.engine.connect() as conn:
+            found = repository.get_wallet(conn, wallet_id)
+        return None if found is None else (found, wallets.held_by_public_body(self.ctx, found))
 
     def wallets(self, actor: Actor, after_seq: int, limit: int) -> Page[Wallet]:
         """The wallets the caller may see."""

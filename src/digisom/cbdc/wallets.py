@@ -37,6 +37,7 @@ from digisom.cbdc.model import (
     Identity,
     MerchantProfile,
     Page,
+    ParticipantKind,
     StatementEntry,
     Wallet,
     WalletLimits,
@@ -55,6 +56,10 @@ _SCRYPT_N: Final = 2**14
 INFLOW_CODES: Final = frozenset(
     {TransferCode.P2P, TransferCode.MERCHANT, TransferCode.REQUEST_TO_PAY, TransferCode.BENEFIT_PAYMENT}
 )
+
+
+# Participants whose wallets are public money: programmes pay only from these.
+PUBLIC_BODY_KINDS: Final = frozenset({ParticipantKind.TREASURY, ParticipantKind.MINISTRY})
 
 
 def hash_pin(pin: str) -> str:
@@ -113,6 +118,18 @@ def load(ctx: Context, wallet_id: str) -> Wallet:
     if found is None:
         raise NotFound("no such wallet")
     return found
+
+
+def held_by_public_body(ctx: Context, wallet: Wallet) -> bool:
+    """Whether the treasury or a ministry holds `wallet`: its holder kind is `government`
+    and its holder is a registered participant of kind treasury or ministry. A bank can
+    open a `government` wallet for any holder id; only the central bank's participant
+    register says who is a public body."""
+    if wallet.holder_kind is not HolderKind.GOVERNMENT:
+        return False
+    with ctx.engine.connect() as conn:
+        holder = repository.get_participant(conn, wallet.holder_id)
+    return holder is not None and holder.kind in PUBLIC_BODY_KINDS
 
 
 def require_usable(wallet: Wallet) -> None:

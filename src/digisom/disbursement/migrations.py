@@ -88,11 +88,25 @@ def _payments_updated_in_place(conn: Connection) -> None:
         )
 
 
+def _source_wallets(conn: Connection) -> None:
+    """Programmes name the government wallet they pay from. Rows from before keep ""
+    (their wallet cannot be recovered from a ledger account id) and are refused at
+    execution until re-created with a wallet."""
+    if "source_wallet_id" not in _columns(conn, tables.programmes.name):
+        conn.execute(
+            text(
+                f"ALTER TABLE {tables.programmes.name} ADD COLUMN source_wallet_id "
+                f"VARCHAR({tables.ID_CHARS_MAX}) NOT NULL DEFAULT ''"
+            )
+        )
+
+
 MIGRATIONS: Final = (
     Migration(1, "programmes, runs and payments", _initial),
     Migration(2, "tax and fee payments", _tax_payments),
     Migration(3, "benefit schemes, payment attempts and returns", _benefits_and_returns),
     Migration(4, "payments updated in place: index by run and line, fillfactor", _payments_updated_in_place),
+    Migration(5, "programmes name the government wallet they pay from", _source_wallets),
 )
 
 

@@ -68,6 +68,9 @@ class Programme:
     # A purpose-bound benefit scheme of the digital som domain ("" = ordinary cash): the
     # directory then resolves wallet holders to their benefit account of that scheme.
     benefit_scheme: str = ""
+    # The government wallet it pays from (`ledger_account_id` is its ledger account);
+    # "" for a programme created before migration 5, which cannot pay until re-created.
+    source_wallet_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,23 @@ class Repayment:
 
 class DisbursementError(DigisomError):
     """Base of this domain's refusals."""
+
+
+class SourceRefusal(StrEnum):
+    """Why a wallet may not fund a programme."""
+
+    NOT_FOUND = "not_found"
+    NOT_GOVERNMENT = "not_government"  # not a wallet of the treasury or a ministry
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+class SourceWalletRefused(DisbursementError):
+    """A programme pays only from an active wallet of the treasury or a ministry; this one is not."""
+
+    def __init__(self, message: str, reason: SourceRefusal) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class NotFound(DisbursementError):

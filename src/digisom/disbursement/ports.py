@@ -2,7 +2,8 @@
 
 The alias directory (kept by the banks, owned by the digital som domain) resolves a
 recipient's personal number (PIN) to where they can be paid. This domain never imports
-`digisom.cbdc`; it asks through `RecipientDirectory`.
+`digisom.cbdc`; it asks through `RecipientDirectory`, and what it must know of the
+wallet a programme pays from through `SourceWallets`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,25 @@ class RecipientDirectory(Protocol):
         With a `benefit_scheme` (a purpose-bound programme), a wallet holder's destination
         is their benefit account of that scheme rather than their wallet; "" is cash.
         """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWallet:
+    """What this domain needs to know of a digital-som wallet to pay a programme from it."""
+
+    wallet_id: str
+    account_id: int  # the wallet's ledger account
+    government: bool  # held by the treasury or a ministry (a registered public body)
+    frozen: bool
+    closed: bool  # closed or closing
+
+
+class SourceWallets(Protocol):
+    """The digital som's wallets, as a programme's source of funds."""
+
+    def source_wallet(self, wallet_id: str) -> SourceWallet | None:
+        """The wallet `wallet_id` as it stands now, or None if there is no such wallet."""
         ...
 
 

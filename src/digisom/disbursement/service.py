@@ -4,6 +4,11 @@ executing runs.
 A run is refused whole at upload if any row is bad (`FileRefused`), so nothing is ever
 half-paid for bad input. One operator uploads, a different one approves (dual control).
 
+A programme pays only from an active wallet of the treasury or a ministry, named by its
+wallet id: checked when the programme is created and again before each batch it pays,
+so a wallet frozen or closed since stops the run before anything more moves
+(`SourceWalletRefused`). The wallet is asked of the digital som through `SourceWallets`.
+
 Executing pays batch by batch through the ledger. Each payment's transfer id is derived
 from (programme, period, PIN), and each batch's outcome is recorded (payment statuses,
 the budget line, the run's progress) in one transaction after the ledger committed. A
@@ -44,6 +49,8 @@ from digisom.disbursement.model import (
     ReturnRefused,
     Run,
     RunStatus,
+    SourceRefusal,
+    SourceWalletRefused,
     TransferCode,
     WrongState,
     return_transfer_id,
@@ -61,7 +68,14 @@ from digisom.disbursement.parsing import (
     parse_csv,
     report,
 )
-from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, RecipientDirectory, TransferSink
+from digisom.disbursement.ports import (
+    DIRECTORY_LOOKUP_MAX,
+    Channel,
+    Destination,
+    RecipientDirectory,
+    SourceWallets,
+    TransferSink,
+)
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
 from digisom.disbursement.spending import status_totals_in
 from digisom.ledger.gc_pause import cyclic_gc_paused
@@ -110,19 +124,22 @@ class DisbursementService:
         engine: Engine,
         directory: RecipientDirectory,
         ledger: TransferSink,
+        sources: SourceWallets,
         clock: Callable[[], str] = _now,
     ) -> None:
         self._engine = engine
         self._directory = directory
         self._ledger = ledger
+        self._sources = sources
         self._clock = clock
 
     # -- programmes ------------------------------------------------------------------
 
     def create_programme(
-        self, programme_id: str, name: str, ledger_account_id: int, budget_tyiyn: int, *, benefit_scheme: str = ""
+        self, programme_id: str, name: str, source_wallet_id: str, budget_tyiyn: int, *, benefit_scheme: str = ""
     ) -> Programme:
-        """A new programme paying from the treasury's ledger account `ledger_account_id`.
+        """A new programme paying from `source_wallet_id`, an active wallet of the treasury
+        or a ministry (else `SourceWalletRefused`).
 
         With `benefit_scheme` (a purpose-bound benefit of the digital som domain, e.g. a
         school-supplies grant), the directory resolves wallet holders to their benefit
@@ -134,13 +151,15 @@ class DisbursementService:
             raise InvalidInput("a budget is a non-negative integer of tyiyn")
         if benefit_scheme and not _SCHEME_ID.match(benefit_scheme):
             raise InvalidInput(f"a benefit scheme id is 1 to {tables.ID_CHARS_MAX} letters, digits, '.', '_' or '-'")
+        account_id = self._source_account(source_wallet_id)
         try:
             with self._engine.begin() as conn:
                 conn.execute(
                     tables.programmes.insert().values(
                         id=programme_id,
                         name=name[: tables.TEXT_CHARS_MAX],
-                        ledger_account_id=str(ledger_account_id),
+                        ledger_account_id=str(account_id),
+                        source_wallet_id=source_wallet_id,
                         budget_tyiyn=budget_tyiyn,
                         remaining_tyiyn=budget_tyiyn,
                         created_at=self._clock(),
@@ -150,6 +169,20 @@ class DisbursementService:
         except IntegrityError:
             raise AlreadyExists(f"programme {programme_id!r} exists") from None
         return self.programme(programme_id)
+
+    def _source_account(self, wallet_id: str) -> int:
+        """The ledger account of `wallet_id` if it may fund a programme now; else `SourceWalletRefused`."""
+        found = self._sources.source_wallet(wallet_id) if 0 < len(wallet_id) <= tables.ID_CHARS_MAX else None
+        if found is None:
+            raise SourceWalletRefused(f"no wallet {wallet_id!r} to pay from", SourceRefusal.NOT_FOUND)
+        if not found.government:
+            raise SourceWalletRefused(f"wallet {wallet_id} is not a wallet of the treasury or a ministry",
+                                      SourceRefusal.NOT_GOVERNMENT)
+        if found.frozen:
+            raise SourceWalletRefused(f"wallet {wallet_id} is frozen", SourceRefusal.FROZEN)
+        if found.closed:
+            raise SourceWalletRefused(f"wallet {wallet_id} is closed", SourceRefusal.CLOSED)
+        return found.account_id
 
     def programme(self, programme_id: str) -> Programme:
         """One programme with what remains on its budget line."""
@@ -263,6 +296,13 @@ class DisbursementService:
         """
         if not 1 <= batch_size <= BATCH_EVENTS_MAX:
             raise InvalidInput(f"a batch is 1 to {BATCH_EVENTS_MAX} payments")
+        with self._engine.connect() as conn:
+            unlocked = _load_run(conn, run_id)
+            if unlocked.status is RunStatus.COMPLETED:
+                return _progress(conn, run_id)
+            source_wallet_id = _programme(conn, unlocked.programme_id).source_wallet_id
+        # Before the run is marked executing: a refused source leaves an approved run approved.
+        self._source_account(source_wallet_id)
         with self._engine.begin() as conn:
             run = _load_run(conn, run_id, for_update=True)
             if run.status is RunStatus.COMPLETED:
@@ -276,8 +316,10 @@ class DisbursementService:
             progress = _progress(conn, run_id)
             first_pending_line = _first_pending_line(conn, run_id)
         for batch in self._pending_batches(run_id, batch_size, first_pending_line):
+            # Again before each batch: the wallet may have been frozen or closed meanwhile.
+            account_id = self._source_account(programme.source_wallet_id)
             with cyclic_gc_paused():  # a batch's objects are acyclic and freed with it (`ledger.gc_pause`)
-                outcomes = self._pay(programme, batch)
+                outcomes = self._pay(account_id, batch)
                 progress = self._record(run, outcomes, progress)
             if on_batch is not None:
                 on_batch(progress)
@@ -354,13 +396,13 @@ class DisbursementService:
             if batch:
                 yield batch
 
-    def _pay(self, programme: Programme, batch: Sequence[RowMapping]) -> list[tuple[RowMapping, PaymentStatus, str]]:
-        """Submit one batch to the ledger; each payment's outcome and reason."""
+    def _pay(self, source_account_id: int, batch: Sequence[RowMapping]) -> list[tuple[RowMapping, PaymentStatus, str]]:
+        """Submit one batch to the ledger, paid from `source_account_id`; each payment's outcome and reason."""
         payable = [p for p in batch if p["channel"] != Channel.NONE.value]
         transfers = [
             Transfer(
                 id=int(p["transfer_id"], 16),
-                debit_account_id=programme.ledger_account_id,
+                debit_account_id=source_account_id,
                 credit_account_id=int(p["account_id"]),
                 amount=p["amount_tyiyn"],
                 ledger=LEDGER_KGS,
@@ -796,6 +838,7 @@ def _programme(conn: Connection, programme_id: str, for_update: bool = False) ->
         row["budget_tyiyn"],
         row["remaining_tyiyn"],
         row["benefit_scheme"],
+        row["source_wallet_id"],
     )
 
 

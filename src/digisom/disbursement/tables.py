@@ -49,13 +49,16 @@ programmes: Final = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
     Column("name", String(TEXT_CHARS_MAX), nullable=False),
-    # The treasury's ledger account that this programme pays from.
+    # The ledger account of `source_wallet_id`, which this programme pays from.
     Column("ledger_account_id", String(U128_DECIMAL_CHARS), nullable=False),
     Column("budget_tyiyn", BigInteger, nullable=False),
     Column("remaining_tyiyn", BigInteger, nullable=False),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
     # A purpose-bound benefit scheme of the digital som domain; "" pays ordinary cash (migration 3).
     Column("benefit_scheme", String(ID_CHARS_MAX), nullable=False, server_default=""),
+    # The government wallet it pays from (migration 5); "" for a programme created before
+    # it, which names no wallet and so cannot pay (the service refuses it at execution).
+    Column("source_wallet_id", String(ID_CHARS_MAX), nullable=False, server_default=""),
     CheckConstraint("budget_tyiyn >= 0", name="disbursement_programmes_budget"),
     CheckConstraint(
         "remaining_tyiyn >= 0 AND remaining_tyiyn <= budget_tyiyn", name="disbursement_programmes_remaining"

@@ -1,0 +1,84 @@
+"""The ledger gateway: how a domain submits transfers, so that no domain posts a code it
+does not own or debits an account the chart of accounts does not let it debit.
+
+A domain gets a gateway built with its name; before anything reaches the ledger, the
+gateway looks up the code of every debited account (an account's code is fixed when it
+is created) and refuses the whole batch with `DebitNotAllowed` if one transfer breaks
+the chart. Posts and voids of a pending transfer name no account (debit 0): the ledger
+checks them against the pending transfer, which passed the gateway when it was made.
+A debited account the ledger does not know is left to the ledger (`debit_account_not_found`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from digisom.errors import DigisomError
+from digisom.kernel.chart import Chart, Domain
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateTransferResult
+
+
+class DebitNotAllowed(DigisomError):
+    """A transfer the chart of accounts does not allow this domain to post."""
+
+    def __init__(self, domain: Domain, transfer: Transfer, account_code: int) -> None:
+        super().__init__(
+            f"the {domain.value} domain may not post transfer code {transfer.code} debiting an account of code "
+            f"{account_code}"
+        )
+        self.domain = domain
+        self.transfer_code = transfer.code
+        self.account_code = account_code
+
+
+class TransferWriter(Protocol):
+    """The ledger's write side (`digisom.ledger.service.Ledger` and its `Submitter` fit)."""
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Create a batch of transfers; one result per event, in order."""
+        ...
+
+
+class AccountReader(Protocol):
+    """The ledger's read side (`digisom.ledger.service.Ledger` fits)."""
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        """The accounts among `ids` that exist."""
+        ...
+
+
+class LedgerGateway:
+    """A domain's way to the ledger; itself a `TransferWriter`, so it wraps the writer a
+    domain was given."""
+
+    def __init__(self, domain: Domain, chart: Chart, writer: TransferWriter, accounts: AccountReader) -> None:
+        self._domain = domain
+        self._chart = chart
+        self._writer = writer
+        self._accounts = accounts
+
+    @property
+    def domain(self) -> Domain:
+        """The domain this gateway submits for."""
+        return self._domain
+
+    def check(self, events: Sequence[Transfer]) -> None:
+        """Raise `DebitNotAllowed` for the first transfer the chart refuses this domain."""
+        debit_ids = sorted({t.debit_account_id for t in events if t.debit_account_id})
+        codes = {a.id: a.code for a in self._accounts.lookup_accounts(debit_ids)} if debit_ids else {}
+        for transfer in events:
+            if not transfer.debit_account_id:
+                continue
+            code = codes.get(transfer.debit_account_id)
+            if code is None:  # unknown to the ledger, which will refuse it; the code must still be ours
+                if not self._chart.owns(self._domain, transfer.code):
+                    raise DebitNotAllowed(self._domain, transfer, 0)
+            elif not self._chart.may_debit(self._domain, code, transfer.code):
+                raise DebitNotAllowed(self._domain, transfer, code)
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Check `events` against the chart, then submit them as one batch."""
+        self.check(events)
+        return self._writer.create_transfers(events)

@@ -1,0 +1,64 @@
+"""The ledger gateway: a domain posts only its own codes, and debits only the account
+codes the chart lets it; a refused batch reaches the ledger not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from digisom.kernel.chart import CHART, Domain
+from digisom.kernel.gateway import DebitNotAllowed, LedgerGateway
+from digisom.ledger.model import Account, AccountFlags, Transfer, TransferFlags
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.service import Ledger
+from digisom.stores.memory import MemoryStore
+
+LEDGER = 417
+ISSUANCE, TREASURY_WALLET, PENSIONER_WALLET, NOWHERE = 1, 2, 3, 99
+ISSUE, DISBURSEMENT, P2P = 2, 30, 10
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    ledger = Ledger(MemoryStore())
+    dmnec = AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS
+    accounts = [Account(ISSUANCE, LEDGER, 1), Account(TREASURY_WALLET, LEDGER, 5, flags=dmnec),
+                Account(PENSIONER_WALLET, LEDGER, 5, flags=dmnec)]
+    assert set(ledger.create_accounts(accounts)) == {CreateAccountResult.ok}
+    assert ledger.create_transfers([Transfer(1, ISSUANCE, TREASURY_WALLET, 1_000, LEDGER, ISSUE)]) == [
+        CreateTransferResult.ok]
+    return ledger
+
+
+def gateway(ledger: Ledger) -> LedgerGateway:
+    return LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, ledger)
+
+
+def test_a_programme_payment_from_a_wallet_goes_through(ledger: Ledger) -> None:
+    payment = Transfer(10, TREASURY_WALLET, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT)
+    assert gateway(ledger).create_transfers([payment]) == [CreateTransferResult.ok]
+
+
+def test_debiting_the_issuance_account_refuses_the_whole_batch(ledger: Ledger) -> None:
+    fine = Transfer(10, TREASURY_WALLET, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT)
+    minting = Transfer(11, ISSUANCE, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT)
+    with pytest.raises(DebitNotAllowed) as refused:
+        gateway(ledger).create_transfers([fine, minting])
+    assert (refused.value.account_code, refused.value.transfer_code) == (1, DISBURSEMENT)
+    assert ledger.lookup_transfers([10, 11]) == []  # nothing reached the ledger
+
+
+def test_another_domains_code_is_refused_even_to_an_unknown_account(ledger: Ledger) -> None:
+    with pytest.raises(DebitNotAllowed):
+        gateway(ledger).create_transfers([Transfer(12, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, P2P)])
+    with pytest.raises(DebitNotAllowed):
+        gateway(ledger).create_transfers([Transfer(13, NOWHERE, PENSIONER_WALLET, 1, LEDGER, P2P)])
+    # Its own code to an unknown account: left to the ledger, which refuses it.
+    assert gateway(ledger).create_transfers([Transfer(14, NOWHERE, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)]) == [
+        CreateTransferResult.debit_account_not_found]
+
+
+def test_posting_a_hold_names_no_account_and_passes(ledger: Ledger) -> None:
+    hold = Transfer(20, TREASURY_WALLET, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT, flags=TransferFlags.PENDING)
+    post = Transfer(21, 0, 0, 100, 0, 0, pending_id=20, flags=TransferFlags.POST_PENDING_TRANSFER)
+    assert gateway(ledger).create_transfers([hold]) == [CreateTransferResult.ok]
+    assert gateway(ledger).create_transfers([post]) == [CreateTransferResult.ok]
