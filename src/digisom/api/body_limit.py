@@ -6,7 +6,9 @@ A declared `Content-Length` over the limit is refused before anything is read. E
 most one chunk read beyond it. A JSON body is scanned for its nesting as it arrives and
 refused (422) past `json_depth.JSON_DEPTH_MAX` levels, before any parser sees it.
 After a refusal the app is told the client left (`http.disconnect`) and whatever it
-still tries to send is dropped.
+still tries to send is dropped. A response sent before the body was read whole (a route
+that takes no body, a refusal) says `Connection: close`, so the server drops the rest
+instead of reading it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from digisom.api import problems
 from digisom.api.json_depth import JSON_DEPTH_MAX, JsonDepthScan, is_json_media_type
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
+
+
+def has_body(headers: Headers) -> bool:
+    """Whether the request announces a body (a length other than 0, or a transfer coding)."""
+    length = headers.get("content-length")
+    return (length is not None and length != "0") or "transfer-encoding" in headers
 
 
 def too_large(max_bytes: int) -> JSONResponse:
@@ -43,6 +51,7 @@ class _Request:
 
     max_bytes: int
     scan: JsonDepthScan | None
+    body_complete: bool
     received_bytes: int = 0
     refused: bool = False
     response_started: bool = False
@@ -84,7 +93,7 @@ class BodyLimit:
             await problems.send_before_body(too_large(max_bytes), scope, send)
             return
         scan = JsonDepthScan(self.json_depth_max) if is_json_media_type(headers.get("content-type")) else None
-        request = _Request(max_bytes, scan)
+        request = _Request(max_bytes, scan, body_complete=not has_body(headers))
 
         async def counted_receive() -> Message:
             if request.refused:
@@ -94,6 +103,7 @@ class BodyLimit:
                 return message
             refusal = request.check(message.get("body", b""))
             if refusal is None:
+                request.body_complete = not message.get("more_body", False)
                 return message
             request.refused = True
             if not request.response_started:
@@ -105,6 +115,8 @@ class BodyLimit:
                 return  # the refusal is the answer; the app's own reply to the disconnect is dropped
             if message["type"] == "http.response.start":
                 request.response_started = True
+                if not request.body_complete:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
             await send(message)
 
         try:

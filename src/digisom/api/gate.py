@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digisom.api import problems
 from digisom.api.auth import TokenVerifier
+from digisom.api.body_limit import has_body
 from digisom.api.permissions import EVERYONE, PUBLIC, authorize, bearer_token, route_authorize
 from digisom.cbdc.access import Role
 
@@ -35,12 +36,6 @@ def route_roles(route: APIRoute) -> frozenset[Role]:
     """The roles that may call `route` (fail closed: a route naming no operation needs a token)."""
     guard = route_authorize(route)
     return AUTHENTICATED if guard is None else guard.roles
-
-
-def has_body(headers: Headers) -> bool:
-    """Whether the request announces a body (a length other than 0, or a transfer coding)."""
-    length = headers.get("content-length")
-    return (length is not None and length != "0") or "transfer-encoding" in headers
 
 
 class Gate:
