@@ -15,12 +15,8 @@ from typing import Annotated
 
 import typer
 
-from digisom.chain.contracts import kgst_artifact
 from digisom.chain.errors import ChainError, KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR, load_key
-from digisom.chain.kgst import KgstRoles, deploy_kgst
-from digisom.chain.rpc import RpcChain
-from digisom.chain.transactor import Transactor
 
 chain_app = typer.Typer(help="KGST on an EVM chain (BNB Chain, anvil) over JSON-RPC.", no_args_is_help=True)
 deploy_app = typer.Typer(help="Deploy a contract.", no_args_is_help=True)
@@ -45,6 +41,12 @@ def deploy_kgst_command(
     confirmations: Annotated[int, typer.Option(min=1, help="Blocks to wait for.")] = 1,
 ) -> None:
     """Deploy KGST and print {"address": ..., "chain_id": ...}."""
+    # The EVM stack loads only when a command uses it, not for every `digisom` command.
+    from digisom.chain.contracts import kgst_artifact  # noqa: PLC0415
+    from digisom.chain.kgst import KgstRoles, deploy_kgst  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.chain.transactor import Transactor  # noqa: PLC0415
+
     try:
         key = load_key(key_file)
     except KeyMissing as error:

@@ -20,10 +20,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
 
@@ -35,6 +33,7 @@ from digisom.cbdc.model import HolderKind, ParticipantKind, WalletStatus
 from digisom.cbdc.service import CbdcService
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
 from digisom.ledger.service import Ledger
@@ -46,6 +45,9 @@ from digisom.stablecoin.model import Kind, ReserveReport
 from digisom.stablecoin.ports import WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 BNB_CHAIN_ID: Final = 56
 KGST_DECIMALS: Final = 2
@@ -124,8 +126,8 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
     migrations.migrate(engine)
     register.ensure_schema(engine)
     wallets = _digital_som(service)
-    keys: dict[str, LocalAccount] = {role: Account.create() for role in ("owner", "master_minter", "issuer",
-                                                                          "pensioner", "merchant")}
+    keys: dict[str, LocalAccount] = {role: generate_key() for role in ("owner", "master_minter", "issuer",
+                                                                       "pensioner", "merchant")}
     chain = EmbeddedChain(BNB_CHAIN_ID)
     artifact = kgst_artifact()
     owner = keys["owner"].address

@@ -1,6 +1,7 @@
 """`create_app`: the FastAPI application, built from its dependencies (no globals).
 
-Limits on every input: the body size here, string lengths and patterns in the
+Limits on every input: authentication before any body is read (`gate`), the body size
+and JSON depth on the bytes received (`body_limit`), string lengths and patterns in the
 schemas, page sizes in `pagination`, the QR payload length in the codec.
 """
 
@@ -11,9 +12,11 @@ from collections.abc import Sequence
 from typing import Final
 
 from fastapi import APIRouter, FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from digisom.api import (
+    body_limit,
     offline_wiring,
     problems,
     routes_aliases,
@@ -30,6 +33,7 @@ from digisom.api import (
     routes_wallets,
 )
 from digisom.api.auth import TokenVerifier
+from digisom.api.gate import Gate
 from digisom.cbdc.service import CbdcService
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
@@ -40,33 +44,13 @@ ROUTE_BODY_LIMITS: Final = ((re.compile(routes_disbursement.UPLOAD_PATH_PATTERN)
                              routes_disbursement.UPLOAD_BODY_BYTES_MAX),)
 
 
-class BodyLimit:
-    """Refuse bodies over `max_bytes` (413), and bodies of unknown length (411), before
-    the app reads them: a client cannot make the server buffer an endless upload."""
+class BodyLimit(body_limit.BodyLimit):
+    """`body_limit.BodyLimit` with this API's limits: `max_bytes` for every route but
+    those in `route_limits`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = BODY_BYTES_MAX,
                  route_limits: Sequence[tuple[re.Pattern[str], int]] = ROUTE_BODY_LIMITS) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.route_limits = route_limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then pass the request on."""
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
-            headers = dict(scope["headers"])
-            max_bytes = next((n for pattern, n in self.route_limits if pattern.match(scope["path"])), self.max_bytes)
-            length = headers.get(b"content-length")
-            if length is None and headers.get(b"transfer-encoding"):
-                response = problems.problem_response(411, "length-required", "Length required",
-                                                     "send a Content-Length header")
-                await response(scope, receive, send)
-                return
-            if length is not None and (not length.isdigit() or int(length) > max_bytes):
-                response = problems.problem_response(413, "payload-too-large", "Request body too large",
-                                                     f"at most {max_bytes} bytes", limit_bytes=max_bytes)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        super().__init__(app, max_bytes, route_limits)
 
 
 def routers() -> list[APIRouter]:
@@ -93,9 +77,14 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     offline_wiring.attach(app)
     routes_interbank.attach(app)
     routes_stablecoin.attach(app)
-    for router in routers():
+    every_router = routers()
+    for router in every_router:
         app.include_router(router)
     _add_problem_schema(app)
+    # The last added runs first: the size of what is received, then who sends it, both
+    # before the app reads (and FastAPI parses) a body.
+    api_routes = [route for router in every_router for route in router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(Gate, routes=api_routes, verifier=verifier)
     app.add_middleware(BodyLimit, max_bytes=body_bytes_max)
     return app
 

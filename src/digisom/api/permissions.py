@@ -10,6 +10,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from digisom.api.auth import TokenError, TokenVerifier
 from digisom.api.problems import ApiProblem
@@ -97,9 +98,37 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for no header or
+    another scheme (the caller is then anonymous), exactly as `HTTPBearer` reads it."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
+
+
+def authorize(verifier: TokenVerifier, token: str | None, roles: frozenset[Role]) -> Actor:
+    """The caller `token` names (anonymous without one) if its role is in `roles`; else
+    a problem: 401 without a valid token, 403 for a role not allowed."""
+    if token is None:
+        actor = Actor(PUBLIC, "anonymous")
+    else:
+        try:
+            actor = verifier.actor(token)
+        except TokenError as error:
+            raise ApiProblem(401, "unauthorized", "No valid bearer token", str(error)) from None
+    if actor.role not in roles:
+        if actor.role is PUBLIC:
+            raise ApiProblem(401, "unauthorized", "No valid bearer token", "this operation needs a token")
+        raise ApiProblem(403, "forbidden", "Forbidden", "this role may not call this operation")
+    return actor
+
+
 class Authorize:
     """The dependency a route uses to name its operation: it authenticates the caller
-    and refuses roles the matrix does not allow (401 without a token, else 403)."""
+    and refuses roles the matrix does not allow (401 without a token, else 403). The
+    gate (`api.gate`) checks the same before the body is read; this check stays, so a
+    route is guarded even where the gate is not."""
 
     def __init__(self, operation: str) -> None:
         self.operation = operation
@@ -109,31 +138,22 @@ class Authorize:
         self, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> Actor:
         """The authenticated actor, or a problem."""
-        if credentials is None:
-            actor = Actor(PUBLIC, "anonymous")
-        else:
-            verifier: TokenVerifier = request.app.state.verifier
-            try:
-                actor = verifier.actor(credentials.credentials)
-            except TokenError as error:
-                raise ApiProblem(401, "unauthorized", "No valid bearer token", str(error)) from None
-        if actor.role not in self.roles:
-            if actor.role is PUBLIC:
-                raise ApiProblem(401, "unauthorized", "No valid bearer token", "this operation needs a token")
-            raise ApiProblem(403, "forbidden", "Forbidden", "this role may not call this operation")
-        return actor
+        verifier: TokenVerifier = request.app.state.verifier
+        return authorize(verifier, None if credentials is None else credentials.credentials, self.roles)
+
+
+def route_authorize(route: APIRoute) -> Authorize | None:
+    """The `Authorize` dependency of `route`, if it declares one."""
+    return next((d.call for d in route.dependant.dependencies if isinstance(d.call, Authorize)), None)
 
 
 def route_operations(routers: Sequence[APIRouter]) -> list[tuple[str, str, str]]:
     """(method, path, operation) of every secured route, in registration order."""
-    found = []
-    for route in (route for router in routers for route in router.routes):
-        if not isinstance(route, APIRoute):
-            continue
-        for dependency in route.dependant.dependencies:
-            if isinstance(dependency.call, Authorize):
-                for method in sorted(route.methods or ()):
-                    found.append((method, route.path, dependency.call.operation))
+    found: list[tuple[str, str, str]] = []
+    for route in (route for router in routers for route in router.routes if isinstance(route, APIRoute)):
+        guard = route_authorize(route)
+        if guard is not None:
+            found.extend((method, route.path, guard.operation) for method in sorted(route.methods or ()))
     return found
 
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Scope, Send
 
 from digisom.cbdc.errors import CbdcError
 from digisom.errors import DigisomError
@@ -55,6 +56,18 @@ def problem_response(status: int, slug: str, title: str, detail: str | None, **e
     body.update(extensions)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def send_before_body(response: JSONResponse, scope: Scope, send: Send) -> None:
+    """Send `response` from a middleware that refuses a request whose body it has not
+    read (whole): `Connection: close` makes the server drop the rest of the body instead
+    of reading it to find the next request on the connection."""
+    response.headers["connection"] = "close"
+
+    async def no_body() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_body, send)
 
 
 def from_domain(error: CbdcError) -> JSONResponse:

@@ -23,9 +23,13 @@ from eth_utils.address import to_canonical_address, to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
+from digisom.chain import restore_recursion_limit
 from digisom.chain.abi import revert_reason
 from digisom.chain.errors import NonceConflict, RpcError, TransactionReverted
 from digisom.chain.model import BlockRef, Fees, Log, Receipt, TxRequest
+
+# titanoboa imports py-evm, which raises the process's recursion limit (package docstring).
+restore_recursion_limit()
 
 BLOCK_TIME_S: Final = 3  # BNB Chain's block interval
 GAS_LIMIT_BLOCK: Final = 100_000_000

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+from typing import TYPE_CHECKING, Final
 
 from digisom.chain.errors import KeyMissing
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 KEY_ENV_VAR: Final = "DIGISOM_CHAIN_KEY"
 # A hex private key is 64 characters; anything much longer is not a key file.
@@ -23,10 +23,22 @@ KEY_FILE_BYTES_MAX: Final = 256
 
 def key_from_text(text: str, source: str) -> LocalAccount:
     """The account of a hex private key; `KeyMissing` names `source` if it is not one."""
+    # Imported here: the CLI reads this module's names for its help, and must not load
+    # the EVM stack to print it.
+    from eth_account import Account  # noqa: PLC0415
+
     try:
         account: LocalAccount = Account.from_key(text.strip())
     except (ValueError, TypeError):
         raise KeyMissing(f"{source} does not hold a hex private key") from None
+    return account
+
+
+def generate_key() -> LocalAccount:
+    """A fresh random key (the demo's actors)."""
+    from eth_account import Account  # noqa: PLC0415
+
+    account: LocalAccount = Account.create()
     return account
 
 
