@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from digisom.cbdc.access import Actor, Role
 from digisom.errors import DigisomError
+from digisom.stores.private_files import FILE_MODE, private_dir, private_file
 
 ISSUER: Final = "digisom"
 AUDIENCE: Final = "digisom-api"
@@ -40,18 +41,18 @@ class TokenError(DigisomError):
 
 
 def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The server's signing key from `data_dir`, generated (mode 0600) if absent."""
-    path = data_dir / KEY_FILE_NAME
+    """The server's signing key from `data_dir`, generated if absent; the directory is
+    made 0700 and the key file 0600 (an existing one tightened: `private_files`)."""
+    path = private_dir(data_dir) / KEY_FILE_NAME
     if path.exists():
-        return load_key(path)
+        return load_key(private_file(path))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     # O_EXCL: two processes starting at once must not overwrite each other's key.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
-        return load_key(path)
+        return load_key(private_file(path))
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
     return key
