@@ -28,6 +28,8 @@ ALGORITHM: Final = "EdDSA"
 KEY_FILE_NAME: Final = "api-signing-key.pem"
 # Operator and test tokens; an integrator's tokens are short-lived and renewed.
 TOKEN_TTL_S_DEFAULT: Final = 3600
+# The one maximum lifetime: `TokenIssuer` (and so `digisom token issue`) refuses to sign
+# longer, and `TokenVerifier` refuses a longer token even if correctly signed.
 TOKEN_TTL_S_MAX: Final = 30 * 24 * 3600
 TOKEN_CHARS_MAX: Final = 4096
 SUBJECT_CHARS_MAX: Final = 64
@@ -91,6 +93,16 @@ class TokenIssuer:
         return jwt.encode(claims, self.key, algorithm=ALGORITHM)
 
 
+def _require_lifetime(claims: dict[str, object]) -> None:
+    # The issuer's maximum, enforced here too: a token signed with the server's key (a
+    # leaked key, an old tool) must not live for years. Both from its issue time and from now.
+    exp, iat = claims["exp"], claims["iat"]
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+        raise TokenError("invalid token: exp and iat must be numbers")
+    if exp - iat > TOKEN_TTL_S_MAX or exp - time.time() > TOKEN_TTL_S_MAX:
+        raise TokenError(f"invalid token: lives longer than the maximum of {TOKEN_TTL_S_MAX} s")
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
     """Checks tokens against the server's public key."""
@@ -108,6 +120,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise TokenError(f"invalid token: {error}") from None
+        _require_lifetime(claims)
         try:
             role = Role(str(claims.get("role")))
         except ValueError:
