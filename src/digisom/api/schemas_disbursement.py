@@ -28,7 +28,7 @@ class ProgrammeIn(s.Input):
     """A programme paying from a treasury ledger account (e.g. a treasury wallet's)."""
 
     id: Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN, examples=["pensions"])]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[s.PlainText, Field(min_length=1, max_length=200)]
     ledger_account_id: LedgerAccountId
     budget_tyiyn: BudgetTyiyn
     currency: s.Currency
