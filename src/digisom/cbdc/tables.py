@@ -199,7 +199,7 @@ aliases: Final = Table(
     "cbdc_alias_registrations",
     metadata,
     _seq(),
-    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False, index=True),
+    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False),  # indexed by the UNIQUE below
     Column("bank_code", String(16), nullable=False, index=True),
     Column("wallet_id", String(ID_CHARS_MAX), index=True),
     Column("bank_account", String(BANK_ACCOUNT_CHARS_MAX)),
