@@ -1,4 +1,4 @@
-"""The banks' alias directory: own customers only, one destination per person, resolution
+"""The banks' alias directory: own customers only, one destination per bank and person, resolution
 for the treasury in one query, frozen and closed wallets absent, and the database's checks."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from digisom.cbdc import accounts
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.aliases import RESOLVE_MAX
-from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, NotFound, WalletClosed
+from digisom.cbdc.errors import Forbidden, InvalidRequest, NotFound, WalletClosed
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import AliasTarget, HolderKind
 from tests.cbdc.conftest import CENTRAL_BANK, COMMERCIAL_BANK, SECOND_BANK, Domain
@@ -41,20 +41,38 @@ def test_a_bank_registers_replaces_and_removes_its_customers_alias(domain: Domai
     assert service.resolve_aliases([PN]) == {}
 
 
-def test_a_bank_neither_points_to_another_banks_wallet_nor_sees_or_takes_its_aliases(domain: Domain) -> None:
+def test_a_bank_neither_points_to_another_banks_wallet_nor_sees_or_learns_of_its_aliases(domain: Domain) -> None:
     service = domain.service
     ayil_wallet = domain.open(COMMERCIAL_BANK, "pensioner", 0)
     bakai_wallet = domain.open(SECOND_BANK, "teacher", 1)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another bank's wallet: as if it did not exist
         service.register_alias(COMMERCIAL_BANK, PN, bakai_wallet, None)
     service.register_alias(COMMERCIAL_BANK, PN, ayil_wallet, None)
     with pytest.raises(NotFound):
         service.alias(SECOND_BANK, PN)
-    with pytest.raises(Conflict) as taken:
-        service.register_alias(SECOND_BANK, PN, bakai_wallet, None)
-    assert "AYIL" not in taken.value.detail  # which bank holds it stays unsaid
+    # Bakai registers the number Ayil holds exactly as a fresh one, and sees only its own.
+    bakai = service.register_alias(SECOND_BANK, PN, bakai_wallet, None)
+    assert (bakai.bank_code, bakai.wallet_id) == ("BAKAI", bakai_wallet)
+    assert service.alias(SECOND_BANK, PN) == bakai
     service.remove_alias(SECOND_BANK, PN)  # removes nothing of Ayil's
     assert service.alias(COMMERCIAL_BANK, PN).wallet_id == ayil_wallet
+
+
+def test_a_number_two_banks_registered_is_paid_to_the_earliest_that_can_receive(domain: Domain) -> None:
+    service = domain.service
+    ayil_wallet = domain.open(COMMERCIAL_BANK, "pensioner", 0)
+    bakai_wallet = domain.open(SECOND_BANK, "teacher", 1)
+    service.register_alias(COMMERCIAL_BANK, PN, ayil_wallet, None)
+    service.register_alias(SECOND_BANK, PN, bakai_wallet, None)
+    assert service.resolve_aliases([PN])[PN].wallet_id == ayil_wallet
+    service.register_alias(COMMERCIAL_BANK, PN, None, "KG21AYIL0001")  # a replacement keeps its place
+    assert service.resolve_aliases([PN])[PN].bank_code == "AYIL"
+    service.register_alias(COMMERCIAL_BANK, PN, ayil_wallet, None)
+    service.set_frozen(CENTRAL_BANK, ayil_wallet, True, "court order", "case-1")
+    assert service.resolve_aliases([PN])[PN].wallet_id == bakai_wallet  # the earliest that can receive
+    service.set_frozen(CENTRAL_BANK, ayil_wallet, False, "lifted", "case-1")
+    service.remove_alias(COMMERCIAL_BANK, PN)
+    assert service.resolve_aliases([PN])[PN].wallet_id == bakai_wallet
 
 
 @pytest.mark.parametrize("actor", [CENTRAL_BANK, TREASURY_OPERATOR, Actor(Role.WALLET_HOLDER, "pensioner", "AYIL")])
@@ -147,8 +165,8 @@ def test_the_database_refuses_an_alias_to_another_banks_wallet_and_two_destinati
             conn.execute(text(
                 "INSERT INTO cbdc_wallets (id, operation_id, bank_code, holder_id, holder_kind, tier, status, "
                 "created_at) VALUES ('w1', 'op', 'AYIL', 'h', 'individual', 0, 'active', 't')"))
-        insert = ("INSERT INTO cbdc_aliases (personal_number, bank_code, wallet_id, bank_account, created_at, "
-                  "updated_at) VALUES (:pn, :bank, :wallet, :account, 't', 't')")
+        insert = ("INSERT INTO cbdc_alias_registrations (personal_number, bank_code, wallet_id, bank_account, "
+                  "created_at, updated_at) VALUES (:pn, :bank, :wallet, :account, 't', 't')")
         for bad in (
             {"pn": PN, "bank": "BAKAI", "wallet": "w1", "account": None},  # the wallet is Ayil's
             {"pn": PN, "bank": "AYIL", "wallet": "w1", "account": "KG1"},  # two destinations
@@ -159,8 +177,10 @@ def test_the_database_refuses_an_alias_to_another_banks_wallet_and_two_destinati
                 conn.execute(text(insert), bad)
         with engine.begin() as conn:
             conn.execute(text(insert), {"pn": PN, "bank": "AYIL", "wallet": "w1", "account": None})
-        with pytest.raises(IntegrityError), engine.begin() as conn:  # one destination per person
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # one destination per bank and person
             conn.execute(text(insert), {"pn": PN, "bank": "AYIL", "wallet": None, "account": "KG1"})
+        with engine.begin() as conn:  # another bank's registration of the same person is its own row
+            conn.execute(text(insert), {"pn": PN, "bank": "BAKAI", "wallet": None, "account": "KG1"})
     finally:
         engine.dispose()
 
@@ -173,19 +193,20 @@ def test_other_numbers_are_independent(domain: Domain) -> None:
         PN: "AYIL", OTHER_PN: "BAKAI"}
 
 
-def test_two_banks_racing_for_one_number_leave_exactly_one_alias(domain: Domain) -> None:
+def test_two_banks_racing_for_one_number_each_keep_one_registration(domain: Domain) -> None:
     banks = (COMMERCIAL_BANK, SECOND_BANK)
     wallets = {str(bank.bank_code): domain.open(bank, f"twin-{bank.bank_code}", 0) for bank in banks}
 
     def register(bank: Actor) -> str:
-        try:
-            return domain.service.register_alias(bank, PN, wallets[str(bank.bank_code)], None).bank_code
-        except Conflict:
-            return "conflict"
+        return domain.service.register_alias(bank, PN, wallets[str(bank.bank_code)], None).bank_code
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(register, [COMMERCIAL_BANK, SECOND_BANK] * 4))
-    [winner] = {o for o in outcomes if o != "conflict"}
-    loser = "BAKAI" if winner == "AYIL" else "AYIL"
-    assert outcomes.count(loser) == 0 and "conflict" in outcomes
-    assert domain.service.resolve_aliases([PN])[PN].wallet_id == wallets[winner]
+    assert outcomes == ["AYIL", "BAKAI"] * 4  # every call succeeds, the same as alone
+    for bank in banks:
+        assert domain.service.alias(bank, PN).wallet_id == wallets[str(bank.bank_code)]
+    with domain.engine.connect() as conn:
+        rows = conn.execute(text("SELECT bank_code FROM cbdc_alias_registrations WHERE personal_number = :pn"),
+                            {"pn": PN}).scalars()
+        assert sorted(rows) == ["AYIL", "BAKAI"]
+    assert domain.service.resolve_aliases([PN])[PN].bank_code in ("AYIL", "BAKAI")

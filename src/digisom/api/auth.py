@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from digisom.cbdc.access import Actor, Role
 from digisom.errors import DigisomError
+from digisom.stores.private_files import FILE_MODE, private_dir, private_file
 
 ISSUER: Final = "digisom"
 AUDIENCE: Final = "digisom-api"
@@ -27,6 +28,8 @@ ALGORITHM: Final = "EdDSA"
 KEY_FILE_NAME: Final = "api-signing-key.pem"
 # Operator and test tokens; an integrator's tokens are short-lived and renewed.
 TOKEN_TTL_S_DEFAULT: Final = 3600
+# The one maximum lifetime: `TokenIssuer` (and so `digisom token issue`) refuses to sign
+# longer, and `TokenVerifier` refuses a longer token even if correctly signed.
 TOKEN_TTL_S_MAX: Final = 30 * 24 * 3600
 TOKEN_CHARS_MAX: Final = 4096
 SUBJECT_CHARS_MAX: Final = 64
@@ -40,18 +43,18 @@ class TokenError(DigisomError):
 
 
 def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The server's signing key from `data_dir`, generated (mode 0600) if absent."""
-    path = data_dir / KEY_FILE_NAME
+    """The server's signing key from `data_dir`, generated if absent; the directory is
+    made 0700 and the key file 0600 (an existing one tightened: `private_files`)."""
+    path = private_dir(data_dir) / KEY_FILE_NAME
     if path.exists():
-        return load_key(path)
+        return load_key(private_file(path))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     # O_EXCL: two processes starting at once must not overwrite each other's key.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
-        return load_key(path)
+        return load_key(private_file(path))
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
     return key
@@ -90,6 +93,16 @@ class TokenIssuer:
         return jwt.encode(claims, self.key, algorithm=ALGORITHM)
 
 
+def _require_lifetime(claims: dict[str, object]) -> None:
+    # The issuer's maximum, enforced here too: a token signed with the server's key (a
+    # leaked key, an old tool) must not live for years. Both from its issue time and from now.
+    exp, iat = claims["exp"], claims["iat"]
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+        raise TokenError("invalid token: exp and iat must be numbers")
+    if exp - iat > TOKEN_TTL_S_MAX or exp - time.time() > TOKEN_TTL_S_MAX:
+        raise TokenError(f"invalid token: lives longer than the maximum of {TOKEN_TTL_S_MAX} s")
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
     """Checks tokens against the server's public key."""
@@ -107,6 +120,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise TokenError(f"invalid token: {error}") from None
+        _require_lifetime(claims)
         try:
             role = Role(str(claims.get("role")))
         except ValueError:

@@ -31,7 +31,8 @@ def router() -> APIRouter:
         actor: Annotated[Actor, Depends(Authorize("aliases.register"))],
     ) -> Response:
         """Register or replace the alias of one of the bank's customers: its wallet at this
-        bank or its account here. 409 if another bank holds the number."""
+        bank or its account here. Other banks' registrations of the number play no part (the
+        answer is the same whether or not another bank holds it)."""
         return idempotent(request, actor, key, body, lambda: json(sb.alias_out(service(request).register_alias(
             actor, personal_number, body.wallet_id, body.bank_account))))
 

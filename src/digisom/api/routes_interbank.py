@@ -92,7 +92,7 @@ class BankIn(BaseModel):
     """A bank joining the RTGS."""
 
     bank_code: s.BankCode
-    name: Annotated[str, Field(min_length=1, max_length=140)]
+    name: s.ShortText
     bic: Annotated[str | None, Field(pattern=r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")] = None
 
 

@@ -24,7 +24,8 @@ from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.api.routes_wallets import WalletPath
 from digisom.cbdc import wallets
-from digisom.cbdc.access import Actor, Role, require_operate
+from digisom.cbdc.access import Actor, Role, require_bank, require_operate
+from digisom.cbdc.errors import NO_SUCH_WALLET
 from digisom.offline.errors import OfflineError, Reason
 
 _T = TypeVar("_T")
@@ -46,12 +47,17 @@ _STATUS: Final = {
 }
 
 
+# One detail per "not found", whatever the cause: an unknown id and another bank's (or
+# another wallet's) device or wallet get the same answer, with nothing of the id in it.
+_NOT_FOUND_DETAIL: Final = {Reason.UNKNOWN_DEVICE: "no such device", Reason.UNKNOWN_WALLET: NO_SUCH_WALLET}
+
+
 def problem(error: OfflineError) -> ApiProblem:
     """The problem document for an offline refusal."""
     slug = "offline-" + error.reason.value.replace("_", "-")
     title = error.reason.value.replace("_", " ").capitalize()
-    return ApiProblem(_STATUS.get(error.reason, 422), slug, title, error.detail or error.reason.value,
-                      reason=error.reason.value)
+    detail = _NOT_FOUND_DETAIL.get(error.reason) or error.detail or error.reason.value
+    return ApiProblem(_STATUS.get(error.reason, 422), slug, title, detail, reason=error.reason.value)
 
 
 def refusing(call: Callable[[], _T]) -> _T:
@@ -73,6 +79,7 @@ def router() -> APIRouter:
     ) -> Response:
         """The wallet's bank certifies a device key; a second key with a taken key id is refused."""
         bank_code = actor.bank_code or ""
+        require_bank(actor, wallets.load(service(request).ctx, body.wallet_id))  # another bank's: as unknown
         return idempotent(request, actor, key, body, lambda: json(s.certificate_out(refusing(
             lambda: offline_service(request).register_device(
                 bank_code, body.wallet_id, bytes.fromhex(body.public_key), amount(body.per_payment_max_tyiyn),
@@ -100,6 +107,10 @@ def router() -> APIRouter:
     ) -> Response:
         """The device's bank revokes it (lost, stolen); answers with the new signed list."""
         bank_code = actor.bank_code or ""
+        offline = offline_service(request)
+        device_key_id = bytes.fromhex(body.device_key_id)
+        if refusing(lambda: offline.device(device_key_id)).bank_code != bank_code:
+            raise problem(OfflineError(Reason.UNKNOWN_DEVICE))  # another bank's device: as an unknown one
         return idempotent(request, actor, key, body, lambda: json(s.revocation_list_out(refusing(
             lambda: offline_service(request).revoke_device(bank_code, bytes.fromhex(body.device_key_id), body.reason)
         ))))

@@ -31,6 +31,7 @@ from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
+from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 
 DB_FILE_NAME: Final = "digisom.db"
@@ -51,13 +52,14 @@ class Runtime:
 
 
 def database_url(data_dir: Path | None, db_url: str | None) -> str:
-    """The ledger URL: `db_url` if given, else the SQLite file in `data_dir`."""
+    """The ledger URL: `db_url` if given, else the SQLite file in `data_dir` (the
+    directory 0700 and the file 0600, created so before SQLite opens it; its WAL and
+    shared-memory files take the database file's mode)."""
     if db_url:
         return db_url
     if data_dir is None:
         raise ValueError("give a data directory or a database URL")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / DB_FILE_NAME}"
+    return f"sqlite:///{private_file(private_dir(data_dir) / DB_FILE_NAME)}"
 
 
 def domain_engine(url: str) -> Engine:

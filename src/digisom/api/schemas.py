@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from digisom.api.text import refuse_control_chars
 from digisom.cbdc import model as m
 from digisom.cbdc.policy import Policy
 from digisom.cbdc.qr import MerchantQr
@@ -23,7 +24,9 @@ BenefitSchemeId = Annotated[str, Field(pattern=r"^b[a-z2-7]{24}$", examples=["bq
 BankCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,16}$", examples=["AYIL"])]
 ParticipantId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$", examples=["ayil-bank"])]
 HolderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", examples=["cust-0042"])]
-ShortText = Annotated[str, Field(min_length=1, max_length=140)]
+# Free text (names, references, reasons, messages): no control or text-direction characters.
+PlainText = Annotated[str, AfterValidator(refuse_control_chars)]
+ShortText = Annotated[PlainText, Field(min_length=1, max_length=140)]
 PATH_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
@@ -36,7 +39,7 @@ class Input(BaseModel):
 class ParticipantIn(Input):
     id: ParticipantId
     kind: m.ParticipantKind
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[PlainText, Field(min_length=1, max_length=200)]
     bank_code: BankCode | None = None
 
 
@@ -123,7 +126,7 @@ class PolicyOut(BaseModel):
 
 
 class IdentityIn(Input):
-    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    full_name: Annotated[PlainText, Field(min_length=1, max_length=200)]
     phone: Annotated[str, Field(pattern=r"^\+996[0-9]{9}$", examples=["+996555123456"])]
     pin: Annotated[str, Field(pattern=r"^[0-9]{4,6}$")]
 
@@ -207,8 +210,8 @@ class AmountIn(Input):
 
 
 class FreezeIn(Input):
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
-    legal_order_ref: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    legal_order_ref: Annotated[PlainText, Field(min_length=1, max_length=64)]
 
 
 class HoldOut(BaseModel):

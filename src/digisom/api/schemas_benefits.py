@@ -8,7 +8,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, Field
 
-from digisom.api.schemas import Currency, Input, WalletId
+from digisom.api.schemas import Currency, Input, PlainText, WalletId
 from digisom.cbdc import model as m
 from digisom.cbdc.tables import BANK_ACCOUNT_CHARS_MAX, BENEFIT_CATEGORIES_MAX, TEXT_CHARS_MAX
 
@@ -41,7 +41,7 @@ def alias_out(a: m.Alias) -> AliasOut:
 
 
 class BenefitSchemeIn(Input):
-    name: Annotated[str, Field(min_length=1, max_length=TEXT_CHARS_MAX)]
+    name: Annotated[PlainText, Field(min_length=1, max_length=TEXT_CHARS_MAX)]
     categories: Annotated[
         list[Annotated[str, Field(pattern=r"^[0-9]{4}$")]],
         Field(min_length=1, max_length=BENEFIT_CATEGORIES_MAX, description="Merchant category codes (MCC)."),

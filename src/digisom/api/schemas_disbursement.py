@@ -26,7 +26,7 @@ class ProgrammeIn(s.Input):
     """A programme paying from a wallet of the treasury or a ministry, named by its wallet id."""
 
     id: Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN, examples=["pensions"])]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[s.PlainText, Field(min_length=1, max_length=200)]
     source_wallet_id: Annotated[s.WalletId, Field(description=(
         "The wallet it pays from: an active wallet of the treasury or a ministry, checked at creation and "
         "before each batch a run pays."))]

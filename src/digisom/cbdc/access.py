@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NoReturn
 
-from digisom.cbdc.errors import Forbidden
+from digisom.cbdc.errors import NO_SUCH_WALLET, Forbidden, NotFound
 from digisom.cbdc.model import Wallet
 
 
@@ -38,7 +39,7 @@ class Actor:
         return f"{self.role.value}:{self.bank_code or '-'}:{self.subject}"
 
 
-# One message for every scope refusal, so a refusal reveals nothing about the wallet.
+# One message for every scope refusal of a wallet the caller may read (it knows the wallet exists).
 _NOT_YOURS = "this token does not give access to that resource"
 
 
@@ -58,22 +59,32 @@ def can_operate_wallet(actor: Actor, wallet: Wallet) -> bool:
     return False
 
 
-def require_read(actor: Actor, wallet: Wallet) -> None:
-    """`Forbidden` unless the actor may read the wallet."""
-    if not can_read_wallet(actor, wallet):
+def refuse(actor: Actor, wallet: Wallet) -> NoReturn:
+    """The refusal of `actor` on `wallet`: to a caller who may not even read the wallet
+    (another bank, another holder) it is the very `NotFound` of a wallet that does not
+    exist, so no answer tells a bank that a wallet exists elsewhere; a caller who may
+    read it (the central bank) already knows, and gets `Forbidden`."""
+    if can_read_wallet(actor, wallet):
         raise Forbidden(_NOT_YOURS)
+    raise NotFound(NO_SUCH_WALLET)
+
+
+def require_read(actor: Actor, wallet: Wallet) -> None:
+    """Refused (see `refuse`) unless the actor may read the wallet."""
+    if not can_read_wallet(actor, wallet):
+        refuse(actor, wallet)
 
 
 def require_operate(actor: Actor, wallet: Wallet) -> None:
-    """`Forbidden` unless the actor may move the wallet's value."""
+    """Refused (see `refuse`) unless the actor may move the wallet's value."""
     if not can_operate_wallet(actor, wallet):
-        raise Forbidden(_NOT_YOURS)
+        refuse(actor, wallet)
 
 
 def require_bank(actor: Actor, wallet: Wallet) -> None:
-    """`Forbidden` unless the actor is an operator of the wallet's bank."""
+    """Refused (see `refuse`) unless the actor is an operator of the wallet's bank."""
     if actor.role is not Role.BANK_OPERATOR or actor.bank_code != wallet.bank_code:
-        raise Forbidden(_NOT_YOURS)
+        refuse(actor, wallet)
 
 
 def require_legal_authority(actor: Actor, wallet: Wallet) -> None:

@@ -1,14 +1,19 @@
 """The banks' alias directory: a person's 14-digit personal number -> where the
 treasury pays them (a wallet at the bank, or the customer's account at the bank).
 
-One destination per person (UNIQUE in the table). A bank registers, replaces and
-removes aliases of its own customers only, and reads only its own; the central bank
-reads none (it sees wallets pseudonymously, and a personal number names a person).
-Only the treasury's disbursement wiring resolves numbers, through `resolve`.
+Registrations are per bank and number (UNIQUE on both): each bank registers, replaces,
+removes and reads only its own, and its answers never depend on other banks' rows, so
+registering a number another bank holds is answered exactly like a fresh one (a bank
+never learns that a person is another bank's customer). The central bank reads none (it
+sees wallets pseudonymously, and a personal number names a person).
 
-An alias to a wallet that is frozen, closing or closed resolves to nothing: the payment
-cannot land there, and the answer must not tell the treasury that a legal order exists
-(docs/benefits.md).
+Only the treasury's disbursement wiring resolves numbers, through `resolve`: a number
+with several registrations is paid to the earliest registered one that can receive
+(earliest `created_at`, then row order; replacing a destination keeps its place).
+
+An alias to a wallet that is frozen, closing or closed cannot receive: it is skipped,
+and a number with no registration that can receive resolves to nothing, so the answer
+does not tell the treasury that a legal order exists (docs/benefits.md).
 """
 
 from __future__ import annotations
@@ -31,8 +36,6 @@ PERSONAL_NUMBER_PATTERN: Final = re.compile(rf"[0-9]{{{PERSONAL_NUMBER_DIGITS}}}
 BANK_ACCOUNT_PATTERN: Final = re.compile(rf"[A-Z0-9]{{1,{BANK_ACCOUNT_CHARS_MAX}}}")
 # Personal numbers per `resolve` call: one ledger batch's worth of payees.
 RESOLVE_MAX: Final = 8190
-_TAKEN: Final = ("this personal number is registered by another bank; the customer asks that bank to remove it "
-                 "before registering it here")
 
 
 def _require_bank_operator(actor: Actor) -> str:
@@ -49,7 +52,8 @@ def _check_number(personal_number: str) -> None:
 def register(ctx: Context, actor: Actor, personal_number: str, wallet_id: str | None, bank_account: str | None
              ) -> Alias:
     """Register or replace the alias of one of the bank's customers. The same request
-    again changes nothing and returns the alias; a number another bank holds is a `Conflict`."""
+    again changes nothing and returns the alias. Other banks' registrations of the number
+    play no part (see the module's docstring)."""
     bank_code = _require_bank_operator(actor)
     _check_number(personal_number)
     if (wallet_id is None) == (bank_account is None):
@@ -68,26 +72,22 @@ def register(ctx: Context, actor: Actor, personal_number: str, wallet_id: str | 
     wanted = Alias(personal_number, bank_code, wallet_id, bank_account, now, now)
     try:
         with ctx.engine.begin() as conn:
-            existing = repository.get_alias(conn, personal_number)
+            existing = repository.get_alias(conn, personal_number, bank_code)
             if existing is None:
                 repository.insert_alias(conn, wanted)
                 return wanted
-            if existing.bank_code != bank_code:
-                raise Conflict(_TAKEN)
             if (existing.wallet_id, existing.bank_account) == (wallet_id, bank_account):
                 return existing
             replaced = Alias(personal_number, bank_code, wallet_id, bank_account, existing.created_at, now)
             repository.update_alias(conn, replaced)
             return replaced
     except IntegrityError:
-        # A concurrent registration of the same number won the insert.
+        # A concurrent registration of the same number by this same bank won the insert.
         with ctx.engine.connect() as conn:
-            existing = repository.get_alias(conn, personal_number)
-        if existing is not None and (existing.bank_code, existing.wallet_id, existing.bank_account) == (
-            bank_code, wallet_id, bank_account
-        ):
+            existing = repository.get_alias(conn, personal_number, bank_code)
+        if existing is not None and (existing.wallet_id, existing.bank_account) == (wallet_id, bank_account):
             return existing
-        raise Conflict(_TAKEN) from None
+        raise Conflict("this bank registered the number concurrently with another destination; retry") from None
 
 
 def remove(ctx: Context, actor: Actor, personal_number: str) -> None:
@@ -105,16 +105,17 @@ def get(ctx: Context, actor: Actor, personal_number: str) -> Alias:
     bank_code = _require_bank_operator(actor)
     _check_number(personal_number)
     with ctx.engine.connect() as conn:
-        found = repository.get_alias(conn, personal_number)
-    if found is None or found.bank_code != bank_code:
+        found = repository.get_alias(conn, personal_number, bank_code)
+    if found is None:
         raise NotFound("no alias of this bank for that personal number")
     return found
 
 
 def resolve(ctx: Context, personal_numbers: Sequence[str]) -> dict[str, AliasTarget]:
     """Trusted (no actor: the entry point's treasury wiring calls it). Where each known
-    number is paid, in one query; unknown numbers, malformed ones, and aliases to a
-    frozen or closed wallet are absent from the answer."""
+    number is paid, in one query: its earliest registration that can receive (a bank
+    account, or an active wallet). Unknown numbers, malformed ones, and numbers whose
+    every registration is to a frozen or closed wallet are absent from the answer."""
     if len(personal_numbers) > RESOLVE_MAX:
         raise InvalidRequest(f"at most {RESOLVE_MAX} personal numbers per call, not {len(personal_numbers)}")
     wanted = sorted({n for n in personal_numbers if PERSONAL_NUMBER_PATTERN.fullmatch(n)})
@@ -123,7 +124,9 @@ def resolve(ctx: Context, personal_numbers: Sequence[str]) -> dict[str, AliasTar
     with ctx.engine.connect() as conn:
         rows = repository.resolve_aliases(conn, wanted)
     found: dict[str, AliasTarget] = {}
-    for alias, wallet_status in rows:
+    for alias, wallet_status in rows:  # earliest registered first
+        if alias.personal_number in found:
+            continue
         if alias.wallet_id is not None:
             if wallet_status != WalletStatus.ACTIVE.value:
                 continue

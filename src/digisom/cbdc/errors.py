@@ -4,8 +4,13 @@ an RFC 9457 `type` URI, so integrators can branch on it."""
 from __future__ import annotations
 
 import json
+from typing import Final
 
 from digisom.errors import DigisomError
+
+# The detail of every wallet `NotFound`: a wallet that does not exist and one the caller
+# may not see get the same answer, with nothing of the id in it (docs/security.md).
+NO_SUCH_WALLET: Final = "no such wallet"
 
 
 class CbdcError(DigisomError):

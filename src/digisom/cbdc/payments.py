@@ -30,7 +30,6 @@ from digisom.cbdc.context import Context
 from digisom.cbdc.errors import (
     CbdcError,
     Conflict,
-    Forbidden,
     InsufficientFunds,
     InvalidRequest,
     LimitExceeded,
@@ -260,7 +259,7 @@ def get(ctx: Context, actor: Actor, payment_id: str) -> Payment:
         raise NotFound("no such payment")
     sides = [wallets.load(ctx, found.payer_wallet_id), wallets.load(ctx, found.payee_wallet_id)]
     if not any(can_read_wallet(actor, w) for w in sides):
-        raise Forbidden("this token does not give access to that resource")
+        raise NotFound("no such payment")  # the same answer as an unknown id: nothing about other banks
     return found
 
 
@@ -302,7 +301,7 @@ def get_request(ctx: Context, actor: Actor, request_id: str) -> PaymentRequest:
         raise NotFound("no such request to pay")
     sides = [wallets.load(ctx, found.payer_wallet_id), wallets.load(ctx, found.payee_wallet_id)]
     if not any(can_read_wallet(actor, w) for w in sides):
-        raise Forbidden("this token does not give access to that resource")
+        raise NotFound("no such request to pay")  # the same answer as an unknown id
     return found
 
 

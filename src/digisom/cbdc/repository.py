@@ -408,14 +408,17 @@ def _alias(row: Row[Any]) -> Alias:
     return Alias(row.personal_number, row.bank_code, row.wallet_id, row.bank_account, row.created_at, row.updated_at)
 
 
-def get_alias(conn: Connection, personal_number: str) -> Alias | None:
-    """The alias of `personal_number`, whichever bank registered it (callers scope it)."""
-    row = conn.execute(select(t.aliases).where(t.aliases.c.personal_number == personal_number)).first()
+def get_alias(conn: Connection, personal_number: str, bank_code: str) -> Alias | None:
+    """`bank_code`'s registration of `personal_number` (never another bank's)."""
+    a_ = t.aliases.c
+    row = conn.execute(
+        select(t.aliases).where(and_(a_.personal_number == personal_number, a_.bank_code == bank_code))
+    ).first()
     return _alias(row) if row else None
 
 
 def insert_alias(conn: Connection, a: Alias) -> None:
-    """Add an alias (UNIQUE on the personal number: one destination per person)."""
+    """Add a bank's registration (UNIQUE per bank and personal number)."""
     conn.execute(
         t.aliases.insert().values(
             personal_number=a.personal_number, bank_code=a.bank_code, wallet_id=a.wallet_id,
@@ -445,13 +448,15 @@ def delete_alias(conn: Connection, personal_number: str, bank_code: str) -> bool
 
 
 def resolve_aliases(conn: Connection, personal_numbers: Sequence[str]) -> list[tuple[Alias, str | None]]:
-    """The aliases among `personal_numbers`, each with its wallet's status (None for a
-    bank-account alias): one query, whatever the number of personal numbers."""
+    """Every bank's registrations of `personal_numbers`, each with its wallet's status
+    (None for a bank-account alias), earliest registered first (`created_at`, then row
+    order): one query, whatever the number of personal numbers."""
     a_, w = t.aliases, t.wallets
     query = (
         select(a_, w.c.status.label("wallet_status"))
         .select_from(a_.outerjoin(w, w.c.id == a_.c.wallet_id))
         .where(a_.c.personal_number.in_(personal_numbers))
+        .order_by(a_.c.created_at, a_.c.seq)
     )
     return [(_alias(row), row.wallet_status) for row in conn.execute(query)]
 

@@ -190,23 +190,27 @@ BANK_ACCOUNT_CHARS_MAX: Final = 34  # an IBAN's maximum length
 # names both, so the database itself refuses an alias to a wallet of another bank.
 WALLETS_BANK_KEY_DDL: Final = "CREATE UNIQUE INDEX cbdc_wallets_id_bank ON cbdc_wallets (id, bank_code)"
 
-# The banks' alias directory: a person's number -> one destination at the bank that
-# registered it. Personal data: a bank reads only its own rows, the central bank none;
-# only the treasury's disbursement wiring resolves numbers (docs/benefits.md).
+# The banks' alias directory: a person's number -> one destination at each bank that
+# registered it (migration 4: one row per bank and number, so no bank learns that another
+# holds the number). Personal data: a bank reads only its own rows, the central bank none;
+# only the treasury's disbursement wiring resolves numbers, to the earliest registration
+# that can receive (docs/benefits.md, digisom.cbdc.aliases).
 aliases: Final = Table(
-    "cbdc_aliases",
+    "cbdc_alias_registrations",
     metadata,
     _seq(),
-    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False, unique=True),
+    Column("personal_number", String(PERSONAL_NUMBER_DIGITS), nullable=False),  # indexed by the UNIQUE below
     Column("bank_code", String(16), nullable=False, index=True),
     Column("wallet_id", String(ID_CHARS_MAX), index=True),
     Column("bank_account", String(BANK_ACCOUNT_CHARS_MAX)),
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
     Column("updated_at", String(ISO_TIME_CHARS), nullable=False),
+    UniqueConstraint("personal_number", "bank_code", name="cbdc_alias_registrations_one_per_bank"),
     ForeignKeyConstraint(["wallet_id", "bank_code"], ["cbdc_wallets.id", "cbdc_wallets.bank_code"],
-                         name="cbdc_aliases_wallet_of_bank"),
-    CheckConstraint(f"length(personal_number) = {PERSONAL_NUMBER_DIGITS}", name="cbdc_aliases_personal_number"),
-    CheckConstraint("(wallet_id IS NULL) <> (bank_account IS NULL)", name="cbdc_aliases_one_destination"),
+                         name="cbdc_alias_registrations_wallet_of_bank"),
+    CheckConstraint(f"length(personal_number) = {PERSONAL_NUMBER_DIGITS}",
+                    name="cbdc_alias_registrations_personal_number"),
+    CheckConstraint("(wallet_id IS NULL) <> (bank_account IS NULL)", name="cbdc_alias_registrations_one_destination"),
 )
 
 MCC_CHARS: Final = 4

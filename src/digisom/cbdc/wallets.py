@@ -27,7 +27,16 @@ from digisom.cbdc.access import (
 )
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
-from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound, WalletClosed, WalletFrozen
+from digisom.cbdc.errors import (
+    NO_SUCH_WALLET,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    LimitExceeded,
+    NotFound,
+    WalletClosed,
+    WalletFrozen,
+)
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import (
@@ -116,7 +125,7 @@ def load(ctx: Context, wallet_id: str) -> Wallet:
     with ctx.engine.connect() as conn:
         found = repository.get_wallet(conn, wallet_id)
     if found is None:
-        raise NotFound("no such wallet")
+        raise NotFound(NO_SUCH_WALLET)
     return found
 
 
