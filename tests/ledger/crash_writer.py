@@ -62,8 +62,8 @@ def batch_transfers(batch: int) -> list[Transfer]:
         elif slot == 7:  # post the hold just placed, whole
             pending_id = transfer_id(batch, position - 1)
             transfers.append(Transfer(tid, 0, 0, AMOUNT_MAX, 0, 0, F.POST_PENDING_TRANSFER, pending_id=pending_id))
-        elif slot == 8:
-            transfers.append(Transfer(tid, COMMERCIAL_BANK, MERCHANT, 0, KGS, 1, F.PENDING))
+        elif slot == 8:  # a small hold (not 0: a hold moves value), voided by the next batch
+            transfers.append(Transfer(tid, COMMERCIAL_BANK, MERCHANT, 1, KGS, 1, F.PENDING))
         elif batch > 0:  # void the previous batch's hold
             pending_id = transfer_id(batch - 1, position - 1)
             transfers.append(Transfer(tid, 0, 0, 0, 0, 0, F.VOID_PENDING_TRANSFER, pending_id=pending_id))

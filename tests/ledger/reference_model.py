@@ -216,6 +216,8 @@ class LedgerModel:
             self.failed.setdefault(t.id, result)
 
     def _create_transfer(self, t: Transfer, timestamp: int) -> R:
+        if t.amount not in range(U128_MAX + 1):  # an unsigned 128-bit integer, or nothing
+            return R.invalid_integer
         existing = self.transfers.get(t.id)
         if existing is not None:
             return _compare_with_existing(t, existing)
@@ -250,6 +252,8 @@ class LedgerModel:
             return R.ledger_must_not_be_zero
         if t.code == 0:
             return R.code_must_not_be_zero
+        if t.amount == 0 and not t.flags & (CLOSING_DEBIT | CLOSING_CREDIT):
+            return R.amount_must_not_be_zero
         dr = self.accounts.get(t.debit_account_id)
         if dr is None:
             return R.debit_account_not_found

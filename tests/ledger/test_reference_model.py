@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -45,6 +45,7 @@ from digisom.ledger.results import CreateAccountResult as A
 from digisom.ledger.results import CreateTransferResult as R
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
+from digisom.stores.memory import MemoryStore
 from digisom.stores.url import open_store
 
 from .conftest import Clock
@@ -95,7 +96,8 @@ START_FLAG_CHOICES = [
 ]
 # Amounts near 2^128 make balances overflow; drawn now and then, not often, or every
 # account would soon be saturated.
-HUGE_AMOUNTS = [U128_MAX, U128_MAX - 1, 1 << 127, (1 << 127) + 1]
+# ... and out of range (from an in-process caller): the engine must refuse them itself.
+HUGE_AMOUNTS = [U128_MAX, U128_MAX - 1, 1 << 127, (1 << 127) + 1, U128_MAX + 1, -1]
 TIMEOUTS_S = [0, 0, 1, 5, 30, 120]
 TRANSFER_FIELDS = [
     "flags", "pending_id", "timeout_s", "debit_account_id", "credit_account_id", "amount",
@@ -517,3 +519,29 @@ def test_ledger_totals_may_pass_u128_on_every_store(ledger: Ledger) -> None:
     assert ledger.create_transfers([Transfer(11, 3, 4, U128_MAX, KGS, 1)]) == [R.ok]
     (totals,) = ledger.store.get_ledger_totals()
     assert totals.debits_posted == totals.credits_posted == 2 * U128_MAX
+
+
+# -- amounts: 0 < amount <= u128 in the engine and the model alike ----------------------
+
+AMOUNT_ACCOUNTS = [Account(1, KGS, 1), Account(5, KGS, 1, AF.DEBITS_MUST_NOT_EXCEED_CREDITS)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.one_of(
+        st.sampled_from([0, -1, 1, U128_MAX, U128_MAX + 1, 2**128, -(2**128)]),
+        st.integers(-(2**130), 2**130),
+    ),
+    flags=st.sampled_from([0, int(F.PENDING), int(F.BALANCING_CREDIT)]),
+)
+def test_engine_and_reference_model_agree_on_every_amount(amount: int, flags: int) -> None:
+    clock = Clock()
+    ledger, model = Ledger(MemoryStore(), clock_ns=clock), LedgerModel()
+    assert ledger.create_accounts(AMOUNT_ACCOUNTS) == model.create_accounts(AMOUNT_ACCOUNTS, clock())
+    transfer = Transfer(10, 1, 5, amount, KGS, 1, flags)
+    expected = model.create_transfers([transfer], clock())
+    assert ledger.create_transfers([transfer]) == expected
+    if not 0 < amount <= U128_MAX:
+        assert expected[0] in (R.invalid_integer, R.amount_must_not_be_zero)
+    (merchant,) = ledger.lookup_accounts([5])
+    assert merchant == model.account(5)

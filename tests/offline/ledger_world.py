@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from digisom.api.runtime import domain_engine
+from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
@@ -146,3 +147,10 @@ class LedgerWorld:
         while page := self.store.scan_accounts(after, 1000):
             yield from page
             after = page[-1].id
+
+
+def books_balance(world: LedgerWorld, circulation_tyiyn: int) -> None:
+    """The ledger verifies, and circulation is what it was and what was issued."""
+    report = verify(world.store)
+    assert report.ok, report.discrepancy
+    assert world.circulation_tyiyn() == circulation_tyiyn == world.issued_tyiyn()

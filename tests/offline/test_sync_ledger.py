@@ -3,12 +3,10 @@ idempotent re-uploads, on SQLite and PostgreSQL; the books balance after every s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
-from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.offline.accounts import guarantee_account_id, reserve_account_id
@@ -18,24 +16,13 @@ from digisom.offline.service import OfflineService
 from digisom.offline.settlement import Fraud, Verdict
 from digisom.offline.sync_request import sign_sync_request
 from digisom.offline.upload import Upload
-from tests.offline.ledger_world import BANK, FLOAT_TYIYN, LedgerWorld, wallet_account_id
+from tests.offline.ledger_world import BANK, FLOAT_TYIYN, LedgerWorld, books_balance, wallet_account_id
 from tests.offline.world import DAY_S, NOW_S, signer
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerWorld]:
-    url = f"sqlite:///{tmp_path / 'offline.db'}"
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    built = LedgerWorld(url)
-    yield built
-    built.close()
-
-
-def books_balance(world: LedgerWorld, circulation_tyiyn: int) -> None:
-    report = verify(world.store)
-    assert report.ok, report.discrepancy
-    assert world.circulation_tyiyn() == circulation_tyiyn == world.issued_tyiyn()
+@pytest.fixture
+def world(ledger_world: LedgerWorld) -> LedgerWorld:
+    return ledger_world
 
 
 def test_funding_moves_value_to_the_reserve_and_keeps_circulation(world: LedgerWorld) -> None:

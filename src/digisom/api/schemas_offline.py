@@ -91,6 +91,10 @@ class SyncOut(BaseModel):
     findings: list[FindingOut]
     revoked_key_ids: list[str]
     trust: TrustOut
+    # Why the device's unspent value was not returned (`stale_return`, `unbound_return`).
+    return_refused: str | None = None
+    # Set when this run's posting was refused: parked for an operator, its value kept.
+    parked_reason: str | None = None
     currency: Currency = "KGS"
 
 
@@ -134,4 +138,6 @@ def sync_out(outcome: SyncOutcome) -> SyncOut:
         findings=[FindingOut(device_key_id=f.device_key_id.hex(), fraud=f.fraud.value, counter=f.counter)
                   for f in result.findings],
         revoked_key_ids=sorted(k.hex() for k in result.revocations), trust=trust_out(outcome.trust),
+        return_refused=next((r.value for r in outcome.returns_refused.values()), None),
+        parked_reason=outcome.parked.reason.value if outcome.parked else None,
     )

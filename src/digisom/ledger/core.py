@@ -304,6 +304,10 @@ class Engine:
 
     def _create_transfer(self, t: Transfer, timestamp: int, undo: list[_Undo] | None) -> CreateTransferResult:
         flags = int(t.flags)
+        # In-process callers skip the JSON boundary's range checks: an amount outside u128
+        # would otherwise reach the balances and the database's constraints.
+        if not 0 <= t.amount <= U128_MAX:
+            return _R.invalid_integer
         if t.timestamp != 0:
             return _R.timestamp_must_be_zero
         if flags & _TRANSFER_RESERVED:
@@ -350,6 +354,8 @@ class Engine:
             return _R.ledger_must_not_be_zero
         if t.code == 0:
             return _R.code_must_not_be_zero
+        if t.amount == 0 and not flags & _CLOSING:  # a closing transfer only closes
+            return _R.amount_must_not_be_zero
         debit = self.ws.accounts.get(t.debit_account_id)
         if debit is None:
             return _R.debit_account_not_found

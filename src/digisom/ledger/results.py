@@ -80,6 +80,8 @@ class CreateTransferResult(IntEnum):
     closing_transfer_must_be_pending = 34
     ledger_must_not_be_zero = 35
     code_must_not_be_zero = 36
+    # Value 63: added later, checked here (a transfer that moves value moves some).
+    amount_must_not_be_zero = 63
     debit_account_not_found = 37
     credit_account_not_found = 38
     accounts_must_have_the_same_ledger = 39

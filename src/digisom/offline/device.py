@@ -40,6 +40,8 @@ class DeviceState:
     payers: Mapping[bytes, PayerView]
     payer_certificates: Mapping[bytes, Certificate]
     received_keys: frozenset[PaymentKey]
+    # Everything ever funded (returns do not lower it): the funding epoch a return names.
+    funding_total_tyiyn: int = 0
 
 
 class Device:
@@ -52,6 +54,7 @@ class Device:
         self._certificate = state.certificate
         self._trust = state.trust
         self._funded_tyiyn = state.funded_tyiyn
+        self._funding_total_tyiyn = state.funding_total_tyiyn
         self._spent_tyiyn = state.spent_tyiyn
         self._counter = state.counter
         self._previous_hash = state.previous_hash
@@ -99,6 +102,7 @@ class Device:
             payers=MappingProxyType(dict(self._payers)),
             payer_certificates=MappingProxyType(dict(self._payer_certificates)),
             received_keys=frozenset(self._received_keys),
+            funding_total_tyiyn=self._funding_total_tyiyn,
         )
 
     @property
@@ -117,6 +121,12 @@ class Device:
         return self._funded_tyiyn - self._spent_tyiyn
 
     @property
+    def funding_total_tyiyn(self) -> int:
+        """Everything ever funded into this device's reserve; a sync request that returns
+        unspent value signs it, binding the return to the current funding."""
+        return self._funding_total_tyiyn
+
+    @property
     def received_unsynced_tyiyn(self) -> int:
         """Value received offline and not yet uploaded; not spendable (no onward spending)."""
         return sum(decode_payment(receipt.payload).amount_tyiyn for receipt in self._received)
@@ -129,6 +139,7 @@ class Device:
             # Funding beyond what the certificate lets the device ever spend would strand value.
             raise OfflineError(Reason.OVER_CUMULATIVE_LIMIT, "funding beyond the certificate's cumulative limit")
         self._funded_tyiyn += amount_tyiyn
+        self._funding_total_tyiyn += amount_tyiyn
 
     def defund(self, amount_tyiyn: int) -> None:
         """Give up unspent allowance that sync returns to the wallet (online); the device

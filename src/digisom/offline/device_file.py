@@ -38,6 +38,7 @@ def encode_device(signer: SoftwareSigner, state: DeviceState) -> bytes:
             "revocations": state.trust.revocations.encoded.hex(),
         },
         "funded_tyiyn": state.funded_tyiyn,
+        "funding_total_tyiyn": state.funding_total_tyiyn,
         "spent_tyiyn": state.spent_tyiyn,
         "counter": state.counter,
         "previous_hash": state.previous_hash.hex(),
@@ -83,6 +84,9 @@ def decode_device(data: bytes) -> tuple[SoftwareSigner, DeviceState]:
             received_keys=frozenset(
                 PaymentKey(bytes.fromhex(p), int(c), bytes.fromhex(h)) for p, c, h in d["received_keys"]
             ),
+            # Files written before the total existed: funded so far is the best guess; a
+            # wrong one only makes the server refuse a return (the value stays in the reserve).
+            funding_total_tyiyn=int(d.get("funding_total_tyiyn", d["funded_tyiyn"])),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise OfflineError(Reason.MALFORMED, f"device file: {type(error).__name__}") from None

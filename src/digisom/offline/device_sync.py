@@ -22,7 +22,9 @@ def sync_device(
         device.defund(device.balance_tyiyn)
     outcomes = []
     for piece in split_upload(upload):
-        outcomes.append(send(sign_sync_request(signer, piece, now_s, device.spent_tyiyn, return_unspent)))
+        outcomes.append(send(sign_sync_request(
+            signer, piece, now_s, device.spent_tyiyn, return_unspent, device.funding_total_tyiyn
+        )))
         device.acknowledge(piece)
     trust = outcomes[-1].trust
     device.sync(trust.banks, trust.revocations, now_s)

@@ -57,6 +57,9 @@ class Reason(Enum):
     WRONG_BANK = "wrong_bank"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     LEDGER_REFUSED = "ledger_refused"
+    # Returning unspent value: the request must name the reserve's current funding
+    UNBOUND_RETURN = "unbound_return"  # a version-1 request: it names no funding
+    STALE_RETURN = "stale_return"  # it names a funding that is no longer the current one
 
 
 class OfflineError(DigisomError):

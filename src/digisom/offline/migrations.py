@@ -18,7 +18,16 @@ def _initial(conn: Connection) -> None:
     tables.metadata.create_all(conn)
 
 
-MIGRATIONS: Final = (Migration(1, "offline registry, settlement book, revocations", _initial),)
+def _returns_and_parked_runs(conn: Connection) -> None:
+    # A database built by migration 1 after these tables existed has them already.
+    for table in (tables.returns, tables.parked_runs):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: Final = (
+    Migration(1, "offline registry, settlement book, revocations", _initial),
+    Migration(2, "one return per funding epoch; parked runs", _returns_and_parked_runs),
+)
 
 
 def migrate(engine: Engine) -> list[int]:

@@ -92,7 +92,7 @@ def post(ledger: LedgerGateway, chains: Iterable[Sequence[Transfer]], batch_even
     """Commit `chains` in batches of whole chains; returns the transfers posted.
 
     Anything but `ok` or `exists` means the context was stale or a bank's float is short:
-    `LEDGER_REFUSED`, and the run stays pending for an operator (the ledger remembers
+    `LEDGER_REFUSED`, and the service parks the run for an operator (the ledger remembers
     the failed ids, so a blind retry would not help)."""
     batch: list[Transfer] = []
     posted = 0

@@ -10,6 +10,13 @@ one database transaction, the settlement book, the run (status `pending`), claim
 returned value and revocations; then the run's ledger transfers, whose ids come from
 the payments, and the run is marked `posted`. A crash in between leaves a pending run
 that the next sync posts again (the ledger answers `exists` for what it already has).
+A run whose posting is refused (a typed refusal, not a crash) is parked with its reason
+for an operator (`parked_runs`): later syncs of every device go on, and since the book
+already counts the run's payments as paid, the reserve keeps their value.
+
+Returning unspent value is bound to a funding epoch: the request names the reserve's
+funding total, and value goes back only while that total is current, once per epoch
+(`offline_returns`), so a replayed request never sends a later funding back.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
@@ -84,8 +91,28 @@ class Funding:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnClaim:
+    """A device's request to return its unspent value: the total it says it spent, and
+    the funding epoch it returns from (the reserve's funding total; None: unbound)."""
+
+    spent_tyiyn: int
+    funding_total_tyiyn: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedRun:
+    """A run whose posting was refused, set aside for an operator."""
+
+    run_id: int
+    reason: Reason
+    detail: str
+    parked_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class SyncOutcome:
-    """What one sync did."""
+    """What one sync did. `returns_refused` says why a device asking for its unspent value
+    got none; `parked` is set when this run's posting was refused (its value is kept)."""
 
     run_id: int
     result: SettlementResult
@@ -95,6 +122,8 @@ class SyncOutcome:
     returned_tyiyn: Mapping[bytes, int]
     transfers_posted: int
     trust: TrustMaterial
+    returns_refused: Mapping[bytes, Reason] = field(default_factory=dict)
+    parked: ParkedRun | None = None
 
 
 class OfflineService:
@@ -253,39 +282,45 @@ class OfflineService:
 
     def sync_verified(self, request: SyncRequest) -> SyncOutcome:
         """Settle an authenticated sync request (`authenticate`)."""
-        returns = {request.upload.device_key_id: request.spent_tyiyn} if request.return_unspent else {}
+        returns = {}
+        if request.return_unspent:
+            returns[request.upload.device_key_id] = ReturnClaim(request.spent_tyiyn, request.funding_total_tyiyn)
         return self.settle_uploads([request.upload], returns)
 
-    def settle_uploads(self, uploads: Sequence[Upload], returns: Mapping[bytes, int] | None = None) -> SyncOutcome:
+    def settle_uploads(
+        self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim] | None = None
+    ) -> SyncOutcome:
         """Settle already authenticated uploads in one run (the batch path: `sync`, the
-        benchmark). `returns` maps a device to the total it says it spent: its unspent
-        value goes back to its wallet, unless it is fraudulent."""
+        benchmark). `returns` maps a device to its return claim: its unspent value goes
+        back to its wallet if the claim names the current funding, unless it is fraudulent."""
         returns = returns or {}
         with self._lock:
             self._post_pending_runs()
             now_s = self._clock_s()
             with self._engine.begin() as conn:
                 _lock_database(conn)
-                run_id, result, decided, returned = self._settle(conn, uploads, returns, now_s)
+                run_id, result, decided, returned, refused = self._settle(conn, uploads, returns, now_s)
                 trust = self._trust(conn, now_s)
-            posted = self._post_run(run_id, _paid_from(result))
+            posted, parked = self._post_or_park(run_id, _paid_from(result))
         return SyncOutcome(
             run_id=run_id, result=result, decided=decided,
             paid_tyiyn=sum(p.amount_tyiyn for p in result.payouts),
             guaranteed_tyiyn=sum(c.amount_tyiyn for c in result.claims),
-            returned_tyiyn=returned, transfers_posted=posted, trust=trust,
+            returned_tyiyn=returned, transfers_posted=posted, trust=trust, returns_refused=refused, parked=parked,
         )
 
     def _settle(
-        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, int], now_s: int
-    ) -> tuple[int, SettlementResult, int, dict[bytes, int]]:
+        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim], now_s: int
+    ) -> tuple[int, SettlementResult, int, dict[bytes, int], dict[bytes, Reason]]:
         payers, referenced = _referenced(uploads)
         referenced |= set(returns)
         devices = registry.lookup(conn, referenced)
         loaded = book_store.load(conn, payers | set(returns))
+        funding_totals = self._funding_totals(payers | set(returns))
+        bound, refused = _bind_returns(returns, funding_totals)
         context = SettlementContext(
             devices={k: d.certificate for k, d in devices.items()},
-            funded_tyiyn=self._funded_net(conn, payers | set(returns), loaded.defunded_tyiyn),
+            funded_tyiyn={k: total - loaded.defunded_tyiyn.get(k, 0) for k, total in funding_totals.items()},
             # Banks too: revoking a bank's key revokes every device it certified.
             revoked_at_sequence=revocations.revoked_at_sequence(
                 conn, referenced | {d.certificate.issuer_key_id for d in devices.values()}
@@ -294,7 +329,7 @@ class OfflineService:
             verify_signatures=self._verify,
         )
         result = settle(uploads, context, loaded.book)
-        returned = self._unspent(context.funded_tyiyn, result, returns)
+        returned = self._unspent(context.funded_tyiyn, result, bound)
         run = conn.execute(t.runs.insert().values(
             device_key_id=uploads[0].device_key_id if uploads else bytes(codec.KEY_ID_BYTES), status="pending",
             payments=len(result.decisions), created_at=_iso(now_s),
@@ -312,10 +347,14 @@ class OfflineService:
             conn.execute(t.defunds.insert().values(
                 run_id=run_id, device_key_id=key_id, wallet_id=devices[key_id].wallet_id, amount_tyiyn=amount_tyiyn,
             ))
+            # Its primary key refuses a second return in one funding epoch.
+            conn.execute(t.returns.insert().values(
+                device_key_id=key_id, funding_total_tyiyn=funding_totals[key_id], run_id=run_id,
+            ))
         if result.revocations:
             why = {f.device_key_id: f.fraud.value for f in sorted(result.findings, key=lambda f: f.counter)}
             revocations.revoke(conn, {k: why[k] for k in result.revocations}, now_s, _iso(now_s))
-        return run_id, result, decided, returned
+        return run_id, result, decided, returned, refused
 
     @staticmethod
     def _unspent(
@@ -337,12 +376,36 @@ class OfflineService:
 
     # -- posting -------------------------------------------------------------------
 
-    def _post_pending_runs(self) -> None:
+    def parked_runs(self) -> list[ParkedRun]:
+        """Runs whose posting was refused, oldest first, with their reasons (for an operator)."""
         with self._engine.connect() as conn:
-            pending = conn.execute(select(t.runs.c.id).where(t.runs.c.status == "pending").order_by(t.runs.c.id))
+            rows = conn.execute(select(t.parked_runs).order_by(t.parked_runs.c.run_id)).all()
+        return [ParkedRun(row.run_id, Reason(row.reason), row.detail, row.parked_at) for row in rows]
+
+    def _post_pending_runs(self) -> None:
+        runs, parked = t.runs.c, t.parked_runs.c
+        with self._engine.connect() as conn:
+            pending = conn.execute(
+                select(runs.id).where(runs.status == "pending", runs.id.not_in(select(parked.run_id))).order_by(runs.id)
+            )
             run_ids = list(pending.scalars())
         for run_id in run_ids:
-            self._post_run(run_id)
+            self._post_or_park(run_id)
+
+    def _post_or_park(
+        self, run_id: int, paid: Sequence[posting.PaidPayment] | None = None
+    ) -> tuple[int, ParkedRun | None]:
+        """Post a run; a typed refusal parks it (a crash, any other error, leaves it pending
+        for the next sync to post again)."""
+        try:
+            return self._post_run(run_id, paid), None
+        except OfflineError as error:
+            parked = ParkedRun(run_id, error.reason, error.detail[: t.PARKED_DETAIL_CHARS_MAX], _iso(self._clock_s()))
+            with self._engine.begin() as conn:
+                conn.execute(t.parked_runs.insert().values(
+                    run_id=run_id, reason=parked.reason.value, detail=parked.detail, parked_at=parked.parked_at,
+                ))
+            return 0, parked
 
     def _post_run(self, run_id: int, paid: Sequence[posting.PaidPayment] | None = None) -> int:
         """Post a run's transfers (again, harmlessly, if some were posted) and mark it posted.
@@ -386,19 +449,39 @@ class OfflineService:
             raise OfflineError(Reason.UNKNOWN_WALLET, wallet_id)
         return wallet
 
-    def _funded_net(
-        self, conn: Connection, key_ids: Iterable[bytes], defunded: Mapping[bytes, int] | None = None
-    ) -> dict[bytes, int]:
-        """Per device: moved into its reserve (the reserve's credits) minus returned."""
+    def _funded_net(self, conn: Connection, key_ids: Iterable[bytes]) -> dict[bytes, int]:
+        """Per device: moved into its reserve minus returned."""
         ids = list(key_ids)
-        if defunded is None:
-            defunded = book_store.load(conn, ids).defunded_tyiyn
+        defunded = book_store.load(conn, ids).defunded_tyiyn
+        return {k: total - defunded.get(k, 0) for k, total in self._funding_totals(ids).items()}
+
+    def _funding_totals(self, key_ids: Iterable[bytes]) -> dict[bytes, int]:
+        """Per device: everything ever funded, the reserve's credits (only fundings credit
+        it). It only grows, so it names the funding epoch a return request is bound to."""
+        ids = list(key_ids)
         credits: dict[int, int] = {}
         account_ids = [reserve_account_id(k) for k in ids]
         for start in range(0, len(account_ids), PAGE_LIMIT_MAX):
             for account in self._ledger.lookup_accounts(account_ids[start : start + PAGE_LIMIT_MAX]):
                 credits[account.id] = account.credits_posted
-        return {k: credits.get(reserve_account_id(k), 0) - defunded.get(k, 0) for k in ids}
+        return {k: credits.get(reserve_account_id(k), 0) for k in ids}
+
+
+def _bind_returns(
+    returns: Mapping[bytes, ReturnClaim], funding_totals: Mapping[bytes, int]
+) -> tuple[dict[bytes, int], dict[bytes, Reason]]:
+    """(device -> spent total for the returns bound to the current funding, device -> why
+    the others are refused). A claim from before a later funding names an older total."""
+    bound: dict[bytes, int] = {}
+    refused: dict[bytes, Reason] = {}
+    for key_id, claim in returns.items():
+        if claim.funding_total_tyiyn is None:
+            refused[key_id] = Reason.UNBOUND_RETURN
+        elif claim.funding_total_tyiyn != funding_totals.get(key_id, 0):
+            refused[key_id] = Reason.STALE_RETURN
+        else:
+            bound[key_id] = claim.spent_tyiyn
+    return bound, refused
 
 
 def _paid_from(result: SettlementResult) -> list[posting.PaidPayment]:

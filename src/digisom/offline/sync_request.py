@@ -5,8 +5,15 @@ which payment, when, with which revocation list, and whether to return the unspe
 allowance — is only as good as the uploader. So the whole upload is an envelope
 `[body, signature]` signed by the device key (domain-separated), with body =
 `[version, device_key_id, created_at_s, spent_tyiyn, return_unspent, [sent payloads],
-[[payload, received_at_s, revocation_sequence], ...]]`. Replaying a captured request
-changes nothing: settlement counts every payment once and returns unspent value once.
+[[payload, received_at_s, revocation_sequence], ...], funding_total_tyiyn]`.
+
+Replaying a captured request changes nothing: settlement counts every payment once, and
+a request to return unspent value is bound to the funding it returns. Version 2 signs
+`funding_total_tyiyn`, everything ever funded into the device's reserve as the device
+knows it; every funding raises it, so it names one funding epoch. The server returns
+value only while that total is the reserve's current one, so a request replayed after a
+later funding sends nothing back (docs/offline.md, "Returning unspent value"). Version 1
+(7 fields, no total) still decodes and settles its payments; its return is refused.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from digisom.offline.keys import Signer, signature_valid
 from digisom.offline.payment import MAX_PAYMENT_BYTES
 from digisom.offline.upload import Receipt, Upload
 
-SYNC_REQUEST_VERSION: Final = 1
+SYNC_REQUEST_VERSION: Final = 2
+# Version 1 had no funding total: decoded for its payments, its return is not honoured.
+_FIELDS_BY_VERSION: Final = {1: 7, 2: 8}
 SYNC_CONTEXT: Final = b"digisom/offline/sync-request/v1\x00"
 # One request carries at most this many payments (sent and received together); a device
 # with more uploads in several requests, each settled on its own (runs are final).
@@ -39,14 +48,18 @@ class SyncRequest:
     created_at_s: int
     spent_tyiyn: int
     return_unspent: bool
+    # The funding epoch a return is bound to; None for a version-1 request (unbound).
+    funding_total_tyiyn: int | None
     body: bytes
     signature: bytes
 
 
 def sign_sync_request(
-    signer: Signer, upload: Upload, created_at_s: int, spent_tyiyn: int, return_unspent: bool
+    signer: Signer, upload: Upload, created_at_s: int, spent_tyiyn: int, return_unspent: bool,
+    funding_total_tyiyn: int = 0,
 ) -> bytes:
-    """The wire form of `upload`, signed by the device key."""
+    """The wire form of `upload`, signed by the device key. `funding_total_tyiyn` is what
+    the device was ever funded (`Device.funding_total_tyiyn`); it matters only for a return."""
     count = len(upload.sent) + len(upload.received)
     if count > MAX_PAYMENTS_PER_REQUEST:
         raise OfflineError(Reason.TOO_LARGE, f"{count} > {MAX_PAYMENTS_PER_REQUEST} payments in one request")
@@ -59,6 +72,7 @@ def sign_sync_request(
             int(return_unspent),
             list(upload.sent),
             [[r.payload, r.received_at_s, r.revocation_sequence] for r in upload.received],
+            funding_total_tyiyn,
         ]
     )
     return codec.seal_envelope(body, signer.sign(SYNC_CONTEXT + body))
@@ -67,9 +81,11 @@ def sign_sync_request(
 def decode_sync_request(data: bytes) -> SyncRequest:
     """Parse a sync request; checks structure and sizes, not the signature."""
     body, signature = codec.open_envelope(data, MAX_SYNC_REQUEST_BYTES)
-    fields = codec.as_array(codec.decode_strict(body, MAX_SYNC_REQUEST_BYTES), 7)
-    if fields[0] != SYNC_REQUEST_VERSION or type(fields[0]) is not int:
+    decoded = codec.decode_strict(body, MAX_SYNC_REQUEST_BYTES)
+    version = decoded[0] if type(decoded) is list and decoded else None
+    if type(version) is not int or version not in _FIELDS_BY_VERSION:
         raise OfflineError(Reason.UNSUPPORTED_VERSION)
+    fields = codec.as_array(decoded, _FIELDS_BY_VERSION[version])
     sent_items, received_items = fields[5], fields[6]
     if type(sent_items) is not list or type(received_items) is not list:
         raise OfflineError(Reason.MALFORMED, "sent and received must be arrays")
@@ -86,6 +102,7 @@ def decode_sync_request(data: bytes) -> SyncRequest:
         created_at_s=codec.as_uint(fields[2]),
         spent_tyiyn=codec.as_uint(fields[3]),
         return_unspent=bool(return_unspent),
+        funding_total_tyiyn=codec.as_uint(fields[7]) if version >= 2 else None,
         body=body,
         signature=signature,
     )

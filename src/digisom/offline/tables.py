@@ -29,6 +29,7 @@ ID_CHARS_MAX: Final = 64
 OPERATION_ID_CHARS_MAX: Final = 400
 ISO_TIME_CHARS: Final = 32
 CERTIFICATE_BYTES_MAX: Final = 256
+PARKED_DETAIL_CHARS_MAX: Final = 200
 
 # The central bank's root key and each commercial bank's key. Pilot only: software
 # keys in the database; production keeps them in HSMs behind `keys.Signer`.
@@ -152,3 +153,25 @@ revocation_lists: Final = Table(
     Column("issued_at_s", BigInteger, nullable=False),
 )
 
+# One return of unspent value per funding epoch: the reserve's funding total (everything
+# ever funded) when the value went back. The database's own guard, beside the request's
+# binding to that total, against a replayed return request moving a later funding.
+returns: Final = Table(
+    "offline_returns",
+    metadata,
+    Column("device_key_id", LargeBinary(KEY_ID_BYTES), primary_key=True),
+    Column("funding_total_tyiyn", BigInteger, primary_key=True, autoincrement=False),
+    Column("run_id", Integer, nullable=False),
+)
+
+# A pending run whose posting the ledger (or the wallet directory) refused: set aside
+# with its typed reason for an operator, so later syncs of every device go on. The run
+# stays 'pending' in `offline_runs`; its book entries keep its value in the reserve.
+parked_runs: Final = Table(
+    "offline_parked_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=False),
+    Column("reason", String(32), nullable=False),  # an `errors.Reason` value
+    Column("detail", String(PARKED_DETAIL_CHARS_MAX), nullable=False),
+    Column("parked_at", String(ISO_TIME_CHARS), nullable=False),
+)
