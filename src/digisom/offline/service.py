@@ -21,16 +21,16 @@ funding total, and value goes back only while that total is current, once per ep
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, update
 
 from digisom.errors import invariant
+from digisom.kernel.locks import SharedLock
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.offline import authority, book_store, codec, posting, registry, revocations
@@ -62,7 +62,6 @@ from digisom.offline.upload import Upload
 # Device certificates are short-lived so that a lost device stops working by itself.
 DEVICE_VALIDITY_S_DEFAULT: Final = 90 * 86_400
 DEVICE_VALIDITY_S_MAX: Final = 365 * 86_400
-_LOCK_KEY: Final = int.from_bytes(b"dsomsync", "big") >> 1  # PostgreSQL advisory lock, fits a bigint
 _LEDGER_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 _ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
 
@@ -127,8 +126,10 @@ class SyncOutcome:
 
 
 class OfflineService:
-    """The offline use cases over one database and one ledger. Thread-safe: writes are
-    serialised (one lock in process; on PostgreSQL an advisory lock across processes)."""
+    """The offline use cases over one database and one ledger. Thread-safe, and safe with
+    several API processes: writes are serialised by one `SharedLock`, held from the checks
+    (a certificate's cumulative limit, a funding's current total) until the ledger and the
+    book recorded the outcome, in every process on a PostgreSQL database."""
 
     def __init__(
         self,
@@ -143,7 +144,7 @@ class OfflineService:
         self._wallets = wallets
         self._clock_s = clock_s
         self._verify = verify_signatures
-        self._lock = threading.Lock()
+        self._lock = SharedLock("offline.writes", engine)
 
     # -- trust material ------------------------------------------------------------
 
@@ -184,7 +185,6 @@ class OfflineService:
         if any(r not in _ACCOUNT_OK for r in results):
             raise OfflineError(Reason.LEDGER_REFUSED, f"accounts: {[r.name for r in results]}")
         with self._lock, self._engine.begin() as conn:
-            _lock_database(conn)
             signer, _bank_cert = authority.bank(conn, bank_code, now_s, _iso(now_s))
             cert = issue_certificate(
                 signer, Role.DEVICE, public_key, now_s - authority.BACKDATE_S, now_s + validity_s,
@@ -202,7 +202,6 @@ class OfflineService:
             raise OfflineError(Reason.WRONG_BANK, "a device is revoked by its own bank")
         now_s = self._clock_s()
         with self._lock, self._engine.begin() as conn:
-            _lock_database(conn)
             return revocations.revoke(conn, {device_key_id: reason}, now_s, _iso(now_s))
 
     def bank_of_wallet(self, wallet_id: str) -> str:
@@ -298,7 +297,6 @@ class OfflineService:
             self._post_pending_runs()
             now_s = self._clock_s()
             with self._engine.begin() as conn:
-                _lock_database(conn)
                 run_id, result, decided, returned, refused = self._settle(conn, uploads, returns, now_s)
                 trust = self._trust(conn, now_s)
             posted, parked = self._post_or_park(run_id, _paid_from(result))
@@ -519,12 +517,6 @@ def _referenced(uploads: Sequence[Upload]) -> tuple[set[bytes], set[bytes]]:
                 payers.add(ids[0])
                 referenced.update(ids)
     return payers, referenced
-
-
-def _lock_database(conn: Connection) -> None:
-    """Serialise offline writers across processes (SQLite's write lock does it there)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
 def _iso(now_s: int) -> str:
