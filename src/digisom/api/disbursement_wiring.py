@@ -34,8 +34,7 @@ from typing import Final, Protocol
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
 
-from digisom.api.disbursement_problems import worker_problem
-from digisom.api.problems import ApiProblem
+from digisom.api.problems import ApiProblem, worker_problem
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.model import WalletStatus
 from digisom.disbursement.migrations import migrate

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.disbursement import tables
 from digisom.disbursement.model import DisbursementError, InvalidInput
 from digisom.disbursement.ports import TransferSink
+from digisom.kernel.errors import Invalid, Refused
 from digisom.ledger.model import U128_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.money import KGS
@@ -43,15 +44,21 @@ class TaxTransferCode(IntEnum):
     TAX = 31
 
 
-class InvalidReference(DisbursementError):
+class InvalidReference(DisbursementError, Invalid):
     """The payment reference is malformed or fails its check digits."""
 
+    slug = "invalid-reference"
+    title = "Invalid payment reference"
 
-class PaymentRefused(DisbursementError):
+
+class PaymentRefused(DisbursementError, Refused):
     """The ledger refused the payment; `result` is its result code's name."""
 
+    slug = "payment-refused"
+    title = "The ledger refused the payment"
+
     def __init__(self, message: str, result: str) -> None:
-        super().__init__(message)
+        super().__init__(message, result=result)
         self.result = result
 
 
@@ -151,7 +158,7 @@ class TaxService:
             pass  # the same request, recorded by a concurrent retry
         found = self._find(operation)
         if found is None:
-            raise DisbursementError("the payment was made but its receipt could not be recorded; retry")
+            raise InvalidInput("the payment was made but its receipt could not be recorded; retry")
         return found
 
     def receipt(self, receipt_id: str) -> Receipt | None:
