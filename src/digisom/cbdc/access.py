@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NoReturn
 
-from digisom.cbdc.errors import Forbidden, NotFound
-from digisom.kernel.errors import NO_SUCH_WALLET
+from digisom.cbdc.errors import NO_SUCH_WALLET, Forbidden, NotFound
 from digisom.cbdc.model import Wallet
 
 

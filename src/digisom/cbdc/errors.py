@@ -4,8 +4,12 @@ an RFC 9457 `type` URI, so integrators can branch on it."""
 from __future__ import annotations
 
 import json
+from typing import Final
 
 from digisom.kernel import errors as kinds
+
+# The one "not found" detail of a wallet, shared with every domain (docs/security.md).
+NO_SUCH_WALLET: Final = kinds.NO_SUCH_WALLET
 
 
 class CbdcError(kinds.DomainError):
