@@ -10,7 +10,7 @@ from typing import Final
 
 from digisom.kernel import errors as kinds
 from digisom.kernel.errors import Conflict, DomainError, Forbidden, Invalid, Refused
-from digisom.ledger.model import U128_MAX
+from digisom.kernel.ids import ledger_id
 
 # Periods are calendar months ("2026-11"); a programme pays each recipient once per period.
 PERIOD_PATTERN: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -221,6 +221,4 @@ def return_transfer_id(programme_id: str, period: str, pin: str, attempt: int) -
 def _derive(key: bytes, text: str) -> int:
     keyed = _KEYED[key].copy()  # a third of the cost of keying a new hash, per payee
     keyed.update(text.encode())
-    value = int.from_bytes(keyed.digest(), "big")
-    # 0 and U128_MAX are reserved by the ledger; a collision with them is ~2^-127.
-    return value if 0 < value < U128_MAX else 1
+    return ledger_id(keyed.digest())

@@ -25,8 +25,9 @@ from digisom.disbursement import tables
 from digisom.disbursement.model import DisbursementError, InvalidInput
 from digisom.disbursement.ports import TransferSink
 from digisom.kernel.errors import Invalid, Refused
-from digisom.ledger.model import U128_MAX, Transfer
-from digisom.ledger.results import CreateTransferResult
+from digisom.kernel.ids import ledger_id
+from digisom.kernel.results import TRANSFER_OK as _OK
+from digisom.ledger.model import Transfer
 from digisom.money import KGS
 
 REFERENCE_BODY_CHARS_MAX: Final = 21  # ISO 11649
@@ -35,7 +36,6 @@ IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
 TAX_AMOUNT_TYIYN_MAX: Final = 1_000_000_000_00
 _REFERENCE: Final = re.compile(rf"^RF(\d{{2}})([0-9A-Z]{{1,{REFERENCE_BODY_CHARS_MAX}}})$")
 _TRANSFER_ID_DOMAIN: Final = b"digisom/taxes/v1"
-_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 
 
 class TaxTransferCode(IntEnum):
@@ -179,9 +179,7 @@ class TaxService:
 
 
 def _transfer_id(operation: str) -> int:
-    digest = hashlib.blake2b(operation.encode(), digest_size=16, key=_TRANSFER_ID_DOMAIN).digest()
-    value = int.from_bytes(digest, "big")
-    return value if 0 < value < U128_MAX else 1
+    return ledger_id(hashlib.blake2b(operation.encode(), digest_size=16, key=_TRANSFER_ID_DOMAIN).digest())
 
 
 def _receipt(row: RowMapping) -> Receipt:

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
 from digisom.ledger.results import CreateTransferResult
 from digisom.offline.accounts import (
-    LEDGER_KGS,
     OfflineTransferCode,
     derive_id,
     guarantee_account_id,

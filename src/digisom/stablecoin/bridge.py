@@ -26,11 +26,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.locks import SharedLock
+from digisom.kernel.results import POST_OK as _POST_OK
+from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
+from digisom.kernel.results import VOID_OK as _VOID_OK
 from digisom.ledger.model import Account, Transfer, TransferFlags
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.results import CreateAccountResult
 from digisom.stablecoin import accounts, repository, units
-from digisom.stablecoin.accounts import LEDGER_KGS, StablecoinTransferCode
+from digisom.stablecoin.accounts import StablecoinTransferCode
 from digisom.stablecoin.errors import (
     AddressNotLinked,
     BroadcastRefused,
@@ -56,11 +60,6 @@ from digisom.stablecoin.ports import (
 DEFAULT_CONFIRMATIONS: Final = 3
 # Operations advanced per `process()` round; the rest wait for the next round.
 OPERATIONS_PER_ROUND_MAX: Final = 1000
-_HOLD_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
-_POST_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
-                             CreateTransferResult.pending_transfer_already_posted})
-_VOID_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
-                             CreateTransferResult.pending_transfer_already_voided})
 
 Observer = Callable[[Operation], None]
 
