@@ -19,7 +19,7 @@ is idempotent (same ids: `exists`), every broadcast resends a recorded transacti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Engine
@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.clock import utc_now_iso
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
 from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
@@ -62,11 +63,6 @@ DEFAULT_CONFIRMATIONS: Final = 3
 OPERATIONS_PER_ROUND_MAX: Final = 1000
 
 Observer = Callable[[Operation], None]
-
-
-def utc_now_iso() -> str:
-    """Now, as the tables store time."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def mint_operation_id(key: str) -> str:
