@@ -47,7 +47,8 @@ from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.disbursement.migrations import migrate
 from digisom.disbursement.model import FileFormat, TransferCode
 from digisom.disbursement.ports import Channel, Destination, SourceWallet
-from digisom.disbursement.service import LEDGER_KGS, DisbursementService
+from digisom.disbursement.service import DisbursementService
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.audit import verify
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult

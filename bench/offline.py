@@ -42,10 +42,11 @@ from pathlib import Path
 
 from digisom.api.runtime import domain_engine
 from digisom.devtools.postgres_server import TemporaryPostgres
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
 from digisom.ledger.service import Ledger
 from digisom.offline import codec, migrations, registry
-from digisom.offline.accounts import LEDGER_KGS, derive_id, guarantee_account, reserve_account, reserve_account_id
+from digisom.offline.accounts import derive_id, guarantee_account, reserve_account, reserve_account_id
 from digisom.offline.certificates import Certificate, Role, TrustStore, issue_certificate, issue_revocation_list
 from digisom.offline.device import Device
 from digisom.offline.keys import SoftwareSigner, signature_valid

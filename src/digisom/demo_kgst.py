@@ -36,11 +36,12 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.kernel.clock import utc_now_iso
 from digisom.ledger.service import Ledger
 from digisom.money import KGS, Money
 from digisom.registry import register
 from digisom.stablecoin import migrations
-from digisom.stablecoin.bridge import Bridge, utc_now_iso
+from digisom.stablecoin.bridge import Bridge
 from digisom.stablecoin.model import Kind, ReserveReport
 from digisom.stablecoin.ports import WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key

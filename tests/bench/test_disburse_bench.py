@@ -15,7 +15,7 @@ import pytest
 
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.disbursement.model import TransferCode
-from digisom.disbursement.service import LEDGER_KGS
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger

@@ -34,17 +34,17 @@ from typing import Final, Protocol
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
 
-from digisom.api.disbursement_problems import worker_problem
-from digisom.api.problems import ApiProblem
+from digisom.api.problems import ApiProblem, worker_problem
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.model import WalletStatus
 from digisom.disbursement.migrations import migrate
-from digisom.disbursement.model import DisbursementError, Progress
+from digisom.disbursement.model import Progress
 from digisom.disbursement.ports import Channel, Destination, SourceWallet, TransferSink
 from digisom.disbursement.service import DisbursementService
 from digisom.disbursement.taxes import TaxService
 from digisom.kernel.chart import CHART, Domain
-from digisom.kernel.gateway import AccountReader, DebitNotAllowed, LedgerGateway
+from digisom.kernel.errors import DomainError
+from digisom.kernel.gateway import AccountReader, LedgerGateway
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
 # Runs executed at once per API process: each already fills whole ledger batches, so a
@@ -241,7 +241,7 @@ class Executions:
             return self._service.execute(run_id, self._batch_size, on_batch=between_batches)
         except _Stopping:
             raise
-        except (DisbursementError, DebitNotAllowed) as refused:
+        except DomainError as refused:
             _log.warning("disbursement run %s refused: %s", run_id, refused)
             raise
         except Exception:

@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from digisom.api.problems import ApiProblem, from_domain
+from digisom.api.problems import ApiProblem, domain_problem
 from digisom.cbdc import repository
 from digisom.cbdc.access import Actor
-from digisom.cbdc.errors import CbdcError
+from digisom.kernel.errors import DomainError
 
 KEY_CHARS_MAX: Final = 128
 KEY_PATTERN: Final = r"^[A-Za-z0-9._:\-]{1,128}$"
@@ -56,8 +56,10 @@ def idempotent(
         return _replay(stored.fingerprint, digest, stored.status_code, stored.content_type, stored.body)
     try:
         response = produce()
-    except CbdcError as error:
-        response = from_domain(error)
+    except DomainError as error:
+        if not error.stored_with_key:
+            raise  # the exception handler answers; the key stays free for a retry
+        response = domain_problem(error)
     if response.status_code >= 500:
         return response
     body_text = bytes(response.body).decode()

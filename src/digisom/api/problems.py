@@ -1,5 +1,11 @@
 """RFC 9457 problem details: every error is `application/problem+json` with a stable
-`type` URI per kind of error, so clients branch on `type`, never on `detail` text."""
+`type` URI per kind of error, so clients branch on `type`, never on `detail` text.
+
+This is the one error map of the API: every domain refusal is a
+`digisom.kernel.errors.DomainError` (not found, conflict, forbidden, invalid, refused),
+whose class names its slug, title and status; `domain_problem` turns it into
+problem+json, for the exception handler and for the responses `idempotent` stores.
+No router maps a domain's errors itself."""
 
 from __future__ import annotations
 
@@ -13,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Scope, Send
 
-from digisom.cbdc.errors import CbdcError
 from digisom.errors import DigisomError
+from digisom.kernel.errors import DomainError
 from digisom.ledger.submitter import QueueFull, SubmitterClosed
 
 PROBLEM_BASE: Final = "https://digisom.kg/problems/"
@@ -70,9 +76,24 @@ async def send_before_body(response: JSONResponse, scope: Scope, send: Send) -> 
     await response(scope, no_body, send)
 
 
-def from_domain(error: CbdcError) -> JSONResponse:
-    """The problem for a domain refusal."""
-    return problem_response(error.status, error.slug, error.title, error.detail, **error.extensions)
+def domain_problem(error: DomainError) -> JSONResponse:
+    """The problem for a domain refusal: its class's slug, title and status."""
+    return problem_response(error.status, error.slug, error.title, error.problem_detail(), **error.extensions)
+
+
+# What a background worker shows when it stopped on anything but a domain refusal (the
+# log has the exception).
+EXECUTION_FAILED: Final = ("execution-failed", "the run stopped on an internal error; it resumes on the next "
+                           "execution request")
+
+
+def worker_problem(error: BaseException) -> tuple[str, str]:
+    """(problem type URI, safe detail) of the error a background run stopped on: a domain
+    refusal's own detail (written by this project, naming no internals), else a fixed text."""
+    if isinstance(error, DomainError):
+        return PROBLEM_BASE + error.slug, error.problem_detail()
+    slug, detail = EXECUTION_FAILED
+    return PROBLEM_BASE + slug, detail
 
 
 def _problem_schema() -> dict[str, Any]:
@@ -94,8 +115,8 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     async def domain(_request: Request, exc: Exception) -> JSONResponse:
-        exc = cast(CbdcError, exc)  # registered for this type only
-        return from_domain(exc)
+        exc = cast(DomainError, exc)  # registered for this type only
+        return domain_problem(exc)
 
     async def api_problem(_request: Request, exc: Exception) -> JSONResponse:
         exc = cast(ApiProblem, exc)  # registered for this type only
@@ -127,7 +148,7 @@ def install(app: FastAPI) -> None:
         _log.exception("unexpected error", exc_info=exc)
         return problem_response(500, "internal-error", "Internal error", None)
 
-    app.add_exception_handler(CbdcError, domain)
+    app.add_exception_handler(DomainError, domain)
     app.add_exception_handler(ApiProblem, api_problem)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)

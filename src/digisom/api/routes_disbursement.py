@@ -10,7 +10,6 @@ in the wrong state for the request is 409 `wrong-state`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -18,32 +17,26 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from digisom.api import schemas_disbursement as d
-from digisom.api.disbursement_problems import problem_of
 from digisom.api.disbursement_wiring import DisbursementRuntime, disbursement
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.api.permissions import Authorize
-from digisom.api.problems import ApiProblem, problem_response
+from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.cbdc import wallets
 from digisom.cbdc.access import Actor, Role, require_operate
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
 from digisom.cbdc.model import Wallet
 from digisom.disbursement import reconciliation, spending
-from digisom.disbursement.model import DisbursementError, FileFormat, RunStatus, SourceWalletRefused, WrongState
+from digisom.disbursement.model import FileFormat, RunStatus, WrongState
 from digisom.disbursement.model import NotFound as DisbursementNotFound
-from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
-from digisom.disbursement.taxes import PaymentRefused, TaxService
-from digisom.errors import DigisomError
-from digisom.kernel.gateway import DebitNotAllowed
+from digisom.disbursement.parsing import FILE_BYTES_MAX
+from digisom.disbursement.taxes import TaxService
 
 # The upload route takes whole files (the domain's limit); every other route keeps the
 # app's small body limit. `app.BodyLimit` reads this.
 UPLOAD_PATH_PATTERN: Final = r"^/v1/disbursement/programmes/[^/]+/runs$"
 UPLOAD_BODY_BYTES_MAX: Final = FILE_BYTES_MAX
-# Errors of a refused file shown in the problem body; the rest are counted. The CLI and
-# the domain give the whole report (up to 10,000 errors).
-REFUSED_ERRORS_SHOWN_MAX: Final = 1000
 MEDIA_FORMATS: Final = {"text/csv": FileFormat.CSV, "application/xml": FileFormat.PAIN001,
                         "text/xml": FileFormat.PAIN001}
 ProgrammePath = Annotated[str, Path(pattern=d.PROGRAMME_ID_PATTERN, description="A programme id.")]
@@ -57,31 +50,6 @@ _UNSUPPORTED_MEDIA: Final[dict[int | str, dict[str, Any]]] = {415: {
     "description": "Neither text/csv nor application/xml",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
 _REPORT_RESPONSE: Final = {"content": {"text/csv": {"schema": {"type": "string"}}}}
-
-
-def problem(error: DigisomError) -> JSONResponse:
-    """The problem+json for a disbursement or tax refusal (a refused file with its report)."""
-    if isinstance(error, FileRefused):
-        shown = error.report.errors[:REFUSED_ERRORS_SHOWN_MAX]
-        left_off = error.report.left_off + len(error.report.errors) - len(shown)
-        errors = [{"line": e.line, "reason": e.reason.value, "detail": e.detail, "pin": e.pin} for e in shown]
-        return problem_response(422, "file-refused", "The file was refused; nothing was paid", str(error),
-                                errors=errors, errors_left_off=left_off)
-    status, slug, title = problem_of(error)
-    extensions: dict[str, str] = {}
-    if isinstance(error, PaymentRefused):
-        extensions["result"] = error.result
-    if isinstance(error, SourceWalletRefused):
-        extensions["reason"] = error.reason.value
-    return problem_response(status, slug, title, str(error), **extensions)
-
-
-def _answer(action: Callable[[], Response]) -> Response:
-    """`action`'s response, or the problem for a domain refusal (stored by `idempotent` alike)."""
-    try:
-        return action()
-    except (DisbursementError, FileRefused, DebitNotAllowed) as error:
-        return problem(error)
 
 
 def _run_detail(runtime: DisbursementRuntime, run_id: str, status: int = 200) -> Response:
@@ -123,9 +91,9 @@ def router() -> APIRouter:
         `source-wallet-refused` (with its `reason`); the wallet is checked again before each
         batch a run pays."""
         svc = disbursement(request).service
-        return idempotent(request, actor, key, body, lambda: _answer(lambda: json(d.programme_out(
+        return idempotent(request, actor, key, body, lambda: json(d.programme_out(
             svc.create_programme(body.id, body.name, body.source_wallet_id, int(body.budget_tyiyn),
-                                 benefit_scheme=body.benefit_scheme)), 201)))
+                                 benefit_scheme=body.benefit_scheme)), 201))
 
     @r.get("/v1/disbursement/programmes/{programme_id}", response_model=d.ProgrammeOut, responses=READ_PROBLEMS,
            tags=["disbursement"])
@@ -133,7 +101,7 @@ def router() -> APIRouter:
                       _actor: Annotated[Actor, Depends(Authorize("disbursement.programmes.read"))]) -> Response:
         """A programme and what remains on its budget line."""
         svc = disbursement(request).service
-        return _answer(lambda: json(d.programme_out(svc.programme(programme_id))))
+        return json(d.programme_out(svc.programme(programme_id)))
 
     @r.post("/v1/disbursement/programmes/{programme_id}/runs", status_code=201, response_model=d.RunOut,
             responses={**WRITE_PROBLEMS, **_UNSUPPORTED_MEDIA}, openapi_extra=_FILE_BODY, tags=["disbursement"])
@@ -152,8 +120,8 @@ def router() -> APIRouter:
         fingerprint = d.UploadFingerprint(period=period, file_format=file_format,
                                           file_sha256=hashlib.sha256(data).hexdigest())
         svc = disbursement(request).service
-        return await run_in_threadpool(idempotent, request, actor, key, fingerprint, lambda: _answer(lambda: json(
-            d.run_out(svc.upload(actor.subject, key, programme_id, period, data, file_format)), 201)))
+        return await run_in_threadpool(idempotent, request, actor, key, fingerprint, lambda: json(
+            d.run_out(svc.upload(actor.subject, key, programme_id, period, data, file_format)), 201))
 
     @r.post("/v1/disbursement/runs/{run_id}/approval", response_model=d.RunOut, responses=WRITE_PROBLEMS,
             tags=["disbursement"])
@@ -161,8 +129,8 @@ def router() -> APIRouter:
                 actor: Annotated[Actor, Depends(Authorize("disbursement.runs.approve"))]) -> Response:
         """Approve an uploaded run. The operator who uploaded it may not (403 `dual-control`)."""
         svc = disbursement(request).service
-        return idempotent(request, actor, key, None, lambda: _answer(lambda: json(d.run_out(
-            svc.approve(actor.subject, run_id)))))
+        return idempotent(request, actor, key, None, lambda: json(d.run_out(
+            svc.approve(actor.subject, run_id))))
 
     @r.post("/v1/disbursement/runs/{run_id}/execution", status_code=202, response_model=d.RunDetailOut,
             responses=WRITE_PROBLEMS, tags=["disbursement"])
@@ -185,7 +153,7 @@ def router() -> APIRouter:
             response.headers["Location"] = f"/v1/disbursement/runs/{run_id}"
             return response
 
-        return _answer(start)
+        return start()
 
     @r.get("/v1/disbursement/runs/{run_id}", response_model=d.RunDetailOut, responses=READ_PROBLEMS,
            tags=["disbursement"])
@@ -194,7 +162,7 @@ def router() -> APIRouter:
         """A run's status and progress: batches done, payments and tyiyn by status (pending,
         paid, unclaimed, rejected), and whether this process's worker is executing it."""
         runtime = disbursement(request)
-        return _answer(lambda: _run_detail(runtime, run_id))
+        return _run_detail(runtime, run_id)
 
     @r.get("/v1/disbursement/runs/{run_id}/report", responses={**READ_PROBLEMS, 200: _REPORT_RESPONSE},
            tags=["disbursement"])
@@ -211,7 +179,7 @@ def router() -> APIRouter:
                 return Response(reconciliation.to_csv(found), media_type="text/csv")
             return Response(reconciliation.to_json(found), media_type="application/json")
 
-        return _answer(render)
+        return render()
 
     @r.post("/v1/disbursement/runs/{run_id}/returns", status_code=201, response_model=d.ReturnOut,
             responses=WRITE_PROBLEMS, tags=["disbursement"])
@@ -231,7 +199,7 @@ def router() -> APIRouter:
             returned = svc.record_return(actor.principal, run_id, body.pin, body.reason, key)
             return json(d.return_out(returned), 201)
 
-        return idempotent(request, actor, key, body, lambda: _answer(give_back))
+        return idempotent(request, actor, key, body, give_back)
 
     @r.post("/v1/disbursement/runs/{run_id}/repayment", response_model=d.RepaymentOut, responses=WRITE_PROBLEMS,
             tags=["disbursement"])
@@ -242,8 +210,8 @@ def router() -> APIRouter:
         a new attempt, within the budget line; the others keep their status. Answers when they
         are paid (re-payments are few; the run's own execution is the background one)."""
         svc = disbursement(request).service
-        return idempotent(request, actor, key, None, lambda: _answer(lambda: json(d.repayment_out(
-            svc.repay(actor.subject, run_id, key)))))
+        return idempotent(request, actor, key, None, lambda: json(d.repayment_out(
+            svc.repay(actor.subject, run_id, key))))
 
     @r.post("/v1/taxes", status_code=201, response_model=d.ReceiptOut, responses=WRITE_PROBLEMS, tags=["taxes"])
     def pay_tax(request: Request, body: d.TaxIn, key: IdempotencyKey,
@@ -259,7 +227,7 @@ def router() -> APIRouter:
                                           amount_tyiyn)
             return json(d.receipt_out(receipt), 201)
 
-        return idempotent(request, actor, key, body, lambda: _answer(pay))
+        return idempotent(request, actor, key, body, pay)
 
     @r.get("/v1/taxes/receipts/{receipt_id}", response_model=d.ReceiptOut, responses=READ_PROBLEMS, tags=["taxes"])
     def get_receipt(request: Request, receipt_id: ReceiptPath,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Final, Literal, TypeVar
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -27,25 +27,17 @@ from digisom.api.problems import ApiProblem, problem_responses
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, account, bank_account_id
-from digisom.interbank.context import RtgsContext, utc_now
-from digisom.interbank.errors import DayNotOver, InvalidRequest, NotYourBank, RtgsConflict, RtgsError, UnknownBank
+from digisom.interbank.context import RtgsContext
 from digisom.interbank.records import BankDayResult, DayReport, StoredMessage
 from digisom.interbank.rtgs import Rtgs
+from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account
 from digisom.ledger.service import Ledger
 from digisom.stores.url import open_store
 
-_T = TypeVar("_T")
 XML_MEDIA_TYPES: Final = frozenset({"application/xml", "text/xml"})
 STATUS_HEADER: Final = "Digisom-Transaction-Status"
 _XML_RESPONSE: Final = {"content": {"application/xml": {"schema": {"type": "string"}}}}
-_PROBLEM_STATUS: Final[dict[type[RtgsError], tuple[int, str, str]]] = {
-    NotYourBank: (403, "forbidden", "Forbidden"),
-    UnknownBank: (404, "not-found", "Not found"),
-    RtgsConflict: (409, "conflict", "Conflict with the resource's state"),
-    DayNotOver: (409, "day-not-over", "The business day cannot close now"),
-    InvalidRequest: (422, "invalid-request", "The request is not valid"),
-}
 
 OptionalKey = Annotated[
     str | None,
@@ -204,12 +196,6 @@ def rtgs(request: Request) -> Rtgs:
     return built
 
 
-def problem(error: RtgsError) -> ApiProblem:
-    """The problem+json for an RTGS refusal."""
-    status, slug, title = next(v for k, v in _PROBLEM_STATUS.items() if isinstance(error, k))
-    return ApiProblem(status, slug, title, str(error))
-
-
 def _scope(actor: Actor, bank: str | None) -> str | None:
     """The bank a reader may see: a bank operator its own only; others any (None: all)."""
     if actor.role is Role.BANK_OPERATOR:
@@ -217,13 +203,6 @@ def _scope(actor: Actor, bank: str | None) -> str | None:
             raise ApiProblem(403, "forbidden", "Forbidden", "a bank reads its own messages only")
         return actor.bank_code
     return bank
-
-
-def _guarded(action: Callable[[], _T]) -> _T:
-    try:
-        return action()
-    except RtgsError as error:
-        raise problem(error) from None
 
 
 def router() -> APIRouter:
@@ -246,7 +225,7 @@ def router() -> APIRouter:
         if media_type not in XML_MEDIA_TYPES:
             raise ApiProblem(415, "unsupported-media-type", "Unsupported media type", "send application/xml")
         body = await request.body()
-        answer = await run_in_threadpool(_guarded, lambda: rtgs(request).submit(body, actor.bank_code))
+        answer = await run_in_threadpool(lambda: rtgs(request).submit(body, actor.bank_code))
         return Response(answer.xml, media_type="application/xml", headers={STATUS_HEADER: answer.status.value})
 
     @r.post("/banks", status_code=201, response_model=BankOut, responses=WRITE_PROBLEMS)
@@ -254,7 +233,7 @@ def router() -> APIRouter:
                  actor: Annotated[Actor, Depends(Authorize("interbank.register"))]) -> Response:
         """Make a bank a participant of the RTGS (its settlement account is its reserve account)."""
         def produce() -> Response:
-            bank = _guarded(lambda: rtgs(request).register_bank(body.bank_code, body.name, body.bic))
+            bank = rtgs(request).register_bank(body.bank_code, body.name, body.bic)
             return json(BankOut(bank_code=bank.bank_code, name=bank.name, bic=bank.bic,
                                 settlement_account_id=str(bank.settlement_account_id)), 201)
         return idempotent(request, actor, key, body, produce)
@@ -265,7 +244,7 @@ def router() -> APIRouter:
         """Record pledged collateral: as much intraday credit, repaid by end of day."""
         def produce() -> Response:
             service = rtgs(request)
-            pledged = _guarded(lambda: service.pledge_collateral(body.bank_code, amount(body.amount_tyiyn), key))
+            pledged = service.pledge_collateral(body.bank_code, amount(body.amount_tyiyn), key)
             return json(PledgeOut(bank_code=body.bank_code, pledged_tyiyn=str(pledged),
                                   credit_available_tyiyn=str(service.liquidity(body.bank_code)[1])), 201)
         return idempotent(request, actor, key, body, produce)
@@ -275,7 +254,7 @@ def router() -> APIRouter:
                 actor: Annotated[Actor, Depends(Authorize("interbank.lsm"))]) -> Response:
         """Run the multilateral gridlock resolution now (it also runs every 5 minutes)."""
         return idempotent(request, actor, key, None,
-                          lambda: json(LsmRunOut(settled=_guarded(rtgs(request).run_lsm)), 201))
+                          lambda: json(LsmRunOut(settled=rtgs(request).run_lsm()), 201))
 
     @r.post("/end-of-day", status_code=201, response_model=DayReportOut, responses=WRITE_PROBLEMS)
     def end_of_day(request: Request, body: EndOfDayIn, key: IdempotencyKey,
@@ -283,7 +262,7 @@ def router() -> APIRouter:
         """Close the business day: final LSM run, queued payments rejected (AM04), intraday
         credit repaid or flagged, a camt.053 per bank. Again for a closed day: the same report."""
         return idempotent(request, actor, key, body, lambda: json(
-            _day_report(_guarded(lambda: rtgs(request).end_of_day(body.business_date))), 201))
+            _day_report(rtgs(request).end_of_day(body.business_date)), 201))
 
     @r.get("/statements/{day}", responses={**READ_PROBLEMS, 200: _XML_RESPONSE}, response_model=MessagePage)
     def statements(request: Request, day: Day, actor: Annotated[Actor, Depends(Authorize("interbank.statements"))],
@@ -313,8 +292,7 @@ def router() -> APIRouter:
                  cursor: Cursor = None, limit: Limit = 50) -> JSONResponse:
         """What the RTGS sent: pacs.002 status reports, forwarded orders, camt.054
         notifications, camt.053 statements — a bank its own, the central bank and auditors all."""
-        found = _guarded(lambda: rtgs(request).messages(_scope(actor, bank), decode_cursor(cursor), limit,
-                                                          message_type))
+        found = rtgs(request).messages(_scope(actor, bank), decode_cursor(cursor), limit, message_type)
         next_after = found[-1].seq if len(found) == limit else None
         return json(MessagePage(items=[_message(m) for m in found], next_cursor=encode_cursor(next_after)))
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from typing import Annotated, Final, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -20,52 +19,11 @@ from digisom.api import schemas_offline as s
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.offline_wiring import offline_service
 from digisom.api.permissions import Authorize
-from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.api.routes_wallets import WalletPath
 from digisom.cbdc import wallets
 from digisom.cbdc.access import Actor, Role, require_bank, require_operate
-from digisom.cbdc.errors import NO_SUCH_WALLET
 from digisom.offline.errors import OfflineError, Reason
-
-_T = TypeVar("_T")
-
-# HTTP status per refusal; every other reason is 422. The problem type is stable:
-# https://digisom.kg/problems/offline-<reason with dashes>.
-_STATUS: Final = {
-    Reason.UNKNOWN_DEVICE: 404,
-    Reason.UNKNOWN_WALLET: 404,
-    Reason.WRONG_BANK: 403,
-    Reason.BAD_SIGNATURE: 401,
-    Reason.TOO_LARGE: 413,
-    Reason.DUPLICATE_KEY_ID: 409,
-    Reason.INSUFFICIENT_FUNDS: 409,
-    Reason.WALLET_NOT_USABLE: 409,
-    Reason.REVOKED: 409,
-    Reason.CERTIFICATE_EXPIRED: 409,
-    Reason.LEDGER_REFUSED: 409,
-}
-
-
-# One detail per "not found", whatever the cause: an unknown id and another bank's (or
-# another wallet's) device or wallet get the same answer, with nothing of the id in it.
-_NOT_FOUND_DETAIL: Final = {Reason.UNKNOWN_DEVICE: "no such device", Reason.UNKNOWN_WALLET: NO_SUCH_WALLET}
-
-
-def problem(error: OfflineError) -> ApiProblem:
-    """The problem document for an offline refusal."""
-    slug = "offline-" + error.reason.value.replace("_", "-")
-    title = error.reason.value.replace("_", " ").capitalize()
-    detail = _NOT_FOUND_DETAIL.get(error.reason) or error.detail or error.reason.value
-    return ApiProblem(_STATUS.get(error.reason, 422), slug, title, detail, reason=error.reason.value)
-
-
-def refusing(call: Callable[[], _T]) -> _T:
-    """Run `call`, turning an `OfflineError` into its problem."""
-    try:
-        return call()
-    except OfflineError as error:
-        raise problem(error) from None
 
 
 def router() -> APIRouter:
@@ -80,11 +38,11 @@ def router() -> APIRouter:
         """The wallet's bank certifies a device key; a second key with a taken key id is refused."""
         bank_code = actor.bank_code or ""
         require_bank(actor, wallets.load(service(request).ctx, body.wallet_id))  # another bank's: as unknown
-        return idempotent(request, actor, key, body, lambda: json(s.certificate_out(refusing(
-            lambda: offline_service(request).register_device(
+        return idempotent(request, actor, key, body, lambda: json(s.certificate_out(
+            offline_service(request).register_device(
                 bank_code, body.wallet_id, bytes.fromhex(body.public_key), amount(body.per_payment_max_tyiyn),
                 amount(body.cumulative_max_tyiyn), body.validity_s)
-        )), 201))
+        ), 201))
 
     @r.get("/ca", response_model=s.TrustOut, responses=READ_PROBLEMS)
     def ca_chain(
@@ -109,11 +67,11 @@ def router() -> APIRouter:
         bank_code = actor.bank_code or ""
         offline = offline_service(request)
         device_key_id = bytes.fromhex(body.device_key_id)
-        if refusing(lambda: offline.device(device_key_id)).bank_code != bank_code:
-            raise problem(OfflineError(Reason.UNKNOWN_DEVICE))  # another bank's device: as an unknown one
-        return idempotent(request, actor, key, body, lambda: json(s.revocation_list_out(refusing(
-            lambda: offline_service(request).revoke_device(bank_code, bytes.fromhex(body.device_key_id), body.reason)
-        ))))
+        if offline.device(device_key_id).bank_code != bank_code:
+            raise OfflineError(Reason.UNKNOWN_DEVICE)  # another bank's device: as an unknown one
+        return idempotent(request, actor, key, body, lambda: json(s.revocation_list_out(
+            offline_service(request).revoke_device(bank_code, bytes.fromhex(body.device_key_id), body.reason)
+        )))
 
     @r.post("/wallets/{wallet_id}/fundings", response_model=s.FundingOut, responses=WRITE_PROBLEMS)
     def fund(
@@ -124,10 +82,10 @@ def router() -> APIRouter:
         wallet = wallets.load(service(request).ctx, wallet_id)
         require_operate(actor, wallet)
         operation = f"{actor.principal}|{key}"
-        return idempotent(request, actor, key, body, lambda: json(s.funding_out(refusing(
-            lambda: offline_service(request).fund(
+        return idempotent(request, actor, key, body, lambda: json(s.funding_out(
+            offline_service(request).fund(
                 wallet_id, bytes.fromhex(body.device_key_id), amount(body.amount_tyiyn), operation)
-        ))))
+        )))
 
     @r.post("/sync", response_model=s.SyncOut, responses=WRITE_PROBLEMS)
     def sync(
@@ -138,12 +96,11 @@ def router() -> APIRouter:
         try:
             raw = base64.b64decode(body.request, validate=True)
         except binascii.Error:
-            raise ApiProblem(422, "offline-malformed", "Malformed", "the request is not base64",
-                             reason=Reason.MALFORMED.value) from None
+            raise OfflineError(Reason.MALFORMED, "the request is not base64") from None
         offline = offline_service(request)
-        verified = refusing(lambda: offline.authenticate(raw))
+        verified = offline.authenticate(raw)
         device = Actor(Role.PUBLIC, "device-" + verified.upload.device_key_id.hex())
         return idempotent(request, device, key, body,
-                          lambda: json(s.sync_out(refusing(lambda: offline.sync_verified(verified)))))
+                          lambda: json(s.sync_out(offline.sync_verified(verified))))
 
     return r

@@ -22,11 +22,12 @@ from digisom.api.app import create_app
 from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
 from digisom.api.money import MONEY_CHART
 from digisom.cbdc.accounts import wallet_account_id
-from digisom.cbdc.context import Context, utc_now
+from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore

@@ -24,15 +24,14 @@ equal the `ISSUANCE` balance. `CBDC_MONEY` is this domain's part of the money ch
 
 from __future__ import annotations
 
-import hashlib
 from enum import IntEnum
 from typing import Final
 
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.circulation import MoneyChart
-from digisom.ledger.model import U128_MAX, Account, AccountFlags
-from digisom.money import KGS
+from digisom.kernel.ids import joined_id
+from digisom.ledger.model import Account, AccountFlags
 
-LEDGER_KGS: Final = KGS.numeric  # 417: the ledger number is the ISO 4217 numeric code
 _ID_DOMAIN: Final = b"digisom/cbdc/v1"
 
 
@@ -100,9 +99,7 @@ CIRCULATING_CODES: Final = frozenset(AccountCode(c) for c in CBDC_MONEY.holding_
 
 def derive_id(*parts: str) -> int:
     """A 128-bit id for `parts`, never 0 and never 2^128-1 (both reserved by the ledger)."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16, person=b"digisom-cbdc-id").digest()
-    value = int.from_bytes(digest, "big")
-    return value if 0 < value < U128_MAX else 1
+    return joined_id(b"digisom-cbdc-id", parts)
 
 
 def central_account_id(code: AccountCode) -> int:

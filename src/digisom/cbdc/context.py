@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -12,12 +12,8 @@ from digisom.cbdc.accounts import CBDC_MONEY
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.policy import Policy
 from digisom.kernel.circulation import MoneyChart
+from digisom.kernel.clock import iso_utc, utc_now
 from digisom.kernel.locks import SharedLocks
-
-
-def utc_now() -> datetime:
-    """The wall clock in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -42,4 +38,4 @@ class Context:
 
     def now_iso(self) -> str:
         """The current time as an ISO 8601 UTC string (how the tables store time)."""
-        return self.clock().astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        return iso_utc(self.clock())

@@ -6,56 +6,34 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from digisom.errors import DigisomError
+from digisom.kernel import errors as kinds
 
-# The detail of every wallet `NotFound`: a wallet that does not exist and one the caller
-# may not see get the same answer, with nothing of the id in it (docs/security.md).
-NO_SUCH_WALLET: Final = "no such wallet"
-
-
-class CbdcError(DigisomError):
-    """Base of the domain's operating errors: a refusal, never a half-written state."""
-
-    slug = "invalid-request"
-    title = "The request is not valid"
-    status = 422
-
-    def __init__(self, detail: str, **extensions: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        # Extra members for the problem document (e.g. the limit and the room left).
-        self.extensions = extensions
+# The one "not found" detail of a wallet, shared with every domain (docs/security.md).
+NO_SUCH_WALLET: Final = kinds.NO_SUCH_WALLET
 
 
-class InvalidRequest(CbdcError):
+class CbdcError(kinds.DomainError):
+    """Base of the domain's operating errors: a refusal, never a half-written state. Each
+    class below is of one kind (`digisom.kernel.errors`); its extensions are strings."""
+
+
+class InvalidRequest(CbdcError, kinds.Invalid):
     """A request that is well-formed but cannot be done as asked."""
 
 
-class NotFound(CbdcError):
+class NotFound(CbdcError, kinds.NotFound):
     """Unknown, or not visible to the caller (a caller never learns which)."""
 
-    slug = "not-found"
-    title = "Not found"
-    status = 404
 
-
-class Forbidden(CbdcError):
+class Forbidden(CbdcError, kinds.Forbidden):
     """The caller's role or scope does not allow this."""
 
-    slug = "forbidden"
-    title = "Forbidden"
-    status = 403
 
-
-class Conflict(CbdcError):
+class Conflict(CbdcError, kinds.Conflict):
     """The resource is in a state that does not allow this (e.g. already closed)."""
 
-    slug = "conflict"
-    title = "Conflict with the resource's state"
-    status = 409
 
-
-class WalletFrozen(CbdcError):
+class WalletFrozen(CbdcError, kinds.Refused):
     """A frozen wallet neither pays nor receives."""
 
     slug = "wallet-frozen"
@@ -63,7 +41,7 @@ class WalletFrozen(CbdcError):
     status = 409
 
 
-class WalletClosed(CbdcError):
+class WalletClosed(CbdcError, kinds.Refused):
     """A closed wallet neither pays nor receives."""
 
     slug = "wallet-closed"
@@ -71,7 +49,7 @@ class WalletClosed(CbdcError):
     status = 409
 
 
-class InsufficientFunds(CbdcError):
+class InsufficientFunds(CbdcError, kinds.Refused):
     """The ledger refused: not enough value on the account named in `account`."""
 
     slug = "insufficient-funds"
@@ -79,7 +57,7 @@ class InsufficientFunds(CbdcError):
     status = 409
 
 
-class LimitExceeded(CbdcError):
+class LimitExceeded(CbdcError, kinds.Refused):
     """A policy limit would be passed; names the limit and the room left (tyiyn)."""
 
     slug = "limit-exceeded"
@@ -99,7 +77,7 @@ class LimitExceeded(CbdcError):
         self.remaining_tyiyn = max(remaining_tyiyn, 0)
 
 
-class MerchantCategoryNotAllowed(CbdcError):
+class MerchantCategoryNotAllowed(CbdcError, kinds.Refused):
     """A benefit pays only merchants of its scheme's categories; names the category and the scheme."""
 
     slug = "merchant-category-not-allowed"
@@ -107,7 +85,7 @@ class MerchantCategoryNotAllowed(CbdcError):
     status = 422
 
 
-class BenefitExpired(CbdcError):
+class BenefitExpired(CbdcError, kinds.Refused):
     """The benefit scheme's last day has passed: no more spending, crediting or refunding."""
 
     slug = "benefit-expired"
@@ -115,7 +93,7 @@ class BenefitExpired(CbdcError):
     status = 409
 
 
-class BenefitNotExpired(CbdcError):
+class BenefitNotExpired(CbdcError, kinds.Refused):
     """The unspent part returns to the treasury only after the scheme's last day."""
 
     slug = "benefit-not-expired"
@@ -123,7 +101,7 @@ class BenefitNotExpired(CbdcError):
     status = 409
 
 
-class IdRetired(CbdcError):
+class IdRetired(CbdcError, kinds.Conflict):
     """The ledger remembers this operation's transfer ids as failed: use a new idempotency key."""
 
     slug = "retry-with-new-key"
@@ -131,7 +109,7 @@ class IdRetired(CbdcError):
     status = 409
 
 
-class LedgerRefused(CbdcError):
+class LedgerRefused(CbdcError, kinds.Refused):
     """The ledger refused for a reason the domain does not expect (named in `result`)."""
 
     slug = "ledger-refused"

@@ -10,19 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
-from digisom.cbdc.accounts import LEDGER_KGS, TransferCode, transfer_id
+from digisom.cbdc.accounts import TransferCode, transfer_id
 from digisom.cbdc.errors import CbdcError, IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
 from digisom.errors import invariant
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
+from digisom.kernel.results import TRANSFER_OK as _OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import CodeTotals, JournalRecord
 from digisom.ledger.submitter import Submitter
-
-_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
-_ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Final
 import segno
 
 from digisom.cbdc.errors import CbdcError
+from digisom.kernel.errors import Invalid
 
 # EMV caps a merchant-presented payload at 512 characters.
 PAYLOAD_CHARS_MAX: Final = 512
@@ -41,7 +42,7 @@ Checksum = Callable[[bytes], str]
 """A checksum over the payload bytes up to and including "6304": four uppercase hex digits."""
 
 
-class QrError(CbdcError):
+class QrError(CbdcError, Invalid):
     """A QR payload that cannot be paid; `reason` says why (stable, machine-readable)."""
 
     slug = "invalid-qr"

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final
 
-from digisom.errors import DigisomError
-from digisom.ledger.model import U128_MAX
+from digisom.kernel import errors as kinds
+from digisom.kernel.errors import Conflict, DomainError, Forbidden, Invalid, Refused
+from digisom.kernel.ids import ledger_id
 
 # Periods are calendar months ("2026-11"); a programme pays each recipient once per period.
 PERIOD_PATTERN: Final = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -131,8 +132,8 @@ class Repayment:
     progress: Progress
 
 
-class DisbursementError(DigisomError):
-    """Base of this domain's refusals."""
+class DisbursementError(DomainError):
+    """Base of this domain's refusals; each class below is of one kind (`digisom.kernel.errors`)."""
 
 
 class SourceRefusal(StrEnum):
@@ -144,44 +145,63 @@ class SourceRefusal(StrEnum):
     CLOSED = "closed"
 
 
-class SourceWalletRefused(DisbursementError):
+class SourceWalletRefused(DisbursementError, Refused):
     """A programme pays only from an active wallet of the treasury or a ministry; this one is not."""
 
+    slug = "source-wallet-refused"
+    title = "A programme pays only from an active wallet of the treasury or a ministry"
+    status = 422
+
     def __init__(self, message: str, reason: SourceRefusal) -> None:
-        super().__init__(message)
+        super().__init__(message, reason=reason.value)
         self.reason = reason
 
 
-class NotFound(DisbursementError):
+class NotFound(DisbursementError, kinds.NotFound):
     """No such programme or run."""
 
 
-class AlreadyExists(DisbursementError):
+class AlreadyExists(DisbursementError, Conflict):
     """A programme with this id exists."""
 
 
-class InvalidInput(DisbursementError):
+class InvalidInput(DisbursementError, Invalid):
     """A bad argument (period, budget, operator)."""
 
 
-class KeyReused(DisbursementError):
+class KeyReused(DisbursementError, Invalid):
     """An idempotency key already named a different file."""
 
+    slug = "idempotency-key-reused"
+    title = "Idempotency key reused"
 
-class DualControl(DisbursementError):
+
+class DualControl(DisbursementError, Forbidden):
     """The operator who uploaded a run may not approve it."""
 
+    slug = "dual-control"
+    title = "Another operator must approve this run"
 
-class WrongState(DisbursementError):
+
+class WrongState(DisbursementError, Conflict):
     """The run is not in a state that allows this (e.g. executing an unapproved run)."""
 
+    slug = "wrong-state"
+    title = "The run is not in a state that allows this"
 
-class OverBudget(DisbursementError):
+
+class OverBudget(DisbursementError, Refused):
     """A re-payment would take more than remains on the budget line."""
 
+    slug = "over-budget"
+    title = "The budget line does not cover it"
 
-class ReturnRefused(DisbursementError):
+
+class ReturnRefused(DisbursementError, Refused):
     """The ledger refused the return transfer (e.g. the account already spent the money)."""
+
+    slug = "return-refused"
+    title = "The ledger refused the return"
 
 
 def transfer_id(programme_id: str, period: str, pin: str, attempt: int = 0) -> int:
@@ -201,6 +221,4 @@ def return_transfer_id(programme_id: str, period: str, pin: str, attempt: int) -
 def _derive(key: bytes, text: str) -> int:
     keyed = _KEYED[key].copy()  # a third of the cost of keying a new hash, per payee
     keyed.update(text.encode())
-    value = int.from_bytes(keyed.digest(), "big")
-    # 0 and U128_MAX are reserved by the ledger; a collision with them is ~2^-127.
-    return value if 0 < value < U128_MAX else 1
+    return ledger_id(keyed.digest())

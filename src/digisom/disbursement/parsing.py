@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Final
 
 from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Destination, RecipientDirectory
-from digisom.errors import DigisomError
+from digisom.kernel.errors import Invalid
 
 # Limits, each with its reason.
 # 1,000,000 payees at ~100 bytes a row fit well inside 256 MiB; larger files are split.
@@ -35,6 +35,9 @@ AMOUNT_TEXT_CHARS_MAX: Final = 24
 AMOUNT_TYIYN_MAX: Final = 10_000_000_00
 # Errors listed in one report; beyond that the report says how many were left off.
 REPORT_ERRORS_MAX: Final = 10_000
+# Errors of a refused file shown in the API's problem body; the rest are counted. The CLI
+# and the domain give the whole report.
+PROBLEM_ERRORS_SHOWN_MAX: Final = 1000
 
 _PIN: Final = re.compile(rf"^\d{{{PIN_DIGITS}}}$")
 _NUMBER: Final = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
@@ -117,13 +120,22 @@ class ErrorReport:
         }
 
 
-class FileRefused(DigisomError):
-    """The file was refused before any payment; `report` lists each bad row and why."""
+class FileRefused(Invalid):
+    """The file was refused before any payment; `report` lists each bad row and why (the
+    problem body shows the first `PROBLEM_ERRORS_SHOWN_MAX` and counts the rest)."""
+
+    slug = "file-refused"
+    title = "The file was refused; nothing was paid"
 
     def __init__(self, report: ErrorReport) -> None:
         first = report.errors[0] if report.errors else None
         summary = f"line {first.line}: {first.reason.value}" if first else "refused"
-        super().__init__(f"disbursement file refused ({len(report.errors) + report.left_off} errors; {summary})")
+        shown = report.errors[:PROBLEM_ERRORS_SHOWN_MAX]
+        super().__init__(
+            f"disbursement file refused ({len(report.errors) + report.left_off} errors; {summary})",
+            errors=[{"line": e.line, "reason": e.reason.value, "detail": e.detail, "pin": e.pin} for e in shown],
+            errors_left_off=report.left_off + len(report.errors) - len(shown),
+        )
         self.report = report
 
 

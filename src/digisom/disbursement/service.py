@@ -78,16 +78,14 @@ from digisom.disbursement.ports import (
 )
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
 from digisom.disbursement.spending import status_totals_in
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.results import TRANSFER_OK as _PAID
 from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
-from digisom.ledger.results import CreateTransferResult
-from digisom.money import KGS
 
 # Rows inserted or looked up per statement: bounded so no statement grows with the file.
 ROWS_PER_STATEMENT: Final = 5000
 IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
-LEDGER_KGS: Final = KGS.numeric  # ledger 417: the ledger number is the ISO 4217 numeric code
-_PAID: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 _SCHEME_ID: Final = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{tables.ID_CHARS_MAX - 1}}}$")
 _PAYMENT_COLUMNS: Final = (
     "run_id",

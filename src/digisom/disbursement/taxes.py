@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from digisom.disbursement import tables
 from digisom.disbursement.model import DisbursementError, InvalidInput
 from digisom.disbursement.ports import TransferSink
-from digisom.ledger.model import U128_MAX, Transfer
-from digisom.ledger.results import CreateTransferResult
+from digisom.kernel.errors import Invalid, Refused
+from digisom.kernel.ids import ledger_id
+from digisom.kernel.results import TRANSFER_OK as _OK
+from digisom.ledger.model import Transfer
 from digisom.money import KGS
 
 REFERENCE_BODY_CHARS_MAX: Final = 21  # ISO 11649
@@ -34,7 +36,6 @@ IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
 TAX_AMOUNT_TYIYN_MAX: Final = 1_000_000_000_00
 _REFERENCE: Final = re.compile(rf"^RF(\d{{2}})([0-9A-Z]{{1,{REFERENCE_BODY_CHARS_MAX}}})$")
 _TRANSFER_ID_DOMAIN: Final = b"digisom/taxes/v1"
-_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 
 
 class TaxTransferCode(IntEnum):
@@ -43,15 +44,21 @@ class TaxTransferCode(IntEnum):
     TAX = 31
 
 
-class InvalidReference(DisbursementError):
+class InvalidReference(DisbursementError, Invalid):
     """The payment reference is malformed or fails its check digits."""
 
+    slug = "invalid-reference"
+    title = "Invalid payment reference"
 
-class PaymentRefused(DisbursementError):
+
+class PaymentRefused(DisbursementError, Refused):
     """The ledger refused the payment; `result` is its result code's name."""
 
+    slug = "payment-refused"
+    title = "The ledger refused the payment"
+
     def __init__(self, message: str, result: str) -> None:
-        super().__init__(message)
+        super().__init__(message, result=result)
         self.result = result
 
 
@@ -151,7 +158,7 @@ class TaxService:
             pass  # the same request, recorded by a concurrent retry
         found = self._find(operation)
         if found is None:
-            raise DisbursementError("the payment was made but its receipt could not be recorded; retry")
+            raise InvalidInput("the payment was made but its receipt could not be recorded; retry")
         return found
 
     def receipt(self, receipt_id: str) -> Receipt | None:
@@ -172,9 +179,7 @@ class TaxService:
 
 
 def _transfer_id(operation: str) -> int:
-    digest = hashlib.blake2b(operation.encode(), digest_size=16, key=_TRANSFER_ID_DOMAIN).digest()
-    value = int.from_bytes(digest, "big")
-    return value if 0 < value < U128_MAX else 1
+    return ledger_id(hashlib.blake2b(operation.encode(), digest_size=16, key=_TRANSFER_ID_DOMAIN).digest())
 
 
 def _receipt(row: RowMapping) -> Receipt:

@@ -28,15 +28,13 @@ idempotent: the same input always names the same ids.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Final
 
-from digisom.ledger.model import U128_MAX, Account, AccountFlags
-from digisom.money import KGS
-
-LEDGER_KGS: Final = KGS.numeric  # 417
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.ids import joined_id
+from digisom.ledger.model import Account, AccountFlags
 
 # A bank code names a settlement account: the entry point may name the digital som's
 # reserve account (`digisom.cbdc`) instead of the one below.
@@ -70,9 +68,7 @@ _CMNED: Final = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
 
 def derive_id(*parts: str) -> int:
     """A 128-bit id for `parts`, never 0 and never 2^128-1 (both reserved by the ledger)."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16, person=b"digisom-rtgs-id").digest()
-    value = int.from_bytes(digest, "big")
-    return value if 0 < value < U128_MAX else 1
+    return joined_id(b"digisom-rtgs-id", parts)
 
 
 def own_settlement_account(bank_code: str) -> Account:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from digisom.interbank.accounts import CLEARING_ID, LEDGER_KGS, TransferCode, transfer_id
+from digisom.interbank.accounts import CLEARING_ID, TransferCode, transfer_id
 from digisom.interbank.queue import Payment
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import Transfer, TransferFlags
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Engine
@@ -16,15 +16,11 @@ from digisom.interbank.iso20022 import SchemaRegistry
 from digisom.interbank.ledger_port import LedgerGateway
 from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.interbank.schedule import DEFAULT_SCHEDULE, Schedule
+from digisom.kernel.clock import iso_utc, utc_now
 from digisom.kernel.locks import SharedLock
 
 # The RTGS's own identifiers start with this (ISO Max35Text: 35 characters at most).
 MESSAGE_ID_PREFIX: Final = "NBKR"
-
-
-def utc_now() -> datetime:
-    """The wall clock in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -51,7 +47,7 @@ class RtgsContext:
 
     def now_iso(self) -> str:
         """The current time as ISO 8601 UTC."""
-        return self.clock().astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        return iso_utc(self.clock())
 
     def new_message_id(self, kind: str) -> str:
         """A fresh id for an outbound message, e.g. `NBKR-STS-3f…` (at most 35 characters)."""

@@ -10,16 +10,17 @@ from datetime import date
 from typing import Final
 
 from digisom.interbank import repository
-from digisom.interbank.accounts import LEDGER_KGS, TransferCode, transfer_id
+from digisom.interbank.accounts import TransferCode, transfer_id
 from digisom.interbank.business_days import CalendarError
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.errors import DayNotOver
 from digisom.interbank.iso20022 import MessageType, ReasonCode, TransactionStatus
-from digisom.interbank.ledger_port import TRANSFER_OK
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, BankDayResult, DayReport
 from digisom.interbank.settlement import multilateral, read_liquidity, run_step
 from digisom.interbank.statements import build_statement
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.results import TRANSFER_OK
 from digisom.ledger.model import Transfer
 
 NOT_SETTLED_DETAIL: Final = "not settled by the end of the business day for lack of liquidity"

@@ -4,14 +4,12 @@ the entry point passes one in (one writer of the RTGS per database, see docs/int
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Protocol
+from typing import Protocol
 
 from digisom.errors import invariant
+from digisom.kernel.results import ACCOUNT_OK
 from digisom.ledger.model import Account, AccountFilter, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
-
-ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
-TRANSFER_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 
 
 class LedgerGateway(Protocol):

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.interbank import eod, repository
 from digisom.interbank.accounts import (
-    LEDGER_KGS,
     LIQUIDITY_SOURCE_ID,
     PLEDGES_ID,
     TransferCode,
@@ -44,12 +43,14 @@ from digisom.interbank.iso20022 import (
     parse_inbound,
     rejection_for,
 )
-from digisom.interbank.ledger_port import TRANSFER_OK, ensure_accounts
+from digisom.interbank.ledger_port import ensure_accounts
 from digisom.interbank.lsm import Settlement, Settler
 from digisom.interbank.migrations import migrate
 from digisom.interbank.notices import status_report
 from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentStatus, StoredMessage
 from digisom.interbank.settlement import engine_payment, multilateral, run_step
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.results import TRANSFER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 
 KEY_CHARS_MAX: Final = 64

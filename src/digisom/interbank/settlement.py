@@ -23,11 +23,11 @@ from digisom.interbank.accounts import available
 from digisom.interbank.chains import Chain, build_chain, payment_legs
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import CreditDebit, MessageType, StatementEntry, TransactionStatus
-from digisom.interbank.ledger_port import TRANSFER_OK
 from digisom.interbank.lsm import Settlement, Settler
 from digisom.interbank.notices import entry, notification, status_report
 from digisom.interbank.queue import Payment
 from digisom.interbank.records import Bank, PaymentRecord
+from digisom.kernel.results import TRANSFER_OK
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
 Decision = Callable[[Settler], list[Settlement]]

@@ -138,7 +138,9 @@ def _by(*domains: Domain) -> frozenset[Domain]:
     return frozenset(domains)
 
 
-LEDGERS: Final = (LedgerEntry(KGS.numeric, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),)
+# The one ledger of every domain: its number is the ISO 4217 numeric code of the som.
+LEDGER_KGS: Final = KGS.numeric
+LEDGERS: Final = (LedgerEntry(LEDGER_KGS, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),)
 
 # Account codes 1-19: the digital som; 20-29: RTGS; 40-49: offline; 60-69: the KGST bridge.
 ACCOUNT_CODES: Final = (

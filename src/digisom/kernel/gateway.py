@@ -14,14 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from digisom.errors import DigisomError
 from digisom.kernel.chart import Chart, Domain
+from digisom.kernel.errors import Refused
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateTransferResult
 
 
-class DebitNotAllowed(DigisomError):
+class DebitNotAllowed(Refused):
     """A transfer the chart of accounts does not allow this domain to post."""
+
+    slug = "debit-not-allowed"
+    title = "The chart of accounts does not allow this debit"
 
     def __init__(self, domain: Domain, transfer: Transfer, account_code: int) -> None:
         super().__init__(

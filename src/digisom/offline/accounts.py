@@ -16,14 +16,13 @@ must equal the central bank's issuance liability (the guarantee account nets to 
 
 from __future__ import annotations
 
-import hashlib
 from enum import IntEnum
 from typing import Final
 
-from digisom.ledger.model import U128_MAX, Account, AccountFlags
-from digisom.money import KGS
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.ids import framed_id
+from digisom.ledger.model import Account, AccountFlags
 
-LEDGER_KGS: Final = KGS.numeric
 _PERSON: Final = b"digisom-offline"
 
 
@@ -49,11 +48,7 @@ _DMNEC: Final = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 
 def derive_id(*parts: bytes | str | int) -> int:
     """A 128-bit ledger id for `parts`, never 0 and never 2^128-1 (reserved)."""
-    raws = [part if isinstance(part, bytes) else str(part).encode() for part in parts]
-    # Each part behind its length, so ("ab", "c") and ("a", "bc") differ.
-    framed = b"".join(len(raw).to_bytes(4, "big") + raw for raw in raws)
-    value = int.from_bytes(hashlib.blake2b(framed, digest_size=16, person=_PERSON).digest(), "big")
-    return value if 0 < value < U128_MAX else 1
+    return framed_id(_PERSON, parts)
 
 
 def reserve_account_id(device_key_id: bytes) -> int:

@@ -8,8 +8,9 @@ device or the server can log, count and answer every refusal the same way.
 from __future__ import annotations
 
 from enum import Enum, unique
+from typing import Final
 
-from digisom.errors import DigisomError
+from digisom.kernel.errors import NO_SUCH_WALLET, Invalid
 
 
 @unique
@@ -62,10 +63,44 @@ class Reason(Enum):
     STALE_RETURN = "stale_return"  # it names a funding that is no longer the current one
 
 
-class OfflineError(DigisomError):
-    """A refused offline payload, certificate or payment, with a machine-readable reason."""
+# HTTP status per reason; every other reason is 422 (the kind's). The problem type is
+# stable: https://digisom.kg/problems/offline-<reason with dashes>.
+REASON_STATUS: Final = {
+    Reason.UNKNOWN_DEVICE: 404,
+    Reason.UNKNOWN_WALLET: 404,
+    Reason.WRONG_BANK: 403,
+    Reason.BAD_SIGNATURE: 401,
+    Reason.TOO_LARGE: 413,
+    Reason.DUPLICATE_KEY_ID: 409,
+    Reason.INSUFFICIENT_FUNDS: 409,
+    Reason.WALLET_NOT_USABLE: 409,
+    Reason.REVOKED: 409,
+    Reason.CERTIFICATE_EXPIRED: 409,
+    Reason.LEDGER_REFUSED: 409,
+}
+# One detail per "not found", whatever the cause: an unknown id and another bank's (or
+# another wallet's) device or wallet get the same answer, with nothing of the id in it.
+_NOT_FOUND_DETAIL: Final = {Reason.UNKNOWN_DEVICE: "no such device", Reason.UNKNOWN_WALLET: NO_SUCH_WALLET}
+
+
+class OfflineError(Invalid):
+    """A refused offline payload, certificate or payment, with a machine-readable reason.
+
+    One class for every reason, so decoders and verifiers raise nothing else; its kind is
+    `Invalid` (most reasons are a bad payload), and the reason picks the problem's slug,
+    title and status (`REASON_STATUS`). A refusal is not kept as an idempotency key's
+    answer: a device retries the same request after it has been set right."""
+
+    stored_with_key = False
 
     def __init__(self, reason: Reason, detail: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value, reason=reason.value)
         self.reason = reason
         self.detail = detail
+        self.slug = "offline-" + reason.value.replace("_", "-")
+        self.title = reason.value.replace("_", " ").capitalize()
+        self.status = REASON_STATUS.get(reason, Invalid.status)
+
+    def problem_detail(self) -> str:
+        """The same text for every "not found"; else the detail, or the reason when none."""
+        return _NOT_FOUND_DETAIL.get(self.reason) or self.detail or self.reason.value

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.results import TRANSFER_OK as _ACCEPTED
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
-from digisom.ledger.results import CreateTransferResult
 from digisom.offline.accounts import (
-    LEDGER_KGS,
     OfflineTransferCode,
     derive_id,
     guarantee_account_id,
@@ -32,7 +32,6 @@ from digisom.offline.ports import LedgerGateway
 from digisom.offline.settlement import Verdict
 
 _LINKED: Final = int(TransferFlags.LINKED)
-_ACCEPTED: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 
 
 @dataclass(frozen=True, slots=True)

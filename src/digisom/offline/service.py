@@ -30,13 +30,15 @@ from typing import Final
 from sqlalchemy import Connection, Engine, select, update
 
 from digisom.errors import invariant
+from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.locks import SharedLock
+from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
+from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.results import CreateTransferResult
 from digisom.offline import authority, book_store, codec, posting, registry, revocations
 from digisom.offline import tables as t
 from digisom.offline.accounts import (
-    LEDGER_KGS,
     OfflineTransferCode,
     guarantee_account,
     operation_transfer_id,
@@ -62,8 +64,6 @@ from digisom.offline.upload import Upload
 # Device certificates are short-lived so that a lost device stops working by itself.
 DEVICE_VALIDITY_S_DEFAULT: Final = 90 * 86_400
 DEVICE_VALIDITY_S_MAX: Final = 365 * 86_400
-_LEDGER_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
-_ACCOUNT_OK: Final = frozenset({CreateAccountResult.ok, CreateAccountResult.exists})
 
 
 def wall_clock_s() -> int:

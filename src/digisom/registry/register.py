@@ -12,7 +12,7 @@ from typing import Any, Final
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, Row, String, Table, select
 from sqlalchemy.exc import IntegrityError
 
-from digisom.errors import DigisomError
+from digisom.kernel.errors import Conflict
 from digisom.registry.model import AssetEntry
 
 metadata: Final = MetaData()
@@ -35,7 +35,7 @@ assets: Final = Table(
 )
 
 
-class RegisterConflict(DigisomError):
+class RegisterConflict(Conflict):
     """The entry exists with other contents."""
 
 

@@ -10,14 +10,13 @@ and the ledger answers `exists`.
 
 from __future__ import annotations
 
-import hashlib
 from enum import IntEnum
 from typing import Final
 
-from digisom.ledger.model import U128_MAX, Account, AccountFlags
-from digisom.money import KGS
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.ids import framed_id
+from digisom.ledger.model import Account, AccountFlags
 
-LEDGER_KGS: Final = KGS.numeric
 _PERSON: Final = b"digisom-kgst"
 
 
@@ -36,12 +35,7 @@ class StablecoinTransferCode(IntEnum):
 
 def derive_id(*parts: str | int) -> int:
     """A 128-bit ledger id for `parts`, never 0 and never 2^128-1 (reserved)."""
-    hasher = hashlib.blake2b(digest_size=16, person=_PERSON)
-    for part in parts:
-        raw = str(part).encode()
-        hasher.update(len(raw).to_bytes(4, "big") + raw)
-    value = int.from_bytes(hasher.digest(), "big")
-    return value if 0 < value < U128_MAX else 1
+    return framed_id(_PERSON, parts)
 
 
 def reserve_account_id(chain_id: int, token_address: str) -> int:

@@ -19,18 +19,23 @@ is idempotent (same ids: `exists`), every broadcast resends a recorded transacti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.clock import utc_now_iso
 from digisom.kernel.locks import SharedLock
+from digisom.kernel.results import POST_OK as _POST_OK
+from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
+from digisom.kernel.results import VOID_OK as _VOID_OK
 from digisom.ledger.model import Account, Transfer, TransferFlags
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.results import CreateAccountResult
 from digisom.stablecoin import accounts, repository, units
-from digisom.stablecoin.accounts import LEDGER_KGS, StablecoinTransferCode
+from digisom.stablecoin.accounts import StablecoinTransferCode
 from digisom.stablecoin.errors import (
     AddressNotLinked,
     BroadcastRefused,
@@ -56,18 +61,8 @@ from digisom.stablecoin.ports import (
 DEFAULT_CONFIRMATIONS: Final = 3
 # Operations advanced per `process()` round; the rest wait for the next round.
 OPERATIONS_PER_ROUND_MAX: Final = 1000
-_HOLD_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
-_POST_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
-                             CreateTransferResult.pending_transfer_already_posted})
-_VOID_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists,
-                             CreateTransferResult.pending_transfer_already_voided})
 
 Observer = Callable[[Operation], None]
-
-
-def utc_now_iso() -> str:
-    """Now, as the tables store time."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def mint_operation_id(key: str) -> str:

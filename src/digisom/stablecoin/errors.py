@@ -1,83 +1,82 @@
-"""The bridge's typed errors: each names a stable problem slug for the API."""
+"""The bridge's typed errors: each names a stable problem slug for the API and is of one
+kind (`digisom.kernel.errors`)."""
 
 from __future__ import annotations
 
-from digisom.errors import DigisomError
+from digisom.kernel import errors as kinds
 
 
-class StablecoinError(DigisomError):
+class StablecoinError(kinds.DomainError):
     """Base of the bridge's operating errors: a refusal, never a half-written state."""
 
-    slug = "invalid-request"
-    status = 422
 
-
-class InvalidAddress(StablecoinError):
+class InvalidAddress(StablecoinError, kinds.Invalid):
     """Not a valid, non-zero address on the token's chain."""
 
     slug = "invalid-address"
+    title = "Not a holder's address on the token's chain"
 
 
-class InvalidAmount(StablecoinError):
+class InvalidAmount(StablecoinError, kinds.Invalid):
     """Not a positive amount, or one the token cannot represent exactly."""
 
     slug = "invalid-amount"
+    title = "The amount cannot be minted or redeemed exactly"
 
 
-class UnknownWallet(StablecoinError):
-    """No such wallet, or it is frozen or closed."""
+class UnknownWallet(StablecoinError, kinds.Invalid):
+    """No such wallet, or it is frozen or closed (422: the request names a wallet that cannot take part)."""
 
     slug = "unknown-wallet"
+    title = "The wallet is unknown, frozen or closed"
 
 
-class AddressNotLinked(StablecoinError):
+class AddressNotLinked(StablecoinError, kinds.Conflict):
     """An address linked to another wallet already."""
 
     slug = "address-linked-elsewhere"
-    status = 409
+    title = "The address is linked to another wallet"
 
 
-class InsufficientFunds(StablecoinError):
+class InsufficientFunds(StablecoinError, kinds.Refused):
     """The wallet holds less digital som than the mint asks."""
 
     slug = "insufficient-funds"
-    status = 409
+    title = "Insufficient funds"
 
 
-class OperationConflict(StablecoinError):
+class OperationConflict(StablecoinError, kinds.Conflict):
     """The operation id names another operation already."""
 
     slug = "idempotency-conflict"
-    status = 409
+    title = "The idempotency key names another operation"
 
 
-class OperationNotFound(StablecoinError):
+class OperationNotFound(StablecoinError, kinds.NotFound):
     """No operation with that id."""
 
-    slug = "not-found"
-    status = 404
 
-
-class TokenRefused(StablecoinError):
+class TokenRefused(StablecoinError, kinds.Refused):
     """The token contract would refuse the transaction; its revert message is in `reason`."""
 
     slug = "token-refused"
-    status = 409
+    title = "The token contract refused the transaction"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-class NonceTaken(StablecoinError):
+class NonceTaken(StablecoinError, kinds.Conflict):
     """A recorded transaction's nonce went to a transaction this bridge did not record."""
 
     slug = "nonce-taken"
-    status = 409
+    title = "The transaction's nonce was taken by another transaction"
 
 
-class BroadcastRefused(StablecoinError):
+class BroadcastRefused(StablecoinError, kinds.Refused):
     """The node would not take a signed transaction for now (e.g. no gas money): retried later."""
 
     slug = "broadcast-refused"
+    title = "The node refused the transaction for now"
     status = 503
