@@ -186,6 +186,19 @@ def test_payments_table_leaves_room_for_in_place_updates(postgres_url: str) -> N
         engine.dispose()
 
 
+def test_a_database_at_version_2_has_the_disbursement_schema_of_release_2(new_engine: Callable[[], Engine]) -> None:
+    """Version N means one schema: the tables as migrations 1 and 2 created them when 2 was
+    the newest (tests/disbursement/schema_v2_*.sql, generated at that commit), not today's."""
+    built, released = new_engine(), new_engine()
+    _migrate(built, "disbursement", up_to=2)
+    fixture = Path(__file__).parent / "disbursement" / f"schema_v2_{released.dialect.name}.sql"
+    ddl = "\n".join(line for line in fixture.read_text(encoding="utf-8").splitlines() if not line.startswith("--"))
+    with released.begin() as conn:
+        for statement in filter(str.strip, ddl.split(";")):
+            conn.execute(text(statement))
+    assert _shape(built) == _shape(released)
+
+
 def _generic_row(table: Any) -> dict[str, Any]:
     """One value per column that every foreign key of the domain agrees with: every string
     "v", every number 1, every byte string b"\\x01" (so a reference finds its row)."""
