@@ -26,7 +26,9 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry")
+# Where each domain describes its tables as they are today (the result of all its steps).
+TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
 # Each released migration module (domain/module) and the digest of its text after its
 # docstring (`_code_digest`).
@@ -46,6 +48,7 @@ RELEASED = {
     "offline/v0001_initial": "439f440179fc3d700a8f31307bc501b0",
     "offline/v0002_returns_parked_runs": "911ffb5e2fd8fdb0e89b8b2110b73d2e",
     "stablecoin/v0001_initial": "4eb3b0de12cf974de808acee21a9ed36",
+    "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -157,7 +160,7 @@ def _shape(engine: Engine) -> dict[str, dict[str, object]]:
 
 
 def _tables_metadata(domain: str) -> MetaData:
-    metadata: MetaData = importlib.import_module(f"digisom.{domain}.tables").metadata
+    metadata: MetaData = importlib.import_module(TABLES[domain]).metadata
     return metadata
 
 
@@ -197,6 +200,16 @@ def test_a_database_at_version_2_has_the_disbursement_schema_of_release_2(new_en
         for statement in filter(str.strip, ddl.split(";")):
             conn.execute(text(statement))
     assert _shape(built) == _shape(released)
+
+
+def test_a_register_created_before_its_migrations_keeps_its_entries(new_engine: Callable[[], Engine]) -> None:
+    """The register's table was created on first use, with no history: migration 1 finds it
+    (IF NOT EXISTS), keeps its rows and records itself."""
+    engine = new_engine()
+    _tables_metadata("registry").create_all(engine)  # what `ensure_schema` did before migrations
+    seeded = _seed(engine, "registry")
+    assert _migrate(engine, "registry") == [1]
+    assert _head_rows(engine, "registry_assets") == seeded["registry_assets"]
 
 
 def _generic_row(table: Any) -> dict[str, Any]:
