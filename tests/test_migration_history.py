@@ -279,6 +279,8 @@ def test_released_migrations_never_change() -> None:
     root = Path(domain_migrations.__file__).parent
     found = {f"{p.parent.parent.name}/{p.stem}": _code_digest(p) for p in sorted(root.glob("*/migrations/v*.py"))}
     assert set(RELEASED) <= set(found), "a released migration was removed or renamed"
+    unpinned = {path: digest for path, digest in found.items() if path not in RELEASED}
+    assert not unpinned, f"pin each new migration in RELEASED: {unpinned}"
     for path, digest in RELEASED.items():
         assert found[path] == digest, f"{path} changed after its release: add a new migration instead"
 
