@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.cbdc.migrations import MIGRATIONS, migrate
 from digisom.cbdc.tables import metadata
@@ -38,7 +37,7 @@ def test_migrations_apply_once_and_create_every_table(database_url: str) -> None
 def test_migration_4_keeps_the_aliases_and_lets_a_second_bank_register_the_number(database_url: str) -> None:
     engine = domain_engine(database_url)
     try:
-        domain_migrations.migrate(engine, "cbdc", MIGRATIONS[:3])  # a database from before migration 4
+        assert migrate(engine, up_to=3) == [1, 2, 3]  # a database from before migration 4
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO cbdc_wallets (id, operation_id, bank_code, holder_id, holder_kind, tier, status, "

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -179,16 +180,12 @@ idempotency_keys: Final = Table(
 )
 
 
-# The tables of migration 1; later migrations add the tables below them one by one.
-INITIAL_TABLES: Final = (participants, wallets, identities, wallet_holds, payments, refunds, payment_requests,
-                         issuance_events, idempotency_keys)
-
 PERSONAL_NUMBER_DIGITS: Final = 14
 BANK_ACCOUNT_CHARS_MAX: Final = 34  # an IBAN's maximum length
 
 # (id, bank_code) of a wallet, unique (migration 2): the alias directory's foreign key
 # names both, so the database itself refuses an alias to a wallet of another bank.
-WALLETS_BANK_KEY_DDL: Final = "CREATE UNIQUE INDEX cbdc_wallets_id_bank ON cbdc_wallets (id, bank_code)"
+Index("cbdc_wallets_id_bank", wallets.c.id, wallets.c.bank_code, unique=True)
 
 # The banks' alias directory: a person's number -> one destination at each bank that
 # registered it (migration 4: one row per bank and number, so no bank learns that another
@@ -255,4 +252,3 @@ benefit_payments: Final = Table(
     Column("scheme_id", String(ID_CHARS_MAX), ForeignKey("cbdc_benefit_schemes.id"), nullable=False),
     PrimaryKeyConstraint("payment_id", name="cbdc_benefit_payments_pk"),
 )
-BENEFIT_TABLES: Final = (benefit_schemes, benefit_accounts, benefit_payments)

@@ -163,7 +163,7 @@ repayments: Final = Table(
 # Taxes and fees paid to the treasury (migration 2); one row per payer request.
 tax_payments: Final = Table(
     "disbursement_tax_payments",
-    MetaData(),
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(ID_CHARS_MAX), nullable=False, unique=True),
     Column("operation_id", String(OPERATOR_CHARS_MAX + 1 + 128), nullable=False, unique=True),

@@ -1,6 +1,6 @@
 """The register's table and its reads and writes.
 
-One table, created on first use (`ensure_schema`); an entry, once registered, is never
+One table, created by the register's migrations (`ensure_schema`); an entry, once registered, is never
 edited by a second `register` call with other contents (`RegisterConflict`), so the
 published record of a contract cannot be rewritten silently.
 """
@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, Row, Strin
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.errors import Conflict
+from digisom.registry import migrations
 from digisom.registry.model import AssetEntry
 
 metadata: Final = MetaData()
@@ -40,8 +41,8 @@ class RegisterConflict(Conflict):
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the register's table if it is missing."""
-    metadata.create_all(engine)
+    """Apply the register's pending migrations (its table, the first time)."""
+    migrations.migrate(engine)
 
 
 def _entry(row: Row[Any]) -> AssetEntry:

@@ -1,0 +1,32 @@
+"""The schema migrations of the disbursement domain: one frozen module per version, applied once each, in
+order, by the app and the tests alike, through the shared runner `digisom.domain_migrations`
+(history in `disbursement_schema_migrations`). A new step is a new module appended here; a
+released module never changes (docs/operations.md, "Schema migrations")."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import Engine
+
+from digisom import domain_migrations
+from digisom.disbursement.migrations import (
+    v0001_initial,
+    v0002_tax_payments,
+    v0003_benefits_returns,
+    v0004_payments_in_place,
+    v0005_source_wallets,
+)
+
+MIGRATIONS: Final = (
+    v0001_initial.MIGRATION,
+    v0002_tax_payments.MIGRATION,
+    v0003_benefits_returns.MIGRATION,
+    v0004_payments_in_place.MIGRATION,
+    v0005_source_wallets.MIGRATION,
+)
+
+
+def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
+    """Apply the pending migrations (up to version `up_to`, if given); return the versions applied now."""
+    return domain_migrations.migrate(engine, "disbursement", MIGRATIONS, up_to=up_to)

@@ -1,0 +1,301 @@
+"""Every domain's schema history, on SQLite and PostgreSQL.
+
+- From scratch, the migrations build exactly the schema `tables.py` describes (columns,
+  types, nullability, defaults, keys, uniques, indexes, foreign keys, checks).
+- For each version N: a database built by migrations 1..N only, with a row in every table
+  (valid at N), migrates to the head with every row kept, each later column filled as
+  its migration says, and rows moved where a migration moves them.
+- A released migration never changes: each module's code (docstring aside) hashes to the
+  value recorded below when it was released.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, MetaData, inspect, select, text
+
+from digisom import domain_migrations
+from digisom.api.runtime import domain_engine
+from digisom.disbursement import tables as disbursement_tables
+
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry")
+# Where each domain describes its tables as they are today (the result of all its steps).
+TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
+
+# Each released migration module (domain/module) and the digest of its text after its
+# docstring (`_code_digest`).
+# Never edit a value: a released migration that changes means two databases at one
+# version with different schemas. A new migration adds its line here when it is released.
+RELEASED = {
+    "cbdc/v0001_initial": "ec4c3b46713d9d9a84dc14629100761e",
+    "cbdc/v0002_aliases": "54da7efeb5c7912926b43eb8250849c3",
+    "cbdc/v0003_benefits": "9f5108ff2f3aba71c21db3f1568b8b7e",
+    "cbdc/v0004_alias_per_bank": "7ea6f2a89d791b04438f88a67a789517",
+    "disbursement/v0001_initial": "f098ffa5e781cf10fd0b786bec13e1a5",
+    "disbursement/v0002_tax_payments": "bc873162727ed11e09e7123e1fb213f9",
+    "disbursement/v0003_benefits_returns": "a1cd59390f48cfb10761f97f2c58ac29",
+    "disbursement/v0004_payments_in_place": "abab0b77b2579f96b9aed8e5006dcb52",
+    "disbursement/v0005_source_wallets": "9a0a5631fe0950700a8494475d3f8679",
+    "interbank/v0001_initial": "7773389e86bcb1f10f8302b069b95701",
+    "offline/v0001_initial": "439f440179fc3d700a8f31307bc501b0",
+    "offline/v0002_returns_parked_runs": "911ffb5e2fd8fdb0e89b8b2110b73d2e",
+    "stablecoin/v0001_initial": "4eb3b0de12cf974de808acee21a9ed36",
+    "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
+}
+
+# Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
+# foreign keys of a table need. A list gives several rows.
+ROWS: dict[str, list[dict[str, Any]]] = {
+    "cbdc_wallets": [{"status": "active", "tier": 0}],
+    "cbdc_wallet_holds": [{"action": "freeze"}],
+    "cbdc_payments": [{"status": "completed", "amount_tyiyn": 5, "refunded_tyiyn": 1}],
+    "cbdc_payment_requests": [{"status": "open"}],
+    "cbdc_issuance_events": [{"kind": "issue", "status": "completed"}],
+    # Two numbers, registered in this order: the move keeps the order (resolution pays the earliest).
+    "cbdc_aliases": [
+        {"seq": 1, "personal_number": "21204199000123", "bank_account": None},
+        {"seq": 2, "personal_number": "11503198500077", "wallet_id": None, "bank_account": "KG01"},
+    ],
+    "cbdc_alias_registrations": [{"personal_number": "21204199000123", "bank_account": None}],
+    "cbdc_benefit_schemes": [{"categories": "5411", "expires_on": "2027-12-31"}],
+    "disbursement_runs": [{"status": "completed", "uploaded_by": "clerk", "approved_by": "head"}],
+    "disbursement_payments": [{"status": "paid", "channel": "wallet"}],
+    "disbursement_returns": [{"reason": "closed"}],
+    "interbank_banks": [{"bank_code": "AYIL"}, {"bank_code": "BAKAI", "bic": "BAKAKG22",
+                                                "settlement_account_id": "2", "credit_line_account_id": "3"}],
+    "interbank_days": [{"status": "closed"}],
+    "interbank_day_banks": [{"bank_code": "AYIL", "credit_drawn_tyiyn": 3, "credit_repaid_tyiyn": 2,
+                             "credit_unpaid_tyiyn": 1}],
+    "interbank_messages": [{"direction": "in", "bank_code": "AYIL"}],
+    "interbank_payments": [{"status": "settled", "priority": "urgent", "debtor_bank": "AYIL",
+                            "creditor_bank": "BAKAI"}],
+    "interbank_pledges": [{"bank_code": "AYIL"}],
+    "offline_runs": [{"status": "posted"}],
+    "offline_payments": [{"amount_tyiyn": 2, "reserve_tyiyn": 1, "guarantee_tyiyn": 1}],
+    "stablecoin_operations": [{"kind": "mint", "state": "posted"}],
+}
+
+# What a row from before a column existed holds in it after the migration that added it.
+ADDED_LATER: dict[tuple[str, str], object] = {
+    ("disbursement_programmes", "benefit_scheme"): "",  # migration 3: ordinary cash
+    ("disbursement_payments", "attempt"): 0,  # migration 3: the run's own payment
+    ("disbursement_programmes", "source_wallet_id"): "",  # migration 5: names no wallet, refused at execution
+}
+
+# Tables a migration replaces: old name -> (new name, columns not carried over as they were).
+MOVED: dict[str, tuple[str, frozenset[str]]] = {
+    "cbdc_aliases": ("cbdc_alias_registrations", frozenset({"seq"})),  # migration 4: per bank
+}
+
+
+def _package(domain: str) -> ModuleType:
+    return importlib.import_module(f"digisom.{domain}.migrations")
+
+
+def _steps(domain: str) -> tuple[domain_migrations.Migration, ...]:
+    steps: tuple[domain_migrations.Migration, ...] = _package(domain).MIGRATIONS
+    return steps
+
+
+def _migrate(engine: Engine, domain: str, up_to: int | None = None) -> list[int]:
+    applied: list[int] = _package(domain).migrate(engine, up_to=up_to)
+    return applied
+
+
+HISTORY = [(domain, step.version) for domain in DOMAINS for step in _steps(domain)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Engine]]:
+    """Makes engines on fresh, empty databases of one dialect."""
+    engines: list[Engine] = []
+    # Resolved here, not mid-test: a fixture set up inside a test upsets other plugins' teardown.
+    postgres_databases = request.getfixturevalue("postgres_databases") if request.param == "postgres" else None
+
+    def make() -> Engine:
+        if postgres_databases is not None:
+            url: str = postgres_databases()
+        else:
+            url = f"sqlite:///{tmp_path / f'db{len(engines)}.db'}"
+        engines.append(domain_engine(url))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def _shape(engine: Engine) -> dict[str, dict[str, object]]:
+    """Everything about each table that a migration can get wrong, in comparable form."""
+    inspector = inspect(engine)
+    shape: dict[str, dict[str, object]] = {}
+    for name in sorted(inspector.get_table_names()):
+        if name.endswith("_schema_migrations"):
+            continue
+        shape[name] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(name)
+            ],
+            "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
+            "uniques": sorted((tuple(u["column_names"]), u["name"]) for u in inspector.get_unique_constraints(name)),
+            "indexes": sorted(
+                (str(i["name"]), tuple(str(c) for c in i["column_names"]), i["unique"])
+                for i in inspector.get_indexes(name)
+            ),
+            "foreign keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]), str(f["name"]))
+                for f in inspector.get_foreign_keys(name)
+            ),
+            "checks": sorted((str(c["name"]), c["sqltext"]) for c in inspector.get_check_constraints(name)),
+        }
+    return shape
+
+
+def _tables_metadata(domain: str) -> MetaData:
+    metadata: MetaData = importlib.import_module(TABLES[domain]).metadata
+    return metadata
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_migrations_from_scratch_build_exactly_what_tables_py_describes(
+    domain: str, new_engine: Callable[[], Engine]
+) -> None:
+    migrated, described = new_engine(), new_engine()
+    assert _migrate(migrated, domain) == [step.version for step in _steps(domain)]
+    assert _migrate(migrated, domain) == []
+    _tables_metadata(domain).create_all(described)
+    assert _shape(migrated) == _shape(described)
+
+
+@pytest.mark.postgres
+def test_payments_table_leaves_room_for_in_place_updates(postgres_url: str) -> None:
+    """Migration 4's fillfactor, which `tables.py` states only as a constant."""
+    engine = domain_engine(postgres_url)
+    try:
+        _migrate(engine, "disbursement")
+        with engine.connect() as conn:
+            query = text("SELECT reloptions FROM pg_class WHERE relname = :name")
+            options = conn.execute(query, {"name": disbursement_tables.payments.name}).scalar_one()
+        assert options == [f"fillfactor={disbursement_tables.PAYMENTS_FILLFACTOR}"]
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_version_2_has_the_disbursement_schema_of_release_2(new_engine: Callable[[], Engine]) -> None:
+    """Version N means one schema: the tables as migrations 1 and 2 created them when 2 was
+    the newest (tests/disbursement/schema_v2_*.sql, generated at that commit), not today's."""
+    built, released = new_engine(), new_engine()
+    _migrate(built, "disbursement", up_to=2)
+    fixture = Path(__file__).parent / "disbursement" / f"schema_v2_{released.dialect.name}.sql"
+    ddl = "\n".join(line for line in fixture.read_text(encoding="utf-8").splitlines() if not line.startswith("--"))
+    with released.begin() as conn:
+        for statement in filter(str.strip, ddl.split(";")):
+            conn.execute(text(statement))
+    assert _shape(built) == _shape(released)
+
+
+def test_a_register_created_before_its_migrations_keeps_its_entries(new_engine: Callable[[], Engine]) -> None:
+    """The register's table was created on first use, with no history: migration 1 finds it
+    (IF NOT EXISTS), keeps its rows and records itself."""
+    engine = new_engine()
+    _tables_metadata("registry").create_all(engine)  # what `ensure_schema` did before migrations
+    seeded = _seed(engine, "registry")
+    assert _migrate(engine, "registry") == [1]
+    assert _head_rows(engine, "registry_assets") == seeded["registry_assets"]
+
+
+def _generic_row(table: Any) -> dict[str, Any]:
+    """One value per column that every foreign key of the domain agrees with: every string
+    "v", every number 1, every byte string b"\\x01" (so a reference finds its row)."""
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        python_type = column.type.python_type
+        row[column.name] = {str: "v", int: 1, bytes: b"\x01"}[python_type]
+    return row
+
+
+def _seed(engine: Engine, domain: str) -> dict[str, list[dict[str, Any]]]:
+    """A row (or the rows of `ROWS`) in every table of the database as it stands."""
+    metadata = MetaData()
+    metadata.reflect(engine, only=lambda name, _: name.startswith(domain) and not name.endswith("_migrations"))
+    seeded: dict[str, list[dict[str, Any]]] = {}
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            generic = _generic_row(table)
+            rows = [generic | override for override in ROWS.get(table.name, [{}])]
+            conn.execute(table.insert(), rows)
+            seeded[table.name] = rows
+    return seeded
+
+
+def _head_rows(engine: Engine, table: str) -> list[dict[str, Any]]:
+    metadata = MetaData()
+    metadata.reflect(engine, only=[table])
+    found = metadata.tables[table]
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(found).order_by(*found.primary_key.columns))]
+
+
+@pytest.mark.parametrize(("domain", "version"), HISTORY, ids=[f"{d}-v{v}" for d, v in HISTORY])
+def test_a_database_at_each_version_migrates_to_the_head_with_its_rows(
+    domain: str, version: int, new_engine: Callable[[], Engine]
+) -> None:
+    engine = new_engine()
+    assert _migrate(engine, domain, up_to=version) == list(range(1, version + 1))
+    seeded = _seed(engine, domain)
+    head = _steps(domain)[-1].version
+    assert _migrate(engine, domain) == list(range(version + 1, head + 1))
+
+    for old_name, rows in seeded.items():
+        name, not_carried = MOVED.get(old_name, (old_name, frozenset()))
+        now = _head_rows(engine, name)
+        expected = [{k: v for k, v in row.items() if k not in not_carried} for row in rows]
+        # Rows in their order, each column as seeded, every later column as its migration fills it.
+        found = [{k: row[k] for k in expected[0]} for row in now]
+        assert found == expected, name
+        for column in set(now[0]) - set(expected[0]) - not_carried:
+            assert (name, column) in ADDED_LATER, f"{name}.{column} added later: say what old rows hold"
+            assert {row[column] for row in now} == {ADDED_LATER[name, column]}, f"{name}.{column}"
+
+
+def _code_digest(path: Path) -> str:
+    """sha256 of the module's text after its docstring (which may be reworded; the code may not)."""
+    source = path.read_text(encoding="utf-8")
+    first = ast.parse(source).body[0]
+    is_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    code = source.splitlines(keepends=True)[first.end_lineno if is_docstring else 0 :]
+    return hashlib.sha256("".join(code).encode()).hexdigest()[:32]
+
+
+def test_released_migrations_never_change() -> None:
+    root = Path(domain_migrations.__file__).parent
+    found = {f"{p.parent.parent.name}/{p.stem}": _code_digest(p) for p in sorted(root.glob("*/migrations/v*.py"))}
+    assert set(RELEASED) <= set(found), "a released migration was removed or renamed"
+    unpinned = {path: digest for path, digest in found.items() if path not in RELEASED}
+    assert not unpinned, f"pin each new migration in RELEASED: {unpinned}"
+    for path, digest in RELEASED.items():
+        assert found[path] == digest, f"{path} changed after its release: add a new migration instead"
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_each_module_is_named_after_its_version(domain: str) -> None:
+    steps = _steps(domain)
+    modules = sorted(Path(_package(domain).__file__).parent.glob("v*.py"))
+    assert [m.name[1:5] for m in modules] == [f"{s.version:04d}" for s in steps]
+    assert [s.version for s in steps] == list(range(1, len(steps) + 1))
+
+
+def test_the_runner_refuses_steps_out_of_order() -> None:
+    first, second = _steps("cbdc")[:2]
+    with pytest.raises(domain_migrations.MigrationError):
+        domain_migrations.check_numbering("cbdc", [second, first])
+    with pytest.raises(domain_migrations.MigrationError):
+        domain_migrations.check_numbering("cbdc", [first, second, second])
