@@ -1,7 +1,12 @@
-"""The `digisom` command line: the ledger's machine interface and the demo."""
+"""The `digisom` command line: the ledger's machine interface and the demo.
+
+The other commands (the API, tokens, the chain, offline, interbank, disbursement) live
+in their own modules and are loaded only when one of them runs: `digisom ledger verify`
+never imports FastAPI, a domain or the EVM stack."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import deque
@@ -10,12 +15,10 @@ from pathlib import Path
 from typing import IO, Annotated, Final, TypeVar
 
 import typer
+import typer.main
+from typer._click.core import Command, Context  # typer ships its own click; the group API takes its types
+from typer.core import TyperGroup
 
-from digisom.api.commands import serve, token_app
-from digisom.chain_cli import chain_app
-from digisom.demo import run_demo
-from digisom.disburse_cli import disburse_app
-from digisom.interbank_cli import interbank_app
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
     JSON_LINE_MAX_BYTES,
@@ -28,18 +31,44 @@ from digisom.ledger.jsonio import (
 from digisom.ledger.model import BATCH_EVENTS_MAX, U128_MAX, Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
-from digisom.offline_cli import offline_app
 from digisom.stores.url import StoreUrlError, open_store
 
-app = typer.Typer(help="digisom: national digital money on a double-entry ledger.", no_args_is_help=True)
+# Command name -> (module, attribute): a Typer app (a group) or a function (one command).
+LAZY_COMMANDS: Final = {
+    "serve": ("digisom.api.commands", "serve"),
+    "token": ("digisom.api.commands", "token_app"),
+    "chain": ("digisom.chain_cli", "chain_app"),
+    "offline": ("digisom.offline_cli", "offline_app"),
+    "interbank": ("digisom.interbank_cli", "interbank_app"),
+    "disburse": ("digisom.disburse_cli", "disburse_app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: `LAZY_COMMANDS` are imported when asked for, not at start."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = LAZY_COMMANDS[cmd_name]
+        target = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(target, typer.Typer):
+            command: Command = typer.main.get_group(target)
+        else:
+            single = typer.Typer()
+            single.command(cmd_name)(target)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        return command
+
+
+app = typer.Typer(help="digisom: national digital money on a double-entry ledger.", no_args_is_help=True,
+                  cls=LazyGroup)
 ledger_app = typer.Typer(help="The ledger's machine interface: JSON lines in, JSON lines out.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
-app.add_typer(token_app, name="token")
-app.add_typer(chain_app, name="chain")
-app.add_typer(offline_app, name="offline")
-app.add_typer(interbank_app, name="interbank")
-app.add_typer(disburse_app, name="disburse")
-app.command("serve")(serve)
 
 DbOption = Annotated[str, typer.Option("--db", help="sqlite:///path/file.db or postgresql://...")]
 BatchOption = Annotated[
@@ -183,6 +212,8 @@ def demo_command(
     out: Annotated[Path | None, typer.Option(help="Write what the demo produced into this folder.")] = None,
 ) -> None:
     """Tell the digisom story on the embedded default (SQLite)."""
+    from digisom.demo import run_demo  # noqa: PLC0415 -- every domain and the EVM: only when the demo runs
+
     if not run_demo(data, out):
         raise typer.Exit(1)
 
