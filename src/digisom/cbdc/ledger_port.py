@@ -33,7 +33,7 @@ class Leg:
     debit_account_id: int
     credit_account_id: int
     amount_tyiyn: int
-    code: TransferCode
+    code: int  # a `TransferCode`, or another domain's code for a credit it posts (`cbdc.credits`)
     debit_label: str
     flags: int = 0
 
