@@ -133,6 +133,29 @@ def plan_credits(ctx: Context, requests: Sequence[CreditRequest]) -> list[Credit
     return plans
 
 
+def recipient_wallets(ctx: Context, payees: Sequence[tuple[str, int]], benefit_scheme_id: str | None
+                      ) -> dict[str, str]:
+    """For (personal number, ledger account) pairs resolved earlier: the wallet each still
+    names, whatever the wallet's state (a frozen wallet is found, to be refused by name).
+    The account must be a wallet registered under that number (or its account of
+    `benefit_scheme_id`); a number absent from the answer no longer names that account.
+    One query for up to `aliases.RESOLVE_MAX` numbers."""
+    wanted = dict(payees)
+    if not wanted:
+        return {}
+    with ctx.engine.connect() as conn:
+        rows = repository.resolve_aliases(conn, sorted(wanted))
+    found: dict[str, str] = {}
+    for alias, _status in rows:
+        if alias.wallet_id is None:
+            continue
+        account = (accounts.benefit_account_id(benefit_scheme_id, alias.wallet_id) if benefit_scheme_id
+                   else accounts.wallet_account_id(alias.wallet_id))
+        if wanted.get(alias.personal_number) == account:
+            found[alias.personal_number] = alias.wallet_id
+    return found
+
+
 @contextmanager
 def held(ctx: Context, wallet_ids: Sequence[str]) -> Iterator[None]:
     """Hold the locks of `wallet_ids` (all in one go, so holders never deadlock)."""

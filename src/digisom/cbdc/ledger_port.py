@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from digisom.cbdc.accounts import LEDGER_KGS, TransferCode, transfer_id
+from digisom.cbdc.accounts import LEDGER_KGS, transfer_id
 from digisom.cbdc.errors import CbdcError, IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
 from digisom.errors import invariant
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
