@@ -161,4 +161,3 @@ def held(ctx: Context, wallet_ids: Sequence[str]) -> Iterator[None]:
     """Hold the locks of `wallet_ids` (all in one go, so holders never deadlock)."""
     with ctx.locks.hold(*wallet_ids):
         yield
-
