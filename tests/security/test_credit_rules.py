@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from digisom.api.stablecoin_wiring import CbdcWallets
 from digisom.cbdc.access import Role
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
@@ -97,3 +98,16 @@ def test_the_excess_over_a_holding_limit_goes_to_the_linked_deposit(world: World
     # The 250 som of digital som went to the bank's float (still circulating), the deposit got bank money.
     assert world.assert_balanced() == circulation
     _assert_ledger_verifies(world)
+
+
+def test_the_bridge_sees_a_frozen_wallet_by_its_reason_and_its_room_with_pending_credits(world: World) -> None:
+    """The KGST bridge's adapter (api/stablecoin_wiring) asks the same rule: a frozen
+    wallet may not receive (`wallet_frozen`), and the room under the limit is the rule's."""
+    wallets = CbdcWallets(world.runtime.app.state.service.ctx)
+    pensioner = world.wallets["pensioner"]
+    found = wallets.wallet(pensioner)
+    assert found is not None and found.usable and found.room_tyiyn == TIER0_LIMIT_TYIYN - world.balance("pensioner")
+    world.ok(world.post("central_bank", f"/v1/wallets/{pensioner}/freeze",
+                        {"reason": "court order", "legal_order_ref": "BISHKEK-2026-202"}))
+    frozen = wallets.wallet(pensioner)
+    assert frozen is not None and (frozen.usable, frozen.refusal) == (False, "wallet_frozen")
