@@ -46,7 +46,7 @@ from digisom.api.runtime import domain_engine
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.disbursement.migrations import migrate
 from digisom.disbursement.model import FileFormat, TransferCode
-from digisom.disbursement.ports import Channel, Destination, SourceWallet
+from digisom.disbursement.ports import Channel, Destination, DirectCredits, SourceWallet
 from digisom.disbursement.service import DisbursementService
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.audit import verify
@@ -106,7 +106,7 @@ class BenchDirectory:
 TREASURY_WALLET = "wbenchtreasury"
 
 
-class BenchSources:
+class BenchSources(DirectCredits):
     """The one government wallet the bench's programme pays from, always active."""
 
     def source_wallet(self, wallet_id: str) -> SourceWallet | None:

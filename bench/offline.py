@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from digisom.api.runtime import domain_engine
@@ -224,6 +224,9 @@ class BenchWallets:
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         return WalletRef(wallet_id, derive_id("bench", "wallet", wallet_id), BANK, True)
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def bank_float_account_id(self, bank_code: str) -> int:
         return FLOAT_ID

@@ -26,10 +26,10 @@ from rich.console import Console
 from rich.table import Table
 
 from digisom.api.runtime import build
+from digisom.api.stablecoin_wiring import CbdcWallets
 from digisom.cbdc import accounts as cbdc_accounts
-from digisom.cbdc import repository as cbdc_repository
 from digisom.cbdc.access import Actor, Role
-from digisom.cbdc.model import HolderKind, ParticipantKind, WalletStatus
+from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
@@ -43,7 +43,6 @@ from digisom.registry import register
 from digisom.stablecoin import migrations
 from digisom.stablecoin.bridge import Bridge
 from digisom.stablecoin.model import Kind, ReserveReport
-from digisom.stablecoin.ports import WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 
@@ -56,28 +55,6 @@ CONFIRMATIONS: Final = 1  # the in-process chain has no reorgs; a real one gets 
 BANK: Final = "AYIL"
 SOM: Final = 100
 RESERVE_REPORT_URL: Final = "https://kgst.example/reserve/latest.json"
-
-
-class CbdcWallets:
-    """The bridge's `WalletDirectory` over the digital som's wallets, with the room left
-    under each wallet's holding limit (its KYC tier's balance limit)."""
-
-    def __init__(self, service: CbdcService) -> None:
-        self._ctx = service.ctx
-
-    def wallet(self, wallet_id: str) -> WalletRef | None:
-        """The wallet's ledger account, usable while active."""
-        with self._ctx.engine.connect() as conn:
-            wallet = cbdc_repository.get_wallet(conn, wallet_id)
-        if wallet is None:
-            return None
-        account_id = cbdc_accounts.wallet_account_id(wallet.id)
-        limit = self._ctx.policy.tier(wallet.tier).balance_limit_tyiyn
-        room = None
-        if limit is not None:
-            account = self._ctx.ledger.account(account_id)
-            room = limit - account.credits_posted - account.credits_pending + account.debits_posted
-        return WalletRef(wallet.id, account_id, wallet.status is WalletStatus.ACTIVE, room)
 
 
 def _som(tyiyn: int) -> str:
@@ -138,7 +115,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
                           Transactor(chain, keys["master_minter"]))
     cursor = CursorRepository(engine, token_key(deployment.chain_id, deployment.address))
     feed = gateway.redemptions(cursor, CONFIRMATIONS, deployment.block_number)
-    bridge = Bridge(engine, ledger, gateway, CbdcWallets(service), feed, CONFIRMATIONS)
+    bridge = Bridge(engine, ledger, gateway, CbdcWallets(service.ctx), feed, CONFIRMATIONS)
     console.print(f"KGST deployed on the in-process EVM (chain id {deployment.chain_id}) at {deployment.address}; "
                   f"{gateway.decimals()} decimals, read from the contract")
     reports: list[tuple[str, ReserveReport]] = []

@@ -34,3 +34,16 @@ class FakeResolver:
         if scheme_id == "expired":
             raise LookupError("benefit scheme 'expired' is not active")
         return {w: self.benefit_accounts[(scheme_id, w)] for w in wallet_ids if (scheme_id, w) in self.benefit_accounts}
+
+    def recipient_wallets(self, payees: Sequence[tuple[str, int]], benefit_scheme_id: str | None
+                          ) -> Mapping[str, str]:
+        found: dict[str, str] = {}
+        for pin, account_id in payees:
+            target = self.targets.get(pin)
+            if target is None or target.wallet_id is None:
+                continue
+            named = (self.benefit_accounts.get((benefit_scheme_id, target.wallet_id)) if benefit_scheme_id
+                     else target.account_id)
+            if named == account_id:
+                found[pin] = target.wallet_id
+        return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, SourceWallet
+from digisom.disbursement.ports import DIRECTORY_LOOKUP_MAX, Channel, Destination, DirectCredits, SourceWallet
 
 
 @dataclass
@@ -42,7 +42,7 @@ TREASURY_WALLET = "wtreasuryaaaaaaaaaaaaaaaaaa"  # the government wallet program
 
 
 @dataclass
-class FakeSources:
+class FakeSources(DirectCredits):
     """The digital som's wallets as `SourceWallets` sees them: `TREASURY_WALLET` (a
     government wallet on ledger account `account_id`) and any others a test adds."""
 

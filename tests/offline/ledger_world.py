@@ -7,7 +7,8 @@ tests need nothing from `digisom.cbdc`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from digisom.api.runtime import domain_engine
@@ -50,6 +51,9 @@ class Wallets:
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         return WalletRef(wallet_id, wallet_account_id(wallet_id), BANK, wallet_id not in self.frozen)
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def bank_float_account_id(self, bank_code: str) -> int:
         return derive_id("test", "float", bank_code)

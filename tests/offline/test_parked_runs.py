@@ -63,3 +63,25 @@ def test_a_refused_run_is_parked_and_later_syncs_go_on(ledger_world: LedgerWorld
     assert again.result.duplicates == 1
     assert [p.run_id for p in world.service.parked_runs()] == [refused.run_id]
     books_balance(world, circulation)
+
+
+def test_a_payee_frozen_since_the_payment_parks_the_run_and_is_not_credited(ledger_world: LedgerWorld) -> None:
+    """Issue 14: an offline payout obeys the wallet's rules like any credit
+    (`digisom.cbdc.credits`): a payee frozen under a legal order after it accepted the
+    payment offline is not credited; the run is parked, its value stays in the reserve."""
+    world = ledger_world
+    pensioner = world.device("pensioner", fund_tyiyn=400_000)
+    shop = world.device("frozen-shop")
+    circulation = world.circulation_tyiyn()
+    pay(world, pensioner, shop, 10_000)
+    world.wallets.frozen.add("frozen-shop")  # a court order after the payment
+
+    (refused,) = world.sync(shop, "frozen-shop")
+
+    assert refused.parked is not None
+    assert refused.parked.reason is Reason.WALLET_NOT_USABLE
+    assert "frozen-shop" in refused.parked.detail
+    assert world.service.parked_runs() == [refused.parked]
+    assert world.balance(wallet_account_id("frozen-shop")) == WALLET_START_TYIYN
+    assert world.balance(reserve_account_id(pensioner.device_id)) == 400_000  # nothing left the reserve
+    assert world.circulation_tyiyn() == circulation

@@ -162,3 +162,23 @@ def test_concurrent_retries_of_one_mint_mint_once(world: World) -> None:
     assert world.gateway.total_supply() == 10_00
     assert world.balance_tyiyn("pensioner") == OPENING_TYIYN - 10_00
     assert_balanced(world)
+
+
+def test_a_redemption_to_a_wallet_frozen_since_linking_does_not_credit_it(world: World) -> None:
+    """Issue 14: a redemption credits a wallet like any credit (`digisom.cbdc.credits`):
+    decided under the wallet's lock, a frozen wallet is refused with a stable reason, and
+    the tokens stay at the redemption address, still backed by the reserve."""
+    world.bridge.request_mint("m", "merchant", world.address("merchant"), 100_00)
+    world.bridge.link_address("merchant", world.address("merchant"))
+    world.wallets.frozen.add("merchant")  # a court order after the address was linked
+    world.wallets.held_wallets.clear()
+    world.send_tokens("merchant", world.gateway.redemption_address, 60_00)
+
+    report = world.bridge.process()
+
+    (redeem,) = [o for o in world.bridge.operations() if o.kind.value == "redeem"]
+    assert redeem.state is State.UNMATCHED
+    assert (redeem.failure or "").startswith("wallet_frozen")
+    assert world.wallets.held_wallets == ["merchant"]  # decided under the wallet's lock
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00  # nothing credited
+    assert report.balanced and report.supply_tyiyn == 100_00  # the tokens wait, still backed

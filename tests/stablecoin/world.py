@@ -4,6 +4,7 @@ deployed on a chain (the in-process EVM, or anvil)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,17 @@ class Wallets:
 
     frozen: set[str] = field(default_factory=set)
     room_tyiyn: dict[str, int] = field(default_factory=dict)
+    held_wallets: list[str] = field(default_factory=list)  # the wallets whose lock the bridge took
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         if wallet_id not in ROLES:
             return None
         return WalletRef(wallet_id, wallet_account_id(wallet_id), wallet_id not in self.frozen,
-                         self.room_tyiyn.get(wallet_id))
+                         self.room_tyiyn.get(wallet_id), "wallet_frozen" if wallet_id in self.frozen else "")
+
+    def held(self, wallet_id: str) -> AbstractContextManager[None]:
+        self.held_wallets.append(wallet_id)
+        return nullcontext()
 
 
 class World:

@@ -14,6 +14,10 @@ needs from `CbdcService`:
 - `benefit_account_ids(scheme, wallet_ids)`: the ledger accounts of a purpose-bound
   benefit scheme for those wallets (created on demand; refused for an unknown or expired
   scheme).
+- `recipient_wallets(pairs, scheme)`: at execution, the wallet each (personal number,
+  account) pair resolved at upload still names, frozen or not, so that each payee's credit
+  obeys the digital som's rule for every credit (`digisom.cbdc.credits`: frozen or closed
+  wallets are refused, the excess over a holding limit goes to the linked deposit).
 
 A programme without a benefit scheme pays the wallet's own account or the bank account.
 A programme with one pays each wallet's benefit account; a recipient reachable only
@@ -26,8 +30,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -36,10 +41,22 @@ from sqlalchemy import Engine
 
 from digisom.api.problems import ApiProblem, worker_problem
 from digisom.cbdc.accounts import wallet_account_id
+from digisom.cbdc.credits import CreditPlan, CreditRequest
+from digisom.cbdc.credits import CreditRefusal as CbdcCreditRefusal
 from digisom.cbdc.model import WalletStatus
 from digisom.disbursement.migrations import migrate
-from digisom.disbursement.model import Progress
-from digisom.disbursement.ports import Channel, Destination, SourceWallet, TransferSink
+from digisom.disbursement.model import Progress, TransferCode
+from digisom.disbursement.ports import (
+    Channel,
+    Credit,
+    CreditLeg,
+    CreditRefusal,
+    Destination,
+    HeldBatch,
+    Payee,
+    SourceWallet,
+    TransferSink,
+)
 from digisom.disbursement.service import DisbursementService
 from digisom.disbursement.taxes import TaxService
 from digisom.kernel.chart import CHART, Domain
@@ -82,6 +99,11 @@ class AliasResolver(Protocol):
 
     def benefit_account_ids(self, scheme_id: str, wallet_ids: Sequence[str]) -> Mapping[str, int]:
         """The benefit scheme's ledger account of each wallet (created if new)."""
+        ...
+
+    def recipient_wallets(self, payees: Sequence[tuple[str, int]], benefit_scheme_id: str | None
+                          ) -> Mapping[str, str]:
+        """The wallet each (personal number, account) pair resolved at upload still names."""
         ...
 
 
@@ -131,18 +153,27 @@ class WalletRecord(Protocol):
 
 
 class PublicBodyWallets(Protocol):
-    """What the source check needs of the digital som (`CbdcService` fits)."""
+    """What the source check and the payees' credits need of the digital som (`CbdcService` fits)."""
 
     def public_body_wallet(self, wallet_id: str) -> tuple[WalletRecord, bool] | None:
         """The wallet and whether the treasury or a ministry holds it; None if there is none."""
+        ...
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """Hold the wallets' locks (shared by every API process) for the block."""
+        ...
+
+    def plan_credits(self, requests: Sequence[CreditRequest]) -> Sequence[CreditPlan | CbdcCreditRefusal]:
+        """Each credit's legs (wallet, waterfall) or refusal; call it holding `held_wallets`."""
         ...
 
 
 class CbdcSourceWallets:
     """`SourceWallets` over the digital som's wallets and participant register."""
 
-    def __init__(self, wallets: PublicBodyWallets) -> None:
+    def __init__(self, wallets: PublicBodyWallets, resolver: AliasResolver) -> None:
         self._wallets = wallets
+        self._resolver = resolver
 
     def source_wallet(self, wallet_id: str) -> SourceWallet | None:
         """The wallet as a programme's source: its ledger account, holder and state."""
@@ -153,6 +184,42 @@ class CbdcSourceWallets:
         closed = wallet.status in (WalletStatus.CLOSING, WalletStatus.CLOSED)
         return SourceWallet(wallet.id, wallet_account_id(wallet.id), public_body,
                             wallet.status is WalletStatus.FROZEN, closed)
+
+    @contextmanager
+    def held_usable(
+        self, wallet_id: str, payees: Sequence[Payee] = (), benefit_scheme: str = ""
+    ) -> Iterator[HeldBatch]:
+        """Under the locks of the source and every payee's wallet (taken in one go, so they
+        cannot deadlock with a payment holding two of them): the source as it stands, and
+        each payee's credit by the digital som's rule for every credit (`cbdc.credits`).
+        Three lookups per batch, whatever its size: the payees' wallets, their states, their balances."""
+        scheme = benefit_scheme or None
+        named = self._resolver.recipient_wallets([(p.pin, p.account_id) for p in payees], scheme)
+        with self._wallets.held_wallets([wallet_id, *sorted(set(named.values()))]):
+            source = self.source_wallet(wallet_id)
+            debit = wallet_account_id(wallet_id)
+            requests = [
+                CreditRequest(named[p.pin], p.amount_tyiyn, debit, "programme wallet", int(TransferCode.DISBURSEMENT),
+                              int(TransferCode.DISBURSEMENT_WATERFALL), scheme)
+                for p in payees if p.pin in named
+            ]
+            plans = iter(self._wallets.plan_credits(requests))
+            yield HeldBatch(source, [_credit(next(plans)) if p.pin in named else CreditRefusal.UNKNOWN
+                                     for p in payees])
+
+
+_REFUSALS: Final = {
+    CbdcCreditRefusal.FROZEN: CreditRefusal.FROZEN,
+    CbdcCreditRefusal.CLOSED: CreditRefusal.CLOSED,
+    CbdcCreditRefusal.NOT_FOUND: CreditRefusal.UNKNOWN,
+}
+
+
+def _credit(plan: CreditPlan | CbdcCreditRefusal) -> Credit:
+    if isinstance(plan, CbdcCreditRefusal):
+        return _REFUSALS[plan]
+    return tuple(CreditLeg(leg.debit_account_id, leg.credit_account_id, leg.amount_tyiyn, leg.code)
+                 for leg in plan.legs)
 
 
 class _Stopping(Exception):
@@ -284,7 +351,9 @@ def build_disbursement(
     """
     migrate(engine)
     gateway = LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, accounts)
-    service = DisbursementService(engine, CbdcRecipientDirectory(resolver), gateway, CbdcSourceWallets(sources))
+    service = DisbursementService(
+        engine, CbdcRecipientDirectory(resolver), gateway, CbdcSourceWallets(sources, resolver)
+    )
     # Account 0 is reserved by the ledger: a payment to it could never succeed.
     taxes = TaxService(engine, gateway, tax_revenue_account or 0)
     return DisbursementRuntime(engine, service, taxes, tax_revenue_account, Executions(service, batch_size), gateway)

@@ -10,13 +10,14 @@ database are safe (each drops its caches when the other committed).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
 
-from digisom.cbdc import accounts, repository
+from digisom.cbdc import accounts, credits, repository
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import WalletStatus
@@ -42,6 +43,10 @@ class CbdcWallets:
         return WalletRef(
             found.id, accounts.wallet_account_id(found.id), found.bank_code, found.status is WalletStatus.ACTIVE
         )
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """The digital som's wallet locks, which freezing takes too (`cbdc.credits.held`)."""
+        return credits.held(self._ctx, wallet_ids)
 
     def bank_float_account_id(self, bank_code: str) -> int:
         """The bank's digital som float: what pays the offline guarantee."""

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digisom.cbdc.accounts import TransferCode, transfer_id
+from digisom.cbdc.accounts import transfer_id
 from digisom.cbdc.errors import CbdcError, IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
 from digisom.errors import invariant
 from digisom.kernel.chart import LEDGER_KGS
@@ -32,7 +32,7 @@ class Leg:
     debit_account_id: int
     credit_account_id: int
     amount_tyiyn: int
-    code: TransferCode
+    code: int  # a `TransferCode`, or another domain's code for a credit it posts (`cbdc.credits`)
     debit_label: str
     flags: int = 0
 

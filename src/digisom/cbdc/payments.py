@@ -23,7 +23,7 @@ from typing import Any, Final
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from digisom.cbdc import accounts, benefits, chains, qr, repository, wallets
+from digisom.cbdc import accounts, benefits, chains, credits, qr, repository, wallets
 from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.context import Context
@@ -74,24 +74,20 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
         raise InsufficientFunds(f"the wallet holds nothing of benefit {benefit.id}", account="benefit balance")
     topup = 0 if spends_benefit else max(0, amount_tyiyn - accounts.available_tyiyn(found[payer_account]))
     payee_tier = ctx.policy.tier(payee.tier)
-    to_wallet = amount_tyiyn
-    if refunds_benefit:
-        pass  # back into the benefit: no holding limit, no waterfall
-    elif payee_tier.balance_limit_tyiyn is not None:
-        room = max(payee_tier.balance_limit_tyiyn - accounts.balance_tyiyn(found[payee_account]), 0)
-        to_wallet = min(amount_tyiyn, room)
+    code = TransferCode.BENEFIT_PAYMENT if spends_benefit else _CODES[kind]
+    # The payee's side is the rule of every credit (`credits`): room under the holding
+    # limit, the rest waterfalled; back into a benefit: no limit, no waterfall.
+    room = None if refunds_benefit else credits.room_tyiyn(ctx, payee, accounts.balance_tyiyn(found[payee_account]))
+    credit = credits.credit_legs(payee, amount_tyiyn, room, payer_account, source_label, code, TransferCode.WATERFALL,
+                                 payee_account)
+    to_wallet, waterfall = credit.to_wallet_tyiyn, credit.waterfall_tyiyn
     if payee_tier.monthly_inflow_limit_tyiyn is not None and to_wallet and kind is not PaymentKind.REFUND:
         inflow_room = payee_tier.monthly_inflow_limit_tyiyn - wallets.month_inflow_tyiyn(ctx, payee.id)
         if to_wallet > inflow_room:
             raise LimitExceeded("monthly_inflow_limit_tyiyn", payee_tier.monthly_inflow_limit_tyiyn, inflow_room,
                                 "the payee's wallet may receive less this month")
-    waterfall = amount_tyiyn - to_wallet
-    code = TransferCode.BENEFIT_PAYMENT if spends_benefit else _CODES[kind]
     legs = wallets.funding_legs(payer, topup, TransferCode.REVERSE_WATERFALL) if topup else []
-    if to_wallet:
-        legs.append(Leg("payment", payer_account, payee_account, to_wallet, code, source_label))
-    if waterfall:
-        legs += wallets.defunding_legs(payer_account, source_label, payee, waterfall, TransferCode.WATERFALL)
+    legs += credit.legs
     return legs, topup, waterfall
 
 

@@ -102,6 +102,12 @@ def get_wallet(conn: Connection, wallet_id: str) -> Wallet | None:
     return _wallet(row) if row else None
 
 
+def get_wallets(conn: Connection, wallet_ids: Sequence[str]) -> dict[str, Wallet]:
+    """The existing wallets among `wallet_ids`, by id, in one query."""
+    rows = conn.execute(select(t.wallets).where(t.wallets.c.id.in_(wallet_ids)))
+    return {row.id: _wallet(row) for row in rows}
+
+
 def list_wallets(
     conn: Connection, after_seq: int, limit: int, bank_code: str | None = None, holder_id: str | None = None
 ) -> list[tuple[int, Wallet]]:

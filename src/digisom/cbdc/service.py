@@ -5,9 +5,10 @@ The API parses, authorises the role, calls one method and renders the result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 
-from digisom.cbdc import aliases, benefits, issuance, participants, payments, qr, repository, wallets
+from digisom.cbdc import aliases, benefits, credits, issuance, participants, payments, qr, repository, wallets
 from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Forbidden
@@ -208,6 +209,22 @@ class CbdcService:
     def alias(self, actor: Actor, personal_number: str) -> Alias:
         """A bank reads its own customer's alias."""
         return aliases.get(self.ctx, actor, personal_number)
+
+    def recipient_wallets(self, payees: Sequence[tuple[str, int]], benefit_scheme_id: str | None
+                          ) -> dict[str, str]:
+        """Trusted, for the treasury's disbursement wiring: the wallet each (number,
+        account) pair resolved at upload still names (`credits.recipient_wallets`)."""
+        return credits.recipient_wallets(self.ctx, payees, benefit_scheme_id)
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """Trusted: hold the wallets' locks (every API process) for a block that credits them."""
+        return credits.held(self.ctx, wallet_ids)
+
+    def plan_credits(self, requests: Sequence[credits.CreditRequest]
+                     ) -> list[credits.CreditPlan | credits.CreditRefusal]:
+        """Trusted: how each credit lands (wallet, waterfall) or why it may not
+        (`credits.plan_credits`); call it holding `held_wallets`."""
+        return credits.plan_credits(self.ctx, requests)
 
     def resolve_aliases(self, personal_numbers: Sequence[str]) -> dict[str, AliasTarget]:
         """Trusted, for the treasury's disbursement wiring: where each known number is paid

@@ -317,15 +317,17 @@ def funding_legs(wallet: Wallet, amount_tyiyn: int, code: TransferCode) -> list[
     ]
 
 
-def defunding_legs(source_account_id: int, source_label: str, payee: Wallet, amount_tyiyn: int, code: TransferCode
-                   ) -> list[Leg]:
+def defunding_legs(source_account_id: int, source_label: str, payee: Wallet, amount_tyiyn: int, code: int,
+                   name: str = "") -> list[Leg]:
     """Digital som into the payee bank's float, commercial-bank money into the payee's
-    linked account: the legs of the waterfall and of closing a wallet."""
+    linked account: the legs of the waterfall and of closing a wallet, named `name`
+    (by default the code's name) with `-float` and `-deposit`."""
     bank = payee.bank_code
+    name = name or TransferCode(code).name.lower()
     return [
-        Leg(f"{code.name.lower()}-float", source_account_id, accounts.bank_account_id(bank, AccountCode.BANK_FLOAT),
+        Leg(f"{name}-float", source_account_id, accounts.bank_account_id(bank, AccountCode.BANK_FLOAT),
             amount_tyiyn, code, source_label),
-        Leg(f"{code.name.lower()}-deposit", accounts.bank_account_id(bank, AccountCode.DEPOSIT_FUNDING),
+        Leg(f"{name}-deposit", accounts.bank_account_id(bank, AccountCode.DEPOSIT_FUNDING),
             accounts.deposit_account_id(payee.id), amount_tyiyn, code, "bank deposit funding"),
     ]
 

@@ -25,6 +25,9 @@ class TransferCode(IntEnum):
     DISBURSEMENT = 30
     # 31 is `digisom.disbursement.taxes.TaxTransferCode.TAX`.
     DISBURSEMENT_RETURN = 32  # a returned payment, back to the programme's treasury account
+    # What exceeds the payee wallet's holding limit: the source wallet -> the payee bank's
+    # float, and the bank's deposit funding -> the payee's linked deposit (`digisom.cbdc.credits`).
+    DISBURSEMENT_WATERFALL = 33
 
 
 class FileFormat(StrEnum):
@@ -216,6 +219,11 @@ def transfer_id(programme_id: str, period: str, pin: str, attempt: int = 0) -> i
 def return_transfer_id(programme_id: str, period: str, pin: str, attempt: int) -> int:
     """The ledger transfer id of the return of one payment attempt: at most one per attempt."""
     return _derive(_RETURN_ID_DOMAIN, f"{programme_id}\x1f{period}\x1f{pin}\x1f{attempt}")
+
+
+def leg_transfer_id(payment_transfer_id: int, index: int) -> int:
+    """The id of a payment's further transfer (`index` >= 1: its waterfall's legs)."""
+    return _derive(_TRANSFER_ID_DOMAIN, f"{payment_transfer_id:032x}\x1fleg\x1f{index}")
 
 
 def _derive(key: bytes, text: str) -> int:

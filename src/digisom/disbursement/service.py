@@ -5,9 +5,18 @@ A run is refused whole at upload if any row is bad (`FileRefused`), so nothing i
 half-paid for bad input. One operator uploads, a different one approves (dual control).
 
 A programme pays only from an active wallet of the treasury or a ministry, named by its
-wallet id: checked when the programme is created and again before each batch it pays,
+wallet id: checked when the programme is created and again for each batch it pays,
+under the source wallet's lock held until the batch is posted (`SourceWallets.held_usable`),
 so a wallet frozen or closed since stops the run before anything more moves
-(`SourceWalletRefused`). The wallet is asked of the digital som through `SourceWallets`.
+(`SourceWalletRefused`), and a freeze cannot land between the check and the posting.
+The wallet is asked of the digital som through `SourceWallets`.
+
+A payment to a wallet obeys the digital som's rules for every credit
+(`digisom.cbdc.credits`), decided per batch under the recipients' wallet locks: a wallet
+frozen or closed since the upload is not paid (`rejected`, reason `recipient_frozen` or
+`recipient_closed`; the money stays with the source and a re-payment may try again), and
+what exceeds a wallet's holding limit goes to the holder's linked bank deposit
+(`DISBURSEMENT_WATERFALL`), in one linked chain with the payment's own transfer.
 
 Executing pays batch by batch through the ledger. Each payment's transfer id is derived
 from (programme, period, PIN), and each batch's outcome is recorded (payment statuses,
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -53,6 +62,7 @@ from digisom.disbursement.model import (
     SourceWalletRefused,
     TransferCode,
     WrongState,
+    leg_transfer_id,
     return_transfer_id,
     transfer_id,
 )
@@ -71,8 +81,13 @@ from digisom.disbursement.parsing import (
 from digisom.disbursement.ports import (
     DIRECTORY_LOOKUP_MAX,
     Channel,
+    Credit,
+    CreditLeg,
+    CreditRefusal,
     Destination,
+    Payee,
     RecipientDirectory,
+    SourceWallet,
     SourceWallets,
     TransferSink,
 )
@@ -81,11 +96,16 @@ from digisom.disbursement.spending import status_totals_in
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.results import TRANSFER_OK as _PAID
 from digisom.ledger.gc_pause import cyclic_gc_paused
-from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
+from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
+from digisom.ledger.results import CreateTransferResult
 
 # Rows inserted or looked up per statement: bounded so no statement grows with the file.
 ROWS_PER_STATEMENT: Final = 5000
 IDEMPOTENCY_KEY_CHARS_MAX: Final = 128
+# The payment's first transfer already exists with another split (the wallet's room changed
+# since a crash): its linked chain was applied whole, so the payment was made.
+_MADE: Final = _PAID | frozenset(r for r in CreateTransferResult if r.name.startswith("exists_with_different"))
+_LINKED: Final = int(TransferFlags.LINKED)
 _SCHEME_ID: Final = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{tables.ID_CHARS_MAX - 1}}}$")
 _PAYMENT_COLUMNS: Final = (
     "run_id",
@@ -106,6 +126,8 @@ _COPY_PAYMENTS: Final = f"COPY {tables.payments.name} ({', '.join(_PAYMENT_COLUM
 # Read once, not per row: an enum member's `.value` costs a descriptor call.
 _CHANNEL_VALUES: Final = {channel: channel.value for channel in Channel}
 _PENDING: Final = PaymentStatus.PENDING.value
+_WALLET: Final = Channel.WALLET.value
+_NONE: Final = Channel.NONE.value
 # What executing a batch reads of each payment.
 _BATCH_COLUMNS: Final = ("seq", "line", "status", "pin", "amount_tyiyn", "channel", "account_id", "transfer_id")
 
@@ -171,23 +193,14 @@ class DisbursementService:
     def _source_account(self, wallet_id: str) -> int:
         """The ledger account of `wallet_id` if it may fund a programme now; else `SourceWalletRefused`."""
         found = self._sources.source_wallet(wallet_id) if 0 < len(wallet_id) <= tables.ID_CHARS_MAX else None
-        if found is None:
-            raise SourceWalletRefused(f"no wallet {wallet_id!r} to pay from", SourceRefusal.NOT_FOUND)
-        if not found.government:
-            raise SourceWalletRefused(f"wallet {wallet_id} is not a wallet of the treasury or a ministry",
-                                      SourceRefusal.NOT_GOVERNMENT)
-        if found.frozen:
-            raise SourceWalletRefused(f"wallet {wallet_id} is frozen", SourceRefusal.FROZEN)
-        if found.closed:
-            raise SourceWalletRefused(f"wallet {wallet_id} is closed", SourceRefusal.CLOSED)
-        return found.account_id
+        return _usable_source(found, wallet_id)
+
+    # -- runs ------------------------------------------------------------------------
 
     def programme(self, programme_id: str) -> Programme:
         """One programme with what remains on its budget line."""
         with self._engine.connect() as conn:
             return _programme(conn, programme_id)
-
-    # -- runs ------------------------------------------------------------------------
 
     def upload(
         self,
@@ -314,10 +327,16 @@ class DisbursementService:
             progress = _progress(conn, run_id)
             first_pending_line = _first_pending_line(conn, run_id)
         for batch in self._pending_batches(run_id, batch_size, first_pending_line):
-            # Again before each batch: the wallet may have been frozen or closed meanwhile.
-            account_id = self._source_account(programme.source_wallet_id)
-            with cyclic_gc_paused():  # a batch's objects are acyclic and freed with it (`ledger.gc_pause`)
-                outcomes = self._pay(account_id, batch)
+            payees = [Payee(p["pin"], int(p["account_id"]), p["amount_tyiyn"])
+                      for p in batch if p["channel"] == _WALLET]
+            # Under the locks of the source and the payees' wallets until the batch is
+            # posted: a freeze lands before the check (and is seen) or after the posting.
+            with self._sources.held_usable(programme.source_wallet_id, payees, programme.benefit_scheme) as held:
+                account_id = _usable_source(held.source, programme.source_wallet_id)
+                credits = dict(zip((p.pin for p in payees), held.credits, strict=True))
+                with cyclic_gc_paused():  # a batch's objects are acyclic and freed with it (`ledger.gc_pause`)
+                    outcomes = self._pay(account_id, batch, credits)
+            with cyclic_gc_paused():
                 progress = self._record(run, outcomes, progress)
             if on_batch is not None:
                 on_batch(progress)
@@ -394,32 +413,56 @@ class DisbursementService:
             if batch:
                 yield batch
 
-    def _pay(self, source_account_id: int, batch: Sequence[RowMapping]) -> list[tuple[RowMapping, PaymentStatus, str]]:
-        """Submit one batch to the ledger, paid from `source_account_id`; each payment's outcome and reason."""
-        payable = [p for p in batch if p["channel"] != Channel.NONE.value]
-        transfers = [
-            Transfer(
-                id=int(p["transfer_id"], 16),
-                debit_account_id=source_account_id,
-                credit_account_id=int(p["account_id"]),
-                amount=p["amount_tyiyn"],
-                ledger=LEDGER_KGS,
-                code=int(TransferCode.DISBURSEMENT),
-            )
-            for p in payable
-        ]
-        results = self._ledger.create_transfers(transfers) if transfers else []
-        by_pin = {p["pin"]: result for p, result in zip(payable, results, strict=True)}
+    def _pay(
+        self, source_account_id: int, batch: Sequence[RowMapping], credits: Mapping[str, Credit]
+    ) -> list[tuple[RowMapping, PaymentStatus, str]]:
+        """Post one batch, paid from `source_account_id`: a wallet's payment as the legs in
+        `credits` (its refusal moves nothing), a bank account's as one transfer. Each payment's
+        outcome and reason; its first transfer carries the payment's own id."""
+        chains: list[tuple[str, list[Transfer]]] = []
+        refused: dict[str, str] = {}
+        for p in batch:
+            if p["channel"] == _NONE:
+                continue
+            credit = credits.get(p["pin"]) if p["channel"] == _WALLET else None
+            if isinstance(credit, CreditRefusal):
+                refused[p["pin"]] = credit.value
+                continue
+            legs = credit or (CreditLeg(source_account_id, int(p["account_id"]), p["amount_tyiyn"],
+                                        int(TransferCode.DISBURSEMENT)),)
+            chains.append((p["pin"], _chain(int(p["transfer_id"], 16), legs)))
+        by_pin = self._submit(chains)
         outcomes: list[tuple[RowMapping, PaymentStatus, str]] = []
         for payment in batch:
             result = by_pin.get(payment["pin"])
-            if result is None:
+            if payment["pin"] in refused:
+                outcomes.append((payment, PaymentStatus.REJECTED, refused[payment["pin"]]))
+            elif result is None:
                 outcomes.append((payment, PaymentStatus.UNCLAIMED, "no wallet and no bank account"))
-            elif result in _PAID:
+            elif result in _MADE:
                 outcomes.append((payment, PaymentStatus.PAID, ""))
             else:
                 outcomes.append((payment, PaymentStatus.REJECTED, result.name))
         return outcomes
+
+    def _submit(self, chains: Sequence[tuple[str, list[Transfer]]]) -> dict[str, CreateTransferResult]:
+        """Submit whole chains in ledger batches; the result of each chain's first transfer, by PIN."""
+        by_pin: dict[str, CreateTransferResult] = {}
+        start = 0
+        while start < len(chains):
+            end, events = start, 0
+            while end < len(chains) and events + len(chains[end][1]) <= BATCH_EVENTS_MAX:
+                events += len(chains[end][1])
+                end += 1
+            part = chains[start:end]
+            results = iter(self._ledger.create_transfers([t for _, chain in part for t in chain]))
+            for pin, chain in part:
+                first = next(results)
+                for _ in chain[1:]:
+                    next(results)
+                by_pin[pin] = first
+            start = end
+        return by_pin
 
     def _record(
         self, run: Run, outcomes: Sequence[tuple[RowMapping, PaymentStatus, str]], known: Progress
@@ -724,6 +767,37 @@ class DisbursementService:
                 destination = found.get(payment["pin"])
                 if destination is not None and destination.channel is not Channel.NONE:
                     chosen.append((payment, destination))
+
+
+def _chain(payment_transfer_id: int, legs: Sequence[CreditLeg]) -> list[Transfer]:
+    """One payment's linked chain: the first transfer has the payment's id, the others ids
+    derived from it (a resumed batch names the same ids)."""
+    return [
+        Transfer(
+            id=payment_transfer_id if index == 0 else leg_transfer_id(payment_transfer_id, index),
+            debit_account_id=leg.debit_account_id,
+            credit_account_id=leg.credit_account_id,
+            amount=leg.amount_tyiyn,
+            ledger=LEDGER_KGS,
+            code=leg.code,
+            flags=_LINKED if index < len(legs) - 1 else 0,
+        )
+        for index, leg in enumerate(legs)
+    ]
+
+
+def _usable_source(found: SourceWallet | None, wallet_id: str) -> int:
+    """The ledger account of the source wallet `found` if it may fund a programme; else `SourceWalletRefused`."""
+    if found is None:
+        raise SourceWalletRefused(f"no wallet {wallet_id!r} to pay from", SourceRefusal.NOT_FOUND)
+    if not found.government:
+        raise SourceWalletRefused(f"wallet {wallet_id} is not a wallet of the treasury or a ministry",
+                                  SourceRefusal.NOT_GOVERNMENT)
+    if found.frozen:
+        raise SourceWalletRefused(f"wallet {wallet_id} is frozen", SourceRefusal.FROZEN)
+    if found.closed:
+        raise SourceWalletRefused(f"wallet {wallet_id} is closed", SourceRefusal.CLOSED)
+    return found.account_id
 
 
 def _same_upload(existing: RowMapping, file_sha256: str) -> Run:

@@ -8,6 +8,7 @@ ledger through `LedgerGateway` (a `digisom.ledger.service.Ledger` satisfies it a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,12 @@ class WalletDirectory(Protocol):
 
     def bank_float_account_id(self, bank_code: str) -> int:
         """The ledger account holding the bank's own digital som (pays the guarantee)."""
+        ...
+
+    def held_wallets(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """Hold the wallets' locks (the digital som's, shared by every API process) for a
+        block that reads their state and posts credits to them: a freeze lands before the
+        read or after the posting (`digisom.cbdc.credits`)."""
         ...
 
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -416,9 +416,22 @@ class OfflineService:
             defunds = conn.execute(select(t.defunds).where(t.defunds.c.run_id == run_id)).all()
             ids = {p.payee_id for p in paid} | {p.payer_key_id for p in paid if p.guarantee_tyiyn}
             devices = registry.lookup(conn, ids)
-        wallet_account = self._wallet_account_ids(
-            {d.wallet_id for d in devices.values()} | {d.wallet_id for d in defunds}
-        )
+        wallet_ids = sorted({d.wallet_id for d in devices.values()} | {d.wallet_id for d in defunds})
+        payee_wallets = {devices[p.payee_id].wallet_id for p in paid}
+        # Under the wallets' locks until posted: a payee frozen or closed since the payment
+        # parks the run (its value kept) instead of crediting it (`digisom.cbdc.credits`).
+        with self._wallets.held_wallets(wallet_ids):
+            wallets = {wallet_id: self._wallet(wallet_id) for wallet_id in wallet_ids}
+            refused = sorted(w for w in payee_wallets if not wallets[w].usable)
+            if refused:
+                raise OfflineError(Reason.WALLET_NOT_USABLE, f"payee wallet {refused[0]} is frozen or closed")
+            posted = self._post_chains(run_id, paid, defunds, devices, {w: r.account_id for w, r in wallets.items()})
+        with self._engine.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="posted"))
+        return posted
+
+    def _post_chains(self, run_id: int, paid: Sequence[posting.PaidPayment], defunds: Sequence[Any],
+                     devices: Mapping[bytes, RegisteredDevice], wallet_account: Mapping[str, int]) -> int:
         reserves = {k: reserve_account_id(k) for k in {p.payer_key_id for p in paid if p.reserve_tyiyn}}
         accounts = posting.Accounts(
             payee_wallet=lambda key_id: wallet_account[devices[key_id].wallet_id],
@@ -431,13 +444,7 @@ class OfflineService:
             [posting.defund_transfer(run_id, d.device_key_id, wallet_account[d.wallet_id], d.amount_tyiyn)]
             for d in defunds
         )
-        posted = posting.post(self._ledger, chains)
-        with self._engine.begin() as conn:
-            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="posted"))
-        return posted
-
-    def _wallet_account_ids(self, wallet_ids: Iterable[str]) -> dict[str, int]:
-        return {wallet_id: self._wallet(wallet_id).account_id for wallet_id in wallet_ids}
+        return posting.post(self._ledger, chains)
 
     # -- helpers -------------------------------------------------------------------
 

@@ -204,10 +204,18 @@ class Bridge:
         return op
 
     def _hold(self, op: Operation) -> Operation | None:
+        # Under the wallet's lock: a freeze lands before the check or after the hold, and
+        # two redemptions never both use the same room under the holding limit.
+        with self._wallets.held(op.wallet_id or ""):
+            return self._hold_locked(op)
+
+    def _hold_locked(self, op: Operation) -> Operation:
         wallet = self._wallets.wallet(op.wallet_id or "")
+        refused_state = State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED
         if wallet is None or not wallet.usable:
-            return self._move(op, State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED,
-                              "the wallet is unknown, frozen or closed")
+            # A redemption's tokens stay at the redemption address, recorded for the operator.
+            reason = "wallet_not_found" if wallet is None else wallet.refusal or "wallet_not_usable"
+            return self._move(op, refused_state, f"{reason}: the wallet is unknown, frozen or closed")
         if op.kind is Kind.REDEEM and wallet.room_tyiyn is not None and op.amount_tyiyn > wallet.room_tyiyn:
             # The digital som's holding limit stands; the operator pays out another way.
             return self._move(op, State.UNMATCHED, f"the wallet may receive only {wallet.room_tyiyn} tyiyn more")
@@ -220,8 +228,7 @@ class Bridge:
         result = self._ledger.create_transfers([hold])[0]
         if result in _HOLD_OK:
             return self._move(op, State.PENDING_IN_LEDGER)
-        refused = State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED
-        return self._move(op, refused, f"the ledger refused the hold: {result.name}")
+        return self._move(op, refused_state, f"the ledger refused the hold: {result.name}")
 
     def _send(self, op: Operation) -> Operation | None:
         if op.kind is Kind.MINT:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -139,6 +140,7 @@ class WalletRef:
     account_id: int  # the wallet's ledger account (ledger 417, credit-normal)
     usable: bool  # neither frozen nor closed
     room_tyiyn: int | None = None  # what it may still receive under its holding limit; None: no limit
+    refusal: str = ""  # when not usable, why, as a stable reason (`wallet_frozen`, `wallet_closed`)
 
 
 class WalletDirectory(Protocol):
@@ -146,6 +148,11 @@ class WalletDirectory(Protocol):
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         """The wallet, or None if there is no such wallet."""
+        ...
+
+    def held(self, wallet_id: str) -> AbstractContextManager[None]:
+        """Hold the wallet's lock (the digital som's, which freezing takes too) for a block
+        that reads the wallet and places a hold on it."""
         ...
 
 
