@@ -44,7 +44,10 @@ DEPOSIT_TYIYN: Final = 20_000_000
 PAYMENT_TYIYN_MAX: Final = 3_000_000
 REPLAY_SHARE: Final = 0.1  # of payments sent twice at once with one idempotency key
 SERVER_START_TIMEOUT_S: Final = 60.0
+KEEPALIVE_S: Final = 2.0
+TRANSPORT_ATTEMPTS: Final = 3
 _LISTENING = re.compile(r"listening on (http://\S+)")
+_STARTED: Final = "Application startup complete."  # uvicorn logs it once per worker
 
 
 @dataclass
@@ -77,6 +80,7 @@ class LoadResult:
     statuses: Counter[int]
     latencies_ms: list[float]
     replays_mismatched: int
+    transport_retries: int = 0  # requests sent again after a lost connection
 
     @property
     def payments_per_s(self) -> float:
@@ -91,42 +95,44 @@ class LoadResult:
 
 @contextmanager
 def running_server(workers: int, db_url: str, data_dir: Path) -> Iterator[str]:
-    """`digisom serve --workers N` on a free loopback port; yields its URL, stops it after."""
+    """`digisom serve --workers N` on a free loopback port; yields its URL once every worker
+    has started, stops it after. Its output goes to `data_dir/server.log` (a pipe nobody
+    reads would fill up and stall the workers' logging)."""
     command = [sys.executable, "-c", "from digisom.cli import app; app()", "serve", "--port", "0",
                "--workers", str(workers), "--db", db_url, "--data", str(data_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = _LISTENING.search(line)
-        if match is None:
-            raise RuntimeError(f"the server did not start: {line!r}")
-        url = match.group(1)
-        _wait_until_up(url, workers)
-        yield url
-    finally:
-        process.terminate()
+    log_path = data_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield _wait_until_up(process, log_path, workers)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_until_up(url: str, workers: int) -> None:
+def server_errors(data_dir: Path, lines_max: int = 60) -> str:
+    """The tracebacks in a server's log, for a failure message."""
+    text = (data_dir / "server.log").read_text(errors="replace")
+    start = text.find("Traceback")
+    return "\n".join(text[start:].splitlines()[:lines_max]) if start >= 0 else "(no traceback in the server log)"
+
+
+def _wait_until_up(process: subprocess.Popen[str], log_path: Path, workers: int) -> str:
+    """The server's URL, once the log shows every worker's start-up complete."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    answered = 0
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/policy", timeout=5).status_code == 200:
-                answered += 1
-                if answered >= workers * 4:  # enough answers for every worker to have started
-                    return
-                continue
-        except httpx.TransportError:
-            pass
+        text = log_path.read_text(errors="replace")
+        match = _LISTENING.search(text)
+        if match is not None and text.count(_STARTED) >= workers:
+            return match.group(1)
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {text[-2000:]}")
         time.sleep(0.2)
-    raise RuntimeError("the server did not answer in time")
+    raise RuntimeError("the server did not start in time")
 
 
 def build_world(url: str, data_dir: Path, wallet_count: int) -> LoadWorld:
@@ -166,10 +172,27 @@ async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) ->
     latencies_ms: list[float] = []
     accepted: dict[str, tuple[Wallet, Wallet, int]] = {}
     mismatched = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request never
+    # races the server closing its connection.
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+                          keepalive_expiry=KEEPALIVE_S)
+    retried = 0
     async with httpx.AsyncClient(base_url=world.url, timeout=60, limits=limits) as client:
         start = time.monotonic()
         deadline = start + duration_s
+
+        async def post(body: dict[str, str], headers: dict[str, str]) -> httpx.Response:
+            """POST a payment; a lost connection is retried with the same key, as the API
+            asks of its clients (the outcome of the first attempt is then replayed)."""
+            nonlocal retried
+            for attempt in range(TRANSPORT_ATTEMPTS):
+                try:
+                    return await client.post("/v1/payments", json=body, headers=headers)
+                except httpx.TransportError:
+                    if attempt == TRANSPORT_ATTEMPTS - 1:
+                        raise
+                    retried += 1
+            raise AssertionError("unreachable")
 
         async def one_client(number: int) -> None:
             nonlocal mismatched
@@ -184,8 +207,7 @@ async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) ->
                 headers = {"Authorization": f"Bearer {payer.token}", "Idempotency-Key": key}
                 copies = 2 if rng.random() < REPLAY_SHARE else 1
                 began = time.monotonic()
-                answers = await asyncio.gather(
-                    *(client.post("/v1/payments", json=body, headers=headers) for _ in range(copies)))
+                answers = await asyncio.gather(*(post(body, headers) for _ in range(copies)))
                 latencies_ms.append((time.monotonic() - began) * 1000)
                 ids = set()
                 for answer in answers:
@@ -202,7 +224,7 @@ async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) ->
     for payer, payee, amount in accepted.values():
         payer.net_tyiyn -= amount
         payee.net_tyiyn += amount
-    return LoadResult(duration, len(accepted), statuses, latencies_ms, mismatched)
+    return LoadResult(duration, len(accepted), statuses, latencies_ms, mismatched, retried)
 
 
 def check(world: LoadWorld, db_url: str) -> list[str]:

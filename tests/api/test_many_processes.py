@@ -29,7 +29,8 @@ def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, cl
         result = api_load.run_load(world, clients, duration_s)
         broken = api_load.check(world, url)
     assert result.accepted > 0, result.statuses
-    assert not [status for status in result.statuses if status >= 500], result.statuses
+    assert not [status for status in result.statuses if status >= 500], (result.statuses,
+                                                                          api_load.server_errors(tmp_path))
     assert result.replays_mismatched == 0
     assert broken == []
 
