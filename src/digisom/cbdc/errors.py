@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Final
 
+from digisom.errors import invariant
 from digisom.kernel import errors as kinds
 
 # The one "not found" detail of a wallet, shared with every domain (docs/security.md).
 NO_SUCH_WALLET: Final = kinds.NO_SUCH_WALLET
+# `cbdc_payments.failure` is VARCHAR(200): PostgreSQL refuses a longer value (a test pins it).
+STORED_FAILURE_CHARS_MAX: Final = 200
 
 
 class CbdcError(kinds.DomainError):
@@ -128,11 +131,21 @@ class ReplayedError(CbdcError):
 
 
 def failure_json(error: CbdcError) -> str:
-    """An error as stored with a failed operation."""
-    return json.dumps(
-        {"slug": error.slug, "status": error.status, "title": error.title, "detail": error.detail,
-         "extensions": error.extensions}
-    )
+    """An error as stored with a failed operation, at most `STORED_FAILURE_CHARS_MAX`
+    characters: a detail that would not fit is shortened (the slug, status and title, which
+    a replay answers with, are kept whole)."""
+    data = {"slug": error.slug, "status": error.status, "title": error.title, "detail": error.detail,
+            "extensions": error.extensions}
+    text = json.dumps(data)
+    detail = error.detail
+    while len(text) > STORED_FAILURE_CHARS_MAX and detail:
+        detail = detail[: len(detail) - (len(text) - STORED_FAILURE_CHARS_MAX) - 1]
+        data["detail"] = f"{detail}…" if detail else ""
+        text = json.dumps(data)
+    if len(text) > STORED_FAILURE_CHARS_MAX:
+        text = json.dumps({**data, "extensions": {}})
+    invariant(len(text) <= STORED_FAILURE_CHARS_MAX, f"a stored failure of {len(text)} characters")
+    return text
 
 
 def replay(stored: str) -> ReplayedError:
