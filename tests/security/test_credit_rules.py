@@ -11,17 +11,10 @@ balances, that circulation equals issuance, and that the ledger verifies.
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from digisom.api.stablecoin_wiring import CbdcWallets
-from digisom.cbdc.access import Role
-from digisom.ledger.audit import verify
-from digisom.stores.url import open_store
 from tests.api.world import SOM, World
+from tests.security.disbursement_runs import PENSIONER_PIN, approved_run, assert_ledger_verifies, settled
 
-PENSIONER_PIN = "21203195000111"
-POLL_TIMEOUT_S = 60.0
 TIER0_LIMIT_TYIYN = 15_000 * SOM  # policy_default.toml: a tier-0 wallet holds at most 15,000 som
 
 
@@ -31,44 +24,15 @@ def _programme(world: World) -> None:
     world.ok(world.post("treasury_operator", "/v1/disbursement/programmes", body), 201)
 
 
-def _approved_run(world: World, amount_tyiyn: int) -> str:
-    world.tokens["treasury_supervisor"] = world.runtime.issuer.issue(Role.TREASURY_OPERATOR, "treasury-supervisor")
-    world.ok(world.client.put(f"/v1/aliases/{PENSIONER_PIN}", json={"wallet_id": world.wallets["pensioner"]},
-                              headers=world.headers("commercial_bank", "alias-pensioner")))
-    data = f"pin,amount_tyiyn,name,region\n{PENSIONER_PIN},{amount_tyiyn},Pensioner,Naryn\n".encode()
-    headers = {**world.headers("treasury_operator", "run-1"), "Content-Type": "text/csv"}
-    run_id = str(world.ok(world.client.post("/v1/disbursement/programmes/pensions/runs", params={"period": "2026-11"},
-                                            content=data, headers=headers), 201)["id"])
-    world.ok(world.post("treasury_supervisor", f"/v1/disbursement/runs/{run_id}/approval"))
-    return run_id
-
-
-def _settled(world: World, run_id: str) -> dict[str, Any]:
-    assert world.post("treasury_operator", f"/v1/disbursement/runs/{run_id}/execution").status_code == 202
-    deadline = time.monotonic() + POLL_TIMEOUT_S
-    while (run := world.ok(world.get("auditor", f"/v1/disbursement/runs/{run_id}")))["worker_running"]:
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-    return run
-
-
-def _assert_ledger_verifies(world: World) -> None:
-    store = open_store(world.runtime.db_url)
-    try:
-        assert verify(store).ok
-    finally:
-        store.close()
-
-
 def test_a_recipient_frozen_after_the_upload_is_not_paid(world: World) -> None:
     _programme(world)
-    run_id = _approved_run(world, 500 * SOM)
+    run_id = approved_run(world, 500 * SOM)
     world.ok(world.post("central_bank", f"/v1/wallets/{world.wallets['pensioner']}/freeze",
                         {"reason": "court order", "legal_order_ref": "BISHKEK-2026-201"}))
     circulation = world.assert_balanced()
     treasury, pensioner = world.balance("treasury"), world.balance("pensioner")
 
-    run = _settled(world, run_id)
+    run = settled(world, run_id)
 
     assert (run["status"], run["worker_error"]) == ("completed", None), run
     assert (run["payments"]["paid"]["count"], run["payments"]["rejected"]["count"]) == (0, 1), run
@@ -79,17 +43,17 @@ def test_a_recipient_frozen_after_the_upload_is_not_paid(world: World) -> None:
     assert world.ok(world.get("auditor", "/v1/disbursement/programmes/pensions"))["remaining_tyiyn"] == str(
         100_000 * SOM)
     assert world.assert_balanced() == circulation
-    _assert_ledger_verifies(world)
+    assert_ledger_verifies(world)
 
 
 def test_the_excess_over_a_holding_limit_goes_to_the_linked_deposit(world: World) -> None:
     _programme(world)
     amount_tyiyn = TIER0_LIMIT_TYIYN + 250 * SOM  # the pensioner's wallet (tier 0, empty) holds 15,000 som
-    run_id = _approved_run(world, amount_tyiyn)
+    run_id = approved_run(world, amount_tyiyn)
     circulation = world.assert_balanced()
     treasury, deposit = world.balance("treasury"), world.deposit("pensioner")
 
-    run = _settled(world, run_id)
+    run = settled(world, run_id)
 
     assert (run["status"], run["payments"]["paid"]["count"]) == ("completed", 1), run
     assert world.balance("pensioner") == TIER0_LIMIT_TYIYN  # up to the limit, never above it
@@ -97,7 +61,7 @@ def test_the_excess_over_a_holding_limit_goes_to_the_linked_deposit(world: World
     assert world.balance("treasury") == treasury - amount_tyiyn
     # The 250 som of digital som went to the bank's float (still circulating), the deposit got bank money.
     assert world.assert_balanced() == circulation
-    _assert_ledger_verifies(world)
+    assert_ledger_verifies(world)
 
 
 def test_the_bridge_sees_a_frozen_wallet_by_its_reason_and_its_room_with_pending_credits(world: World) -> None:

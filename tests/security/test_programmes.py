@@ -12,25 +12,20 @@ Each probe checks that nothing moved: balances, circulation, the ledger's verifi
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
 from digisom.api.disbursement_wiring import DisbursementRuntime
-from digisom.cbdc.access import Role
 from digisom.cbdc.accounts import AccountCode, central_account_id, wallet_account_id
 from digisom.disbursement.model import TransferCode
 from digisom.kernel.gateway import DebitNotAllowed
-from digisom.ledger.audit import verify
 from digisom.ledger.model import Transfer
-from digisom.stores.url import open_store
 from tests.api.world import SOM, World
+from tests.security.disbursement_runs import approved_run, assert_ledger_verifies, settled
 
 PROBLEMS = "https://digisom.kg/problems/"
 REFUSED_SOURCE = PROBLEMS + "source-wallet-refused"
-PENSIONER_PIN = "21203195000111"
-POLL_TIMEOUT_S = 60.0
 
 
 def programme(world: World, source: dict[str, str], programme_id: str = "probe") -> Any:
@@ -41,14 +36,6 @@ def programme(world: World, source: dict[str, str], programme_id: str = "probe")
 def snapshot(world: World) -> tuple[int, dict[str, int]]:
     """Circulation (checked equal to issuance) and every wallet's balance."""
     return world.assert_balanced(), {name: world.balance(name) for name in world.wallets}
-
-
-def assert_ledger_verifies(world: World) -> None:
-    store = open_store(world.runtime.db_url)
-    try:
-        assert verify(store).ok
-    finally:
-        store.close()
 
 
 def freeze(world: World, wallet: str) -> None:
@@ -128,36 +115,14 @@ def test_an_account_id_above_2_to_the_128_is_refused_at_the_door(world: World) -
     assert world.get("auditor", "/v1/disbursement/programmes/probe").status_code == 404
 
 
-def _approved_run(world: World) -> str:
-    world.tokens["treasury_supervisor"] = world.runtime.issuer.issue(Role.TREASURY_OPERATOR, "treasury-supervisor")
-    world.ok(world.client.put(f"/v1/aliases/{PENSIONER_PIN}", json={"wallet_id": world.wallets["pensioner"]},
-                              headers=world.headers("commercial_bank", "alias-pensioner")))
-    data = f"pin,amount_tyiyn,name,region\n{PENSIONER_PIN},{500 * SOM},Pensioner,Naryn\n".encode()
-    headers = {**world.headers("treasury_operator", "run-1"), "Content-Type": "text/csv"}
-    run_id = str(world.ok(world.client.post("/v1/disbursement/programmes/pensions/runs", params={"period": "2026-11"},
-                                            content=data, headers=headers), 201)["id"])
-    world.ok(world.post("treasury_supervisor", f"/v1/disbursement/runs/{run_id}/approval"))
-    return run_id
-
-
-def _settled(world: World, run_id: str) -> dict[str, Any]:
-    """Start execution and poll until this process's worker stopped."""
-    assert world.post("treasury_operator", f"/v1/disbursement/runs/{run_id}/execution").status_code == 202
-    deadline = time.monotonic() + POLL_TIMEOUT_S
-    while (run := world.ok(world.get("auditor", f"/v1/disbursement/runs/{run_id}")))["worker_running"]:
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-    return run
-
-
 def test_a_source_wallet_frozen_after_creation_stops_the_run_with_nothing_moved(world: World) -> None:
     world.ok(programme(world, {"source_wallet_id": world.wallets["treasury"]}, "pensions"), 201)
-    run_id = _approved_run(world)
+    run_id = approved_run(world, 500 * SOM)
     world.ok(world.post("second_bank", f"/v1/wallets/{world.wallets['treasury']}/freeze",
                         {"reason": "court order", "legal_order_ref": "BISHKEK-2026-118"}))
     before = snapshot(world)
 
-    run = _settled(world, run_id)
+    run = settled(world, run_id)
     assert run["worker_error"] == REFUSED_SOURCE, run
     assert "frozen" in run["worker_error_detail"]
     assert (run["status"], run["payments"]["paid"]["count"]) == ("approved", 0)
@@ -169,7 +134,7 @@ def test_a_source_wallet_frozen_after_creation_stops_the_run_with_nothing_moved(
     # Unfrozen, the same run pays.
     world.ok(world.post("second_bank", f"/v1/wallets/{world.wallets['treasury']}/unfreeze",
                         {"reason": "order lifted", "legal_order_ref": "BISHKEK-2026-118"}))
-    run = _settled(world, run_id)
+    run = settled(world, run_id)
     assert (run["status"], run["worker_error"]) == ("completed", None), run
     assert world.balance("pensioner") == 500 * SOM
     world.assert_balanced()
@@ -179,7 +144,7 @@ def test_a_failed_run_shows_a_problem_type_never_the_exception_text(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.ok(programme(world, {"source_wallet_id": world.wallets["treasury"]}, "pensions"), 201)
-    run_id = _approved_run(world)
+    run_id = approved_run(world, 500 * SOM)
     service = world.runtime.app.state.disbursement.service
     internals = "OperationalError: connection to 10.0.0.7 failed: password authentication for user nbkr"
 
@@ -187,6 +152,6 @@ def test_a_failed_run_shows_a_problem_type_never_the_exception_text(
         raise RuntimeError(internals)
 
     monkeypatch.setattr(service, "execute", broken)
-    run = _settled(world, run_id)
+    run = settled(world, run_id)
     assert run["worker_error"] == PROBLEMS + "execution-failed", run
     assert "10.0.0.7" not in run["worker_error_detail"] and "Error" not in run["worker_error_detail"]
