@@ -47,9 +47,12 @@ def test_four_processes_keep_every_invariant_under_full_load(
 
 
 def test_sqlite_serves_one_process(tmp_path: Path) -> None:
-    assert worker_count(None, tmp_path, None) == 1
+    assert worker_count(None, None) == 1
+    assert worker_count(None, "sqlite:///digisom.db") == 1
     with pytest.raises(WorkersUnsupported):
-        worker_count(2, tmp_path, None)
+        worker_count(3, "sqlite:///digisom.db")
+    with pytest.raises(WorkersUnsupported):
+        worker_count(2, None)
     refused = CliRunner().invoke(app, ["serve", "--workers", "2", "--data", str(tmp_path), "--port", "0"])
     assert refused.exit_code == 2
     assert "SQLite serves one API process" in refused.output

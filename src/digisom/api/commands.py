@@ -55,7 +55,7 @@ def serve(
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     try:
-        count = worker_count(workers, data, db)
+        count = worker_count(workers, db)
     except WorkersUnsupported as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

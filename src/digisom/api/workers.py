@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from digisom.api.runtime import Runtime, build, database_url
+from digisom.api.runtime import Runtime, build
 
 SETTINGS_ENV: Final = "DIGISOM_SERVE_SETTINGS"  # how the parent hands its settings to the workers
 
@@ -48,10 +48,10 @@ class ServeSettings:
                      tax_revenue_wallet=self.tax_revenue_wallet)
 
 
-def worker_count(requested: int | None, data_dir: Path, db_url: str | None) -> int:
+def worker_count(requested: int | None, db_url: str | None) -> int:
     """How many processes to run: `requested`, or one per core on PostgreSQL and one on
     SQLite; more than one on SQLite is refused."""
-    on_sqlite = database_url(data_dir, db_url).startswith("sqlite:")
+    on_sqlite = db_url is None or db_url.startswith("sqlite:")  # no --db: the data dir's SQLite file
     if requested is None:
         return 1 if on_sqlite else max(1, os.cpu_count() or 1)
     if requested > 1 and on_sqlite:

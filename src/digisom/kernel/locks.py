@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Final
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 STRIPES_DEFAULT: Final = 1024
@@ -53,8 +53,8 @@ class SharedLocks:
         # thread blocked on another process's lock must not hold a connection that the
         # lock's holder needs to finish (with both pools exhausted, that is a deadlock).
         # Closed after each hold, so nothing idles or outlives the runtime.
-        on_postgres = engine is not None and engine.dialect.name == "postgresql"
-        self._engine = create_engine(engine.url, poolclass=NullPool) if on_postgres and engine else None
+        self._engine = (create_engine(engine.url, poolclass=NullPool)
+                        if engine is not None and engine.dialect.name == "postgresql" else None)
         self._held = threading.local()  # stripe -> depth, for this thread
 
     @property
@@ -98,16 +98,13 @@ class SharedLocks:
     @contextmanager
     def _advisory(self, stripes: list[int]) -> Iterator[None]:
         assert self._engine is not None
-        keys = [advisory_key(self._namespace, stripe) for stripe in stripes]
-        conn = self._engine.connect()
-        locked: list[int] = []
-        try:
-            for key in keys:
-                _execute(conn, "SELECT pg_advisory_lock(:key)", key)
-                locked.append(key)
+        # Closing the connection (NullPool: really closed) ends its session, which frees
+        # every advisory lock it took, whatever happened in the block: no unlock to forget.
+        with self._engine.connect() as conn:
+            for stripe in stripes:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": advisory_key(self._namespace, stripe)})
+                conn.commit()  # session locks outlive the transaction; end it so none stays open
             yield
-        finally:
-            _release(conn, locked)
 
 
 class SharedLock:
@@ -129,20 +126,3 @@ class SharedLock:
         block = self._blocks.stack.pop()
         block.__exit__(*exc)
 
-
-def _execute(conn: Connection, sql: str, key: int) -> None:
-    conn.execute(text(sql), {"key": key})
-    conn.commit()  # session-level locks outlive the transaction; end it so nothing stays open
-
-
-def _release(conn: Connection, keys: list[int]) -> None:
-    """Unlock `keys` and give the connection back; a connection that could not unlock is
-    discarded (closing its session frees its locks) instead of going back to the pool."""
-    try:
-        for key in reversed(keys):
-            _execute(conn, "SELECT pg_advisory_unlock(:key)", key)
-    except Exception:
-        conn.invalidate()
-        raise
-    finally:
-        conn.close()
