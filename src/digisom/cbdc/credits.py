@@ -25,8 +25,9 @@ from enum import StrEnum
 
 from digisom.cbdc import accounts, repository, wallets
 from digisom.cbdc.context import Context
+from digisom.cbdc.errors import WalletClosed, WalletFrozen
 from digisom.cbdc.ledger_port import Leg
-from digisom.cbdc.model import Wallet, WalletStatus
+from digisom.cbdc.model import Wallet
 
 
 class CreditRefusal(StrEnum):
@@ -63,12 +64,15 @@ class CreditPlan:
 
 
 def refusal(wallet: Wallet | None) -> CreditRefusal | None:
-    """Why `wallet` may not receive now, or None if it may."""
+    """Why `wallet` may not receive now, or None if it may (which statuses receive is
+    `wallets.require_usable`'s rule, the one payments apply)."""
     if wallet is None:
         return CreditRefusal.NOT_FOUND
-    if wallet.status is WalletStatus.FROZEN:
+    try:
+        wallets.require_usable(wallet)
+    except WalletFrozen:
         return CreditRefusal.FROZEN
-    if wallet.status in (WalletStatus.CLOSED, WalletStatus.CLOSING):
+    except WalletClosed:
         return CreditRefusal.CLOSED
     return None
 
