@@ -33,7 +33,7 @@ from typing import Any, Final
 import httpx
 
 from digisom.api.auth import TokenIssuer, load_or_create_key
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 

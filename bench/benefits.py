@@ -28,12 +28,12 @@ from typing import Any
 
 from digisom.api.runtime import build
 from digisom.cbdc import accounts, benefits, tables
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.aliases import RESOLVE_MAX
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
+from digisom.kernel.access import Actor, Role
 
 BANK = Actor(Role.BANK_OPERATOR, "bench-teller", "AYIL")
 CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "bench-nbkr")

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from digisom.api.runtime import Runtime, build
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 from digisom.money import KGS, Money
 
 AYIL: Final = "AYIL"

@@ -34,9 +34,9 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from digisom.api.runtime import Runtime, build
-from digisom.cbdc.access import Role
 from digisom.demo_cbdc import ApiStory, DemoFailed, amount_body, som_text, wallet_body
 from digisom.disbursement.taxes import make_reference
+from digisom.kernel.access import Role
 
 AYIL: Final = "AYIL"
 SOM: Final = 100

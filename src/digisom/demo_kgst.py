@@ -28,7 +28,6 @@ from rich.table import Table
 from digisom.api.runtime import build
 from digisom.api.stablecoin_wiring import CbdcWallets
 from digisom.cbdc import accounts as cbdc_accounts
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
 from digisom.chain.contracts import kgst_artifact
@@ -36,6 +35,7 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.clock import utc_now_iso
 from digisom.ledger.service import Ledger
 from digisom.money import KGS, Money

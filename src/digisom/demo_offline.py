@@ -31,8 +31,8 @@ from rich.table import Table
 
 from digisom.api.offline_wiring import build_offline
 from digisom.api.runtime import Runtime, build
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.model import HolderKind, MerchantProfile, ParticipantKind
+from digisom.kernel.access import Actor, Role
 from digisom.ledger.audit import verify
 from digisom.money import KGS, Money
 from digisom.offline.certificates import TrustStore

@@ -17,7 +17,7 @@ from digisom.api.auth import (
     TokenVerifier,
     load_or_create_key,
 )
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 
 
 @pytest.fixture

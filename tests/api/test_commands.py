@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from digisom.api.auth import TokenVerifier, load_or_create_key
-from digisom.cbdc.access import Role
 from digisom.cli import app
+from digisom.kernel.access import Role
 
 SERVE_START_TIMEOUT_S = 60
 

@@ -11,9 +11,9 @@ from typing import Any
 from typer.testing import CliRunner
 
 from digisom.api.runtime import build
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cli import app
+from digisom.kernel.access import Actor, Role
 
 CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator")
 COMMERCIAL_BANK = Actor(Role.BANK_OPERATOR, "ayil-teller", "AYIL")

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from digisom.api.auth import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TTL_S_MAX, TokenError, TokenIssuer
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 from tests.api.world import World
 
 YEAR_S = 365 * 24 * 3600

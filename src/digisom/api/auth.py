@@ -18,8 +18,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from digisom.cbdc.access import Actor, Role
 from digisom.errors import DigisomError
+from digisom.kernel.access import Actor, Role
 from digisom.stores.private_files import FILE_MODE, private_dir, private_file
 
 ISSUER: Final = "digisom"

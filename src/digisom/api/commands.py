@@ -12,7 +12,7 @@ import uvicorn
 
 from digisom.api.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer, load_key, load_or_create_key
 from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 
 DEFAULT_DATA_DIR: Final = Path(".data")
 

@@ -26,7 +26,7 @@ from digisom.api import problems
 from digisom.api.auth import TokenVerifier
 from digisom.api.body_limit import has_body
 from digisom.api.permissions import EVERYONE, PUBLIC, authorize, bearer_token, route_authorize
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 
 # A route without an `Authorize` dependency, or a body for no route: any valid token.
 AUTHENTICATED: Final = EVERYONE - {PUBLIC}

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.api.problems import ApiProblem, domain_problem
 from digisom.cbdc import repository
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 from digisom.kernel.errors import DomainError
 
 KEY_CHARS_MAX: Final = 128

@@ -14,7 +14,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from digisom.api.auth import TokenError, TokenVerifier
 from digisom.api.problems import ApiProblem
-from digisom.cbdc.access import Actor, Role
+from digisom.kernel.access import Actor, Role
 
 CB: Final = Role.CENTRAL_BANK_OPERATOR
 BANK: Final = Role.BANK_OPERATOR

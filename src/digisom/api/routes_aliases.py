@@ -14,7 +14,7 @@ from digisom.api import schemas_benefits as sb
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, json, service
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 PersonalNumberPath = Annotated[
     str, Path(pattern=sb.PERSONAL_NUMBER_PATTERN, description="A person's 14-digit personal number (PIN/INN).")

@@ -12,7 +12,7 @@ from digisom.api import schemas_benefits as sb
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, json, service
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 SchemePath = Annotated[str, Path(pattern=r"^b[a-z2-7]{24}$", description="A benefit scheme id.")]
 

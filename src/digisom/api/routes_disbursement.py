@@ -24,7 +24,7 @@ from digisom.api.permissions import Authorize
 from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.cbdc import wallets
-from digisom.cbdc.access import Actor, Role, require_operate
+from digisom.cbdc.access import require_operate
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
 from digisom.cbdc.model import Wallet
 from digisom.disbursement import reconciliation, spending
@@ -32,6 +32,7 @@ from digisom.disbursement.model import FileFormat, RunStatus, WrongState
 from digisom.disbursement.model import NotFound as DisbursementNotFound
 from digisom.disbursement.parsing import FILE_BYTES_MAX
 from digisom.disbursement.taxes import TaxService
+from digisom.kernel.access import Actor, Role
 
 # The upload route takes whole files (the domain's limit); every other route keeps the
 # app's small body limit. `app.BodyLimit` reads this.

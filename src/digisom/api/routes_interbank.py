@@ -25,11 +25,11 @@ from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.api.permissions import Authorize
 from digisom.api.problems import ApiProblem, problem_responses
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, account, bank_account_id
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.records import BankDayResult, DayReport, StoredMessage
 from digisom.interbank.rtgs import Rtgs
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account
 from digisom.ledger.service import Ledger

@@ -15,7 +15,7 @@ from digisom.api.permissions import Authorize
 from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.cbdc import issuance
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -22,7 +22,8 @@ from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
 from digisom.api.routes_wallets import WalletPath
 from digisom.cbdc import wallets
-from digisom.cbdc.access import Actor, Role, require_bank, require_operate
+from digisom.cbdc.access import require_bank, require_operate
+from digisom.kernel.access import Actor, Role
 from digisom.offline.errors import OfflineError, Reason
 
 

@@ -13,7 +13,7 @@ from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, json, service
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 
 def router() -> APIRouter:

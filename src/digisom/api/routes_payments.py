@@ -11,7 +11,7 @@ from digisom.api import schemas as s
 from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, optional_amount, service
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 PaymentPath = Annotated[str, Path(pattern=r"^p[a-z2-7]{24}$", description="A payment id.")]
 RequestPath = Annotated[str, Path(pattern=r"^q[a-z2-7]{24}$", description="A request-to-pay id.")]

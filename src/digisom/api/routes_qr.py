@@ -12,7 +12,7 @@ from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, json, optional_amount, service
 from digisom.cbdc import qr
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 _IMAGE_RESPONSES = {
     **READ_PROBLEMS,

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from digisom.api.permissions import Authorize
 from digisom.api.problems import ApiProblem
 from digisom.api.render import READ_PROBLEMS, json
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 from digisom.registry import register
 from digisom.stablecoin import migrations, repository
 

@@ -12,8 +12,8 @@ from digisom.api.idempotency import IdempotencyKey, idempotent
 from digisom.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.api.permissions import Authorize
 from digisom.api.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json, service
-from digisom.cbdc.access import Actor
 from digisom.cbdc.model import MerchantProfile
+from digisom.kernel.access import Actor
 
 WalletPath = Annotated[str, Path(pattern=r"^w[a-z2-7]{24}$", description="A wallet id.")]
 

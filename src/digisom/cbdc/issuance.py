@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, chains, participants, repository
-from digisom.cbdc.access import Actor, require_bank_code
+from digisom.cbdc.access import require_bank_code
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import CbdcError, InvalidRequest, replay
@@ -25,6 +25,7 @@ from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
 from digisom.kernel import circulation
+from digisom.kernel.access import Actor
 
 KINDS: Final = ("reserve_credit", "issue", "redeem")
 # Pending events finished per round at start-up.

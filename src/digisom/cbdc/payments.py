@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, benefits, chains, credits, qr, repository, wallets
-from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
+from digisom.cbdc.access import can_read_wallet, require_operate, require_read
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import (
@@ -39,6 +39,7 @@ from digisom.cbdc.errors import (
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BenefitScheme, HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
+from digisom.kernel.access import Actor
 
 # Pending rows finished per round at start-up.
 RECOVERY_BATCH_MAX: Final = 1000
