@@ -32,7 +32,8 @@ from typing import Any, Final
 
 import httpx
 
-from digisom.api.auth import TokenIssuer, load_or_create_key
+from digisom.api.signing_key import load_or_create_key
+from digisom.http.auth import TokenIssuer
 from digisom.kernel.access import Role
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store

@@ -19,7 +19,7 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from digisom.api.routes_interbank import build_rtgs
+from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.runtime import domain_engine
 from digisom.interbank.iso20022 import (
     Agent,

@@ -23,12 +23,14 @@ from typing import Annotated, Final
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from digisom.api.disbursement_wiring import DisbursementRuntime
 from digisom.api.runtime import build
 from digisom.disbursement import model, reconciliation
+from digisom.disbursement.http.executions import DisbursementRuntime
+from digisom.disbursement.http.slots import DISBURSEMENT
 from digisom.disbursement.model import FileFormat
 from digisom.disbursement.parsing import FILE_BYTES_MAX, FileRefused
 from digisom.errors import DigisomError
+from digisom.http.services import filled
 from digisom.ledger.model import BATCH_EVENTS_MAX
 
 disburse_app = typer.Typer(help="Government payments: programmes, upload, approve, run, report, return, repay.",
@@ -60,7 +62,7 @@ def _disbursement(data: Path, db: str | None) -> Iterator[DisbursementRuntime]:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     try:
-        found: DisbursementRuntime = runtime.app.state.disbursement
+        found: DisbursementRuntime = filled(runtime.app, DISBURSEMENT)
         yield found
     except FileRefused as refused:
         _print_refusal(refused)

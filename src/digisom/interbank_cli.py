@@ -20,7 +20,7 @@ from typing import Annotated, Final
 
 import typer
 
-from digisom.api.routes_interbank import build_rtgs
+from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.runtime import database_url, domain_engine
 from digisom.interbank.errors import RtgsError
 from digisom.interbank.iso20022 import MAX_INBOUND_MESSAGE_BYTES, TransactionStatus

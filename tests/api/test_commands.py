@@ -14,8 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from digisom.api.auth import TokenVerifier, load_or_create_key
+from digisom.api.signing_key import load_or_create_key
 from digisom.cli import app
+from digisom.http.auth import TokenVerifier
 from digisom.kernel.access import Role
 
 SERVE_START_TIMEOUT_S = 60

@@ -7,9 +7,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from digisom.api import problems
 from digisom.cbdc.errors import LimitExceeded
 from digisom.disbursement.taxes import PaymentRefused
+from digisom.http import problems
 from digisom.interbank.errors import NotYourBank
 from digisom.kernel.errors import DomainError
 from digisom.offline.errors import OfflineError, Reason

@@ -10,8 +10,9 @@ from typing import Annotated, Final
 import typer
 import uvicorn
 
-from digisom.api.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer, load_key, load_or_create_key
+from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
+from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
 from digisom.kernel.access import Role
 
 DEFAULT_DATA_DIR: Final = Path(".data")

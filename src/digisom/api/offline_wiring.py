@@ -9,19 +9,20 @@ database are safe (each drops its caches when the other committed).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from digisom.cbdc import accounts, credits, repository
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import WalletStatus
+from digisom.http.services import Lazy, provide
 from digisom.ledger.service import Ledger
+from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.migrations import migrate
 from digisom.offline.ports import WalletRef
 from digisom.offline.service import OfflineService, wall_clock_s
@@ -77,23 +78,13 @@ def build_offline(ctx: Context, clock_s: Callable[[], int] = wall_clock_s) -> Of
     return OfflineRuntime(service, store.close)
 
 
-def attach(app: FastAPI) -> None:
-    """Prepare `app` to build its offline service on first use, and close it at shutdown."""
-    app.state.offline_lock = threading.Lock()
-    app.state.offline = None
+def attach(app: FastAPI, ctx: Context) -> None:
+    """Let `app` build its offline service on first use, and close it at shutdown."""
 
-    def close() -> None:
-        if app.state.offline is not None:
-            app.state.offline.close()
+    def build() -> tuple[OfflineService, Callable[[], None]]:
+        built = build_offline(ctx)
+        return built.service, built.close
 
-    app.router.on_shutdown.append(close)
-
-
-def offline_service(request: Request) -> OfflineService:
-    """The app's offline service, built on first use."""
-    state = request.app.state
-    with state.offline_lock:
-        if state.offline is None:
-            state.offline = build_offline(state.service.ctx)
-        built: OfflineRuntime = state.offline
-    return built.service
+    lazy = Lazy(build)
+    provide(app, OFFLINE_SERVICE, lazy)
+    app.router.on_shutdown.append(lazy.close)

@@ -19,14 +19,15 @@ from sqlalchemy import Engine, create_engine, event
 
 from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
-from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
 from digisom.api.money import MONEY_CHART
+from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
@@ -124,7 +125,7 @@ def build(
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
     disbursement = disbursement_wiring.build_disbursement(engine, submitter, Ledger(reader_store), resolver, service,
                                                           revenue)
-    disbursement_wiring.attach(app, disbursement)
+    disbursement_wiring.attach(app, disbursement, ctx)
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first
