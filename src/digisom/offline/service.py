@@ -109,6 +109,15 @@ class ParkedRun:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryOutcome:
+    """An operator's retry of a parked run: what it posted, or why it is still parked."""
+
+    run_id: int
+    transfers_posted: int
+    parked: ParkedRun | None
+
+
+@dataclass(frozen=True, slots=True)
 class SyncOutcome:
     """What one sync did. `returns_refused` says why a device asking for its unspent value
     got none; `parked` is set when this run's posting was refused (its value is kept)."""
@@ -379,6 +388,24 @@ class OfflineService:
         with self._engine.connect() as conn:
             rows = conn.execute(select(t.parked_runs).order_by(t.parked_runs.c.run_id)).all()
         return [ParkedRun(row.run_id, Reason(row.reason), row.detail, row.parked_at) for row in rows]
+
+    def retry_parked(self, run_id: int) -> RetryOutcome:
+        """Post a parked run again once its cause is fixed (a wallet unfrozen, a float
+        topped up). Idempotent: the chains the ledger already has are not posted twice, and
+        a run already posted answers `posted` with nothing moved. Still refused: parked
+        again with the new reason. `UNKNOWN_RUN` for a run that does not exist."""
+        with self._lock:
+            with self._engine.connect() as conn:
+                status = conn.execute(select(t.runs.c.status).where(t.runs.c.id == run_id)).scalar_one_or_none()
+                parked = conn.execute(select(t.parked_runs.c.run_id).where(t.parked_runs.c.run_id == run_id)).first()
+            if status is None:
+                raise OfflineError(Reason.UNKNOWN_RUN, str(run_id))
+            if status == "posted" and parked is None:
+                return RetryOutcome(run_id, 0, None)
+            with self._engine.begin() as conn:  # parked again below if still refused
+                conn.execute(t.parked_runs.delete().where(t.parked_runs.c.run_id == run_id))
+            posted, still = self._post_or_park(run_id)
+        return RetryOutcome(run_id, posted, still)
 
     def _post_pending_runs(self) -> None:
         runs, parked = t.runs.c, t.parked_runs.c
