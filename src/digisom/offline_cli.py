@@ -1,4 +1,5 @@
-"""`digisom offline register|fund|pay|receive|sync`: simulated devices on the command line.
+"""`digisom offline register|fund|pay|receive|sync`: simulated devices on the command line;
+`digisom offline parked|retry`: the operator's view of runs whose posting was refused.
 
 Each device is a file in `--data DIR/offline-devices/NAME.json` (its key and state), and
 the server side runs on the same database as `digisom serve --data DIR` and the demo
@@ -10,6 +11,8 @@ payer's certificate, hex) or its QR code; `receive` verifies it offline.
     digisom offline pay      --data d --device pensioner --to shop --amount 45000
     digisom offline receive  --data d --device shop --payment d/offline-payments/<hash>.json
     digisom offline sync     --data d --device shop
+    digisom offline parked   --data d                  # runs set aside, with their reasons
+    digisom offline retry    --data d --run 7          # once the cause is fixed (idempotent)
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from digisom.offline.errors import OfflineError
 from digisom.offline.keys import SoftwareSigner
 from digisom.offline.payment import decode_payment
 from digisom.offline.qr import qr_png, qr_version
-from digisom.offline.service import OfflineService
+from digisom.offline.service import OfflineService, ParkedRun
 
-offline_app = typer.Typer(help="Simulated offline devices: register, fund, pay, receive, sync.",
+offline_app = typer.Typer(help="Simulated offline devices: register, fund, pay, receive, sync; parked runs.",
                           no_args_is_help=True)
 
 DEVICES_FOLDER: Final = "offline-devices"
@@ -226,3 +229,35 @@ def sync(
         "revocation_list_sequence": outcomes[-1].trust.revocations.sequence,
         "balance_tyiyn": dev.balance_tyiyn,
     })
+
+
+def _parked_out(parked: ParkedRun) -> dict[str, object]:
+    return {"run_id": parked.run_id, "reason": parked.reason.value, "detail": parked.detail,
+            "parked_at": parked.parked_at}
+
+
+@offline_app.command("parked")
+def parked(data: DataOption, db: DbOption = None) -> None:
+    """List the runs whose posting was refused (oldest first): their value waits in the reserves."""
+    with _server(data, db) as server:
+        runs = server.parked_runs()
+    _echo({"parked": [_parked_out(run) for run in runs]})
+
+
+@offline_app.command("retry")
+def retry(
+    data: DataOption,
+    run_id: Annotated[int, typer.Option("--run", min=1, help="The parked run, from `parked`.")],
+    db: DbOption = None,
+) -> None:
+    """Post a parked run again once its cause is fixed; exit 1 if it is still refused (parked again)."""
+    try:
+        with _server(data, db) as server:
+            outcome = server.retry_parked(run_id)
+    except OfflineError as error:
+        _fail(str(error))
+    still = outcome.parked
+    _echo({"run_id": outcome.run_id, "posted": still is None, "transfers_posted": outcome.transfers_posted,
+           "parked": _parked_out(still) if still else None})
+    if still is not None:
+        raise typer.Exit(1)

@@ -1,5 +1,6 @@
 """Wiring of the offline domain into the API process: the digital som as its
-`WalletDirectory`, its own ledger writer on the same database, built on first use.
+`WalletDirectory` (its payouts and returns credit wallets by `digisom.cbdc.credits`, the
+rule for every credit), its own ledger writer on the same database, built on first use.
 
 The offline domain must not import the digital som (another domain), so this entry
 point adapts one to the other. The offline service writes through its own `Ledger` on
@@ -24,7 +25,7 @@ from digisom.http.services import Lazy, provide
 from digisom.ledger.service import Ledger
 from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.migrations import migrate
-from digisom.offline.ports import WalletRef
+from digisom.offline.ports import CreditLeg, CreditPlan, WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, wall_clock_s
 from digisom.stores.url import open_store
 
@@ -52,6 +53,17 @@ class CbdcWallets:
     def bank_float_account_id(self, bank_code: str) -> int:
         """The bank's digital som float: what pays the offline guarantee."""
         return accounts.bank_account_id(bank_code, AccountCode.BANK_FLOAT)
+
+    def plan_credits(self, requested: Sequence[WalletCredit]) -> list[CreditPlan]:
+        """Each payout's or return's legs by the digital som's rule for every credit."""
+        plans = credits.plan_credits(self._ctx, [
+            credits.CreditRequest(c.wallet_id, c.amount_tyiyn, c.debit_account_id, "offline reserve", c.code,
+                                  c.waterfall_code)
+            for c in requested
+        ])
+        return [plan.value if isinstance(plan, credits.CreditRefusal) else tuple(
+            CreditLeg(leg.name, leg.debit_account_id, leg.credit_account_id, leg.amount_tyiyn, leg.code)
+            for leg in plan.legs) for plan in plans]
 
 
 def store_url(engine: Engine) -> str:
