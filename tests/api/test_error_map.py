@@ -1,5 +1,5 @@
 """The one error map: any domain's refusal, raised anywhere in a route, is answered by
-api/problems.py from the error's class (its kind's status unless the class fixed another)."""
+http/problems.py from the error's class (its kind's status unless the class fixed another)."""
 
 from __future__ import annotations
 

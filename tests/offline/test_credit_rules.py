@@ -9,7 +9,9 @@ test checks the balances, that circulation equals issuance and that the ledger v
 
 from __future__ import annotations
 
+from digisom.http.services import filled
 from digisom.offline.device import Device
+from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.service import OfflineService
 from tests.api.conftest import runtime, world
 from tests.api.world import SOM, World, kgs
@@ -38,10 +40,7 @@ def _merchant_pays_pensioner(world: World) -> tuple[Device, int]:
 
 
 def _offline(world: World) -> OfflineService:
-    built = world.runtime.app.state.offline
-    assert built is not None
-    service: OfflineService = built.service
-    return service
+    return filled(world.runtime.app, OFFLINE_SERVICE).get()
 
 
 def test_an_offline_payout_over_the_holding_limit_goes_partly_to_the_linked_deposit(world: World) -> None:
