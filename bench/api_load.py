@@ -99,7 +99,7 @@ def running_server(workers: int, db_url: str, data_dir: Path) -> Iterator[str]:
     """`digisom serve --workers N` on a free loopback port; yields its URL once every worker
     has started, stops it after. Its output goes to `data_dir/server.log` (a pipe nobody
     reads would fill up and stall the workers' logging)."""
-    command = [sys.executable, "-c", "from digisom.cli import app; app()", "serve", "--port", "0",
+    command = [sys.executable, "-c", "from digisom.cli.main import app; app()", "serve", "--port", "0",
                "--workers", str(workers), "--db", db_url, "--data", str(data_dir)]
     log_path = data_dir / "server.log"
     with log_path.open("w") as log:

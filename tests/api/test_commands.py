@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from digisom.api.signing_key import load_or_create_key
-from digisom.cli import app
+from digisom.cli.main import app
 from digisom.http.auth import TokenVerifier
 from digisom.kernel.access import Role
 

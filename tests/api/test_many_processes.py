@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from bench import api_load
 from digisom.api.workers import WorkersUnsupported, worker_count
-from digisom.cli import app
+from digisom.cli.main import app
 
 pytestmark = pytest.mark.postgres
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from digisom.api.runtime import build
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.model import HolderKind, ParticipantKind
-from digisom.cli import app
+from digisom.cli.main import app
 from digisom.kernel.access import Actor, Role
 
 CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator")

@@ -103,11 +103,11 @@ def _chapters() -> list[tuple[str, Chapter]]:
     # Starlette's test client warns about its httpx transport on import; the demo drives
     # the API in process on purpose, so the warning is noise to an operator.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-    from digisom.demo_cbdc import run_cbdc_demo  # noqa: PLC0415
-    from digisom.demo_government import run_government_demo  # noqa: PLC0415
-    from digisom.demo_interbank import run_interbank_demo  # noqa: PLC0415
-    from digisom.demo_kgst import run_kgst_demo  # noqa: PLC0415
-    from digisom.demo_offline import run_offline_demo  # noqa: PLC0415
+    from digisom.demos.cbdc import run_cbdc_demo  # noqa: PLC0415
+    from digisom.demos.government import run_government_demo  # noqa: PLC0415
+    from digisom.demos.interbank import run_interbank_demo  # noqa: PLC0415
+    from digisom.demos.kgst import run_kgst_demo  # noqa: PLC0415
+    from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
 
     return [
         ("ledger", run_ledger_demo),

@@ -1,4 +1,4 @@
-"""The API's command-line entry points, registered by `digisom.cli`:
+"""The API's command-line entry points, registered by `digisom.cli.main`:
 `digisom serve` and `digisom token issue`."""
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from digisom.api.runtime import Runtime, build
-from digisom.demo_cbdc import ApiStory, DemoFailed, amount_body, som_text, wallet_body
+from digisom.demos.cbdc import ApiStory, DemoFailed, amount_body, som_text, wallet_body
 from digisom.disbursement.taxes import make_reference
 from digisom.kernel.access import Role
 

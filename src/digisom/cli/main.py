@@ -35,12 +35,12 @@ from digisom.stores.url import StoreUrlError, open_store
 
 # Command name -> (module, attribute): a Typer app (a group) or a function (one command).
 LAZY_COMMANDS: Final = {
-    "serve": ("digisom.api.commands", "serve"),
-    "token": ("digisom.api.commands", "token_app"),
-    "chain": ("digisom.chain_cli", "chain_app"),
-    "offline": ("digisom.offline_cli", "offline_app"),
-    "interbank": ("digisom.interbank_cli", "interbank_app"),
-    "disburse": ("digisom.disburse_cli", "disburse_app"),
+    "serve": ("digisom.cli.serve", "serve"),
+    "token": ("digisom.cli.serve", "token_app"),
+    "chain": ("digisom.cli.chain", "chain_app"),
+    "offline": ("digisom.cli.offline", "offline_app"),
+    "interbank": ("digisom.cli.interbank", "interbank_app"),
+    "disburse": ("digisom.cli.disburse", "disburse_app"),
 }
 
 
@@ -212,7 +212,7 @@ def demo_command(
     out: Annotated[Path | None, typer.Option(help="Write what the demo produced into this folder.")] = None,
 ) -> None:
     """Tell the digisom story on the embedded default (SQLite)."""
-    from digisom.demo import run_demo  # noqa: PLC0415 -- every domain and the EVM: only when the demo runs
+    from digisom.demos.run import run_demo  # noqa: PLC0415 -- every domain and the EVM: only when the demo runs
 
     if not run_demo(data, out):
         raise typer.Exit(1)
