@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
 from digisom.api import interbank_wiring, offline_wiring
-from digisom.api.response_store import TableResponseStore
+from digisom.api.response_store import response_store
 from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
 from digisom.cbdc.http.slots import CBDC_SERVICE
 from digisom.cbdc.service import CbdcService
@@ -74,7 +74,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     problems.install(app)
     ctx = service.ctx
     provide(app, CBDC_SERVICE, service)
-    provide(app, RESPONSES, TableResponseStore(ctx.engine, ctx.now_iso))
+    provide(app, RESPONSES, response_store(ctx.engine, ctx.now_iso))
     provide(app, WALLET_ACCESS, CbdcWalletAccess(ctx))
     register.ensure_schema(ctx.engine)
     stablecoin_migrations.migrate(ctx.engine)

@@ -1,23 +1,24 @@
-"""The idempotency keys' stored responses (`digisom.http.idempotency.ResponseStore`), kept
-in the digital som's `cbdc_idempotency_keys` table, whose migrations made it first."""
+"""The idempotency responses of this process: the HTTP layer's table, and for keys stored
+before it existed, the digital som's old `cbdc_idempotency_keys` (read only, and only
+when it holds any rows, so a new installation pays nothing for it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, select
 
 from digisom.cbdc import repository
-from digisom.http.idempotency import StoredResponse
+from digisom.cbdc import tables as cbdc_tables
+from digisom.http.idempotency import ResponseStore, StoredResponse
+from digisom.http.response_store import TableResponseStore
 
 
-class TableResponseStore:
-    """Stored responses in the database; the primary key refuses a second response."""
+class EarlierCbdcResponses:
+    """Responses the digital som's table stored before the HTTP layer had its own (read only)."""
 
-    def __init__(self, engine: Engine, now_iso: Callable[[], str]) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._now_iso = now_iso
 
     def get(self, principal: str, key: str) -> StoredResponse | None:
         with self._engine.connect() as conn:
@@ -27,10 +28,15 @@ class TableResponseStore:
         return StoredResponse(row.fingerprint, row.status_code, row.content_type, row.body)
 
     def put(self, principal: str, key: str, response: StoredResponse) -> bool:
-        try:
-            with self._engine.begin() as conn:
-                repository.put_idempotent(conn, principal, key, response.fingerprint, response.status_code,
-                                          response.content_type, response.body, self._now_iso())
-        except IntegrityError:
-            return False
-        return True
+        raise NotImplementedError("the digital som's table takes no new responses")
+
+    def any(self) -> bool:
+        """Whether the table holds any response at all."""
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(cbdc_tables.idempotency_keys)).scalar_one() > 0
+
+
+def response_store(engine: Engine, now_iso: Callable[[], str]) -> ResponseStore:
+    """The store every route's idempotency keys use."""
+    earlier = EarlierCbdcResponses(engine)
+    return TableResponseStore(engine, now_iso, earlier if earlier.any() else None)

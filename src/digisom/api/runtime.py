@@ -27,6 +27,7 @@ from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.http import migrations as http_migrations
 from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
@@ -111,6 +112,7 @@ def build(
     reader_store = ledger_store or open_store(url)
     engine = domain_engine(url)
     migrate(engine)
+    http_migrations.migrate(engine)
     submitter = Submitter(Ledger(writer_store))
     if key_path is not None:
         key = load_key(key_path)
