@@ -39,7 +39,7 @@ from digisom.stores.url import open_store
 
 RTGS_CLOCK_ISO: Final = "2026-11-23T10:00:00+06:00"  # a Monday, inside the RTGS's hours
 BUSINESS_DAY: Final = date(2026, 11, 23)
-RESERVE_TYIYN: Final = 50_000_000  # per bank, for the RTGS: payments queue once it runs low
+RESERVE_TYIYN: Final = 8_000_000  # per bank, for the RTGS: a few payments use it up, the next queue
 PAYMENT_TYIYN_MAX: Final = 5_000_000
 DUPLICATE_SHARE: Final = 0.1
 STATUS_HEADER: Final = "Digisom-Transaction-Status"
