@@ -24,7 +24,7 @@ RESERVES_AYIL = 800_000_00  # 1,000,000 som of reserves less 200,000 issued as d
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    built = build(data_dir=tmp_path / "data", clock=Clock())
+    built = build(data_dir=tmp_path / "data", rtgs_clock=Clock())
     yield built
     built.close()
 

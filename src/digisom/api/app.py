@@ -8,7 +8,8 @@ schemas, page sizes in `pagination`, the QR payload length in the codec.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Final
 
 from fastapi import APIRouter, FastAPI
@@ -60,9 +61,11 @@ def routers() -> list[APIRouter]:
     return [module.router() for module in modules]
 
 
-def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:
+def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
+               rtgs_clock: Callable[[], datetime] | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
-    and in their slots what the routes need (`digisom.http.services`)."""
+    and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
+    `rtgs_clock` if given, else on the digital som's clock."""
     app = FastAPI(
         title="digisom: the digital som API",
         version=API_VERSION,
@@ -81,7 +84,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     provide(app, registry_routes.REGISTER_DB, ctx.engine)
     provide(app, STABLECOIN_DB, ctx.engine)
     offline_wiring.attach(app, ctx)
-    interbank_wiring.attach(app, ctx.engine, ctx.clock)
+    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

@@ -98,6 +98,7 @@ def build(
     alias_resolver: disbursement_wiring.AliasResolver | None = None,
     tax_revenue_wallet: str | None = None,
     clock: Callable[[], datetime] = utc_now,
+    rtgs_clock: Callable[[], datetime] | None = None,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
 ) -> Runtime:
@@ -105,7 +106,8 @@ def build(
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
     (tests) replaces the digital som's alias directory for disbursements;
     `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
-    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it.
+    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
+    `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
@@ -121,7 +123,7 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
                   money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()))
+    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

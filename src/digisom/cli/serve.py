@@ -53,6 +53,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=64,
         help="API processes: default one per core on PostgreSQL; SQLite serves one.")] = None,
+    rtgs_clock: Annotated[str | None, typer.Option(
+        "--rtgs-clock", hidden=True,
+        help="Pin the RTGS's business clock at this ISO moment with offset (load tests outside its hours).")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     try:
@@ -61,7 +64,7 @@ def serve(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
-                             tax_revenue_wallet)
+                             tax_revenue_wallet, rtgs_clock)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
