@@ -26,7 +26,7 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "usdkg")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -49,6 +49,7 @@ RELEASED = {
     "offline/v0002_returns_parked_runs": "911ffb5e2fd8fdb0e89b8b2110b73d2e",
     "stablecoin/v0001_initial": "4eb3b0de12cf974de808acee21a9ed36",
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
+    "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -81,6 +82,12 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "offline_runs": [{"status": "posted"}],
     "offline_payments": [{"amount_tyiyn": 2, "reserve_tyiyn": 1, "guarantee_tyiyn": 1}],
     "stablecoin_operations": [{"kind": "mint", "state": "posted"}],
+    "usdkg_signers": [{"role": "custodian"}],
+    "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
+    "usdkg_bar_events": [{"status": "in_vault"}],
+    "usdkg_movements": [{"kind": "arrive"}],
+    "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
+                      "resolved_at": None}],
 }
 
 # What a row from before a column existed holds in it after the migration that added it.
