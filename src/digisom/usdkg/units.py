@@ -39,7 +39,8 @@ def parse_decimal(text: str, places: int) -> int:
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > places:
         raise ValueError(f"more than {places} decimals: {text!r}")
-    return int(whole) * 10**places + int(fraction.ljust(places, "0") or "0")
+    scaled: int = int(whole) * 10**places + int(fraction.ljust(places, "0") or "0")
+    return scaled
 
 
 def format_decimal(value: int, places: int) -> str:
