@@ -8,7 +8,7 @@ directory by default, or PostgreSQL (`--db postgresql://...`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
+from digisom.api.usdkg_wiring import UsdkgChain
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
@@ -101,6 +102,7 @@ def build(
     rtgs_clock: Callable[[], datetime] | None = None,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
+    usdkg_chains: Mapping[int, UsdkgChain] | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -108,7 +110,8 @@ def build(
     `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
     demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
     `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
-    The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`."""
+    The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
+    USDKG reads its supply and holders from `usdkg_chains` (chain id -> the token there)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -123,7 +126,7 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
                   money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock)
+    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

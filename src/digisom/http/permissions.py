@@ -21,8 +21,10 @@ BANK: Final = Role.BANK_OPERATOR
 TREASURY: Final = Role.TREASURY_OPERATOR
 HOLDER: Final = Role.WALLET_HOLDER
 AUDITOR: Final = Role.AUDITOR
+ISSUER: Final = Role.ISSUER_OPERATOR
+CUSTODIAN: Final = Role.CUSTODIAN
 PUBLIC: Final = Role.PUBLIC
-ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PUBLIC)
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, ISSUER, CUSTODIAN, PUBLIC)
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {
@@ -93,6 +95,26 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
     "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
     "public.spending": EVERYONE,  # aggregates only; small cells suppressed
+    # USDKG: the issuer registers signers, sets prices and reports coverage; the custodian
+    # moves bars (each movement also signed by it); the auditor imports and signs counts.
+    "usdkg.signers.register": frozenset({ISSUER}),
+    "usdkg.signers.list": EVERYONE,  # public keys: anyone may verify a movement, price or audit
+    "usdkg.bars.list": frozenset({ISSUER, CUSTODIAN, AUDITOR}),
+    "usdkg.bars.read": frozenset({ISSUER, CUSTODIAN, AUDITOR}),
+    "usdkg.bars.import": frozenset({CUSTODIAN}),
+    "usdkg.bars.weight_list": EVERYONE,  # the published bar list the lookup is recomputed from
+    "usdkg.movements.create": frozenset({CUSTODIAN}),
+    "usdkg.prices.upload": frozenset({ISSUER}),
+    "usdkg.prices.history": EVERYONE,  # the published price the figure and the lookup use
+    "usdkg.coverage.figure": EVERYONE,
+    "usdkg.coverage.mint_check": frozenset({ISSUER}),
+    "usdkg.coverage.publish": frozenset({ISSUER}),
+    "usdkg.coverage.report": frozenset({ISSUER, AUDITOR}),
+    "usdkg.audits.import": frozenset({AUDITOR}),
+    "usdkg.audits.sign": frozenset({AUDITOR}),
+    "usdkg.audits.resolve": frozenset({AUDITOR}),
+    "usdkg.audits.read": EVERYONE,  # signed audits only; unsigned ones for the issuer and auditor
+    "usdkg.lookup": EVERYONE,
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

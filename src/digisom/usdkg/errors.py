@@ -147,3 +147,10 @@ class AuditStateConflict(UsdkgError, kinds.Conflict):
 
     slug = "usdkg-audit-state"
     title = "The audit's state does not allow this"
+
+
+class UnknownReport(UsdkgError, kinds.NotFound):
+    """No daily coverage report kept for that day."""
+
+    slug = "usdkg-unknown-report"
+    title = "No coverage report for that day"
