@@ -9,6 +9,7 @@ minter's allowance. Both keys come from files or the environment (`keys.load_key
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
@@ -37,6 +38,8 @@ from digisom.stablecoin.ports import (
     Settled,
     TokenRefused,
 )
+
+KGST_METADATA: Final = TokenMetadata("KGST Kyrgyz Som", "KGST", 2)
 
 # KGST's names for what every token of the shared source has (kept for the bridge and the demo).
 KgstRoles = TokenRoles
