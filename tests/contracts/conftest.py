@@ -139,12 +139,19 @@ class Backend:
         self.env._reset_fork()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A simulation that disagrees with the node is a broken test, not a footnote.
     here = Path(__file__).parent
     for item in items:
-        if Path(str(item.fspath)).parent == here:
-            item.add_marker(pytest.mark.filterwarnings("error:local fork did not match node"))
+        if Path(str(item.fspath)).parent != here:
+            continue
+        # A simulation that disagrees with the node is a broken test, not a footnote.
+        item.add_marker(pytest.mark.filterwarnings("error:local fork did not match node"))
+        # USDKG's bytecode is KGST's (ADR 0008), which runs on anvil by default; USDKG's
+        # metadata runs in process by default, and both on anvil in the slow run.
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "anvil" and params.get("metadata") == "USDKG":
+            item.add_marker(pytest.mark.slow)
 
 
 def titanoboa_backend() -> Backend:
