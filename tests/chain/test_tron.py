@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digisom.chain.contracts import Artifact
 from digisom.chain.tron import (
     BadChecksum,
     NotBase58,
@@ -19,6 +20,7 @@ from digisom.chain.tron import (
     b58encode,
     from_evm,
     from_tron_hex,
+    governed_opcodes,
     is_tron_address,
     to_evm,
     to_tron_hex,
@@ -91,3 +93,13 @@ def test_round_trip(raw: bytes) -> None:
     address = from_evm(raw)
     assert len(address) == 34 and address[0] == "T"
     assert bytes.fromhex(to_evm(address)[2:]) == raw
+
+
+def test_the_tvm_preflight_names_the_governed_opcodes_the_contract_uses(artifact: Artifact) -> None:
+    """KGST/USDKG compiled for Cancun needs PUSH0 and MCOPY enabled on a TRON network; no transient storage."""
+    assert governed_opcodes(artifact.bytecode) == [
+        "MCOPY (TIP-651, GreatVoyage-v4.8.0)",
+        "PUSH0 (TIP-543, GreatVoyage-v4.7.2)",
+    ]
+    assert governed_opcodes(bytes([0x60, 0x5F, 0x00])) == []  # 0x5f as PUSH1 data is not PUSH0
+    assert governed_opcodes(bytes([0x5C])) == ["TLOAD (TIP-650, GreatVoyage-v4.8.0, network parameter #83)"]

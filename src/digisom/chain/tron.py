@@ -145,3 +145,28 @@ def is_tron_address(text: object) -> bool:
     except TronAddressError:
         return False
     return True
+
+
+# Opcodes newer than TRON's first TVM that a TRON network turns on by governance: a
+# bytecode using one the network has not enabled fails there (names: the TIP, the release).
+TVM_GOVERNED_OPCODES: Final = {
+    0x5C: "TLOAD (TIP-650, GreatVoyage-v4.8.0, network parameter #83)",
+    0x5D: "TSTORE (TIP-650, GreatVoyage-v4.8.0, network parameter #83)",
+    0x5E: "MCOPY (TIP-651, GreatVoyage-v4.8.0)",
+    0x5F: "PUSH0 (TIP-543, GreatVoyage-v4.7.2)",
+}
+_PUSH1, _PUSH32 = 0x60, 0x7F
+
+
+def governed_opcodes(code: bytes) -> list[str]:
+    """The governed TVM opcodes `code` may execute: a preflight before deploying EVM
+    bytecode on TRON. Push data is skipped; trailing data (metadata, immutables) can add
+    a false alarm, never hide a real use."""
+    found: set[int] = set()
+    position = 0
+    while position < len(code):
+        op = code[position]
+        if op in TVM_GOVERNED_OPCODES:
+            found.add(op)
+        position += 1 + (op - _PUSH1 + 1 if _PUSH1 <= op <= _PUSH32 else 0)
+    return [TVM_GOVERNED_OPCODES[op] for op in sorted(found)]
