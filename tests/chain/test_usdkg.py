@@ -5,11 +5,15 @@ the supply an indexer rebuilds from the `Transfer` logs."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pytest
 
 from digisom.chain.contracts import Artifact, usdkg_artifact
+from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.errors import KeyMissing, TransactionReverted
+from digisom.chain.follower import BLOCKS_PER_READ_MAX
+from digisom.chain.model import Log
 from digisom.chain.protocol import Chain
 from digisom.chain.token import InvalidTokenAddress, InvalidTokenAmount, TokenMetadata
 from digisom.chain.transactor import Transactor
@@ -107,3 +111,26 @@ def test_the_evm_adapter_implements_the_seam() -> None:
     missing = {name for name in seam if not hasattr(UsdkgToken, name)}
     assert missing == set()
     assert (USDKG_METADATA.name, USDKG_METADATA.symbol, USDKG_METADATA.decimals) == ("USDKG", "USDKG", 6)
+
+
+def test_the_indexer_figure_reads_logs_in_bounded_ranges(artifact: Artifact) -> None:
+    """Public nodes refuse wide eth_getLogs ranges: the replay pages like the follower does."""
+    chain = EmbeddedChain(1)
+    for role in ("owner", "master_minter", "minter"):
+        chain.fund(role_key(role).address, 10**21)
+    deployed = deploy(chain, artifact)
+    deployed.token.set_minter_allowance(10 * USDKG)
+    deployed.token.mint(role_key("holder").address, 2 * USDKG)
+    chain.mine(1_200)
+    deployed.token.mint(role_key("holder").address, 3 * USDKG)
+    ranges: list[tuple[int, int]] = []
+    real_logs = chain.logs
+
+    def logs(address: str, from_block: int, to_block: int, topic0s: Sequence[bytes]) -> list[Log]:
+        ranges.append((from_block, to_block))
+        return real_logs(address, from_block, to_block, topic0s)
+
+    chain.logs = logs  # type: ignore[method-assign]
+    assert deployed.token.supply_from_transfer_logs(deployed.deployment.block_number) == 5 * USDKG
+    assert all(end - start < BLOCKS_PER_READ_MAX for start, end in ranges) and len(ranges) == 3
+    assert ranges[0][0] == deployed.deployment.block_number and ranges[-1][1] == chain.block_number()

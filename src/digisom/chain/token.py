@@ -18,6 +18,7 @@ from eth_utils.address import is_address, to_checksum_address
 from digisom.chain.abi import ContractAbi, topic_address
 from digisom.chain.contracts import Artifact
 from digisom.chain.errors import ChainError
+from digisom.chain.follower import BLOCKS_PER_READ_MAX
 from digisom.chain.protocol import Chain
 from digisom.chain.transactor import Transactor
 
@@ -147,10 +148,13 @@ class TokenContract:
         topic = self._abi.events["Transfer"].topic0
         zero = to_checksum_address(ZERO_ADDRESS)
         supply = 0
-        for log in self._chain.logs(self._address, from_block, last, [topic]):
-            (value,) = decode(["uint256"], log.data)
-            if topic_address(log.topics[1]) == zero:
-                supply += int(value)
-            if topic_address(log.topics[2]) == zero:
-                supply -= int(value)
+        # In ranges the follower also uses: public nodes refuse wide eth_getLogs ranges.
+        for start in range(from_block, last + 1, BLOCKS_PER_READ_MAX):
+            end = min(start + BLOCKS_PER_READ_MAX - 1, last)
+            for log in self._chain.logs(self._address, start, end, [topic]):
+                (value,) = decode(["uint256"], log.data)
+                if topic_address(log.topics[1]) == zero:
+                    supply += int(value)
+                if topic_address(log.topics[2]) == zero:
+                    supply -= int(value)
         return supply
