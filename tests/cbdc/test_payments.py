@@ -14,8 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, repository
+from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.errors import CbdcError, LimitExceeded
+from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.service import CbdcService
+from digisom.ledger.model import TransferFlags
 from tests.cbdc.conftest import CENTRAL_BANK, COMMERCIAL_BANK, SECOND_BANK, Domain
 
 SOM = 100
@@ -227,3 +230,22 @@ def test_start_up_finishes_what_a_crash_left_pending(
     assert restarted.wallet(SECOND_BANK, people["teacher"]).balance_tyiyn == before + 5 * SOM
     assert domain.balanced() == circulation + 7 * SOM
     assert CbdcService(svc.ctx).recovered == 0
+
+
+def test_a_pending_credit_counts_against_the_holding_limit(domain: Domain, people: dict[str, str]) -> None:
+    """A credit still pending (a KGST redemption's hold, until its burn confirms) will land:
+    a payment or a funding that arrives meanwhile gets only the room left beside it."""
+    svc = domain.service
+    svc.fund(SECOND_BANK, people["treasury"], 100_000 * SOM, "fund-treasury")
+    pending = Leg("hold", accounts.wallet_account_id(people["treasury"]), accounts.wallet_account_id(
+        people["pensioner"]), 10_000 * SOM, int(TransferCode.P2P), "wallet", int(TransferFlags.PENDING))
+    svc.ctx.ledger.submit("pending-credit", [pending])
+    view = svc.wallet(COMMERCIAL_BANK, people["pensioner"])
+    assert view.balance_tyiyn == 0 and view.limits.balance_room_tyiyn == 5_000 * SOM
+    with pytest.raises(LimitExceeded):
+        svc.fund(COMMERCIAL_BANK, people["pensioner"], 6_000 * SOM, "fund-over")
+    paid = svc.pay(SECOND_BANK, "after-hold", people["treasury"], people["pensioner"], 8_000 * SOM, None)
+    assert (paid.amount_tyiyn - paid.waterfall_tyiyn, paid.waterfall_tyiyn) == (5_000 * SOM, 3_000 * SOM)
+    view = svc.wallet(COMMERCIAL_BANK, people["pensioner"])
+    assert view.balance_tyiyn == 5_000 * SOM and view.limits.balance_room_tyiyn == 0
+    domain.balanced()

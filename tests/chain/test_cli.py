@@ -1,4 +1,4 @@
-"""`digisom chain deploy kgst`: one JSON line on a real node; without a key it refuses to start."""
+"""`digisom chain deploy kgst|usdkg`: one JSON line on a real node; without a key it refuses to start."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from digisom.chain.contracts import kgst_artifact
 from digisom.chain.rpc import RpcChain
+from digisom.chain.token import TokenContract
 from digisom.cli.chain import chain_app
 from tests.stablecoin.world import role_key
 
@@ -34,3 +36,20 @@ def test_deploy_refuses_to_start_without_a_key(tmp_path: Path, monkeypatch: pyte
     result = CliRunner().invoke(chain_app, ["deploy", "kgst", "--rpc", "http://127.0.0.1:9", "--key-file", str(bad)])
     assert result.exit_code == 2
     assert "does not hold a hex private key" in result.stderr
+
+
+@pytest.mark.anvil
+def test_deploy_usdkg_on_two_chains_prints_address_and_chain_id(anvil_pair: dict[int, str], tmp_path: Path) -> None:
+    key_file = tmp_path / "issuer.key"
+    key_file.write_text(role_key("owner").key.hex() + "\n")
+    abi = kgst_artifact().abi
+    for chain_id, url in anvil_pair.items():
+        node = RpcChain.connect(url)
+        node.request("anvil_setBalance", [role_key("owner").address, hex(10**21)])
+        result = CliRunner().invoke(chain_app, ["deploy", "usdkg", "--rpc", url, "--key-file", str(key_file)])
+        assert result.exit_code == 0, result.output
+        line = json.loads(result.stdout.strip())
+        assert line["chain_id"] == chain_id
+        token = TokenContract(node, abi, line["address"])
+        assert (token.read("name"), token.read("symbol"), token.decimals()) == ("USDKG", "USDKG", 6)
+        assert token.read("owner").lower() == role_key("owner").address.lower()

@@ -1,4 +1,5 @@
-"""KGST contract tests: one test body, two backends.
+"""Contract tests of the token source KGST and USDKG share (ADR 0008): one test body,
+two tokens (KGST: 2 decimals; USDKG: 6), two backends.
 
 `titanoboa` runs the contract in titanoboa's in-process EVM. `anvil` deploys it on a real
 anvil node (chain id 56, started from the npm package pinned in package.json) through
@@ -28,6 +29,9 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
+from digisom.chain.kgst import KGST_METADATA
+from digisom.chain.token import TokenMetadata
+from digisom.chain.usdkg import USDKG_METADATA
 from digisom.devtools.anvil import AnvilUnavailable, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +50,9 @@ ROLES = (
     "merchant",
     "pensioner",
 )
-DECIMALS = 2  # the som: 1 som = 100 tyiyn
-SOM = 10**DECIMALS
+# Amounts are in token units whatever the token's decimals: SOM is 100 units.
+SOM = 100
+TOKENS = {"KGST": KGST_METADATA, "USDKG": USDKG_METADATA}
 MINTER_ALLOWANCE = 1_000_000 * SOM
 CENTRAL_BANK_OPENING = 10_000 * SOM
 PENSIONER_OPENING = 500 * SOM
@@ -134,23 +139,35 @@ class Backend:
         self.env._reset_fork()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A simulation that disagrees with the node is a broken test, not a footnote.
     here = Path(__file__).parent
     for item in items:
-        if Path(str(item.fspath)).parent == here:
-            item.add_marker(pytest.mark.filterwarnings("error:local fork did not match node"))
+        if Path(str(item.fspath)).parent != here:
+            continue
+        # A simulation that disagrees with the node is a broken test, not a footnote.
+        item.add_marker(pytest.mark.filterwarnings("error:local fork did not match node"))
+        # USDKG's bytecode is KGST's (ADR 0008), which runs on anvil by default; USDKG's
+        # metadata runs in process by default, and both on anvil in the slow run.
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "anvil" and params.get("metadata") == "USDKG":
+            item.add_marker(pytest.mark.slow)
+
+
+def titanoboa_backend() -> Backend:
+    """A fresh in-process EVM on chain 56 with every role funded."""
+    env = boa.Env()
+    env.evm.patch.chain_id = CHAIN_ID
+    for role in ROLES:
+        env.set_balance(role_key(role).address, FUNDING_WEI)
+    return Backend("titanoboa", env, None, property_examples=60)
 
 
 @pytest.fixture(scope="session", params=["titanoboa", pytest.param("anvil", marks=pytest.mark.anvil)])
 def backend(request: pytest.FixtureRequest) -> Backend:
     keys = [role_key(role) for role in ROLES]
     if request.param == "titanoboa":
-        env = boa.Env()
-        env.evm.patch.chain_id = CHAIN_ID
-        for key in keys:
-            env.set_balance(key.address, FUNDING_WEI)
-        return Backend("titanoboa", env, None, property_examples=60)
+        return titanoboa_backend()
     url = request.getfixturevalue("anvil_url")
     rpc = EthereumRPC(url)
     env = SnapshotSafeNetworkEnv(rpc)
@@ -165,6 +182,12 @@ def kgst_deployer() -> Any:
     return boa.load_partial(str(CONTRACT))
 
 
+@pytest.fixture(scope="session", params=list(TOKENS))
+def metadata(request: pytest.FixtureRequest) -> TokenMetadata:
+    """Which token the shared source is deployed as."""
+    return TOKENS[request.param]
+
+
 @dataclass
 class World:
     """The deployed token and who holds which role."""
@@ -172,6 +195,8 @@ class World:
     token: Any
     keys: dict[str, LocalAccount]
     backend: Backend
+    metadata: TokenMetadata
+    deployer: Any  # the compiled source `token` came from (the shared one, or a variant with a fault)
 
     def address(self, role: str) -> str:
         return str(self.keys[role].address)
@@ -183,15 +208,15 @@ class World:
         raise AttributeError(role)
 
 
-@pytest.fixture(scope="session")
-def deployed(backend: Backend, kgst_deployer: Any) -> World:
+def deploy_world(backend: Backend, deployer: Any, metadata: TokenMetadata) -> World:
+    """Deploy `deployer` as the token `metadata` names, a minter configured, two holders funded."""
     keys = {role: role_key(role) for role in ROLES}
     a = {role: key.address for role, key in keys.items()}
     with boa.swap_env(backend.env):
-        token = kgst_deployer.deploy(
-            "KGST Kyrgyz Som",
-            "KGST",
-            DECIMALS,
+        token = deployer.deploy(
+            metadata.name,
+            metadata.symbol,
+            metadata.decimals,
             a["owner"],
             a["master_minter"],
             a["pauser"],
@@ -202,7 +227,12 @@ def deployed(backend: Backend, kgst_deployer: Any) -> World:
         token.configureMinter(a["minter"], MINTER_ALLOWANCE, sender=a["master_minter"])
         token.mint(a["central_bank"], CENTRAL_BANK_OPENING, sender=a["minter"])
         token.mint(a["pensioner"], PENSIONER_OPENING, sender=a["minter"])
-    return World(token, keys, backend)
+    return World(token, keys, backend, metadata, deployer)
+
+
+@pytest.fixture(scope="session")
+def deployed(backend: Backend, kgst_deployer: Any, metadata: TokenMetadata) -> World:
+    return deploy_world(backend, kgst_deployer, metadata)
 
 
 @pytest.fixture
@@ -213,11 +243,11 @@ def world(deployed: World) -> Iterator[World]:
 
 
 @pytest.fixture
-def deploy_kgst(kgst_deployer: Any, world: World) -> Any:
-    """Deploy another KGST with other metadata (for decimals and constructor checks)."""
+def deploy_kgst(world: World) -> Any:
+    """Deploy another token from the world's source with other metadata (for decimals and constructor checks)."""
 
     def deploy(*args: Any) -> Any:
-        return kgst_deployer.deploy(*args, sender=world.owner)
+        return world.deployer.deploy(*args, sender=world.owner)
 
     return deploy
 

@@ -19,7 +19,7 @@ def test_domain_separator_binds_name_version_chain_and_contract(world: World) ->
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],
             [
                 keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak(text="KGST Kyrgyz Som"),
+                keccak(text=world.metadata.name),
                 keccak(text="1"),
                 CHAIN_ID,
                 str(token.address),
@@ -91,7 +91,8 @@ def test_permit_for_other_terms_is_refused(world: World) -> None:
 
 
 def test_permit_for_another_token_is_refused(world: World, deploy_kgst) -> None:
-    other = deploy_kgst("KGST Kyrgyz Som", "KGST", 2, *[world.owner] * 5)
+    m = world.metadata  # same name, same chain: only the contract differs
+    other = deploy_kgst(m.name, m.symbol, m.decimals, *[world.owner] * 5)
     deadline = world.backend.now() + HOUR_S
     sig = sign_permit(other, world.keys["pensioner"], world.merchant, SOM, 0, deadline)
     with boa.reverts("KGST: invalid signature"):
@@ -177,7 +178,7 @@ def test_eip5267_describes_the_domain(world: World) -> None:
     token = world.token
     fields, name, version, chain_id, verifying_contract, salt, extensions = token.eip712Domain()
     assert fields == b"\x0f"
-    assert (name, version, chain_id) == ("KGST Kyrgyz Som", "1", CHAIN_ID)
+    assert (name, version, chain_id) == (world.metadata.name, "1", CHAIN_ID)
     assert verifying_contract == token.address
     assert salt == b"\x00" * 32
     assert list(extensions) == []

@@ -8,16 +8,16 @@ import boa
 import pytest
 import vyper
 
-from .conftest import CENTRAL_BANK_OPENING, CONTRACT, DECIMALS, MINTER_ALLOWANCE, PENSIONER_OPENING, SOM, World, events
+from .conftest import CENTRAL_BANK_OPENING, CONTRACT, MINTER_ALLOWANCE, PENSIONER_OPENING, SOM, World, events
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def test_metadata_and_opening_state(world: World) -> None:
     token = world.token
-    assert token.name() == "KGST Kyrgyz Som"
-    assert token.symbol() == "KGST"
-    assert token.decimals() == DECIMALS
+    assert token.name() == world.metadata.name
+    assert token.symbol() == world.metadata.symbol
+    assert token.decimals() == world.metadata.decimals
     assert token.totalSupply() == CENTRAL_BANK_OPENING + PENSIONER_OPENING
     assert token.owner() == world.owner
     assert token.masterMinter() == world.master_minter

@@ -167,6 +167,13 @@ def balance_tyiyn(acct: Account) -> int:
     return acct.credits_posted - acct.debits_posted
 
 
+def held_tyiyn(acct: Account) -> int:
+    """What a holder's account counts against its holding limit: the posted balance plus
+    credits still pending (a KGST redemption's hold), which will land unless voided;
+    pending debits still count as held until they post."""
+    return acct.credits_posted + acct.credits_pending - acct.debits_posted
+
+
 def available_tyiyn(acct: Account) -> int:
     """What a credit-normal account can still pay (posted credits less all debits)."""
     return acct.credits_posted - acct.debits_posted - acct.debits_pending

@@ -77,10 +77,10 @@ def refusal(wallet: Wallet | None) -> CreditRefusal | None:
     return None
 
 
-def room_tyiyn(ctx: Context, wallet: Wallet, balance_tyiyn: int) -> int | None:
-    """What `wallet` may still hold on top of `balance_tyiyn`; None without a holding limit."""
-    limit = ctx.policy.tier(wallet.tier).balance_limit_tyiyn
-    return None if limit is None else max(limit - balance_tyiyn, 0)
+def room_tyiyn(ctx: Context, wallet: Wallet, held_tyiyn: int) -> int | None:
+    """What `wallet` may still hold on top of `held_tyiyn` (`accounts.held_tyiyn`: pending
+    credits count); None without a holding limit."""
+    return wallets.holding_room_tyiyn(ctx, wallet, held_tyiyn)
 
 
 def credit_legs(payee: Wallet, amount_tyiyn: int, room: int | None, debit_account_id: int, debit_label: str,
@@ -115,7 +115,7 @@ def plan_credits(ctx: Context, requests: Sequence[CreditRequest]) -> list[Credit
     found = load_many(ctx, [r.wallet_id for r in requests])
     limited = [w for w in found.values() if ctx.policy.tier(w.tier).balance_limit_tyiyn is not None]
     balances = ctx.ledger.accounts([accounts.wallet_account_id(w.id) for w in limited]) if limited else {}
-    running = {w.id: accounts.balance_tyiyn(a) for w in limited
+    running = {w.id: accounts.held_tyiyn(a) for w in limited
                if (a := balances.get(accounts.wallet_account_id(w.id))) is not None}
     plans: list[CreditPlan | CreditRefusal] = []
     for request in requests:

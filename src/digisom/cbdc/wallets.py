@@ -176,10 +176,18 @@ def month_inflow_tyiyn(ctx: Context, wallet_id: str) -> int:
         after = page[-1].timestamp + 1
 
 
-def limits(ctx: Context, wallet: Wallet, balance: int) -> WalletLimits:
+def holding_room_tyiyn(ctx: Context, wallet: Wallet, held_tyiyn: int) -> int | None:
+    """What `wallet` may still take on top of `held_tyiyn` (`accounts.held_tyiyn`: pending
+    credits count) under its tier's holding limit; None without one. Every credit and every
+    funding asks this one rule."""
+    limit = ctx.policy.tier(wallet.tier).balance_limit_tyiyn
+    return None if limit is None else max(limit - held_tyiyn, 0)
+
+
+def limits(ctx: Context, wallet: Wallet, held_tyiyn: int) -> WalletLimits:
     """The wallet's tier limits and the room left under each."""
     tier = ctx.policy.tier(wallet.tier)
-    balance_room = None if tier.balance_limit_tyiyn is None else max(tier.balance_limit_tyiyn - balance, 0)
+    balance_room = holding_room_tyiyn(ctx, wallet, held_tyiyn)
     inflow_room = None
     if tier.monthly_inflow_limit_tyiyn is not None:
         inflow_room = max(tier.monthly_inflow_limit_tyiyn - month_inflow_tyiyn(ctx, wallet.id), 0)
@@ -193,9 +201,11 @@ def view(ctx: Context, actor: Actor, wallet_id: str) -> WalletView:
     wallet = load(ctx, wallet_id)
     require_read(actor, wallet)
     found = ctx.ledger.accounts([accounts.wallet_account_id(wallet_id), accounts.deposit_account_id(wallet_id)])
-    balance = accounts.balance_tyiyn(found[accounts.wallet_account_id(wallet_id)])
+    wallet_account = found[accounts.wallet_account_id(wallet_id)]
+    balance = accounts.balance_tyiyn(wallet_account)
     deposit = accounts.balance_tyiyn(found[accounts.deposit_account_id(wallet_id)])
-    return WalletView(wallet, balance, deposit, limits(ctx, wallet, balance), benefit_balances(ctx, wallet_id))
+    return WalletView(wallet, balance, deposit, limits(ctx, wallet, accounts.held_tyiyn(wallet_account)),
+                      benefit_balances(ctx, wallet_id))
 
 
 def benefit_balances(ctx: Context, wallet_id: str) -> list[BenefitBalance]:
@@ -290,10 +300,11 @@ def fund(ctx: Context, actor: Actor, wallet_id: str, amount_tyiyn: int, key: str
     with ctx.locks.hold(wallet_id):
         wallet = load(ctx, wallet_id)  # again, under the lock: a freeze may just have landed
         require_usable(wallet)
-        balance = balance_tyiyn(ctx, wallet_id)
+        held = accounts.held_tyiyn(ctx.ledger.account(accounts.wallet_account_id(wallet_id)))
         limit = ctx.policy.tier(wallet.tier).balance_limit_tyiyn
-        if limit is not None and balance + amount_tyiyn > limit:
-            raise LimitExceeded("balance_limit_tyiyn", limit, limit - balance,
+        room = holding_room_tyiyn(ctx, wallet, held)
+        if limit is not None and room is not None and amount_tyiyn > room:
+            raise LimitExceeded("balance_limit_tyiyn", limit, room,
                                 "funding would take the wallet over its holding limit")
         ctx.ledger.submit(operation_id(actor, key), funding_legs(wallet, amount_tyiyn, TransferCode.FUNDING))
     return view(ctx, actor, wallet_id)

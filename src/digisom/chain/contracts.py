@@ -46,3 +46,9 @@ def compile_vyper(path: Path) -> Artifact:
 def kgst_artifact(directory: Path | None = None) -> Artifact:
     """KGST, compiled."""
     return compile_vyper((directory or contracts_dir()) / KGST_FILE)
+
+
+def usdkg_artifact(directory: Path | None = None) -> Artifact:
+    """USDKG: the same source and bytecode as KGST, told apart by its constructor
+    arguments (ADR 0008: one audited code base, KGST's deployments unchanged)."""
+    return kgst_artifact(directory)

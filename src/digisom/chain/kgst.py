@@ -9,12 +9,10 @@ minter's allowance. Both keys come from files or the environment (`keys.load_key
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from eth_abi.abi import decode
-from eth_typing import ChecksumAddress
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from digisom.chain.abi import ContractAbi, topic_address
 from digisom.chain.contracts import Artifact
@@ -22,6 +20,15 @@ from digisom.chain.errors import NonceConflict, RpcError, TransactionReverted
 from digisom.chain.follower import CursorStore, Follower
 from digisom.chain.model import Log, SignedTx
 from digisom.chain.protocol import Chain
+from digisom.chain.token import (
+    ZERO_ADDRESS,
+    TokenContract,
+    TokenDeployment,
+    TokenMetadata,
+    TokenRoles,
+    deploy_token,
+    normalize_address,
+)
 from digisom.chain.transactor import Transactor, TxState, first_settled, signed_from_raw
 from digisom.stablecoin.ports import (
     BroadcastRefused,
@@ -32,82 +39,33 @@ from digisom.stablecoin.ports import (
     TokenRefused,
 )
 
-ZERO_ADDRESS: Final = "0x" + "00" * 20
+KGST_METADATA: Final = TokenMetadata("KGST Kyrgyz Som", "KGST", 2)
 
-
-@dataclass(frozen=True, slots=True)
-class KgstRoles:
-    """Who holds which role at deployment."""
-
-    owner: str
-    master_minter: str
-    pauser: str
-    blacklister: str
-    rescuer: str
-
-
-@dataclass(frozen=True, slots=True)
-class KgstDeployment:
-    """Where a KGST contract lives."""
-
-    address: str
-    chain_id: int
-    block_number: int
+# KGST's names for what every token of the shared source has (kept for the bridge and the demo).
+KgstRoles = TokenRoles
+KgstDeployment = TokenDeployment
 
 
 def deploy_kgst(transactor: Transactor, artifact: Artifact, name: str, symbol: str, decimals: int,
-                roles: KgstRoles, confirmations: int = 1) -> KgstDeployment:
+                roles: TokenRoles, confirmations: int = 1) -> TokenDeployment:
     """Deploy KGST from `transactor`'s key and wait until it is `confirmations` deep."""
-    init = artifact.init_code(name, symbol, decimals, roles.owner, roles.master_minter, roles.pauser,
-                              roles.blacklister, roles.rescuer)
-    address = transactor.deploy(init, confirmations)
-    block = transactor.chain.block_number() - confirmations + 1
-    return KgstDeployment(address, transactor.chain.chain_id(), block)
+    return deploy_token(transactor, artifact, TokenMetadata(name, symbol, decimals), roles, confirmations)
 
 
-class KgstGateway:
+class KgstGateway(TokenContract):
     """`TokenGateway` for KGST: the issuer's view of the contract."""
 
     def __init__(self, chain: Chain, abi: ContractAbi, address: str, minter: Transactor,
                  master_minter: Transactor | None = None) -> None:
-        self._chain = chain
-        self._abi = abi
-        self._address = to_checksum_address(address)
+        super().__init__(chain, abi, address)
         self._minter = minter
         self._master_minter = master_minter
         self._allowance_tx: str | None = None  # the newest configureMinter sent from here
 
     @property
-    def chain_id(self) -> int:
-        """The node's chain id."""
-        return self._chain.chain_id()
-
-    @property
-    def address(self) -> str:
-        """The token contract."""
-        return str(self._address)
-
-    @property
     def redemption_address(self) -> str:
         """The minter's address: tokens sent there are burned by the minter."""
         return self._minter.address
-
-    def read(self, name: str, *args: Any) -> Any:
-        """One view function's single return value."""
-        fn = self._abi.fn(name)
-        return fn.decode(self._chain.call(self._address, fn.encode(*args)))[0]
-
-    def decimals(self) -> int:
-        """`decimals()` of the contract."""
-        return int(self.read("decimals"))
-
-    def total_supply(self) -> int:
-        """`totalSupply()`."""
-        return int(self.read("totalSupply"))
-
-    def balance_of(self, holder: str) -> int:
-        """`balanceOf(holder)`."""
-        return int(self.read("balanceOf", to_checksum_address(holder)))
 
     def minter_allowance(self) -> int:
         """`minterAllowance(minter)`."""
@@ -115,12 +73,7 @@ class KgstGateway:
 
     def normalize_address(self, address: str) -> str:
         """Checksummed; `ValueError` for anything not a non-zero 20-byte address."""
-        if not isinstance(address, str) or not is_address(address):
-            raise ValueError(f"not an address: {address!r}")
-        checksummed: ChecksumAddress = to_checksum_address(address)
-        if checksummed == to_checksum_address(ZERO_ADDRESS):
-            raise ValueError("the zero address")
-        return str(checksummed)
+        return normalize_address(address)
 
     def next_nonce(self) -> int:
         """The minter's next nonce on the node."""

@@ -1,6 +1,7 @@
-"""`digisom chain`: deploy KGST to a JSON-RPC node.
+"""`digisom chain`: deploy KGST or USDKG (one contract source, ADR 0008) to a JSON-RPC node.
 
     digisom chain deploy kgst --rpc URL --key-file FILE
+    digisom chain deploy usdkg --rpc URL --key-file FILE
 
 prints one JSON line `{"address": ..., "chain_id": ...}`. The key comes from `--key-file`
 or `$DIGISOM_CHAIN_KEY`, never from the command line or the repository; without one the
@@ -18,33 +19,27 @@ import typer
 from digisom.chain.errors import ChainError, KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR, load_key
 
-chain_app = typer.Typer(help="KGST on an EVM chain (BNB Chain, anvil) over JSON-RPC.", no_args_is_help=True)
+chain_app = typer.Typer(help="KGST and USDKG on EVM chains (BNB Chain, Ethereum, anvil) over JSON-RPC.",
+                        no_args_is_help=True)
 deploy_app = typer.Typer(help="Deploy a contract.", no_args_is_help=True)
 chain_app.add_typer(deploy_app, name="deploy")
 
+RpcOption = Annotated[str, typer.Option(help="JSON-RPC URL of the node.")]
+KeyFileOption = Annotated[Path | None, typer.Option(help=f"File with the deployer's hex key (else ${KEY_ENV_VAR}).")]
+NameOption = Annotated[str, typer.Option(help="Token name (also the EIP-712 domain name).")]
+SymbolOption = Annotated[str, typer.Option(help="Token symbol.")]
+DecimalsOption = Annotated[int, typer.Option(min=0, max=36, help="Decimals of one token unit.")]
 RoleOption = Annotated[str | None, typer.Option(help="Role holder's address (default: the deploying key).")]
+ConfirmationsOption = Annotated[int, typer.Option(min=1, help="Blocks to wait for.")]
 
 
-@deploy_app.command("kgst")
-def deploy_kgst_command(
-    rpc: Annotated[str, typer.Option(help="JSON-RPC URL of the node.")],
-    key_file: Annotated[Path | None, typer.Option(help=f"File with the deployer's hex key (else ${KEY_ENV_VAR}).")
-                        ] = None,
-    name: Annotated[str, typer.Option(help="Token name (also the EIP-712 domain name).")] = "KGST Kyrgyz Som",
-    symbol: Annotated[str, typer.Option(help="Token symbol.")] = "KGST",
-    decimals: Annotated[int, typer.Option(min=0, max=36, help="Decimals of one token unit.")] = 2,
-    owner: RoleOption = None,
-    master_minter: RoleOption = None,
-    pauser: RoleOption = None,
-    blacklister: RoleOption = None,
-    rescuer: RoleOption = None,
-    confirmations: Annotated[int, typer.Option(min=1, help="Blocks to wait for.")] = 1,
-) -> None:
-    """Deploy KGST and print {"address": ..., "chain_id": ...}."""
+def _deploy(rpc: str, key_file: Path | None, name: str, symbol: str, decimals: int,
+            roles: tuple[str | None, str | None, str | None, str | None, str | None], confirmations: int) -> None:
+    """Deploy the shared token contract and print {"address": ..., "chain_id": ...}."""
     # The EVM stack loads only when a command uses it, not for every `digisom` command.
     from digisom.chain.contracts import kgst_artifact  # noqa: PLC0415
-    from digisom.chain.kgst import KgstRoles, deploy_kgst  # noqa: PLC0415
     from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.chain.token import TokenMetadata, TokenRoles, deploy_token  # noqa: PLC0415
     from digisom.chain.transactor import Transactor  # noqa: PLC0415
 
     try:
@@ -53,11 +48,49 @@ def deploy_kgst_command(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     me = str(key.address)
-    roles = KgstRoles(owner or me, master_minter or me, pauser or me, blacklister or me, rescuer or me)
+    holders = TokenRoles(*(holder or me for holder in roles))
     try:
-        deployment = deploy_kgst(Transactor(RpcChain.connect(rpc), key), kgst_artifact(), name, symbol, decimals,
-                                 roles, confirmations)
+        deployment = deploy_token(Transactor(RpcChain.connect(rpc), key), kgst_artifact(),
+                                  TokenMetadata(name, symbol, decimals), holders, confirmations)
     except ChainError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps({"address": deployment.address, "chain_id": deployment.chain_id}))
+
+
+@deploy_app.command("kgst")
+def deploy_kgst_command(
+    rpc: RpcOption,
+    key_file: KeyFileOption = None,
+    name: NameOption = "KGST Kyrgyz Som",
+    symbol: SymbolOption = "KGST",
+    decimals: DecimalsOption = 2,
+    owner: RoleOption = None,
+    master_minter: RoleOption = None,
+    pauser: RoleOption = None,
+    blacklister: RoleOption = None,
+    rescuer: RoleOption = None,
+    confirmations: ConfirmationsOption = 1,
+) -> None:
+    """Deploy KGST and print {"address": ..., "chain_id": ...}."""
+    _deploy(rpc, key_file, name, symbol, decimals, (owner, master_minter, pauser, blacklister, rescuer),
+            confirmations)
+
+
+@deploy_app.command("usdkg")
+def deploy_usdkg_command(
+    rpc: RpcOption,
+    key_file: KeyFileOption = None,
+    name: NameOption = "USDKG",
+    symbol: SymbolOption = "USDKG",
+    decimals: DecimalsOption = 6,
+    owner: RoleOption = None,
+    master_minter: RoleOption = None,
+    pauser: RoleOption = None,
+    blacklister: RoleOption = None,
+    rescuer: RoleOption = None,
+    confirmations: ConfirmationsOption = 1,
+) -> None:
+    """Deploy USDKG (KGST's contract source, 6 decimals) and print {"address": ..., "chain_id": ...}."""
+    _deploy(rpc, key_file, name, symbol, decimals, (owner, master_minter, pauser, blacklister, rescuer),
+            confirmations)
