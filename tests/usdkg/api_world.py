@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,17 +30,54 @@ SIGNERS = {
 }
 
 
+REDEMPTION_ADDRESS = "0x" + "4e" * 20
+
+
 @dataclass
 class FakeChain:
-    """The token on one chain: its holders' balances (the supply is their sum)."""
+    """USDKG on one chain as the chain adapter drives it (`UsdkgChainToken`): balances by
+    holder, the supply their sum; a mint takes `mint_s` to confirm."""
 
+    chain_id: int
     balances: dict[str, int] = field(default_factory=dict)
+    mint_s: float = 0.0
+    address: str = "0x" + "70" * 20
+    redemption_address: str = REDEMPTION_ADDRESS
+    sent: list[str] = field(default_factory=list)
+
+    def decimals(self) -> int:
+        return 6
 
     def total_supply(self) -> int:
         return sum(self.balances.values())
 
-    def holder_balances(self) -> Mapping[str, int]:
-        return dict(self.balances)
+    def balance_of(self, holder: str) -> int:
+        return self.balances.get(holder, 0)
+
+    def mint(self, to: str, amount_token_units: int) -> str:
+        time.sleep(self.mint_s)  # the confirmations a real chain waits for
+        self.balances[to] = self.balances.get(to, 0) + amount_token_units
+        self.sent.append(f"mint {to} {amount_token_units}")
+        return f"0x{len(self.sent):064x}"
+
+    def burn(self, amount_token_units: int) -> str:
+        self.balances[self.redemption_address] -= amount_token_units
+        self.sent.append(f"burn {amount_token_units}")
+        return f"0x{len(self.sent):064x}"
+
+
+@dataclass
+class FakeHolders:
+    """The holder index over the fake chains."""
+
+    chains: Mapping[int, FakeChain]
+
+    def balances_units(self) -> Mapping[str, int]:
+        total: dict[str, int] = {}
+        for chain in self.chains.values():
+            for address, units_ in chain.balances.items():
+                total[address] = total.get(address, 0) + units_
+        return total
 
 
 def problem(response: Response, status: int, slug: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from digisom.api.runtime import build, domain_engine
 from tests.api.world import World as ApiWorld
-from tests.usdkg.api_world import FakeChain, UsdkgApi
+from tests.usdkg.api_world import FakeChain, FakeHolders, UsdkgApi
 from tests.usdkg.world import World
 
 
@@ -34,9 +34,9 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[UsdkgApi]:
-    """USDKG through the API, reading two fake chains (ids 1 and 56), signers registered."""
-    chains = {1: FakeChain(), 56: FakeChain()}
-    runtime = build(data_dir=tmp_path / "data", usdkg_chains=chains)
+    """USDKG through the API on two fake chains (ids 1 and 56) and their holder index, signers registered."""
+    chains = {1: FakeChain(1), 56: FakeChain(56)}
+    runtime = build(data_dir=tmp_path / "data", usdkg_chains=chains, usdkg_holders=FakeHolders(chains))
     driver = UsdkgApi(ApiWorld.create(runtime), chains)
     driver.register_signers()
     yield driver

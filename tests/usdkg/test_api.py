@@ -5,13 +5,19 @@ replays, and the per-address lookup over two chains."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import timedelta
 from pathlib import Path
 
+from httpx import Response
+
 from digisom.api.runtime import build
+from digisom.http.services import filled
 from digisom.usdkg import units
+from digisom.usdkg.errors import CoverageRefused
+from digisom.usdkg.http.slots import USDKG
 from tests.api.world import World as ApiWorld
-from tests.usdkg.api_world import UsdkgApi, problem
+from tests.usdkg.api_world import REDEMPTION_ADDRESS, UsdkgApi, problem
 from tests.usdkg.world import bar_row, count_rows, csv_bytes
 
 PRICE = 265_000  # US cents per troy oz
@@ -206,9 +212,11 @@ def test_the_public_figure_names_the_chains_it_read(api: UsdkgApi, tmp_path: Pat
     lonely = build(data_dir=tmp_path / "alone")  # no chain configured: supply 0, and it says so
     try:
         alone = ApiWorld.create(lonely).ok(ApiWorld.create(lonely).get(None, "/v1/usdkg/coverage"))
+        nobody = ApiWorld.create(lonely).get(None, f"/v1/usdkg/lookup/{HOLDER_A}")
     finally:
         lonely.close()
     assert (alone["chains"], alone["supply_units"]) == ([], "0")
+    problem(nobody, 409, "usdkg-holders-not-indexed")  # no holder index: refused, never guessed
 
 
 def test_a_daily_report_is_kept_once_and_read_as_json_or_csv(api: UsdkgApi) -> None:
@@ -241,3 +249,76 @@ def test_the_lookup_shows_which_bars_back_an_address(api: UsdkgApi) -> None:
     nobody = api.world.ok(api.world.get(None, "/v1/usdkg/lookup/" + "0x" + "00" * 20))
     assert (nobody["balance_units"], nobody["bars"]) == ("0", [])
     problem(api.world.get(None, "/v1/usdkg/lookup/not-an-address"), 422, "invalid-request")
+
+
+# --- minting and redemption ----------------------------------------------------------------
+
+def _mint(api: UsdkgApi, amount_units: int, chain_id: int = 1, key: str | None = None,
+          who: str = "issuer_operator") -> Response:
+    return api.world.post(who, "/v1/usdkg/mints", {"chain_id": chain_id, "to": HOLDER_A,
+                                                    "amount_units": str(amount_units)}, key)
+
+
+def test_a_mint_within_coverage_is_minted_once_and_one_beyond_is_not(api: UsdkgApi) -> None:
+    _ready(api)
+    problem(_mint(api, 1, who="custodian"), 403, "forbidden")
+    problem(_mint(api, 1, who="auditor"), 403, "forbidden")
+    minted = _mint(api, BAR_UNITS - 5, key="mint-1")
+    assert minted.status_code == 201, minted.text
+    assert minted.json()["figure"]["supply_units"] == "0"  # the figure the check passed on
+    replayed = _mint(api, BAR_UNITS - 5, key="mint-1")
+    assert replayed.json() == minted.json() and replayed.headers["idempotent-replayed"] == "true"
+    assert api.chains[1].balances == {HOLDER_A: BAR_UNITS - 5}  # minted once
+    body = problem(_mint(api, 6, chain_id=56), 409, "usdkg-coverage-refused")
+    assert body["rule"] == "coverage_floor"
+    assert api.chains[56].balances == {}
+    assert _mint(api, 5, chain_id=56).status_code == 201  # exactly to the floor
+    problem(_mint(api, 1, chain_id=137), 404, "usdkg-unknown-chain")
+
+
+def test_a_mint_is_refused_on_a_stale_price_and_on_an_open_audit(api: UsdkgApi) -> None:
+    api.world.ok(api.import_bars(csv_bytes([bar_row("KG0001"), bar_row("KG0002")])), 201)
+    api.world.ok(api.upload_price(PRICE, api.now - timedelta(days=4)), 201)
+    assert problem(_mint(api, 1), 409, "usdkg-coverage-refused")["rule"] == "stale_price"
+    api.world.ok(api.upload_price(PRICE, api.now - timedelta(minutes=1)), 201)
+    day = api.now.date() - timedelta(days=1)
+    audit = api.world.ok(api.import_count(count_rows([bar_row("KG0001")], "bishkek-1", day), day), 201)
+    api.world.ok(api.sign_audit(audit))
+    assert problem(_mint(api, 1), 409, "usdkg-coverage-refused")["rule"] == "audit_unresolved"
+    assert api.chains[1].sent == []
+
+
+def test_two_mints_that_fit_only_one_at_a_time_never_both_pass(api: UsdkgApi) -> None:
+    _ready(api)
+    api.chains[1].mint_s = 0.2  # a wide window between the check and the confirmed mint
+    minting = filled(api.world.runtime.app, USDKG).minting
+    outcomes: list[str] = []
+
+    def one() -> None:
+        try:
+            minting.mint(1, HOLDER_A, BAR_UNITS // 2 + 1)
+            outcomes.append("minted")
+        except CoverageRefused as refused:
+            outcomes.append(refused.rule)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["coverage_floor", "minted"]
+    assert api.chains[1].total_supply() == BAR_UNITS // 2 + 1
+
+
+def test_a_redemption_burns_what_was_sent_back_and_no_more(api: UsdkgApi) -> None:
+    _ready(api)
+    api.chains[56].balances = {HOLDER_A: 300, REDEMPTION_ADDRESS: 200}
+    problem(api.world.post("issuer_operator", "/v1/usdkg/redemptions", {"chain_id": 56, "amount_units": "201"}),
+            409, "usdkg-redemption-refused")
+    problem(api.world.post("custodian", "/v1/usdkg/redemptions", {"chain_id": 56, "amount_units": "1"}),
+            403, "forbidden")
+    burned = api.world.ok(api.world.post("issuer_operator", "/v1/usdkg/redemptions",
+                                         {"chain_id": 56, "amount_units": "200"}), 201)
+    assert burned["chain_id"] == 56 and api.chains[56].total_supply() == 300
+    figure = api.world.ok(api.world.get(None, "/v1/usdkg/coverage"))
+    assert figure["supply_units"] == "300"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -37,6 +37,10 @@ from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.usdkg.http import routes as usdkg_routes
+from digisom.usdkg.issuer import HolderBalances
+
+if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+    from digisom.chain.usdkg import UsdkgChainToken
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
 BODY_BYTES_MAX: Final = 16 * 1024
@@ -65,11 +69,13 @@ def routers() -> list[APIRouter]:
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
                rtgs_clock: Callable[[], datetime] | None = None,
-               usdkg_chains: Mapping[int, usdkg_wiring.UsdkgChain] | None = None) -> FastAPI:
+               usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
+               usdkg_holders: HolderBalances | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
-    `usdkg_chains` (chain id -> the token there; none configured: supply 0, said so)."""
+    and mints on `usdkg_chains` (chain id -> the token there; none configured: supply 0,
+    said so) and looks up holders in `usdkg_holders` (none: the lookup is refused)."""
     app = FastAPI(
         title="digisom: the digital som API",
         version=API_VERSION,
@@ -89,7 +95,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     provide(app, STABLECOIN_DB, ctx.engine)
     offline_wiring.attach(app, ctx)
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock)
-    usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains)
+    usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

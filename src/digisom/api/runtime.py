@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
@@ -21,7 +21,6 @@ from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
-from digisom.api.usdkg_wiring import UsdkgChain
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
@@ -37,6 +36,10 @@ from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
+from digisom.usdkg.issuer import HolderBalances
+
+if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+    from digisom.chain.usdkg import UsdkgChainToken
 
 DB_FILE_NAME: Final = "digisom.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
@@ -102,7 +105,8 @@ def build(
     rtgs_clock: Callable[[], datetime] | None = None,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
-    usdkg_chains: Mapping[int, UsdkgChain] | None = None,
+    usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
+    usdkg_holders: HolderBalances | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -111,7 +115,8 @@ def build(
     demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
     `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
-    USDKG reads its supply and holders from `usdkg_chains` (chain id -> the token there)."""
+    USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
+    and looks up holders in `usdkg_holders`."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -126,7 +131,8 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
                   money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains)
+    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
+                     usdkg_holders=usdkg_holders)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

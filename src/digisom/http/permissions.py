@@ -114,6 +114,8 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "usdkg.audits.sign": frozenset({AUDITOR}),
     "usdkg.audits.resolve": frozenset({AUDITOR}),
     "usdkg.audits.read": EVERYONE,  # signed audits only; unsigned ones for the issuer and auditor
+    "usdkg.mints.create": frozenset({ISSUER}),  # only within coverage (the floor, price, audits)
+    "usdkg.redemptions.create": frozenset({ISSUER}),
     "usdkg.lookup": EVERYONE,
 }
 

@@ -154,3 +154,44 @@ class UnknownReport(UsdkgError, kinds.NotFound):
 
     slug = "usdkg-unknown-report"
     title = "No coverage report for that day"
+
+
+class UnknownChain(UsdkgError, kinds.NotFound):
+    """No USDKG deployment configured on that chain id."""
+
+    slug = "usdkg-unknown-chain"
+    title = "USDKG is not configured on that chain"
+
+
+class RedemptionRefused(UsdkgError, kinds.Refused):
+    """A burn of more than holders sent to the redemption address."""
+
+    slug = "usdkg-redemption-refused"
+    title = "Less was sent to the redemption address"
+    stored_with_key = False
+
+
+class ChainRefused(UsdkgError, kinds.Refused):
+    """The token contract refused the transaction (paused, recipient blacklisted, beyond the
+    minter's allowance): nothing was minted or burned."""
+
+    slug = "usdkg-chain-refused"
+    title = "The token contract refused the transaction"
+    stored_with_key = False
+
+
+class ChainUnavailable(UsdkgError, kinds.Refused):
+    """The chain could not be reached; the transaction may not have been sent."""
+
+    slug = "usdkg-chain-unavailable"
+    title = "The chain could not be reached"
+    status = 503
+    stored_with_key = False
+
+
+class HoldersNotIndexed(UsdkgError, kinds.Refused):
+    """The per-address lookup needs every holder's balance; no holder index is configured."""
+
+    slug = "usdkg-holders-not-indexed"
+    title = "No holder index is configured"
+    stored_with_key = False

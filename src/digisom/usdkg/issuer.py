@@ -1,22 +1,28 @@
 """The issuer's services on one database, built once for the API and the command line:
-the register, the price book, the audits and the coverage rules, and the per-address bar
-lookup over the chains' balances (the published allocation rule)."""
+the register, the price book, the audits, the coverage rules, minting and redemption on
+the chains, and the per-address bar lookup over the holders' balances (the published
+allocation rule)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 from sqlalchemy import Engine
 
+from digisom.kernel.locks import SharedLock
 from digisom.usdkg import allocation
 from digisom.usdkg.audits import Audits
 from digisom.usdkg.coverage import Coverage, CoveragePolicy, SupplyReader
+from digisom.usdkg.errors import HoldersNotIndexed
 from digisom.usdkg.migrations import migrate
+from digisom.usdkg.minting import Minting, TokenChain
 from digisom.usdkg.price_book import PriceBook
 from digisom.usdkg.register import BarRegister
+
+MINT_LOCK: Final = "usdkg-mint"
 
 
 class HolderBalances(Protocol):
@@ -52,14 +58,18 @@ class Issuer:
     prices: PriceBook
     audits: Audits
     coverage: Coverage
-    holders: HolderBalances
+    minting: Minting
+    holders: HolderBalances | None  # None: no holder index is configured
     policy: CoveragePolicy
     clock: Callable[[], datetime]
 
     def lookup(self, address: str) -> Lookup:
         """The bars behind `address` by the allocation rule (`allocation.allocate`) over the
         bars in the vaults, every holder's balance and the newest price (stale or not: the
-        lookup shows backing, it decides nothing); before any price nothing is backed."""
+        lookup shows backing, it decides nothing); before any price nothing is backed.
+        Without a holder index the rule cannot be applied: refused, never guessed."""
+        if self.holders is None:
+            raise HoldersNotIndexed("no holder index is configured: the allocation needs every holder's balance")
         balances: dict[str, int] = {}
         for holder, units_ in self.holders.balances_units().items():
             balances[address_key(holder)] = balances.get(address_key(holder), 0) + units_
@@ -78,15 +88,18 @@ class Issuer:
 def build(
     engine: Engine,
     supply: SupplyReader,
-    holders: HolderBalances,
+    tokens: Mapping[int, TokenChain],
+    holders: HolderBalances | None,
     refiners: Collection[str],
     policy: CoveragePolicy,
     clock: Callable[[], datetime],
 ) -> Issuer:
-    """The issuer's services on `engine`, its migrations applied."""
+    """The issuer's services on `engine`, its migrations applied; mints on `tokens` under
+    the shared mint lock."""
     migrate(engine)
     register = BarRegister(engine, refiners)
     prices = PriceBook(engine, policy.price_staleness_s)
     audits = Audits(engine, register)
     coverage = Coverage(engine, register, prices, audits, supply, policy)
-    return Issuer(engine, register, prices, audits, coverage, holders, policy, clock)
+    minting = Minting(coverage, tokens, SharedLock(MINT_LOCK, engine), clock)
+    return Issuer(engine, register, prices, audits, coverage, minting, holders, policy, clock)

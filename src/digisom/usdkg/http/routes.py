@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from digisom.http.idempotency import IdempotencyKey, idempotent
 from digisom.http.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from digisom.http.permissions import Authorize
-from digisom.http.problems import ApiProblem
+from digisom.http.problems import ApiProblem, problem_responses
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.kernel.access import Actor, Role
 from digisom.usdkg import reports, signers, weight_list
@@ -54,6 +54,7 @@ _UNSUPPORTED_MEDIA: Final[dict[int | str, dict[str, Any]]] = {415: {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
 _CSV_RESPONSE: Final = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 _HTML_RESPONSE: Final = {"content": {"text/html": {"schema": {"type": "string"}}}}
+REFUSABLE_READ: Final = {**READ_PROBLEMS, **problem_responses(409)}
 _REPORT_RESPONSE: Final = {"content": {"application/json": {"schema": {"type": "object"}},
                                        "text/csv": {"schema": {"type": "string"}}}}
 
@@ -330,12 +331,36 @@ def router() -> APIRouter:
         """The audit's public page (HTML), showing the report's SHA-256."""
         return HTMLResponse(render_html(_visible(actor, issuer(request).audits.audit(audit_id))))
 
-    @r.get("/v1/usdkg/lookup/{address}", response_model=s.LookupOut, responses=READ_PROBLEMS)
+    @r.post("/v1/usdkg/mints", status_code=201, response_model=s.ChainTransactionOut,
+            responses={**WRITE_PROBLEMS, **problem_responses(503)})
+    def mint(request: Request, body: s.MintIn, key: IdempotencyKey,
+             actor: Annotated[Actor, Depends(Authorize("usdkg.mints.create"))]) -> Response:
+        """Mint on one chain if every coverage rule passes (409 `usdkg-coverage-refused`
+        naming the `rule` otherwise: nothing is minted). The check and the mint hold the
+        issuer's mint lock, so two mints never both take the same room. Answers once the
+        mint is confirmed; the same key again replays the answer (no second mint)."""
+        service = issuer(request)
+        return idempotent(request, actor, key, body, lambda: json(s.transaction_out(
+            service.minting.mint(body.chain_id, body.to, int(body.amount_units))), 201))
+
+    @r.post("/v1/usdkg/redemptions", status_code=201, response_model=s.ChainTransactionOut,
+            responses={**WRITE_PROBLEMS, **problem_responses(503)})
+    def redeem(request: Request, body: s.RedemptionIn, key: IdempotencyKey,
+               actor: Annotated[Actor, Depends(Authorize("usdkg.redemptions.create"))]) -> Response:
+        """Burn what holders sent to the redemption address on one chain (409
+        `usdkg-redemption-refused` if less is waiting there). The custodian then withdraws
+        the bars it releases (`POST /v1/usdkg/movements`, kind `withdraw`)."""
+        service = issuer(request)
+        return idempotent(request, actor, key, body, lambda: json(s.transaction_out(
+            service.minting.redeem(body.chain_id, int(body.amount_units))), 201))
+
+    @r.get("/v1/usdkg/lookup/{address}", response_model=s.LookupOut, responses=REFUSABLE_READ)
     def lookup(request: Request,
                address: Annotated[str, Path(pattern=s.ADDRESS_PATTERN, description="An EVM or TRON address.")],
                _actor: Annotated[Actor, Depends(Authorize("usdkg.lookup"))]) -> JSONResponse:
         """Which bars back an address's tokens, by the published allocation rule (bars in
-        serial order, holders largest first); before any price, no bar backs anything."""
+        serial order, holders largest first); before any price, no bar backs anything.
+        409 `usdkg-holders-not-indexed` where no holder index is configured."""
         found = issuer(request).lookup(address)
         return json(s.lookup_out(found.address, found.price_cents_per_oz, found.backing))
 

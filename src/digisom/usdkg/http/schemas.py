@@ -12,6 +12,7 @@ from digisom.usdkg import audits as audit_rules
 from digisom.usdkg import signing
 from digisom.usdkg.allocation import HolderBacking
 from digisom.usdkg.audits import Audit
+from digisom.usdkg.minting import ChainTransaction
 from digisom.usdkg.model import Bar, PriceQuote, SignerRole
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
@@ -24,6 +25,8 @@ UNITS_PATTERN: Final = r"^[1-9][0-9]{0,29}$"
 DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # An EVM address (0x + 40 hex) or a TRON base58check address (T + 33).
 ADDRESS_PATTERN: Final = r"^(0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33})$"
+EVM_ADDRESS_PATTERN: Final = r"^0x[0-9a-fA-F]{40}$"
+CHAIN_ID_MAX: Final = 2**53 - 1  # EIP-2294's bound on chain ids
 SERIALS_PER_MOVEMENT_MAX: Final = 10_000
 
 _STRICT: Final = ConfigDict(extra="forbid")
@@ -168,6 +171,32 @@ class AuditList(BaseModel):
     items: list[AuditOut]
 
 
+class MintIn(BaseModel):
+    """Issue `amount_units` (6 decimals) to `to` on chain `chain_id`."""
+
+    model_config = _STRICT
+    chain_id: int = Field(ge=1, le=CHAIN_ID_MAX)
+    to: str = Field(pattern=EVM_ADDRESS_PATTERN)
+    amount_units: str = Field(pattern=UNITS_PATTERN)
+
+
+class RedemptionIn(BaseModel):
+    """Burn `amount_units` that holders sent to the redemption address on `chain_id`."""
+
+    model_config = _STRICT
+    chain_id: int = Field(ge=1, le=CHAIN_ID_MAX)
+    amount_units: str = Field(pattern=UNITS_PATTERN)
+
+
+class ChainTransactionOut(BaseModel):
+    """A confirmed mint or burn, and the coverage figure before it."""
+
+    chain_id: int
+    tx_id: str
+    amount_units: str
+    figure: dict[str, object]
+
+
 class BackingOut(BaseModel):
     serial: str
     units: str
@@ -202,6 +231,11 @@ def audit_out(audit: Audit, report: dict[str, object]) -> AuditOut:
     return AuditOut(audit_id=audit.audit_id, audit_date=audit.audit_date.isoformat(), auditor=audit.auditor,
                     findings=audit.findings, signed=audit.signed, resolved=audit.resolved,
                     resolution=audit.resolution, report_sha256=audit.report_sha256, report=report)
+
+
+def transaction_out(done: ChainTransaction) -> ChainTransactionOut:
+    return ChainTransactionOut(chain_id=done.chain_id, tx_id=done.tx_id, amount_units=str(done.amount_units),
+                               figure=done.figure.as_json())
 
 
 def lookup_out(address: str, price_cents_per_oz: int | None, backing: HolderBacking) -> LookupOut:
