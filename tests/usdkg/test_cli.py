@@ -14,14 +14,18 @@ from typer.testing import CliRunner
 
 from digisom.api.runtime import database_url, domain_engine
 from digisom.cli.main import app
-from digisom.usdkg import signers, signing
+from digisom.usdkg import signers, signing, units
 from digisom.usdkg.migrations import migrate
-from digisom.usdkg.model import SignerRole
+from digisom.usdkg.model import PriceQuote, SignerRole
+from digisom.usdkg.price_book import PriceBook
 from digisom.usdkg.register import arrival_body
+from tests.usdkg.api_world import REDEMPTION_ADDRESS, FakeChain
 from tests.usdkg.world import bar_row, count_rows, csv_bytes
 
 ARRIVED = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 AT = ARRIVED.strftime("%Y-%m-%dT%H:%M:%S+0000")
+HOLDER = "0x" + "aa" * 20
+PRICE = 265_000
 
 
 @pytest.fixture
@@ -121,3 +125,31 @@ def test_coverage_publishes_todays_report_once_as_json_or_csv(folder: tuple[Path
     code, again, _ = _run("coverage", "--publish", "--format", "csv", "--data", str(data))
     assert code == 0 and again.startswith("field,value\n")
     assert json.loads(out)["chains"] == [] and "chains," in again
+
+
+def test_mint_within_coverage_over_every_chain_and_redeem(folder: tuple[Path, dict[str, Path]], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    data, keys = folder
+    chains = {1: FakeChain(1, {HOLDER: 10}), 56: FakeChain(56)}
+    monkeypatch.setattr("digisom.cli.usdkg.connect_tokens", lambda specs, _key: {
+        int(spec.split(",")[0]): chains[int(spec.split(",")[0])] for spec in specs})
+    where = ["--chain", "1,http://eth.invalid,0xT", "--chain", "56,http://bsc.invalid,0xT", "--data", str(data)]
+    bars = tmp_path / "list.csv"
+    bars.write_bytes(csv_bytes([bar_row("KG0001")]))
+    assert _import(data, bars, "--key-file", str(keys["vault_bank"]))[0] == 0
+    engine = domain_engine(database_url(data, None))
+    PriceBook(engine, 86_400).record(PriceQuote(PRICE, datetime.now(UTC), "test"), b"", datetime.now(UTC))
+    engine.dispose()
+    room = units.value_units(units.fine_weight_moz(400_125, 9999), PRICE) - 10  # chain 1 holds 10
+    code, _, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room + 1), *where)
+    assert code == 1 and "coverage_floor" in err and chains[56].balances == {}
+    code, out, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room), *where)
+    assert code == 0, err
+    assert json.loads(out)["chain_id"] == 56 and chains[56].balances == {HOLDER: room}
+    code, _, err = _run("mint", "--on", "137", "--to", HOLDER, "--amount-units", "1", *where)
+    assert code == 1 and "--on 137" in err
+    chains[56].balances[REDEMPTION_ADDRESS] = 7
+    code, _, err = _run("redeem", "--on", "56", "--amount-units", "8", *where)
+    assert code == 1 and "redemption" in err
+    code, out, err = _run("redeem", "--on", "56", "--amount-units", "7", *where)
+    assert code == 0 and chains[56].balances[REDEMPTION_ADDRESS] == 0, err

@@ -1,17 +1,24 @@
-"""`digisom usdkg bars import | coverage | audit import | audit sign`: the gold-backed
-dollar's issuer from the command line, on the same database as `digisom serve --data DIR`
-(or `--db URL`).
+"""`digisom usdkg bars import | coverage | audit import | audit sign | mint | redeem`: the
+gold-backed dollar's issuer from the command line, on the same database as `digisom serve
+--data DIR` (or `--db URL`).
 
     digisom usdkg bars import weight-list.csv --vault bishkek-1 --custodian vault_bank \\
         --at 2026-12-01T09:00:00Z --key-file custodian.pem     # or --signature HEX
     digisom usdkg coverage                     # the figure as JSON; --format csv, --publish
     digisom usdkg audit import count.csv --date 2026-11-30 --auditor kreston_like
     digisom usdkg audit sign 1 --key-file auditor.pem          # or --signature HEX
+    digisom usdkg mint --chain 1,https://eth.example,0xTOKEN --chain 56,https://bsc.example,0xTOKEN \
+        --on 56 --to 0xHOLDER --amount-units 1000000 --minter-key-file minter.key
+    digisom usdkg redeem --chain ... --on 56 --amount-units 1000000 --minter-key-file minter.key
 
 A signature is made here from the signer's key file (Ed25519, PEM) or given as hex, made
 elsewhere over the same body (docs/usdkg.md). A refused file prints every refused row
 (row, serial, rule, detail) and exits 2; any other refusal prints one line and exits 1.
-No chain is configured here: the supply reads 0 and the figure says `chains: []`.
+
+`mint` and `redeem` name every chain USDKG lives on (`--chain ID,RPC,TOKEN`, repeated):
+coverage reads the supply of each, and a mint passes only within coverage, under the
+issuer's mint lock. Elsewhere no chain is configured: the supply reads 0 and the figure
+says `chains: []`.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ usdkg_app.add_typer(audit_app, name="audit")
 EXIT_REFUSED: Final = 2
 EXIT_ERROR: Final = 1
 KEY_FILE_BYTES_MAX: Final = 4096
+CHAIN_SPEC_PARTS: Final = 3  # ID,RPC_URL,TOKEN_ADDRESS
 
 DataOption = Annotated[Path, typer.Option("--data", help="The data folder (its digisom.db).")]
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL instead of DIR/digisom.db.")]
@@ -65,15 +73,16 @@ class FigureFormat(StrEnum):
 
 
 @contextmanager
-def _issuer(data: Path, db: str | None) -> Iterator[Issuer]:
-    """The issuer's services on the data folder's database; typed errors become exit codes."""
+def _issuer(data: Path, db: str | None, tokens: Mapping[int, Any] | None = None) -> Iterator[Issuer]:
+    """The issuer's services on the data folder's database (on `tokens`, the USDKG token
+    per chain id, if given); typed errors become exit codes."""
     try:
         engine = domain_engine(database_url(data, db))
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     try:
-        yield build_issuer(engine, utc_now)
+        yield build_issuer(engine, utc_now, tokens)
     except RowsRefused as refused:
         _print_rows(refused)
         raise typer.Exit(EXIT_REFUSED) from None
@@ -205,3 +214,82 @@ def audit_sign(
         signed = issuer.audits.sign(audit_id, _signature(key_file, signature, signing.AUDIT_TAG, body),
                                     issuer.clock())
     typer.echo(f"audit {signed.audit_id} of {signed.audit_date} signed: report sha256 {signed.report_sha256}")
+
+
+ChainOption = Annotated[list[str], typer.Option("--chain", help="ID,RPC_URL,TOKEN_ADDRESS of every chain USDKG is on.")]
+OnOption = Annotated[int, typer.Option("--on", help="The chain id to act on.", min=1)]
+AmountOption = Annotated[int, typer.Option("--amount-units", help="Token units (6 decimals).", min=1)]
+MinterKeyOption = Annotated[Path | None, typer.Option("--minter-key-file",
+                                                      help="The minter's hex key (else $DIGISOM_CHAIN_KEY).")]
+
+
+def connect_tokens(chains: list[str], minter_key_file: Path | None) -> dict[int, Any]:
+    """The USDKG token on each `ID,RPC,TOKEN`, driven by the minter's key."""
+    # The EVM stack loads only when a command uses a chain.
+    from digisom.chain.contracts import kgst_artifact  # noqa: PLC0415
+    from digisom.chain.errors import ChainError  # noqa: PLC0415
+    from digisom.chain.keys import load_key  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.chain.transactor import Transactor  # noqa: PLC0415
+    from digisom.chain.usdkg import UsdkgToken  # noqa: PLC0415
+
+    try:
+        key = load_key(minter_key_file)
+        abi = kgst_artifact().abi
+        tokens: dict[int, Any] = {}
+        for spec in chains:
+            chain_id, rpc, address = _chain_spec(spec)
+            chain = RpcChain.connect(rpc)
+            tokens[chain_id] = UsdkgToken(chain, abi, address, Transactor(chain, key))
+    except ChainError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    return tokens
+
+
+def _chain_spec(spec: str) -> tuple[int, str, str]:
+    parts = spec.split(",")
+    if len(parts) != CHAIN_SPEC_PARTS or not parts[0].isdigit():
+        typer.echo(f"error: --chain {spec!r} is not ID,RPC_URL,TOKEN_ADDRESS", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    return int(parts[0]), parts[1], parts[2]
+
+
+def _tokens(chains: list[str], on: int, minter_key_file: Path | None) -> dict[int, Any]:
+    if on not in {_chain_spec(spec)[0] for spec in chains}:
+        typer.echo(f"error: --on {on} is not one of the --chain ids", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    return connect_tokens(chains, minter_key_file)
+
+
+@usdkg_app.command("mint")
+def mint(
+    chains: ChainOption,
+    on: OnOption,
+    to: Annotated[str, typer.Option("--to", help="The holder's address.")],
+    amount_units: AmountOption,
+    minter_key_file: MinterKeyOption = None,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Mint on one chain if every coverage rule passes over the supply of all of them."""
+    tokens = _tokens(chains, on, minter_key_file)
+    with _issuer(data, db, tokens) as issuer:
+        done = issuer.minting.mint(on, to, amount_units)
+    typer.echo(json.dumps({"chain_id": done.chain_id, "tx_id": done.tx_id, "amount_units": str(amount_units)}))
+
+
+@usdkg_app.command("redeem")
+def redeem(
+    chains: ChainOption,
+    on: OnOption,
+    amount_units: AmountOption,
+    minter_key_file: MinterKeyOption = None,
+    data: DataOption = DEFAULT_DATA,
+    db: DbOption = None,
+) -> None:
+    """Burn what holders sent to the redemption address on one chain."""
+    tokens = _tokens(chains, on, minter_key_file)
+    with _issuer(data, db, tokens) as issuer:
+        done = issuer.minting.redeem(on, amount_units)
+    typer.echo(json.dumps({"chain_id": done.chain_id, "tx_id": done.tx_id, "amount_units": str(amount_units)}))
