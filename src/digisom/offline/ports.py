@@ -2,7 +2,9 @@
 
 The offline domain never imports another domain: a wallet's ledger account and its
 bank's float come through `WalletDirectory` (the digital som implements it), and the
-ledger through `LedgerGateway` (a `digisom.ledger.service.Ledger` satisfies it as is).
+ledger through `digisom.kernel.gateway.LedgerWriter` (a `digisom.ledger.service.Ledger`
+satisfies it as is), which the service keeps only behind the offline domain's ledger
+gateway.
 """
 
 from __future__ import annotations
@@ -11,9 +13,6 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
-
-from digisom.ledger.model import Account, Transfer
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +40,4 @@ class WalletDirectory(Protocol):
         """Hold the wallets' locks (the digital som's, shared by every API process) for a
         block that reads their state and posts credits to them: a freeze lands before the
         read or after the posting (`digisom.cbdc.credits`)."""
-        ...
-
-
-class LedgerGateway(Protocol):
-    """The ledger operations the offline domain uses; `Ledger` implements them."""
-
-    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
-        """Create a batch of accounts (at most `BATCH_EVENTS_MAX`)."""
-        ...
-
-    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
-        """Create a batch of transfers (at most `BATCH_EVENTS_MAX`)."""
-        ...
-
-    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
-        """The accounts that exist among `ids`."""
         ...

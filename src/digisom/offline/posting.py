@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.gateway import TransferWriter
 from digisom.kernel.results import TRANSFER_OK as _ACCEPTED
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
 from digisom.offline.accounts import (
@@ -28,7 +29,6 @@ from digisom.offline.accounts import (
     reserve_account_id,
 )
 from digisom.offline.errors import OfflineError, Reason
-from digisom.offline.ports import LedgerGateway
 from digisom.offline.settlement import Verdict
 
 _LINKED: Final = int(TransferFlags.LINKED)
@@ -87,7 +87,7 @@ def defund_transfer(run_id: int, device_key_id: bytes, wallet_account_id: int, a
     )
 
 
-def post(ledger: LedgerGateway, chains: Iterable[Sequence[Transfer]], batch_events_max: int = BATCH_EVENTS_MAX) -> int:
+def post(ledger: TransferWriter, chains: Iterable[Sequence[Transfer]], batch_events_max: int = BATCH_EVENTS_MAX) -> int:
     """Commit `chains` in batches of whole chains; returns the transfers posted.
 
     Anything but `ok` or `exists` means the context was stale or a bank's float is short:

@@ -26,8 +26,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
-from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
 from digisom.kernel.clock import utc_now_iso
+from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
 from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
@@ -51,7 +52,6 @@ from digisom.stablecoin.errors import (
 from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
 from digisom.stablecoin.ports import (
     IncomingTransfer,
-    LedgerGateway,
     PreparedTx,
     RedemptionFeed,
     TokenGateway,
@@ -78,13 +78,13 @@ def redeem_operation_id(tx_hash: str, log_index: int) -> str:
 class Bridge:
     """Mints and redeems KGST against the digital som reserve."""
 
-    def __init__(self, engine: Engine, ledger: LedgerGateway, token: TokenGateway, wallets: WalletDirectory,
+    def __init__(self, engine: Engine, ledger: LedgerWriter, token: TokenGateway, wallets: WalletDirectory,
                  feed: RedemptionFeed | None = None, confirmations: int = DEFAULT_CONFIRMATIONS,
                  clock: Callable[[], str] = utc_now_iso, observer: Observer | None = None) -> None:
         if confirmations < 1:
             raise ValueError("confirmations must be at least 1")
         self._engine = engine
-        self._ledger = ledger
+        self._ledger = GatedLedger(Domain.STABLECOIN, CHART, ledger)  # the chart decides what it may post
         self._token = token
         self._wallets = wallets
         self._feed = feed
@@ -98,7 +98,7 @@ class Bridge:
         # One thread of one process at a time drives a token's operations (two would pick
         # the same nonce): on PostgreSQL the lock holds across every API process.
         self._lock = SharedLock(f"stablecoin.bridge\x00{self.token_key}", engine)
-        created = ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
+        created = self._ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
         invariant(created[0] in (CreateAccountResult.ok, CreateAccountResult.exists),
                   f"reserve account: {created[0].name}")
 

@@ -4,7 +4,8 @@
 - `RedemptionFeed`: incoming transfers to the redemption address, confirmation-deep,
   with reorg roll-backs (the chain adapter's event follower implements it).
 - `WalletDirectory`: digital som wallets (the digital som domain implements it).
-- `LedgerGateway`: the ledger (`digisom.ledger.service.Ledger` satisfies it as is).
+- the ledger: `digisom.kernel.gateway.LedgerWriter` (`digisom.ledger.service.Ledger`
+  satisfies it as is), which the bridge keeps only behind its domain's ledger gateway.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from digisom.ledger.model import Account, Transfer
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
 __all__ = ["BroadcastRefused", "NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
@@ -153,20 +152,4 @@ class WalletDirectory(Protocol):
     def held(self, wallet_id: str) -> AbstractContextManager[None]:
         """Hold the wallet's lock (the digital som's, which freezing takes too) for a block
         that reads the wallet and places a hold on it."""
-        ...
-
-
-class LedgerGateway(Protocol):
-    """The ledger operations the bridge uses; `Ledger` implements them."""
-
-    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
-        """Create a batch of accounts."""
-        ...
-
-    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
-        """Create a batch of transfers."""
-        ...
-
-    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
-        """The accounts that exist among `ids`."""
         ...
