@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from digisom.api.runtime import domain_engine
+from digisom.cbdc.accounts import AccountCode
 from digisom.chain.contracts import Artifact
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.protocol import Chain
@@ -32,8 +33,9 @@ from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 
 LEDGER = 417
-WALLET_CODE = 90
-ISSUANCE_CODE = 91
+# The chart's codes: the bridge's gateway lets the domain debit only what the chart allows.
+WALLET_CODE = int(AccountCode.WALLET)
+ISSUANCE_CODE = int(AccountCode.ISSUANCE)
 ROLES = ("owner", "master_minter", "issuer", "pensioner", "merchant", "commercial_bank")
 OPENING_TYIYN = 1_000_000  # 10,000 som per wallet
 ISSUANCE_ID = derive_id("test", "issuance")
