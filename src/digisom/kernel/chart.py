@@ -177,6 +177,8 @@ ACCOUNT_CODES: Final = (
 )
 
 _WALLETS: Final = frozenset({5})
+# A bank's settlement account: its own (standalone RTGS) or its reserve account (wired in).
+_SETTLEMENT: Final = frozenset({3, 20})
 # Transfer codes 1-19: the digital som; 20-29: RTGS; 30-39: government payments;
 # 40-49: offline; 60-69: the KGST bridge.
 TRANSFER_CODES: Final = (
@@ -196,12 +198,16 @@ TRANSFER_CODES: Final = (
     TransferCodeEntry(17, "FUNDING", _D.CBDC, "a wallet funded from its linked bank account"),
     TransferCodeEntry(18, "CLOSE_SWEEP", _D.CBDC, "a closing wallet's balance swept out"),
     TransferCodeEntry(19, "CLOSE", _D.CBDC, "a wallet account closed"),
-    TransferCodeEntry(20, "PAYMENT_CREDIT", _D.INTERBANK, "clearing -> the receiver's settlement account"),
-    TransferCodeEntry(21, "PAYMENT_DEBIT", _D.INTERBANK, "the sender's settlement account -> clearing"),
-    TransferCodeEntry(22, "CREDIT_DRAW", _D.INTERBANK, "intraday credit drawn into a settlement account"),
-    TransferCodeEntry(23, "CREDIT_REPAY", _D.INTERBANK, "intraday credit repaid"),
-    TransferCodeEntry(24, "COLLATERAL_PLEDGE", _D.INTERBANK, "collateral pledged -> credit line"),
-    TransferCodeEntry(25, "LIQUIDITY_INJECTION", _D.INTERBANK, "standalone funding of a settlement account"),
+    TransferCodeEntry(20, "PAYMENT_CREDIT", _D.INTERBANK, "clearing -> the receiver's settlement account",
+                      frozenset({23})),
+    TransferCodeEntry(21, "PAYMENT_DEBIT", _D.INTERBANK, "the sender's settlement account -> clearing",
+                      _SETTLEMENT),
+    TransferCodeEntry(22, "CREDIT_DRAW", _D.INTERBANK, "intraday credit drawn into a settlement account",
+                      frozenset({21})),
+    TransferCodeEntry(23, "CREDIT_REPAY", _D.INTERBANK, "intraday credit repaid", _SETTLEMENT),
+    TransferCodeEntry(24, "COLLATERAL_PLEDGE", _D.INTERBANK, "collateral pledged -> credit line", frozenset({22})),
+    TransferCodeEntry(25, "LIQUIDITY_INJECTION", _D.INTERBANK, "standalone funding of a settlement account",
+                      frozenset({24})),
     TransferCodeEntry(30, "DISBURSEMENT", _D.DISBURSEMENT, "a programme pays a recipient from a government wallet",
                       _WALLETS),
     TransferCodeEntry(31, "TAX", _D.DISBURSEMENT, "a tax or fee paid from a wallet to the treasury", _WALLETS),
@@ -210,13 +216,18 @@ TRANSFER_CODES: Final = (
     TransferCodeEntry(33, "DISBURSEMENT_WATERFALL", _D.DISBURSEMENT,
                       "a disbursement's excess over the payee wallet's holding limit -> the payee's linked deposit",
                       frozenset({5, 7})),
-    TransferCodeEntry(40, "OFFLINE_FUNDING", _D.OFFLINE, "wallet -> device reserve"),
-    TransferCodeEntry(41, "OFFLINE_PAYOUT", _D.OFFLINE, "device reserve -> payee wallet"),
-    TransferCodeEntry(42, "OFFLINE_GUARANTEE_ADVANCE", _D.OFFLINE, "bank float -> bank guarantee account"),
-    TransferCodeEntry(43, "OFFLINE_GUARANTEE_PAYOUT", _D.OFFLINE, "bank guarantee account -> payee wallet"),
-    TransferCodeEntry(44, "OFFLINE_DEFUNDING", _D.OFFLINE, "device reserve -> wallet (unspent value at sync)"),
-    TransferCodeEntry(60, "KGST_MINT", _D.STABLECOIN, "a holder's wallet -> the KGST reserve (tokens minted)"),
-    TransferCodeEntry(61, "KGST_REDEEM", _D.STABLECOIN, "the KGST reserve -> a holder's wallet (tokens burnt)"),
+    TransferCodeEntry(40, "OFFLINE_FUNDING", _D.OFFLINE, "wallet -> device reserve", _WALLETS),
+    TransferCodeEntry(41, "OFFLINE_PAYOUT", _D.OFFLINE, "device reserve -> payee wallet", frozenset({40})),
+    TransferCodeEntry(42, "OFFLINE_GUARANTEE_ADVANCE", _D.OFFLINE, "bank float -> bank guarantee account",
+                      frozenset({4})),
+    TransferCodeEntry(43, "OFFLINE_GUARANTEE_PAYOUT", _D.OFFLINE, "bank guarantee account -> payee wallet",
+                      frozenset({41})),
+    TransferCodeEntry(44, "OFFLINE_DEFUNDING", _D.OFFLINE, "device reserve -> wallet (unspent value at sync)",
+                      frozenset({40})),
+    TransferCodeEntry(60, "KGST_MINT", _D.STABLECOIN, "a holder's wallet -> the KGST reserve (tokens minted)",
+                      _WALLETS),
+    TransferCodeEntry(61, "KGST_REDEEM", _D.STABLECOIN, "the KGST reserve -> a holder's wallet (tokens burnt)",
+                      frozenset({60})),
 )
 
 CHART: Final = build_chart(LEDGERS, ACCOUNT_CODES, TRANSFER_CODES)
