@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from digisom.kernel.chart import CHART, Domain
-from digisom.kernel.gateway import DebitNotAllowed, LedgerGateway
+from digisom.kernel.gateway import CacheSizeInvalid, DebitNotAllowed, LedgerGateway
 from digisom.ledger.model import Account, AccountFlags, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
@@ -102,3 +102,8 @@ def test_an_unknown_account_is_read_again_and_the_cache_is_bounded(ledger: Ledge
     gate.check([Transfer(43, PENSIONER_WALLET, TREASURY_WALLET, 1, LEDGER, DISBURSEMENT)])  # pushes the treasury out
     gate.check([Transfer(44, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
     assert reader.asked[2:] == [[TREASURY_WALLET], [PENSIONER_WALLET], [TREASURY_WALLET]]
+
+
+def test_a_cache_of_no_codes_is_refused(ledger: Ledger) -> None:
+    with pytest.raises(CacheSizeInvalid):
+        LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, ledger, codes_cached=0)

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from typing import Final, Protocol
 
+from digisom.errors import DigisomError
 from digisom.kernel.chart import Chart, Domain
 from digisom.kernel.errors import Refused
 from digisom.ledger.model import Account, Transfer
@@ -44,6 +45,10 @@ class DebitNotAllowed(Refused):
         self.account_code = account_code
 
 
+class CacheSizeInvalid(DigisomError):
+    """A gateway asked to remember fewer than one account code."""
+
+
 class TransferWriter(Protocol):
     """The ledger's write side (`digisom.ledger.service.Ledger` and its `Submitter` fit)."""
 
@@ -66,6 +71,8 @@ class LedgerGateway:
 
     def __init__(self, domain: Domain, chart: Chart, writer: TransferWriter, accounts: AccountReader,
                  codes_cached: int = ACCOUNT_CODES_CACHED) -> None:
+        if codes_cached < 1:
+            raise CacheSizeInvalid(f"codes_cached must be at least 1, not {codes_cached}")
         self._domain = domain
         self._chart = chart
         self._writer = writer
