@@ -11,6 +11,11 @@ ledger: no negative balance or deposit, no holding or inflow limit exceeded, eve
 wallet's wallet-plus-deposit total equals its start plus what the accepted payments
 brought minus what they took (a payment settled twice would break it), circulation
 equals issuance, and the ledger's hash chain and balances verify.
+
+At the same time, optionally: banks sending RTGS payments to each other
+(`bench/rtgs_load.py`) and devices funded from the wallets, paying offline and syncing
+(`bench/offline_load.py`); `check` runs their checks too, and the wallets' totals count
+what offline funding took and offline syncs paid.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from typing import Any, Final
 
 import httpx
 
-from digisom.api.auth import TokenIssuer, load_or_create_key
-from digisom.cbdc.access import Role
+from bench import offline_load, rtgs_load
+from digisom.api.signing_key import load_or_create_key
+from digisom.http.auth import TokenIssuer
+from digisom.kernel.access import Role
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 
@@ -69,6 +76,8 @@ class LoadWorld:
     url: str
     operators: dict[str, str]
     wallets: list[Wallet] = field(default_factory=list)
+    rtgs: rtgs_load.RtgsLoad | None = None
+    offline: offline_load.OfflineLoad | None = None
 
 
 @dataclass
@@ -81,6 +90,11 @@ class LoadResult:
     latencies_ms: list[float]
     replays_mismatched: int
     transport_retries: int = 0  # requests sent again after a lost connection
+    rtgs_submissions: int = 0  # distinct interbank payments sent
+    rtgs_answers: Counter[str] = field(default_factory=Counter)  # ACSC / PDNG / RJCT
+    offline_fundings: int = 0
+    offline_syncs: int = 0
+    other_statuses: Counter[int] = field(default_factory=Counter)  # of the RTGS and offline requests
 
     @property
     def payments_per_s(self) -> float:
@@ -94,12 +108,15 @@ class LoadResult:
 
 
 @contextmanager
-def running_server(workers: int, db_url: str, data_dir: Path) -> Iterator[str]:
+def running_server(workers: int, db_url: str, data_dir: Path, rtgs_clock_iso: str | None = None) -> Iterator[str]:
     """`digisom serve --workers N` on a free loopback port; yields its URL once every worker
     has started, stops it after. Its output goes to `data_dir/server.log` (a pipe nobody
-    reads would fill up and stall the workers' logging)."""
-    command = [sys.executable, "-c", "from digisom.cli import app; app()", "serve", "--port", "0",
+    reads would fill up and stall the workers' logging). `rtgs_clock_iso` pins the RTGS's
+    clock (`rtgs_load.RTGS_CLOCK_ISO` for RTGS clients)."""
+    command = [sys.executable, "-c", "from digisom.cli.main import app; app()", "serve", "--port", "0",
                "--workers", str(workers), "--db", db_url, "--data", str(data_dir)]
+    if rtgs_clock_iso is not None:
+        command += ["--rtgs-clock", rtgs_clock_iso]
     log_path = data_dir / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -135,8 +152,10 @@ def _wait_until_up(process: subprocess.Popen[str], log_path: Path, workers: int)
     raise RuntimeError("the server did not start in time")
 
 
-def build_world(url: str, data_dir: Path, wallet_count: int) -> LoadWorld:
-    """Participants, reserves, issuance and `wallet_count` funded wallets, over HTTP."""
+def build_world(url: str, data_dir: Path, wallet_count: int, rtgs: bool = False, offline_pairs: int = 0) -> LoadWorld:
+    """Participants, reserves, issuance and `wallet_count` funded wallets, over HTTP; with
+    `rtgs`, the banks as RTGS participants with reserves; `offline_pairs` pairs of wallets
+    with a device each."""
     issuer = TokenIssuer(load_or_create_key(data_dir))
     operators = {"central": issuer.issue(Role.CENTRAL_BANK_OPERATOR, "nbkr-load"), "auditor": issuer.issue(
         Role.AUDITOR, "audit-load")} | {bank: issuer.issue(Role.BANK_OPERATOR, f"{bank}-load", bank) for bank in BANKS}
@@ -159,22 +178,32 @@ def build_world(url: str, data_dir: Path, wallet_count: int) -> LoadWorld:
                   _kgs(START_TYIYN + DEPOSIT_TYIYN), status=200)
             _post(client, token, f"/v1/wallets/{opened['id']}/funding", _kgs(START_TYIYN), status=200)
             world.wallets.append(Wallet(opened["id"], holder, bank, token, START_TYIYN + DEPOSIT_TYIYN))
+        banks = {bank: operators[bank] for bank in BANKS}
+        if rtgs:
+            world.rtgs = rtgs_load.setup(client, operators["central"], banks, _post)
+        if offline_pairs:
+            world.offline = offline_load.setup(client, world.wallets, banks, offline_pairs)
     return world
 
 
-def run_load(world: LoadWorld, clients: int, duration_s: float, seed: int = 7) -> LoadResult:
-    """`clients` concurrent clients paying between random wallets for `duration_s`."""
-    return asyncio.run(_load(world, clients, duration_s, seed))
+def run_load(world: LoadWorld, clients: int, duration_s: float, seed: int = 7, rtgs_clients: int = 0) -> LoadResult:
+    """`clients` concurrent clients paying between random wallets for `duration_s`; at the
+    same time `rtgs_clients` banks' back offices (the world needs `rtgs`) and one client per
+    offline pair of the world."""
+    if rtgs_clients and world.rtgs is None:
+        raise ValueError("RTGS clients need a world built with rtgs=True")
+    return asyncio.run(_load(world, clients, duration_s, seed, rtgs_clients))
 
 
-async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) -> LoadResult:
+async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int, rtgs_clients: int) -> LoadResult:
     statuses: Counter[int] = Counter()
     latencies_ms: list[float] = []
     accepted: dict[str, tuple[Wallet, Wallet, int]] = {}
     mismatched = 0
     # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request never
     # races the server closing its connection.
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+    connections = clients + rtgs_clients + (len(world.offline.pairs) if world.offline else 0)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections,
                           keepalive_expiry=KEEPALIVE_S)
     retried = 0
     async with httpx.AsyncClient(base_url=world.url, timeout=60, limits=limits) as client:
@@ -219,12 +248,26 @@ async def _load(world: LoadWorld, clients: int, duration_s: float, seed: int) ->
                 for payment_id in ids:
                     accepted[payment_id] = (payer, payee, amount)
 
-        await asyncio.gather(*(one_client(n) for n in range(clients)))
+        others = []
+        if world.rtgs is not None:
+            others += [rtgs_load.run_client(client, world.rtgs, n, deadline, seed) for n in range(rtgs_clients)]
+        if world.offline is not None:
+            others += [offline_load.run_client(client, world.offline, pair, deadline, seed * 104_729 + n)
+                       for n, pair in enumerate(world.offline.pairs)]
+        await asyncio.gather(*(one_client(n) for n in range(clients)), *others)
         duration = time.monotonic() - start
     for payer, payee, amount in accepted.values():
         payer.net_tyiyn -= amount
         payee.net_tyiyn += amount
-    return LoadResult(duration, len(accepted), statuses, latencies_ms, mismatched, retried)
+    result = LoadResult(duration, len(accepted), statuses, latencies_ms, mismatched, retried)
+    if world.rtgs is not None:
+        result.rtgs_submissions, result.rtgs_answers = world.rtgs.submissions, world.rtgs.answers
+        result.other_statuses.update(world.rtgs.statuses)
+    if world.offline is not None:
+        offline_load.apply_to(world.offline)
+        result.offline_fundings, result.offline_syncs = world.offline.fundings, world.offline.syncs
+        result.other_statuses.update(world.offline.statuses)
+    return result
 
 
 def check(world: LoadWorld, db_url: str) -> list[str]:
@@ -250,6 +293,10 @@ def check(world: LoadWorld, db_url: str) -> list[str]:
         if not summary["balanced"] or summary["circulation_tyiyn"] != summary["issuance_liability_tyiyn"]:
             broken.append(f"circulation {summary['circulation_tyiyn']} is not issuance "
                           f"{summary['issuance_liability_tyiyn']}")
+    if world.rtgs is not None:
+        broken += rtgs_load.check(world.rtgs, db_url)
+    if world.offline is not None:
+        broken += offline_load.check(world.offline, db_url)
     store = open_store(db_url)
     try:
         report = verify(store)

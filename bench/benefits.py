@@ -29,11 +29,11 @@ from typing import Any
 
 from digisom.api.runtime import build
 from digisom.cbdc import accounts, benefits, tables
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.aliases import RESOLVE_MAX
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from digisom.cli import DEFAULT_BATCH_SIZE
+from digisom.cli.main import DEFAULT_BATCH_SIZE
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult

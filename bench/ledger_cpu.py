@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from digisom.cli import DEFAULT_BATCH_SIZE
+from digisom.cli.main import DEFAULT_BATCH_SIZE
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.ledger.service import Ledger
 from digisom.stores.postgres import PostgresStore

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from digisom.cli import DEFAULT_BATCH_SIZE
+from digisom.cli.main import DEFAULT_BATCH_SIZE
 from digisom.devtools.postgres_server import TemporaryPostgres
 from ledger_workload import balances_match, expected_balances, make_workload, run_ledger
 

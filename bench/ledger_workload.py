@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rich.progress import Progress
 
-from digisom.cli import DEFAULT_BATCH_SIZE
+from digisom.cli.main import DEFAULT_BATCH_SIZE
 from digisom.ledger.audit import verify
 from digisom.ledger.model import AMOUNT_MAX, Account, AccountFlags, Transfer, TransferFlags
 from digisom.ledger.results import CreateTransferResult

@@ -52,7 +52,7 @@ from digisom.offline.certificates import Certificate, Role, TrustStore, issue_ce
 from digisom.offline.device import Device
 from digisom.offline.keys import SoftwareSigner, signature_valid
 from digisom.offline.payment import sign_payment
-from digisom.offline.ports import WalletRef
+from digisom.offline.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletCredit, WalletRef
 from digisom.offline.qr import QR_ERROR_LEVEL, qr_version
 from digisom.offline.service import OfflineService
 from digisom.offline.settlement import (
@@ -232,6 +232,11 @@ class BenchWallets:
 
     def bank_float_account_id(self, bank_code: str) -> int:
         return FLOAT_ID
+
+    def plan_credits(self, credits: Sequence[WalletCredit]) -> list[CreditPlan]:
+        """No holding limits: every credit lands in its wallet whole."""
+        return [(CreditLeg(WALLET_LEG, c.debit_account_id, derive_id("bench", "wallet", c.wallet_id), c.amount_tyiyn,
+                           c.code),) for c in credits]
 
 
 def create_accounts(ledger: Ledger, events: Sequence[Account]) -> None:

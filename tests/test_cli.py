@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from digisom.cli import app
+from digisom.cli.main import app
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from digisom.cli import app
+from digisom.cli.main import app
 
 HEAVY = ("fastapi", "digisom.api", "digisom.cbdc", "digisom.disbursement", "digisom.offline", "digisom.interbank",
          "digisom.stablecoin", "eth_account", "boa")
@@ -18,7 +18,7 @@ HEAVY = ("fastapi", "digisom.api", "digisom.cbdc", "digisom.disbursement", "digi
 PROBE = """
 import json, sys
 from typer.testing import CliRunner
-from digisom.cli import app
+from digisom.cli.main import app
 result = CliRunner().invoke(app, ["ledger", "verify", "--db", sys.argv[1]])
 print(json.dumps({"exit": result.exit_code, "loaded": [m for m in sys.argv[2:] if m in sys.modules]}))
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from digisom.cli import app
+from digisom.cli.main import app
 
 
 def test_demo_runs_twice_on_the_same_data_and_writes_its_outputs(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -49,6 +49,7 @@ RELEASED = {
     "offline/v0002_returns_parked_runs": "911ffb5e2fd8fdb0e89b8b2110b73d2e",
     "stablecoin/v0001_initial": "4eb3b0de12cf974de808acee21a9ed36",
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
+    "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and

@@ -8,16 +8,16 @@ from pathlib import Path
 import jwt
 import pytest
 
-from digisom.api.auth import (
+from digisom.api.signing_key import load_or_create_key
+from digisom.http.auth import (
     ALGORITHM,
     AUDIENCE,
     ISSUER,
     TokenError,
     TokenIssuer,
     TokenVerifier,
-    load_or_create_key,
 )
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from digisom.api.auth import TokenVerifier, load_or_create_key
-from digisom.cbdc.access import Role
-from digisom.cli import app
+from digisom.api.signing_key import load_or_create_key
+from digisom.cli.main import app
+from digisom.http.auth import TokenVerifier
+from digisom.kernel.access import Role
 
 SERVE_START_TIMEOUT_S = 60
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from digisom.demo_cbdc import run_cbdc_demo
+from digisom.demos.cbdc import run_cbdc_demo
 
 
 def test_the_demo_tells_the_story_and_is_idempotent(tmp_path: Path) -> None:

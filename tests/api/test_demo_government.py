@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from digisom.demo_government import run_government_demo
+from digisom.demos.government import run_government_demo
 
 
 def _run(data: Path, out: Path) -> str:

@@ -25,11 +25,11 @@ import pytest
 from httpx import Response
 
 from digisom.api.app import BODY_BYTES_MAX, BodyLimit
-from digisom.api.routes_disbursement import UPLOAD_BODY_BYTES_MAX
 from digisom.api.runtime import Runtime, build
-from digisom.cbdc.access import Role
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
+from digisom.disbursement.http.routes import UPLOAD_BODY_BYTES_MAX
 from digisom.disbursement.spending import MIN_PAYEES_PER_CELL
+from digisom.kernel.access import Role
 from tests.api.disbursement_fakes import FakeResolver, FakeTarget
 from tests.api.world import AYIL, SOM, World
 from tests.disbursement.test_pain001 import document, transaction

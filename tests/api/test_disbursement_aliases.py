@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from digisom.cbdc.access import Role
 from digisom.cbdc.accounts import AccountCode, balance_tyiyn, bank_account_id
+from digisom.kernel.access import Role
 from tests.api.world import AYIL, SOM, World
 
 WALLET_PIN, BANK_PIN, STRANGER_PIN = "21203195000111", "21203195000222", "21203195000333"

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from digisom.api.disbursement_wiring import CbdcRecipientDirectory, Executions, WorkerState
+from digisom.api.disbursement_wiring import CbdcRecipientDirectory
+from digisom.disbursement.http.executions import Executions, WorkerState
 from digisom.disbursement.model import Progress, RunStatus
 from digisom.disbursement.ports import Channel, Destination
 from tests.api.disbursement_fakes import FakeResolver, FakeTarget

@@ -1,5 +1,5 @@
 """The one error map: any domain's refusal, raised anywhere in a route, is answered by
-api/problems.py from the error's class (its kind's status unless the class fixed another)."""
+http/problems.py from the error's class (its kind's status unless the class fixed another)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from digisom.api import problems
 from digisom.cbdc.errors import LimitExceeded
 from digisom.disbursement.taxes import PaymentRefused
+from digisom.http import problems
 from digisom.interbank.errors import NotYourBank
 from digisom.kernel.errors import DomainError
 from digisom.offline.errors import OfflineError, Reason

@@ -8,6 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from digisom.api.response_store import response_store
+from digisom.cbdc import repository
+from digisom.http.idempotency import StoredResponse
+from digisom.http.response_store import TableResponseStore
 from tests.api.world import SOM, World, kgs
 
 
@@ -37,7 +41,7 @@ def test_keys_belong_to_their_caller(world: World) -> None:
 def test_a_lost_response_still_never_pays_twice(world: World) -> None:
     first = world.ok(world.pay("treasury", "treasury", "pensioner", 100, key="lost"), 201)
     with world.runtime.service.ctx.engine.begin() as conn:  # the stored response is gone (a crash)
-        conn.execute(text("DELETE FROM cbdc_idempotency_keys"))
+        conn.execute(text("DELETE FROM http_idempotency_keys"))
     again = world.ok(world.pay("treasury", "treasury", "pensioner", 100, key="lost"), 201)
     assert again["id"] == first["id"]
     assert world.balance("pensioner") == 100 * SOM
@@ -71,3 +75,26 @@ def test_every_post_needs_a_key(world: World) -> None:
     response = world.client.post("/v1/payments", json={}, headers=world.headers("treasury"))
     assert response.status_code == 422
     assert any(e["location"] == "header.Idempotency-Key" for e in response.json()["errors"])
+
+
+def test_responses_stored_before_the_http_table_existed_still_answer(world: World) -> None:
+    """Upgrade: the digital som's old table held the responses; a retry across the upgrade
+    gets its first answer, a new key lands in the HTTP layer's own table."""
+    engine = world.runtime.service.ctx.engine
+    with engine.begin() as conn:
+        repository.put_idempotent(conn, "bank_operator:AYIL:teller", "before", "f" * 64, 201,
+                                  "application/json", '{"id": "old"}', "2026-12-01T00:00:00+00:00")
+    store = response_store(engine, world.runtime.service.ctx.now_iso)
+    assert store.get("bank_operator:AYIL:teller", "before") == StoredResponse(
+        "f" * 64, 201, "application/json", '{"id": "old"}')
+    assert not store.put("bank_operator:AYIL:teller", "before", StoredResponse("0" * 64, 201, "x", "{}"))
+    assert store.put("bank_operator:AYIL:teller", "after", StoredResponse("0" * 64, 201, "application/json", "{}"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT key FROM http_idempotency_keys WHERE principal = 'bank_operator:AYIL:teller'"
+                                 )).scalars().all() == ["after"]
+
+
+def test_a_new_installation_reads_only_the_http_table(world: World) -> None:
+    store = response_store(world.runtime.service.ctx.engine, world.runtime.service.ctx.now_iso)
+    assert isinstance(store, TableResponseStore)
+    assert store._earlier is None

@@ -1,7 +1,11 @@
 """Four `digisom serve` processes on one PostgreSQL database, many clients paying between
-wallets near their holding limits and balances: every invariant holds across processes
-(no negative balance, no limit exceeded, no payment settled twice, circulation equals
-issuance, the ledger verifies). The checks are `check` in bench/api_load.py.
+wallets near their holding limits and balances, while banks send RTGS payments to each
+other and devices funded from those wallets pay offline and sync: every invariant holds
+across processes (no negative balance, no limit exceeded, no payment settled twice, no
+interbank payment settled twice and the reserves agree with the settled ones, offline
+funding and sync credited exactly once, circulation equals issuance, the ledger
+verifies). The checks are `check` in bench/api_load.py, bench/rtgs_load.py and
+bench/offline_load.py.
 
 The default run is short (CI has two cores); the full one of the issue (200 clients for
 30 s) is marked slow: `.venv/bin/pytest -m slow tests/api/test_many_processes.py`.
@@ -15,35 +19,41 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bench import api_load
+from bench import api_load, rtgs_load
 from digisom.api.workers import WorkersUnsupported, worker_count
-from digisom.cli import app
+from digisom.cli.main import app
 
 pytestmark = pytest.mark.postgres
 
 
-def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, clients: int, duration_s: float) -> None:
+def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, clients: int, duration_s: float,
+         rtgs_clients: int, offline_pairs: int) -> api_load.LoadResult:
     url = postgres_databases()
-    with api_load.running_server(4, url, tmp_path) as api:
-        world = api_load.build_world(api, tmp_path, wallet_count=wallets)
-        result = api_load.run_load(world, clients, duration_s)
+    with api_load.running_server(4, url, tmp_path, rtgs_load.RTGS_CLOCK_ISO) as api:
+        world = api_load.build_world(api, tmp_path, wallet_count=wallets, rtgs=True, offline_pairs=offline_pairs)
+        result = api_load.run_load(world, clients, duration_s, rtgs_clients=rtgs_clients)
         broken = api_load.check(world, url)
+    errors = [status for status in (result.statuses + result.other_statuses) if status >= 500]
+    assert not errors, (result.statuses, result.other_statuses, api_load.server_errors(tmp_path))
     assert result.accepted > 0, result.statuses
-    assert not [status for status in result.statuses if status >= 500], (result.statuses,
-                                                                          api_load.server_errors(tmp_path))
+    assert result.rtgs_answers["ACSC"] > 0, result.rtgs_answers
+    assert result.offline_fundings > 0 and result.offline_syncs > 0, result.other_statuses
     assert result.replays_mismatched == 0
     assert broken == []
+    print(f"\n{result.accepted} payments, {result.rtgs_submissions} RTGS submissions {dict(result.rtgs_answers)}, "
+          f"{result.offline_fundings} offline fundings, {result.offline_syncs} syncs in {result.duration_s:.1f} s")
+    return result
 
 
 def test_four_processes_keep_every_invariant(postgres_databases: Callable[[], str], tmp_path: Path) -> None:
-    _run(postgres_databases, tmp_path, wallets=20, clients=40, duration_s=8)
+    _run(postgres_databases, tmp_path, wallets=20, clients=40, duration_s=8, rtgs_clients=2, offline_pairs=2)
 
 
 @pytest.mark.slow
 def test_four_processes_keep_every_invariant_under_full_load(
     postgres_databases: Callable[[], str], tmp_path: Path
 ) -> None:
-    _run(postgres_databases, tmp_path, wallets=50, clients=200, duration_s=30)
+    _run(postgres_databases, tmp_path, wallets=50, clients=200, duration_s=30, rtgs_clients=10, offline_pairs=10)
 
 
 def test_sqlite_serves_one_process(tmp_path: Path) -> None:

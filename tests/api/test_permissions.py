@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from digisom.api.app import routers
-from digisom.api.auth import TokenIssuer, load_or_create_key
-from digisom.api.permissions import MATRIX, ROLES, markdown_matrix, route_operations
-from digisom.cbdc.access import Role
+from digisom.api.signing_key import load_or_create_key
+from digisom.http.auth import TokenIssuer
+from digisom.http.permissions import MATRIX, ROLES, markdown_matrix, route_operations
+from digisom.kernel.access import Role
 from tests.api.world import World, kgs
 
 PERSONAL_NUMBER = "21204199000123"

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from digisom.api.runtime import Runtime
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 
 AYIL = "AYIL"
 BAKAI = "BAKAI"

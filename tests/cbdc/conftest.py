@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import HolderKind, MerchantProfile, ParticipantKind
 from digisom.cbdc.policy import Policy, load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.clock import utc_now
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.api.runtime import domain_engine
 from digisom.cbdc import accounts
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.aliases import RESOLVE_MAX
 from digisom.cbdc.errors import Forbidden, InvalidRequest, NotFound, WalletClosed
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import AliasTarget, HolderKind
+from digisom.kernel.access import Actor, Role
 from tests.cbdc.conftest import CENTRAL_BANK, COMMERCIAL_BANK, SECOND_BANK, Domain
 
 PN = "21204199000123"

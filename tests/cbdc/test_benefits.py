@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digisom.cbdc import accounts, benefits, repository
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import CIRCULATING_CODES, AccountCode, TransferCode
 from digisom.cbdc.errors import (
     BenefitExpired,
@@ -30,6 +29,7 @@ from digisom.cbdc.errors import (
 )
 from digisom.cbdc.model import HolderKind, MerchantProfile
 from digisom.disbursement.model import TransferCode as DisbursementCode
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.chart import CHART, LEDGER_KGS
 from digisom.kernel.chart import Domain as Dom
 from digisom.kernel.gateway import LedgerGateway

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from digisom.chain.rpc import RpcChain
-from digisom.chain_cli import chain_app
+from digisom.cli.chain import chain_app
 from tests.stablecoin.world import role_key
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from digisom import disburse_cli
 from digisom.api.runtime import build
 from digisom.cbdc.accounts import AccountCode, bank_account_id, wallet_account_id
-from digisom.cli import app
+from digisom.cli import disburse as disburse_cli
+from digisom.cli.main import app
 from digisom.disbursement.reconciliation import CSV_COLUMNS
 from tests.api.disbursement_fakes import FakeResolver, FakeTarget
 from tests.api.world import AYIL, SOM, World

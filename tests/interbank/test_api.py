@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digisom.api.routes_interbank import STATUS_HEADER, build_rtgs
 from digisom.api.runtime import Runtime, build
+from digisom.http.services import filled
+from digisom.interbank.http.routes import STATUS_HEADER
+from digisom.interbank.http.slots import RTGS
 from digisom.interbank.iso20022 import StatusReport, parse_inbound
 from tests.api.world import AYIL, BAKAI, World
 from tests.interbank.rtgs_world import BUSINESS_DAY, Clock, payment_xml
@@ -22,11 +24,8 @@ RESERVES_AYIL = 800_000_00  # 1,000,000 som of reserves less 200,000 issued as d
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    built = build(data_dir=tmp_path / "data")
-    clock = Clock()
-    built.app.state.rtgs = build_rtgs(built.service.ctx.engine, built.db_url, clock)
+    built = build(data_dir=tmp_path / "data", rtgs_clock=Clock())
     yield built
-    built.app.state.rtgs[1]()
     built.close()
 
 
@@ -48,7 +47,7 @@ def send(world: World, who: str, xml: bytes) -> tuple[int, StatusReport | None, 
 
 
 def reserves(world: World, bank: str) -> int:
-    rtgs = world.runtime.app.state.rtgs[0]
+    rtgs = filled(world.runtime.app, RTGS).get()
     return int(rtgs.liquidity(bank)[0])
 
 
@@ -88,7 +87,7 @@ def test_not_xml_is_415_and_too_large_is_413(world: World) -> None:
 
 
 def test_end_of_day_and_statements_by_role(world: World) -> None:
-    clock: Clock = world.runtime.app.state.rtgs[0].ctx.clock
+    clock: Clock = filled(world.runtime.app, RTGS).get().ctx.clock
     send(world, "commercial_bank", payment_xml(AYIL, BAKAI, 2_000_00, 5))
     assert send(world, "second_bank", payment_xml(BAKAI, AYIL, 10**12, 6))[2] == "PDNG"
     assert world.post("commercial_bank", "/v1/interbank/end-of-day", {}).status_code == 403

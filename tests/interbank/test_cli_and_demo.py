@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from digisom.cli import app
-from digisom.demo_interbank import run_interbank_demo
+from digisom.cli.main import app
+from digisom.demos.interbank import run_interbank_demo
 from digisom.interbank.iso20022 import StatusReport, parse_inbound
 from tests.interbank.rtgs_world import COMMERCIAL_BANK, OTHER_COMMERCIAL_BANK, payment_xml
 

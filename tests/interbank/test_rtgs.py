@@ -3,18 +3,24 @@ ledger, the gridlock the LSM resolves, intraday credit, duplicates, cut-offs, en
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from digisom.interbank import repository
+from digisom.interbank.chains import payment_legs
+from digisom.interbank.context import RtgsContext
 from digisom.interbank.iso20022 import ReasonCode, parse_inbound
 from digisom.interbank.lsm import GROSS_RULES
 from digisom.interbank.records import PaymentStatus
 from digisom.interbank.rtgs import Rtgs
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateTransferResult
+from digisom.ledger.service import Ledger
+from digisom.stores.url import open_store
 from tests.interbank.rtgs_world import (
     BUSINESS_DAY,
     COMMERCIAL_BANK,
@@ -24,6 +30,7 @@ from tests.interbank.rtgs_world import (
     SETTLED,
     THIRD_COMMERCIAL_BANK,
     RtgsWorld,
+    domain_engine,
     return_xml,
     status_of,
 )
@@ -196,3 +203,43 @@ def test_a_chain_committed_before_a_crash_is_recovered_as_settled(world: RtgsWor
     [payment] = restarted.payments(BUSINESS_DAY)
     assert payment.status is PaymentStatus.SETTLED
     assert restarted.run_lsm() == 0 and world.cash(B) == 300_00, "never settled twice"
+
+
+def test_a_payment_no_longer_queued_is_never_marked_settled(world: RtgsWorld) -> None:
+    """The guarded update under recovery and settlement: only a queued payment becomes settled."""
+    world.rtgs.fund(A, 100_00, "reserves")
+    assert world.rtgs.submit(world.pacs008(A, B, 400_00)).status is PENDING
+    world.clock.at(17, 30)
+    assert world.rtgs.end_of_day().rejected == 1
+    [payment] = world.rtgs.payments(BUSINESS_DAY)
+    legs = payment_legs(payment.seq, payment.attempt)
+    with world.rtgs.ctx.engine.begin() as conn:
+        assert not repository.mark_settled(conn, payment.seq, "recovered", 0, legs.debit_id, legs.credit_id)
+    [payment] = world.rtgs.payments(BUSINESS_DAY)
+    assert payment.status is PaymentStatus.REJECTED
+
+
+@pytest.mark.postgres
+def test_recovery_in_a_starting_process_waits_for_the_settling_one(postgres_url: str) -> None:
+    """A process starting (its recovery) while another holds the RTGS lock to settle waits
+    for it, then finds nothing to recover: the payment settles once."""
+    world = RtgsWorld.open(postgres_url)
+    starting: list[Rtgs] = []
+    other = RtgsContext(engine=domain_engine(postgres_url), ledger=Ledger(open_store(postgres_url)),
+                        clock=world.clock)
+    try:
+        world.rtgs.fund(A, 500_00, "reserves")
+        with world.rtgs.ctx.lock:
+            thread = threading.Thread(target=lambda: starting.append(Rtgs(other)))
+            thread.start()
+            thread.join(1.0)
+            waited = thread.is_alive()
+            assert world.rtgs.submit(world.pacs008(A, B, 300_00)).status is SETTLED
+        thread.join(30)
+        assert waited, "recovery ran while another process held the RTGS lock"
+        assert starting and starting[0].recover() == 0
+        assert world.cash(B) == 300_00 and world.rtgs.run_lsm() == 0
+    finally:
+        other.ledger.store.close()  # type: ignore[attr-defined]
+        other.engine.dispose()
+        world.close()

@@ -23,7 +23,9 @@ from digisom.stablecoin import errors as stablecoin
 # Bases of a domain's errors, and the replay of a stored error: of no kind themselves.
 BASES = frozenset({cbdc.CbdcError, interbank.RtgsError, stablecoin.StablecoinError, disbursement.DisbursementError,
                    cbdc.ReplayedError})
-API_DIR = Path(__file__).resolve().parents[2] / "src" / "digisom" / "api"
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "digisom"
+# The composition root, the HTTP toolkit and every domain's routes.
+HTTP_MODULES = sorted([*PACKAGE_DIR.glob("api/*.py"), *PACKAGE_DIR.glob("http/*.py"), *PACKAGE_DIR.glob("*/http/*.py")])
 
 # (class, status, slug) as the API answered before the kernel (its per-router tables).
 PUBLIC: list[tuple[type[DomainError], int, str]] = [
@@ -112,11 +114,12 @@ def test_only_idempotent_domains_store_their_refusals_with_the_key() -> None:
 
 
 def test_the_api_maps_errors_to_problems_in_one_module() -> None:
-    """Only api/problems.py registers exception handlers, and no other API module catches
+    """Only http/problems.py registers exception handlers, and no other HTTP module catches
     a domain error to build a problem of its own (idempotency.py stores the one map's)."""
     domain_names = {cls.__name__ for cls in _all_subclasses(DomainError)} | {"DomainError"}
     problem_builders = {"problem_response", "ApiProblem", "JSONResponse"}
-    for path in sorted(API_DIR.glob("*.py")):
+    assert len(HTTP_MODULES) > 30  # the globs find the route modules
+    for path in HTTP_MODULES:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "add_exception_handler":

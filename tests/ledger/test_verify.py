@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from digisom.cli import app
+from digisom.cli.main import app
 from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, AccountFlags, Transfer, TransferFlags
 from digisom.ledger.service import Ledger

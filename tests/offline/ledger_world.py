@@ -22,7 +22,7 @@ from digisom.offline.accounts import OfflineAccountCode, derive_id
 from digisom.offline.certificates import TrustStore
 from digisom.offline.device import Device
 from digisom.offline.device_sync import sync_device
-from digisom.offline.ports import WalletRef
+from digisom.offline.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, SyncOutcome
 from digisom.stores.url import open_store
 from tests.offline.world import CUMULATIVE_MAX_TYIYN, NOW_S, PER_PAYMENT_MAX_TYIYN, signer
@@ -59,6 +59,12 @@ class Wallets:
 
     def bank_float_account_id(self, bank_code: str) -> int:
         return derive_id("test", "float", bank_code)
+
+    def plan_credits(self, credits: Sequence[WalletCredit]) -> list[CreditPlan]:
+        """No holding limits here: all of a credit lands in the wallet unless it is frozen."""
+        return ["wallet_frozen" if c.wallet_id in self.frozen else (
+            CreditLeg(WALLET_LEG, c.debit_account_id, wallet_account_id(c.wallet_id), c.amount_tyiyn, c.code),)
+            for c in credits]
 
 
 def wallet_account_id(wallet_id: str) -> int:

@@ -11,9 +11,10 @@ from typing import Any
 from typer.testing import CliRunner
 
 from digisom.api.runtime import build
-from digisom.cbdc.access import Actor, Role
+from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.model import HolderKind, ParticipantKind
-from digisom.cli import app
+from digisom.cli.main import app
+from digisom.kernel.access import Actor, Role
 
 CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator")
 COMMERCIAL_BANK = Actor(Role.BANK_OPERATOR, "ayil-teller", "AYIL")
@@ -71,3 +72,46 @@ def test_devices_on_the_command_line(tmp_path: Path) -> None:
     assert caught["revocation_list_sequence"] == 2
     returned = run("sync", "--data", data, "--device", "pensioner", "--return-unspent")
     assert returned["returned_tyiyn"] == 0  # a fraudulent device gets nothing back: its reserve pays first
+
+
+def set_frozen(data: Path, wallet_id: str, frozen: bool) -> None:
+    runtime = build(data_dir=data)
+    try:
+        runtime.service.set_frozen(CENTRAL_BANK, wallet_id, frozen, "court order", "BISHKEK-2026-401")
+    finally:
+        runtime.close()
+
+
+def test_an_operator_lists_and_retries_a_parked_run(tmp_path: Path) -> None:
+    """A payee frozen before its sync parks the run; `retry` posts it once the wallet is
+    unfrozen, and again posts nothing twice."""
+    data = str(tmp_path)
+    wallets = open_wallets(tmp_path)
+    for holder in ("pensioner", "shop"):
+        run("register", "--data", data, "--device", holder, "--wallet", wallets[holder])
+    run("fund", "--data", data, "--device", "pensioner", "--amount", "300000")
+    paid = run("pay", "--data", data, "--device", "pensioner", "--to", "shop", "--amount", "120000")
+    run("receive", "--data", data, "--device", "shop", "--payment", paid["payment_file"])
+    set_frozen(tmp_path, wallets["shop"], True)
+    assert run("parked", "--data", data) == {"parked": []}
+
+    run("sync", "--data", data, "--device", "shop")
+
+    (parked,) = run("parked", "--data", data)["parked"]
+    assert parked["reason"] == "wallet_not_usable"
+    still = run("retry", "--data", data, "--run", str(parked["run_id"]), code=1)
+    assert (still["posted"], still["parked"]["reason"]) == (False, "wallet_not_usable")
+    set_frozen(tmp_path, wallets["shop"], False)
+    retried = run("retry", "--data", data, "--run", str(parked["run_id"]))
+    again = run("retry", "--data", data, "--run", str(parked["run_id"]))
+
+    assert (retried["posted"], retried["transfers_posted"]) == (True, 1)
+    assert (again["posted"], again["transfers_posted"]) == (True, 0)
+    assert run("parked", "--data", data) == {"parked": []}
+    runtime = build(data_dir=tmp_path)
+    try:
+        assert runtime.service.ctx.ledger.account(wallet_account_id(wallets["shop"])).credits_posted == 120_000
+    finally:
+        runtime.close()
+    unknown = CliRunner().invoke(app, ["offline", "retry", "--data", data, "--run", "999"])
+    assert unknown.exit_code == 2 and "unknown_run" in unknown.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from digisom.demo_offline import run_offline_demo
+from digisom.demos.offline import run_offline_demo
 
 
 def test_village_story_balances_and_runs_again(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from digisom.cbdc.access import Role
+from digisom.kernel.access import Role
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 from tests.api.world import World

@@ -11,7 +11,10 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from digisom.api import routes_interbank, schemas, schemas_benefits, schemas_disbursement, schemas_offline
+from digisom.cbdc.http import schemas, schemas_benefits
+from digisom.disbursement.http import schemas as schemas_disbursement
+from digisom.interbank.http import routes as routes_interbank
+from digisom.offline.http import schemas as schemas_offline
 from tests.api.world import World, kgs
 
 PROBLEMS = "https://digisom.kg/problems/"

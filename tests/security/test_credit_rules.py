@@ -67,7 +67,7 @@ def test_the_excess_over_a_holding_limit_goes_to_the_linked_deposit(world: World
 def test_the_bridge_sees_a_frozen_wallet_by_its_reason_and_its_room_with_pending_credits(world: World) -> None:
     """The KGST bridge's adapter (api/stablecoin_wiring) asks the same rule: a frozen
     wallet may not receive (`wallet_frozen`), and the room under the limit is the rule's."""
-    wallets = CbdcWallets(world.runtime.app.state.service.ctx)
+    wallets = CbdcWallets(world.runtime.service.ctx)
     pensioner = world.wallets["pensioner"]
     found = wallets.wallet(pensioner)
     assert found is not None and found.usable and found.room_tyiyn == TIER0_LIMIT_TYIYN - world.balance("pensioner")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from digisom.api.auth import KEY_FILE_NAME, load_or_create_key
 from digisom.api.runtime import DB_FILE_NAME, build
+from digisom.api.signing_key import KEY_FILE_NAME, load_or_create_key
 from tests.api.world import World
 
 

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-from digisom.api.disbursement_wiring import DisbursementRuntime
 from digisom.cbdc.accounts import AccountCode, central_account_id, wallet_account_id
+from digisom.disbursement.http.executions import DisbursementRuntime
+from digisom.disbursement.http.slots import DISBURSEMENT
 from digisom.disbursement.model import TransferCode
+from digisom.http.services import filled
 from digisom.kernel.gateway import DebitNotAllowed
 from digisom.ledger.model import Transfer
 from tests.api.world import SOM, World
@@ -78,8 +80,8 @@ def test_a_programme_cannot_pay_from_the_central_banks_issuance_account(world: W
 def test_the_ledger_gateway_refuses_disbursement_debits_of_anything_but_a_wallet(world: World) -> None:
     """Behind the source check: even a transfer built by hand inside the process cannot
     create money from the issuance account or take a bank's reserves."""
-    gateway = world.runtime.app.state.disbursement.gateway
-    assert isinstance(world.runtime.app.state.disbursement, DisbursementRuntime)
+    gateway = filled(world.runtime.app, DISBURSEMENT).gateway
+    assert isinstance(filled(world.runtime.app, DISBURSEMENT), DisbursementRuntime)
     before = snapshot(world)
     pensioner = wallet_account_id(world.wallets["pensioner"])
     for debit in (central_account_id(AccountCode.ISSUANCE), central_account_id(AccountCode.RESERVE_SOURCE)):
@@ -145,7 +147,7 @@ def test_a_failed_run_shows_a_problem_type_never_the_exception_text(
 ) -> None:
     world.ok(programme(world, {"source_wallet_id": world.wallets["treasury"]}, "pensions"), 201)
     run_id = approved_run(world, 500 * SOM)
-    service = world.runtime.app.state.disbursement.service
+    service = filled(world.runtime.app, DISBURSEMENT).service
     internals = "OperationalError: connection to 10.0.0.7 failed: password authentication for user nbkr"
 
     def broken(*_args: object, **_kwargs: object) -> None:

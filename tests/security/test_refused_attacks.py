@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from digisom.api.auth import AUDIENCE, ISSUER, TokenIssuer
-from digisom.cbdc.access import Role
+from digisom.http.auth import AUDIENCE, ISSUER, TokenIssuer
+from digisom.kernel.access import Role
 from tests.api.world import AYIL, SOM, World, kgs
 from tests.interbank.test_bad_input import BILLION_LAUGHS, XXE, XXE_PARAMETER_ENTITY
 

@@ -10,8 +10,8 @@ import time
 import jwt
 import pytest
 
-from digisom.api.auth import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TTL_S_MAX, TokenError, TokenIssuer
-from digisom.cbdc.access import Role
+from digisom.http.auth import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TTL_S_MAX, TokenError, TokenIssuer
+from digisom.kernel.access import Role
 from tests.api.world import World
 
 YEAR_S = 365 * 24 * 3600

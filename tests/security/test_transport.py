@@ -31,8 +31,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digisom.api.app import BODY_BYTES_MAX
-from digisom.api.json_depth import JSON_DEPTH_MAX, JsonDepthScan
 from digisom.api.runtime import Runtime
+from digisom.http.json_depth import JSON_DEPTH_MAX, JsonDepthScan
 from tests.api.world import World
 
 PROBLEMS = "https://digisom.kg/problems/"
@@ -226,7 +226,7 @@ def test_the_recursion_limit_stays_the_interpreters_default_with_the_whole_app_a
         import importlib, pkgutil, sys
         from pathlib import Path
         assert sys.getrecursionlimit() == {INTERPRETER_RECURSION_LIMIT}
-        import digisom.cli
+        import digisom.cli.main
         from digisom.api.runtime import build
         runtime = build(data_dir=Path({str(tmp_path / "data")!r}))
         paths = runtime.app.openapi()["paths"]
@@ -236,7 +236,7 @@ def test_the_recursion_limit_stays_the_interpreters_default_with_the_whole_app_a
         import digisom.chain
         for module in pkgutil.iter_modules(digisom.chain.__path__):
             importlib.import_module("digisom.chain." + module.name)
-        importlib.import_module("digisom.demo_kgst")
+        importlib.import_module("digisom.demos.kgst")
         print(sys.getrecursionlimit(), ",".join(evm_before_chain))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,

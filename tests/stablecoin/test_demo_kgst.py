@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from digisom.demo_kgst import run_kgst_demo
+from digisom.demos.kgst import run_kgst_demo
 
 
 def test_demo_runs_twice_and_balances(tmp_path: Path) -> None:

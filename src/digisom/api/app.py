@@ -8,40 +8,41 @@ schemas, page sizes in `pagination`, the QR payload length in the codec.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Final
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
-from digisom.api import (
-    body_limit,
-    offline_wiring,
-    problems,
-    routes_aliases,
-    routes_benefits,
-    routes_disbursement,
-    routes_interbank,
-    routes_issuance,
-    routes_ledger,
-    routes_offline,
-    routes_participants,
-    routes_payments,
-    routes_qr,
-    routes_stablecoin,
-    routes_wallets,
-)
-from digisom.api.auth import TokenVerifier
-from digisom.api.gate import Gate
+from digisom.api import interbank_wiring, offline_wiring
+from digisom.api.response_store import response_store
+from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
+from digisom.cbdc.http.slots import CBDC_SERVICE
 from digisom.cbdc.service import CbdcService
+from digisom.cbdc.wallet_access import CbdcWalletAccess
+from digisom.disbursement.http import routes as disbursement_routes
+from digisom.http import body_limit, problems
+from digisom.http.auth import TokenVerifier
+from digisom.http.gate import Gate
+from digisom.http.idempotency import RESPONSES
+from digisom.http.services import provide
+from digisom.http.wallet_access import WALLET_ACCESS
+from digisom.interbank.http import routes as interbank_routes
+from digisom.offline.http import routes as offline_routes
+from digisom.registry import register
+from digisom.registry.http import routes as registry_routes
+from digisom.stablecoin import migrations as stablecoin_migrations
+from digisom.stablecoin.http import routes as stablecoin_routes
+from digisom.stablecoin.http.slots import STABLECOIN_DB
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
 BODY_BYTES_MAX: Final = 16 * 1024
 API_VERSION: Final = "1.0.0"
 # Routes that take files get their own, larger limit (path pattern, bytes).
-ROUTE_BODY_LIMITS: Final = ((re.compile(routes_disbursement.UPLOAD_PATH_PATTERN),
-                             routes_disbursement.UPLOAD_BODY_BYTES_MAX),)
+ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
+                             disbursement_routes.UPLOAD_BODY_BYTES_MAX),)
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -55,14 +56,16 @@ class BodyLimit(body_limit.BodyLimit):
 
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
-    modules = (routes_disbursement,
-               routes_participants, routes_issuance, routes_wallets, routes_payments, routes_qr, routes_ledger,
-               routes_offline, routes_interbank, routes_stablecoin)
-    return [module.router() for module in modules] + [routes_aliases.router(), routes_benefits.router()]
+    modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
+               interbank_routes, registry_routes, stablecoin_routes, aliases, benefits)
+    return [module.router() for module in modules]
 
 
-def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX) -> FastAPI:
-    """The API over `service`, accepting tokens `verifier` trusts."""
+def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
+               rtgs_clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
+    and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
+    `rtgs_clock` if given, else on the digital som's clock."""
     app = FastAPI(
         title="digisom: the digital som API",
         version=API_VERSION,
@@ -70,13 +73,18 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
         "Amounts are strings of integer tyiyn (1 som = 100 tyiyn) with the currency beside them. "
         "Errors are RFC 9457 problem+json; every POST takes an Idempotency-Key header.",
     )
-    app.state.service = service
-    app.state.engine = service.ctx.engine
     app.state.verifier = verifier
     problems.install(app)
-    offline_wiring.attach(app)
-    routes_interbank.attach(app)
-    routes_stablecoin.attach(app)
+    ctx = service.ctx
+    provide(app, CBDC_SERVICE, service)
+    provide(app, RESPONSES, response_store(ctx.engine, ctx.now_iso))
+    provide(app, WALLET_ACCESS, CbdcWalletAccess(ctx))
+    register.ensure_schema(ctx.engine)
+    stablecoin_migrations.migrate(ctx.engine)
+    provide(app, registry_routes.REGISTER_DB, ctx.engine)
+    provide(app, STABLECOIN_DB, ctx.engine)
+    offline_wiring.attach(app, ctx)
+    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

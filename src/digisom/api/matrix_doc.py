@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from digisom.api.app import routers
-from digisom.api.permissions import markdown_matrix
+from digisom.http.permissions import markdown_matrix
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Wiring of the offline domain into the API process: the digital som as its
-`WalletDirectory`, its own ledger writer on the same database, built on first use.
+`WalletDirectory` (its payouts and returns credit wallets by `digisom.cbdc.credits`, the
+rule for every credit), its own ledger writer on the same database, built on first use.
 
 The offline domain must not import the digital som (another domain), so this entry
 point adapts one to the other. The offline service writes through its own `Ledger` on
@@ -9,21 +10,22 @@ database are safe (each drops its caches when the other committed).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from digisom.cbdc import accounts, credits, repository
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import WalletStatus
+from digisom.http.services import Lazy, provide
 from digisom.ledger.service import Ledger
+from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.migrations import migrate
-from digisom.offline.ports import WalletRef
+from digisom.offline.ports import CreditLeg, CreditPlan, WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, wall_clock_s
 from digisom.stores.url import open_store
 
@@ -52,6 +54,17 @@ class CbdcWallets:
         """The bank's digital som float: what pays the offline guarantee."""
         return accounts.bank_account_id(bank_code, AccountCode.BANK_FLOAT)
 
+    def plan_credits(self, requested: Sequence[WalletCredit]) -> list[CreditPlan]:
+        """Each payout's or return's legs by the digital som's rule for every credit."""
+        plans = credits.plan_credits(self._ctx, [
+            credits.CreditRequest(c.wallet_id, c.amount_tyiyn, c.debit_account_id, "offline reserve", c.code,
+                                  c.waterfall_code)
+            for c in requested
+        ])
+        return [plan.value if isinstance(plan, credits.CreditRefusal) else tuple(
+            CreditLeg(leg.name, leg.debit_account_id, leg.credit_account_id, leg.amount_tyiyn, leg.code)
+            for leg in plan.legs) for plan in plans]
+
 
 def store_url(engine: Engine) -> str:
     """The ledger store URL of the database behind `engine`."""
@@ -77,23 +90,13 @@ def build_offline(ctx: Context, clock_s: Callable[[], int] = wall_clock_s) -> Of
     return OfflineRuntime(service, store.close)
 
 
-def attach(app: FastAPI) -> None:
-    """Prepare `app` to build its offline service on first use, and close it at shutdown."""
-    app.state.offline_lock = threading.Lock()
-    app.state.offline = None
+def attach(app: FastAPI, ctx: Context) -> None:
+    """Let `app` build its offline service on first use, and close it at shutdown."""
 
-    def close() -> None:
-        if app.state.offline is not None:
-            app.state.offline.close()
+    def build() -> tuple[OfflineService, Callable[[], None]]:
+        built = build_offline(ctx)
+        return built.service, built.close
 
-    app.router.on_shutdown.append(close)
-
-
-def offline_service(request: Request) -> OfflineService:
-    """The app's offline service, built on first use."""
-    state = request.app.state
-    with state.offline_lock:
-        if state.offline is None:
-            state.offline = build_offline(state.service.ctx)
-        built: OfflineRuntime = state.offline
-    return built.service
+    lazy = Lazy(build)
+    provide(app, OFFLINE_SERVICE, lazy)
+    app.router.on_shutdown.append(lazy.close)

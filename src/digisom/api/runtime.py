@@ -19,14 +19,16 @@ from sqlalchemy import Engine, create_engine, event
 
 from digisom.api import disbursement_wiring
 from digisom.api.app import create_app
-from digisom.api.auth import TokenIssuer, TokenVerifier, load_key, load_or_create_key
 from digisom.api.money import MONEY_CHART
+from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.cbdc.accounts import wallet_account_id
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.http import migrations as http_migrations
+from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
@@ -96,6 +98,7 @@ def build(
     alias_resolver: disbursement_wiring.AliasResolver | None = None,
     tax_revenue_wallet: str | None = None,
     clock: Callable[[], datetime] = utc_now,
+    rtgs_clock: Callable[[], datetime] | None = None,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
 ) -> Runtime:
@@ -103,13 +106,15 @@ def build(
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
     (tests) replaces the digital som's alias directory for disbursements;
     `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
-    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it.
+    demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
+    `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
     engine = domain_engine(url)
     migrate(engine)
+    http_migrations.migrate(engine)
     submitter = Submitter(Ledger(writer_store))
     if key_path is not None:
         key = load_key(key_path)
@@ -118,13 +123,13 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
                   money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()))
+    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
     disbursement = disbursement_wiring.build_disbursement(engine, submitter, Ledger(reader_store), resolver, service,
                                                           revenue)
-    disbursement_wiring.attach(app, disbursement)
+    disbursement_wiring.attach(app, disbursement, ctx)
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

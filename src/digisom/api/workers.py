@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -39,13 +40,24 @@ class ServeSettings:
     policy_path: str | None
     key_path: str | None
     tax_revenue_wallet: str | None
+    # The RTGS's business clock pinned at this ISO 8601 moment (load tests and rehearsals
+    # outside its hours: it takes payments on business days 09:00-16:00 Bishkek); None:
+    # the wall clock. The digital som's own clock is never pinned.
+    rtgs_clock_iso: str | None = None
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
-        return build(data_dir=Path(self.data_dir), db_url=self.db_url,
-                     policy_path=Path(self.policy_path) if self.policy_path else None,
-                     key_path=Path(self.key_path) if self.key_path else None,
-                     tax_revenue_wallet=self.tax_revenue_wallet)
+        pinned = None
+        if self.rtgs_clock_iso is not None:
+            pinned = datetime.fromisoformat(self.rtgs_clock_iso)
+            if pinned.tzinfo is None:
+                raise ValueError("the RTGS clock needs a UTC offset, e.g. 2026-11-23T10:00:00+06:00")
+        runtime = build(data_dir=Path(self.data_dir), db_url=self.db_url,
+                        policy_path=Path(self.policy_path) if self.policy_path else None,
+                        key_path=Path(self.key_path) if self.key_path else None,
+                        tax_revenue_wallet=self.tax_revenue_wallet,
+                        rtgs_clock=None if pinned is None else (lambda: pinned))
+        return runtime
 
 
 def worker_count(requested: int | None, db_url: str | None) -> int:
@@ -61,7 +73,8 @@ def worker_count(requested: int | None, db_url: str | None) -> int:
 
 def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int) -> None:
     """Run `workers` API processes accepting on `sock` until a signal stops them."""
-    settings.build_runtime().close()  # migrations and the key, once, before the workers start
+    # Migrations and the key, once, before the workers start (no RTGS: nothing to pin here).
+    replace(settings, rtgs_clock_iso=None).build_runtime().close()
     os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
     config = uvicorn.Config("digisom.api.workers:worker_app", factory=True, workers=workers, log_level="info")
     Multiprocess(config, sockets=[sock]).run()

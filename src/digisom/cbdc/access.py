@@ -6,38 +6,11 @@ these rules decide, for an allowed role, which wallets and banks are its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import NoReturn
 
 from digisom.cbdc.errors import NO_SUCH_WALLET, Forbidden, NotFound
 from digisom.cbdc.model import Wallet
-
-
-class Role(StrEnum):
-    """The token roles."""
-
-    CENTRAL_BANK_OPERATOR = "central_bank_operator"
-    BANK_OPERATOR = "bank_operator"
-    TREASURY_OPERATOR = "treasury_operator"  # the treasury and ministries: disbursements, benefit schemes
-    WALLET_HOLDER = "wallet_holder"
-    AUDITOR = "auditor"
-    PUBLIC = "public"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """The authenticated caller: a role, a subject, and for banks and holders a bank code."""
-
-    role: Role
-    subject: str
-    bank_code: str | None = None
-
-    @property
-    def principal(self) -> str:
-        """A stable name for the caller (idempotency keys and audit records are scoped by it)."""
-        return f"{self.role.value}:{self.bank_code or '-'}:{self.subject}"
-
+from digisom.kernel.access import Actor, Role
 
 # One message for every scope refusal of a wallet the caller may read (it knows the wallet exists).
 _NOT_YOURS = "this token does not give access to that resource"

@@ -25,12 +25,13 @@ from typing import Final
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, participants, repository, wallets
-from digisom.cbdc.access import Actor, Role, require_bank
+from digisom.cbdc.access import require_bank
 from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, NotFound, WalletClosed
 from digisom.cbdc.model import Alias, AliasChannel, AliasTarget, HolderKind, WalletStatus
 from digisom.cbdc.tables import BANK_ACCOUNT_CHARS_MAX, PERSONAL_NUMBER_DIGITS
+from digisom.kernel.access import Actor, Role
 
 PERSONAL_NUMBER_PATTERN: Final = re.compile(rf"[0-9]{{{PERSONAL_NUMBER_DIGITS}}}")
 BANK_ACCOUNT_PATTERN: Final = re.compile(rf"[A-Z0-9]{{1,{BANK_ACCOUNT_CHARS_MAX}}}")

@@ -23,7 +23,6 @@ from typing import Final
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, repository, wallets
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import (
@@ -38,6 +37,7 @@ from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BenefitExpiry, BenefitScheme, HolderKind, Wallet, WalletStatus
 from digisom.cbdc.tables import BENEFIT_CATEGORIES_MAX, TEXT_CHARS_MAX
+from digisom.kernel.access import Actor, Role
 from digisom.ledger.model import AMOUNT_MAX, BATCH_EVENTS_MAX, TransferFlags
 
 # Kyrgyzstan keeps UTC+6 all year (no daylight saving since 2005); a fixed offset needs no tz database.

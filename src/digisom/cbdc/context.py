@@ -24,7 +24,8 @@ class Context:
 
     `locks` are the per-wallet locks: operations that read a balance to plan a chain
     (holding limit, waterfall) run one at a time per wallet, in every API process on the
-    database, while different wallets still go in parallel."""
+    database, while different wallets still go in parallel. `issuance_locks`, one per
+    issuance event, keep start-up recovery off an event another process is finishing."""
 
     engine: Engine
     ledger: LedgerPort
@@ -32,9 +33,11 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     money: MoneyChart = CBDC_MONEY
     locks: SharedLocks = field(init=False)
+    issuance_locks: SharedLocks = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locks", SharedLocks("cbdc.wallet", self.engine))
+        object.__setattr__(self, "issuance_locks", SharedLocks("cbdc.issuance", self.engine))
 
     def now_iso(self) -> str:
         """The current time as an ISO 8601 UTC string (how the tables store time)."""

@@ -8,7 +8,7 @@ import base64
 import hashlib
 from typing import Final
 
-from digisom.cbdc.access import Actor
+from digisom.kernel.access import Actor
 
 # 24 base32 characters = 120 bits: unguessable and collision-free in practice.
 _ID_CHARS: Final = 24

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, chains, participants, repository
-from digisom.cbdc.access import Actor, require_bank_code
+from digisom.cbdc.access import require_bank_code
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import CbdcError, InvalidRequest, replay
@@ -25,6 +25,7 @@ from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
 from digisom.kernel import circulation
+from digisom.kernel.access import Actor
 
 KINDS: Final = ("reserve_credit", "issue", "redeem")
 # Pending events finished per round at start-up.
@@ -59,50 +60,70 @@ def convert(ctx: Context, actor: Actor, kind: str, bank_code: str, amount_tyiyn:
     participants.require_bank(ctx, bank_code)
     operation = operation_id(actor, key)
     event_id = public_id("i", operation)
-    now = ctx.clock()
-    event = IssuanceEvent(event_id, bank_code, kind, amount_tyiyn, "pending", ctx.now_iso())
-    try:
-        with ctx.engine.begin() as conn:
-            repository.insert_event(conn, event, operation, now.date().isoformat())
-    except IntegrityError:
-        with ctx.engine.connect() as conn:
-            existing = repository.get_event(conn, event_id)
-            failure = repository.event_failure(conn, event_id) if existing else None
-        if existing is None or (existing.kind, existing.bank_code, existing.amount_tyiyn) != (
-            kind, bank_code, amount_tyiyn
-        ):
-            raise InvalidRequest("this idempotency key was used for another operation") from None
-        if failure:
-            raise replay(failure) from None
-        if existing.status == "completed":
-            return existing
-        event = existing  # pending: a crash between ledger and row; resubmit the same chain
+    # Held from recording to finishing: start-up recovery in another process takes it too.
+    with ctx.issuance_locks.hold(event_id):
+        now = ctx.clock()
+        event = IssuanceEvent(event_id, bank_code, kind, amount_tyiyn, "pending", ctx.now_iso())
+        try:
+            with ctx.engine.begin() as conn:
+                repository.insert_event(conn, event, operation, now.date().isoformat())
+        except IntegrityError:
+            with ctx.engine.connect() as conn:
+                existing = repository.get_event(conn, event_id)
+                failure = repository.event_failure(conn, event_id) if existing else None
+            if existing is None or (existing.kind, existing.bank_code, existing.amount_tyiyn) != (
+                kind, bank_code, amount_tyiyn
+            ):
+                raise InvalidRequest("this idempotency key was used for another operation") from None
+            if failure:
+                raise replay(failure) from None
+            if existing.status == "completed":
+                return existing
+            event = existing  # pending: a crash between ledger and row; resubmit the same chain
 
-    def finish(conn: Connection, failure: str | None) -> None:
-        repository.finish_event(conn, event_id, failure)
+        def finish(conn: Connection, failure: str | None) -> None:
+            repository.finish_event(conn, event_id, failure)
 
-    chains.run(ctx, operation, _legs(kind, bank_code, amount_tyiyn), finish)
-    return IssuanceEvent(event.id, bank_code, kind, amount_tyiyn, "completed", event.created_at)
+        chains.run(ctx, operation, _legs(kind, bank_code, amount_tyiyn), finish)
+        return IssuanceEvent(event.id, bank_code, kind, amount_tyiyn, "completed", event.created_at)
 
 
 def recover_pending(ctx: Context) -> int:
     """Finish conversions a crash left pending (their chains are derived again from the
-    event, with the same transfer ids). Run at start-up; returns how many were finished."""
+    event, with the same transfer ids). Runs at start-up, while other processes may be
+    serving: each event is taken under its lock (held by `convert` from recording to
+    finishing) and read again there, so one another process is finishing is left alone.
+    Only events that existed when recovery began are looked at. Returns how many were
+    finished here."""
     finished = 0
+    with ctx.engine.connect() as conn:
+        upto_seq = repository.last_event_seq(conn)
+    after_seq = 0
     while True:
         with ctx.engine.connect() as conn:
-            events = repository.pending_events(conn, RECOVERY_BATCH_MAX)
-            operations = [repository.event_operation(conn, e.id) for e in events]
+            events = repository.pending_events(conn, after_seq, upto_seq, RECOVERY_BATCH_MAX)
         if not events:
             return finished
-        for event, operation in zip(events, operations, strict=True):
+        for _, event in events:
+            finished += _recover_one(ctx, event)
+        after_seq = events[-1][0]
 
-            def finish(conn: Connection, failure: str | None, event_id: str = event.id) -> None:
-                repository.finish_event(conn, event_id, failure)
 
-            with contextlib.suppress(CbdcError):  # a refusal is recorded as the event's failure
-                chains.run(ctx, operation, _legs(event.kind, event.bank_code, event.amount_tyiyn), finish)
-            finished += 1
+def _recover_one(ctx: Context, event: IssuanceEvent) -> int:
+    """Finish one pending event under its lock; 1 if this call finished it."""
+    with ctx.issuance_locks.hold(event.id):
+        with ctx.engine.connect() as conn:
+            current = repository.get_event(conn, event.id)
+            operation = repository.event_operation(conn, event.id)
+        if current is None or current.status != "pending":
+            return 0  # finished meanwhile by the process that recorded it
+
+        def finish(conn: Connection, failure: str | None) -> None:
+            repository.finish_event(conn, event.id, failure)
+
+        with contextlib.suppress(CbdcError):  # a refusal is recorded as the event's failure
+            chains.run(ctx, operation, _legs(event.kind, event.bank_code, event.amount_tyiyn), finish)
+    return 1
 
 
 def summary(ctx: Context) -> IssuanceSummary:

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, benefits, chains, credits, qr, repository, wallets
-from digisom.cbdc.access import Actor, can_read_wallet, require_operate, require_read
+from digisom.cbdc.access import can_read_wallet, require_operate, require_read
 from digisom.cbdc.accounts import TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import (
@@ -39,6 +39,7 @@ from digisom.cbdc.errors import (
 from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BenefitScheme, HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
+from digisom.kernel.access import Actor
 
 # Pending rows finished per round at start-up.
 RECOVERY_BATCH_MAX: Final = 1000
@@ -142,22 +143,38 @@ def _execute(
 
 def recover_pending(ctx: Context) -> int:
     """Finish payments a crash left pending: resubmit their stored chains (the ledger
-    answers `exists` for what it applied) and record how each ended. Run at start-up,
-    before requests are served; returns how many were finished."""
+    answers `exists` for what it applied) and record how each ended. Runs at start-up,
+    while other processes may be serving: each row is taken under its wallets' locks (the
+    ones its live path holds from planning to finishing) and read again there, so a
+    payment another process is finishing is waited for, then left alone. Only rows that
+    existed when recovery began are looked at. Returns how many were finished here."""
     finished = 0
-    while rows := _pending(ctx):
+    with ctx.engine.connect() as conn:
+        upto_seq = repository.last_payment_seq(conn)
+    after_seq = 0
+    while rows := _pending(ctx, after_seq, upto_seq):
         for row in rows:
-            original = _get(ctx, row.refund_of) if row.refund_of else None
-            with contextlib.suppress(CbdcError):  # a refusal is recorded; the caller's retry gets it
-                chains.run(ctx, row.operation_id, repository.legs_from_json(row.legs),
-                           _finisher(row.id, original, row.amount_tyiyn))
-            finished += 1
+            finished += _recover_one(ctx, row)
+        after_seq = rows[-1].seq
     return finished
 
 
-def _pending(ctx: Context) -> list[Any]:
+def _recover_one(ctx: Context, row: Any) -> int:
+    """Finish one pending payment under its wallets' locks; 1 if this call finished it."""
+    with ctx.locks.hold(row.payer_wallet_id, row.payee_wallet_id):
+        current = _get(ctx, row.id)
+        if current is None or current.status != "pending":
+            return 0  # finished meanwhile by the process that made it
+        original = _get(ctx, row.refund_of) if row.refund_of else None
+        with contextlib.suppress(CbdcError):  # a refusal is recorded; the caller's retry gets it
+            chains.run(ctx, row.operation_id, repository.legs_from_json(row.legs),
+                       _finisher(row.id, original, row.amount_tyiyn))
+    return 1
+
+
+def _pending(ctx: Context, after_seq: int, upto_seq: int) -> list[Any]:
     with ctx.engine.connect() as conn:
-        return repository.pending_payments(conn, RECOVERY_BATCH_MAX)
+        return repository.pending_payments(conn, after_seq, upto_seq, RECOVERY_BATCH_MAX)
 
 
 def _finisher(

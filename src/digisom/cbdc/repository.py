@@ -242,11 +242,19 @@ def list_payments(conn: Connection, wallet_id: str, after_seq: int, limit: int) 
     return [(row.seq, _payment(row)) for row in conn.execute(query)]
 
 
-def pending_payments(conn: Connection, limit: int) -> list[Row[Any]]:
-    """Payments left pending by a crash between their row and the ledger, oldest first."""
+def pending_payments(conn: Connection, after_seq: int, upto_seq: int, limit: int) -> list[Row[Any]]:
+    """Payments pending with `after_seq < seq <= upto_seq`, oldest first: left by a crash
+    between their row and the ledger, or being finished by another process right now."""
     p = t.payments
-    query = select(p.c.id, p.c.operation_id, p.c.refund_of, p.c.amount_tyiyn, p.c.legs).where(p.c.status == "pending")
+    query = select(p.c.seq, p.c.id, p.c.operation_id, p.c.payer_wallet_id, p.c.payee_wallet_id, p.c.refund_of,
+                   p.c.amount_tyiyn, p.c.legs).where(p.c.status == "pending", p.c.seq > after_seq,
+                                                     p.c.seq <= upto_seq)
     return list(conn.execute(query.order_by(p.c.seq).limit(limit)))
+
+
+def last_payment_seq(conn: Connection) -> int:
+    """The highest payment seq so far (0: none)."""
+    return int(conn.execute(select(func.coalesce(func.max(t.payments.c.seq), 0))).scalar_one())
 
 
 def finish_payment(conn: Connection, payment_id: str, failure: str | None) -> bool:
@@ -372,11 +380,17 @@ def finish_event(conn: Connection, event_id: str, failure: str | None) -> None:
     )
 
 
-def pending_events(conn: Connection, limit: int) -> list[IssuanceEvent]:
-    """Issuance events left pending by a crash, oldest first, with their operation ids."""
+def pending_events(conn: Connection, after_seq: int, upto_seq: int, limit: int) -> list[tuple[int, IssuanceEvent]]:
+    """(seq, event) of the issuance events pending with `after_seq < seq <= upto_seq`,
+    oldest first: left by a crash, or being finished by another process right now."""
     e = t.issuance_events
-    query = select(e).where(e.c.status == "pending").order_by(e.c.seq).limit(limit)
-    return [_event(row) for row in conn.execute(query)]
+    query = select(e).where(e.c.status == "pending", e.c.seq > after_seq, e.c.seq <= upto_seq)
+    return [(row.seq, _event(row)) for row in conn.execute(query.order_by(e.c.seq).limit(limit))]
+
+
+def last_event_seq(conn: Connection) -> int:
+    """The highest issuance event seq so far (0: none)."""
+    return int(conn.execute(select(func.coalesce(func.max(t.issuance_events.c.seq), 0))).scalar_one())
 
 
 def event_operation(conn: Connection, event_id: str) -> str:

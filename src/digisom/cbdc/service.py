@@ -9,7 +9,6 @@ from contextlib import AbstractContextManager
 from datetime import date
 
 from digisom.cbdc import aliases, benefits, credits, issuance, participants, payments, qr, repository, wallets
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Forbidden
 from digisom.cbdc.model import (
@@ -36,6 +35,7 @@ from digisom.cbdc.model import (
     WalletView,
 )
 from digisom.cbdc.policy import Policy
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger import journal
 

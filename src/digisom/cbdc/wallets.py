@@ -17,14 +17,7 @@ from typing import Final
 from sqlalchemy.exc import IntegrityError
 
 from digisom.cbdc import accounts, participants, repository
-from digisom.cbdc.access import (
-    Actor,
-    Role,
-    require_bank,
-    require_legal_authority,
-    require_operate,
-    require_read,
-)
+from digisom.cbdc.access import require_bank, require_legal_authority, require_operate, require_read
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import (
@@ -54,6 +47,7 @@ from digisom.cbdc.model import (
     WalletView,
     page_of,
 )
+from digisom.kernel.access import Actor, Role
 from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, Transfer, TransferFlags
 
 PHONE_PATTERN: Final = re.compile(r"\+996[0-9]{9}")

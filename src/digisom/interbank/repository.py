@@ -192,11 +192,14 @@ def queued(conn: Connection, day: date) -> list[PaymentRecord]:
     return [_payment(row) for row in conn.execute(query.order_by(t.payments.c.seq))]
 
 
-def mark_settled(conn: Connection, seq: int, method: str, settled_s: int, debit_id: int, credit_id: int) -> None:
-    """A payment's chain was committed on the ledger."""
-    conn.execute(update(t.payments).where(t.payments.c.seq == seq).values(
+def mark_settled(conn: Connection, seq: int, method: str, settled_s: int, debit_id: int, credit_id: int) -> bool:
+    """A queued payment's chain was committed on the ledger; False (nothing changed) if the
+    payment is no longer queued: settled or rejected already, it is never settled again."""
+    result = conn.execute(update(t.payments).where(
+        t.payments.c.seq == seq, t.payments.c.status == PaymentStatus.QUEUED.value).values(
         status=PaymentStatus.SETTLED.value, method=method, settled_s=settled_s,
         debit_transfer_id=str(debit_id), credit_transfer_id=str(credit_id)))
+    return result.rowcount == 1
 
 
 def retry_later(conn: Connection, seqs: Iterable[int]) -> None:

@@ -282,19 +282,23 @@ class Rtgs:
 
     def recover(self) -> int:
         """Mark settled the queued payments whose chain the ledger committed but whose
-        status was never recorded (a crash in between); returns how many."""
+        status was never recorded (a crash in between); returns how many. Runs at start-up
+        while other processes may be settling: under the RTGS lock they settle under, and
+        each row is marked only if still queued (a guarded update)."""
+        recovered = 0
         with self.ctx.lock:
             with self.ctx.engine.connect() as conn:
                 queued = [p for day in repository.open_days(conn) for p in repository.queued(conn, day)]
             ids = [payment_legs(p.seq, p.attempt).debit_id for p in queued]
             found = {t.id for start in range(0, len(ids), PAGE_LIMIT_MAX)
                      for t in self.ctx.ledger.lookup_transfers(ids[start : start + PAGE_LIMIT_MAX])}
-            recovered = [p for p in queued if payment_legs(p.seq, p.attempt).debit_id in found]
+            committed = [p for p in queued if payment_legs(p.seq, p.attempt).debit_id in found]
             with self.ctx.engine.begin() as conn:
-                for p in recovered:
+                for p in committed:
                     legs = payment_legs(p.seq, p.attempt)
-                    repository.mark_settled(conn, p.seq, "recovered", p.arrival_s, legs.debit_id, legs.credit_id)
-        return len(recovered)
+                    recovered += repository.mark_settled(conn, p.seq, "recovered", p.arrival_s, legs.debit_id,
+                                                         legs.credit_id)
+        return recovered
 
     # -- reads -----------------------------------------------------------------------
 

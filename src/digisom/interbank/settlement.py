@@ -157,8 +157,9 @@ def _record_settled(
     for settlement in group:
         record = records[settlement.payment.payment_id]
         legs = payment_legs(record.seq, record.attempt)
-        repository.mark_settled(conn, record.seq, settlement.method.value, settlement.settled_s, legs.debit_id,
-                                legs.credit_id)
+        if not repository.mark_settled(conn, record.seq, settlement.method.value, settlement.settled_s,
+                                       legs.debit_id, legs.credit_id):
+            continue  # recorded settled already: no second status report or notice
         message_id, xml = status_report(ctx, record, TransactionStatus.SETTLED)
         repository.insert_message(conn, "out", record.debtor_bank, message_id, MessageType.PACS_002, day, xml, now,
                                   payment_seq=record.seq)

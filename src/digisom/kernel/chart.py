@@ -155,7 +155,7 @@ ACCOUNT_CODES: Final = (
                      _by(_D.CBDC, _D.OFFLINE, _D.STABLECOIN, _D.DISBURSEMENT)),
     AccountCodeEntry(6, "LINKED_DEPOSIT", _D.CBDC, "mirror of a holder's commercial-bank account", _by(_D.CBDC)),
     AccountCodeEntry(7, "DEPOSIT_FUNDING", _D.CBDC, "a bank's side of its customers' linked deposits",
-                     _by(_D.CBDC, _D.DISBURSEMENT)),
+                     _by(_D.CBDC, _D.DISBURSEMENT, _D.OFFLINE, _D.STABLECOIN)),
     AccountCodeEntry(8, "BENEFIT", _D.CBDC, "a wallet's purpose-bound benefit of one scheme",
                      _by(_D.CBDC, _D.DISBURSEMENT)),
     AccountCodeEntry(20, "SETTLEMENT", _D.INTERBANK, "a bank's RTGS settlement account (standalone RTGS)",
@@ -224,10 +224,16 @@ TRANSFER_CODES: Final = (
                       frozenset({41})),
     TransferCodeEntry(44, "OFFLINE_DEFUNDING", _D.OFFLINE, "device reserve -> wallet (unspent value at sync)",
                       frozenset({40})),
+    TransferCodeEntry(45, "OFFLINE_WATERFALL", _D.OFFLINE,
+                      "an offline payout's or return's excess over the wallet's holding limit -> its linked deposit",
+                      frozenset({40, 41, 7})),
     TransferCodeEntry(60, "KGST_MINT", _D.STABLECOIN, "a holder's wallet -> the KGST reserve (tokens minted)",
                       _WALLETS),
     TransferCodeEntry(61, "KGST_REDEEM", _D.STABLECOIN, "the KGST reserve -> a holder's wallet (tokens burnt)",
                       frozenset({60})),
+    TransferCodeEntry(62, "KGST_REDEEM_WATERFALL", _D.STABLECOIN,
+                      "a redemption's excess over the wallet's holding limit -> the holder's linked deposit",
+                      frozenset({60, 7})),
 )
 
 CHART: Final = build_chart(LEDGERS, ACCOUNT_CODES, TRANSFER_CODES)

@@ -11,7 +11,7 @@ is a `DomainError` of exactly one of five kinds.
 Each error class names a stable problem `slug` (the API's RFC 9457 `type` is
 `https://digisom.kg/problems/<slug>`), a `title` and an HTTP `status`; the kind gives the
 defaults and a class overrides them where its public problem type was fixed otherwise.
-The API turns every `DomainError` into problem+json in one place: `digisom.api.problems`.
+The API turns every `DomainError` into problem+json in one place: `digisom.http.problems`.
 """
 
 from __future__ import annotations

@@ -128,6 +128,10 @@ class LedgerWriter(TransferWriter, AccountReader, Protocol):
         """Create a batch of accounts; one result per event, in order."""
         ...
 
+    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
+        """The transfers among `ids` that exist."""
+        ...
+
 
 class GatedLedger(LedgerGateway):
     """A domain's ledger whose transfers pass its gateway, for a domain given one `Ledger`
@@ -145,3 +149,7 @@ class GatedLedger(LedgerGateway):
     def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
         """The accounts among `ids` that exist."""
         return self._ledger.lookup_accounts(ids)
+
+    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
+        """The transfers among `ids` that exist."""
+        return self._ledger.lookup_transfers(ids)

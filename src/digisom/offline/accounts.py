@@ -41,6 +41,7 @@ class OfflineTransferCode(IntEnum):
     OFFLINE_GUARANTEE_ADVANCE = 42  # bank float -> bank guarantee account
     OFFLINE_GUARANTEE_PAYOUT = 43  # bank guarantee account -> payee wallet
     OFFLINE_DEFUNDING = 44  # device reserve -> wallet (unspent value returned at sync)
+    OFFLINE_WATERFALL = 45  # a payout's or return's excess over the wallet's holding limit -> its linked deposit
 
 
 _DMNEC: Final = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)

@@ -54,6 +54,7 @@ class Reason(Enum):
     UNKNOWN_DEVICE = "unknown_device"
     DUPLICATE_KEY_ID = "duplicate_key_id"
     UNKNOWN_WALLET = "unknown_wallet"
+    UNKNOWN_RUN = "unknown_run"
     WALLET_NOT_USABLE = "wallet_not_usable"
     WRONG_BANK = "wrong_bank"
     INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -68,6 +69,7 @@ class Reason(Enum):
 REASON_STATUS: Final = {
     Reason.UNKNOWN_DEVICE: 404,
     Reason.UNKNOWN_WALLET: 404,
+    Reason.UNKNOWN_RUN: 404,
     Reason.WRONG_BANK: 403,
     Reason.BAD_SIGNATURE: 401,
     Reason.TOO_LARGE: 413,

@@ -1,10 +1,11 @@
 """What the offline domain needs from outside it, as protocols the entry point wires.
 
-The offline domain never imports another domain: a wallet's ledger account and its
-bank's float come through `WalletDirectory` (the digital som implements it), and the
-ledger through `digisom.kernel.gateway.LedgerWriter` (a `digisom.ledger.service.Ledger`
-satisfies it as is), which the service keeps only behind the offline domain's ledger
-gateway.
+The offline domain never imports another domain: a wallet's ledger account, its bank's
+float and how a credit lands in it (the digital som's rule for every credit: frozen,
+closed, holding limit, waterfall) come through `WalletDirectory` (the digital som
+implements it), and the ledger through `digisom.kernel.gateway.LedgerWriter` (a
+`digisom.ledger.service.Ledger` satisfies it as is), which the service keeps only behind
+the offline domain's ledger gateway.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,39 @@ class WalletRef:
     account_id: int  # the wallet's ledger account (credit-normal, may not go negative)
     bank_code: str  # the wallet's commercial bank: the only issuer of its devices' certificates
     usable: bool  # neither frozen nor closed
+
+
+# The name of a credit's leg into the wallet; the waterfall's are `waterfall-float` and
+# `waterfall-deposit` (`digisom.cbdc.credits`).
+WALLET_LEG: Final = "payment"
+
+
+@dataclass(frozen=True, slots=True)
+class WalletCredit:
+    """Credit `amount_tyiyn` to `wallet_id` from `debit_account_id`: under `code` what fits
+    in the wallet, under `waterfall_code` the excess over its holding limit."""
+
+    wallet_id: str
+    amount_tyiyn: int
+    debit_account_id: int
+    code: int
+    waterfall_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLeg:
+    """One transfer of a planned credit, named `WALLET_LEG` or after its waterfall step."""
+
+    name: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_tyiyn: int
+    code: int
+
+
+# A credit's legs in order (one linked chain), or why the wallet may not receive now
+# (`wallet_frozen`, `wallet_closed`, `wallet_not_found`).
+CreditPlan = tuple[CreditLeg, ...] | str
 
 
 class WalletDirectory(Protocol):
@@ -40,4 +74,9 @@ class WalletDirectory(Protocol):
         """Hold the wallets' locks (the digital som's, shared by every API process) for a
         block that reads their state and posts credits to them: a freeze lands before the
         read or after the posting (`digisom.cbdc.credits`)."""
+        ...
+
+    def plan_credits(self, credits: Sequence[WalletCredit]) -> Sequence[CreditPlan]:
+        """Each credit's legs or refusal, in order; several credits to one wallet share its
+        room under the holding limit. Call it holding `held_wallets` until posted."""
         ...

@@ -37,7 +37,7 @@ from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
-from digisom.offline import authority, book_store, codec, posting, registry, revocations
+from digisom.offline import authority, book_store, codec, payouts, posting, registry, revocations
 from digisom.offline import tables as t
 from digisom.offline.accounts import (
     OfflineTransferCode,
@@ -49,7 +49,7 @@ from digisom.offline.accounts import (
 from digisom.offline.certificates import Certificate, RevocationList, Role, issue_certificate
 from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.payment import referenced_key_ids
-from digisom.offline.ports import WalletDirectory, WalletRef
+from digisom.offline.ports import CreditLeg, WalletDirectory, WalletRef
 from digisom.offline.registry import RegisteredDevice
 from digisom.offline.settlement import (
     SettlementContext,
@@ -107,6 +107,15 @@ class ParkedRun:
     reason: Reason
     detail: str
     parked_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryOutcome:
+    """An operator's retry of a parked run: what it posted, or why it is still parked."""
+
+    run_id: int
+    transfers_posted: int
+    parked: ParkedRun | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +390,24 @@ class OfflineService:
             rows = conn.execute(select(t.parked_runs).order_by(t.parked_runs.c.run_id)).all()
         return [ParkedRun(row.run_id, Reason(row.reason), row.detail, row.parked_at) for row in rows]
 
+    def retry_parked(self, run_id: int) -> RetryOutcome:
+        """Post a parked run again once its cause is fixed (a wallet unfrozen, a float
+        topped up). Idempotent: the chains the ledger already has are not posted twice, and
+        a run already posted answers `posted` with nothing moved. Still refused: parked
+        again with the new reason. `UNKNOWN_RUN` for a run that does not exist."""
+        with self._lock:
+            with self._engine.connect() as conn:
+                status = conn.execute(select(t.runs.c.status).where(t.runs.c.id == run_id)).scalar_one_or_none()
+                parked = conn.execute(select(t.parked_runs.c.run_id).where(t.parked_runs.c.run_id == run_id)).first()
+            if status is None:
+                raise OfflineError(Reason.UNKNOWN_RUN, str(run_id))
+            if status == "posted" and parked is None:
+                return RetryOutcome(run_id, 0, None)
+            with self._engine.begin() as conn:  # parked again below if still refused
+                conn.execute(t.parked_runs.delete().where(t.parked_runs.c.run_id == run_id))
+            posted, still = self._post_or_park(run_id)
+        return RetryOutcome(run_id, posted, still)
+
     def _post_pending_runs(self) -> None:
         runs, parked = t.runs.c, t.parked_runs.c
         with self._engine.connect() as conn:
@@ -407,45 +434,71 @@ class OfflineService:
             return 0, parked
 
     def _post_run(self, run_id: int, paid: Sequence[posting.PaidPayment] | None = None) -> int:
-        """Post a run's transfers (again, harmlessly, if some were posted) and mark it posted.
+        """Post a run's chains (those the ledger does not have yet) and mark it posted.
 
-        `paid` is the run's paid payments when the caller has them in memory; a pending
-        run found after a crash reads them back from the book."""
+        `paid` is the run's paid payments when the caller has them in memory (a fresh run:
+        nothing of it is in the ledger); a pending or parked run posted again reads them
+        back from the book and drops the chains the ledger already has."""
+        again = paid is None
         with self._engine.connect() as conn:
             if paid is None:
                 paid = _paid_payments(conn, run_id)
             defunds = conn.execute(select(t.defunds).where(t.defunds.c.run_id == run_id)).all()
             ids = {p.payee_id for p in paid} | {p.payer_key_id for p in paid if p.guarantee_tyiyn}
             devices = registry.lookup(conn, ids)
-        wallet_ids = sorted({d.wallet_id for d in devices.values()} | {d.wallet_id for d in defunds})
-        payee_wallets = {devices[p.payee_id].wallet_id for p in paid}
+        if again:
+            paid, defunds = self._not_posted(run_id, paid, defunds)
+        wallet_ids = sorted({devices[p.payee_id].wallet_id for p in paid} | {d.wallet_id for d in defunds})
         # Under the wallets' locks until posted: a payee frozen or closed since the payment
-        # parks the run (its value kept) instead of crediting it (`digisom.cbdc.credits`).
+        # parks the run (its value kept) instead of crediting it, and the room under a
+        # holding limit is read once for every credit of the run (`digisom.cbdc.credits`).
         with self._wallets.held_wallets(wallet_ids):
-            wallets = {wallet_id: self._wallet(wallet_id) for wallet_id in wallet_ids}
-            refused = sorted(w for w in payee_wallets if not wallets[w].usable)
-            if refused:
-                raise OfflineError(Reason.WALLET_NOT_USABLE, f"payee wallet {refused[0]} is frozen or closed")
-            posted = self._post_chains(run_id, paid, defunds, devices, {w: r.account_id for w, r in wallets.items()})
+            posted = posting.post(self._ledger, self._chains(run_id, paid, defunds, devices))
         with self._engine.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="posted"))
         return posted
 
-    def _post_chains(self, run_id: int, paid: Sequence[posting.PaidPayment], defunds: Sequence[Any],
-                     devices: Mapping[bytes, RegisteredDevice], wallet_account: Mapping[str, int]) -> int:
-        reserves = {k: reserve_account_id(k) for k in {p.payer_key_id for p in paid if p.reserve_tyiyn}}
-        accounts = posting.Accounts(
-            payee_wallet=lambda key_id: wallet_account[devices[key_id].wallet_id],
-            payer_reserve=reserves.__getitem__,
-            payer_bank=lambda key_id: devices[key_id].bank_code,
-            bank_float=self._wallets.bank_float_account_id,
-        )
-        chains = [posting.payment_chain(p, accounts) for p in paid]
-        chains.extend(
-            [posting.defund_transfer(run_id, d.device_key_id, wallet_account[d.wallet_id], d.amount_tyiyn)]
-            for d in defunds
-        )
-        return posting.post(self._ledger, chains)
+    def _not_posted(self, run_id: int, paid: Sequence[posting.PaidPayment], defunds: Sequence[Any]
+                    ) -> tuple[list[posting.PaidPayment], list[Any]]:
+        """The payments and returns of a run whose chains the ledger does not have (a chain
+        is linked: all of it is there or none)."""
+        firsts = {p: payouts.payment_chain_ids(p) for p in paid}
+        firsts_back = {d: payouts.defund_chain_ids(run_id, d.device_key_id) for d in defunds}
+        wanted = [i for found in (*firsts.values(), *firsts_back.values()) for i in found]
+        done: set[int] = set()
+        for start in range(0, len(wanted), PAGE_LIMIT_MAX):
+            done.update(tr.id for tr in self._ledger.lookup_transfers(wanted[start : start + PAGE_LIMIT_MAX]))
+        return ([p for p, found in firsts.items() if done.isdisjoint(found)],
+                [d for d, found in firsts_back.items() if done.isdisjoint(found)])
+
+    def _chains(self, run_id: int, paid: Sequence[posting.PaidPayment], defunds: Sequence[Any],
+                devices: Mapping[bytes, RegisteredDevice]) -> list[list[Transfer]]:
+        """The run's chains, each credit planned by the digital som's rule; `WALLET_NOT_USABLE`
+        (or `UNKNOWN_WALLET`) if a wallet may not receive now. Call it holding the wallets' locks."""
+        def bank(p: posting.PaidPayment) -> str:
+            return devices[p.payer_key_id].bank_code if p.guarantee_tyiyn else ""
+
+        by_payment = [payouts.payment_parts(p, devices[p.payee_id].wallet_id, bank(p)) for p in paid]
+        returns = [payouts.defund_part(d.device_key_id, d.wallet_id, d.amount_tyiyn) for d in defunds]
+        credits = [credit for parts in (*by_payment, returns) for _part, credit in parts]
+        plans = iter(self._wallets.plan_credits(credits))
+
+        def planned(parts: Sequence[payouts.Part]) -> list[tuple[str, tuple[CreditLeg, ...]]]:
+            out = []
+            for part, credit in parts:
+                plan = next(plans)
+                if isinstance(plan, str):
+                    reason = Reason.UNKNOWN_WALLET if plan == "wallet_not_found" else Reason.WALLET_NOT_USABLE
+                    raise OfflineError(reason, f"wallet {credit.wallet_id} may not receive now: {plan}")
+                out.append((part, plan))
+            return out
+
+        chains = [payouts.payment_chain(p, bank(p), self._wallets.bank_float_account_id(bank(p)) if bank(p) else 0,
+                                        planned(parts)) for p, parts in zip(paid, by_payment, strict=True)]
+        for d, part in zip(defunds, returns, strict=True):
+            ((_part, legs),) = planned([part])
+            chains.append(payouts.defund_chain(run_id, d.device_key_id, legs))
+        return chains
 
     # -- helpers -------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class StablecoinTransferCode(IntEnum):
 
     KGST_MINT = 60  # holder's wallet -> reserve
     KGST_REDEEM = 61  # reserve -> holder's wallet
+    KGST_REDEEM_WATERFALL = 62  # a redemption's excess over the wallet's holding limit -> the linked deposit
 
 
 def derive_id(*parts: str | int) -> int:

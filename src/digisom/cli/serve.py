@@ -1,0 +1,86 @@
+"""The API's command-line entry points, registered by `digisom.cli.main`:
+`digisom serve` and `digisom token issue`."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+import uvicorn
+
+from digisom.api.signing_key import load_key, load_or_create_key
+from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
+from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
+from digisom.kernel.access import Role
+
+DEFAULT_DATA_DIR: Final = Path(".data")
+
+DataOption = Annotated[Path, typer.Option("--data", help="Data directory: the SQLite database and the signing key.")]
+KeyOption = Annotated[Path | None, typer.Option("--key", help="Ed25519 signing key (PEM) instead of the data dir's.")]
+
+token_app = typer.Typer(help="API tokens for operators, integrators and tests.", no_args_is_help=True)
+
+
+@token_app.command("issue")
+def issue_token(
+    role: Annotated[Role, typer.Option("--role", help="The token's role.")],
+    subject: Annotated[str, typer.Option("--subject", help="Who: an operator id, or a wallet holder's id.")],
+    bank: Annotated[str | None, typer.Option("--bank", help="Bank code (bank_operator, wallet_holder).")] = None,
+    ttl_s: Annotated[int, typer.Option("--ttl-s", help="Lifetime in seconds.")] = TOKEN_TTL_S_DEFAULT,
+    data: DataOption = DEFAULT_DATA_DIR,
+    key: KeyOption = None,
+) -> None:
+    """Print a token signed with the server's key."""
+    signing_key = load_key(key) if key else load_or_create_key(data)
+    try:
+        typer.echo(TokenIssuer(signing_key).issue(role, subject, bank, ttl_s))
+    except TokenError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8000,
+    data: DataOption = DEFAULT_DATA_DIR,
+    db: Annotated[str | None, typer.Option("--db", help="postgresql://... instead of the data dir's SQLite.")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="KYC tier policy file (TOML or JSON).")] = None,
+    key: KeyOption = None,
+    tax_revenue_wallet: Annotated[str | None, typer.Option(
+        "--tax-revenue-wallet", help="The treasury wallet that takes taxes and fees (POST /v1/taxes).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64,
+        help="API processes: default one per core on PostgreSQL; SQLite serves one.")] = None,
+    rtgs_clock: Annotated[str | None, typer.Option(
+        "--rtgs-clock", hidden=True,
+        help="Pin the RTGS's business clock at this ISO moment with offset (load tests outside its hours).")] = None,
+) -> None:
+    """Start the digital som API (uvicorn) and print its URL."""
+    try:
+        count = worker_count(workers, db)
+    except WorkersUnsupported as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
+                             tax_revenue_wallet, rtgs_clock)
+    # Bind first, so the printed URL is right even for --port 0.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
+    try:
+        if count > 1:
+            typer.echo(f"digisom API listening on {url} with {count} processes (OpenAPI: {url}/openapi.json)")
+            serve_workers(settings, sock, count)
+            return
+        runtime = settings.build_runtime()
+        typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
+        try:
+            uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
+        finally:
+            runtime.close()
+    finally:
+        sock.close()

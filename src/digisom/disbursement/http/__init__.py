@@ -1,0 +1,1 @@
+"""digisom.disbursement.http."""

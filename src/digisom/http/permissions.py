@@ -1,0 +1,169 @@
+"""The permission matrix: which roles may call which operation. Routes declare their
+operation with `Authorize("...")`; the role-matrix test and docs/security.md are both
+generated from this one table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+
+from digisom.http.auth import TokenError, TokenVerifier
+from digisom.http.problems import ApiProblem
+from digisom.kernel.access import Actor, Role
+
+CB: Final = Role.CENTRAL_BANK_OPERATOR
+BANK: Final = Role.BANK_OPERATOR
+TREASURY: Final = Role.TREASURY_OPERATOR
+HOLDER: Final = Role.WALLET_HOLDER
+AUDITOR: Final = Role.AUDITOR
+PUBLIC: Final = Role.PUBLIC
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PUBLIC)
+EVERYONE: Final = frozenset(ROLES)
+
+MATRIX: Final[dict[str, frozenset[Role]]] = {
+    "participants.register": frozenset({CB}),
+    "participants.list": frozenset({CB, BANK, AUDITOR}),
+    "participants.read": frozenset({CB, BANK, AUDITOR}),
+    "issuance.reserve_credit": frozenset({CB}),
+    "issuance.issue": frozenset({CB, BANK}),
+    "issuance.redeem": frozenset({CB, BANK}),
+    "issuance.summary": frozenset({CB, AUDITOR}),
+    "issuance.report": frozenset({CB, AUDITOR}),
+    "public.aggregate": EVERYONE,
+    "policy.read": EVERYONE,
+    "wallets.open": frozenset({BANK}),
+    "wallets.list": frozenset({CB, BANK, HOLDER}),
+    "wallets.read": frozenset({CB, BANK, HOLDER}),
+    "wallets.identity": frozenset({BANK}),
+    "wallets.tier": frozenset({BANK}),
+    "wallets.deposit_credit": frozenset({BANK}),
+    "wallets.fund": frozenset({BANK, HOLDER}),
+    "wallets.freeze": frozenset({CB, BANK}),
+    "wallets.holds": frozenset({CB, BANK}),
+    "wallets.close": frozenset({BANK}),
+    "wallets.statement": frozenset({CB, BANK, HOLDER}),
+    "wallets.payments": frozenset({CB, BANK, HOLDER}),
+    "wallets.payment_requests": frozenset({CB, BANK, HOLDER}),
+    "payments.create": frozenset({BANK, HOLDER}),
+    "payments.qr": frozenset({BANK, HOLDER}),
+    "payments.read": frozenset({CB, BANK, HOLDER}),
+    "payments.refund": frozenset({BANK, HOLDER}),
+    "requests.create": frozenset({BANK, HOLDER}),
+    "requests.read": frozenset({CB, BANK, HOLDER}),
+    "requests.answer": frozenset({BANK, HOLDER}),
+    "qr.create": frozenset({BANK, HOLDER}),
+    "qr.decode": frozenset({CB, BANK, HOLDER}),
+    "qr.image": frozenset({BANK, HOLDER}),
+    "aliases.register": frozenset({BANK}),  # its own customers only; personal data, the central bank none
+    "aliases.remove": frozenset({BANK}),
+    "aliases.read": frozenset({BANK}),
+    "benefits.create": frozenset({TREASURY}),
+    "benefits.read": frozenset({CB, BANK, TREASURY, HOLDER, AUDITOR}),
+    "benefits.expire": frozenset({TREASURY}),
+    "ledger.journal": frozenset({CB, AUDITOR}),
+    "offline.devices.register": frozenset({BANK}),
+    "offline.ca": EVERYONE,
+    "offline.revocations": EVERYONE,
+    "offline.fund": frozenset({BANK, HOLDER}),
+    "offline.revoke": frozenset({BANK}),
+    "offline.sync": EVERYONE,  # the device signs the request with its certified key
+    "interbank.submit": frozenset({BANK}),  # for its own bank only: the debtor agent is checked
+    "interbank.register": frozenset({CB}),
+    "interbank.pledge": frozenset({CB}),
+    "interbank.lsm": frozenset({CB}),
+    "interbank.eod": frozenset({CB}),
+    "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "registry.read": EVERYONE,  # the State Register of Digital Assets is public
+    "stablecoin.reserve": EVERYONE,  # the KGST supply-versus-reserve report is published
+    "disbursement.programmes.create": frozenset({TREASURY}),
+    "disbursement.programmes.read": frozenset({TREASURY, AUDITOR}),
+    "disbursement.runs.upload": frozenset({TREASURY}),
+    "disbursement.runs.approve": frozenset({TREASURY}),  # never the run's uploader (dual control)
+    "disbursement.runs.execute": frozenset({TREASURY}),
+    "disbursement.runs.read": frozenset({TREASURY, AUDITOR}),
+    "disbursement.runs.report": frozenset({TREASURY, AUDITOR}),  # names and PINs: not for banks
+    "disbursement.runs.return": frozenset({BANK}),  # only a payment credited to its own float
+    "disbursement.runs.repay": frozenset({TREASURY}),
+    "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
+    "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
+    "public.spending": EVERYONE,  # aggregates only; small cells suppressed
+}
+
+_bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for no header or
+    another scheme (the caller is then anonymous), exactly as `HTTPBearer` reads it."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
+
+
+def authorize(verifier: TokenVerifier, token: str | None, roles: frozenset[Role]) -> Actor:
+    """The caller `token` names (anonymous without one) if its role is in `roles`; else
+    a problem: 401 without a valid token, 403 for a role not allowed."""
+    if token is None:
+        actor = Actor(PUBLIC, "anonymous")
+    else:
+        try:
+            actor = verifier.actor(token)
+        except TokenError as error:
+            raise ApiProblem(401, "unauthorized", "No valid bearer token", str(error)) from None
+    if actor.role not in roles:
+        if actor.role is PUBLIC:
+            raise ApiProblem(401, "unauthorized", "No valid bearer token", "this operation needs a token")
+        raise ApiProblem(403, "forbidden", "Forbidden", "this role may not call this operation")
+    return actor
+
+
+class Authorize:
+    """The dependency a route uses to name its operation: it authenticates the caller
+    and refuses roles the matrix does not allow (401 without a token, else 403). The
+    gate (`api.gate`) checks the same before the body is read; this check stays, so a
+    route is guarded even where the gate is not."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.roles = MATRIX[operation]
+
+    def __call__(
+        self, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Actor:
+        """The authenticated actor, or a problem."""
+        verifier: TokenVerifier = request.app.state.verifier
+        return authorize(verifier, None if credentials is None else credentials.credentials, self.roles)
+
+
+def route_authorize(route: APIRoute) -> Authorize | None:
+    """The `Authorize` dependency of `route`, if it declares one."""
+    return next((d.call for d in route.dependant.dependencies if isinstance(d.call, Authorize)), None)
+
+
+def route_operations(routers: Sequence[APIRouter]) -> list[tuple[str, str, str]]:
+    """(method, path, operation) of every secured route, in registration order."""
+    found: list[tuple[str, str, str]] = []
+    for route in (route for router in routers for route in router.routes if isinstance(route, APIRoute)):
+        guard = route_authorize(route)
+        if guard is not None:
+            found.extend((method, route.path, guard.operation) for method in sorted(route.methods or ()))
+    return found
+
+
+def markdown_matrix(routers: Sequence[APIRouter]) -> str:
+    """The permission matrix as a Markdown table (docs/security.md embeds it)."""
+    lines = [
+        "| method | path | " + " | ".join(r.value for r in ROLES) + " |",
+        "|---|---|" + "---|" * len(ROLES),
+    ]
+    for method, path, operation in route_operations(routers):
+        marks = " | ".join("yes" if role in MATRIX[operation] else "-" for role in ROLES)
+        lines.append(f"| {method} | `{path}` | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""digisom.offline.http."""
