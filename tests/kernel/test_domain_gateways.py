@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.offline_wiring import build_offline
-from digisom.api.routes_interbank import build_rtgs
 from digisom.api.runtime import Runtime, build
 from digisom.api.stablecoin_wiring import CbdcWallets
 from digisom.cbdc import accounts
-from digisom.cbdc.access import Actor, Role
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.interbank.accounts import CLEARING_ID
 from digisom.interbank.accounts import TransferCode as RtgsCode
+from digisom.kernel.access import Actor, Role
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.gateway import DebitNotAllowed, TransferWriter
 from digisom.ledger.model import Transfer
