@@ -11,6 +11,8 @@ import pytest
 
 from digisom.cbdc import accounts, benefits
 from digisom.cbdc.accounts import TransferCode
+from digisom.disbursement.http.slots import DISBURSEMENT
+from digisom.http.services import filled
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
@@ -33,7 +35,7 @@ def _grant(world: World, scheme_id: str, who: str, som: int) -> None:
                        accounts.wallet_account_id(world.wallets["treasury"]), target, som * SOM, LEDGER_KGS,
                        int(TransferCode.DISBURSEMENT))
     # What the disbursement domain posts, through its gateway as the runtime wired it.
-    assert world.runtime.app.state.disbursement.gateway.create_transfers([payment]) == [CreateTransferResult.ok]
+    assert filled(world.runtime.app, DISBURSEMENT).gateway.create_transfers([payment]) == [CreateTransferResult.ok]
 
 
 def test_a_benefit_over_http(any_store_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
