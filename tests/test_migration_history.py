@@ -26,7 +26,7 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -50,6 +50,7 @@ RELEASED = {
     "stablecoin/v0001_initial": "4eb3b0de12cf974de808acee21a9ed36",
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
     "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
+    "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -82,6 +83,12 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "offline_runs": [{"status": "posted"}],
     "offline_payments": [{"amount_tyiyn": 2, "reserve_tyiyn": 1, "guarantee_tyiyn": 1}],
     "stablecoin_operations": [{"kind": "mint", "state": "posted"}],
+    "usdkg_signers": [{"role": "custodian"}],
+    "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
+    "usdkg_bar_events": [{"status": "in_vault"}],
+    "usdkg_movements": [{"kind": "arrive"}],
+    "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
+                      "resolved_at": None}],
 }
 
 # What a row from before a column existed holds in it after the migration that added it.
