@@ -1,13 +1,15 @@
 """A KGST bridge over the API world's digital som, shared by the security tests that
 redeem KGST: the token on the in-process EVM, the bridge wired to the wallets as the
-composition root wires it (`CbdcWallets`), its own ledger writer on the world's database."""
+composition root wires it (`CbdcWallets`), its own ledger writer on the world's database,
+every transfer checked against the chart of accounts for the stablecoin domain (the
+kernel's `LedgerGateway`), as the bridge's own writes will be."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -19,6 +21,10 @@ from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.kernel.chart import CHART, Domain
+from digisom.kernel.gateway import LedgerGateway
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.stablecoin.bridge import Bridge
 from digisom.stablecoin.model import Kind, Operation
@@ -33,6 +39,20 @@ CONFIRMATIONS: Final = 1
 def _key(role: str) -> LocalAccount:
     key: LocalAccount = Account.from_key(keccak(text=f"digisom KGST security test {role}"))
     return key
+
+
+class ChartCheckedLedger:
+    """The ledger, whose transfers pass the stablecoin domain's `LedgerGateway` first."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._gateway = LedgerGateway(Domain.STABLECOIN, CHART, ledger, ledger)
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        return self._gateway.create_transfers(events)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
 
 
 @dataclass
@@ -69,7 +89,8 @@ def kgst_bridge(world: World) -> Iterator[Kgst]:
                                CONFIRMATIONS, deployment.block_number)
     store = open_store(world.runtime.db_url)
     try:
-        bridge = Bridge(engine, Ledger(store), gateway, CbdcWallets(world.runtime.service.ctx), feed, CONFIRMATIONS)
+        wallets = CbdcWallets(world.runtime.service.ctx)
+        bridge = Bridge(engine, ChartCheckedLedger(Ledger(store)), gateway, wallets, feed, CONFIRMATIONS)
         yield Kgst(bridge, gateway, chain, artifact.abi, _key("pensioner"))
     finally:
         store.close()
