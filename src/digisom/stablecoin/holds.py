@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final, Literal
 
+from digisom.errors import invariant
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import Transfer, TransferFlags
 from digisom.stablecoin.accounts import transfer_id
@@ -45,8 +46,7 @@ def hold_ids(operation_id: str) -> list[int]:
 def hold_chain(operation_id: str, legs: Sequence[CreditLeg]) -> list[Transfer]:
     """The hold: the planned legs as pending transfers, each but the last linked to the next."""
     unknown = {leg.name for leg in legs} - set(LEG_NAMES)
-    if unknown or not legs:
-        raise ValueError(f"a hold needs legs named among {LEG_NAMES}, not {sorted(unknown) or 'none'}")
+    invariant(bool(legs) and not unknown, f"a hold needs legs named among {LEG_NAMES}, not {sorted(unknown)}")
     return [
         Transfer(leg_id(operation_id, "hold", leg.name), leg.debit_account_id, leg.credit_account_id,
                  leg.amount_tyiyn, LEDGER_KGS, leg.code, int(TransferFlags.PENDING) | _linked(n, len(legs)))
@@ -58,8 +58,7 @@ def resolve_chain(operation_id: str, held: Sequence[Transfer], step: Literal["po
     """Post (the full amounts) or void every leg of `held`, the hold's legs as the ledger
     has them (in the order of `hold_ids`), in one linked chain."""
     names = {leg_id(operation_id, "hold", name): name for name in LEG_NAMES}
-    if not held or any(t.id not in names for t in held):
-        raise ValueError(f"{operation_id}: not the legs of its hold")
+    invariant(bool(held) and all(t.id in names for t in held), f"{operation_id}: not the legs of its hold")
     return [
         Transfer(leg_id(operation_id, step, names[t.id]), 0, 0, t.amount if step == "post" else 0, 0, 0,
                  _RESOLVE[step] | _linked(n, len(held)), pending_id=t.id)
