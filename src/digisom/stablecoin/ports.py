@@ -3,7 +3,9 @@
 - `TokenGateway`: the token on its chain (the chain adapter implements it for KGST).
 - `RedemptionFeed`: incoming transfers to the redemption address, confirmation-deep,
   with reorg roll-backs (the chain adapter's event follower implements it).
-- `WalletDirectory`: digital som wallets (the digital som domain implements it).
+- `WalletDirectory`: digital som wallets, and how a redemption's credit lands in one (the
+  digital som's rule for every credit: frozen, closed, holding limit, waterfall); the
+  digital som domain implements it.
 - the ledger: `digisom.kernel.gateway.LedgerWriter` (`digisom.ledger.service.Ledger`
   satisfies it as is), which the bridge keeps only behind its domain's ledger gateway.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
@@ -138,8 +140,29 @@ class WalletRef:
     wallet_id: str
     account_id: int  # the wallet's ledger account (ledger 417, credit-normal)
     usable: bool  # neither frozen nor closed
-    room_tyiyn: int | None = None  # what it may still receive under its holding limit; None: no limit
     refusal: str = ""  # when not usable, why, as a stable reason (`wallet_frozen`, `wallet_closed`)
+
+
+# The name of a credit's leg into the wallet; the waterfall's are `waterfall-float` and
+# `waterfall-deposit` (`digisom.cbdc.credits`).
+WALLET_LEG: Final = "payment"
+WATERFALL_LEGS: Final = ("waterfall-float", "waterfall-deposit")
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLeg:
+    """One transfer of a planned credit, named `WALLET_LEG` or one of `WATERFALL_LEGS`."""
+
+    name: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_tyiyn: int
+    code: int
+
+
+# A credit's legs in order (one linked chain), or why the wallet may not receive now
+# (`wallet_frozen`, `wallet_closed`, `wallet_not_found`).
+CreditPlan = tuple[CreditLeg, ...] | str
 
 
 class WalletDirectory(Protocol):
@@ -153,3 +176,12 @@ class WalletDirectory(Protocol):
         """Hold the wallet's lock (the digital som's, which freezing takes too) for a block
         that reads the wallet and places a hold on it."""
         ...
+
+    def plan_credit(self, wallet_id: str, amount_tyiyn: int, debit_account_id: int, code: int,
+                    waterfall_code: int) -> CreditPlan:
+        """The legs that credit `amount_tyiyn` from `debit_account_id` to the wallet: under
+        `code` what fits under its holding limit (counting credits still pending), under
+        `waterfall_code` the rest to the holder's linked deposit; or the refusal. Call it
+        holding `held` until the hold is placed."""
+        ...
+
