@@ -16,7 +16,7 @@ import pytest
 from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.offline_wiring import build_offline
 from digisom.api.runtime import Runtime, build
-from digisom.api.stablecoin_wiring import CbdcWallets
+from digisom.api.stablecoin_wiring import BridgeWalletDirectory
 from digisom.cbdc import accounts
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.ledger_port import Leg
@@ -153,7 +153,7 @@ def test_the_kgst_bridge_posts_only_its_codes_and_debits(wired: Wired) -> None:
     store = open_store(wired.runtime.db_url)
     try:
         # Wired as the KGST demo wires it: its own ledger writer, the digital som's wallets.
-        bridge = Bridge(ctx.engine, Ledger(store), StubToken(), CbdcWallets(ctx))
+        bridge = Bridge(ctx.engine, Ledger(store), StubToken(), BridgeWalletDirectory(ctx))
         ledger = bridge._ledger  # the only ledger the bridge holds
         # A mint from the issuance account: digital som out of nothing.
         wired.assert_refused(ledger, [_transfer(wired.issuance_account, bridge.reserve_account_id,

@@ -1,6 +1,6 @@
 """A KGST bridge over the API world's digital som, shared by the security tests that
 redeem KGST: the token on the in-process EVM, the bridge wired to the wallets as the
-composition root wires it (`CbdcWallets`), its own ledger writer on the world's database,
+composition root wires it (`BridgeWalletDirectory`), its own ledger writer on the world's database,
 every transfer checked against the chart of accounts for the stablecoin domain (the
 kernel's `LedgerGateway`), as the bridge's own writes will be."""
 
@@ -15,7 +15,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from digisom.api.stablecoin_wiring import CbdcWallets
+from digisom.api.stablecoin_wiring import BridgeWalletDirectory
 from digisom.chain.abi import ContractAbi
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
@@ -89,7 +89,7 @@ def kgst_bridge(world: World) -> Iterator[Kgst]:
                                CONFIRMATIONS, deployment.block_number)
     store = open_store(world.runtime.db_url)
     try:
-        wallets = CbdcWallets(world.runtime.service.ctx)
+        wallets = BridgeWalletDirectory(world.runtime.service.ctx)
         bridge = Bridge(engine, ChartCheckedLedger(Ledger(store)), gateway, wallets, feed, CONFIRMATIONS)
         yield Kgst(bridge, gateway, chain, artifact.abi, _key("pensioner"))
     finally:

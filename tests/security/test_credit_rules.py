@@ -13,7 +13,7 @@ test checks the balances, that circulation equals issuance, and that the ledger 
 
 from __future__ import annotations
 
-from digisom.api.stablecoin_wiring import CbdcWallets
+from digisom.api.stablecoin_wiring import BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc.accounts import AccountCode
 from digisom.kernel.chart import LEDGER_KGS
@@ -139,7 +139,7 @@ def test_the_bridge_plans_a_redemption_by_the_rule_with_pending_credits(world: W
     """The KGST bridge's adapter (api/stablecoin_wiring) asks the same rule: the room under
     the limit counts credits still pending, the excess goes to the holder bank's float and
     linked deposit, and a frozen wallet is refused by its reason (`wallet_frozen`)."""
-    wallets = CbdcWallets(world.runtime.service.ctx)
+    wallets = BridgeWalletDirectory(world.runtime.service.ctx)
     pensioner = world.wallets["pensioner"]
     reserve, pending_tyiyn = 1, 100 * SOM  # any debit account: the plan names it, the ledger is not asked
     room_tyiyn = TIER0_LIMIT_TYIYN - world.balance("pensioner")
