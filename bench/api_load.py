@@ -41,6 +41,7 @@ from bench import offline_load, rtgs_load
 from digisom.api.signing_key import load_or_create_key
 from digisom.http.auth import TokenIssuer
 from digisom.kernel.access import Role
+from digisom.kernel.chart_audit import audit_chart
 from digisom.ledger.audit import verify
 from digisom.stores.url import open_store
 
@@ -302,6 +303,8 @@ def check(world: LoadWorld, db_url: str) -> list[str]:
         report = verify(store)
         if not report.ok:
             broken.append(f"the ledger does not verify: {report}")
+        chart = audit_chart(store)
+        broken += [f"the chart of accounts does not allow {found}" for found in chart.violations]
     finally:
         store.close()
     return broken

@@ -8,7 +8,8 @@ Claims measured, on SQLite (the embedded default; one file holds ledger and tabl
   second run moves nothing (circulation = issuance checked after each).
 
 Setup writes the directory and wallet rows directly (the registration path is tested
-elsewhere); everything measured goes through `CbdcService`. The last line of output is
+elsewhere), and the grants straight to the ledger (a disbursement may debit only a
+wallet, and no wallet may hold a whole run); everything measured goes through `CbdcService`. The last line of output is
 one JSON object.
 
 Run: .venv/bin/python bench/benefits.py [--quick]
@@ -30,10 +31,14 @@ from digisom.api.runtime import build
 from digisom.cbdc import accounts, benefits, tables
 from digisom.cbdc.accounts import AccountCode, TransferCode
 from digisom.cbdc.aliases import RESOLVE_MAX
-from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
+from digisom.ledger.service import Ledger
+from digisom.stores.url import open_store
 
 BANK = Actor(Role.BANK_OPERATOR, "bench-teller", "AYIL")
 CENTRAL_BANK = Actor(Role.CENTRAL_BANK_OPERATOR, "bench-nbkr")
@@ -107,10 +112,16 @@ def run(aliases: int, swept: int) -> dict[str, Any]:
                 ids.update(service.benefit_account_ids(scheme.id, wallet_ids[start : start + RESOLVE_MAX]))
             accounts_s = time.perf_counter() - started
             float_id = accounts.bank_account_id("AYIL", AccountCode.BANK_FLOAT)
-            grants = [(f"bench-grant|{w}", [Leg("grant", float_id, i, GRANT_TYIYN, TransferCode.DISBURSEMENT,
-                                                     "bank float")]) for w, i in ids.items()]
-            for start in range(0, len(grants), RESOLVE_MAX):
-                assert not any(service.ctx.ledger.submit_chains(grants[start : start + RESOLVE_MAX]))
+            grants = [Transfer(accounts.transfer_id(f"bench-grant|{w}", "grant"), float_id, i, GRANT_TYIYN,
+                               LEDGER_KGS, int(TransferCode.DISBURSEMENT)) for w, i in ids.items()]
+            seeding = open_store(runtime.db_url)  # a second writer on the database is safe
+            try:
+                seeder = Ledger(seeding)
+                for start in range(0, len(grants), RESOLVE_MAX):
+                    assert set(seeder.create_transfers(grants[start : start + RESOLVE_MAX])) == {
+                        CreateTransferResult.ok}
+            finally:
+                seeding.close()
             balanced_before = _balanced(service)
 
             # 3. The sweep after the last day, then again.

@@ -41,6 +41,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from digisom.api.runtime import domain_engine
+from digisom.cbdc.accounts import AccountCode
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
@@ -213,7 +214,8 @@ def build_sync(
 
 
 BANK = "AYIL"
-WALLET_CODE, ISSUANCE_CODE, FLOAT_CODE = 90, 91, 92
+# The chart's codes: the offline service's gateway lets it debit only what the chart allows.
+WALLET_CODE, ISSUANCE_CODE, FLOAT_CODE = AccountCode.WALLET, AccountCode.ISSUANCE, AccountCode.BANK_FLOAT
 ISSUANCE_ID = derive_id("bench", "issuance")
 FLOAT_ID = derive_id("bench", "float", BANK)
 DMNEC = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)

@@ -11,7 +11,11 @@ import pytest
 
 from digisom.cbdc import accounts, benefits
 from digisom.cbdc.accounts import TransferCode
-from digisom.cbdc.ledger_port import Leg
+from digisom.disbursement.http.slots import DISBURSEMENT
+from digisom.http.services import filled
+from digisom.kernel.chart import LEDGER_KGS
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
 from tests.api.world import SOM, World, kgs
 
 PROBLEM = "https://digisom.kg/problems/"
@@ -27,9 +31,11 @@ def _scheme(world: World, categories: list[str]) -> dict[str, Any]:
 def _grant(world: World, scheme_id: str, who: str, som: int) -> None:
     service = world.runtime.service
     target = service.benefit_account_ids(scheme_id, [world.wallets[who]])[world.wallets[who]]
-    leg = Leg("disbursement", accounts.wallet_account_id(world.wallets["treasury"]), target, som * SOM,
-              TransferCode.DISBURSEMENT, "treasury wallet")
-    service.ctx.ledger.submit(f"grant|{scheme_id}|{who}", [leg])
+    payment = Transfer(accounts.transfer_id(f"grant|{scheme_id}|{who}", "disbursement"),
+                       accounts.wallet_account_id(world.wallets["treasury"]), target, som * SOM, LEDGER_KGS,
+                       int(TransferCode.DISBURSEMENT))
+    # What the disbursement domain posts, through its gateway as the runtime wired it.
+    assert filled(world.runtime.app, DISBURSEMENT).gateway.create_transfers([payment]) == [CreateTransferResult.ok]
 
 
 def test_a_benefit_over_http(any_store_world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,12 +26,16 @@ from digisom.cbdc.errors import (
     InvalidRequest,
     MerchantCategoryNotAllowed,
     NotFound,
-    WalletClosed,
 )
-from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, MerchantProfile
 from digisom.disbursement.model import TransferCode as DisbursementCode
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.chart import CHART, LEDGER_KGS
+from digisom.kernel.chart import Domain as Dom
+from digisom.kernel.gateway import LedgerGateway
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
+from digisom.ledger.service import Ledger
 from tests.cbdc.conftest import CENTRAL_BANK, COMMERCIAL_BANK, SECOND_BANK, Domain, build_domain
 
 SOM = 100
@@ -57,6 +61,7 @@ class School:
 
     domain: Domain
     clock: Clock
+    disbursement: LedgerGateway  # the disbursement domain's way to the ledger: it posts the grants
     scheme_id: str = ""
     wallets: dict[str, str] = field(default_factory=dict)
 
@@ -67,10 +72,15 @@ class School:
     def grant(self, who: str, amount_tyiyn: int) -> None:
         """What the disbursement domain does: credit the benefit account the service names."""
         ids = self.service.benefit_account_ids(self.scheme_id, [self.wallets[who]])
+        assert self.pay_out(f"test-grant|{next(_keys)}", ids[self.wallets[who]], amount_tyiyn) == [
+            CreateTransferResult.ok]
+
+    def pay_out(self, key: str, account_id: int, amount_tyiyn: int) -> list[CreateTransferResult]:
+        """A disbursement from the treasury's wallet to `account_id`, through the disbursement gateway."""
         treasury = accounts.wallet_account_id(self.wallets["treasury"])
-        leg = Leg("disbursement", treasury, ids[self.wallets[who]], amount_tyiyn, TransferCode.DISBURSEMENT,
-                  "treasury wallet")
-        self.service.ctx.ledger.submit(f"test-grant|{next(_keys)}", [leg])
+        payment = Transfer(accounts.transfer_id(key, "disbursement"), treasury, account_id, amount_tyiyn, LEDGER_KGS,
+                           int(DisbursementCode.DISBURSEMENT))
+        return self.disbursement.create_transfers([payment])
 
     def benefit(self, who: str) -> int:
         account = accounts.benefit_account_id(self.scheme_id, self.wallets[who])
@@ -100,7 +110,7 @@ def _school(tmp_path: Path) -> tuple[School, Any]:
     service = domain.service
     service.convert(COMMERCIAL_BANK, "issue", "AYIL", 1_000_000 * SOM, "issue-ayil")
     service.convert(SECOND_BANK, "issue", "BAKAI", 1_000_000 * SOM, "issue-bakai")
-    school = School(domain, clock)
+    school = School(domain, clock, LedgerGateway(Dom.DISBURSEMENT, CHART, submitter, Ledger(domain.store)))
     school.wallets = {
         "parent": domain.open(COMMERCIAL_BANK, "parent", 0),
         "other-parent": domain.open(COMMERCIAL_BANK, "other-parent", 1),
@@ -206,11 +216,8 @@ def test_the_expiry_sweep_returns_exactly_the_unspent_part_once(school: School) 
     assert school.service.expire_benefits(TREASURY_OPERATOR, school.scheme_id, "expire-2") == result
     assert school.wallet("treasury") == treasury_before + 4_500 * SOM
     # The swept accounts are closed: a late credit (an old disbursement id) is refused.
-    late = Leg("late", accounts.wallet_account_id(school.wallets["treasury"]),
-               accounts.benefit_account_id(school.scheme_id, school.wallets["parent"]), 1, TransferCode.DISBURSEMENT,
-               "treasury wallet")
-    with pytest.raises(WalletClosed):
-        school.service.ctx.ledger.submit("late-grant", [late])
+    late = school.pay_out("late-grant", accounts.benefit_account_id(school.scheme_id, school.wallets["parent"]), 1)
+    assert late == [CreateTransferResult.credit_account_already_closed]
     assert school.service.wallet(CENTRAL_BANK, school.wallets["parent"]).benefits[0].balance_tyiyn == 0
 
 

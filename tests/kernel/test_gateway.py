@@ -3,10 +3,12 @@ codes the chart lets it; a refused batch reaches the ledger not at all."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from digisom.kernel.chart import CHART, Domain
-from digisom.kernel.gateway import DebitNotAllowed, LedgerGateway
+from digisom.kernel.gateway import CacheSizeInvalid, DebitNotAllowed, LedgerGateway
 from digisom.ledger.model import Account, AccountFlags, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
@@ -62,3 +64,46 @@ def test_posting_a_hold_names_no_account_and_passes(ledger: Ledger) -> None:
     post = Transfer(21, 0, 0, 100, 0, 0, pending_id=20, flags=TransferFlags.POST_PENDING_TRANSFER)
     assert gateway(ledger).create_transfers([hold]) == [CreateTransferResult.ok]
     assert gateway(ledger).create_transfers([post]) == [CreateTransferResult.ok]
+
+
+class CountingReader:
+    """The ledger's read side, counting the accounts asked for."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.asked: list[list[int]] = []
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        self.asked.append(list(ids))
+        return self.ledger.lookup_accounts(ids)
+
+
+def test_a_second_check_of_the_same_accounts_reads_nothing(ledger: Ledger) -> None:
+    reader = CountingReader(ledger)
+    gate = LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, reader)
+    payment = Transfer(30, TREASURY_WALLET, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT)
+    gate.check([payment])
+    assert reader.asked == [[TREASURY_WALLET]]
+    gate.check([payment, Transfer(31, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
+    assert gate.create_transfers([payment]) == [CreateTransferResult.ok]
+    assert reader.asked == [[TREASURY_WALLET]]  # codes never change: no second read
+    with pytest.raises(DebitNotAllowed):  # a remembered code is still checked
+        gate.check([Transfer(32, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, P2P)])
+    assert reader.asked == [[TREASURY_WALLET]]
+
+
+def test_an_unknown_account_is_read_again_and_the_cache_is_bounded(ledger: Ledger) -> None:
+    reader = CountingReader(ledger)
+    gate = LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, reader, codes_cached=1)
+    gate.check([Transfer(40, NOWHERE, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
+    gate.check([Transfer(41, NOWHERE, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
+    assert reader.asked == [[NOWHERE], [NOWHERE]]  # it may be created in between: not remembered
+    gate.check([Transfer(42, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
+    gate.check([Transfer(43, PENSIONER_WALLET, TREASURY_WALLET, 1, LEDGER, DISBURSEMENT)])  # pushes the treasury out
+    gate.check([Transfer(44, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)])
+    assert reader.asked[2:] == [[TREASURY_WALLET], [PENSIONER_WALLET], [TREASURY_WALLET]]
+
+
+def test_a_cache_of_no_codes_is_refused(ledger: Ledger) -> None:
+    with pytest.raises(CacheSizeInvalid):
+        LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, ledger, codes_cached=0)

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from digisom.api.runtime import domain_engine
+from digisom.cbdc.accounts import AccountCode
 from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -27,9 +28,10 @@ from digisom.stores.url import open_store
 from tests.offline.world import CUMULATIVE_MAX_TYIYN, NOW_S, PER_PAYMENT_MAX_TYIYN, signer
 
 LEDGER = 417
-WALLET_CODE = 90
-ISSUANCE_CODE = 91
-FLOAT_CODE = 92
+# The chart's codes: the offline gateway lets the domain debit only what the chart allows.
+WALLET_CODE = int(AccountCode.WALLET)
+ISSUANCE_CODE = int(AccountCode.ISSUANCE)
+FLOAT_CODE = int(AccountCode.BANK_FLOAT)
 BANK = "AYIL"
 ISSUANCE_ID = derive_id("test", "issuance")
 FLOAT_TYIYN = 100_000_000

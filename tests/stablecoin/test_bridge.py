@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digisom.chain.contracts import Artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.chain.kgst import KgstGateway
 from digisom.kernel.circulation import MoneyChart, audit_ledger
+from digisom.ledger.audit import verify
 from digisom.stablecoin.errors import (
     InsufficientFunds,
     InvalidAddress,
@@ -19,7 +22,8 @@ from digisom.stablecoin.errors import (
     UnknownWallet,
 )
 from digisom.stablecoin.model import State
-from tests.stablecoin.world import MONEY, OPENING_TYIYN, WALLET_CODE, World
+from digisom.stablecoin.ports import PreparedTx
+from tests.stablecoin.world import FLOAT_ID, MONEY, OPENING_TYIYN, WALLET_CODE, World
 
 
 def assert_balanced(world: World) -> None:
@@ -140,16 +144,62 @@ def test_unknown_sender_and_dust_stay_unmatched(tmp_path: Path, artifact: Artifa
         world.close()
 
 
-def test_a_redemption_over_the_holding_limit_waits_for_the_operator(world: World) -> None:
+def _redeem_near_the_limit(world: World, room_tyiyn: int, redeem_tyiyn: int) -> None:
+    """The merchant mints 100 som of KGST, then his wallet is `room_tyiyn` short of its
+    holding limit; he sends `redeem_tyiyn` to the redemption address."""
     world.bridge.request_mint("m", "merchant", world.address("merchant"), 100_00)
     world.bridge.link_address("merchant", world.address("merchant"))
-    world.wallets.room_tyiyn["merchant"] = 50_00
-    world.send_tokens("merchant", world.gateway.redemption_address, 60_00)
-    report = world.bridge.process()
+    world.wallets.limit_tyiyn["merchant"] = world.balance_tyiyn("merchant") + room_tyiyn
+    world.send_tokens("merchant", world.gateway.redemption_address, redeem_tyiyn)
+
+
+@pytest.mark.parametrize("room_tyiyn", [50_00, 0])
+def test_a_redemption_over_the_holding_limit_lands_partly_in_the_linked_deposit(world: World,
+                                                                                room_tyiyn: int) -> None:
+    """Issue 14: a redemption credits a wallet like every other credit: what fits under the
+    holding limit to the wallet, the rest (`KGST_REDEEM_WATERFALL`) to the holder's linked
+    deposit, the digital som of the excess into the bank's float. Before, it went unmatched."""
+    _redeem_near_the_limit(world, room_tyiyn, 60_00)
+
+    world.bridge.process()
+
     (redeem,) = [o for o in world.bridge.operations() if o.kind.value == "redeem"]
-    assert redeem.state is State.UNMATCHED and "only 5000 tyiyn more" in (redeem.failure or "")
-    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00  # nothing paid past the limit
-    assert report.balanced and report.supply_tyiyn == 100_00  # the tokens wait, still backed
+    assert redeem.state is State.POSTED, redeem.failure
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00 + room_tyiyn  # up to the limit
+    assert world.deposit_tyiyn("merchant") == 60_00 - room_tyiyn  # the rest, as bank money
+    assert world.posted_tyiyn(FLOAT_ID) == 60_00 - room_tyiyn  # its digital som, in the bank's float
+    assert world.tokens("merchant") == 40_00 and world.gateway.total_supply() == 40_00  # the 60 som burnt
+    assert_balanced(world)
+    assert audit_ledger(MONEY, world.ledger).held_tyiyn("bank_floats") == 60_00 - room_tyiyn
+    assert verify(world.store).ok
+
+
+def test_a_failed_redemption_voids_every_leg_of_its_hold(world: World) -> None:
+    _redeem_near_the_limit(world, 50_00, 60_00)
+    bridge = world.make_bridge(token=RefusingBurn(world.gateway))
+
+    bridge.process()
+
+    (redeem,) = [o for o in bridge.operations() if o.kind.value == "redeem"]
+    assert redeem.state is State.VOIDED and "the token refused" in (redeem.failure or "")
+    assert (world.balance_tyiyn("merchant"), world.deposit_tyiyn("merchant")) == (OPENING_TYIYN - 100_00, 0)
+    (reserve,) = world.ledger.lookup_accounts([bridge.reserve_account_id])
+    assert reserve.debits_pending == 0 and reserve.credits_posted - reserve.debits_posted == 100_00
+    assert world.posted_tyiyn(FLOAT_ID) == 0
+    assert verify(world.store).ok
+
+
+class RefusingBurn:
+    """The token gateway, whose burns the contract would refuse."""
+
+    def __init__(self, inner: KgstGateway) -> None:
+        self._inner = inner
+
+    def prepare_burn(self, amount_token_units: int, nonce: int) -> PreparedTx:
+        raise TokenRefused("burn amount exceeds balance")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def test_concurrent_retries_of_one_mint_mint_once(world: World) -> None:
@@ -181,4 +231,6 @@ def test_a_redemption_to_a_wallet_frozen_since_linking_does_not_credit_it(world:
     assert (redeem.failure or "").startswith("wallet_frozen")
     assert world.wallets.held_wallets == ["merchant"]  # decided under the wallet's lock
     assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 100_00  # nothing credited
+    assert world.deposit_tyiyn("merchant") == 0  # nor waterfalled to the deposit
     assert report.balanced and report.supply_tyiyn == 100_00  # the tokens wait, still backed
+    assert world.gateway.balance_of(world.gateway.redemption_address) == 60_00

@@ -141,6 +141,32 @@ def test_redeem_crash_after_a_ledger_write(world: World, ledger_write: int) -> N
     restart_and_check_redeem(world)
 
 
+WATERFALL_ROOM_TYIYN = 100_00  # the merchant's room under his holding limit: the rest of AMOUNT_TYIYN waterfalls
+
+
+def waterfall_setup(world: World) -> None:
+    redeem_setup(world)
+    world.wallets.limit_tyiyn["merchant"] = world.balance_tyiyn("merchant") + WATERFALL_ROOM_TYIYN
+
+
+@pytest.mark.parametrize(("ledger_write", "state"), [(1, None), (2, None)] + [(None, s) for s in STATES])
+def test_a_waterfalled_redemption_crashed_anywhere_lands_once_with_its_first_split(
+        world: World, ledger_write: int | None, state: str | None) -> None:
+    """The split depends on the wallet's room, which counts the hold's own pending credit
+    once it is placed: a restart must resolve the legs that were held, never plan again."""
+    waterfall_setup(world)
+    bridge = world.make_bridge(observer=crash_at(Kind.REDEEM, state) if state else None,
+                               ledger=CrashingLedger(world.ledger, ledger_write) if ledger_write else None)
+    with pytest.raises(Crash):
+        bridge.process()
+    report = world.restart().process()
+    (redeem,) = [op for op in world.bridge.operations() if op.kind is Kind.REDEEM]
+    assert redeem.state is State.POSTED, redeem.failure
+    assert world.balance_tyiyn("merchant") == OPENING_TYIYN - 500_00 + WATERFALL_ROOM_TYIYN
+    assert world.deposit_tyiyn("merchant") == AMOUNT_TYIYN - WATERFALL_ROOM_TYIYN
+    assert report.balanced and report.reserve_tyiyn == 500_00 - AMOUNT_TYIYN == world.gateway.total_supply()
+
+
 def test_redeem_crash_after_broadcast(world: World) -> None:
     redeem_setup(world)
     bridge = world.make_bridge(token=CrashingToken(world.gateway, "broadcast"))

@@ -1,9 +1,11 @@
 """A KGST world for the bridge tests: a SQLite ledger and database, digital som wallets as
-plain ledger accounts (the bridge sees wallets only through `WalletDirectory`), and KGST
+plain ledger accounts (the bridge sees wallets only through `WalletDirectory`), one bank's
+float, deposit funding and each holder's linked deposit for the waterfall, and KGST
 deployed on a chain (the in-process EVM, or anvil)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from digisom.api.runtime import domain_engine
+from digisom.cbdc.accounts import AccountCode
 from digisom.chain.contracts import Artifact
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.protocol import Chain
@@ -27,19 +30,26 @@ from digisom.stablecoin import migrations
 from digisom.stablecoin.accounts import StablecoinAccountCode, derive_id
 from digisom.stablecoin.bridge import Bridge, Observer
 from digisom.stablecoin.model import ReserveReport
-from digisom.stablecoin.ports import WalletRef
+from digisom.stablecoin.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 
 LEDGER = 417
-WALLET_CODE = 90
-ISSUANCE_CODE = 91
+# The chart's codes: the bridge's gateway lets the domain debit only what the chart allows.
+WALLET_CODE = int(AccountCode.WALLET)
+ISSUANCE_CODE = int(AccountCode.ISSUANCE)
+FLOAT_CODE = int(AccountCode.BANK_FLOAT)  # the holders' bank's digital som: where a waterfall's digital som goes
+DEPOSIT_FUNDING_CODE = int(AccountCode.DEPOSIT_FUNDING)  # the bank's side of its customers' deposits (bank money)
+DEPOSIT_CODE = int(AccountCode.LINKED_DEPOSIT)  # a holder's linked bank deposit (bank money)
 ROLES = ("owner", "master_minter", "issuer", "pensioner", "merchant", "commercial_bank")
 OPENING_TYIYN = 1_000_000  # 10,000 som per wallet
 ISSUANCE_ID = derive_id("test", "issuance")
 # What the money auditor checks here: the test wallets and the KGST reserve hold what the
 # test issuer issued.
-MONEY = MoneyChart(LEDGER, ISSUANCE_CODE, {WALLET_CODE: "wallets", StablecoinAccountCode.KGST_RESERVE: "kgst_reserves"})
+MONEY = MoneyChart(LEDGER, ISSUANCE_CODE, {WALLET_CODE: "wallets", FLOAT_CODE: "bank_floats",
+                                           StablecoinAccountCode.KGST_RESERVE: "kgst_reserves"})
+FLOAT_ID = derive_id("test", "bank float")
+DEPOSIT_FUNDING_ID = derive_id("test", "deposit funding")
 
 
 def role_key(role: str) -> LocalAccount:
@@ -53,23 +63,49 @@ def wallet_account_id(wallet_id: str) -> int:
     return derive_id("test", "wallet", wallet_id)
 
 
+def deposit_account_id(wallet_id: str) -> int:
+    """The test holder's linked bank deposit."""
+    return derive_id("test", "deposit", wallet_id)
+
+
 @dataclass
 class Wallets:
-    """`WalletDirectory` over plain ledger accounts."""
+    """`WalletDirectory` over plain ledger accounts (`account` reads one); `limit_tyiyn` is a
+    wallet's holding limit (no entry: no limit): the room under it counts pending credits,
+    the excess waterfalls to the holder's linked deposit."""
 
+    account: Callable[[int], LedgerAccount]
     frozen: set[str] = field(default_factory=set)
-    room_tyiyn: dict[str, int] = field(default_factory=dict)
+    limit_tyiyn: dict[str, int] = field(default_factory=dict)
     held_wallets: list[str] = field(default_factory=list)  # the wallets whose lock the bridge took
 
     def wallet(self, wallet_id: str) -> WalletRef | None:
         if wallet_id not in ROLES:
             return None
         return WalletRef(wallet_id, wallet_account_id(wallet_id), wallet_id not in self.frozen,
-                         self.room_tyiyn.get(wallet_id), "wallet_frozen" if wallet_id in self.frozen else "")
+                         "wallet_frozen" if wallet_id in self.frozen else "")
 
     def held(self, wallet_id: str) -> AbstractContextManager[None]:
         self.held_wallets.append(wallet_id)
         return nullcontext()
+
+    def plan_credit(self, wallet_id: str, amount_tyiyn: int, debit_account_id: int, code: int,
+                    waterfall_code: int) -> CreditPlan:
+        found = self.wallet(wallet_id)
+        if found is None or not found.usable:
+            return "wallet_not_found" if found is None else found.refusal
+        to_wallet = amount_tyiyn
+        if wallet_id in self.limit_tyiyn:
+            acct = self.account(found.account_id)
+            held_tyiyn = acct.credits_posted + acct.credits_pending - acct.debits_posted
+            to_wallet = min(amount_tyiyn, max(self.limit_tyiyn[wallet_id] - held_tyiyn, 0))
+        excess = amount_tyiyn - to_wallet
+        legs = [CreditLeg(WALLET_LEG, debit_account_id, found.account_id, to_wallet, code)] if to_wallet else []
+        if excess:
+            legs += [CreditLeg("waterfall-float", debit_account_id, FLOAT_ID, excess, waterfall_code),
+                     CreditLeg("waterfall-deposit", DEPOSIT_FUNDING_ID, deposit_account_id(wallet_id), excess,
+                               waterfall_code)]
+        return tuple(legs)
 
 
 class World:
@@ -84,7 +120,7 @@ class World:
         migrations.migrate(self.engine)
         self.chain = chain
         self.keys = {role: role_key(role) for role in ROLES}
-        self.wallets = Wallets()
+        self.wallets = Wallets(lambda account_id: self.ledger.lookup_accounts([account_id])[0])
         owner = self.address("owner")
         deployment = deploy_kgst(Transactor(chain, self.keys["owner"]), artifact, "KGST Kyrgyz Som", "KGST", decimals,
                                  KgstRoles(owner, self.address("master_minter"), owner, owner, owner))
@@ -96,6 +132,9 @@ class World:
         accounts = [LedgerAccount(ISSUANCE_ID, LEDGER, ISSUANCE_CODE)]
         flags = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
         accounts += [LedgerAccount(wallet_account_id(r), LEDGER, WALLET_CODE, flags) for r in ROLES]
+        accounts += [LedgerAccount(FLOAT_ID, LEDGER, FLOAT_CODE, flags), LedgerAccount(DEPOSIT_FUNDING_ID, LEDGER,
+                                                                                      DEPOSIT_FUNDING_CODE)]
+        accounts += [LedgerAccount(deposit_account_id(r), LEDGER, DEPOSIT_CODE, flags) for r in ROLES]
         assert set(self.ledger.create_accounts(accounts)) <= {CreateAccountResult.ok, CreateAccountResult.exists}
         opening = [Transfer(derive_id("test", "open", r), ISSUANCE_ID, wallet_account_id(r), OPENING_TYIYN, LEDGER, 1)
                    for r in ROLES]
@@ -124,7 +163,14 @@ class World:
         return self.bridge
 
     def balance_tyiyn(self, role: str) -> int:
-        (acct,) = self.ledger.lookup_accounts([wallet_account_id(role)])
+        return self.posted_tyiyn(wallet_account_id(role))
+
+    def deposit_tyiyn(self, role: str) -> int:
+        return self.posted_tyiyn(deposit_account_id(role))
+
+    def posted_tyiyn(self, account_id: int) -> int:
+        """A credit-normal account's posted balance."""
+        (acct,) = self.ledger.lookup_accounts([account_id])
         return int(acct.credits_posted - acct.debits_posted)
 
     def tokens(self, role: str) -> int:

@@ -9,7 +9,6 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from digisom.api.offline_wiring import store_url
 from digisom.cbdc.accounts import AccountCode, account, bank_account_id
 from digisom.http.services import Lazy, provide
 from digisom.interbank.context import RtgsContext
@@ -18,7 +17,7 @@ from digisom.interbank.rtgs import Rtgs
 from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account
 from digisom.ledger.service import Ledger
-from digisom.stores.url import open_store
+from digisom.stores.url import engine_store_url, open_store
 
 
 def cbdc_settlement_account(bank_code: str) -> Account:
@@ -40,6 +39,6 @@ def build_rtgs(
 def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
     """Let `app` build its RTGS on first use (on `engine`, the digital som's database, on
     the process's `clock`), and close its ledger writer at shutdown."""
-    built = Lazy(lambda: build_rtgs(engine, store_url(engine), clock))
+    built = Lazy(lambda: build_rtgs(engine, engine_store_url(engine), clock))
     provide(app, RTGS, built)
     app.router.on_shutdown.append(built.close)

@@ -15,7 +15,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from digisom.cbdc import accounts, credits, repository
 from digisom.cbdc.accounts import AccountCode
@@ -27,10 +26,10 @@ from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.migrations import migrate
 from digisom.offline.ports import CreditLeg, CreditPlan, WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, wall_clock_s
-from digisom.stores.url import open_store
+from digisom.stores.url import engine_store_url, open_store
 
 
-class CbdcWallets:
+class OfflineWalletDirectory:
     """`WalletDirectory` over the digital som's wallets and bank floats."""
 
     def __init__(self, ctx: Context) -> None:
@@ -66,14 +65,6 @@ class CbdcWallets:
             for leg in plan.legs) for plan in plans]
 
 
-def store_url(engine: Engine) -> str:
-    """The ledger store URL of the database behind `engine`."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{url.database}"
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @dataclass(frozen=True)
 class OfflineRuntime:
     """The offline service and what it holds open."""
@@ -85,8 +76,8 @@ class OfflineRuntime:
 def build_offline(ctx: Context, clock_s: Callable[[], int] = wall_clock_s) -> OfflineRuntime:
     """Migrate the offline tables and build the service over the digital som's database."""
     migrate(ctx.engine)
-    store = open_store(store_url(ctx.engine))
-    service = OfflineService(ctx.engine, Ledger(store), CbdcWallets(ctx), clock_s)
+    store = open_store(engine_store_url(ctx.engine))
+    service = OfflineService(ctx.engine, Ledger(store), OfflineWalletDirectory(ctx), clock_s)
     return OfflineRuntime(service, store.close)
 
 

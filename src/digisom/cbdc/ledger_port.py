@@ -3,6 +3,8 @@ thread batching concurrent requests), reads through a separate reading `Ledger`.
 
 A chain is a list of `Leg`s; each leg's transfer id is derived from the operation id,
 so resubmitting an operation names the same transfers and the ledger answers `exists`.
+Chains pass the digital som's ledger gateway (`digisom.kernel.gateway`): the chart of
+accounts decides which codes it may post and which accounts it may debit.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from digisom.cbdc.accounts import transfer_id
 from digisom.cbdc.errors import CbdcError, IdRetired, InsufficientFunds, LedgerRefused, WalletClosed
 from digisom.errors import invariant
-from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
+from digisom.kernel.gateway import LedgerGateway
 from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Account, AccountFilter, Transfer, TransferFlags
@@ -32,7 +35,7 @@ class Leg:
     debit_account_id: int
     credit_account_id: int
     amount_tyiyn: int
-    code: int  # a `TransferCode`, or another domain's code for a credit it posts (`cbdc.credits`)
+    code: int  # a `TransferCode`; another domain's code only in a plan that domain posts (`cbdc.credits`)
     debit_label: str
     flags: int = 0
 
@@ -45,6 +48,7 @@ class LedgerPort:
         self._reader = reader
         # The reading store is one connection: one reader at a time.
         self._read_lock = threading.Lock()
+        self._gateway = LedgerGateway(Domain.CBDC, CHART, submitter, self)
 
     def ensure_accounts(self, accounts: Sequence[Account]) -> None:
         """Create `accounts` (already existing ones are fine); anything else is a bug."""
@@ -74,7 +78,7 @@ class LedgerPort:
             for operation_id, legs in chains
             for index, leg in enumerate(legs)
         ]
-        results = iter(self._submitter.create_transfers(transfers))
+        results = iter(self._gateway.create_transfers(transfers))
         errors: list[CbdcError | None] = []
         for _, legs in chains:
             error = None
@@ -95,11 +99,14 @@ class LedgerPort:
 
     def accounts(self, ids: Sequence[int]) -> dict[int, Account]:
         """The accounts among `ids`, by id."""
-        found: dict[int, Account] = {}
+        return {acct.id: acct for acct in self.lookup_accounts(ids)}
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        """The accounts that exist among `ids` (the gateway reads debited accounts' codes here)."""
+        found: list[Account] = []
         with self._read_lock:
             for start in range(0, len(ids), PAGE_LIMIT_MAX):
-                for acct in self._reader.lookup_accounts(ids[start : start + PAGE_LIMIT_MAX]):
-                    found[acct.id] = acct
+                found += self._reader.lookup_accounts(ids[start : start + PAGE_LIMIT_MAX])
         return found
 
     def account(self, account_id: int) -> Account:

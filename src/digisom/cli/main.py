@@ -19,6 +19,7 @@ import typer.main
 from typer._click.core import Command, Context  # typer ships its own click; the group API takes its types
 from typer.core import TyperGroup
 
+from digisom.kernel.chart_audit import audit_chart
 from digisom.ledger.audit import verify
 from digisom.ledger.jsonio import (
     JSON_LINE_MAX_BYTES,
@@ -188,22 +189,30 @@ def lookup_accounts(db: DbOption, account_ids: Annotated[list[str], typer.Argume
 
 
 @ledger_app.command("verify")
-def verify_command(db: DbOption) -> None:
+def verify_command(
+    db: DbOption,
+    chart: Annotated[bool, typer.Option("--chart", help="Also check every account and transfer against digisom's "
+                                        "chart of accounts (which domain may post what).")] = False,
+) -> None:
     """Recompute every balance from the journal and compare; exit 1 at the first discrepancy."""
     ledger = _open_ledger(db)
     try:
         report = verify(ledger.store)
+        chart_report = audit_chart(ledger.store) if chart else None
     finally:
         ledger.store.close()
-    summary = {
-        "ok": report.ok,
+    summary: dict[str, object] = {
+        "ok": report.ok and (chart_report is None or chart_report.ok),
         "batches": report.batches,
         "accounts": report.accounts,
         "transfers": report.transfers,
         "discrepancy": report.discrepancy,
     }
+    if chart_report is not None:
+        summary["chart_violations"] = chart_report.violation_count
+        summary["chart_violations_listed"] = chart_report.violations
     typer.echo(json.dumps(summary))
-    if not report.ok:
+    if not summary["ok"]:
         raise typer.Exit(1)
 
 

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from digisom.api.runtime import build
-from digisom.api.stablecoin_wiring import CbdcWallets
+from digisom.api.stablecoin_wiring import BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
@@ -115,7 +115,7 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
                           Transactor(chain, keys["master_minter"]))
     cursor = CursorRepository(engine, token_key(deployment.chain_id, deployment.address))
     feed = gateway.redemptions(cursor, CONFIRMATIONS, deployment.block_number)
-    bridge = Bridge(engine, ledger, gateway, CbdcWallets(service.ctx), feed, CONFIRMATIONS)
+    bridge = Bridge(engine, ledger, gateway, BridgeWalletDirectory(service.ctx), feed, CONFIRMATIONS)
     console.print(f"KGST deployed on the in-process EVM (chain id {deployment.chain_id}) at {deployment.address}; "
                   f"{gateway.decimals()} decimals, read from the contract")
     reports: list[tuple[str, ReserveReport]] = []

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from digisom.interbank.accounts import SettlementAccountFactory, own_settlement_account
 from digisom.interbank.business_days import BusinessCalendar, load_calendar
 from digisom.interbank.iso20022 import SchemaRegistry
-from digisom.interbank.ledger_port import LedgerGateway
+from digisom.interbank.ledger_port import LedgerAccess, gated
 from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.interbank.schedule import DEFAULT_SCHEDULE, Schedule
 from digisom.kernel.clock import iso_utc, utc_now
@@ -33,7 +33,7 @@ class RtgsContext:
     """
 
     engine: Engine
-    ledger: LedgerGateway
+    ledger: LedgerAccess  # kept behind the interbank gateway (`ledger_port.gated`)
     settlement_account: SettlementAccountFactory = own_settlement_account
     calendar: BusinessCalendar = field(default_factory=load_calendar)
     schedule: Schedule = DEFAULT_SCHEDULE
@@ -43,6 +43,7 @@ class RtgsContext:
     lock: SharedLock = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "ledger", gated(self.ledger))
         object.__setattr__(self, "lock", SharedLock("interbank.rtgs", self.engine))
 
     def now_iso(self) -> str:

@@ -3,8 +3,9 @@
 The offline domain never imports another domain: a wallet's ledger account, its bank's
 float and how a credit lands in it (the digital som's rule for every credit: frozen,
 closed, holding limit, waterfall) come through `WalletDirectory` (the digital som
-implements it), and the ledger through `LedgerGateway` (a `digisom.ledger.service.Ledger`
-satisfies it as is).
+implements it), and the ledger through `digisom.kernel.gateway.LedgerWriter` (a
+`digisom.ledger.service.Ledger` satisfies it as is), which the service keeps only behind
+the offline domain's ledger gateway.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Final, Protocol
-
-from digisom.ledger.model import Account, Transfer
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,24 +79,4 @@ class WalletDirectory(Protocol):
     def plan_credits(self, credits: Sequence[WalletCredit]) -> Sequence[CreditPlan]:
         """Each credit's legs or refusal, in order; several credits to one wallet share its
         room under the holding limit. Call it holding `held_wallets` until posted."""
-        ...
-
-
-class LedgerGateway(Protocol):
-    """The ledger operations the offline domain uses; `Ledger` implements them."""
-
-    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
-        """Create a batch of accounts (at most `BATCH_EVENTS_MAX`)."""
-        ...
-
-    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
-        """Create a batch of transfers (at most `BATCH_EVENTS_MAX`)."""
-        ...
-
-    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
-        """The accounts that exist among `ids`."""
-        ...
-
-    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
-        """The transfers that exist among `ids`."""
         ...

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from digisom.kernel.gateway import TransferWriter
 from digisom.kernel.results import TRANSFER_OK as _ACCEPTED
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.offline.errors import OfflineError, Reason
-from digisom.offline.ports import LedgerGateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class PaidPayment:
     guarantee_tyiyn: int
 
 
-def post(ledger: LedgerGateway, chains: Iterable[Sequence[Transfer]], batch_events_max: int = BATCH_EVENTS_MAX) -> int:
+def post(ledger: TransferWriter, chains: Iterable[Sequence[Transfer]], batch_events_max: int = BATCH_EVENTS_MAX) -> int:
     """Commit `chains` in batches of whole chains; returns the transfers posted.
 
     Anything but `ok` or `exists` means the context was stale or a bank's float is short:

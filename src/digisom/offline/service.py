@@ -30,7 +30,8 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, select, update
 
 from digisom.errors import invariant
-from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
+from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
@@ -48,7 +49,7 @@ from digisom.offline.accounts import (
 from digisom.offline.certificates import Certificate, RevocationList, Role, issue_certificate
 from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.payment import referenced_key_ids
-from digisom.offline.ports import CreditLeg, LedgerGateway, WalletDirectory, WalletRef
+from digisom.offline.ports import CreditLeg, WalletDirectory, WalletRef
 from digisom.offline.registry import RegisteredDevice
 from digisom.offline.settlement import (
     SettlementContext,
@@ -143,13 +144,13 @@ class OfflineService:
     def __init__(
         self,
         engine: Engine,
-        ledger: LedgerGateway,
+        ledger: LedgerWriter,
         wallets: WalletDirectory,
         clock_s: Callable[[], int] = wall_clock_s,
         verify_signatures: SignatureVerifier = verify_sequentially,
     ) -> None:
         self._engine = engine
-        self._ledger = ledger
+        self._ledger = GatedLedger(Domain.OFFLINE, CHART, ledger)  # the chart decides what it may post
         self._wallets = wallets
         self._clock_s = clock_s
         self._verify = verify_signatures

@@ -3,8 +3,10 @@
 Each operation is a row whose state is written before the next effect starts:
 
 - requested: the row exists; nothing moved.
-- pending_in_ledger: the hold (a pending ledger transfer, id derived from the operation)
-  is in the ledger: wallet -> reserve for a mint, reserve -> wallet for a redemption.
+- pending_in_ledger: the hold (pending ledger transfers in one linked chain, ids derived
+  from the operation: `holds`) is in the ledger: wallet -> reserve for a mint; for a
+  redemption reserve -> wallet, the excess over the wallet's holding limit to the
+  holder's linked deposit (the digital som's rule for every credit).
 - sent: the transaction (mint or burn) is signed and recorded with its hash and nonce,
   then broadcast. Recorded first, so a restart broadcasts the very same transaction
   again: one nonce per operation, never a second mint.
@@ -20,21 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Final
+from typing import Final, Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
-from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.chart import CHART, Domain
 from digisom.kernel.clock import utc_now_iso
+from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
 from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
 from digisom.kernel.results import VOID_OK as _VOID_OK
-from digisom.ledger.model import Account, Transfer, TransferFlags
-from digisom.ledger.results import CreateAccountResult
-from digisom.stablecoin import accounts, repository, units
+from digisom.ledger.model import Account
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.stablecoin import accounts, holds, repository, units
 from digisom.stablecoin.accounts import StablecoinTransferCode
 from digisom.stablecoin.errors import (
     AddressNotLinked,
@@ -50,8 +53,9 @@ from digisom.stablecoin.errors import (
 )
 from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
 from digisom.stablecoin.ports import (
+    WALLET_LEG,
+    CreditLeg,
     IncomingTransfer,
-    LedgerGateway,
     PreparedTx,
     RedemptionFeed,
     TokenGateway,
@@ -78,13 +82,13 @@ def redeem_operation_id(tx_hash: str, log_index: int) -> str:
 class Bridge:
     """Mints and redeems KGST against the digital som reserve."""
 
-    def __init__(self, engine: Engine, ledger: LedgerGateway, token: TokenGateway, wallets: WalletDirectory,
+    def __init__(self, engine: Engine, ledger: LedgerWriter, token: TokenGateway, wallets: WalletDirectory,
                  feed: RedemptionFeed | None = None, confirmations: int = DEFAULT_CONFIRMATIONS,
                  clock: Callable[[], str] = utc_now_iso, observer: Observer | None = None) -> None:
         if confirmations < 1:
             raise ValueError("confirmations must be at least 1")
         self._engine = engine
-        self._ledger = ledger
+        self._ledger = GatedLedger(Domain.STABLECOIN, CHART, ledger)  # the chart decides what it may post
         self._token = token
         self._wallets = wallets
         self._feed = feed
@@ -98,7 +102,7 @@ class Bridge:
         # One thread of one process at a time drives a token's operations (two would pick
         # the same nonce): on PostgreSQL the lock holds across every API process.
         self._lock = SharedLock(f"stablecoin.bridge\x00{self.token_key}", engine)
-        created = ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
+        created = self._ledger.create_accounts([accounts.reserve_account(self.chain_id, token.address)])
         invariant(created[0] in (CreateAccountResult.ok, CreateAccountResult.exists),
                   f"reserve account: {created[0].name}")
 
@@ -210,25 +214,34 @@ class Bridge:
             return self._hold_locked(op)
 
     def _hold_locked(self, op: Operation) -> Operation:
-        wallet = self._wallets.wallet(op.wallet_id or "")
-        refused_state = State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED
-        if wallet is None or not wallet.usable:
-            # A redemption's tokens stay at the redemption address, recorded for the operator.
-            reason = "wallet_not_found" if wallet is None else wallet.refusal or "wallet_not_usable"
-            return self._move(op, refused_state, f"{reason}: the wallet is unknown, frozen or closed")
-        if op.kind is Kind.REDEEM and wallet.room_tyiyn is not None and op.amount_tyiyn > wallet.room_tyiyn:
-            # The digital som's holding limit stands; the operator pays out another way.
-            return self._move(op, State.UNMATCHED, f"the wallet may receive only {wallet.room_tyiyn} tyiyn more")
-        debit, credit = (wallet.account_id, self.reserve_account_id)
-        code = StablecoinTransferCode.KGST_MINT
-        if op.kind is Kind.REDEEM:
-            debit, credit, code = credit, debit, StablecoinTransferCode.KGST_REDEEM
-        hold = Transfer(accounts.transfer_id(op.id, "hold"), debit, credit, op.amount_tyiyn, LEDGER_KGS, int(code),
-                        int(TransferFlags.PENDING))
-        result = self._ledger.create_transfers([hold])[0]
-        if result in _HOLD_OK:
+        if self._ledger.lookup_transfers(holds.hold_ids(op.id)):
+            # Placed before a crash: its split stands (planning again would see its own pending credit).
             return self._move(op, State.PENDING_IN_LEDGER)
-        return self._move(op, refused_state, f"the ledger refused the hold: {result.name}")
+        refused_state = State.REJECTED if op.kind is Kind.MINT else State.UNMATCHED
+        legs = self._hold_legs(op)
+        if isinstance(legs, str):
+            # A redemption's tokens stay at the redemption address, recorded for the operator.
+            return self._move(op, refused_state, f"{legs}: the wallet is unknown, frozen or closed")
+        results = self._ledger.create_transfers(holds.hold_chain(op.id, legs))
+        refused = [r for r in results if r not in _HOLD_OK]
+        if not refused:
+            return self._move(op, State.PENDING_IN_LEDGER)
+        cause = next((r for r in refused if r is not CreateTransferResult.linked_event_failed), refused[0])
+        return self._move(op, refused_state, f"the ledger refused the hold: {cause.name}")
+
+    def _hold_legs(self, op: Operation) -> tuple[CreditLeg, ...] | str:
+        """A mint's one leg (wallet -> reserve), or the redemption's credit as the digital
+        som's rule lands it (what fits to the wallet, the rest to the linked deposit); or why
+        the wallet may not take part now."""
+        if op.kind is Kind.REDEEM:
+            return self._wallets.plan_credit(op.wallet_id or "", op.amount_tyiyn, self.reserve_account_id,
+                                             int(StablecoinTransferCode.KGST_REDEEM),
+                                             int(StablecoinTransferCode.KGST_REDEEM_WATERFALL))
+        wallet = self._wallets.wallet(op.wallet_id or "")
+        if wallet is None or not wallet.usable:
+            return "wallet_not_found" if wallet is None else wallet.refusal or "wallet_not_usable"
+        return (CreditLeg(WALLET_LEG, wallet.account_id, self.reserve_account_id, op.amount_tyiyn,
+                          int(StablecoinTransferCode.KGST_MINT)),)
 
     def _send(self, op: Operation) -> Operation | None:
         if op.kind is Kind.MINT:
@@ -270,19 +283,20 @@ class Bridge:
         return self._move(op, State.FAILED, f"transaction {settled.tx_hash} reverted")
 
     def _post(self, op: Operation) -> Operation:
-        post = Transfer(accounts.transfer_id(op.id, "post"), 0, 0, op.amount_tyiyn, 0, 0,
-                        int(TransferFlags.POST_PENDING_TRANSFER), pending_id=accounts.transfer_id(op.id, "hold"))
-        result = self._ledger.create_transfers([post])[0]
-        invariant(result in _POST_OK, f"{op.id}: the confirmed hold did not post: {result.name}")
+        results = self._resolve(op, "post")
+        invariant(all(r in _POST_OK for r in results), f"{op.id}: the confirmed hold did not post: {results}")
         return self._move(op, State.POSTED)
 
     def _void(self, op: Operation) -> Operation:
-        hold_id = accounts.transfer_id(op.id, "hold")
-        void = Transfer(accounts.transfer_id(op.id, "void"), 0, 0, 0, 0, 0,
-                        int(TransferFlags.VOID_PENDING_TRANSFER), pending_id=hold_id)
-        result = self._ledger.create_transfers([void])[0]
-        invariant(result in _VOID_OK, f"{op.id}: the failed hold did not void: {result.name}")
+        results = self._resolve(op, "void")
+        invariant(all(r in _VOID_OK for r in results), f"{op.id}: the failed hold did not void: {results}")
         return self._move(op, State.VOIDED)
+
+    def _resolve(self, op: Operation, step: Literal["post", "void"]) -> list[CreateTransferResult]:
+        """Post or void exactly the legs the operation's hold has in the ledger."""
+        held = self._ledger.lookup_transfers(holds.hold_ids(op.id))
+        invariant(bool(held), f"{op.id}: no hold in the ledger to {step}")
+        return self._ledger.create_transfers(holds.resolve_chain(op.id, held, step))
 
     def _broadcast(self, op: Operation) -> bool:
         """Send the recorded transaction (again); False if its nonce went elsewhere."""

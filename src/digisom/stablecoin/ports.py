@@ -3,8 +3,11 @@
 - `TokenGateway`: the token on its chain (the chain adapter implements it for KGST).
 - `RedemptionFeed`: incoming transfers to the redemption address, confirmation-deep,
   with reorg roll-backs (the chain adapter's event follower implements it).
-- `WalletDirectory`: digital som wallets (the digital som domain implements it).
-- `LedgerGateway`: the ledger (`digisom.ledger.service.Ledger` satisfies it as is).
+- `WalletDirectory`: digital som wallets, and how a redemption's credit lands in one (the
+  digital som's rule for every credit: frozen, closed, holding limit, waterfall); the
+  digital som domain implements it.
+- the ledger: `digisom.kernel.gateway.LedgerWriter` (`digisom.ledger.service.Ledger`
+  satisfies it as is), which the bridge keeps only behind its domain's ledger gateway.
 """
 
 from __future__ import annotations
@@ -12,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
-from digisom.ledger.model import Account, Transfer
-from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
 __all__ = ["BroadcastRefused", "NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
@@ -139,8 +140,29 @@ class WalletRef:
     wallet_id: str
     account_id: int  # the wallet's ledger account (ledger 417, credit-normal)
     usable: bool  # neither frozen nor closed
-    room_tyiyn: int | None = None  # what it may still receive under its holding limit; None: no limit
     refusal: str = ""  # when not usable, why, as a stable reason (`wallet_frozen`, `wallet_closed`)
+
+
+# The name of a credit's leg into the wallet; the waterfall's are `waterfall-float` and
+# `waterfall-deposit` (`digisom.cbdc.credits`).
+WALLET_LEG: Final = "payment"
+WATERFALL_LEGS: Final = ("waterfall-float", "waterfall-deposit")
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLeg:
+    """One transfer of a planned credit, named `WALLET_LEG` or one of `WATERFALL_LEGS`."""
+
+    name: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_tyiyn: int
+    code: int
+
+
+# A credit's legs in order (one linked chain), or why the wallet may not receive now
+# (`wallet_frozen`, `wallet_closed`, `wallet_not_found`).
+CreditPlan = tuple[CreditLeg, ...] | str
 
 
 class WalletDirectory(Protocol):
@@ -155,18 +177,11 @@ class WalletDirectory(Protocol):
         that reads the wallet and places a hold on it."""
         ...
 
-
-class LedgerGateway(Protocol):
-    """The ledger operations the bridge uses; `Ledger` implements them."""
-
-    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
-        """Create a batch of accounts."""
+    def plan_credit(self, wallet_id: str, amount_tyiyn: int, debit_account_id: int, code: int,
+                    waterfall_code: int) -> CreditPlan:
+        """The legs that credit `amount_tyiyn` from `debit_account_id` to the wallet: under
+        `code` what fits under its holding limit (counting credits still pending), under
+        `waterfall_code` the rest to the holder's linked deposit; or the refusal. Call it
+        holding `held` until the hold is placed."""
         ...
 
-    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
-        """Create a batch of transfers."""
-        ...
-
-    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
-        """The accounts that exist among `ids`."""
-        ...

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sqlalchemy import Engine
+
 from digisom.errors import DigisomError
 from digisom.ledger.store import LedgerStore
 
@@ -37,3 +39,11 @@ def open_store(url: str) -> LedgerStore:
 
         return PostgresStore(url)
     raise StoreUrlError(f"unknown store URL scheme {scheme!r} in {url!r}; use memory:, sqlite:/// or postgresql://")
+
+
+def engine_store_url(engine: Engine) -> str:
+    """The ledger store URL of the database behind `engine`."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{url.database}"
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
