@@ -129,7 +129,8 @@ def test_the_gate_refuses_for_a_stale_price_and_an_unresolved_audit(issuing: Iss
         issuing.issuer.mint(1, HOLDER, USDKG, "stale")
     issuing.clock[0] = NOW
     world = issuing.world
-    audit = world.audits.import_count(START.date(), "kreston_like", count_rows([bar_row("AB00000")], "bishkek-1", START.date()), NOW)
+    count = count_rows([bar_row("AB00000")], "bishkek-1", START.date())
+    audit = world.audits.import_count(START.date(), "kreston_like", count, NOW)
     world.audits.sign(audit.audit_id, world.sign_audit(audit.audit_id), NOW)  # AB00001 missing
     with pytest.raises(CoverageRefused, match="audit_unresolved"):
         issuing.issuer.mint(1, HOLDER, USDKG, "audited")
