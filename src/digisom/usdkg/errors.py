@@ -156,13 +156,6 @@ class UnknownReport(UsdkgError, kinds.NotFound):
     title = "No coverage report for that day"
 
 
-class UnknownChain(UsdkgError, kinds.NotFound):
-    """No USDKG deployment configured on that chain id."""
-
-    slug = "usdkg-unknown-chain"
-    title = "USDKG is not configured on that chain"
-
-
 class RedemptionRefused(UsdkgError, kinds.Refused):
     """A burn of more than holders sent to the redemption address."""
 
@@ -171,12 +164,50 @@ class RedemptionRefused(UsdkgError, kinds.Refused):
     stored_with_key = False
 
 
+class InvalidOperationId(UsdkgError, kinds.Invalid):
+    """An operation id that is empty, too long or not printable ASCII."""
+
+    slug = "usdkg-invalid-operation-id"
+    title = "The operation id is not valid"
+
+
+class InvalidAddress(UsdkgError, kinds.Invalid):
+    """An address the chain's adapter does not accept (malformed, or the zero address)."""
+
+    slug = "usdkg-invalid-address"
+    title = "The address is not valid on this chain"
+
+
+class UnknownChain(UsdkgError, kinds.Invalid):
+    """A chain id the issuer has no USDKG deployment configured on."""
+
+    slug = "usdkg-unknown-chain"
+    title = "USDKG is not configured on this chain"
+
+
+class OperationConflict(UsdkgError, kinds.Conflict):
+    """An operation id used already for another request (kind, chain, address or amount)."""
+
+    slug = "usdkg-operation-conflict"
+    title = "The operation id was used for another request"
+
+
+class OperationInDoubt(UsdkgError, kinds.Conflict):
+    """An operation was sent to its chain and its outcome was never recorded (the process
+    stopped, or the chain did not answer): it is not sent again, and it counts as issued
+    until someone settles it against the chain."""
+
+    slug = "usdkg-operation-in-doubt"
+    title = "The operation's outcome on the chain is not known"
+    stored_with_key = False
+
+
 class ChainRefused(UsdkgError, kinds.Refused):
-    """The token contract refused the transaction (paused, recipient blacklisted, beyond the
-    minter's allowance): nothing was minted or burned."""
+    """The chain refused a mint or a burn (paused, blacklisted recipient, beyond the
+    minter's allowance or the redemption balance); nothing changed on the chain."""
 
     slug = "usdkg-chain-refused"
-    title = "The token contract refused the transaction"
+    title = "The chain refused the operation"
     stored_with_key = False
 
 
