@@ -10,9 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from httpx import Response
+from sqlalchemy import delete
 
 from digisom.api.runtime import build
+from digisom.chain.errors import ChainUnavailable as NodeGone
+from digisom.http import tables as http_tables
 from digisom.http.services import filled
+from digisom.kernel.access import Role
 from digisom.usdkg import units
 from digisom.usdkg.errors import CoverageRefused
 from digisom.usdkg.http.slots import USDKG
@@ -265,7 +269,7 @@ def test_a_mint_within_coverage_is_minted_once_and_one_beyond_is_not(api: UsdkgA
     problem(_mint(api, 1, who="auditor"), 403, "forbidden")
     minted = _mint(api, BAR_UNITS - 5, key="mint-1")
     assert minted.status_code == 201, minted.text
-    assert minted.json()["figure"]["supply_units"] == "0"  # the figure the check passed on
+    assert minted.json()["state"] == "done" and minted.json()["tx_id"] == f"0x{1:064x}"
     replayed = _mint(api, BAR_UNITS - 5, key="mint-1")
     assert replayed.json() == minted.json() and replayed.headers["idempotent-replayed"] == "true"
     assert api.chains[1].balances == {HOLDER_A: BAR_UNITS - 5}  # minted once
@@ -273,7 +277,7 @@ def test_a_mint_within_coverage_is_minted_once_and_one_beyond_is_not(api: UsdkgA
     assert body["rule"] == "coverage_floor"
     assert api.chains[56].balances == {}
     assert _mint(api, 5, chain_id=56).status_code == 201  # exactly to the floor
-    problem(_mint(api, 1, chain_id=137), 404, "usdkg-unknown-chain")
+    problem(_mint(api, 1, chain_id=137), 422, "usdkg-unknown-chain")  # a body naming no configured chain
 
 
 def test_a_mint_is_refused_on_a_stale_price_and_on_an_open_audit(api: UsdkgApi) -> None:
@@ -296,7 +300,7 @@ def test_two_mints_that_fit_only_one_at_a_time_never_both_pass(api: UsdkgApi) ->
 
     def one() -> None:
         try:
-            minting.mint(1, HOLDER_A, BAR_UNITS // 2 + 1)
+            minting.mint(1, HOLDER_A, BAR_UNITS // 2 + 1, f"race-{threading.get_ident()}")
             outcomes.append("minted")
         except CoverageRefused as refused:
             outcomes.append(refused.rule)
@@ -308,6 +312,38 @@ def test_two_mints_that_fit_only_one_at_a_time_never_both_pass(api: UsdkgApi) ->
         thread.join()
     assert sorted(outcomes) == ["coverage_floor", "minted"]
     assert api.chains[1].total_supply() == BAR_UNITS // 2 + 1
+
+
+def test_a_mint_whose_answer_was_lost_is_answered_from_the_record(api: UsdkgApi) -> None:
+    """The mint was confirmed and recorded, but the process stopped before the idempotency
+    store kept its answer: the retry must be answered from the issuer's record."""
+    _ready(api)
+    first = api.world.ok(_mint(api, 100, key="lost-answer"), 201)
+    with filled(api.world.runtime.app, USDKG).engine.begin() as conn:  # the idempotency store loses the answer
+        conn.execute(delete(http_tables.idempotency_keys))
+    retried = _mint(api, 100, key="lost-answer")
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers  # not the stored answer: the record's
+    assert retried.json() == first
+    assert api.chains[1].sent == [f"mint {HOLDER_A} 100"]  # minted once
+    assert api.chains[1].total_supply() == 100
+    # Another caller's same key is another operation: the record is keyed by caller and key.
+    api.world.tokens["second_desk"] = api.world.runtime.issuer.issue(Role.ISSUER_OPERATOR, "usdkg-desk-2")
+    other = api.world.ok(_mint(api, 100, key="lost-answer", who="second_desk"), 201)
+    assert other["operation_id"] != first["operation_id"] and len(api.chains[1].sent) == 2
+
+
+def test_a_mint_in_doubt_is_never_sent_again(api: UsdkgApi) -> None:
+    _ready(api)
+
+    def node_gone(to: str, amount_token_units: int) -> str:
+        raise NodeGone("the node closed the connection")
+
+    api.chains[1].mint = node_gone  # type: ignore[method-assign]
+    problem(_mint(api, 100, key="gone"), 503, "usdkg-chain-unavailable")
+    del api.chains[1].mint  # the node is back
+    problem(_mint(api, 100, key="gone"), 409, "usdkg-operation-in-doubt")
+    assert api.chains[1].sent == []
 
 
 def test_a_redemption_burns_what_was_sent_back_and_no_more(api: UsdkgApi) -> None:

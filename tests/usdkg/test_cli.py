@@ -141,15 +141,23 @@ def test_mint_within_coverage_over_every_chain_and_redeem(folder: tuple[Path, di
     PriceBook(engine, 86_400).record(PriceQuote(PRICE, datetime.now(UTC), "test"), b"", datetime.now(UTC))
     engine.dispose()
     room = units.value_units(units.fine_weight_moz(400_125, 9999), PRICE) - 10  # chain 1 holds 10
-    code, _, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room + 1), *where)
+    code, _, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room + 1), "--operation-id", "m-1",
+                        *where)
     assert code == 1 and "coverage_floor" in err and chains[56].balances == {}
-    code, out, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room), *where)
+    code, out, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room), "--operation-id", "m-1",
+                          *where)
     assert code == 0, err
     assert json.loads(out)["chain_id"] == 56 and chains[56].balances == {HOLDER: room}
-    code, _, err = _run("mint", "--on", "137", "--to", HOLDER, "--amount-units", "1", *where)
+    code, again, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", str(room), "--operation-id",
+                            "m-1", *where)
+    assert code == 0 and json.loads(again) == json.loads(out), err  # answered from the record
+    assert chains[56].sent == [f"mint {HOLDER} {room}"]  # minted once
+    code, _, err = _run("mint", "--on", "56", "--to", HOLDER, "--amount-units", "1", *where)
+    assert code == 2 and "--operation-id" in err  # required
+    code, _, err = _run("mint", "--on", "137", "--to", HOLDER, "--amount-units", "1", "--operation-id", "x", *where)
     assert code == 1 and "--on 137" in err
     chains[56].balances[REDEMPTION_ADDRESS] = 7
-    code, _, err = _run("redeem", "--on", "56", "--amount-units", "8", *where)
+    code, _, err = _run("redeem", "--on", "56", "--amount-units", "8", "--operation-id", "r-1", *where)
     assert code == 1 and "redemption" in err
-    code, out, err = _run("redeem", "--on", "56", "--amount-units", "7", *where)
+    code, out, err = _run("redeem", "--on", "56", "--amount-units", "7", "--operation-id", "r-1", *where)
     assert code == 0 and chains[56].balances[REDEMPTION_ADDRESS] == 0, err

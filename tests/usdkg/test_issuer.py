@@ -15,23 +15,26 @@ import pytest
 from sqlalchemy import Engine
 
 from digisom.api.runtime import domain_engine
-from digisom.api.usdkg_issuer import UsdkgIssuer, build_issuer
+from digisom.api.usdkg_wiring import build_issuer
 from digisom.chain.contracts import Artifact, usdkg_artifact
 from digisom.chain.embedded import EmbeddedChain
-from digisom.chain.errors import ChainUnavailable
+from digisom.chain.errors import ChainUnavailable as NodeGone
 from digisom.chain.transactor import Transactor
 from digisom.chain.usdkg import UsdkgToken
 from digisom.usdkg import units
 from digisom.usdkg.coverage import CoveragePolicy
 from digisom.usdkg.errors import (
     ChainRefused,
+    ChainUnavailable,
     CoverageRefused,
     InvalidAddress,
     InvalidOperationId,
     OperationConflict,
     OperationInDoubt,
+    RedemptionRefused,
     UnknownChain,
 )
+from digisom.usdkg.issuing import UsdkgIssuer
 from digisom.usdkg.operations import OperationState
 from tests.chain.usdkg_world import FUNDING_WEI, ROLES, USDKG, deploy, role_key
 from tests.usdkg.world import PRICE_CENTS_PER_OZ, START, World, bar_row, count_rows, csv_bytes
@@ -70,8 +73,8 @@ class Issuing:
     def build(self, tokens: dict[int, UsdkgToken] | None = None) -> UsdkgIssuer:
         """Another issuer on the same database and chains: another process, with its own lock."""
         world = self.world
-        return build_issuer(world.engine, world.register, world.prices, world.audits, tokens or self.tokens,
-                            CoveragePolicy(price_staleness_s=86_400), lambda: self.clock[0])
+        return build_issuer(world.engine, lambda: self.clock[0], tokens or self.tokens,
+                            policy=CoveragePolicy(price_staleness_s=86_400)).minting
 
     def supply(self) -> dict[int, int]:
         return {chain_id: token.total_supply() for chain_id, token in self.tokens.items()}
@@ -153,7 +156,7 @@ def test_a_replayed_operation_acts_once(issuing: Issuing) -> None:
     burned = issuer.redeem(56, 40 * USDKG, "r-1")
     assert issuer.redeem(56, 40 * USDKG, "r-1") == burned
     assert issuing.supply() == {1: 0, 56: 60 * USDKG}
-    with pytest.raises(ChainRefused, match="burn amount exceeds balance"):
+    with pytest.raises(RedemptionRefused, match="0 units wait"):
         issuer.redeem(56, USDKG, "r-2")  # nothing left at the redemption address
     assert [op.request.operation_id for op in issuer.operations()] == ["op-7", "r-1"]
 
@@ -196,7 +199,7 @@ class _LostAnswer:
         return self._token.chain_id
 
     def mint(self, to: str, amount_token_units: int) -> str:
-        raise ChainUnavailable("the node closed the connection")
+        raise NodeGone("the node closed the connection")
 
 
 def test_a_mint_in_doubt_is_not_sent_again_and_counts_as_issued(issuing: Issuing) -> None:

@@ -7,9 +7,10 @@ gold-backed dollar's issuer from the command line, on the same database as `digi
     digisom usdkg coverage                     # the figure as JSON; --format csv, --publish
     digisom usdkg audit import count.csv --date 2026-11-30 --auditor kreston_like
     digisom usdkg audit sign 1 --key-file auditor.pem          # or --signature HEX
-    digisom usdkg mint --chain 1,https://eth.example,0xTOKEN --chain 56,https://bsc.example,0xTOKEN \
-        --on 56 --to 0xHOLDER --amount-units 1000000 --minter-key-file minter.key
-    digisom usdkg redeem --chain ... --on 56 --amount-units 1000000 --minter-key-file minter.key
+    digisom usdkg mint --chain 1,https://eth.example,0xTOKEN --chain 56,https://bsc.example,0xTOKEN \\
+        --on 56 --to 0xHOLDER --amount-units 1000000 --operation-id mint-2026-12-07-1 --minter-key-file minter.key
+    digisom usdkg redeem --chain ... --on 56 --amount-units 1000000 --operation-id redeem-1 \\
+        --minter-key-file minter.key
 
 A signature is made here from the signer's key file (Ed25519, PEM) or given as hex, made
 elsewhere over the same body (docs/usdkg.md). A refused file prints every refused row
@@ -17,8 +18,9 @@ elsewhere over the same body (docs/usdkg.md). A refused file prints every refuse
 
 `mint` and `redeem` name every chain USDKG lives on (`--chain ID,RPC,TOKEN`, repeated):
 coverage reads the supply of each, and a mint passes only within coverage, under the
-issuer's mint lock. Elsewhere no chain is configured: the supply reads 0 and the figure
-says `chains: []`.
+issuer's mint lock, recorded under `--operation-id` before the chain is asked (the
+issuer's one path, `UsdkgIssuer`): the same id again is answered from the record.
+Elsewhere no chain is configured: the supply reads 0 and the figure says `chains: []`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from digisom.api.runtime import database_url, domain_engine
+from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, connect_tokens, parse_chain_specs
 from digisom.api.usdkg_wiring import build_issuer
 from digisom.errors import DigisomError
 from digisom.kernel.clock import utc_now
@@ -43,6 +46,7 @@ from digisom.usdkg import reports, signing
 from digisom.usdkg.audits import signed_body
 from digisom.usdkg.errors import RowsRefused
 from digisom.usdkg.issuer import Issuer
+from digisom.usdkg.operations import Operation
 from digisom.usdkg.register import arrival_body
 from digisom.usdkg.weight_list import FILE_BYTES_MAX
 
@@ -55,7 +59,6 @@ usdkg_app.add_typer(audit_app, name="audit")
 EXIT_REFUSED: Final = 2
 EXIT_ERROR: Final = 1
 KEY_FILE_BYTES_MAX: Final = 4096
-CHAIN_SPEC_PARTS: Final = 3  # ID,RPC_URL,TOKEN_ADDRESS
 
 DataOption = Annotated[Path, typer.Option("--data", help="The data folder (its digisom.db).")]
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL instead of DIR/digisom.db.")]
@@ -216,50 +219,33 @@ def audit_sign(
     typer.echo(f"audit {signed.audit_id} of {signed.audit_date} signed: report sha256 {signed.report_sha256}")
 
 
-ChainOption = Annotated[list[str], typer.Option("--chain", help="ID,RPC_URL,TOKEN_ADDRESS of every chain USDKG is on.")]
+ChainOption = Annotated[list[str], typer.Option("--chain", help=f"{SPEC_FORM} of every chain USDKG is on.")]
 OnOption = Annotated[int, typer.Option("--on", help="The chain id to act on.", min=1)]
 AmountOption = Annotated[int, typer.Option("--amount-units", help="Token units (6 decimals).", min=1)]
+OperationIdOption = Annotated[str, typer.Option(
+    "--operation-id", help="Your id for this operation: run again with it, it is answered from the record.")]
 MinterKeyOption = Annotated[Path | None, typer.Option("--minter-key-file",
                                                       help="The minter's hex key (else $DIGISOM_CHAIN_KEY).")]
 
 
-def connect_tokens(chains: list[str], minter_key_file: Path | None) -> dict[int, Any]:
-    """The USDKG token on each `ID,RPC,TOKEN`, driven by the minter's key."""
-    # The EVM stack loads only when a command uses a chain.
-    from digisom.chain.contracts import kgst_artifact  # noqa: PLC0415
-    from digisom.chain.errors import ChainError  # noqa: PLC0415
-    from digisom.chain.keys import load_key  # noqa: PLC0415
-    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
-    from digisom.chain.transactor import Transactor  # noqa: PLC0415
-    from digisom.chain.usdkg import UsdkgToken  # noqa: PLC0415
-
+def _tokens(chains: list[str], on: int, minter_key_file: Path | None) -> dict[int, Any]:
+    """The token on every named chain; `--on` must be one of them."""
     try:
-        key = load_key(minter_key_file)
-        abi = kgst_artifact().abi
-        tokens: dict[int, Any] = {}
-        for spec in chains:
-            chain_id, rpc, address = _chain_spec(spec)
-            chain = RpcChain.connect(rpc)
-            tokens[chain_id] = UsdkgToken(chain, abi, address, Transactor(chain, key))
-    except ChainError as error:
+        if on not in {chain.chain_id for chain in parse_chain_specs(chains)}:
+            typer.echo(f"error: --on {on} is not one of the --chain ids", err=True)
+            raise typer.Exit(EXIT_ERROR)
+        return dict(connect_tokens(chains, minter_key_file))
+    except (InvalidChainSpec, DigisomError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
-    return tokens
 
 
-def _chain_spec(spec: str) -> tuple[int, str, str]:
-    parts = spec.split(",")
-    if len(parts) != CHAIN_SPEC_PARTS or not parts[0].isdigit():
-        typer.echo(f"error: --chain {spec!r} is not ID,RPC_URL,TOKEN_ADDRESS", err=True)
-        raise typer.Exit(EXIT_ERROR)
-    return int(parts[0]), parts[1], parts[2]
-
-
-def _tokens(chains: list[str], on: int, minter_key_file: Path | None) -> dict[int, Any]:
-    if on not in {_chain_spec(spec)[0] for spec in chains}:
-        typer.echo(f"error: --on {on} is not one of the --chain ids", err=True)
-        raise typer.Exit(EXIT_ERROR)
-    return connect_tokens(chains, minter_key_file)
+def _print_operation(done: Operation) -> None:
+    request = done.request
+    typer.echo(json.dumps({"operation_id": request.operation_id, "kind": request.kind.value,
+                           "chain_id": request.chain_id, "address": request.address,
+                           "amount_units": str(request.amount_units), "state": done.state.value,
+                           "tx_id": done.tx_hash}))
 
 
 @usdkg_app.command("mint")
@@ -268,15 +254,17 @@ def mint(
     on: OnOption,
     to: Annotated[str, typer.Option("--to", help="The holder's address.")],
     amount_units: AmountOption,
+    operation_id: OperationIdOption,
     minter_key_file: MinterKeyOption = None,
     data: DataOption = DEFAULT_DATA,
     db: DbOption = None,
 ) -> None:
-    """Mint on one chain if every coverage rule passes over the supply of all of them."""
+    """Mint on one chain if every coverage rule passes over the supply of all of them; once
+    per operation id (a retry is answered from the record, never minted again)."""
     tokens = _tokens(chains, on, minter_key_file)
     with _issuer(data, db, tokens) as issuer:
-        done = issuer.minting.mint(on, to, amount_units)
-    typer.echo(json.dumps({"chain_id": done.chain_id, "tx_id": done.tx_id, "amount_units": str(amount_units)}))
+        done = issuer.minting.mint(on, to, amount_units, operation_id)
+    _print_operation(done)
 
 
 @usdkg_app.command("redeem")
@@ -284,12 +272,13 @@ def redeem(
     chains: ChainOption,
     on: OnOption,
     amount_units: AmountOption,
+    operation_id: OperationIdOption,
     minter_key_file: MinterKeyOption = None,
     data: DataOption = DEFAULT_DATA,
     db: DbOption = None,
 ) -> None:
-    """Burn what holders sent to the redemption address on one chain."""
+    """Burn what holders sent to the redemption address on one chain; once per operation id."""
     tokens = _tokens(chains, on, minter_key_file)
     with _issuer(data, db, tokens) as issuer:
-        done = issuer.minting.redeem(on, amount_units)
-    typer.echo(json.dumps({"chain_id": done.chain_id, "tx_id": done.tx_id, "amount_units": str(amount_units)}))
+        done = issuer.minting.redeem(on, amount_units, operation_id)
+    _print_operation(done)

@@ -27,7 +27,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from digisom.api.runtime import domain_engine
-from digisom.api.usdkg_issuer import UsdkgIssuer, build_issuer
+from digisom.api.usdkg_wiring import build_issuer
 from digisom.chain.contracts import Artifact, usdkg_artifact
 from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
@@ -37,13 +37,13 @@ from digisom.chain.usdkg import UsdkgToken, deploy_usdkg
 from digisom.kernel.clock import utc_now
 from digisom.usdkg import signers, signing, units
 from digisom.usdkg.audits import Audits, resolution_body, signed_body
-from digisom.usdkg.coverage import CoverageFigure, CoveragePolicy
+from digisom.usdkg.coverage import CoverageFigure
 from digisom.usdkg.errors import CoverageRefused, UnknownKey
+from digisom.usdkg.issuing import UsdkgIssuer
 from digisom.usdkg.migrations import migrate
 from digisom.usdkg.model import SignerRole, WeightListBar
 from digisom.usdkg.price_book import PriceBook
 from digisom.usdkg.prices import SignedPriceFile, signed_price_file
-from digisom.usdkg.refiners import SYNTHETIC_REFINERS
 from digisom.usdkg.register import BarRegister, arrival_body
 from digisom.usdkg.weight_list import COUNT_COLUMNS, WEIGHT_LIST_COLUMNS
 
@@ -124,14 +124,14 @@ class _Issuer:
         for name, role in ((CUSTODIAN, SignerRole.CUSTODIAN), (AUDITOR, SignerRole.AUDITOR),
                            (PRICE_SIGNER, SignerRole.PRICE_SIGNER)):
             signers.register(engine, name, role, signing.public_bytes(self.keys[name]), now - timedelta(days=1))
-        self.register = BarRegister(engine, SYNTHETIC_REFINERS)
-        self.prices = PriceBook(engine, CoveragePolicy().price_staleness_s)
-        self.audits = Audits(engine, self.register)
         self.holders = {chain_id: generate_key().address for chain_id in CHAINS}
         artifact = usdkg_artifact()  # compiled once: it is the slow part of the chapter
         self.tokens = {chain_id: _deploy(chain_id, artifact) for chain_id in CHAINS}
-        self.issuer: UsdkgIssuer = build_issuer(engine, self.register, self.prices, self.audits, self.tokens,
-                                                CoveragePolicy(), lambda: self.now)
+        services = build_issuer(engine, lambda: self.now, self.tokens)  # what the API and the CLI build
+        self.register: BarRegister = services.register
+        self.prices: PriceBook = services.prices
+        self.audits: Audits = services.audits
+        self.issuer: UsdkgIssuer = services.minting
 
     def price_key(self, name: str) -> bytes | None:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -17,12 +17,11 @@ from digisom.usdkg import allocation
 from digisom.usdkg.audits import Audits
 from digisom.usdkg.coverage import Coverage, CoveragePolicy, SupplyReader
 from digisom.usdkg.errors import HoldersNotIndexed
+from digisom.usdkg.issuing import MINT_LOCK, TokenChain, UsdkgIssuer
 from digisom.usdkg.migrations import migrate
-from digisom.usdkg.minting import Minting, TokenChain
+from digisom.usdkg.operations import Operations
 from digisom.usdkg.price_book import PriceBook
 from digisom.usdkg.register import BarRegister
-
-MINT_LOCK: Final = "usdkg-mint"
 
 
 class HolderBalances(Protocol):
@@ -58,7 +57,7 @@ class Issuer:
     prices: PriceBook
     audits: Audits
     coverage: Coverage
-    minting: Minting
+    minting: UsdkgIssuer  # the one mint and redeem path
     holders: HolderBalances | None  # None: no holder index is configured
     policy: CoveragePolicy
     clock: Callable[[], datetime]
@@ -101,5 +100,5 @@ def build(
     prices = PriceBook(engine, policy.price_staleness_s)
     audits = Audits(engine, register)
     coverage = Coverage(engine, register, prices, audits, supply, policy)
-    minting = Minting(coverage, tokens, SharedLock(MINT_LOCK, engine), clock)
+    minting = UsdkgIssuer(coverage, Operations(engine), tokens, SharedLock(MINT_LOCK, engine), clock)
     return Issuer(engine, register, prices, audits, coverage, minting, holders, policy, clock)

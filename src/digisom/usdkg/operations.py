@@ -8,6 +8,7 @@ mid-send) is in doubt and is never sent again, and counts as issued until settle
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from digisom.usdkg.errors import InvalidAmount, InvalidOperationId, OperationCon
 
 # What a BIGINT column holds; a larger amount is refused before any chain is asked.
 AMOUNT_UNITS_MAX: Final = 2**63 - 1
+_SCOPED_PREFIX: Final = "api:"
 _OPERATION_ID: Final = re.compile(rf"[\x21-\x7e]{{1,{tables.OPERATION_ID_CHARS_MAX}}}")
 
 
@@ -73,6 +75,13 @@ def check_request(request: OperationRequest) -> None:
         raise InvalidAmount(f"an amount is a whole number of token units, 1 to {AMOUNT_UNITS_MAX}")
     if not request.address or len(request.address) > tables.ADDRESS_CHARS_MAX:
         raise InvalidAmount(f"an address is 1-{tables.ADDRESS_CHARS_MAX} characters")
+
+
+def scoped_operation_id(scope: str, key: str) -> str:
+    """The operation id of a caller's own key (the API's principal and Idempotency-Key):
+    within the id rules whatever their length, and no two callers' keys share one."""
+    digest = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+    return f"{_SCOPED_PREFIX}{digest}"[: tables.OPERATION_ID_CHARS_MAX]
 
 
 def _operation(row: RowMapping) -> Operation:

@@ -33,6 +33,7 @@ from digisom.usdkg.http import schemas as s
 from digisom.usdkg.http.slots import issuer
 from digisom.usdkg.issuer import Issuer
 from digisom.usdkg.model import BarStatus, MovementKind, SignerRole
+from digisom.usdkg.operations import scoped_operation_id
 from digisom.usdkg.prices import SignedPriceFile
 
 # Weight lists and bar counts are whole files (the domain's limit); `app.BodyLimit`
@@ -331,28 +332,34 @@ def router() -> APIRouter:
         """The audit's public page (HTML), showing the report's SHA-256."""
         return HTMLResponse(render_html(_visible(actor, issuer(request).audits.audit(audit_id))))
 
-    @r.post("/v1/usdkg/mints", status_code=201, response_model=s.ChainTransactionOut,
+    @r.post("/v1/usdkg/mints", status_code=201, response_model=s.OperationOut,
             responses={**WRITE_PROBLEMS, **problem_responses(503)})
     def mint(request: Request, body: s.MintIn, key: IdempotencyKey,
              actor: Annotated[Actor, Depends(Authorize("usdkg.mints.create"))]) -> Response:
         """Mint on one chain if every coverage rule passes (409 `usdkg-coverage-refused`
         naming the `rule` otherwise: nothing is minted). The check and the mint hold the
         issuer's mint lock, so two mints never both take the same room. Answers once the
-        mint is confirmed; the same key again replays the answer (no second mint)."""
+        mint is confirmed. The operation is recorded under the caller and its key before the
+        chain is asked: the same key again is answered from that record even if the first
+        answer was lost (no second mint); a mint whose outcome was never recorded is 409
+        `usdkg-operation-in-doubt`, never sent again. An unreachable node is 503."""
         service = issuer(request)
-        return idempotent(request, actor, key, body, lambda: json(s.transaction_out(
-            service.minting.mint(body.chain_id, body.to, int(body.amount_units))), 201))
+        operation_id = scoped_operation_id(actor.principal, key)
+        return idempotent(request, actor, key, body, lambda: json(s.operation_out(
+            service.minting.mint(body.chain_id, body.to, int(body.amount_units), operation_id)), 201))
 
-    @r.post("/v1/usdkg/redemptions", status_code=201, response_model=s.ChainTransactionOut,
+    @r.post("/v1/usdkg/redemptions", status_code=201, response_model=s.OperationOut,
             responses={**WRITE_PROBLEMS, **problem_responses(503)})
     def redeem(request: Request, body: s.RedemptionIn, key: IdempotencyKey,
                actor: Annotated[Actor, Depends(Authorize("usdkg.redemptions.create"))]) -> Response:
         """Burn what holders sent to the redemption address on one chain (409
-        `usdkg-redemption-refused` if less is waiting there). The custodian then withdraws
-        the bars it releases (`POST /v1/usdkg/movements`, kind `withdraw`)."""
+        `usdkg-redemption-refused` if less is waiting there), recorded and replayed like a
+        mint. The custodian then withdraws the bars it releases (`POST /v1/usdkg/movements`,
+        kind `withdraw`)."""
         service = issuer(request)
-        return idempotent(request, actor, key, body, lambda: json(s.transaction_out(
-            service.minting.redeem(body.chain_id, int(body.amount_units))), 201))
+        operation_id = scoped_operation_id(actor.principal, key)
+        return idempotent(request, actor, key, body, lambda: json(s.operation_out(
+            service.minting.redeem(body.chain_id, int(body.amount_units), operation_id)), 201))
 
     @r.get("/v1/usdkg/lookup/{address}", response_model=s.LookupOut, responses=REFUSABLE_READ)
     def lookup(request: Request,

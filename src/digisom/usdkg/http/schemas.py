@@ -12,8 +12,8 @@ from digisom.usdkg import audits as audit_rules
 from digisom.usdkg import signing
 from digisom.usdkg.allocation import HolderBacking
 from digisom.usdkg.audits import Audit
-from digisom.usdkg.minting import ChainTransaction
 from digisom.usdkg.model import Bar, PriceQuote, SignerRole
+from digisom.usdkg.operations import Operation
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
 # Serials in a path: the register's pattern without "/" (a path segment cannot hold one).
@@ -188,13 +188,16 @@ class RedemptionIn(BaseModel):
     amount_units: str = Field(pattern=UNITS_PATTERN)
 
 
-class ChainTransactionOut(BaseModel):
-    """A confirmed mint or burn, and the coverage figure before it."""
+class OperationOut(BaseModel):
+    """A mint or burn as the issuer recorded it: `done` with the chain's transaction id."""
 
+    operation_id: str = Field(description="The caller and its Idempotency-Key, hashed: the record's key")
+    kind: str
     chain_id: int
-    tx_id: str
+    address: str = Field(description="The recipient of a mint; the redemption address of a burn")
     amount_units: str
-    figure: dict[str, object]
+    state: str
+    tx_id: str | None
 
 
 class BackingOut(BaseModel):
@@ -233,9 +236,11 @@ def audit_out(audit: Audit, report: dict[str, object]) -> AuditOut:
                     resolution=audit.resolution, report_sha256=audit.report_sha256, report=report)
 
 
-def transaction_out(done: ChainTransaction) -> ChainTransactionOut:
-    return ChainTransactionOut(chain_id=done.chain_id, tx_id=done.tx_id, amount_units=str(done.amount_units),
-                               figure=done.figure.as_json())
+def operation_out(done: Operation) -> OperationOut:
+    request = done.request
+    return OperationOut(operation_id=request.operation_id, kind=request.kind.value, chain_id=request.chain_id,
+                        address=request.address, amount_units=str(request.amount_units), state=done.state.value,
+                        tx_id=done.tx_hash)
 
 
 def lookup_out(address: str, price_cents_per_oz: int | None, backing: HolderBacking) -> LookupOut:

@@ -1,11 +1,15 @@
-"""The USDKG issuer's one mint and redeem path: the gold domain (`digisom.usdkg`: coverage,
-the operations record) joined to the token on each chain (`digisom.chain.usdkg`), which
-do not import each other.
+"""The issuer's one mint and redeem path: every mint and redemption (the routes, the
+command line, the demo) goes through `UsdkgIssuer`.
 
 A mint holds the mint lock (`SharedLock`: a PostgreSQL advisory lock across processes)
 from the coverage check to the chain's confirmation, so two processes cannot both fill
-the same room; it is recorded by operation id before the chain is asked, so a retried
-id never mints twice. Mints sent with no recorded outcome count as issued in the check.
+the same room (ADR 0005); it is recorded by operation id before the chain is asked, so a
+retried id never mints twice, even when the first answer was lost. Mints sent with no
+recorded outcome count as issued in the check.
+
+The chain is reached through `TokenChain`, whose errors are already USDKG's
+(`api.usdkg_wiring.ChainToken` translates the chain adapter's): this domain does not
+import the chain package.
 """
 
 from __future__ import annotations
@@ -13,19 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol
 
-from sqlalchemy import Engine
-
-from digisom.chain.errors import TransactionReverted
-from digisom.chain.token import InvalidTokenAddress, InvalidTokenAmount
-from digisom.chain.usdkg import DecimalsMismatch, SupplySource, UsdkgChainToken, read_supplies
 from digisom.kernel.clock import utc_now
-from digisom.kernel.locks import SharedLock
-from digisom.usdkg import units
-from digisom.usdkg.audits import Audits
-from digisom.usdkg.coverage import Coverage, CoveragePolicy
-from digisom.usdkg.errors import ChainRefused, InvalidAddress, InvalidAmount, OperationInDoubt, UnknownChain
+from digisom.usdkg.coverage import Coverage
+from digisom.usdkg.errors import (
+    ChainRefused,
+    InvalidAddress,
+    InvalidAmount,
+    OperationInDoubt,
+    RedemptionRefused,
+    UnknownChain,
+)
 from digisom.usdkg.operations import (
     Operation,
     OperationKind,
@@ -34,25 +37,32 @@ from digisom.usdkg.operations import (
     OperationState,
     check_request,
 )
-from digisom.usdkg.price_book import PriceBook
-from digisom.usdkg.register import BarRegister
 
 MINT_LOCK: Final = "usdkg-mint"  # one lock for every chain: coverage is over the sum of their supplies
+# Refusals before anything changed on the chain: the record is dropped, the id may be used again.
+_REFUSED_BEFORE_SENDING: Final = (InvalidAddress, InvalidAmount, ChainRefused)
 
 
-class ChainSupplyReader:
-    """Coverage's `SupplyReader` over the configured chains: each chain's `totalSupply()`,
-    in the 6-decimal units coverage counts in (a deployment with other decimals is refused)."""
+class TokenChain(Protocol):
+    """USDKG on one chain, its errors USDKG's: `InvalidAddress`, `InvalidAmount`,
+    `ChainRefused` (nothing changed) or `ChainUnavailable` (the outcome is unknown)."""
 
-    def __init__(self, tokens: Mapping[int, SupplySource]) -> None:
-        self._tokens = dict(tokens)
+    @property
+    def redemption_address(self) -> str:
+        """Where holders send USDKG to redeem it."""
+        ...
 
-    def supply_units_by_chain(self) -> Mapping[int, int]:
-        """Chain id -> supply in token units, read from each chain now."""
-        supplies = read_supplies(self._tokens)
-        if supplies.decimals != units.TOKEN_DECIMALS:
-            raise DecimalsMismatch(f"USDKG has {units.TOKEN_DECIMALS} decimals; the chains report {supplies.decimals}")
-        return supplies.by_chain_token_units
+    def balance_of(self, holder: str) -> int:
+        """A holder's balance in token units."""
+        ...
+
+    def mint(self, to: str, amount_token_units: int) -> str:
+        """Issue; the transaction id once confirmed."""
+        ...
+
+    def burn(self, amount_token_units: int) -> str:
+        """Burn from the redemption address; the transaction id once confirmed."""
+        ...
 
 
 class UsdkgIssuer:
@@ -62,7 +72,7 @@ class UsdkgIssuer:
         self,
         coverage: Coverage,
         operations: Operations,
-        tokens: Mapping[int, UsdkgChainToken],
+        tokens: Mapping[int, TokenChain],
         lock: AbstractContextManager[None],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -85,7 +95,7 @@ class UsdkgIssuer:
     def mint(self, chain_id: int, to_address: str, amount_units: int, operation_id: str) -> Operation:
         """Issue `amount_units` to `to_address` on `chain_id` if coverage allows (`CoverageRefused`
         naming the rule otherwise, nothing minted). A second call with the same id returns
-        the first outcome; with the same id and another request, `OperationConflict`."""
+        the first outcome from the record; with the same id and another request, `OperationConflict`."""
         token = self._token(chain_id)
         request = OperationRequest(operation_id, OperationKind.MINT, chain_id, to_address, amount_units)
         check_request(request)
@@ -99,8 +109,8 @@ class UsdkgIssuer:
 
     def redeem(self, chain_id: int, amount_units: int, operation_id: str) -> Operation:
         """Burn `amount_units` that holders sent to the redemption address on `chain_id`
-        (the chain refuses more than is there: `ChainRefused`). Once per operation id.
-        Releasing bars is the custodian's signed withdrawal, `Coverage.withdraw`."""
+        (`RedemptionRefused` if less waits there). Once per operation id. Releasing bars is
+        the custodian's signed withdrawal, `Coverage.withdraw`."""
         token = self._token(chain_id)
         request = OperationRequest(operation_id, OperationKind.REDEEM, chain_id, token.redemption_address,
                                    amount_units)
@@ -109,13 +119,19 @@ class UsdkgIssuer:
             recorded = self._replayed(request)
             if recorded is not None:
                 return recorded
+            waiting = token.balance_of(token.redemption_address)
+            if waiting < amount_units:  # checked here too, so nothing is recorded for a burn the chain refuses
+                raise RedemptionRefused(
+                    f"{waiting} units wait at the redemption address on chain {chain_id}, not {amount_units}",
+                    waiting_units=str(waiting),
+                )
             return self._send(request, lambda: token.burn(amount_units))
 
     def operations(self) -> list[Operation]:
         """Every recorded operation."""
         return self._operations.all()
 
-    def _token(self, chain_id: int) -> UsdkgChainToken:
+    def _token(self, chain_id: int) -> TokenChain:
         token = self._tokens.get(chain_id)
         if token is None:
             raise UnknownChain(f"USDKG is not configured on chain {chain_id}", chain_ids=self.chain_ids)
@@ -135,32 +151,8 @@ class UsdkgIssuer:
         self._operations.start(request, self._clock())
         try:
             tx_hash = send()
-        except InvalidTokenAddress as error:
+        except _REFUSED_BEFORE_SENDING:  # simulated first, or mined and reverted: nothing changed
             self._operations.forget(request.operation_id)
-            raise InvalidAddress(f"{request.address!r} is not an address on chain {request.chain_id}") from error
-        except InvalidTokenAmount as error:
-            self._operations.forget(request.operation_id)
-            raise InvalidAmount(str(error)) from error
-        except TransactionReverted as error:  # simulated first, or mined and reverted: nothing changed
-            self._operations.forget(request.operation_id)
-            raise ChainRefused(
-                f"chain {request.chain_id} refused the {request.kind.value}: {error.reason}",
-                chain_id=request.chain_id,
-                reason=error.reason,
-            ) from error
-        # Any other failure (node gone, timeout) leaves the operation `sending`: in doubt.
+            raise
+        # Any other failure (`ChainUnavailable`: node gone, timeout) leaves the operation `sending`: in doubt.
         return self._operations.complete(request, tx_hash, self._clock())
-
-
-def build_issuer(
-    engine: Engine,
-    register: BarRegister,
-    prices: PriceBook,
-    audits: Audits,
-    tokens: Mapping[int, UsdkgChainToken],
-    policy: CoveragePolicy,
-    clock: Callable[[], datetime] = utc_now,
-) -> UsdkgIssuer:
-    """The issuer on `engine`, its coverage reading the supply from the chains it mints on."""
-    coverage = Coverage(engine, register, prices, audits, ChainSupplyReader(tokens), policy)
-    return UsdkgIssuer(coverage, Operations(engine), tokens, SharedLock(MINT_LOCK, engine), clock)
