@@ -21,7 +21,7 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.errors import ChainUnavailable as NodeGone
 from digisom.chain.transactor import Transactor
 from digisom.chain.usdkg import UsdkgToken
-from digisom.usdkg import units
+from digisom.usdkg import allocation, units
 from digisom.usdkg.coverage import CoveragePolicy
 from digisom.usdkg.errors import (
     ChainRefused,
@@ -34,6 +34,7 @@ from digisom.usdkg.errors import (
     RedemptionRefused,
     UnknownChain,
 )
+from digisom.usdkg.issuer import Issuer
 from digisom.usdkg.issuing import UsdkgIssuer
 from digisom.usdkg.operations import OperationState
 from tests.chain.usdkg_world import FUNDING_WEI, ROLES, USDKG, deploy, role_key
@@ -72,9 +73,12 @@ class Issuing:
 
     def build(self, tokens: dict[int, UsdkgToken] | None = None) -> UsdkgIssuer:
         """Another issuer on the same database and chains: another process, with its own lock."""
-        world = self.world
-        return build_issuer(world.engine, lambda: self.clock[0], tokens or self.tokens,
-                            policy=CoveragePolicy(price_staleness_s=86_400)).minting
+        return self.services(tokens).minting
+
+    def services(self, tokens: dict[int, UsdkgToken] | None = None) -> Issuer:
+        """The issuer's services as the API wires them on these chains (the holder index their logs)."""
+        return build_issuer(self.world.engine, lambda: self.clock[0], tokens or self.tokens,
+                            policy=CoveragePolicy(price_staleness_s=86_400))
 
     def supply(self) -> dict[int, int]:
         return {chain_id: token.total_supply() for chain_id, token in self.tokens.items()}
@@ -159,6 +163,25 @@ def test_a_replayed_operation_acts_once(issuing: Issuing) -> None:
     with pytest.raises(RedemptionRefused, match="0 units wait"):
         issuer.redeem(56, USDKG, "r-2")  # nothing left at the redemption address
     assert [op.request.operation_id for op in issuer.operations()] == ["op-7", "r-1"]
+
+
+def test_the_lookup_reads_the_holders_from_both_chains_logs(issuing: Issuing) -> None:
+    """Mints to two addresses on two chains: the lookup's backing is the allocation rule
+    applied to the bars and the balances on the chains, each address's summed over both."""
+    other = role_key("blacklister").address
+    issuing.issuer.mint(1, HOLDER, BAR_VALUE_UNITS // 2, "a-1")
+    issuing.issuer.mint(56, HOLDER, BAR_VALUE_UNITS // 4, "a-56")
+    issuing.issuer.mint(56, other, BAR_VALUE_UNITS, "b-56")
+    services = issuing.services()
+    balances = {HOLDER.lower(): 3 * BAR_VALUE_UNITS // 4, other.lower(): BAR_VALUE_UNITS}
+    bars = [(bar.serial, bar.fine_moz) for bar in issuing.world.register.bars()]
+    expected = allocation.allocate(bars, balances, PRICE_CENTS_PER_OZ)
+    for address in (HOLDER, other):
+        found = services.lookup(address)
+        assert found.backing == expected[address.lower()] and found.price_cents_per_oz == PRICE_CENTS_PER_OZ
+    # The larger holder takes the first bar whole; the other starts on the second bar.
+    assert [b.serial for b in services.lookup(other).backing.bars] == ["AB00000"]
+    assert [b.serial for b in services.lookup(HOLDER).backing.bars] == ["AB00001"]
 
 
 def send_to_redemption(token: UsdkgToken, amount_units: int) -> None:
