@@ -27,6 +27,8 @@ from digisom.compliance.scoring import score_tokens
 
 # Names fully scored per query: enough that a misspelt rare word still ranks its name in.
 CANDIDATES_MAX: Final = 40
+# A query word reaching more names than this only weighs the candidates other words found.
+POOL_WORD_NAMES_MAX: Final = 1000
 # Words this short are indexed only as themselves: one deletion would make them match everything.
 DELETION_KEY_CHARS_MIN: Final = 4
 
@@ -95,19 +97,30 @@ class ScreeningIndex:
         return found
 
     def _candidates(self, tokens: tuple[Token, ...], schema: SubjectSchema) -> list[int]:
-        weights: dict[int, float] = {}
+        reaches: list[tuple[float, set[int]]] = []
         for key in {token.key for token in tokens}:
             reached: set[int] = set()
             best_idf = 0.0
             for word_id in self._similar_words(key):
                 reached.update(self._postings[word_id])
                 best_idf = max(best_idf, self._idf[word_id])
-            for name_id in reached:
-                weights[name_id] = weights.get(name_id, 0.0) + best_idf
-        # Most queries find their schema's names among the best few; a full sort only when not.
+            if reached:
+                reaches.append((best_idf, reached))
+        if not reaches:
+            return []
+        # The pool is what the rarer words reach: a listed name holding every query word
+        # is in the pool of each, so the smallest alone would do; common words
+        # ("Ivanov", "Bank") only add weight.
+        reaches.sort(key=lambda reach: len(reach[1]))
+        pool = set(reaches[0][1])
+        for _, reached in reaches[1:]:
+            if len(reached) <= POOL_WORD_NAMES_MAX:
+                pool.update(reached)
+        weights = {name_id: sum(idf for idf, reached in reaches if name_id in reached) for name_id in pool}
         shortlist = heapq.nlargest(8 * CANDIDATES_MAX, weights, key=weights.__getitem__)
         chosen = self._admitted(shortlist, schema)
         if len(chosen) < CANDIDATES_MAX < len(weights) and len(shortlist) < len(weights):
+            # Most queries find their schema's names among the best few; a full sort only when not.
             chosen = self._admitted(sorted(weights, key=weights.__getitem__, reverse=True), schema)
         return chosen
 
