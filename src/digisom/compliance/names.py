@@ -49,6 +49,8 @@ _FOLD_RE: Final = re.compile("|".join(re.escape(source) for source, _ in _FOLDS)
 _FOLD_MAP: Final = dict(_FOLDS)
 _DOUBLED_RE: Final = re.compile(r"(.)\1+")
 _WORD_RE: Final = re.compile(r"[^\W_]+")
+# Apostrophes stand for a soft or hard sign ("Il'yas" for Ильяс): part of the word, not a break.
+_APOSTROPHES_RE: Final = re.compile("['\u2019\u02bc\u02b9`]")
 
 
 def transliterate(text: str) -> str:
@@ -56,7 +58,7 @@ def transliterate(text: str) -> str:
     lowered = unicodedata.normalize("NFKC", text).casefold()
     latin = "".join(CYRILLIC_TO_LATIN.get(char, char) for char in lowered)
     decomposed = unicodedata.normalize("NFKD", latin)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _APOSTROPHES_RE.sub("", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
 def fold_word(word: str) -> str:

@@ -99,7 +99,9 @@ def surname(rng: random.Random, female: bool) -> str:
 
 def patronymic(rng: random.Random, female: bool) -> str:
     """A Russian-form patronymic from a male given name."""
-    father = rng.choice(GIVEN_MALE).rstrip("йь")
+    father = rng.choice(GIVEN_MALE)
+    if father.endswith(("й", "ь")):
+        return father[:-1] + ("евна" if female else "евич")
     return father + ("овна" if female else "ович")
 
 
