@@ -26,7 +26,7 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -51,6 +51,7 @@ RELEASED = {
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
     "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
+    "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -87,6 +88,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
     "usdkg_bar_events": [{"status": "in_vault"}],
     "usdkg_movements": [{"kind": "arrive"}],
+    "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
+    "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
+                            "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person"}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
 }
