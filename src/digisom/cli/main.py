@@ -42,6 +42,7 @@ LAZY_COMMANDS: Final = {
     "offline": ("digisom.cli.offline", "offline_app"),
     "interbank": ("digisom.cli.interbank", "interbank_app"),
     "disburse": ("digisom.cli.disburse", "disburse_app"),
+    "compliance": ("digisom.cli.compliance", "compliance_app"),
 }
 
 
