@@ -6,7 +6,7 @@ count). A pair's similarity is rapidfuzz's normalised Indel similarity of the tw
 `PAIR_SIMILARITY_MIN` stay unaligned. The score is the length-weighted mean similarity
 over every aligned token and every unaligned token that is not optional (an unaligned
 token scores 0, so a missing surname costs its whole weight; a patronymic present on one
-side only costs nothing):
+side only costs nothing, but two that differ count like any other word):
 
     score = sum(sim(q, c) * (len q + len c) for aligned pairs)
             / (sum(len q + len c for aligned pairs) + sum(len t for unaligned required t))
@@ -51,8 +51,11 @@ def score_tokens(query: tuple[Token, ...], candidate: tuple[Token, ...]) -> int:
         pair_weight = len(query[qi].key) + len(candidate[ci].key)
         matched += similarity * pair_weight
         weight += pair_weight
-    for tokens, used in ((query, used_q), (candidate, used_c)):
-        weight += sum(len(token.key) for index, token in enumerate(tokens) if index not in used and not token.optional)
+    left = [[token for index, token in enumerate(tokens) if index not in used]
+            for tokens, used in ((query, used_q), (candidate, used_c))]
+    # Patronymics on both sides that do not agree say "another person": they count then.
+    both_have_optional = all(any(token.optional for token in tokens) for tokens in left)
+    weight += sum(len(token.key) for tokens in left for token in tokens if both_have_optional or not token.optional)
     if weight == 0:
         return 0
     # The one place a float exists: rounded here to the integer thousandths every rule compares.
