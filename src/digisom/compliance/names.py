@@ -6,7 +6,8 @@ A name becomes a tuple of `Token`s:
    (`CYRILLIC_TO_LATIN`, close to the passport forms: ж zh, х kh, ц ts, ү u, ө o, ң ng);
    other Latin letters lose their diacritics (NFKD).
 2. Each word is folded to a *key* that spellings of one sound share: zh/dzh/j -> j,
-   kh/h -> h, ts/tz -> c, ks/x -> ks, shch -> sh, w -> v, ph -> f, y -> i; doubled letters
+   kh/h -> h, ts/tz -> c, ks/x -> ks, shch -> sh, w -> v, ph -> f, y -> i, a j after a
+   vowel and before a vowel or the end -> i ("Julija", "Sergej"); doubled letters
    collapse (Kyrgyz ээ/уу, "Jeenbekov"/"Jenbekov", "Dmitrii"/"Dmitriy"/"Dmitry").
 3. Legal-form words (ОсОО, ООО, ОАО, LLC, JSC, Ltd...) are dropped; the Kyrgyz and
    Turkic markers "uulu", "kyzy", "ogly", "kyzy" are dropped, glued or not, keeping the
@@ -45,6 +46,8 @@ _FOLDS: Final = (
     ("tz", "c"), ("x", "ks"), ("ph", "f"), ("w", "v"), ("q", "k"), ("ck", "k"), ("y", "i"),
 )  # fmt: skip
 _HARD_C_RE: Final = re.compile(r"c(?![heiy])")
+# A "j" between vowels or after one at a word's end is й ("Julija", "Sergej", "Maja"), not ж.
+_J_AS_I_RE: Final = re.compile(r"(?<=[aeiouy])j(?=[aeiouy]|$)")
 _FOLD_RE: Final = re.compile("|".join(re.escape(source) for source, _ in _FOLDS))
 _FOLD_MAP: Final = dict(_FOLDS)
 _DOUBLED_RE: Final = re.compile(r"(.)\1+")
@@ -63,7 +66,8 @@ def transliterate(text: str) -> str:
 
 def fold_word(word: str) -> str:
     """One transliterated word's key: spellings of one sound folded, doubled letters collapsed."""
-    folded = _FOLD_RE.sub(lambda match: _FOLD_MAP[match.group(0)], _HARD_C_RE.sub("k", word))
+    hard = _J_AS_I_RE.sub("i", _HARD_C_RE.sub("k", word))
+    folded = _FOLD_RE.sub(lambda match: _FOLD_MAP[match.group(0)], hard)
     return _DOUBLED_RE.sub(r"\1", folded)
 
 
