@@ -79,11 +79,14 @@ def test_ofac_without_alt_and_add_and_a_folder_works(sdn_file: Path) -> None:
     assert {entity.entity_id for entity in listed.entities} == {"ofac-36", "ofac-9001", "ofac-9002"}
 
 
+NULLS = "-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- "
+
+
 @pytest.mark.parametrize(("file", "content", "line", "reason"), [
     ("sdn.csv", '1,"A",-0- ,"P",-0- \n', 1, "5 columns"),
-    ("sdn.csv", '1,"A",-0- ,"P",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \nx,"B",-0- ,"P",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n',
+    ("sdn.csv", f'1,"A",-0- ,"P",{NULLS}\nx,"B",-0- ,"P",{NULLS}\n',
      2, "not a number"),
-    ("sdn.csv", '1,"A",-0- ,"P",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n1,"A",-0- ,"P",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n',
+    ("sdn.csv", f'1,"A",-0- ,"P",{NULLS}\n1,"A",-0- ,"P",{NULLS}\n',
      2, "twice"),
     ("sdn.csv", '1,"A","robot","P",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n', 1, "SDN_Type"),
     ("alt.csv", '9001,101,"aka","X",-0- \n424242,102,"aka","Y",-0- \n', 2, "not in sdn.csv"),

@@ -40,7 +40,8 @@ def test_legal_forms_do_not_count(listed: str, query: str) -> None:
     assert keys(listed) == keys(query)
 
 
-@pytest.mark.parametrize("spelling", ["Azamat Bakyt uulu", "Azamat Bakytuulu", "Bakyt uulu Azamat", "Azamat Bakyt-uulu"])
+@pytest.mark.parametrize("spelling",
+                         ["Azamat Bakyt uulu", "Azamat Bakytuulu", "Bakyt uulu Azamat", "Azamat Bakyt-uulu"])
 def test_uulu_glued_or_not_keeps_the_fathers_name(spelling: str) -> None:
     assert keys(spelling) == keys("Азамат Бакыт уулу")
 
