@@ -16,6 +16,7 @@ import json
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
 
 from digisom.remittance.errors import TravelRuleInvalid
 
@@ -39,26 +40,26 @@ NationalIdType = Literal["ARNU", "CCPT", "RAID", "DRLC", "FIIN", "TXID", "SOCS",
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, alias_generator=to_camel)
 
 
 class NaturalPersonNameId(_Model):
     """One name of a natural person: family name first (`primaryIdentifier`)."""
 
-    primaryIdentifier: Text
-    secondaryIdentifier: Text | None = None
-    nameIdentifierType: NaturalNameType
+    primary_identifier: Text
+    secondary_identifier: Text | None = None
+    name_identifier_type: NaturalNameType
 
 
 class NaturalPersonName(_Model):
     """A natural person's names; one of them is the legal name (IVMS101 C6)."""
 
-    nameIdentifier: list[NaturalPersonNameId] = Field(min_length=1, max_length=NAMES_MAX)
-    localNameIdentifier: list[NaturalPersonNameId] = Field(default_factory=list, max_length=NAMES_MAX)
+    name_identifier: list[NaturalPersonNameId] = Field(min_length=1, max_length=NAMES_MAX)
+    local_name_identifier: list[NaturalPersonNameId] = Field(default_factory=list, max_length=NAMES_MAX)
 
     @model_validator(mode="after")
     def _has_legal_name(self) -> NaturalPersonName:
-        if not any(n.nameIdentifierType == "LEGL" for n in self.nameIdentifier):
+        if not any(n.name_identifier_type == "LEGL" for n in self.name_identifier):
             raise ValueError("a natural person needs a name of type LEGL")
         return self
 
@@ -66,18 +67,18 @@ class NaturalPersonName(_Model):
 class LegalPersonNameId(_Model):
     """One name of a legal person."""
 
-    legalPersonName: Text
-    legalPersonNameIdentifierType: LegalNameType
+    legal_person_name: Text
+    legal_person_name_identifier_type: LegalNameType
 
 
 class LegalPersonName(_Model):
     """A legal person's names; one of them is the legal name."""
 
-    nameIdentifier: list[LegalPersonNameId] = Field(min_length=1, max_length=NAMES_MAX)
+    name_identifier: list[LegalPersonNameId] = Field(min_length=1, max_length=NAMES_MAX)
 
     @model_validator(mode="after")
     def _has_legal_name(self) -> LegalPersonName:
-        if not any(n.legalPersonNameIdentifierType == "LEGL" for n in self.nameIdentifier):
+        if not any(n.legal_person_name_identifier_type == "LEGL" for n in self.name_identifier):
             raise ValueError("a legal person needs a name of type LEGL")
         return self
 
@@ -85,19 +86,19 @@ class LegalPersonName(_Model):
 class Address(_Model):
     """A geographic address: a country, and address lines or a street and building (C8)."""
 
-    addressType: AddressType
-    streetName: Text | None = None
-    buildingNumber: ShortText | None = None
-    buildingName: Text | None = None
-    postCode: ShortText | None = None
-    townName: Text
-    countrySubDivision: Text | None = None
-    addressLine: list[Text] = Field(default_factory=list, max_length=7)
+    address_type: AddressType
+    street_name: Text | None = None
+    building_number: ShortText | None = None
+    building_name: Text | None = None
+    post_code: ShortText | None = None
+    town_name: Text
+    country_sub_division: Text | None = None
+    address_line: list[Text] = Field(default_factory=list, max_length=7)
     country: Country
 
     @model_validator(mode="after")
     def _locatable(self) -> Address:
-        if not self.addressLine and not (self.streetName and (self.buildingNumber or self.buildingName)):
+        if not self.address_line and not (self.street_name and (self.building_number or self.building_name)):
             raise ValueError("an address needs addressLine, or streetName with buildingNumber or buildingName")
         return self
 
@@ -105,49 +106,49 @@ class Address(_Model):
 class NationalIdentification(_Model):
     """An identity document or register number."""
 
-    nationalIdentifier: ShortText
-    nationalIdentifierType: NationalIdType
-    countryOfIssue: Country | None = None
-    registrationAuthority: Annotated[str, StringConstraints(pattern=r"^RA\d{6}$")] | None = None
+    national_identifier: ShortText
+    national_identifier_type: NationalIdType
+    country_of_issue: Country | None = None
+    registration_authority: Annotated[str, StringConstraints(pattern=r"^RA\d{6}$")] | None = None
 
 
 class DateAndPlaceOfBirth(_Model):
     """When and where a natural person was born."""
 
-    dateOfBirth: IsoDate
-    placeOfBirth: Text
+    date_of_birth: IsoDate
+    place_of_birth: Text
 
 
 class NaturalPerson(_Model):
     """A natural person."""
 
     name: NaturalPersonName
-    geographicAddress: list[Address] = Field(default_factory=list, max_length=ADDRESSES_MAX)
-    nationalIdentification: NationalIdentification | None = None
-    customerIdentification: Text | None = None
-    dateAndPlaceOfBirth: DateAndPlaceOfBirth | None = None
-    countryOfResidence: Country | None = None
+    geographic_address: list[Address] = Field(default_factory=list, max_length=ADDRESSES_MAX)
+    national_identification: NationalIdentification | None = None
+    customer_identification: Text | None = None
+    date_and_place_of_birth: DateAndPlaceOfBirth | None = None
+    country_of_residence: Country | None = None
 
 
 class LegalPerson(_Model):
     """A legal person (a company, a VASP, a money-transfer operator)."""
 
     name: LegalPersonName
-    geographicAddress: list[Address] = Field(default_factory=list, max_length=ADDRESSES_MAX)
-    customerNumber: Text | None = None
-    nationalIdentification: NationalIdentification | None = None
-    countryOfRegistration: Country | None = None
+    geographic_address: list[Address] = Field(default_factory=list, max_length=ADDRESSES_MAX)
+    customer_number: Text | None = None
+    national_identification: NationalIdentification | None = None
+    country_of_registration: Country | None = None
 
 
 class Person(_Model):
     """Exactly one of a natural and a legal person."""
 
-    naturalPerson: NaturalPerson | None = None
-    legalPerson: LegalPerson | None = None
+    natural_person: NaturalPerson | None = None
+    legal_person: LegalPerson | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Person:
-        if (self.naturalPerson is None) == (self.legalPerson is None):
+        if (self.natural_person is None) == (self.legal_person is None):
             raise ValueError("give exactly one of naturalPerson and legalPerson")
         return self
 
@@ -155,27 +156,27 @@ class Person(_Model):
 class Originator(_Model):
     """Who sends: the persons and their accounts at the originating VASP."""
 
-    originatorPersons: list[Person] = Field(min_length=1, max_length=PERSONS_MAX)
-    accountNumber: list[Text] = Field(default_factory=list, max_length=ACCOUNTS_MAX)
+    originator_persons: list[Person] = Field(min_length=1, max_length=PERSONS_MAX)
+    account_number: list[Text] = Field(default_factory=list, max_length=ACCOUNTS_MAX)
 
 
 class Beneficiary(_Model):
     """Who receives: the persons and their accounts (here the digital som wallet)."""
 
-    beneficiaryPersons: list[Person] = Field(min_length=1, max_length=PERSONS_MAX)
-    accountNumber: list[Text] = Field(default_factory=list, max_length=ACCOUNTS_MAX)
+    beneficiary_persons: list[Person] = Field(min_length=1, max_length=PERSONS_MAX)
+    account_number: list[Text] = Field(default_factory=list, max_length=ACCOUNTS_MAX)
 
 
 class OriginatingVasp(_Model):
     """The partner that sends."""
 
-    originatingVASP: Person
+    originating_vasp: Person = Field(alias="originatingVASP")
 
 
 class BeneficiaryVasp(_Model):
     """The institution that pays out (the bank that onboarded the partner)."""
 
-    beneficiaryVASP: Person
+    beneficiary_vasp: Person = Field(alias="beneficiaryVASP")
 
 
 class IdentityPayload(_Model):
@@ -183,8 +184,8 @@ class IdentityPayload(_Model):
 
     originator: Originator
     beneficiary: Beneficiary
-    originatingVASP: OriginatingVasp
-    beneficiaryVASP: BeneficiaryVasp | None = None
+    originating_vasp: OriginatingVasp = Field(alias="originatingVASP")
+    beneficiary_vasp: BeneficiaryVasp | None = Field(default=None, alias="beneficiaryVASP")
 
 
 def parse(payload: object) -> IdentityPayload:
@@ -202,15 +203,15 @@ def parse(payload: object) -> IdentityPayload:
 
 def canonical(payload: IdentityPayload) -> str:
     """The payload as stored: compact JSON with sorted keys, unset fields left out."""
-    return json.dumps(payload.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+    data = payload.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def legal_name(person: Person) -> str:
     """The person's legal name as one line (given names first for a natural person)."""
-    if person.naturalPerson is not None:
-        name = next(n for n in person.naturalPerson.name.nameIdentifier if n.nameIdentifierType == "LEGL")
-        return " ".join(p for p in (name.secondaryIdentifier, name.primaryIdentifier) if p)
-    legal = person.legalPerson
-    names = legal.name.nameIdentifier if legal is not None else []  # `Person` validated exactly one
-    return next(n.legalPersonName for n in names if n.legalPersonNameIdentifierType == "LEGL")
+    if person.natural_person is not None:
+        name = next(n for n in person.natural_person.name.name_identifier if n.name_identifier_type == "LEGL")
+        return " ".join(p for p in (name.secondary_identifier, name.primary_identifier) if p)
+    legal = person.legal_person
+    names = legal.name.name_identifier if legal is not None else []  # `Person` validated exactly one
+    return next(n.legal_person_name for n in names if n.legal_person_name_identifier_type == "LEGL")
