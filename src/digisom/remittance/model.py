@@ -137,5 +137,6 @@ class Remittance:
     channel: str
     to_wallet_tyiyn: int
     waterfall_tyiyn: int
+    to_bank_tyiyn: int
     travel_rule: str  # the IVMS101 payload as canonical JSON, or ""
     created_at: datetime
