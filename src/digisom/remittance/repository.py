@@ -56,14 +56,14 @@ def _corridor(row: RowMapping) -> Corridor:
 
 def upsert_corridor(conn: Connection, found: Corridor) -> None:
     """Record the corridor, replacing its earlier configuration."""
-    values = {k: getattr(found, k) for k in tables.corridors.c}
+    values = {c.name: getattr(found, c.name) for c in tables.corridors.c}
     conn.execute(tables.corridors.delete().where(tables.corridors.c.corridor_id == found.corridor_id))
     conn.execute(tables.corridors.insert().values(**values))
 
 
 def insert_quote(conn: Connection, quote: Quote) -> None:
     """Record a quote."""
-    values = {k: getattr(quote, k) for k in tables.quotes.c if k not in ("created_at", "expires_at")}
+    values = {c.name: getattr(quote, c.name) for c in tables.quotes.c if c.name not in ("created_at", "expires_at")}
     conn.execute(tables.quotes.insert().values(**values, created_at=iso_utc(quote.created_at),
                                                expires_at=iso_utc(quote.expires_at)))
 
@@ -90,7 +90,7 @@ def quote_users(conn: Connection, quote_ids: Sequence[str]) -> dict[str, str]:
     """Quote id -> the remittance that used it, among `quote_ids`."""
     c = tables.remittances.c
     rows = conn.execute(select(c.quote_id, c.remittance_id).where(c.quote_id.in_(sorted(set(quote_ids)))))
-    return dict(rows.tuples())
+    return {q: r for q, r in rows}  # noqa: C416 (rows are Row objects)
 
 
 def _remittance(row: RowMapping) -> Remittance:
@@ -135,7 +135,7 @@ def sender_usage(conn: Connection, corridor_id: str, month: str, sender_ids: Seq
                         .where(c.corridor_id == corridor_id, c.month == month,
                                c.sender_id.in_(sorted(set(sender_ids))), c.status.in_(SENDER_COUNTED))
                         .group_by(c.sender_id))
-    return {s: int(total) for s, total in rows.tuples()}
+    return {s: int(total) for s, total in rows}
 
 
 def partner_paid_tyiyn(conn: Connection, partner_id: str, month: str) -> int:
