@@ -95,7 +95,7 @@ class World:
         return audit_ledger(money_chart(MONEY_CHART), self.reader)
 
 
-def build_world(tmp_path: Path, settings: Settings = Settings()) -> World:
+def build_world(tmp_path: Path, settings: Settings | None = None) -> World:
     clock = Clock()
     cbdc, submitter = build_domain(tmp_path, clock=clock)
     cbdc.service.convert(CENTRAL_BANK, "issue", "AYIL", 60_000_000_00, "issue-ayil")
@@ -104,7 +104,7 @@ def build_world(tmp_path: Path, settings: Settings = Settings()) -> World:
     reader = Ledger(cbdc.store)
     screener = FakeScreener()
     remit = build_remittance(cbdc.engine, submitter, reader, cbdc.service.ctx, FileRates.from_path(rates_file),
-                             screener, settings, clock)
+                             screener, settings or Settings(), clock)
     remit.onboard_partner(PARTNER, "Zolotaya Korona MTO", PartnerKind.MONEY_TRANSFER_OPERATOR, "RU", "AYIL",
                           PARTNER_MONTH_LIMIT_TYIYN)
     remit.configure_corridor(RUB_CORRIDOR)

@@ -100,9 +100,9 @@ def money_chart(base: MoneyChart) -> MoneyChart:
 
 
 def build_remittance(engine: Engine, submitter: Submitter, reader: Ledger, cbdc: Context, rates: ReferenceRates,
-                     screener: Screener, settings: Settings = Settings(),
+                     screener: Screener, settings: Settings | None = None,
                      clock: Callable[[], datetime] = utc_now) -> RemittanceService:
     """Migrate the domain's tables and build its service on `engine`'s database."""
     migrate(engine)
     return RemittanceService(engine, SubmittedLedger(submitter, reader), rates, screener, CbdcPayees(cbdc),
-                             CbdcBankFloats(), settings, clock)
+                             CbdcBankFloats(), settings or Settings(), clock)
