@@ -61,11 +61,12 @@ def upsert_corridor(conn: Connection, found: Corridor) -> None:
     conn.execute(tables.corridors.insert().values(**values))
 
 
-def insert_quote(conn: Connection, quote: Quote) -> None:
-    """Record a quote."""
-    values = {c.name: getattr(quote, c.name) for c in tables.quotes.c if c.name not in ("created_at", "expires_at")}
-    conn.execute(tables.quotes.insert().values(**values, created_at=iso_utc(quote.created_at),
-                                               expires_at=iso_utc(quote.expires_at)))
+def insert_quotes(conn: Connection, found: Sequence[Quote]) -> None:
+    """Record quotes, in one statement."""
+    conn.execute(tables.quotes.insert(), [
+        {c.name: getattr(q, c.name) for c in tables.quotes.c} | {"created_at": iso_utc(q.created_at),
+                                                                 "expires_at": iso_utc(q.expires_at)}
+        for q in found])
 
 
 def quotes(conn: Connection, ids: Sequence[str]) -> dict[str, Quote]:

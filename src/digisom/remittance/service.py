@@ -64,6 +64,7 @@ QUOTE_TTL_S_DEFAULT: Final = 15 * 60  # long enough to read the quote and confir
 AMOUNT_MINOR_MAX: Final = 10**15  # far above any corridor limit; keeps every product inside 128 bits
 TEXT_CHARS_MAX: Final = 200
 REVIEW_PAGE_MAX: Final = 500
+QUOTES_PER_CALL_MAX: Final = 8190  # one statement's worth, like a ledger batch
 _OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 _CREDIT_REFUSALS: Final = {"wallet_not_found": ReturnReason.RECIPIENT_UNKNOWN,
                            "wallet_frozen": ReturnReason.WALLET_FROZEN, "wallet_closed": ReturnReason.WALLET_CLOSED}
@@ -210,23 +211,34 @@ class RemittanceService:
     def quote(self, partner_id: str, currency: str, send_minor: int) -> Quote:
         """Price sending `send_minor` (minor units of `currency`) through the partner: one
         conversion at the reference rate less the corridor's margin, every fee itemised."""
-        _amount("send_minor", send_minor)
+        (quote,) = self.quote_many(partner_id, currency, [send_minor])
+        return quote
+
+    def quote_many(self, partner_id: str, currency: str, amounts_minor: Sequence[int]) -> list[Quote]:
+        """One quote per amount, recorded in one statement (at most `QUOTES_PER_CALL_MAX`)."""
+        if not 0 < len(amounts_minor) <= QUOTES_PER_CALL_MAX:
+            raise AmountInvalid(f"1..{QUOTES_PER_CALL_MAX} amounts per call")
+        for amount in amounts_minor:
+            _amount("send_minor", amount)
         corridor = self.corridor(partner_id, currency)
         now = self._clock()
         rate = reference_rate(self._rates, currency, now.date(), self._settings.rate_age_max_days)
         usd_e6 = self._usd_e6(currency, now.date())
-        figures = pricing.price(corridor, send_minor, rate.som_e6)
-        if figures.receive_tyiyn <= 0:
-            raise AmountInvalid("the amount converts to less than one tyiyn")
-        quote = Quote(
-            f"q_{secrets.token_hex(16)}", partner_id, corridor.corridor_id, currency, send_minor,
-            figures.fee_fixed_minor, figures.fee_pct_minor, figures.fx_margin_minor, figures.reference_e6,
-            figures.applied_e6, rate.on.isoformat(), figures.receive_tyiyn,
-            pricing.usd_equivalent_cents(currency, send_minor, rate.som_e6, usd_e6), figures.all_in_cost_ppm,
-            now, now + timedelta(seconds=self._settings.quote_ttl_s))
+        expires_at = now + timedelta(seconds=self._settings.quote_ttl_s)
+        quotes: list[Quote] = []
+        for send_minor in amounts_minor:
+            figures = pricing.price(corridor, send_minor, rate.som_e6)
+            if figures.receive_tyiyn <= 0:
+                raise AmountInvalid("the amount converts to less than one tyiyn")
+            quotes.append(Quote(
+                f"q_{secrets.token_hex(16)}", partner_id, corridor.corridor_id, currency, send_minor,
+                figures.fee_fixed_minor, figures.fee_pct_minor, figures.fx_margin_minor, figures.reference_e6,
+                figures.applied_e6, rate.on.isoformat(), figures.receive_tyiyn,
+                pricing.usd_equivalent_cents(currency, send_minor, rate.som_e6, usd_e6), figures.all_in_cost_ppm,
+                now, expires_at))
         with self._engine.begin() as conn:
-            repository.insert_quote(conn, quote)
-        return quote
+            repository.insert_quotes(conn, quotes)
+        return quotes
 
     def rpw_costs_ppm(self, partner_id: str, currency: str) -> dict[int, int]:
         """The all-in cost of sending 200 and 500 USD equivalent (US cents -> millionths)."""
