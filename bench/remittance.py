@@ -148,7 +148,8 @@ def main() -> int:
     }
     print(json.dumps({
         "count": args.count, "seconds": round(seconds, 3), "remittances_per_s": round(args.count / seconds),
-        "all_in_cost_pct_200usd": ppm_as_percent(costs[200_00]), "all_in_cost_pct_500usd": ppm_as_percent(costs[500_00]),
+        "all_in_cost_pct_200usd": ppm_as_percent(costs[200_00]),
+        "all_in_cost_pct_500usd": ppm_as_percent(costs[500_00]),
         "ledger_events_per_batch_max": 3 * CHUNK, "screener": "exact list match (bench-only, see docstring)",
         "checks": checks,
     }))
