@@ -41,7 +41,7 @@ from typing import Final
 from sqlalchemy import create_engine
 
 from digisom.api.money import MONEY_CHART
-from digisom.api.remittance_wiring import build_remittance, money_chart
+from digisom.api.remittance_wiring import build_remittance
 from digisom.cbdc.accounts import deposit_account_id, wallet_account_id
 from digisom.cbdc.context import Context
 from digisom.cbdc.ledger_port import LedgerPort
@@ -139,7 +139,7 @@ def main() -> int:
     paid = [o for o in outcomes if not isinstance(o, Exception) and o.status is Status.PAID]
     received = sum(reader.lookup_accounts([wallet_account_id(w)])[0].credits_posted for w in wallets)
     received += sum(a.credits_posted for w in wallets for a in reader.lookup_accounts([deposit_account_id(w)]))
-    circulation = audit_ledger(money_chart(MONEY_CHART), reader)
+    circulation = audit_ledger(MONEY_CHART, reader)
     checks = {
         "all_paid": len(paid) == args.count,
         "position_fell_by_what_arrived": total_tyiyn - remit.position_tyiyn(PARTNER) == received

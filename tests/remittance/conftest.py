@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from digisom.api.money import MONEY_CHART
-from digisom.api.remittance_wiring import build_remittance, money_chart
+from digisom.api.remittance_wiring import build_remittance
 from digisom.kernel.circulation import Circulation, audit_ledger
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
@@ -92,7 +92,7 @@ class World:
         return SendRequest(**(values | overrides))
 
     def circulation(self) -> Circulation:
-        return audit_ledger(money_chart(MONEY_CHART), self.reader)
+        return audit_ledger(MONEY_CHART, self.reader)
 
 
 def build_world(tmp_path: Path, settings: Settings | None = None) -> World:

@@ -18,13 +18,11 @@ from sqlalchemy import Engine
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc import aliases, credits
 from digisom.cbdc.context import Context
-from digisom.kernel.circulation import MoneyChart
 from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
-from digisom.remittance import accounts as remittance_accounts
 from digisom.remittance.migrations import migrate
 from digisom.remittance.ports import CreditLeg, CreditPlan, CreditRequest, Destination, Screener
 from digisom.remittance.rates import ReferenceRates
@@ -91,12 +89,6 @@ class SubmittedLedger:
     def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
         """From the reader."""
         return self._reader.lookup_transfers(ids)
-
-
-def money_chart(base: MoneyChart) -> MoneyChart:
-    """`base` (the deployment's money chart) with the partners' positions counted as
-    digital som held (they are: prefunded from banks' floats)."""
-    return base.with_codes(remittance_accounts.MONEY_HOLDING_CODES)
 
 
 def build_remittance(engine: Engine, submitter: Submitter, reader: Ledger, cbdc: Context, rates: ReferenceRates,

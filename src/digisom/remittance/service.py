@@ -34,6 +34,7 @@ from digisom.kernel.clock import utc_now
 from digisom.kernel.errors import DomainError
 from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLocks
+from digisom.kernel.results import TRANSFER_OK as _OK
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.money import USD
@@ -65,7 +66,6 @@ AMOUNT_MINOR_MAX: Final = 10**15  # far above any corridor limit; keeps every pr
 TEXT_CHARS_MAX: Final = 200
 REVIEW_PAGE_MAX: Final = 500
 QUOTES_PER_CALL_MAX: Final = 8190  # one statement's worth, like a ledger batch
-_OK: Final = frozenset({CreateTransferResult.ok, CreateTransferResult.exists})
 _CREDIT_REFUSALS: Final = {"wallet_not_found": ReturnReason.RECIPIENT_UNKNOWN,
                            "wallet_frozen": ReturnReason.WALLET_FROZEN, "wallet_closed": ReturnReason.WALLET_CLOSED}
 
