@@ -23,7 +23,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import api_load  # the load harness beside this script (bench/ is on sys.path when it runs)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: `bench` is a namespace package
+from bench import api_load  # the load harness beside this script, and its RTGS and offline clients
 from digisom.devtools.postgres_server import TemporaryPostgres
 
 PROCESS_COUNTS = (1, 2, 4)

@@ -44,6 +44,7 @@ from digisom.api.runtime import domain_engine
 from digisom.cbdc.accounts import AccountCode
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg, CreditPlan
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
 from digisom.ledger.service import Ledger
 from digisom.offline import codec, migrations, registry
@@ -52,7 +53,7 @@ from digisom.offline.certificates import Certificate, Role, TrustStore, issue_ce
 from digisom.offline.device import Device
 from digisom.offline.keys import SoftwareSigner, signature_valid
 from digisom.offline.payment import sign_payment
-from digisom.offline.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletCredit, WalletRef
+from digisom.offline.ports import WalletCredit, WalletRef
 from digisom.offline.qr import QR_ERROR_LEVEL, qr_version
 from digisom.offline.service import OfflineService
 from digisom.offline.settlement import (

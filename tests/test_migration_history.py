@@ -26,7 +26,8 @@ from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
-DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg")
+DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
+           "remittance")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -52,6 +53,8 @@ RELEASED = {
     "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
     "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
+    "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
+    "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -88,6 +91,19 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
     "usdkg_bar_events": [{"status": "in_vault"}],
     "usdkg_movements": [{"kind": "arrive"}],
+    "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
+    "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
+                            "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person"}],
+    "remittance_partners": [{"kind": "mto", "active": 1, "month_limit_tyiyn": 5}],
+    "remittance_corridors": [{"fee_bps": 30, "fx_margin_bps": 50, "transfer_max_minor": 5,
+                              "sender_month_max_minor": 10}],
+    "remittance_quotes": [{"applied_e6": 1, "reference_e6": 2, "created_at": "2026-12-07T09:00:00Z",
+                           "expires_at": "2026-12-07T09:15:00Z"}],
+    "remittance_remittances": [{"status": "paid", "channel": "wallet", "receive_tyiyn": 3, "to_wallet_tyiyn": 2,
+                                "waterfall_tyiyn": 1, "to_bank_tyiyn": 0}],
+    "remittance_screenings": [{"party": "sender", "decision": "clear"}],
+    "remittance_reviews": [{"decision": "clear"}],
+    "remittance_fundings": [{"kind": "prefund"}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
     "usdkg_operations": [{"kind": "mint", "state": "done"}],

@@ -225,8 +225,8 @@ def test_recovery_in_a_starting_process_waits_for_the_settling_one(postgres_url:
     for it, then finds nothing to recover: the payment settles once."""
     world = RtgsWorld.open(postgres_url)
     starting: list[Rtgs] = []
-    other = RtgsContext(engine=domain_engine(postgres_url), ledger=Ledger(open_store(postgres_url)),
-                        clock=world.clock)
+    other_store = open_store(postgres_url)
+    other = RtgsContext(engine=domain_engine(postgres_url), ledger=Ledger(other_store), clock=world.clock)
     try:
         world.rtgs.fund(A, 500_00, "reserves")
         with world.rtgs.ctx.lock:
@@ -240,6 +240,6 @@ def test_recovery_in_a_starting_process_waits_for_the_settling_one(postgres_url:
         assert starting and starting[0].recover() == 0
         assert world.cash(B) == 300_00 and world.rtgs.run_lsm() == 0
     finally:
-        other.ledger.store.close()  # type: ignore[attr-defined]
+        other_store.close()
         other.engine.dispose()
         world.close()

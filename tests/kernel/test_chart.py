@@ -26,6 +26,7 @@ from digisom.kernel.chart import (
     markdown,
 )
 from digisom.offline import accounts as offline
+from digisom.remittance import accounts as remittance
 from digisom.stablecoin import accounts as stablecoin
 
 LEDGER_DOC = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
@@ -36,6 +37,7 @@ ACCOUNT_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.INTERBANK, interbank.AccountCode),
     (Domain.OFFLINE, offline.OfflineAccountCode),
     (Domain.STABLECOIN, stablecoin.StablecoinAccountCode),
+    (Domain.REMITTANCE, remittance.RemittanceAccountCode),
 ]
 TRANSFER_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.CBDC, cbdc.TransferCode),
@@ -44,6 +46,7 @@ TRANSFER_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.DISBURSEMENT, taxes.TaxTransferCode),
     (Domain.OFFLINE, offline.OfflineTransferCode),
     (Domain.STABLECOIN, stablecoin.StablecoinTransferCode),
+    (Domain.REMITTANCE, remittance.RemittanceTransferCode),
 ]
 # Codes a domain names only to show another domain's transfers by name in its statements.
 MIRRORS = {(Domain.CBDC, "DISBURSEMENT")}

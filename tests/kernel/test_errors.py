@@ -10,6 +10,7 @@ import pytest
 
 from digisom.cbdc import errors as cbdc
 from digisom.cbdc import qr
+from digisom.compliance import errors as compliance
 from digisom.disbursement import model as disbursement
 from digisom.disbursement import parsing, taxes
 from digisom.interbank import errors as interbank
@@ -18,12 +19,14 @@ from digisom.kernel.errors import KINDS, DomainError, kind_of
 from digisom.kernel.gateway import DebitNotAllowed
 from digisom.offline.errors import OfflineError, Reason
 from digisom.registry.register import RegisterConflict
+from digisom.remittance import errors as remittance
 from digisom.stablecoin import errors as stablecoin
 from digisom.usdkg import errors as usdkg
 
 # Bases of a domain's errors, and the replay of a stored error: of no kind themselves.
 BASES = frozenset({cbdc.CbdcError, interbank.RtgsError, stablecoin.StablecoinError, disbursement.DisbursementError,
-                   usdkg.UsdkgError, cbdc.ReplayedError})
+                   usdkg.UsdkgError, compliance.ComplianceError, remittance.RemittanceError,
+                   cbdc.ReplayedError})
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "digisom"
 # The composition root, the HTTP toolkit and every domain's routes.
 HTTP_MODULES = sorted([*PACKAGE_DIR.glob("api/*.py"), *PACKAGE_DIR.glob("http/*.py"), *PACKAGE_DIR.glob("*/http/*.py")])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from digisom.api.runtime import domain_engine
 from digisom.cbdc.accounts import AccountCode
+from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg, CreditPlan
 from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -22,7 +23,7 @@ from digisom.offline.accounts import OfflineAccountCode, derive_id
 from digisom.offline.certificates import TrustStore
 from digisom.offline.device import Device
 from digisom.offline.device_sync import sync_device
-from digisom.offline.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletCredit, WalletRef
+from digisom.offline.ports import WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, SyncOutcome
 from digisom.stores.url import open_store
 from tests.offline.world import CUMULATIVE_MAX_TYIYN, NOW_S, PER_PAYMENT_MAX_TYIYN, signer

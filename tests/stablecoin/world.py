@@ -22,6 +22,7 @@ from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.protocol import Chain
 from digisom.chain.transactor import Transactor
 from digisom.kernel.circulation import MoneyChart
+from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg, CreditPlan
 from digisom.ledger.model import Account as LedgerAccount
 from digisom.ledger.model import AccountFlags, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -30,7 +31,7 @@ from digisom.stablecoin import migrations
 from digisom.stablecoin.accounts import StablecoinAccountCode, derive_id
 from digisom.stablecoin.bridge import Bridge, Observer
 from digisom.stablecoin.model import ReserveReport
-from digisom.stablecoin.ports import WALLET_LEG, CreditLeg, CreditPlan, WalletRef
+from digisom.stablecoin.ports import WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 

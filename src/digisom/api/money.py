@@ -13,6 +13,7 @@ from typing import Final
 from digisom.cbdc.accounts import CBDC_MONEY
 from digisom.kernel.circulation import MoneyChart
 from digisom.offline.accounts import OfflineAccountCode
+from digisom.remittance import accounts as remittance_accounts
 from digisom.stablecoin.accounts import StablecoinAccountCode
 
 # Beyond the digital som's own (bank floats, wallets, benefits). Interbank codes hold
@@ -22,5 +23,6 @@ MONEY_HOLDING_CODES: Final[dict[int, str]] = {
     OfflineAccountCode.OFFLINE_RESERVE: "offline_reserves",
     OfflineAccountCode.OFFLINE_GUARANTEE: "offline_guarantees",
     StablecoinAccountCode.KGST_RESERVE: "kgst_reserves",
+    **remittance_accounts.MONEY_HOLDING_CODES,  # partners' prefunded positions
 }
 MONEY_CHART: Final[MoneyChart] = CBDC_MONEY.with_codes(MONEY_HOLDING_CODES)

@@ -21,10 +21,11 @@ from digisom.cbdc.accounts import AccountCode
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import WalletStatus
 from digisom.http.services import Lazy, provide
+from digisom.kernel.credit_plans import CreditLeg, CreditPlan
 from digisom.ledger.service import Ledger
 from digisom.offline.http.slots import OFFLINE_SERVICE
 from digisom.offline.migrations import migrate
-from digisom.offline.ports import CreditLeg, CreditPlan, WalletCredit, WalletRef
+from digisom.offline.ports import WalletCredit, WalletRef
 from digisom.offline.service import OfflineService, wall_clock_s
 from digisom.stores.url import engine_store_url, open_store
 

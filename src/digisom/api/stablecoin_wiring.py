@@ -16,7 +16,8 @@ from contextlib import AbstractContextManager
 
 from digisom.cbdc import accounts, credits
 from digisom.cbdc.context import Context
-from digisom.stablecoin.ports import CreditLeg, CreditPlan, WalletRef
+from digisom.kernel.credit_plans import CreditLeg, CreditPlan
+from digisom.stablecoin.ports import WalletRef
 
 
 class BridgeWalletDirectory:

@@ -11,6 +11,7 @@ command refuses to start. Roles default to the deploying key's address.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -58,39 +59,31 @@ def _deploy(rpc: str, key_file: Path | None, name: str, symbol: str, decimals: i
     typer.echo(json.dumps({"address": deployment.address, "chain_id": deployment.chain_id}))
 
 
-@deploy_app.command("kgst")
-def deploy_kgst_command(
-    rpc: RpcOption,
-    key_file: KeyFileOption = None,
-    name: NameOption = "KGST Kyrgyz Som",
-    symbol: SymbolOption = "KGST",
-    decimals: DecimalsOption = 2,
-    owner: RoleOption = None,
-    master_minter: RoleOption = None,
-    pauser: RoleOption = None,
-    blacklister: RoleOption = None,
-    rescuer: RoleOption = None,
-    confirmations: ConfirmationsOption = 1,
-) -> None:
-    """Deploy KGST and print {"address": ..., "chain_id": ...}."""
-    _deploy(rpc, key_file, name, symbol, decimals, (owner, master_minter, pauser, blacklister, rescuer),
-            confirmations)
+def _deploy_command(default_name: str, default_symbol: str, default_decimals: int, doc: str) -> Callable[..., None]:
+    """A `deploy <token>` command: the one contract source with this token's defaults."""
+
+    def command(
+        rpc: RpcOption,
+        key_file: KeyFileOption = None,
+        name: NameOption = default_name,
+        symbol: SymbolOption = default_symbol,
+        decimals: DecimalsOption = default_decimals,
+        owner: RoleOption = None,
+        master_minter: RoleOption = None,
+        pauser: RoleOption = None,
+        blacklister: RoleOption = None,
+        rescuer: RoleOption = None,
+        confirmations: ConfirmationsOption = 1,
+    ) -> None:
+        _deploy(rpc, key_file, name, symbol, decimals, (owner, master_minter, pauser, blacklister, rescuer),
+                confirmations)
+
+    command.__doc__ = doc
+    return command
 
 
-@deploy_app.command("usdkg")
-def deploy_usdkg_command(
-    rpc: RpcOption,
-    key_file: KeyFileOption = None,
-    name: NameOption = "USDKG",
-    symbol: SymbolOption = "USDKG",
-    decimals: DecimalsOption = 6,
-    owner: RoleOption = None,
-    master_minter: RoleOption = None,
-    pauser: RoleOption = None,
-    blacklister: RoleOption = None,
-    rescuer: RoleOption = None,
-    confirmations: ConfirmationsOption = 1,
-) -> None:
-    """Deploy USDKG (KGST's contract source, 6 decimals) and print {"address": ..., "chain_id": ...}."""
-    _deploy(rpc, key_file, name, symbol, decimals, (owner, master_minter, pauser, blacklister, rescuer),
-            confirmations)
+deploy_app.command("kgst")(_deploy_command("KGST Kyrgyz Som", "KGST", 2,
+                                           """Deploy KGST and print {"address": ..., "chain_id": ...}."""))
+deploy_app.command("usdkg")(_deploy_command(
+    "USDKG", "USDKG", 6,
+    """Deploy USDKG (KGST's contract source, 6 decimals) and print {"address": ..., "chain_id": ...}."""))

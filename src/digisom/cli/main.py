@@ -43,6 +43,7 @@ LAZY_COMMANDS: Final = {
     "interbank": ("digisom.cli.interbank", "interbank_app"),
     "disburse": ("digisom.cli.disburse", "disburse_app"),
     "usdkg": ("digisom.cli.usdkg", "usdkg_app"),
+    "compliance": ("digisom.cli.compliance", "compliance_app"),
 }
 
 

@@ -35,10 +35,6 @@ class _GatedAccess(GatedLedger):
         super().__init__(Domain.INTERBANK, CHART, ledger)
         self._reads = ledger
 
-    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
-        """The transfers that exist among `ids`."""
-        return self._reads.lookup_transfers(ids)
-
     def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
         """A page of an account's transfers, by timestamp."""
         return self._reads.get_account_transfers(query)

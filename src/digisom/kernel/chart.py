@@ -31,6 +31,7 @@ class Domain(StrEnum):
     DISBURSEMENT = "disbursement"  # government payments, taxes and fees
     OFFLINE = "offline"  # offline allowances
     STABLECOIN = "stablecoin"  # the KGST bridge
+    REMITTANCE = "remittance"  # inbound remittances paid from partners' prefunded positions
 
 
 class DuplicateCode(DigisomError):
@@ -142,7 +143,8 @@ def _by(*domains: Domain) -> frozenset[Domain]:
 LEDGER_KGS: Final = KGS.numeric
 LEDGERS: Final = (LedgerEntry(LEDGER_KGS, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),)
 
-# Account codes 1-19: the digital som; 20-29: RTGS; 40-49: offline; 60-69: the KGST bridge.
+# Account codes 1-19: the digital som; 20-29: RTGS; 40-49: offline; 60-69: the KGST bridge;
+# 70-79: remittances.
 ACCOUNT_CODES: Final = (
     AccountCodeEntry(1, "ISSUANCE", _D.CBDC, "the central bank's digital-som liability (debit balance = issued)",
                      _by(_D.CBDC)),
@@ -150,12 +152,13 @@ ACCOUNT_CODES: Final = (
     AccountCodeEntry(3, "BANK_RESERVE", _D.CBDC,
                      "a bank's reserves at the central bank; the RTGS settlement account when wired in",
                      _by(_D.CBDC, _D.INTERBANK)),
-    AccountCodeEntry(4, "BANK_FLOAT", _D.CBDC, "a bank's digital som", _by(_D.CBDC, _D.OFFLINE, _D.DISBURSEMENT)),
+    AccountCodeEntry(4, "BANK_FLOAT", _D.CBDC, "a bank's digital som",
+                     _by(_D.CBDC, _D.OFFLINE, _D.DISBURSEMENT, _D.REMITTANCE)),
     AccountCodeEntry(5, "WALLET", _D.CBDC, "a wallet's digital som",
                      _by(_D.CBDC, _D.OFFLINE, _D.STABLECOIN, _D.DISBURSEMENT)),
     AccountCodeEntry(6, "LINKED_DEPOSIT", _D.CBDC, "mirror of a holder's commercial-bank account", _by(_D.CBDC)),
     AccountCodeEntry(7, "DEPOSIT_FUNDING", _D.CBDC, "a bank's side of its customers' linked deposits",
-                     _by(_D.CBDC, _D.DISBURSEMENT, _D.OFFLINE, _D.STABLECOIN)),
+                     _by(_D.CBDC, _D.DISBURSEMENT, _D.OFFLINE, _D.STABLECOIN, _D.REMITTANCE)),
     AccountCodeEntry(8, "BENEFIT", _D.CBDC, "a wallet's purpose-bound benefit of one scheme",
                      _by(_D.CBDC, _D.DISBURSEMENT)),
     AccountCodeEntry(20, "SETTLEMENT", _D.INTERBANK, "a bank's RTGS settlement account (standalone RTGS)",
@@ -174,13 +177,17 @@ ACCOUNT_CODES: Final = (
                      _by(_D.OFFLINE)),
     AccountCodeEntry(60, "KGST_RESERVE", _D.STABLECOIN, "the digital som backing one KGST contract's tokens",
                      _by(_D.STABLECOIN)),
+    AccountCodeEntry(70, "REMITTANCE_POSITION", _D.REMITTANCE,
+                     "a foreign remittance partner's prefunded digital som, paid out to recipients",
+                     _by(_D.REMITTANCE)),
 )
 
 _WALLETS: Final = frozenset({5})
+_POSITIONS: Final = frozenset({70})
 # A bank's settlement account: its own (standalone RTGS) or its reserve account (wired in).
 _SETTLEMENT: Final = frozenset({3, 20})
 # Transfer codes 1-19: the digital som; 20-29: RTGS; 30-39: government payments;
-# 40-49: offline; 60-69: the KGST bridge.
+# 40-49: offline; 60-69: the KGST bridge; 70-79: remittances.
 TRANSFER_CODES: Final = (
     TransferCodeEntry(1, "RESERVE_CREDIT", _D.CBDC, "reserves credited to a bank by monetary operations"),
     TransferCodeEntry(2, "ISSUE", _D.CBDC, "a bank converts reserves into digital som"),
@@ -234,6 +241,17 @@ TRANSFER_CODES: Final = (
     TransferCodeEntry(62, "KGST_REDEEM_WATERFALL", _D.STABLECOIN,
                       "a redemption's excess over the wallet's holding limit -> the holder's linked deposit",
                       frozenset({60, 7})),
+    TransferCodeEntry(70, "REMITTANCE_PREFUND", _D.REMITTANCE,
+                      "the partner's bank float -> the partner's position (the partner prefunds)", frozenset({4})),
+    TransferCodeEntry(71, "REMITTANCE_DEFUND", _D.REMITTANCE, "the partner's position -> its bank's float",
+                      _POSITIONS),
+    TransferCodeEntry(72, "REMITTANCE_PAYOUT", _D.REMITTANCE, "the partner's position -> the recipient's wallet",
+                      _POSITIONS),
+    TransferCodeEntry(73, "REMITTANCE_WATERFALL", _D.REMITTANCE,
+                      "a payout's excess over the wallet's holding limit -> the recipient's linked deposit",
+                      frozenset({70, 7})),
+    TransferCodeEntry(74, "REMITTANCE_BANK_PAYOUT", _D.REMITTANCE,
+                      "the partner's position -> the float of the bank holding the recipient's account", _POSITIONS),
 )
 
 CHART: Final = build_chart(LEDGERS, ACCOUNT_CODES, TRANSFER_CODES)

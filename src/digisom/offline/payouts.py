@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg
 from digisom.ledger.model import Transfer, TransferFlags
 from digisom.offline.accounts import (
     OfflineTransferCode,
@@ -30,7 +31,7 @@ from digisom.offline.accounts import (
     payment_transfer_id,
     reserve_account_id,
 )
-from digisom.offline.ports import WALLET_LEG, CreditLeg, WalletCredit
+from digisom.offline.ports import WalletCredit
 from digisom.offline.posting import PaidPayment
 from digisom.offline.settlement import Verdict
 

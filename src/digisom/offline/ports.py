@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Protocol
+
+from digisom.kernel.credit_plans import CreditPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +28,6 @@ class WalletRef:
     usable: bool  # neither frozen nor closed
 
 
-# The name of a credit's leg into the wallet; the waterfall's are `waterfall-float` and
-# `waterfall-deposit` (`digisom.cbdc.credits`).
-WALLET_LEG: Final = "payment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +42,6 @@ class WalletCredit:
     waterfall_code: int
 
 
-@dataclass(frozen=True, slots=True)
-class CreditLeg:
-    """One transfer of a planned credit, named `WALLET_LEG` or after its waterfall step."""
-
-    name: str
-    debit_account_id: int
-    credit_account_id: int
-    amount_tyiyn: int
-    code: int
-
-
-# A credit's legs in order (one linked chain), or why the wallet may not receive now
-# (`wallet_frozen`, `wallet_closed`, `wallet_not_found`).
-CreditPlan = tuple[CreditLeg, ...] | str
 
 
 class WalletDirectory(Protocol):

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from digisom.errors import invariant
 from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
+from digisom.kernel.credit_plans import CreditLeg
 from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
@@ -49,7 +50,7 @@ from digisom.offline.accounts import (
 from digisom.offline.certificates import Certificate, RevocationList, Role, issue_certificate
 from digisom.offline.errors import OfflineError, Reason
 from digisom.offline.payment import referenced_key_ids
-from digisom.offline.ports import CreditLeg, WalletDirectory, WalletRef
+from digisom.offline.ports import WalletDirectory, WalletRef
 from digisom.offline.registry import RegisteredDevice
 from digisom.offline.settlement import (
     SettlementContext,

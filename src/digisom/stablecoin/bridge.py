@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.errors import invariant
 from digisom.kernel.chart import CHART, Domain
 from digisom.kernel.clock import utc_now_iso
+from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg
 from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
@@ -53,8 +54,6 @@ from digisom.stablecoin.errors import (
 )
 from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
 from digisom.stablecoin.ports import (
-    WALLET_LEG,
-    CreditLeg,
     IncomingTransfer,
     PreparedTx,
     RedemptionFeed,

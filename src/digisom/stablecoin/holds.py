@@ -21,9 +21,9 @@ from typing import Final, Literal
 
 from digisom.errors import invariant
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.credit_plans import WALLET_LEG, WATERFALL_LEGS, CreditLeg
 from digisom.ledger.model import Transfer, TransferFlags
 from digisom.stablecoin.accounts import transfer_id
-from digisom.stablecoin.ports import WALLET_LEG, WATERFALL_LEGS, CreditLeg
 
 Step = Literal["hold", "post", "void"]
 

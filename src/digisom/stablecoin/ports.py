@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Protocol
 
+from digisom.kernel.credit_plans import CreditPlan
 from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
 __all__ = ["BroadcastRefused", "NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
@@ -143,26 +144,8 @@ class WalletRef:
     refusal: str = ""  # when not usable, why, as a stable reason (`wallet_frozen`, `wallet_closed`)
 
 
-# The name of a credit's leg into the wallet; the waterfall's are `waterfall-float` and
-# `waterfall-deposit` (`digisom.cbdc.credits`).
-WALLET_LEG: Final = "payment"
-WATERFALL_LEGS: Final = ("waterfall-float", "waterfall-deposit")
 
 
-@dataclass(frozen=True, slots=True)
-class CreditLeg:
-    """One transfer of a planned credit, named `WALLET_LEG` or one of `WATERFALL_LEGS`."""
-
-    name: str
-    debit_account_id: int
-    credit_account_id: int
-    amount_tyiyn: int
-    code: int
-
-
-# A credit's legs in order (one linked chain), or why the wallet may not receive now
-# (`wallet_frozen`, `wallet_closed`, `wallet_not_found`).
-CreditPlan = tuple[CreditLeg, ...] | str
 
 
 class WalletDirectory(Protocol):

@@ -1,0 +1,100 @@
+"""Wiring of the remittance domain to the digital som: the alias directory and the one
+credit rule (`digisom.cbdc.credits`: frozen or closed wallets refused, the excess over a
+holding limit to the linked deposit) as its `Payees`, the banks' floats as its
+`BankFloats`, and the process's single ledger writer behind the domain's gateway. The
+remittance domain must not import the digital som; this entry point adapts one to the
+other. Screening (`Screener`) is filled by whoever builds the service: the compliance
+domain's screener once it is wired (the lead's follow-up), a fake in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from digisom.cbdc import accounts as cbdc_accounts
+from digisom.cbdc import aliases, credits
+from digisom.cbdc.context import Context
+from digisom.kernel.clock import utc_now
+from digisom.ledger.model import Account, Transfer
+from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.ledger.service import Ledger
+from digisom.ledger.submitter import Submitter
+from digisom.remittance.migrations import migrate
+from digisom.remittance.ports import CreditLeg, CreditPlan, CreditRequest, Destination, Screener
+from digisom.remittance.rates import ReferenceRates
+from digisom.remittance.service import RemittanceService, Settings
+
+
+class CbdcPayees:
+    """`Payees` over the digital som's alias directory and wallets."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def resolve(self, personal_numbers: Sequence[str]) -> Mapping[str, Destination]:
+        """Where each known personal number is paid (in chunks the directory accepts)."""
+        found: dict[str, Destination] = {}
+        numbers = sorted(set(personal_numbers))
+        for start in range(0, len(numbers), aliases.RESOLVE_MAX):
+            for pin, target in aliases.resolve(self._ctx, numbers[start:start + aliases.RESOLVE_MAX]).items():
+                found[pin] = Destination(target.channel, target.account_id, target.wallet_id)
+        return found
+
+    def held(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """The wallets' locks, which freezing takes too."""
+        return credits.held(self._ctx, wallet_ids)
+
+    def plan_credits(self, requests: Sequence[CreditRequest]) -> Sequence[CreditPlan | str]:
+        """Each payout's legs by `credits.plan_credits`, or its refusal's stable value."""
+        plans = credits.plan_credits(self._ctx, [credits.CreditRequest(
+            r.wallet_id, r.amount_tyiyn, r.debit_account_id, "remittance position", r.code, r.waterfall_code)
+            for r in requests])
+        return [p.value if isinstance(p, credits.CreditRefusal) else CreditPlan(
+            tuple(CreditLeg(leg.name, leg.debit_account_id, leg.credit_account_id, leg.amount_tyiyn, leg.code)
+                  for leg in p.legs), p.to_wallet_tyiyn, p.waterfall_tyiyn) for p in plans]
+
+
+class CbdcBankFloats:
+    """`BankFloats` over the digital som's bank accounts."""
+
+    def float_account_id(self, bank_code: str) -> int:
+        """The bank's digital som float."""
+        return cbdc_accounts.bank_account_id(bank_code, cbdc_accounts.AccountCode.BANK_FLOAT)
+
+
+class SubmittedLedger:
+    """A `LedgerWriter` whose writes go through the process's one writer (`Submitter`) and
+    whose reads go to a reader `Ledger` on the same store."""
+
+    def __init__(self, submitter: Submitter, reader: Ledger) -> None:
+        self._submitter = submitter
+        self._reader = reader
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        """Through the writer."""
+        return self._submitter.create_transfers(events)
+
+    def create_accounts(self, events: Sequence[Account]) -> list[CreateAccountResult]:
+        """Through the writer."""
+        return self._submitter.create_accounts(events)
+
+    def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
+        """From the reader."""
+        return self._reader.lookup_accounts(ids)
+
+    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
+        """From the reader."""
+        return self._reader.lookup_transfers(ids)
+
+
+def build_remittance(engine: Engine, submitter: Submitter, reader: Ledger, cbdc: Context, rates: ReferenceRates,
+                     screener: Screener, settings: Settings | None = None,
+                     clock: Callable[[], datetime] = utc_now) -> RemittanceService:
+    """Migrate the domain's tables and build its service on `engine`'s database."""
+    migrate(engine)
+    return RemittanceService(engine, SubmittedLedger(submitter, reader), rates, screener, CbdcPayees(cbdc),
+                             CbdcBankFloats(), settings or Settings(), clock)

@@ -1,0 +1,152 @@
+"""Screening decisions kept for an examiner, and the four-eyes review queue.
+
+Every screening is recorded with the list versions, the score, the rule, who asked and
+when, in the same transaction that opens its review when the decision is `review`: a
+decision is never lost between the two. A review is decided by an officer other than the
+one who opened it (checked here and by the table's CHECK), once (a guarded update: of two
+officers deciding at the same moment, one wins and the other is told).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Connection, CursorResult, Engine, insert, select, update
+
+from digisom.compliance import tables
+from digisom.compliance.errors import FourEyesViolation, ReviewAlreadyDecided, ReviewNotFound, ScreeningInputInvalid
+from digisom.compliance.model import Decision, ScreeningResult
+from digisom.errors import invariant
+from digisom.kernel.clock import iso_utc, utc_now
+
+REASON_CHARS_MAX: Final = 2000
+
+
+class ReviewOutcome(StrEnum):
+    """An officer's answer: the match is not the subject (`cleared`), or it is (`confirmed`: treat as a hit)."""
+
+    CLEARED = "cleared"
+    CONFIRMED = "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A review as it stands."""
+
+    review_id: int
+    screening_id: int
+    subject: str
+    decision: Decision
+    score_milli: int
+    opened_by: str
+    status: str
+    decided_by: str | None
+    reason: str | None
+
+
+def _person(name: str, role: str) -> str:
+    if not 0 < len(name.strip()) <= tables.PERSON_CHARS_MAX:
+        raise ScreeningInputInvalid(f"the {role} must be named (1 to {tables.PERSON_CHARS_MAX} characters)")
+    return name.strip()
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    invariant(key is not None and key[0] is not None, "an insert returned no key")
+    return int(key[0]) if key else 0
+
+
+class Decisions:
+    """Records screenings and runs the review queue on the domain's database."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def record(
+        self, result: ScreeningResult, *, subject: str, subject_kind: str, subject_schema: str, context: str,
+        requested_by: str,
+    ) -> int:
+        """Keep `result`; open its review if it is a `review`. Returns the screening id."""
+        requested_by = _person(requested_by, "requester")
+        now = iso_utc(self._clock())
+        matches = [match.as_json() | {"list_version": match.list_version} for match in result.matches]
+        with self._engine.begin() as conn:
+            screening_id = _new_id(conn.execute(insert(tables.screenings).values(
+                subject_kind=subject_kind, subject=subject[: tables.SUBJECT_CHARS_MAX], subject_schema=subject_schema,
+                context=context[:64], requested_by=requested_by, decision=result.decision.value, rule=result.rule,
+                score_milli=result.score_milli, list_versions=",".join(result.list_versions),
+                matches=json.dumps(matches, ensure_ascii=False), screened_at=now,
+            )))  # fmt: skip
+            if result.decision is Decision.REVIEW:
+                self._open(conn, screening_id, requested_by, now)
+        return screening_id
+
+    def open_review(self, screening_id: int, opened_by: str) -> int:
+        """Open a review of a recorded screening (a `hit` someone disputes, say); returns its id."""
+        opened_by = _person(opened_by, "officer")
+        with self._engine.begin() as conn:
+            if conn.execute(select(tables.screenings.c.screening_id)
+                            .where(tables.screenings.c.screening_id == screening_id)).first() is None:
+                raise ReviewNotFound(f"no screening {screening_id}")
+            if conn.execute(select(tables.reviews.c.review_id)
+                            .where(tables.reviews.c.screening_id == screening_id)).first() is not None:
+                raise ReviewAlreadyDecided(f"screening {screening_id} already has a review")
+            return self._open(conn, screening_id, opened_by, iso_utc(self._clock()))
+
+    @staticmethod
+    def _open(conn: Connection, screening_id: int, opened_by: str, now: str) -> int:
+        return _new_id(conn.execute(insert(tables.reviews).values(
+            screening_id=screening_id, opened_by=opened_by, opened_at=now, status="open",
+        )))  # fmt: skip
+
+    def decide(self, review_id: int, officer: str, outcome: ReviewOutcome, reason: str) -> Review:
+        """The second officer's decision, kept with their name and reason."""
+        officer = _person(officer, "officer")
+        if not 0 < len(reason.strip()) <= REASON_CHARS_MAX:
+            raise ScreeningInputInvalid(f"a decision needs a reason (1 to {REASON_CHARS_MAX} characters)")
+        review = self.review(review_id)
+        if review.opened_by == officer:
+            raise FourEyesViolation(f"{officer} opened review {review_id}; another officer must decide it")
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(tables.reviews)
+                .where(tables.reviews.c.review_id == review_id, tables.reviews.c.status == "open")
+                .values(status=outcome.value, decided_by=officer, decided_at=iso_utc(self._clock()),
+                        reason=reason.strip())
+            ).rowcount
+        if changed != 1:
+            raise ReviewAlreadyDecided(f"review {review_id} was already decided")
+        return self.review(review_id)
+
+    def review(self, review_id: int) -> Review:
+        """One review, with the screening it is about."""
+        rows = self._reviews(tables.reviews.c.review_id == review_id)
+        if not rows:
+            raise ReviewNotFound(f"no review {review_id}")
+        return rows[0]
+
+    def open_reviews(self) -> list[Review]:
+        """The queue: reviews not yet decided, oldest first."""
+        return self._reviews(tables.reviews.c.status == "open")
+
+    def _reviews(self, condition: ColumnElement[bool]) -> list[Review]:
+        r, s = tables.reviews.c, tables.screenings.c
+        query = (
+            select(r.review_id, r.screening_id, s.subject, s.decision, s.score_milli, r.opened_by, r.status,
+                   r.decided_by, r.reason)
+            .join_from(tables.reviews, tables.screenings, r.screening_id == s.screening_id)
+            .where(condition)
+            .order_by(r.review_id)
+        )
+        with self._engine.connect() as conn:
+            return [
+                Review(row.review_id, row.screening_id, row.subject, Decision(row.decision), row.score_milli,
+                       row.opened_by, row.status, row.decided_by, row.reason)
+                for row in conn.execute(query)
+            ]

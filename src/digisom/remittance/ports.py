@@ -1,0 +1,106 @@
+"""What the remittance domain needs from outside, as protocols the composition root fills:
+sanctions screening (`digisom.compliance`), the recipients' wallets and the alias directory
+and the banks' floats (the digital som). The domain imports neither; tests use fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Decision(StrEnum):
+    """A screening decision."""
+
+    HIT = "hit"  # blocks: the remittance is returned
+    REVIEW = "review"  # held for a compliance officer: nothing moves until cleared
+    CLEAR = "clear"
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """A decision and why (the list entry, score and rule, as the screener words it)."""
+
+    decision: Decision
+    reason: str = ""
+
+
+class Screener(Protocol):
+    """Sanctions screening of names and addresses."""
+
+    def screen(self, name: str, schema: str) -> Screening:
+        """Screen a name; `schema` is "Person" or "Organization"."""
+        ...
+
+    def screen_address(self, address: str) -> Screening:
+        """Screen a crypto address."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where the alias directory pays a personal number: a wallet, or a bank account (the
+    ledger account credited is then that bank's float)."""
+
+    channel: str  # "wallet" or "bank_account"
+    account_id: int
+    wallet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRequest:
+    """Credit `amount_tyiyn` to `wallet_id` from `debit_account_id` under `code`; the excess
+    over the wallet's holding limit goes on under `waterfall_code`."""
+
+    wallet_id: str
+    amount_tyiyn: int
+    debit_account_id: int
+    code: int
+    waterfall_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLeg:
+    """One ledger leg of a credit, named (the transfer id derives from the name)."""
+
+    name: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_tyiyn: int
+    code: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPlan:
+    """The legs of one credit (one linked chain) and how it splits."""
+
+    legs: tuple[CreditLeg, ...]
+    to_wallet_tyiyn: int
+    waterfall_tyiyn: int
+
+
+class Payees(Protocol):
+    """The digital som's wallets and alias directory, as the payout needs them."""
+
+    def resolve(self, personal_numbers: Sequence[str]) -> Mapping[str, Destination]:
+        """Where each known personal number is paid; unknown numbers are absent."""
+        ...
+
+    def held(self, wallet_ids: Sequence[str]) -> AbstractContextManager[None]:
+        """Hold the wallets' locks (shared by every process) for the block."""
+        ...
+
+    def plan_credits(self, requests: Sequence[CreditRequest]) -> Sequence[CreditPlan | str]:
+        """Each credit's legs by the digital som's one credit rule, or its refusal
+        ("wallet_not_found", "wallet_frozen", "wallet_closed"); call it holding `held`."""
+        ...
+
+
+class BankFloats(Protocol):
+    """The banks' digital som floats, which prefund and defund partners' positions."""
+
+    def float_account_id(self, bank_code: str) -> int:
+        """The ledger account of `bank_code`'s digital som float."""
+        ...
