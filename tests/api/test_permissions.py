@@ -25,6 +25,8 @@ ROLE_TOKENS = {
     Role.TREASURY_OPERATOR: "treasury_operator",
     Role.WALLET_HOLDER: "pensioner",
     Role.AUDITOR: "auditor",
+    Role.PARTNER: "partner",
+    Role.COMPLIANCE_OFFICER: "officer",
     Role.PUBLIC: None,
 }
 

@@ -50,6 +50,10 @@ class World:
             "merchant": issue(Role.WALLET_HOLDER, "merchant", AYIL),
             "auditor": issue(Role.AUDITOR, "audit-chamber"),
             "treasury_operator": issue(Role.TREASURY_OPERATOR, "treasury-clerk"),
+            "partner": issue(Role.PARTNER, "zolotaya-mto"),
+            "other_partner": issue(Role.PARTNER, "almaty-mto"),
+            "officer": issue(Role.COMPLIANCE_OFFICER, "officer-asel"),
+            "second_officer": issue(Role.COMPLIANCE_OFFICER, "officer-bakyt"),
         }
         return world
 

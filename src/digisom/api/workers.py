@@ -44,6 +44,8 @@ class ServeSettings:
     # outside its hours: it takes payments on business days 09:00-16:00 Bishkek); None:
     # the wall clock. The digital som's own clock is never pinned.
     rtgs_clock_iso: str | None = None
+    rates_file: str | None = None  # the National Bank's reference rates (CSV or JSON)
+    sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -56,7 +58,9 @@ class ServeSettings:
                         policy_path=Path(self.policy_path) if self.policy_path else None,
                         key_path=Path(self.key_path) if self.key_path else None,
                         tax_revenue_wallet=self.tax_revenue_wallet,
-                        rtgs_clock=None if pinned is None else (lambda: pinned))
+                        rtgs_clock=None if pinned is None else (lambda: pinned),
+                        rates_path=Path(self.rates_file) if self.rates_file else None,
+                        sanctions_lists=[Path(p) for p in self.sanctions_lists])
         return runtime
 
 

@@ -22,7 +22,9 @@ TREASURY: Final = Role.TREASURY_OPERATOR
 HOLDER: Final = Role.WALLET_HOLDER
 AUDITOR: Final = Role.AUDITOR
 PUBLIC: Final = Role.PUBLIC
-ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PUBLIC)
+PARTNER: Final = Role.PARTNER
+OFFICER: Final = Role.COMPLIANCE_OFFICER
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PARTNER, OFFICER, PUBLIC)
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {
@@ -93,6 +95,21 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
     "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
     "public.spending": EVERYONE,  # aggregates only; small cells suppressed
+    "remittance.partners.onboard": frozenset({CB, BANK}),  # a bank for itself only
+    "remittance.partners.list": frozenset({CB, BANK, PARTNER}),  # a bank its own partners, a partner itself
+    "remittance.partners.read": frozenset({CB, BANK, PARTNER}),
+    "remittance.partners.fund": frozenset({BANK}),  # from and to its own float
+    "remittance.corridors.configure": frozenset({CB, BANK}),
+    "remittance.corridors.read": frozenset({CB, BANK, PARTNER}),
+    "remittance.quotes.create": frozenset({PARTNER}),
+    "remittance.send": frozenset({PARTNER}),
+    "remittance.returns": frozenset({PARTNER}),  # its own
+    "remittance.read": frozenset({CB, BANK, PARTNER, OFFICER}),  # a partner its own, a bank its partners'
+    "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
+    "compliance.reviews.list": frozenset({OFFICER, AUDITOR}),
+    "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
+    "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
+    "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

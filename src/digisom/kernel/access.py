@@ -16,6 +16,8 @@ class Role(StrEnum):
     TREASURY_OPERATOR = "treasury_operator"  # the treasury and ministries: disbursements, benefit schemes
     WALLET_HOLDER = "wallet_holder"
     AUDITOR = "auditor"
+    PARTNER = "partner"  # a foreign money-transfer operator or exchange: the subject is its partner id
+    COMPLIANCE_OFFICER = "compliance_officer"  # screens, and decides reviews with a second officer
     PUBLIC = "public"
 
 
