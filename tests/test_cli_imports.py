@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from digisom.cli.main import app
 
 HEAVY = ("fastapi", "digisom.api", "digisom.cbdc", "digisom.disbursement", "digisom.offline", "digisom.interbank",
-         "digisom.stablecoin", "eth_account", "boa")
+         "digisom.stablecoin", "digisom.usdkg", "eth_account", "boa")
 
 PROBE = """
 import json, sys
@@ -33,7 +33,7 @@ def test_ledger_verify_loads_no_api_no_domain_and_no_evm(tmp_path: Path) -> None
 
 def test_every_lazy_command_loads_and_keeps_its_sub_commands() -> None:
     for name, sub_command in (("token", "issue"), ("disburse", "upload"), ("offline", "sync"),
-                              ("interbank", "submit"), ("chain", "deploy"), ("serve", None),
+                              ("interbank", "submit"), ("chain", "deploy"), ("usdkg", "audit"), ("serve", None),
                               ("compliance", "screen")):
         result = CliRunner().invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)

@@ -52,6 +52,7 @@ RELEASED = {
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
     "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
+    "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
 }
@@ -105,6 +106,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "remittance_fundings": [{"kind": "prefund"}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
+    "usdkg_operations": [{"kind": "mint", "state": "done"}],
 }
 
 # What a row from before a column existed holds in it after the migration that added it.

@@ -25,6 +25,8 @@ ROLE_TOKENS = {
     Role.TREASURY_OPERATOR: "treasury_operator",
     Role.WALLET_HOLDER: "pensioner",
     Role.AUDITOR: "auditor",
+    Role.ISSUER_OPERATOR: "issuer_operator",
+    Role.CUSTODIAN: "custodian",
     Role.PARTNER: "partner",
     Role.COMPLIANCE_OFFICER: "officer",
     Role.PUBLIC: None,
@@ -52,6 +54,7 @@ def test_every_route_with_every_role(world: World) -> None:
     scheme = {"name": "School supplies", "categories": ["5943"], "treasury_wallet_id": world.wallets["treasury"],
               "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()}
     ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]
+    world.ok(world.post("issuer_operator", "/v1/usdkg/coverage/reports"), 201)  # today's, for `{day}`
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0
@@ -64,7 +67,8 @@ def test_every_route_with_every_role(world: World) -> None:
                 body = None if method == "DELETE" else {}
                 response = world.client.request(method, url, json=body, headers=world.headers(who, "not a valid key!"))
             else:
-                params = {"payload": qr} if path.endswith("/image") else {}
+                queries = {"/image": {"payload": qr}, "/mint-check": {"amount_units": "1"}}
+                params = next((q for end, q in queries.items() if path.endswith(end)), {})
                 response = world.client.get(url, params=params, headers=world.headers(who))
             allowed = role in MATRIX[operation]
             context = f"{method} {path} as {role.value}: {response.status_code} {response.text[:200]}"

@@ -2,7 +2,8 @@
 
 Roles: `central_bank` (the National Bank's operator), `commercial_bank` (an operator of
 Ayil Bank), `second_bank` (an operator of Bakai Bank), `treasury` (the treasury's wallet
-at Bakai Bank), `pensioner` and `merchant` (wallet holders at Ayil Bank), `auditor`.
+at Bakai Bank), `pensioner` and `merchant` (wallet holders at Ayil Bank), `auditor`,
+and for USDKG `issuer_operator` and `custodian`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class World:
             "merchant": issue(Role.WALLET_HOLDER, "merchant", AYIL),
             "auditor": issue(Role.AUDITOR, "audit-chamber"),
             "treasury_operator": issue(Role.TREASURY_OPERATOR, "treasury-clerk"),
+            "issuer_operator": issue(Role.ISSUER_OPERATOR, "usdkg-desk"),
+            "custodian": issue(Role.CUSTODIAN, "vault-bank-clerk"),
             "partner": issue(Role.PARTNER, "zolotaya-mto"),
             "other_partner": issue(Role.PARTNER, "almaty-mto"),
             "officer": issue(Role.COMPLIANCE_OFFICER, "officer-asel"),

@@ -23,6 +23,7 @@ from digisom.chain.usdkg import (
     DecimalsMismatch,
     UsdkgChainToken,
     UsdkgToken,
+    read_holders,
     read_supplies,
 )
 from tests.chain.usdkg_world import USDKG, Deployed, deploy, role_key
@@ -106,11 +107,24 @@ def test_refusals_are_typed_and_name_the_rule(two_chains: dict[int, Chain], arti
 def test_the_evm_adapter_implements_the_seam() -> None:
     """What a TRON adapter would implement; checked structurally so the seam stays what the EVM side offers."""
     seam = {name for name in dir(UsdkgChainToken) if not name.startswith("_")}
-    assert seam == {"address", "balance_of", "burn", "chain_id", "decimals", "mint", "redemption_address",
-                    "total_supply"}
+    assert seam == {"address", "balance_of", "burn", "chain_id", "decimals", "holder_balances_units", "mint",
+                    "redemption_address", "total_supply"}
     missing = {name for name in seam if not hasattr(UsdkgToken, name)}
     assert missing == set()
     assert (USDKG_METADATA.name, USDKG_METADATA.symbol, USDKG_METADATA.decimals) == ("USDKG", "USDKG", 6)
+
+
+def _record_ranges(chain: EmbeddedChain) -> list[tuple[int, int]]:
+    """The block ranges of every `eth_getLogs` read from `chain` from now on."""
+    ranges: list[tuple[int, int]] = []
+    real_logs = chain.logs
+
+    def logs(address: str, from_block: int, to_block: int, topic0s: Sequence[bytes]) -> list[Log]:
+        ranges.append((from_block, to_block))
+        return real_logs(address, from_block, to_block, topic0s)
+
+    chain.logs = logs  # type: ignore[method-assign]
+    return ranges
 
 
 def test_the_indexer_figure_reads_logs_in_bounded_ranges(artifact: Artifact) -> None:
@@ -123,14 +137,33 @@ def test_the_indexer_figure_reads_logs_in_bounded_ranges(artifact: Artifact) -> 
     deployed.token.mint(role_key("holder").address, 2 * USDKG)
     chain.mine(1_200)
     deployed.token.mint(role_key("holder").address, 3 * USDKG)
-    ranges: list[tuple[int, int]] = []
-    real_logs = chain.logs
-
-    def logs(address: str, from_block: int, to_block: int, topic0s: Sequence[bytes]) -> list[Log]:
-        ranges.append((from_block, to_block))
-        return real_logs(address, from_block, to_block, topic0s)
-
-    chain.logs = logs  # type: ignore[method-assign]
+    ranges = _record_ranges(chain)
     assert deployed.token.supply_from_transfer_logs(deployed.deployment.block_number) == 5 * USDKG
     assert all(end - start < BLOCKS_PER_READ_MAX for start, end in ranges) and len(ranges) == 3
     assert ranges[0][0] == deployed.deployment.block_number and ranges[-1][1] == chain.block_number()
+
+
+def test_the_holder_index_rebuilds_every_balance_from_transfer_logs(artifact: Artifact) -> None:
+    """Mints, a transfer to the redemption address and a burn, read back in bounded ranges:
+    each holder's balance is `balanceOf`, the zero address and emptied holders left out."""
+    chain = EmbeddedChain(56)
+    for role in ("owner", "master_minter", "minter", "holder"):
+        chain.fund(role_key(role).address, 10**21)
+    deployed = deploy(chain, artifact)
+    token, holder, other = deployed.token, role_key("holder").address, role_key("blacklister").address
+    token.set_minter_allowance(10 * USDKG)
+    token.mint(holder, 4 * USDKG)
+    chain.mine(600)
+    token.mint(other, USDKG)
+    sender = deployed.as_role("holder")
+    transfer = token._abi.fn("transfer").encode(token.redemption_address, USDKG)
+    sender.wait(sender.send(token.address, transfer).tx_hash, 1)
+    token.burn(USDKG)  # the redemption address is empty again
+    ranges = _record_ranges(chain)
+    balances = token.holder_balances_from_transfer_logs(deployed.deployment.block_number)
+    assert balances == {holder: 3 * USDKG, other: USDKG}
+    assert balances == {address: token.balance_of(address) for address in (holder, other)}
+    assert sum(balances.values()) == token.total_supply()
+    assert len(ranges) == 2 and all(end - start < BLOCKS_PER_READ_MAX for start, end in ranges)
+    assert token.holder_balances_units() == balances  # the seam: from the deployed block (0 here)
+    assert read_holders({56: token, 1: token}) == {holder: 6 * USDKG, other: 2 * USDKG}  # summed over chains

@@ -1,4 +1,4 @@
-"""USDKG fixtures: a world on SQLite and one on PostgreSQL."""
+"""USDKG fixtures: a world on SQLite and one on PostgreSQL, and the API over two fake chains."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from digisom.api.runtime import domain_engine
+from digisom.api.runtime import build, domain_engine
+from tests.api.world import World as ApiWorld
+from tests.usdkg.api_world import FakeChain, FakeHolders, UsdkgApi
 from tests.usdkg.world import World
 
 
@@ -28,3 +30,14 @@ def world(tmp_path: Path) -> Iterator[World]:
     engine = domain_engine(f"sqlite:///{tmp_path / 'usdkg.db'}")
     yield World(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[UsdkgApi]:
+    """USDKG through the API on two fake chains (ids 1 and 56) and their holder index, signers registered."""
+    chains = {1: FakeChain(1), 56: FakeChain(56)}
+    runtime = build(data_dir=tmp_path / "data", usdkg_chains=chains, usdkg_holders=FakeHolders(chains))
+    driver = UsdkgApi(ApiWorld.create(runtime), chains)
+    driver.register_signers()
+    yield driver
+    runtime.close()

@@ -8,15 +8,15 @@ schemas, page sizes in `pagination`, the QR payload length in the codec.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
-from digisom.api import interbank_wiring, offline_wiring
+from digisom.api import interbank_wiring, offline_wiring, usdkg_wiring
 from digisom.api.response_store import response_store
 from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
 from digisom.cbdc.http.slots import CBDC_SERVICE
@@ -38,13 +38,19 @@ from digisom.remittance.http import routes as remittance_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
+from digisom.usdkg.http import routes as usdkg_routes
+from digisom.usdkg.issuer import HolderBalances
+
+if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+    from digisom.chain.usdkg import UsdkgChainToken
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
 BODY_BYTES_MAX: Final = 16 * 1024
 API_VERSION: Final = "1.0.0"
 # Routes that take files get their own, larger limit (path pattern, bytes).
 ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
-                             disbursement_routes.UPLOAD_BODY_BYTES_MAX),)
+                              disbursement_routes.UPLOAD_BODY_BYTES_MAX),
+                             (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX))
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -59,16 +65,20 @@ class BodyLimit(body_limit.BodyLimit):
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
-               interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, remittance_routes,
+               interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes)
     return [module.router() for module in modules]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
-               rtgs_clock: Callable[[], datetime] | None = None) -> FastAPI:
+               rtgs_clock: Callable[[], datetime] | None = None,
+               usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
+               usdkg_holders: HolderBalances | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
-    `rtgs_clock` if given, else on the digital som's clock."""
+    `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
+    and mints on `usdkg_chains` (chain id -> the token there; none configured: supply 0,
+    said so) and looks up holders in `usdkg_holders` (none: the lookup is refused)."""
     app = FastAPI(
         title="digisom: the digital som API",
         version=API_VERSION,
@@ -88,6 +98,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     provide(app, STABLECOIN_DB, ctx.engine)
     offline_wiring.attach(app, ctx)
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock)
+    usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

@@ -8,11 +8,11 @@ directory by default, or PostgreSQL (`--db postgresql://...`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
@@ -38,6 +38,10 @@ from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
+from digisom.usdkg.issuer import HolderBalances
+
+if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+    from digisom.chain.usdkg import UsdkgChainToken
 
 DB_FILE_NAME: Final = "digisom.db"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
@@ -103,6 +107,8 @@ def build(
     rtgs_clock: Callable[[], datetime] | None = None,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
+    usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
+    usdkg_holders: HolderBalances | None = None,
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
@@ -114,6 +120,8 @@ def build(
     demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
     `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
+    USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
+    and looks up holders in `usdkg_holders`."""
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
     screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
     url = database_url(data_dir, db_url)
@@ -130,7 +138,8 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
                   money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock)
+    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
+                     usdkg_holders=usdkg_holders)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

@@ -16,13 +16,17 @@ import socket
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from digisom.api.runtime import Runtime, build
+from digisom.api.usdkg_chains import connect_tokens
+
+if TYPE_CHECKING:
+    from digisom.chain.usdkg import UsdkgChainToken
 
 SETTINGS_ENV: Final = "DIGISOM_SERVE_SETTINGS"  # how the parent hands its settings to the workers
 
@@ -44,6 +48,10 @@ class ServeSettings:
     # outside its hours: it takes payments on business days 09:00-16:00 Bishkek); None:
     # the wall clock. The digital som's own clock is never pinned.
     rtgs_clock_iso: str | None = None
+    # USDKG's chains (`usdkg_chains.SPEC_FORM` each) and the minter's key file (None: the
+    # environment's `$DIGISOM_CHAIN_KEY`, as `digisom chain deploy` reads it).
+    usdkg_chain_specs: tuple[str, ...] = ()
+    usdkg_key_file: str | None = None
     rates_file: str | None = None  # the National Bank's reference rates (CSV or JSON)
     sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
 
@@ -59,9 +67,18 @@ class ServeSettings:
                         key_path=Path(self.key_path) if self.key_path else None,
                         tax_revenue_wallet=self.tax_revenue_wallet,
                         rtgs_clock=None if pinned is None else (lambda: pinned),
+                        usdkg_chains=self.usdkg_tokens(),
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists])
         return runtime
+
+
+    def usdkg_tokens(self) -> dict[int, UsdkgChainToken] | None:
+        """The USDKG token on each configured chain, or None when none is."""
+        if not self.usdkg_chain_specs:
+            return None
+        key_file = Path(self.usdkg_key_file) if self.usdkg_key_file else None
+        return dict(connect_tokens(self.usdkg_chain_specs, key_file))
 
 
 def worker_count(requested: int | None, db_url: str | None) -> int:
@@ -86,7 +103,9 @@ def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int) ->
 
 def worker_app() -> FastAPI:
     """The app of one worker process (uvicorn calls this factory in each process)."""
-    settings = ServeSettings(**json.loads(os.environ[SETTINGS_ENV]))
+    fields = json.loads(os.environ[SETTINGS_ENV])
+    fields["usdkg_chain_specs"] = tuple(fields.get("usdkg_chain_specs", ()))  # JSON gave a list
+    settings = ServeSettings(**fields)
     runtime = settings.build_runtime()
     runtime.app.router.on_shutdown.append(runtime.close)
     return runtime.app

@@ -8,6 +8,7 @@ or an address check.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -144,17 +145,34 @@ class TokenContract:
         """Supply as an indexer rebuilds it: mints are `Transfer`s from the zero address,
         burns and seizures `Transfer`s to it. Equals `total_supply()` only if every supply
         change logs one (the real USDKG contract's issue, redeem and seizure do not)."""
-        last = self._chain.block_number() if to_block is None else to_block
-        topic = self._abi.events["Transfer"].topic0
         zero = to_checksum_address(ZERO_ADDRESS)
         supply = 0
+        for sender, recipient, value in self.transfers(from_block, to_block):
+            if sender == zero:
+                supply += value
+            if recipient == zero:
+                supply -= value
+        return supply
+
+    def holder_balances_from_transfer_logs(self, from_block: int, to_block: int | None = None) -> dict[str, int]:
+        """Every holder's balance as an indexer rebuilds it from `Transfer` logs: checksummed
+        address -> token units, holders with a positive balance only (the zero address is
+        where mints come from and burns go, never a holder)."""
+        zero = to_checksum_address(ZERO_ADDRESS)
+        balances: dict[str, int] = {}
+        for sender, recipient, value in self.transfers(from_block, to_block):
+            balances[sender] = balances.get(sender, 0) - value
+            balances[recipient] = balances.get(recipient, 0) + value
+        return {holder: units for holder, units in balances.items() if holder != zero and units > 0}
+
+    def transfers(self, from_block: int, to_block: int | None = None) -> Iterator[tuple[str, str, int]]:
+        """Each `Transfer` log from `from_block` to `to_block` (default: the newest block), in
+        chain order: (from, to, value in token units), addresses checksummed."""
+        last = self._chain.block_number() if to_block is None else to_block
+        topic = self._abi.events["Transfer"].topic0
         # In ranges the follower also uses: public nodes refuse wide eth_getLogs ranges.
         for start in range(from_block, last + 1, BLOCKS_PER_READ_MAX):
             end = min(start + BLOCKS_PER_READ_MAX - 1, last)
             for log in self._chain.logs(self._address, start, end, [topic]):
                 (value,) = decode(["uint256"], log.data)
-                if topic_address(log.topics[1]) == zero:
-                    supply += int(value)
-                if topic_address(log.topics[2]) == zero:
-                    supply -= int(value)
-        return supply
+                yield topic_address(log.topics[1]), topic_address(log.topics[2]), int(value)

@@ -6,7 +6,8 @@ metadata (6 decimals). Unlike the real USDKG contract it refuses blacklisted
 recipients and spenders and logs every supply change as a `Transfer` from or to the
 zero address, so `supply_from_transfer_logs` agrees with `totalSupply`.
 
-The seam: `UsdkgChainToken` is what the issuer needs from USDKG on one chain.
+The seam: `UsdkgChainToken` is what the issuer needs from USDKG on one chain, its holder
+index (every holder's balance, rebuilt from `Transfer` logs) included.
 `UsdkgToken` implements it on any EVM `Chain` (anvil, BNB Chain, Ethereum, the
 in-process EVM); a TRON adapter would implement it over a TRON node, with TRON's
 base58check addresses (`digisom.chain.tron`) at its edge (docs/usdkg-token.md).
@@ -87,6 +88,11 @@ class UsdkgChainToken(SupplySource, Protocol):
         """Burn what holders sent to the redemption address; returns the transaction id once confirmed."""
         ...
 
+    def holder_balances_units(self) -> Mapping[str, int]:
+        """Every holder with a positive balance (address -> token units), rebuilt from the
+        chain's own record of transfers since the deployment: the holder index."""
+        ...
+
 
 def deploy_usdkg(transactor: Transactor, artifact: Artifact, roles: TokenRoles, confirmations: int = 1,
                  metadata: TokenMetadata = USDKG_METADATA) -> TokenDeployment:
@@ -99,11 +105,12 @@ class UsdkgToken(TokenContract):
     key (if given) sets the minter's allowance. Each call waits for `confirmations`."""
 
     def __init__(self, chain: Chain, abi: ContractAbi, address: str, minter: Transactor,
-                 master_minter: Transactor | None = None, confirmations: int = 1) -> None:
+                 master_minter: Transactor | None = None, confirmations: int = 1, deployed_block: int = 0) -> None:
         super().__init__(chain, abi, address)
         self._minter = minter
         self._master_minter = master_minter
         self._confirmations = confirmations
+        self._deployed_block = deployed_block  # where the holder index starts reading logs
 
     @property
     def redemption_address(self) -> str:
@@ -133,6 +140,12 @@ class UsdkgToken(TokenContract):
         data = self._abi.fn("burn").encode(token_units(amount_token_units))
         return self._send(self._minter, data)
 
+    def holder_balances_units(self) -> Mapping[str, int]:
+        """Every holder's balance from the `Transfer` logs since `deployed_block`, read
+        afresh (in the follower's bounded ranges): the contract logs every supply change,
+        so the sum equals `totalSupply()`."""
+        return self.holder_balances_from_transfer_logs(self._deployed_block)
+
     def _send(self, sender: Transactor, data: bytes) -> str:
         signed = sender.send(self._address, data)
         sender.wait(signed.tx_hash, self._confirmations)
@@ -150,6 +163,16 @@ class ChainSupplies:
     def total_token_units(self) -> int:
         """The sum over every chain."""
         return sum(self.by_chain_token_units.values())
+
+
+def read_holders(configured: Mapping[int, UsdkgChainToken]) -> dict[str, int]:
+    """Every holder's balance over every configured chain, from each chain's logs: address
+    -> token units (checksummed EVM addresses; an address on several chains holds the sum)."""
+    holders: dict[str, int] = {}
+    for token in configured.values():
+        for holder, units in token.holder_balances_units().items():
+            holders[holder] = holders.get(holder, 0) + units
+    return holders
 
 
 def read_supplies(configured: Mapping[int, SupplySource]) -> ChainSupplies:

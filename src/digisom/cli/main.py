@@ -1,6 +1,6 @@
 """The `digisom` command line: the ledger's machine interface and the demo.
 
-The other commands (the API, tokens, the chain, offline, interbank, disbursement) live
+The other commands (the API, tokens, the chain, offline, interbank, disbursement, USDKG) live
 in their own modules and are loaded only when one of them runs: `digisom ledger verify`
 never imports FastAPI, a domain or the EVM stack."""
 
@@ -42,6 +42,7 @@ LAZY_COMMANDS: Final = {
     "offline": ("digisom.cli.offline", "offline_app"),
     "interbank": ("digisom.cli.interbank", "interbank_app"),
     "disburse": ("digisom.cli.disburse", "disburse_app"),
+    "usdkg": ("digisom.cli.usdkg", "usdkg_app"),
     "compliance": ("digisom.cli.compliance", "compliance_app"),
 }
 

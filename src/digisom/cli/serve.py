@@ -11,7 +11,11 @@ import typer
 import uvicorn
 
 from digisom.api.signing_key import load_key, load_or_create_key
+from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
 from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
+from digisom.chain.errors import KeyMissing
+from digisom.chain.keys import KEY_ENV_VAR
+from digisom.chain.keys import load_key as load_chain_key
 from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
 from digisom.kernel.access import Role
 
@@ -56,6 +60,11 @@ def serve(
     rtgs_clock: Annotated[str | None, typer.Option(
         "--rtgs-clock", hidden=True,
         help="Pin the RTGS's business clock at this ISO moment with offset (load tests outside its hours).")] = None,
+    usdkg_chains: Annotated[list[str] | None, typer.Option(
+        "--usdkg-chain", help=f"A chain USDKG is on, {SPEC_FORM}; repeat for each: the supply is read from "
+                              "all of them, mints go to one, the lookup reads their Transfer logs.")] = None,
+    usdkg_key_file: Annotated[Path | None, typer.Option(
+        "--usdkg-key-file", help=f"File with the USDKG minter's hex key (else ${KEY_ENV_VAR}).")] = None,
     rates_file: Annotated[Path | None, typer.Option(
         "--rates-file", help="Reference rates (CSV date,currency,rate or JSON) for remittance quotes.")] = None,
     sanctions_list: Annotated[list[Path] | None, typer.Option(
@@ -65,12 +74,16 @@ def serve(
     """Start the digital som API (uvicorn) and print its URL."""
     try:
         count = worker_count(workers, db)
-    except WorkersUnsupported as error:
+        specs = tuple(usdkg_chains or ())
+        parse_chain_specs(specs)
+        if specs:
+            load_chain_key(usdkg_key_file)  # refuse to start without the minter's key, as `chain deploy` does
+    except (WorkersUnsupported, InvalidChainSpec, KeyMissing) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
-                             tax_revenue_wallet, rtgs_clock, str(rates_file) if rates_file else None,
-                             tuple(str(p) for p in sanctions_list or ()))
+                             tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
+                             str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()))
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

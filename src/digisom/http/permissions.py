@@ -21,10 +21,12 @@ BANK: Final = Role.BANK_OPERATOR
 TREASURY: Final = Role.TREASURY_OPERATOR
 HOLDER: Final = Role.WALLET_HOLDER
 AUDITOR: Final = Role.AUDITOR
+ISSUER: Final = Role.ISSUER_OPERATOR
+CUSTODIAN: Final = Role.CUSTODIAN
 PUBLIC: Final = Role.PUBLIC
 PARTNER: Final = Role.PARTNER
 OFFICER: Final = Role.COMPLIANCE_OFFICER
-ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, PARTNER, OFFICER, PUBLIC)
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, ISSUER, CUSTODIAN, PARTNER, OFFICER, PUBLIC)
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {
@@ -95,6 +97,28 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "taxes.pay": frozenset({BANK, HOLDER}),  # from a wallet the caller may operate
     "taxes.receipt": frozenset({TREASURY, BANK, HOLDER, AUDITOR}),  # banks and holders their wallets' only
     "public.spending": EVERYONE,  # aggregates only; small cells suppressed
+    # USDKG: the issuer registers signers, sets prices and reports coverage; the custodian
+    # moves bars (each movement also signed by it); the auditor imports and signs counts.
+    "usdkg.signers.register": frozenset({ISSUER}),
+    "usdkg.signers.list": EVERYONE,  # public keys: anyone may verify a movement, price or audit
+    "usdkg.bars.list": frozenset({ISSUER, CUSTODIAN, AUDITOR}),
+    "usdkg.bars.read": frozenset({ISSUER, CUSTODIAN, AUDITOR}),
+    "usdkg.bars.import": frozenset({CUSTODIAN}),
+    "usdkg.bars.weight_list": EVERYONE,  # the published bar list the lookup is recomputed from
+    "usdkg.movements.create": frozenset({CUSTODIAN}),
+    "usdkg.prices.upload": frozenset({ISSUER}),
+    "usdkg.prices.history": EVERYONE,  # the published price the figure and the lookup use
+    "usdkg.coverage.figure": EVERYONE,
+    "usdkg.coverage.mint_check": frozenset({ISSUER}),
+    "usdkg.coverage.publish": frozenset({ISSUER}),
+    "usdkg.coverage.report": frozenset({ISSUER, AUDITOR}),
+    "usdkg.audits.import": frozenset({AUDITOR}),
+    "usdkg.audits.sign": frozenset({AUDITOR}),
+    "usdkg.audits.resolve": frozenset({AUDITOR}),
+    "usdkg.audits.read": EVERYONE,  # signed audits only; unsigned ones for the issuer and auditor
+    "usdkg.mints.create": frozenset({ISSUER}),  # only within coverage (the floor, price, audits)
+    "usdkg.redemptions.create": frozenset({ISSUER}),
+    "usdkg.lookup": EVERYONE,
     "remittance.partners.onboard": frozenset({CB, BANK}),  # a bank for itself only
     "remittance.partners.list": frozenset({CB, BANK, PARTNER}),  # a bank its own partners, a partner itself
     "remittance.partners.read": frozenset({CB, BANK, PARTNER}),

@@ -15,7 +15,9 @@ class Role(StrEnum):
     BANK_OPERATOR = "bank_operator"
     TREASURY_OPERATOR = "treasury_operator"  # the treasury and ministries: disbursements, benefit schemes
     WALLET_HOLDER = "wallet_holder"
-    AUDITOR = "auditor"
+    AUDITOR = "auditor"  # also USDKG's gold auditor: imports and signs the bar counts
+    ISSUER_OPERATOR = "issuer_operator"  # USDKG's issuer: prices, signers, coverage reports, mints
+    CUSTODIAN = "custodian"  # USDKG's vault bank: signed bar arrivals and movements
     PARTNER = "partner"  # a foreign money-transfer operator or exchange: the subject is its partner id
     COMPLIANCE_OFFICER = "compliance_officer"  # screens, and decides reviews with a second officer
     PUBLIC = "public"

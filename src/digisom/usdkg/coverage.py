@@ -79,6 +79,8 @@ class CoverageFigure:
                 str(chain): str(units_) for chain, units_ in sorted(self.supply_units_by_chain.items())
             },
             "supply_units": str(self.supply_units),
+            # The chains whose supply was read: `[]` says no chain is configured (supply 0).
+            "chains": [str(chain) for chain in sorted(self.supply_units_by_chain)],
             "coverage_bps": self.coverage_bps,
             "floor_bps": self.floor_bps,
             "last_audit": self.audits.last_signed.isoformat() if self.audits.last_signed else None,

@@ -147,3 +147,82 @@ class AuditStateConflict(UsdkgError, kinds.Conflict):
 
     slug = "usdkg-audit-state"
     title = "The audit's state does not allow this"
+
+
+class UnknownReport(UsdkgError, kinds.NotFound):
+    """No daily coverage report kept for that day."""
+
+    slug = "usdkg-unknown-report"
+    title = "No coverage report for that day"
+
+
+class RedemptionRefused(UsdkgError, kinds.Refused):
+    """A burn of more than holders sent to the redemption address."""
+
+    slug = "usdkg-redemption-refused"
+    title = "Less was sent to the redemption address"
+    stored_with_key = False
+
+
+class InvalidOperationId(UsdkgError, kinds.Invalid):
+    """An operation id that is empty, too long or not printable ASCII."""
+
+    slug = "usdkg-invalid-operation-id"
+    title = "The operation id is not valid"
+
+
+class InvalidAddress(UsdkgError, kinds.Invalid):
+    """An address the chain's adapter does not accept (malformed, or the zero address)."""
+
+    slug = "usdkg-invalid-address"
+    title = "The address is not valid on this chain"
+
+
+class UnknownChain(UsdkgError, kinds.Invalid):
+    """A chain id the issuer has no USDKG deployment configured on."""
+
+    slug = "usdkg-unknown-chain"
+    title = "USDKG is not configured on this chain"
+
+
+class OperationConflict(UsdkgError, kinds.Conflict):
+    """An operation id used already for another request (kind, chain, address or amount)."""
+
+    slug = "usdkg-operation-conflict"
+    title = "The operation id was used for another request"
+
+
+class OperationInDoubt(UsdkgError, kinds.Conflict):
+    """An operation was sent to its chain and its outcome was never recorded (the process
+    stopped, or the chain did not answer): it is not sent again, and it counts as issued
+    until someone settles it against the chain."""
+
+    slug = "usdkg-operation-in-doubt"
+    title = "The operation's outcome on the chain is not known"
+    stored_with_key = False
+
+
+class ChainRefused(UsdkgError, kinds.Refused):
+    """The chain refused a mint or a burn (paused, blacklisted recipient, beyond the
+    minter's allowance or the redemption balance); nothing changed on the chain."""
+
+    slug = "usdkg-chain-refused"
+    title = "The chain refused the operation"
+    stored_with_key = False
+
+
+class ChainUnavailable(UsdkgError, kinds.Refused):
+    """The chain could not be reached; the transaction may not have been sent."""
+
+    slug = "usdkg-chain-unavailable"
+    title = "The chain could not be reached"
+    status = 503
+    stored_with_key = False
+
+
+class HoldersNotIndexed(UsdkgError, kinds.Refused):
+    """The per-address lookup needs every holder's balance; no holder index is configured."""
+
+    slug = "usdkg-holders-not-indexed"
+    title = "No holder index is configured"
+    stored_with_key = False

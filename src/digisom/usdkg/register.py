@@ -175,9 +175,12 @@ class BarRegister:
             raise UnknownBar(f"no bar {serial!r} in the register")
         return found
 
-    def bars(self, status: BarStatus | None = BarStatus.IN_VAULT) -> list[Bar]:
-        """The bars with `status` (every bar for None), in serial order."""
-        query = select(tables.bars).order_by(tables.bars.c.serial)
+    def bars(
+        self, status: BarStatus | None = BarStatus.IN_VAULT, offset: int = 0, limit: int | None = None
+    ) -> list[Bar]:
+        """The bars with `status` (every bar for None), in serial order (`limit` of them
+        from `offset`, for a page)."""
+        query = select(tables.bars).order_by(tables.bars.c.serial).offset(offset).limit(limit)
         if status is not None:
             query = query.where(tables.bars.c.status == status.value)
         with self._engine.connect() as conn:

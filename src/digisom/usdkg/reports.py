@@ -25,6 +25,7 @@ PUBLIC_FIELDS = (
     "price_stale",
     "reserve_value_cents",
     "supply_units",
+    "chains",
     "coverage_bps",
     "floor_bps",
     "last_audit",

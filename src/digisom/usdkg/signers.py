@@ -48,3 +48,11 @@ def check(conn: Connection, name: str, role: SignerRole, signature: bytes, tag: 
     """Refuse unless `signature` is `name`'s, registered in `role`, over `body` under `tag`."""
     if not signing.verifies(key_of(conn, name, role), signature, tag, body):
         raise BadSignature(f"the signature is not {name!r}'s over this {tag.split('-')[2]}")
+
+
+def listed(engine: Engine) -> list[tuple[str, SignerRole, bytes, str]]:
+    """Every registered signer as (name, role, public key, registered at), by name: the
+    keys anyone needs to verify a movement, a price file or an audit again."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(tables.signers).order_by(tables.signers.c.name)).mappings().all()
+    return [(r["name"], SignerRole(r["role"]), bytes(r["public_key"]), r["registered_at"]) for r in rows]

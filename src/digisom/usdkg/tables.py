@@ -151,3 +151,29 @@ coverage_reports: Final = Table(
     Column("report", Text, nullable=False),
     Column("report_sha256", String(SHA256_HEX_CHARS), nullable=False),
 )
+
+OPERATION_ID_CHARS_MAX: Final = 64
+ADDRESS_CHARS_MAX: Final = 64  # 0x + 40 hex on an EVM chain; a TRON base58 address is 34
+TX_HASH_CHARS_MAX: Final = 80
+
+# The issuer's mints and redemptions by operation id (migration 2): a row is written under
+# the mint lock before the chain is asked, so a retried id is answered from here and never
+# sent twice. `sending` with no outcome after a crash is in doubt and counts as issued.
+operations: Final = Table(
+    "usdkg_operations",
+    metadata,
+    Column("operation_id", String(OPERATION_ID_CHARS_MAX), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("address", String(ADDRESS_CHARS_MAX), nullable=False),
+    Column("amount_units", BigInteger, nullable=False),
+    Column("state", String(8), nullable=False, index=True),
+    Column("tx_hash", String(TX_HASH_CHARS_MAX)),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("completed_at", String(ISO_TIME_CHARS)),
+    CheckConstraint("kind IN ('mint', 'redeem')", name="usdkg_operations_kind"),
+    CheckConstraint("state IN ('sending', 'done')", name="usdkg_operations_state"),
+    CheckConstraint("amount_units > 0 AND chain_id > 0", name="usdkg_operations_positive"),
+    CheckConstraint("(state = 'done') = (tx_hash IS NOT NULL)", name="usdkg_operations_tx"),
+    CheckConstraint("(state = 'done') = (completed_at IS NOT NULL)", name="usdkg_operations_completed"),
+)

@@ -1,0 +1,1 @@
+"""digisom.usdkg.http: the /v1/usdkg routes."""
