@@ -54,6 +54,7 @@ RELEASED = {
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
+    "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -103,6 +104,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "remittance_screenings": [{"party": "sender", "decision": "clear"}],
     "remittance_reviews": [{"decision": "clear"}],
     "remittance_fundings": [{"kind": "prefund"}],
+    "remittance_chain_inbound": [{"decision": "hit", "status": "stopped", "log_index": 0}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
 }
