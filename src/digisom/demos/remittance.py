@@ -67,6 +67,11 @@ def _som(tyiyn: int) -> str:
     return Money(tyiyn, KGS).format()
 
 
+def _kgst(token_units: int) -> str:
+    """KGST has 2 decimals here: its units are tyiyn (1 KGST = 1 som); never through a float."""
+    return f"{Money(token_units, KGS).major_units()} KGST"
+
+
 def _rub(kopecks: int) -> str:
     return f"{kopecks // 100:,}.{kopecks % 100:02d} RUB"
 
@@ -142,11 +147,11 @@ def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console,
     via_kgst = _balance(service, mother) - before
     inbound = {i.sender: i for i in rail.inbounds(key)}
     clean, listed = inbound[keys["migrant"].address], inbound[keys["a7a5"].address]
-    console.print(f"[bold]3. KGST on-chain[/bold]: {clean.amount_token_units / SOM:,.2f} KGST from the migrant's "
+    console.print(f"[bold]3. KGST on-chain[/bold]: {_kgst(clean.amount_token_units)} from the migrant's "
                   f"address: {clean.decision.value}, {clean.status.value}; the mother's wallet +{_som(via_kgst)}")
-    console.print(f"[bold]4. Stopped[/bold]: {listed.amount_token_units / SOM:,.2f} KGST from an A7A5-linked "
+    console.print(f"[bold]4. Stopped[/bold]: {_kgst(listed.amount_token_units)} from an A7A5-linked "
                   f"address (synthetic list): {listed.decision.value}, {listed.status.value} ({listed.reason}); "
-                  f"left at the redemption address: {kgst.gateway.balance_of(redemption) / SOM:,.2f} KGST")
+                  f"left at the redemption address: {_kgst(kgst.gateway.balance_of(redemption))}")
     report = bridge.process()
     ok = (sent.status.value == "paid" and received == quote.receive_tyiyn and via_kgst == KGST_REMIT_TYIYN
           and listed.status is InboundStatus.STOPPED and report.balanced)
