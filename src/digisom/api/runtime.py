@@ -121,7 +121,7 @@ def build(
     `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
-    and looks up holders in `usdkg_holders`."""
+    and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
     screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
     url = database_url(data_dir, db_url)

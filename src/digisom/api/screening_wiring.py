@@ -61,9 +61,10 @@ class RemittanceScreener:
                                           requested_by=SYSTEM_REQUESTER)
         return Screening(Decision(recorded.result.decision.value), _reason(recorded))
 
-    def screen_address(self, address: str) -> Screening:
-        """Screen and record an address."""
-        recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER)
+    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
+        """Screen and record an address (one-hop exposure over the follower's `window`)."""
+        recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER,
+                                             window=window)
         return Screening(Decision(recorded.result.decision.value), _reason(recorded))
 
 
