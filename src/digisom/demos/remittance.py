@@ -11,6 +11,7 @@ address. Every figure printed is read from the services.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -85,6 +86,9 @@ def run_remittance_demo(data_dir: Path | None, out_dir: Path | None, console: Co
     console = console or Console()
     with tempfile.TemporaryDirectory(prefix="digisom-remit-") as scratch:
         folder = data_dir or Path(scratch) / "data"
+        # The chapter's own folder, made fresh: its KGST chain is new on every run, and books
+        # about the old one would lie (as the USDKG chapter does with its database).
+        shutil.rmtree(folder, ignore_errors=True)
         runtime = build(data_dir=folder)
         store = open_store(runtime.db_url)
         try:
@@ -149,8 +153,8 @@ def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console,
     console.print(f"[bold]3. KGST on-chain[/bold]: {_kgst(clean.amount_token_units)} from the migrant's "
                   f"address: {clean.decision.value}, {clean.status.value}; the mother's wallet +{_som(via_kgst)}")
     console.print(f"[bold]4. Stopped[/bold]: {_kgst(listed.amount_token_units)} from an A7A5-linked "
-                  f"address (synthetic list): {listed.decision.value}, {listed.status.value} ({listed.reason}); "
-                  f"left at the redemption address: {_kgst(kgst.gateway.balance_of(redemption))}")
+                  f"address (synthetic list): {listed.decision.value}, {listed.status.value} ({listed.reason})")
+    console.print(f"   left at the redemption address: {_kgst(kgst.gateway.balance_of(redemption))}")
     report = bridge.process()
     ok = (sent.status.value == "paid" and received == quote.receive_tyiyn and via_kgst == KGST_REMIT_TYIYN
           and listed.status is InboundStatus.STOPPED and report.balanced)
