@@ -55,6 +55,7 @@ RELEASED = {
     "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
+    "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -104,6 +105,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "remittance_screenings": [{"party": "sender", "decision": "clear"}],
     "remittance_reviews": [{"decision": "clear"}],
     "remittance_fundings": [{"kind": "prefund"}],
+    "remittance_chain_inbound": [{"decision": "hit", "status": "stopped", "log_index": 0}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
     "usdkg_operations": [{"kind": "mint", "state": "done"}],

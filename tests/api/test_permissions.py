@@ -27,6 +27,8 @@ ROLE_TOKENS = {
     Role.AUDITOR: "auditor",
     Role.ISSUER_OPERATOR: "issuer_operator",
     Role.CUSTODIAN: "custodian",
+    Role.PARTNER: "partner",
+    Role.COMPLIANCE_OFFICER: "officer",
     Role.PUBLIC: None,
 }
 

@@ -53,6 +53,10 @@ class World:
             "treasury_operator": issue(Role.TREASURY_OPERATOR, "treasury-clerk"),
             "issuer_operator": issue(Role.ISSUER_OPERATOR, "usdkg-desk"),
             "custodian": issue(Role.CUSTODIAN, "vault-bank-clerk"),
+            "partner": issue(Role.PARTNER, "zolotaya-mto"),
+            "other_partner": issue(Role.PARTNER, "almaty-mto"),
+            "officer": issue(Role.COMPLIANCE_OFFICER, "officer-asel"),
+            "second_officer": issue(Role.COMPLIANCE_OFFICER, "officer-bakyt"),
         }
         return world
 

@@ -48,3 +48,6 @@ def sdn_file(tmp_path: Path) -> Path:
     (folder / "alt.csv").write_text(ALT_CSV, encoding="utf-8")
     (folder / "add.csv").write_text(ADD_CSV, encoding="utf-8")
     return folder / "sdn.csv"
+
+
+from tests.api.conftest import runtime, world  # noqa: E402,F401 (the API fixtures, for test_api)

@@ -5,7 +5,7 @@ corridors and a prefunded position."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,8 +61,11 @@ class FakeScreener:
             return Screening(Decision.REVIEW, f"close to a listed name: {name}")
         return Screening(Decision.CLEAR)
 
-    def screen_address(self, address: str) -> Screening:
-        return Screening(Decision.HIT if address in self.hits else Decision.CLEAR)
+    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
+        if address in self.hits:
+            return Screening(Decision.HIT, f"listed: {address}")
+        exposed = any(to == address.lower() and source in {h.lower() for h in self.hits} for source, to in window)
+        return Screening(Decision.REVIEW if exposed else Decision.CLEAR, "received from a listed address" * exposed)
 
 
 @dataclass

@@ -4,7 +4,10 @@ idempotency by the partner's reference. Every refusal leaves the money where it 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from sqlalchemy import event
 
 from digisom.cbdc.accounts import AccountCode, bank_account_id, deposit_account_id, wallet_account_id
 from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
@@ -22,7 +25,7 @@ from digisom.remittance.errors import (
 from digisom.remittance.model import Status
 from digisom.remittance.service import QUOTE_TTL_S_DEFAULT
 from tests.cbdc.conftest import COMMERCIAL_BANK
-from tests.remittance.conftest import PARTNER, PREFUND_TYIYN, World
+from tests.remittance.conftest import PARTNER, PREFUND_TYIYN, RUB_CORRIDOR, World
 from tests.remittance.test_ivms101 import valid_payload
 
 POSITION = accounts.position_account_id(PARTNER)
@@ -195,3 +198,19 @@ def test_the_chart_lets_the_remittance_domain_debit_only_positions_for_payouts(w
                      int(accounts.RemittanceTransferCode.REMITTANCE_PAYOUT))
     with pytest.raises(DebitNotAllowed):
         gated.check([theft])
+
+
+def test_a_corridor_reconfigured_after_its_quotes_keeps_them(world: World) -> None:
+    """Reconfiguring replaces the corridor's terms in place: its quotes and remittances still
+    point at it (a delete and insert broke their foreign keys, which the app's engine enforces)."""
+    engine = world.cbdc.engine
+    engine.dispose()
+    event.listen(engine, "connect", lambda dbapi_conn, _record: dbapi_conn.execute("PRAGMA foreign_keys = ON"))
+    mother = world.wallet("mother")
+    paid = world.remit.send(world.request(world.remit.quote(PARTNER, "RUB", 5_000_00).quote_id,
+                                          recipient_wallet_id=mother))
+    first = world.remit.quote(PARTNER, "RUB", 5_000_00)
+    world.remit.configure_corridor(replace(RUB_CORRIDOR, fee_bps=RUB_CORRIDOR.fee_bps + 10))
+    again = world.remit.quote(PARTNER, "RUB", 5_000_00)
+    assert again.fee_pct_minor > first.fee_pct_minor  # the new terms apply
+    assert world.remit.remittance(PARTNER, paid.remittance_id).status == paid.status

@@ -22,6 +22,7 @@ from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants,
 from digisom.cbdc.http.slots import CBDC_SERVICE
 from digisom.cbdc.service import CbdcService
 from digisom.cbdc.wallet_access import CbdcWalletAccess
+from digisom.compliance.http import routes as compliance_routes
 from digisom.disbursement.http import routes as disbursement_routes
 from digisom.http import body_limit, problems
 from digisom.http.auth import TokenVerifier
@@ -33,6 +34,7 @@ from digisom.interbank.http import routes as interbank_routes
 from digisom.offline.http import routes as offline_routes
 from digisom.registry import register
 from digisom.registry.http import routes as registry_routes
+from digisom.remittance.http import routes as remittance_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
@@ -63,7 +65,8 @@ class BodyLimit(body_limit.BodyLimit):
 def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
-               interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes)
+               interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
+               compliance_routes)
     return [module.router() for module in modules]
 
 

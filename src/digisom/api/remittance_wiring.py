@@ -4,7 +4,7 @@ holding limit to the linked deposit) as its `Payees`, the banks' floats as its
 `BankFloats`, and the process's single ledger writer behind the domain's gateway. The
 remittance domain must not import the digital som; this entry point adapts one to the
 other. Screening (`Screener`) is filled by whoever builds the service: the compliance
-domain's screener once it is wired (the lead's follow-up), a fake in tests.
+desk in the API (`screening_wiring.RemittanceScreener`), a fake in the domain's tests.
 """
 
 from __future__ import annotations
@@ -13,19 +13,23 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc import aliases, credits
 from digisom.cbdc.context import Context
+from digisom.http.services import provide
 from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
+from digisom.remittance.http.slots import REMITTANCE_READS, REMITTANCE_SERVICE
 from digisom.remittance.migrations import migrate
 from digisom.remittance.ports import CreditLeg, CreditPlan, CreditRequest, Destination, Screener
 from digisom.remittance.rates import ReferenceRates
+from digisom.remittance.reads import RemittanceReads
 from digisom.remittance.service import RemittanceService, Settings
 
 
@@ -89,6 +93,14 @@ class SubmittedLedger:
     def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
         """From the reader."""
         return self._reader.lookup_transfers(ids)
+
+
+def attach(app: FastAPI, service: RemittanceService, engine: Engine) -> RemittanceReads:
+    """Fill the remittance routes' slots; returns the reads (the screening wiring uses them)."""
+    reads = RemittanceReads(engine)
+    provide(app, REMITTANCE_SERVICE, service)
+    provide(app, REMITTANCE_READS, reads)
+    return reads
 
 
 def build_remittance(engine: Engine, submitter: Submitter, reader: Ledger, cbdc: Context, rates: ReferenceRates,

@@ -8,7 +8,7 @@ directory by default, or PostgreSQL (`--db postgresql://...`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring
+from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
@@ -34,6 +34,8 @@ from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
+from digisom.remittance.rates import FileRates
+from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 from digisom.usdkg.issuer import HolderBalances
@@ -107,6 +109,9 @@ def build(
     monotonic_s: Callable[[], float] = time.monotonic,
     usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
     usdkg_holders: HolderBalances | None = None,
+    rates_path: Path | None = None,
+    sanctions_lists: Sequence[Path] = (),
+    remittance_settings: RemittanceSettings | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -116,7 +121,9 @@ def build(
     `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
-    and looks up holders in `usdkg_holders`."""
+    and looks up holders in `usdkg_holders`.
+    Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
+    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -139,6 +146,12 @@ def build(
     disbursement = disbursement_wiring.build_disbursement(engine, submitter, Ledger(reader_store), resolver, service,
                                                           revenue)
     disbursement_wiring.attach(app, disbursement, ctx)
+    desk = screening_wiring.build_desk(engine, sanctions_lists, clock)
+    rates = FileRates.from_path(rates_path) if rates_path is not None else FileRates([])
+    remittance = remittance_wiring.build_remittance(
+        engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
+        remittance_settings, clock)
+    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

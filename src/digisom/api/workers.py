@@ -52,6 +52,8 @@ class ServeSettings:
     # environment's `$DIGISOM_CHAIN_KEY`, as `digisom chain deploy` reads it).
     usdkg_chain_specs: tuple[str, ...] = ()
     usdkg_key_file: str | None = None
+    rates_file: str | None = None  # the National Bank's reference rates (CSV or JSON)
+    sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -65,7 +67,9 @@ class ServeSettings:
                         key_path=Path(self.key_path) if self.key_path else None,
                         tax_revenue_wallet=self.tax_revenue_wallet,
                         rtgs_clock=None if pinned is None else (lambda: pinned),
-                        usdkg_chains=self.usdkg_tokens())
+                        usdkg_chains=self.usdkg_tokens(),
+                        rates_path=Path(self.rates_file) if self.rates_file else None,
+                        sanctions_lists=[Path(p) for p in self.sanctions_lists])
         return runtime
 
 

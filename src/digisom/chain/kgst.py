@@ -9,6 +9,7 @@ minter's allowance. Both keys come from files or the environment (`keys.load_key
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from eth_abi.abi import decode
@@ -128,28 +129,48 @@ class KgstGateway(TokenContract):
         except TransactionReverted as error:
             raise TokenRefused(error.reason) from None
 
-    def redemptions(self, cursor: CursorStore, confirmations: int, start_block: int) -> KgstRedemptionFeed:
-        """The feed of transfers to the redemption address."""
+    def redemptions(self, cursor: CursorStore, confirmations: int, start_block: int,
+                    watcher: TransferWatcher | None = None) -> KgstRedemptionFeed:
+        """The feed of transfers to the redemption address; `watcher` sees every transfer
+        of the token first (a screener's window for one-hop exposure)."""
         follower = Follower(self._chain, self._address, [self._abi.events["Transfer"].topic0], confirmations,
                             start_block, cursor)
-        return KgstRedemptionFeed(follower, self.redemption_address)
+        return KgstRedemptionFeed(follower, self.redemption_address, watcher)
 
 
 def _prepared(signed: SignedTx) -> PreparedTx:
     return PreparedTx(signed.tx_hash, signed.nonce, signed.raw, signed.sender)
 
 
+@dataclass(frozen=True, slots=True)
+class SeenTransfer:
+    """Any confirmed `Transfer(source, to, value)` of the token."""
+
+    tx_hash: str
+    log_index: int
+    block_number: int
+    source: str
+    to: str
+    amount_token_units: int
+
+
+TransferWatcher = Callable[[Sequence[SeenTransfer]], None]
+
+
 class KgstRedemptionFeed:
     """`RedemptionFeed`: `Transfer(sender, redemption address, value)` logs from the follower."""
 
-    def __init__(self, follower: Follower, redemption_address: str) -> None:
+    def __init__(self, follower: Follower, redemption_address: str, watcher: TransferWatcher | None = None) -> None:
         self._follower = follower
         self._redemption_address = to_checksum_address(redemption_address)
+        self._watcher = watcher
 
     def poll(self, on_transfer: Callable[[IncomingTransfer], None], on_rollback: Callable[[int], None]) -> None:
         """One follower poll."""
 
         def on_logs(logs: list[Log]) -> None:
+            if self._watcher is not None:  # before the redemptions: a batch's own hops count
+                self._watcher([seen for log in logs if (seen := _seen(log)) is not None])
             for log in logs:
                 transfer = self._incoming(log)
                 if transfer is not None:
@@ -165,3 +186,11 @@ class KgstRedemptionFeed:
             return None  # a mint straight to the redemption address is not a redemption
         (value,) = decode(["uint256"], log.data)
         return IncomingTransfer(log.tx_hash, log.log_index, log.block_number, sender, int(value))
+
+
+def _seen(log: Log) -> SeenTransfer | None:
+    if len(log.topics) != 3:
+        return None
+    (value,) = decode(["uint256"], log.data)
+    return SeenTransfer(log.tx_hash, log.log_index, log.block_number, topic_address(log.topics[1]),
+                        topic_address(log.topics[2]), int(value))

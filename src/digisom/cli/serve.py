@@ -65,6 +65,11 @@ def serve(
                               "all of them, mints go to one, the lookup reads their Transfer logs.")] = None,
     usdkg_key_file: Annotated[Path | None, typer.Option(
         "--usdkg-key-file", help=f"File with the USDKG minter's hex key (else ${KEY_ENV_VAR}).")] = None,
+    rates_file: Annotated[Path | None, typer.Option(
+        "--rates-file", help="Reference rates (CSV date,currency,rate or JSON) for remittance quotes.")] = None,
+    sanctions_list: Annotated[list[Path] | None, typer.Option(
+        "--sanctions-list", help="A sanctions list file (FollowTheMoney JSON lines, or OFAC sdn.csv); repeat "
+        "for more. Without one, every screening is recorded as clear under rule no_list_loaded.")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     try:
@@ -77,7 +82,8 @@ def serve(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
-                             tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None)
+                             tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
+                             str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()))
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -10,7 +10,7 @@ officers deciding at the same moment, one wins and the other is told).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -130,6 +130,12 @@ class Decisions:
         if not rows:
             raise ReviewNotFound(f"no review {review_id}")
         return rows[0]
+
+    def reviews_of(self, screening_ids: Sequence[int]) -> dict[int, Review]:
+        """The reviews of these screenings, by screening id (a screening without one is absent)."""
+        if not screening_ids:
+            return {}
+        return {r.screening_id: r for r in self._reviews(tables.reviews.c.screening_id.in_(list(screening_ids)))}
 
     def open_reviews(self) -> list[Review]:
         """The queue: reviews not yet decided, oldest first."""

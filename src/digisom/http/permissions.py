@@ -24,7 +24,9 @@ AUDITOR: Final = Role.AUDITOR
 ISSUER: Final = Role.ISSUER_OPERATOR
 CUSTODIAN: Final = Role.CUSTODIAN
 PUBLIC: Final = Role.PUBLIC
-ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, ISSUER, CUSTODIAN, PUBLIC)
+PARTNER: Final = Role.PARTNER
+OFFICER: Final = Role.COMPLIANCE_OFFICER
+ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, ISSUER, CUSTODIAN, PARTNER, OFFICER, PUBLIC)
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {
@@ -117,6 +119,21 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "usdkg.mints.create": frozenset({ISSUER}),  # only within coverage (the floor, price, audits)
     "usdkg.redemptions.create": frozenset({ISSUER}),
     "usdkg.lookup": EVERYONE,
+    "remittance.partners.onboard": frozenset({CB, BANK}),  # a bank for itself only
+    "remittance.partners.list": frozenset({CB, BANK, PARTNER}),  # a bank its own partners, a partner itself
+    "remittance.partners.read": frozenset({CB, BANK, PARTNER}),
+    "remittance.partners.fund": frozenset({BANK}),  # from and to its own float
+    "remittance.corridors.configure": frozenset({CB, BANK}),
+    "remittance.corridors.read": frozenset({CB, BANK, PARTNER}),
+    "remittance.quotes.create": frozenset({PARTNER}),
+    "remittance.send": frozenset({PARTNER}),
+    "remittance.returns": frozenset({PARTNER}),  # its own
+    "remittance.read": frozenset({CB, BANK, PARTNER, OFFICER}),  # a partner its own, a bank its partners'
+    "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
+    "compliance.reviews.list": frozenset({OFFICER, AUDITOR}),
+    "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
+    "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
+    "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

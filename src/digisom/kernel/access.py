@@ -18,6 +18,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # also USDKG's gold auditor: imports and signs the bar counts
     ISSUER_OPERATOR = "issuer_operator"  # USDKG's issuer: prices, signers, coverage reports, mints
     CUSTODIAN = "custodian"  # USDKG's vault bank: signed bar arrivals and movements
+    PARTNER = "partner"  # a foreign money-transfer operator or exchange: the subject is its partner id
+    COMPLIANCE_OFFICER = "compliance_officer"  # screens, and decides reviews with a second officer
     PUBLIC = "public"
 
 

@@ -152,3 +152,17 @@ class Returned(RemittanceError, Refused):
                          reason=reason)
         self.remittance_id = remittance_id
         self.reason = reason
+
+
+class AddressLinked(RemittanceError, Conflict):
+    """An on-chain address already linked to another wallet (rail 2)."""
+
+    slug = "remittance-address-linked"
+    title = "The address is linked to another wallet"
+
+
+class InboundNotFound(RemittanceError, NotFound):
+    """No such on-chain inbound transfer (rail 2)."""
+
+    slug = "remittance-inbound-not-found"
+    title = "No such inbound transfer"

@@ -34,8 +34,9 @@ class Screener(Protocol):
         """Screen a name; `schema` is "Person" or "Organization"."""
         ...
 
-    def screen_address(self, address: str) -> Screening:
-        """Screen a crypto address."""
+    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
+        """Screen a crypto address: `hit` if a list holds it, `review` if in `window` (the
+        chain follower's recent (from, to) transfers) it received from a listed address."""
         ...
 
 

@@ -55,10 +55,13 @@ def _corridor(row: RowMapping) -> Corridor:
 
 
 def upsert_corridor(conn: Connection, found: Corridor) -> None:
-    """Record the corridor, replacing its earlier configuration."""
+    """Record the corridor, replacing its earlier configuration in place (its quotes and
+    remittances keep pointing at it: a delete and insert would break their foreign keys)."""
     values = {c.name: getattr(found, c.name) for c in tables.corridors.c}
-    conn.execute(tables.corridors.delete().where(tables.corridors.c.corridor_id == found.corridor_id))
-    conn.execute(tables.corridors.insert().values(**values))
+    updated = conn.execute(tables.corridors.update().where(tables.corridors.c.corridor_id == found.corridor_id)
+                           .values(**values))
+    if updated.rowcount == 0:
+        conn.execute(tables.corridors.insert().values(**values))
 
 
 def insert_quotes(conn: Connection, found: Sequence[Quote]) -> None:

@@ -154,3 +154,57 @@ fundings: Final = Table(
     Column("created_at", String(ISO_TIME_CHARS), nullable=False),
     CheckConstraint("kind IN ('prefund', 'defund') AND amount_tyiyn > 0", name="remittance_fundings_kind"),
 )
+
+# Rail 2 (migration 2): KGST/USDKG sent to the issuer's redemption address by an address
+# linked to a wallet. Addresses are kept as given (checksummed) and by their comparison key
+# (`onchain.address_key`); token amounts are decimal text (uint256 outgrows BIGINT).
+ADDRESS_CHARS_MAX: Final = 128
+TX_HASH_CHARS: Final = 66
+TOKEN_UNITS_CHARS: Final = 78
+
+chain_links: Final = Table(
+    "remittance_chain_links",
+    metadata,
+    Column("address_key", String(ADDRESS_CHARS_MAX), primary_key=True),
+    Column("address", String(ADDRESS_CHARS_MAX), nullable=False),
+    Column("wallet_id", String(ID_CHARS_MAX), nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+)
+
+chain_window: Final = Table(
+    "remittance_chain_window",
+    metadata,
+    Column("token", String(ADDRESS_CHARS_MAX), primary_key=True),
+    Column("tx_hash", String(TX_HASH_CHARS), primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("block_number", BigInteger, nullable=False),
+    Column("source_key", String(ADDRESS_CHARS_MAX), nullable=False),
+    Column("to_key", String(ADDRESS_CHARS_MAX), nullable=False),
+    Index("ix_remittance_chain_window_to", "token", "to_key"),
+    Index("ix_remittance_chain_window_block", "token", "block_number"),
+)
+
+chain_inbound: Final = Table(
+    "remittance_chain_inbound",
+    metadata,
+    Column("token", String(ADDRESS_CHARS_MAX), primary_key=True),
+    Column("tx_hash", String(TX_HASH_CHARS), primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("block_number", BigInteger, nullable=False),
+    Column("sender", String(ADDRESS_CHARS_MAX), nullable=False),
+    Column("wallet_id", String(ID_CHARS_MAX), nullable=False),
+    Column("amount_token_units", String(TOKEN_UNITS_CHARS), nullable=False),
+    Column("decision", String(8), nullable=False),
+    Column("reason", String(REASON_CHARS_MAX), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("officer", String(NAME_CHARS_MAX), nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("updated_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint("decision IN ('hit', 'review', 'clear')", name="remittance_chain_inbound_decision"),
+    CheckConstraint("status IN ('passed', 'stopped', 'held', 'cleared', 'released', 'blocked')",
+                    name="remittance_chain_inbound_status"),
+    # A hit is never handed to the redemption path; a review only after an officer cleared it.
+    CheckConstraint("(decision = 'clear' AND status = 'passed') OR (decision = 'hit' AND status = 'stopped') "
+                    "OR (decision = 'review' AND status IN ('held', 'cleared', 'released', 'blocked'))",
+                    name="remittance_chain_inbound_flow"),
+)

@@ -1,0 +1,112 @@
+"""Wiring of sanctions screening (`digisom.compliance`) into the other domains: the lists
+the operator configured, loaded once at start (a file that does not parse stops the start
+with its line); the remittance domain's `Screener` port over the compliance desk (every
+decision recorded with its list versions, score and rule before the remittance acts on it;
+a `review` opens a review in the compliance queue); and, when an officer decides such a
+review, the held remittances released or returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from digisom.compliance import migrations as compliance_migrations
+from digisom.compliance.decisions import Decisions, Review, ReviewOutcome
+from digisom.compliance.desk import ComplianceDesk, Recorded
+from digisom.compliance.http.slots import COMPLIANCE_DESK, REVIEW_LISTENERS
+from digisom.compliance.loading import load_list
+from digisom.compliance.model import SubjectSchema
+from digisom.http.services import provide
+from digisom.kernel.clock import utc_now
+from digisom.remittance.ports import Decision, Screening
+from digisom.remittance.reads import RemittanceReads
+from digisom.remittance.service import RemittanceService
+
+SYSTEM_REQUESTER: Final = "system:remittance"
+_SCREENING_ID: Final = re.compile(r"^screening:(\d+) ")
+
+
+def build_desk(engine: Engine, list_paths: Sequence[Path], clock: Callable[[], datetime] = utc_now) -> ComplianceDesk:
+    """Migrate compliance's tables and load every list file (all or none: a bad file raises)."""
+    compliance_migrations.migrate(engine)
+    return ComplianceDesk([load_list(path) for path in list_paths], Decisions(engine, clock))
+
+
+def _reason(recorded: Recorded) -> str:
+    """What the remittance keeps of a decision: the screening id first (the release below
+    reads it back), then the rule, the score and the lists' versions."""
+    result = recorded.result
+    versions = ",".join(v[:16] for v in result.list_versions) or "none"
+    best = f" best={result.matches[0].entity_id}" if result.matches else ""
+    return f"screening:{recorded.screening_id} rule={result.rule} score={result.score_milli}{best} lists={versions}"
+
+
+class RemittanceScreener:
+    """The remittance domain's `Screener` over the compliance desk."""
+
+    def __init__(self, desk: ComplianceDesk, context: str = "remittance") -> None:
+        self._desk = desk
+        self._context = context
+
+    def screen(self, name: str, schema: str) -> Screening:
+        """Screen and record a name."""
+        recorded = self._desk.screen_name(name, SubjectSchema(schema), context=self._context,
+                                          requested_by=SYSTEM_REQUESTER)
+        return Screening(Decision(recorded.result.decision.value), _reason(recorded))
+
+    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
+        """Screen and record an address (one-hop exposure over the follower's `window`)."""
+        recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER,
+                                             window=window)
+        return Screening(Decision(recorded.result.decision.value), _reason(recorded))
+
+
+def screening_ids(reason: str) -> int | None:
+    """The compliance screening a remittance's screening reason points at."""
+    found = _SCREENING_ID.match(reason)
+    return int(found.group(1)) if found else None
+
+
+class RemittanceReleases:
+    """When a review is decided: each remittance held on it is returned if any of its
+    reviews was confirmed, paid once all of them are cleared, else left held."""
+
+    def __init__(self, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads) -> None:
+        self._desk = desk
+        self._remittance = remittance
+        self._reads = reads
+
+    def decided(self, review: Review) -> None:
+        """Act on the remittances held on `review`'s screening."""
+        held = [r.remittance_id for r in self._remittance.review_queue()]
+        by_remittance: dict[str, list[int]] = {}
+        for s in self._reads.screenings(held):
+            sid = screening_ids(s.reason)
+            if s.decision == Decision.REVIEW.value and sid is not None:
+                by_remittance.setdefault(s.remittance_id, []).append(sid)
+        for remittance_id, sids in by_remittance.items():
+            if review.screening_id not in sids:
+                continue
+            reviews = self._desk.decisions.reviews_of(sids)
+            statuses = {reviews[sid].status if sid in reviews else "open" for sid in sids}
+            if ReviewOutcome.CONFIRMED.value in statuses:
+                self._settle(remittance_id, False, review)
+            elif statuses == {ReviewOutcome.CLEARED.value}:
+                self._settle(remittance_id, True, review)
+
+    def _settle(self, remittance_id: str, clear: bool, review: Review) -> None:
+        officer = review.decided_by or ""
+        self._remittance.decide(remittance_id, clear, officer, f"compliance review {review.review_id}")
+
+
+def attach(app: FastAPI, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads) -> None:
+    """Fill the compliance routes' slots: the desk, and the remittances released on decisions."""
+    provide(app, COMPLIANCE_DESK, desk)
+    provide(app, REVIEW_LISTENERS, (RemittanceReleases(desk, remittance, reads),))

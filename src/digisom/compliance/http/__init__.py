@@ -1,0 +1,1 @@
+"""Compliance's HTTP routes: /v1/compliance (screening, the review queue, the lists)."""

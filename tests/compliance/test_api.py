@@ -1,0 +1,64 @@
+"""/v1/compliance through the API: without a list every screening is an explicit, recorded
+`clear` under `no_list_loaded` and the lists route says none is loaded; with a list, a hit
+with its matches and versions; a review decided with four eyes, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digisom.api.runtime import build
+from tests.api.world import World
+
+PROBLEMS = "https://digisom.kg/problems/"
+
+
+@pytest.fixture
+def listed_world(tmp_path: Path, ftm_file: Path) -> Iterator[World]:
+    runtime = build(data_dir=tmp_path / "data", sanctions_lists=[ftm_file])
+    yield World.create(runtime)
+    runtime.close()
+
+
+def test_without_a_list_the_answer_says_so_and_is_recorded(world: World) -> None:
+    lists = world.ok(world.get(None, "/v1/compliance/lists"))
+    assert lists == {"loaded": False, "rule_without_lists": "no_list_loaded", "lists": []}
+    found = world.ok(world.post("officer", "/v1/compliance/screenings", {"name": "Sooronbai Jeenbekov"}), 201)
+    assert (found["decision"], found["rule"], found["lists_loaded"]) == ("clear", "no_list_loaded", False)
+    assert found["screening_id"] >= 1
+
+
+def test_a_listed_name_and_address_are_hits_with_versions(listed_world: World) -> None:
+    world = listed_world
+    (loaded,) = world.ok(world.get(None, "/v1/compliance/lists"))["lists"]
+    assert len(loaded["version"]) == 64 and loaded["entities"] >= 4
+    hit = world.ok(world.post("commercial_bank", "/v1/compliance/screenings",
+                              {"name": "Old Vector LLC", "schema": "Organization"}), 201)
+    assert hit["decision"] == "hit" and hit["matches"][0]["id"] == "kg-company-1"
+    assert hit["list_versions"] == [loaded["version"]]
+    address = world.ok(world.post("officer", "/v1/compliance/screenings",
+                                  {"address": "0xabcdef0123456789abcdef0123456789abcdef01"}), 201)
+    assert (address["decision"], address["rule"]) == ("hit", "address-exact")
+
+
+def test_a_review_needs_a_second_officer_and_is_decided_once(listed_world: World) -> None:
+    world = listed_world
+    world.ok(world.post("officer", "/v1/compliance/screenings", {"name": "Sooronbek Jeenbekov", "schema": "Person"}),
+             201)
+    (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
+    path = f"/v1/compliance/reviews/{review['review_id']}/decision"
+    own = world.post("officer", path, {"outcome": "cleared", "reason": "looks fine"})
+    assert own.status_code == 403 and own.json()["type"] == PROBLEMS + "compliance-four-eyes"
+    decided = world.ok(world.post("second_officer", path, {"outcome": "confirmed", "reason": "same person"}))
+    assert decided["status"] == "confirmed"
+    again = world.post("second_officer", path, {"outcome": "cleared", "reason": "changed my mind"})
+    assert again.status_code == 409 and again.json()["type"] == PROBLEMS + "compliance-review-decided"
+    assert world.ok(world.get("auditor", "/v1/compliance/reviews"))["items"] == []
+
+
+def test_bad_input_is_a_typed_problem(world: World) -> None:
+    both = world.post("officer", "/v1/compliance/screenings", {"name": "x", "address": "0x1"})
+    assert both.status_code == 422 and both.headers["content-type"] == "application/problem+json"
+    assert world.get("partner", "/v1/compliance/reviews").status_code == 403

@@ -1,0 +1,141 @@
+"""Rail 2 on the in-process EVM: KGST sent to the redemption address by an address linked
+to the mother's wallet is screened (exact listed address, one-hop exposure, through the
+compliance domain's screener behind the `Screener` port) and redeemed by the bridge's own
+redemption path; a listed sender's tokens stay at the redemption address, recorded; an
+exposed sender's wait for an officer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from digisom.api.remittance_chain_wiring import link_inbound_address, screened_redemptions
+from digisom.api.screening_wiring import RemittanceScreener, build_desk
+from digisom.chain.contracts import Artifact, kgst_artifact
+from digisom.chain.embedded import EmbeddedChain
+from digisom.remittance.errors import AddressLinked, NotPendingReview
+from digisom.remittance.migrations import migrate
+from digisom.remittance.onchain import InboundStatus, OnchainRail
+from digisom.remittance.ports import Decision
+from digisom.stablecoin.bridge import Bridge
+from digisom.stablecoin.model import State
+from digisom.stablecoin.repository import CursorRepository
+from tests.stablecoin.world import OPENING_TYIYN, World
+
+MOTHER = "pensioner"  # the recipient's wallet
+MIGRANT = "merchant"  # a clean sender abroad
+LISTED = "commercial_bank"  # its address is on the (synthetic) list
+EXPOSED = "owner"  # received from the listed address
+
+
+@pytest.fixture(scope="module")
+def artifact() -> Artifact:
+    return kgst_artifact()
+
+
+@pytest.fixture
+def world(tmp_path: Path, artifact: Artifact) -> Iterator[World]:
+    built = World(tmp_path, EmbeddedChain(56), artifact)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def _rail(world: World, tmp_path: Path) -> OnchainRail:
+    entity = {"id": "synthetic-a7a5-wallet", "schema": "CryptoWallet",
+              "properties": {"publicKey": [world.address(LISTED).lower()], "currency": ["A7A5"]}}
+    path = tmp_path / "synthetic.ftm.json"
+    path.write_text(json.dumps(entity) + "\n", encoding="utf-8")
+    migrate(world.engine)
+    return OnchainRail(world.engine, RemittanceScreener(build_desk(world.engine, [path])))
+
+
+def _bridge(world: World, rail: OnchainRail) -> Bridge:
+    feed = screened_redemptions(world.gateway, CursorRepository(world.engine, world.token_key), world.confirmations,
+                                world.deployment.block_number, rail)
+    return Bridge(world.engine, world.ledger, world.gateway, world.wallets, feed, world.confirmations)
+
+
+def _balanced(world: World, bridge: Bridge) -> None:
+    report = bridge.reserve_report()
+    assert report.balanced and report.supply_tyiyn == report.reserve_tyiyn
+
+
+def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) -> None:
+    rail = _rail(world, tmp_path)
+    bridge = _bridge(world, rail)
+    redemption = world.gateway.redemption_address
+    for role, amount in ((MIGRANT, 500_00), (LISTED, 300_00)):
+        assert bridge.request_mint(f"m-{role}", role, world.address(role), amount).state is State.POSTED
+    for role in (MIGRANT, LISTED, EXPOSED):
+        link_inbound_address(bridge, rail, MOTHER, world.address(role))
+
+    world.send_tokens(MIGRANT, redemption, 150_00)  # clear: redeemed into the mother's wallet
+    world.send_tokens(LISTED, redemption, 50_00)  # listed: stopped
+    world.send_tokens(LISTED, world.address(EXPOSED), 20_00)
+    world.send_tokens(EXPOSED, redemption, 20_00)  # one hop from the listed address: held
+    bridge.process()
+
+    assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN + 150_00
+    by_sender = {i.sender: i for i in rail.inbounds(world.token_key)}
+    passed, stopped, held = (by_sender[world.address(r)] for r in (MIGRANT, LISTED, EXPOSED))
+    assert (passed.status, passed.decision, passed.wallet_id) == (InboundStatus.PASSED, Decision.CLEAR, MOTHER)
+    assert (stopped.status, stopped.decision, stopped.amount_token_units) == (InboundStatus.STOPPED, Decision.HIT,
+                                                                             50_00)
+    assert "synthetic-a7a5-wallet" in stopped.reason and "address-exact" in stopped.reason
+    assert (held.status, held.decision) == (InboundStatus.HELD, Decision.REVIEW)
+    assert "address-one-hop" in held.reason
+    # The stopped and held tokens are at the redemption address, not burned, still backed.
+    assert world.gateway.balance_of(redemption) == 70_00
+    redeemed = [o for o in bridge.operations() if o.kind.value == "redeem"]
+    assert [o.address for o in redeemed] == [world.address(MIGRANT)]
+    _balanced(world, bridge)
+
+    with pytest.raises(NotPendingReview):
+        rail.decide(world.token_key, stopped.inbound_id, True, "officer-1")
+    rail.decide(world.token_key, held.inbound_id, True, "officer-1")
+    bridge.process()
+    assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN + 170_00
+    assert rail.inbound(world.token_key, held.tx_hash, held.log_index).status is InboundStatus.RELEASED  # type: ignore[union-attr]
+    _balanced(world, bridge)
+
+    # A restart replays nothing twice: the cursor, the bridge and the rail are idempotent.
+    again = _bridge(world, rail)
+    again.process()
+    assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN + 170_00
+    assert world.gateway.balance_of(redemption) == 50_00
+    _balanced(world, again)
+
+
+def test_a_blocked_review_is_never_redeemed(world: World, tmp_path: Path) -> None:
+    rail = _rail(world, tmp_path)
+    bridge = _bridge(world, rail)
+    bridge.request_mint("m", LISTED, world.address(LISTED), 30_00)
+    link_inbound_address(bridge, rail, MOTHER, world.address(EXPOSED))
+    world.send_tokens(LISTED, world.address(EXPOSED), 30_00)
+    world.send_tokens(EXPOSED, world.gateway.redemption_address, 30_00)
+    bridge.process()
+    (held,) = rail.inbounds(world.token_key, InboundStatus.HELD)
+    assert rail.decide(world.token_key, held.inbound_id, False, "officer-2").status is InboundStatus.BLOCKED
+    bridge.process()
+    assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN
+    assert world.gateway.balance_of(world.gateway.redemption_address) == 30_00
+
+
+def test_links_and_the_table_check_the_flow(world: World, tmp_path: Path) -> None:
+    rail = _rail(world, tmp_path)
+    rail.link(world.address(MIGRANT), MOTHER)
+    rail.link(world.address(MIGRANT).lower(), MOTHER)  # the same address in another case: idempotent
+    with pytest.raises(AddressLinked):
+        rail.link(world.address(MIGRANT), "merchant")
+    # The independent check: the table refuses a hit handed to the redemption path.
+    with pytest.raises(IntegrityError), world.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO remittance_chain_inbound VALUES ('t', '0x1', 0, 1, 's', 'w', '1', 'hit', '', 'passed', '',"
+            " 'x', 'x')"))
