@@ -48,6 +48,7 @@ from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.policy import load_policy
+from digisom.cbdc.ports import NO_HOLDER_SCREENING
 from digisom.cbdc.service import CbdcService
 from digisom.kernel.access import Actor, Role
 from digisom.kernel.circulation import audit_ledger
@@ -106,7 +107,7 @@ def main() -> int:
     store = MemoryStore()
     submitter = Submitter(Ledger(store))
     reader = Ledger(store)
-    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), load_policy(), clock=lambda: NOW)
+    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), load_policy(), NO_HOLDER_SCREENING, clock=lambda: NOW)
     cbdc = CbdcService(ctx)
     cbdc.register_participant("ayil-bank", ParticipantKind.COMMERCIAL_BANK, "Ayil Bank", "AYIL")
     total_tyiyn = 40_000_00 * args.count  # generous: each remittance is under 40,000 som

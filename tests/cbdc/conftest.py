@@ -16,6 +16,7 @@ from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import HolderKind, MerchantProfile, ParticipantKind
 from digisom.cbdc.policy import Policy, load_policy
+from digisom.cbdc.ports import NO_HOLDER_SCREENING, HolderScreening
 from digisom.cbdc.service import CbdcService
 from digisom.kernel.access import Actor, Role
 from digisom.kernel.clock import utc_now
@@ -49,13 +50,13 @@ class Domain:
         return summary.circulation_tyiyn
 
 
-def build_domain(tmp_path: Path, policy: Policy | None = None, clock: Callable[[], datetime] = utc_now
-                 ) -> tuple[Domain, Submitter]:
+def build_domain(tmp_path: Path, policy: Policy | None = None, clock: Callable[[], datetime] = utc_now,
+                 screening: HolderScreening = NO_HOLDER_SCREENING) -> tuple[Domain, Submitter]:
     engine = create_engine(f"sqlite:///{tmp_path / 'cbdc.db'}")
     migrate(engine)
     store = MemoryStore()
     submitter = Submitter(Ledger(store))
-    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), policy or load_policy(), clock=clock)
+    ctx = Context(engine, LedgerPort(submitter, Ledger(store)), policy or load_policy(), screening, clock=clock)
     service = CbdcService(ctx)
     for pid, name, code in (("ayil-bank", "Ayil Bank", "AYIL"), ("bakai-bank", "Bakai Bank", "BAKAI")):
         service.register_participant(pid, ParticipantKind.COMMERCIAL_BANK, name, code)

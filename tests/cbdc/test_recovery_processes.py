@@ -25,6 +25,7 @@ from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.model import HolderKind, IssuanceEvent, ParticipantKind, Payment, PaymentKind
 from digisom.cbdc.policy import load_policy
+from digisom.cbdc.ports import NO_HOLDER_SCREENING
 from digisom.cbdc.service import CbdcService
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
@@ -46,7 +47,8 @@ class _Process:
         self._engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
         migrate(self._engine)
         self._submitter = Submitter(Ledger(self._stores[0]))
-        self.ctx = Context(self._engine, LedgerPort(self._submitter, Ledger(self._stores[1])), load_policy())
+        self.ctx = Context(self._engine, LedgerPort(self._submitter, Ledger(self._stores[1])), load_policy(),
+                           NO_HOLDER_SCREENING)
 
     def close(self) -> None:
         self._submitter.close()

@@ -135,8 +135,10 @@ def build(
         key = load_key(key_path)
     else:
         key = load_or_create_key(data_dir if data_dir is not None else Path.cwd())
-    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path), clock=clock,
-                  money=MONEY_CHART)
+    desk = screening_wiring.build_desk(engine, sanctions_lists, clock)
+    # Every wallet's holder is screened by the desk (with no list loaded it records `no_list_loaded`).
+    ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path),
+                  screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders)
@@ -146,7 +148,6 @@ def build(
     disbursement = disbursement_wiring.build_disbursement(engine, submitter, Ledger(reader_store), resolver, service,
                                                           revenue)
     disbursement_wiring.attach(app, disbursement, ctx)
-    desk = screening_wiring.build_desk(engine, sanctions_lists, clock)
     rates = FileRates.from_path(rates_path) if rates_path is not None else FileRates([])
     remittance = remittance_wiring.build_remittance(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),

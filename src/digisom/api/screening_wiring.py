@@ -17,6 +17,8 @@ from typing import Final
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from digisom.cbdc.model import HolderKind
+from digisom.cbdc.ports import HolderVerdict, ScreeningDecision
 from digisom.compliance import migrations as compliance_migrations
 from digisom.compliance.decisions import Decisions, Review, ReviewOutcome
 from digisom.compliance.desk import ComplianceDesk, Recorded
@@ -30,6 +32,8 @@ from digisom.remittance.reads import RemittanceReads
 from digisom.remittance.service import RemittanceService
 
 SYSTEM_REQUESTER: Final = "system:remittance"
+WALLET_OPENING_REQUESTER: Final = "system:wallet-opening"
+HOLDER_REFERENCE_PREFIX: Final = "compliance-screening:"
 _SCREENING_ID: Final = re.compile(r"^screening:(\d+) ")
 
 
@@ -66,6 +70,24 @@ class RemittanceScreener:
         recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER,
                                              window=window)
         return Screening(Decision(recorded.result.decision.value), _reason(recorded))
+
+
+class HolderScreener:
+    """The digital som's `HolderScreening` over the compliance desk: a wallet's holder is
+    screened (and recorded) under the context `wallet_opening`; a `review` opens a review
+    whose screening the wallet's freezing hold names (`compliance-screening:<id>`)."""
+
+    def __init__(self, desk: ComplianceDesk, context: str = "wallet_opening") -> None:
+        self._desk = desk
+        self._context = context
+
+    def screen_holder(self, full_name: str, kind: HolderKind) -> HolderVerdict:
+        """Screen and record the holder's name: a person's, or an organisation's for merchants and public bodies."""
+        schema = SubjectSchema.PERSON if kind is HolderKind.INDIVIDUAL else SubjectSchema.ORGANIZATION
+        recorded = self._desk.screen_name(full_name, schema, context=self._context,
+                                          requested_by=WALLET_OPENING_REQUESTER)
+        return HolderVerdict(ScreeningDecision(recorded.result.decision.value),
+                             f"{HOLDER_REFERENCE_PREFIX}{recorded.screening_id}", _reason(recorded))
 
 
 def screening_ids(reason: str) -> int | None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from digisom.cbdc.accounts import CBDC_MONEY
 from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.policy import Policy
+from digisom.cbdc.ports import HolderScreening
 from digisom.kernel.circulation import MoneyChart
 from digisom.kernel.clock import iso_utc, utc_now
 from digisom.kernel.locks import SharedLocks
@@ -18,7 +19,8 @@ from digisom.kernel.locks import SharedLocks
 
 @dataclass(frozen=True)
 class Context:
-    """The domain's dependencies: its database, the ledger, the tier policy, a clock, and
+    """The domain's dependencies: its database, the ledger, the tier policy, the screening
+    of wallet holders (no default: `ports.NO_HOLDER_SCREENING` says "none"), a clock, and
     the money chart the issuance summary audits (every domain's holding codes, from the
     entry point; this domain's own by default).
 
@@ -30,6 +32,7 @@ class Context:
     engine: Engine
     ledger: LedgerPort
     policy: Policy
+    screening: HolderScreening
     clock: Callable[[], datetime] = utc_now
     money: MoneyChart = CBDC_MONEY
     locks: SharedLocks = field(init=False)

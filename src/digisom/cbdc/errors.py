@@ -52,6 +52,15 @@ class WalletClosed(CbdcError, kinds.Refused):
     status = 409
 
 
+class HolderSanctioned(CbdcError, kinds.Refused):
+    """The holder's name matched a sanctions list (`hit`): no wallet is opened. `screening`
+    names the recorded decision a compliance officer can look up."""
+
+    slug = "holder-sanctioned"
+    title = "The holder matches a sanctions list"
+    status = 422
+
+
 class InsufficientFunds(CbdcError, kinds.Refused):
     """The ledger refused: not enough value on the account named in `account`."""
 

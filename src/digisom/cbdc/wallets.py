@@ -24,6 +24,7 @@ from digisom.cbdc.errors import (
     NO_SUCH_WALLET,
     Conflict,
     Forbidden,
+    HolderSanctioned,
     InvalidRequest,
     LimitExceeded,
     NotFound,
@@ -47,9 +48,13 @@ from digisom.cbdc.model import (
     WalletView,
     page_of,
 )
+from digisom.cbdc.ports import ScreeningDecision
+from digisom.cbdc.tables import ID_CHARS_MAX, TEXT_CHARS_MAX
 from digisom.kernel.access import Actor, Role
 from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, Transfer, TransferFlags
 
+# Who froze a wallet opened while its holder's screening awaits review.
+SCREENING_ACTOR: Final = "system:holder-screening"
 PHONE_PATTERN: Final = re.compile(r"\+996[0-9]{9}")
 PIN_PATTERN: Final = re.compile(r"[0-9]{4,6}")
 # scrypt cost: about 50 ms per PIN on a server core, hard to brute-force offline.
@@ -84,7 +89,9 @@ def open_wallet(
     pin: str,
     merchant: MerchantProfile | None,
 ) -> Wallet:
-    """A bank opens a wallet for its customer. Retrying with the same key returns it."""
+    """A bank opens a wallet for its customer. Retrying with the same key returns it.
+    The holder is screened first (`ctx.screening`): a `hit` refuses (`HolderSanctioned`,
+    nothing written); a `review` opens the wallet frozen, with a hold naming the screening."""
     if actor.role is not Role.BANK_OPERATOR or actor.bank_code is None:
         raise Forbidden("only a bank operator opens wallets, for its own bank")
     ctx.policy.tier(tier)
@@ -96,15 +103,27 @@ def open_wallet(
         raise InvalidRequest("PIN must be 4 to 6 digits")
     participants.require_bank(ctx, actor.bank_code)
     operation = operation_id(actor, key)
-    wallet = Wallet(
-        public_id("w", operation), actor.bank_code, holder_id, holder_kind, tier, WalletStatus.ACTIVE, merchant,
-        ctx.now_iso(),
-    )
+    wallet_id = public_id("w", operation)
+    with ctx.engine.connect() as conn:
+        opened = repository.get_wallet(conn, wallet_id)
+    if opened is not None:  # a retry: screened when it opened, not again
+        return opened
+    # Screened before anything is written: a `hit` leaves no row and no ledger account.
+    verdict = ctx.screening.screen_holder(full_name, holder_kind)
+    if verdict.decision is ScreeningDecision.HIT:
+        raise HolderSanctioned("the holder's name matches a sanctions list; no wallet was opened",
+                               screening=verdict.reference)
+    status = WalletStatus.FROZEN if verdict.decision is ScreeningDecision.REVIEW else WalletStatus.ACTIVE
+    wallet = Wallet(wallet_id, actor.bank_code, holder_id, holder_kind, tier, status, merchant, ctx.now_iso())
     ctx.ledger.ensure_accounts(accounts.wallet_accounts(wallet.id))
     try:
         with ctx.engine.begin() as conn:
             repository.insert_wallet(conn, wallet, operation)
             repository.insert_identity(conn, wallet.id, wallet.bank_code, full_name, phone, hash_pin(pin))
+            if status is WalletStatus.FROZEN:  # the hold names the review that may lift it
+                reason = f"sanctions screening review: {verdict.reason}"[:TEXT_CHARS_MAX]
+                repository.insert_hold(conn, wallet.id, "freeze", reason, verdict.reference[:ID_CHARS_MAX],
+                                       SCREENING_ACTOR, wallet.created_at)
     except IntegrityError:
         with ctx.engine.connect() as conn:
             existing = repository.get_wallet(conn, wallet.id)
