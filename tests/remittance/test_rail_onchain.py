@@ -16,13 +16,16 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.api.remittance_chain_wiring import link_inbound_address, screened_redemptions
 from digisom.api.screening_wiring import RemittanceScreener, build_desk
+from digisom.api.stablecoin_wiring import BridgeAddressScreener
 from digisom.chain.contracts import Artifact, kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.compliance.desk import ComplianceDesk
 from digisom.remittance.errors import AddressLinked, NotPendingReview
 from digisom.remittance.migrations import migrate
 from digisom.remittance.onchain import InboundStatus, OnchainRail
 from digisom.remittance.ports import Decision
 from digisom.stablecoin.bridge import Bridge
+from digisom.stablecoin.errors import AddressSanctioned
 from digisom.stablecoin.model import State
 from digisom.stablecoin.repository import CursorRepository
 from tests.stablecoin.world import OPENING_TYIYN, World
@@ -47,19 +50,35 @@ def world(tmp_path: Path, artifact: Artifact) -> Iterator[World]:
         built.close()
 
 
-def _rail(world: World, tmp_path: Path) -> OnchainRail:
+def _desk(world: World, tmp_path: Path) -> ComplianceDesk:
     entity = {"id": "synthetic-a7a5-wallet", "schema": "CryptoWallet",
               "properties": {"publicKey": [world.address(LISTED).lower()], "currency": ["A7A5"]}}
     path = tmp_path / "synthetic.ftm.json"
     path.write_text(json.dumps(entity) + "\n", encoding="utf-8")
+    return build_desk(world.engine, [path])
+
+
+def _rail(world: World, tmp_path: Path) -> OnchainRail:
     migrate(world.engine)
-    return OnchainRail(world.engine, RemittanceScreener(build_desk(world.engine, [path])))
+    return OnchainRail(world.engine, RemittanceScreener(_desk(world, tmp_path)))
 
 
-def _bridge(world: World, rail: OnchainRail) -> Bridge:
+def _bridge(world: World, rail: OnchainRail, tmp_path: Path) -> Bridge:
+    """The bridge as the composition root wires it behind rail 2: mints screened by the
+    desk, redemption senders screened by the rail only."""
     feed = screened_redemptions(world.gateway, CursorRepository(world.engine, world.token_key), world.confirmations,
                                 world.deployment.block_number, rail)
-    return Bridge(world.engine, world.ledger, world.gateway, world.wallets, feed, world.confirmations)
+    screening = BridgeAddressScreener(_desk(world, tmp_path), senders_screened_upstream=True)
+    return Bridge(world.engine, world.ledger, world.gateway, world.wallets, feed, world.confirmations,
+                  screening=screening)
+
+
+def _screenings(world: World, address: str) -> list[str]:
+    """The contexts `address` was screened under, as the compliance desk recorded them."""
+    with world.engine.connect() as conn:
+        rows = conn.execute(text("SELECT context FROM compliance_screenings WHERE lower(subject) = :a"),
+                            {"a": address.lower()})
+        return sorted(row.context for row in rows)
 
 
 def _balanced(world: World, bridge: Bridge) -> None:
@@ -69,10 +88,13 @@ def _balanced(world: World, bridge: Bridge) -> None:
 
 def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) -> None:
     rail = _rail(world, tmp_path)
-    bridge = _bridge(world, rail)
+    bridge = _bridge(world, rail, tmp_path)
     redemption = world.gateway.redemption_address
-    for role, amount in ((MIGRANT, 500_00), (LISTED, 300_00)):
-        assert bridge.request_mint(f"m-{role}", role, world.address(role), amount).state is State.POSTED
+    # The bridge mints to no listed address; the listed party gets its tokens on-chain.
+    with pytest.raises(AddressSanctioned):
+        bridge.request_mint("m-listed", LISTED, world.address(LISTED), 300_00)
+    assert bridge.request_mint("m-migrant", MIGRANT, world.address(MIGRANT), 800_00).state is State.POSTED
+    world.send_tokens(MIGRANT, world.address(LISTED), 300_00)
     for role in (MIGRANT, LISTED, EXPOSED):
         link_inbound_address(bridge, rail, MOTHER, world.address(role))
 
@@ -91,6 +113,10 @@ def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) 
     assert "synthetic-a7a5-wallet" in stopped.reason and "address-exact" in stopped.reason
     assert (held.status, held.decision) == (InboundStatus.HELD, Decision.REVIEW)
     assert "address-one-hop" in held.reason
+    # Each sender screened once, by the rail: the bridge behind it does not screen again.
+    assert _screenings(world, world.address(LISTED)) == ["kgst_mint_destination", "remittance"]
+    assert _screenings(world, world.address(EXPOSED)) == ["remittance"]
+    assert _screenings(world, world.address(MIGRANT)) == ["kgst_mint_destination", "remittance"]
     # The stopped and held tokens are at the redemption address, not burned, still backed.
     assert world.gateway.balance_of(redemption) == 70_00
     redeemed = [o for o in bridge.operations() if o.kind.value == "redeem"]
@@ -106,7 +132,7 @@ def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) 
     _balanced(world, bridge)
 
     # A restart replays nothing twice: the cursor, the bridge and the rail are idempotent.
-    again = _bridge(world, rail)
+    again = _bridge(world, rail, tmp_path)
     again.process()
     assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN + 170_00
     assert world.gateway.balance_of(redemption) == 50_00
@@ -115,8 +141,9 @@ def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) 
 
 def test_a_blocked_review_is_never_redeemed(world: World, tmp_path: Path) -> None:
     rail = _rail(world, tmp_path)
-    bridge = _bridge(world, rail)
-    bridge.request_mint("m", LISTED, world.address(LISTED), 30_00)
+    bridge = _bridge(world, rail, tmp_path)
+    bridge.request_mint("m", MIGRANT, world.address(MIGRANT), 30_00)
+    world.send_tokens(MIGRANT, world.address(LISTED), 30_00)
     link_inbound_address(bridge, rail, MOTHER, world.address(EXPOSED))
     world.send_tokens(LISTED, world.address(EXPOSED), 30_00)
     world.send_tokens(EXPOSED, world.gateway.redemption_address, 30_00)

@@ -28,6 +28,7 @@ from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.stablecoin.bridge import Bridge
 from digisom.stablecoin.model import Kind, Operation
+from digisom.stablecoin.ports import NO_ADDRESS_SCREENING
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 from tests.api.world import World
@@ -90,7 +91,8 @@ def kgst_bridge(world: World) -> Iterator[Kgst]:
     store = open_store(world.runtime.db_url)
     try:
         wallets = BridgeWalletDirectory(world.runtime.service.ctx)
-        bridge = Bridge(engine, ChartCheckedLedger(Ledger(store)), gateway, wallets, feed, CONFIRMATIONS)
+        bridge = Bridge(engine, ChartCheckedLedger(Ledger(store)), gateway, wallets, feed, CONFIRMATIONS,
+                        screening=NO_ADDRESS_SCREENING)
         yield Kgst(bridge, gateway, chain, artifact.abi, _key("pensioner"))
     finally:
         store.close()

@@ -31,7 +31,7 @@ from digisom.stablecoin import migrations
 from digisom.stablecoin.accounts import StablecoinAccountCode, derive_id
 from digisom.stablecoin.bridge import Bridge, Observer
 from digisom.stablecoin.model import ReserveReport
-from digisom.stablecoin.ports import WalletRef
+from digisom.stablecoin.ports import NO_ADDRESS_SCREENING, AddressScreening, WalletRef
 from digisom.stablecoin.repository import CursorRepository, token_key
 from digisom.stores.url import open_store
 
@@ -113,7 +113,9 @@ class World:
     """Ledger, database, chain, KGST and the bridge; `restart()` builds a new bridge on the same state."""
 
     def __init__(self, folder: Path, chain: Chain, artifact: Artifact, decimals: int = 2,
-                 confirmations: int = 1, url: str | None = None) -> None:
+                 confirmations: int = 1, url: str | None = None,
+                 screening: AddressScreening = NO_ADDRESS_SCREENING) -> None:
+        self.screening = screening
         self.url = url or f"sqlite:///{folder / 'kgst.db'}"
         self.store = open_store(self.url)
         self.ledger = Ledger(self.store)
@@ -155,7 +157,7 @@ class World:
         feed = self.gateway.redemptions(CursorRepository(self.engine, self.token_key), self.confirmations,
                                         self.deployment.block_number)
         return Bridge(self.engine, ledger or self.ledger, gateway, self.wallets, feed, self.confirmations,
-                      observer=observer)
+                      observer=observer, screening=self.screening)
 
     def restart(self, observer: Observer | None = None) -> Bridge:
         """A new bridge (and a new ledger writer) on the same database and chain, as after a crash."""

@@ -43,7 +43,7 @@ def build_desk(engine: Engine, list_paths: Sequence[Path], clock: Callable[[], d
     return ComplianceDesk([load_list(path) for path in list_paths], Decisions(engine, clock))
 
 
-def _reason(recorded: Recorded) -> str:
+def decision_reason(recorded: Recorded) -> str:
     """What the remittance keeps of a decision: the screening id first (the release below
     reads it back), then the rule, the score and the lists' versions."""
     result = recorded.result
@@ -63,13 +63,13 @@ class RemittanceScreener:
         """Screen and record a name."""
         recorded = self._desk.screen_name(name, SubjectSchema(schema), context=self._context,
                                           requested_by=SYSTEM_REQUESTER)
-        return Screening(Decision(recorded.result.decision.value), _reason(recorded))
+        return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
 
     def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
         """Screen and record an address (one-hop exposure over the follower's `window`)."""
         recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER,
                                              window=window)
-        return Screening(Decision(recorded.result.decision.value), _reason(recorded))
+        return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
 
 
 class HolderScreener:
@@ -87,7 +87,7 @@ class HolderScreener:
         recorded = self._desk.screen_name(full_name, schema, context=self._context,
                                           requested_by=WALLET_OPENING_REQUESTER)
         return HolderVerdict(ScreeningDecision(recorded.result.decision.value),
-                             f"{HOLDER_REFERENCE_PREFIX}{recorded.screening_id}", _reason(recorded))
+                             f"{HOLDER_REFERENCE_PREFIX}{recorded.screening_id}", decision_reason(recorded))
 
 
 def screening_ids(reason: str) -> int | None:

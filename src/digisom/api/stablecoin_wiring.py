@@ -1,6 +1,7 @@
 """Wiring of the KGST bridge to the digital som: the bridge's `WalletDirectory` over the
 digital som's wallets (the bridge must not import another domain; this entry point adapts
-one to the other). The demo and any process that runs a bridge use it.
+one to the other), and its `AddressScreening` over the compliance desk. The demo and any
+process that runs a bridge use it.
 
 A redemption credits a wallet like any other credit (`digisom.cbdc.credits`): a frozen,
 closed or unknown wallet is refused by its stable reason; what fits under the holding
@@ -13,11 +14,37 @@ takes too.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import Final
 
+from digisom.api.screening_wiring import decision_reason
 from digisom.cbdc import accounts, credits
 from digisom.cbdc.context import Context
+from digisom.compliance.desk import ComplianceDesk
 from digisom.kernel.credit_plans import CreditLeg, CreditPlan
-from digisom.stablecoin.ports import WalletRef
+from digisom.kernel.screening import ScreeningDecision
+from digisom.stablecoin.ports import AddressPurpose, AddressVerdict, WalletRef
+
+BRIDGE_REQUESTER: Final = "system:kgst-bridge"
+# Rail 2's feed (`remittance_chain_wiring.ScreenedRedemptions`) hands the bridge only
+# senders it screened and recorded itself: the bridge does not screen them again.
+SCREENED_BY_RAIL_2: Final = "sender screened by remittance rail 2 (context remittance)"
+
+
+class BridgeAddressScreener:
+    """The bridge's `AddressScreening` over the compliance desk: each address screened and
+    recorded under `kgst_<purpose>`. With `senders_screened_upstream` (the bridge's feed is
+    rail 2's, which screens every sender) a redemption's sender passes as screened there."""
+
+    def __init__(self, desk: ComplianceDesk, *, senders_screened_upstream: bool) -> None:
+        self._desk = desk
+        self._upstream = senders_screened_upstream
+
+    def screen_address(self, address: str, purpose: AddressPurpose) -> AddressVerdict:
+        """Screen and record `address` (exact match against the lists' wallet entries)."""
+        if purpose is AddressPurpose.REDEMPTION_SENDER and self._upstream:
+            return AddressVerdict(ScreeningDecision.CLEAR, SCREENED_BY_RAIL_2)
+        recorded = self._desk.screen_address(address, context=f"kgst_{purpose.value}", requested_by=BRIDGE_REQUESTER)
+        return AddressVerdict(ScreeningDecision(recorded.result.decision.value), decision_reason(recorded))
 
 
 class BridgeWalletDirectory:

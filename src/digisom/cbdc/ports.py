@@ -7,18 +7,12 @@ screens nobody says so by passing `NO_HOLDER_SCREENING`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final, Protocol
 
 from digisom.cbdc.model import HolderKind
+from digisom.kernel.screening import ScreeningDecision
 
-
-class ScreeningDecision(StrEnum):
-    """The screening's answer (`hit` blocks, `review` waits for an officer, `clear` passes)."""
-
-    HIT = "hit"
-    REVIEW = "review"
-    CLEAR = "clear"
+__all__ = ["NO_HOLDER_SCREENING", "HolderScreening", "HolderVerdict", "NoHolderScreening", "ScreeningDecision"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ from rich.console import Console
 from rich.table import Table
 
 from digisom.api.runtime import build
-from digisom.api.stablecoin_wiring import BridgeWalletDirectory
+from digisom.api.screening_wiring import build_desk
+from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
@@ -115,7 +116,10 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
                           Transactor(chain, keys["master_minter"]))
     cursor = CursorRepository(engine, token_key(deployment.chain_id, deployment.address))
     feed = gateway.redemptions(cursor, CONFIRMATIONS, deployment.block_number)
-    bridge = Bridge(engine, ledger, gateway, BridgeWalletDirectory(service.ctx), feed, CONFIRMATIONS)
+    # No list is loaded in this chapter: the desk records each address `clear` under `no_list_loaded`.
+    screening = BridgeAddressScreener(build_desk(engine, []), senders_screened_upstream=False)
+    bridge = Bridge(engine, ledger, gateway, BridgeWalletDirectory(service.ctx), feed, CONFIRMATIONS,
+                    screening=screening)
     console.print(f"KGST deployed on the in-process EVM (chain id {deployment.chain_id}) at {deployment.address}; "
                   f"{gateway.decimals()} decimals, read from the contract")
     reports: list[tuple[str, ReserveReport]] = []

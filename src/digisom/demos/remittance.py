@@ -22,7 +22,7 @@ from digisom.api.remittance_chain_wiring import link_inbound_address, screened_r
 from digisom.api.remittance_wiring import CbdcBankFloats, CbdcPayees
 from digisom.api.runtime import build
 from digisom.api.screening_wiring import RemittanceScreener, build_desk
-from digisom.api.stablecoin_wiring import BridgeWalletDirectory
+from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.cbdc.service import CbdcService
@@ -113,7 +113,8 @@ def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console,
         "id": "synthetic-a7a5-wallet", "schema": "CryptoWallet",
         "properties": {"publicKey": [keys["a7a5"].address], "currency": ["A7A5"],
                        "notes": ["synthetic demo entry, not real data"]}}) + "\n", encoding="utf-8")
-    screener = RemittanceScreener(build_desk(engine, [sanctions_file]))
+    desk = build_desk(engine, [sanctions_file])
+    screener = RemittanceScreener(desk)
     remit = RemittanceService(engine, ledger, FileRates.from_path(rates_file), screener, CbdcPayees(service.ctx),
                               CbdcBankFloats())
     remit.onboard_partner(PARTNER, "Zolotaya MTO (Moscow)", PartnerKind.MONEY_TRANSFER_OPERATOR, "RU", BANK,
@@ -137,7 +138,8 @@ def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console,
                   f"+{_som(received)} (to wallet {_som(sent.to_wallet_tyiyn)}, to her deposit "
                   f"{_som(sent.waterfall_tyiyn)})")
 
-    kgst = _Kgst(service, ledger, keys, OnchainRail(engine, screener))
+    kgst = _Kgst(service, ledger, keys, OnchainRail(engine, screener),
+                 BridgeAddressScreener(desk, senders_screened_upstream=True))
     bridge, rail, key, redemption = kgst.bridge, kgst.rail, kgst.key, kgst.gateway.redemption_address
     bridge.request_mint("remit-demo-mint", migrant_wallet, keys["migrant"].address, KGST_REMIT_TYIYN + A7A5_TYIYN)
     link_inbound_address(bridge, rail, mother, keys["migrant"].address)
@@ -191,7 +193,8 @@ def _balance(service: CbdcService, wallet_id: str) -> int:
 class _Kgst:
     """KGST on a fresh in-process EVM, its bridge fed through rail 2's screening."""
 
-    def __init__(self, service: CbdcService, ledger: Ledger, keys: dict[str, LocalAccount], rail: OnchainRail) -> None:
+    def __init__(self, service: CbdcService, ledger: Ledger, keys: dict[str, LocalAccount], rail: OnchainRail,
+                 screening: BridgeAddressScreener) -> None:
         self.chain = EmbeddedChain(BNB_CHAIN_ID)
         self.artifact = kgst_artifact()
         self.keys = keys
@@ -206,8 +209,9 @@ class _Kgst:
         self.rail = rail
         feed = screened_redemptions(self.gateway, CursorRepository(service.ctx.engine, self.key), CONFIRMATIONS,
                                     self.deployment.block_number, rail)
+        # The feed is rail 2's, which screens each sender: the bridge screens mints only.
         self.bridge = Bridge(service.ctx.engine, ledger, self.gateway, BridgeWalletDirectory(service.ctx), feed,
-                             CONFIRMATIONS)
+                             CONFIRMATIONS, screening=screening)
 
     def send(self, holder: str, to: str, amount_tyiyn: int) -> None:
         """A holder's own ERC-20 transfer (1 KGST = 1 som, 2 decimals: token units are tyiyn)."""

@@ -36,12 +36,16 @@ from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
 from digisom.kernel.results import TRANSFER_OK as _HOLD_OK
 from digisom.kernel.results import VOID_OK as _VOID_OK
+from digisom.kernel.screening import ScreeningDecision
 from digisom.ledger.model import Account
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.stablecoin import accounts, holds, repository, units
 from digisom.stablecoin.accounts import StablecoinTransferCode
 from digisom.stablecoin.errors import (
     AddressNotLinked,
+    AddressSanctioned,
+    AddressScreened,
+    AddressUnderReview,
     BroadcastRefused,
     InsufficientFunds,
     InvalidAddress,
@@ -54,12 +58,15 @@ from digisom.stablecoin.errors import (
 )
 from digisom.stablecoin.model import Kind, Operation, ReserveReport, State
 from digisom.stablecoin.ports import (
+    AddressPurpose,
+    AddressScreening,
     IncomingTransfer,
     PreparedTx,
     RedemptionFeed,
     TokenGateway,
     WalletDirectory,
 )
+from digisom.stablecoin.tables import TEXT_CHARS_MAX
 
 DEFAULT_CONFIRMATIONS: Final = 3
 # Operations advanced per `process()` round; the rest wait for the next round.
@@ -83,7 +90,10 @@ class Bridge:
 
     def __init__(self, engine: Engine, ledger: LedgerWriter, token: TokenGateway, wallets: WalletDirectory,
                  feed: RedemptionFeed | None = None, confirmations: int = DEFAULT_CONFIRMATIONS,
-                 clock: Callable[[], str] = utc_now_iso, observer: Observer | None = None) -> None:
+                 clock: Callable[[], str] = utc_now_iso, observer: Observer | None = None, *,
+                 screening: AddressScreening) -> None:
+        """`screening` (no default: `ports.NO_ADDRESS_SCREENING` says "none") screens every
+        mint's destination and every redemption's sender before the bridge acts."""
         if confirmations < 1:
             raise ValueError("confirmations must be at least 1")
         self._engine = engine
@@ -91,6 +101,7 @@ class Bridge:
         self._token = token
         self._wallets = wallets
         self._feed = feed
+        self._screening = screening
         self.confirmations = confirmations
         self._clock = clock
         self._observer = observer
@@ -129,6 +140,8 @@ class Bridge:
             raise InvalidAddress(f"{checked} is the issuer's redemption address or the token itself, not a holder")
         amount_token_units = units.to_token_units(amount_tyiyn, self.decimals)
         self._usable_wallet(wallet_id)
+        if not self._known(mint_operation_id(key)):  # a retry was screened when first asked
+            self._screen_mint_destination(checked)
         now = self._clock()
         op = Operation(mint_operation_id(key), Kind.MINT, State.REQUESTED, wallet_id, checked, amount_tyiyn,
                        amount_token_units, created_at=now, updated_at=now)
@@ -354,6 +367,11 @@ class Bridge:
             state, failure = State.UNMATCHED, str(error)
         if wallet_id is None:
             state, failure = State.UNMATCHED, f"{transfer.sender} is linked to no wallet"
+        if state is State.REQUESTED:
+            # A stopped sender's tokens stay at the redemption address, still backed by the reserve.
+            stopped = self._screened(transfer.sender, AddressPurpose.REDEMPTION_SENDER)
+            if stopped is not None:
+                state, failure = State.UNMATCHED, stopped
         op = Operation(op_id, Kind.REDEEM, state, wallet_id, transfer.sender, amount_tyiyn,
                        transfer.amount_token_units, source_tx_hash=transfer.tx_hash.lower(),
                        source_log_index=transfer.log_index, source_block=transfer.block_number, failure=failure,
@@ -361,6 +379,27 @@ class Bridge:
         with self._engine.begin() as conn:
             repository.insert_operation(conn, self.token_key, op)
         self._notify(op)
+
+    # -- screening --------------------------------------------------------------------
+
+    def _screened(self, address: str, purpose: AddressPurpose) -> str | None:
+        """None if `address` screens clear, else the recorded reason prefixed by how it was stopped."""
+        verdict = self._screening.screen_address(address, purpose)
+        if verdict.decision is ScreeningDecision.CLEAR:
+            return None
+        stop = AddressScreened.HIT if verdict.decision is ScreeningDecision.HIT else AddressScreened.REVIEW
+        return f"{stop.value}: {verdict.reason}"[:TEXT_CHARS_MAX]
+
+    def _screen_mint_destination(self, address: str) -> None:
+        stopped = self._screened(address, AddressPurpose.MINT_DESTINATION)
+        if stopped is not None and stopped.startswith(AddressScreened.HIT.value):
+            raise AddressSanctioned(f"{address}: {stopped}", address=address)
+        if stopped is not None:
+            raise AddressUnderReview(f"{address}: {stopped}", address=address)
+
+    def _known(self, operation_id: str) -> bool:
+        with self._engine.connect() as conn:
+            return repository.get_operation(conn, operation_id) is not None
 
     def _on_rollback(self, block_number: int) -> None:
         with self._engine.begin() as conn:

@@ -3,6 +3,8 @@ kind (`digisom.kernel.errors`)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from digisom.kernel import errors as kinds
 
 
@@ -29,6 +31,29 @@ class UnknownWallet(StablecoinError, kinds.Invalid):
 
     slug = "unknown-wallet"
     title = "The wallet is unknown, frozen or closed"
+
+
+class AddressScreened(StrEnum):
+    """How a screening stops a mint or a redemption (the prefix of the recorded reason)."""
+
+    HIT = "screening_hit"
+    REVIEW = "screening_review"
+
+
+class AddressSanctioned(StablecoinError, kinds.Refused):
+    """The mint's destination matched a sanctions list (`hit`): nothing held, nothing minted."""
+
+    slug = "address-sanctioned"
+    title = "The address matches a sanctions list"
+    status = 422
+
+
+class AddressUnderReview(StablecoinError, kinds.Refused):
+    """The mint's destination awaits a compliance officer's review: nothing held, nothing minted."""
+
+    slug = "address-under-review"
+    title = "The address is under sanctions review"
+    status = 409
 
 
 class AddressNotLinked(StablecoinError, kinds.Conflict):

@@ -6,6 +6,8 @@
 - `WalletDirectory`: digital som wallets, and how a redemption's credit lands in one (the
   digital som's rule for every credit: frozen, closed, holding limit, waterfall); the
   digital som domain implements it.
+- `AddressScreening`: sanctions screening of a mint's destination and a redemption's
+  sender (the composition root fills it with the compliance desk).
 - the ledger: `digisom.kernel.gateway.LedgerWriter` (`digisom.ledger.service.Ledger`
   satisfies it as is), which the bridge keeps only behind its domain's ledger gateway.
 """
@@ -15,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from enum import StrEnum
+from typing import Final, Protocol
 
 from digisom.kernel.credit_plans import CreditPlan
+from digisom.kernel.screening import ScreeningDecision
 from digisom.stablecoin.errors import BroadcastRefused, NonceTaken, TokenRefused
 
 __all__ = ["BroadcastRefused", "NonceTaken", "TokenRefused"]  # raised by implementations of the protocols below
@@ -168,3 +172,38 @@ class WalletDirectory(Protocol):
         holding `held` until the hold is placed."""
         ...
 
+
+
+class AddressPurpose(StrEnum):
+    """Why the bridge screens an address: where a mint sends tokens, who sent a redemption."""
+
+    MINT_DESTINATION = "mint_destination"
+    REDEMPTION_SENDER = "redemption_sender"
+
+
+@dataclass(frozen=True, slots=True)
+class AddressVerdict:
+    """A recorded screening's decision and the reason kept with the operation (rule, score, lists)."""
+
+    decision: ScreeningDecision
+    reason: str
+
+
+class AddressScreening(Protocol):
+    """Screens an address the bridge is about to act on; every call is recorded by the screening side."""
+
+    def screen_address(self, address: str, purpose: AddressPurpose) -> AddressVerdict:
+        """Screen the checksummed `address`."""
+        ...
+
+
+class NoAddressScreening:
+    """Screens nothing, said so in each verdict: for bridges built without screening on purpose."""
+
+    def screen_address(self, address: str, purpose: AddressPurpose) -> AddressVerdict:
+        """Always clear, reason `no screening configured`."""
+        del address, purpose
+        return AddressVerdict(ScreeningDecision.CLEAR, "no screening configured")
+
+
+NO_ADDRESS_SCREENING: Final = NoAddressScreening()
