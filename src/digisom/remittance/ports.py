@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+from digisom.kernel.credit_plans import CreditLeg
+from digisom.kernel.screening import ScreeningDecision as Decision
 
-class Decision(StrEnum):
-    """A screening decision."""
-
-    HIT = "hit"  # blocks: the remittance is returned
-    REVIEW = "review"  # held for a compliance officer: nothing moves until cleared
-    CLEAR = "clear"
+# The kernel's words, re-exported under the names the port's callers use.
+__all__ = ["CreditLeg", "Decision"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +57,6 @@ class CreditRequest:
     debit_account_id: int
     code: int
     waterfall_code: int
-
-
-@dataclass(frozen=True, slots=True)
-class CreditLeg:
-    """One ledger leg of a credit, named (the transfer id derives from the name)."""
-
-    name: str
-    debit_account_id: int
-    credit_account_id: int
-    amount_tyiyn: int
-    code: int
 
 
 @dataclass(frozen=True, slots=True)
