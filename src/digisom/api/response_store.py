@@ -27,9 +27,6 @@ class EarlierCbdcResponses:
             return None
         return StoredResponse(row.fingerprint, row.status_code, row.content_type, row.body)
 
-    def put(self, principal: str, key: str, response: StoredResponse) -> bool:
-        raise NotImplementedError("the digital som's table takes no new responses")
-
     def any(self) -> bool:
         """Whether the table holds any response at all."""
         with self._engine.connect() as conn:

@@ -77,12 +77,6 @@ def refusal(wallet: Wallet | None) -> CreditRefusal | None:
     return None
 
 
-def room_tyiyn(ctx: Context, wallet: Wallet, held_tyiyn: int) -> int | None:
-    """What `wallet` may still hold on top of `held_tyiyn` (`accounts.held_tyiyn`: pending
-    credits count); None without a holding limit."""
-    return wallets.holding_room_tyiyn(ctx, wallet, held_tyiyn)
-
-
 def credit_legs(payee: Wallet, amount_tyiyn: int, room: int | None, debit_account_id: int, debit_label: str,
                 code: int, waterfall_code: int, credit_account_id: int | None = None) -> CreditPlan:
     """The legs of one credit given the wallet's `room` (None: unlimited). The wallet's
@@ -129,10 +123,11 @@ def plan_credits(ctx: Context, requests: Sequence[CreditRequest]) -> list[Credit
             plans.append(credit_legs(wallet, request.amount_tyiyn, None, request.debit_account_id,
                                      request.debit_label, request.code, request.waterfall_code, target))
             continue
-        balance = running.get(wallet.id, 0)
-        plan = credit_legs(wallet, request.amount_tyiyn, room_tyiyn(ctx, wallet, balance), request.debit_account_id,
-                           request.debit_label, request.code, request.waterfall_code)
-        running[wallet.id] = balance + plan.to_wallet_tyiyn
+        held = running.get(wallet.id, 0)
+        room = wallets.holding_room_tyiyn(ctx, wallet, held)
+        plan = credit_legs(wallet, request.amount_tyiyn, room, request.debit_account_id, request.debit_label,
+                           request.code, request.waterfall_code)
+        running[wallet.id] = held + plan.to_wallet_tyiyn
         plans.append(plan)
     return plans
 

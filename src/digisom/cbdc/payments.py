@@ -78,7 +78,8 @@ def plan(ctx: Context, payer: Wallet, payee: Wallet, amount_tyiyn: int, kind: Pa
     code = TransferCode.BENEFIT_PAYMENT if spends_benefit else _CODES[kind]
     # The payee's side is the rule of every credit (`credits`): room under the holding
     # limit, the rest waterfalled; back into a benefit: no limit, no waterfall.
-    room = None if refunds_benefit else credits.room_tyiyn(ctx, payee, accounts.held_tyiyn(found[payee_account]))
+    held_tyiyn = accounts.held_tyiyn(found[payee_account])
+    room = None if refunds_benefit else wallets.holding_room_tyiyn(ctx, payee, held_tyiyn)
     credit = credits.credit_legs(payee, amount_tyiyn, room, payer_account, source_label, code, TransferCode.WATERFALL,
                                  payee_account)
     to_wallet, waterfall = credit.to_wallet_tyiyn, credit.waterfall_tyiyn

@@ -47,12 +47,16 @@ class StoredResponse:
     body: str
 
 
-class ResponseStore(Protocol):
-    """Where stored responses live (durably: the composition root wires a table)."""
+class ResponseReader(Protocol):
+    """Stored responses, read only."""
 
     def get(self, principal: str, key: str) -> StoredResponse | None:
         """The stored response for (principal, key), or None."""
         ...
+
+
+class ResponseStore(ResponseReader, Protocol):
+    """Where stored responses live (durably: the composition root wires a table)."""
 
     def put(self, principal: str, key: str, response: StoredResponse) -> bool:
         """Store `response`; False if one was stored first for (principal, key)."""

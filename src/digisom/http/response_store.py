@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, and_, select
 from sqlalchemy.exc import IntegrityError
 
-from digisom.http.idempotency import ResponseStore, StoredResponse
+from digisom.http.idempotency import ResponseReader, StoredResponse
 from digisom.http.tables import idempotency_keys as keys
 
 
@@ -17,7 +17,7 @@ class TableResponseStore:
     table does not hold: responses a previous release stored elsewhere, so a client that
     retries across an upgrade still gets its first answer."""
 
-    def __init__(self, engine: Engine, now_iso: Callable[[], str], earlier: ResponseStore | None = None) -> None:
+    def __init__(self, engine: Engine, now_iso: Callable[[], str], earlier: ResponseReader | None = None) -> None:
         self._engine = engine
         self._now_iso = now_iso
         self._earlier = earlier

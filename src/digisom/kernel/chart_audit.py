@@ -14,10 +14,10 @@ from typing import Final
 
 from digisom.kernel.chart import CHART, Chart
 from digisom.ledger import journal
+from digisom.ledger.audit import JOURNAL_PAGE_RECORDS
 from digisom.ledger.model import Transfer, TransferFlags
 from digisom.ledger.store import LedgerStore
 
-JOURNAL_PAGE_RECORDS: Final = 64
 # At most this many violations are listed; the count is always complete.
 VIOLATIONS_LISTED_MAX: Final = 100
 _SETTLES: Final = int(TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)
