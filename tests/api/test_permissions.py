@@ -29,6 +29,10 @@ ROLE_TOKENS = {
     Role.CUSTODIAN: "custodian",
     Role.PARTNER: "partner",
     Role.COMPLIANCE_OFFICER: "officer",
+    Role.REGISTRAR: "registrar",
+    Role.VASP_OPERATOR: "vasp",
+    Role.RESERVE_OFFICER: "reserve_officer",
+    Role.MERCHANT: "merchant_operator",
     Role.PUBLIC: None,
 }
 

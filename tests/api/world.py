@@ -57,6 +57,13 @@ class World:
             "other_partner": issue(Role.PARTNER, "almaty-mto"),
             "officer": issue(Role.COMPLIANCE_OFFICER, "officer-asel"),
             "second_officer": issue(Role.COMPLIANCE_OFFICER, "officer-bakyt"),
+            "registrar": issue(Role.REGISTRAR, "registrar-aida"),
+            "second_registrar": issue(Role.REGISTRAR, "registrar-nurlan"),
+            "vasp": issue(Role.VASP_OPERATOR, "vasp-ala-too"),
+            "other_vasp": issue(Role.VASP_OPERATOR, "vasp-issyk"),
+            "reserve_officer": issue(Role.RESERVE_OFFICER, "reserve-officer-1"),
+            "second_reserve_officer": issue(Role.RESERVE_OFFICER, "reserve-officer-2"),
+            "merchant_operator": issue(Role.MERCHANT, "cafe-karakol"),
         }
         return world
 

@@ -20,6 +20,10 @@ class Role(StrEnum):
     CUSTODIAN = "custodian"  # USDKG's vault bank: signed bar arrivals and movements
     PARTNER = "partner"  # a foreign money-transfer operator or exchange: the subject is its partner id
     COMPLIANCE_OFFICER = "compliance_officer"  # screens, and decides reviews with a second officer
+    REGISTRAR = "registrar"  # the State Register of Digital Assets and VASP licensing
+    VASP_OPERATOR = "vasp_operator"  # a licensed exchange or custodian: the subject is its VASP id
+    RESERVE_OFFICER = "reserve_officer"  # the national crypto reserve: proposes and approves movements
+    MERCHANT = "merchant"  # a shop paid in KGST or USDKG: the subject is its merchant id
     PUBLIC = "public"
 
 
