@@ -37,14 +37,17 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def remit_world(tmp_path: Path, clock: Clock) -> Iterator[World]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def remit_world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[World]:
+    """The API on both stores, with a rates file, a synthetic list and a funded partner."""
+    db_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     rates = tmp_path / "rates.csv"
     today = clock.now.date().isoformat()
     rates.write_text(f"date,currency,rate\n{today},USD,87.4500\n{today},RUB,1.0895\n", encoding="utf-8")
     listed = tmp_path / "list.ftm.json"
     listed.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in FTM_ENTITIES), encoding="utf-8")
-    runtime = build(data_dir=tmp_path / "data", rates_path=rates, sanctions_lists=[listed], clock=clock)
+    runtime = build(data_dir=tmp_path / "data", db_url=db_url, rates_path=rates, sanctions_lists=[listed],
+                    clock=clock)
     world = World.create(runtime).setup()
     world.ok(world.post("commercial_bank", "/v1/remittances/partners", {
         "partner_id": PARTNER, "name": "Zolotaya Korona MTO", "kind": "mto", "country": "RU", "bank_code": "AYIL",

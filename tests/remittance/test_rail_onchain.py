@@ -41,9 +41,11 @@ def artifact() -> Artifact:
     return kgst_artifact()
 
 
-@pytest.fixture
-def world(tmp_path: Path, artifact: Artifact) -> Iterator[World]:
-    built = World(tmp_path, EmbeddedChain(56), artifact)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path: Path, artifact: Artifact) -> Iterator[World]:
+    """Rail 2 on both stores: the bridge's and the rail's tables, and the ledger."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    built = World(tmp_path, EmbeddedChain(56), artifact, url=url)
     try:
         yield built
     finally:
