@@ -24,7 +24,7 @@ from digisom.cbdc.service import CbdcService
 from digisom.cbdc.wallet_access import CbdcWalletAccess
 from digisom.compliance.http import routes as compliance_routes
 from digisom.disbursement.http import routes as disbursement_routes
-from digisom.http import body_limit, problems
+from digisom.http import body_limit, ops, problems
 from digisom.http.auth import TokenVerifier
 from digisom.http.gate import Gate
 from digisom.http.idempotency import RESPONSES
@@ -66,7 +66,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes)
+               compliance_routes, ops)
     return [module.router() for module in modules]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 
 from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
 from digisom.api.app import create_app
+from digisom.api.metrics import PlatformMetrics, build_ops
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.cbdc.accounts import wallet_account_id
@@ -29,6 +30,9 @@ from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
 from digisom.http import migrations as http_migrations
 from digisom.http.auth import TokenIssuer, TokenVerifier
+from digisom.http.observability import ObserveRequests
+from digisom.http.ops import OPS
+from digisom.http.services import provide
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
@@ -130,7 +134,8 @@ def build(
     engine = domain_engine(url)
     migrate(engine)
     http_migrations.migrate(engine)
-    submitter = Submitter(Ledger(writer_store))
+    metrics = PlatformMetrics()
+    submitter = Submitter(Ledger(writer_store), observer=metrics)
     if key_path is not None:
         key = load_key(key_path)
     else:
@@ -142,6 +147,8 @@ def build(
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders)
+    provide(app, OPS, build_ops(metrics, engine, submitter))
+    app.add_middleware(ObserveRequests, observer=metrics)  # the outermost: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

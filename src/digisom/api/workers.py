@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
+from digisom.api.log_config import serve_log_config
 from digisom.api.runtime import Runtime, build
 from digisom.api.usdkg_chains import connect_tokens
 
@@ -97,7 +98,8 @@ def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int) ->
     # Migrations and the key, once, before the workers start (no RTGS: nothing to pin here).
     replace(settings, rtgs_clock_iso=None).build_runtime().close()
     os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
-    config = uvicorn.Config("digisom.api.workers:worker_app", factory=True, workers=workers, log_level="info")
+    config = uvicorn.Config("digisom.api.workers:worker_app", factory=True, workers=workers, log_level="info",
+                            log_config=serve_log_config(), access_log=False)
     Multiprocess(config, sockets=[sock]).run()
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Final
 import typer
 import uvicorn
 
+from digisom.api.log_config import serve_log_config
 from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
 from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
@@ -98,7 +99,8 @@ def serve(
         runtime = settings.build_runtime()
         typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
         try:
-            uvicorn.Server(uvicorn.Config(runtime.app, log_level="info")).run(sockets=[sock])
+            uvicorn.Server(uvicorn.Config(runtime.app, log_level="info", log_config=serve_log_config(),
+                                          access_log=False)).run(sockets=[sock])
         finally:
             runtime.close()
     finally:

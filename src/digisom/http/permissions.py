@@ -35,6 +35,9 @@ ROLES: Final = (CB, BANK, TREASURY, HOLDER, AUDITOR, ISSUER, CUSTODIAN, PARTNER,
 EVERYONE: Final = frozenset(ROLES)
 
 MATRIX: Final[dict[str, frozenset[Role]]] = {
+    "ops.health": EVERYONE,  # liveness: the process answers
+    "ops.ready": EVERYONE,  # readiness: the database and the ledger's writer (names only, no figures)
+    "ops.metrics": frozenset({CB, AUDITOR}),  # the Prometheus exposition, with a scraper's token
     "participants.register": frozenset({CB}),
     "participants.list": frozenset({CB, BANK, AUDITOR}),
     "participants.read": frozenset({CB, BANK, AUDITOR}),

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 from digisom.errors import DigisomError
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, Transfer
@@ -55,13 +55,27 @@ class _Submission:
     future: Future[list[Any]]
 
 
+class BatchObserver(Protocol):
+    """Told of every committed batch (the metrics: batch size and time to commit)."""
+
+    def batch_committed(self, kind: str, events: int, seconds: float) -> None:
+        """A batch of `events` of `kind` committed `seconds` after the writer handed it to the ledger."""
+
+
+class _Unobserved:
+    def batch_committed(self, kind: str, events: int, seconds: float) -> None:
+        pass
+
+
 class Submitter:
     """One writer thread in front of a `Ledger`. Thread-safe; close() when done."""
 
-    def __init__(self, ledger: Ledger, batch_events_max: int = BATCH_EVENTS_MAX) -> None:
+    def __init__(self, ledger: Ledger, batch_events_max: int = BATCH_EVENTS_MAX,
+                 observer: BatchObserver | None = None) -> None:
         if not 0 < batch_events_max <= BATCH_EVENTS_MAX:
             raise ValueError(f"batch_events_max must be 1..{BATCH_EVENTS_MAX}")
         self._ledger = ledger
+        self._observer: BatchObserver = observer or _Unobserved()
         self._batch_events_max = batch_events_max
         self._queue: queue.Queue[_Submission | None] = queue.Queue(QUEUE_SUBMISSIONS_MAX)
         self._closed = threading.Event()
@@ -107,6 +121,14 @@ class Submitter:
             raise QueueFull(f"ledger queue full for {SUBMIT_TIMEOUT_S} s") from None
         return future
 
+    def queue_depth(self) -> int:
+        """Submissions waiting for the writer (approximate, as any queue size read from outside)."""
+        return self._queue.qsize()
+
+    def running(self) -> bool:
+        """True while the writer takes work: not closed, and its thread not stopped by a broken invariant."""
+        return self._thread.is_alive() and not self._closed.is_set()
+
     def close(self) -> None:
         """Finish what is queued, then stop the writer thread."""
         if not self._closed.is_set():
@@ -117,22 +139,26 @@ class Submitter:
     def _run(self) -> None:
         # Groups handed to the ledger and not yet answered, oldest first: the ledger runs
         # the engine on the next group while the previous one commits.
-        sent: deque[list[_Submission]] = deque()
+        sent: deque[tuple[list[_Submission], float]] = deque()
 
         def next_batch(block: bool) -> StreamBatch | None:
             group = self._gather(block)
             if group is None:
                 return None
-            sent.append(group)
+            sent.append((group, time.monotonic()))
             return group[0].kind, [event for submission in group for event in submission.events]
 
         try:
             for outcome in self._ledger.write_stream(next_batch):
-                self._answer(sent.popleft(), outcome)
+                group, handed_at_s = sent.popleft()
+                self._answer(group, outcome)
+                if not isinstance(outcome, Exception):
+                    events = sum(len(submission.events) for submission in group)
+                    self._observer.batch_committed(group[0].kind, events, time.monotonic() - handed_at_s)
         except BaseException as error:  # a broken invariant: stop taking work
             self._closed.set()
             while sent:
-                for submission in sent.popleft():
+                for submission in sent.popleft()[0]:
                     submission.future.set_exception(error)
             raise
 
