@@ -13,7 +13,8 @@ import pytest
 import digisom
 
 PACKAGE_ROOT = Path(digisom.__file__).parent
-DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry")
+DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry", "usdkg", "compliance",
+           "remittance")
 HTTP_MODULES = ("fastapi", "starlette", "digisom.http")
 
 

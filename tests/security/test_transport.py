@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from digisom.api.app import BODY_BYTES_MAX
 from digisom.api.runtime import Runtime
-from digisom.http.json_depth import JSON_DEPTH_MAX, JsonDepthScan
+from digisom.kernel.json_depth import JSON_DEPTH_MAX, JsonDepthScan
 from tests.api.world import World
 
 PROBLEMS = "https://digisom.kg/problems/"

@@ -27,7 +27,7 @@ from digisom.compliance.sources import (
     HashedLines,
     file_date,
 )
-from digisom.http.json_depth import JsonDepthScan
+from digisom.kernel.json_depth import JsonDepthScan
 
 # An entity nests three levels (entity, properties, values); nested entities five.
 JSON_DEPTH_MAX: Final = 8

@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digisom.http import problems
-from digisom.http.json_depth import JSON_DEPTH_MAX, JsonDepthScan, is_json_media_type
+from digisom.kernel.json_depth import JSON_DEPTH_MAX, JsonDepthScan, is_json_media_type
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
 

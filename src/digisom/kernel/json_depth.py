@@ -1,6 +1,6 @@
-"""How deeply a JSON body nests, measured on its bytes as they arrive, before any parser
-runs: a parser recurses once per level, so a body nested thousands deep must be refused
-by a scan that does not recurse (issue 13: such a body overflowed the C stack).
+"""How deeply JSON nests (an HTTP body, a list file's line), measured on its bytes as they
+arrive, before any parser runs: a parser recurses once per level, so a body nested
+thousands deep must be refused by a scan that does not recurse (issue 13: such a body overflowed the C stack).
 
 The scan counts `[` and `{` outside strings and skips escaped characters inside them;
 it does not validate the JSON (the parser does that, on bodies that passed).
