@@ -59,6 +59,7 @@ def test_every_route_with_every_role(world: World) -> None:
               "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()}
     ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]
     world.ok(world.post("issuer_operator", "/v1/usdkg/coverage/reports"), 201)  # today's, for `{day}`
+    ids |= _licensed_vasp(world)
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0
@@ -85,6 +86,25 @@ def test_every_route_with_every_role(world: World) -> None:
                 assert response.status_code not in (401, 403) and response.status_code < 500, context
             checked += 1
     assert checked == len(routes) * len(ROLES)
+
+
+def _licensed_vasp(world: World) -> dict[str, str]:
+    """The `vasp` token's VASP, licensed by two registrars, and a registered asset: their path ids."""
+    paper = "ab" * 32
+    world.ok(world.post("registrar", "/v1/register/assets", {
+        "symbol": "KGST", "name": "KGST", "kind": "fiat_backed", "issuer": "KGST issuer", "issuer_licence": "L-1",
+        "peg": "1 KGST = 1 KGS", "white_paper_sha256": paper,
+        "chains": [{"chain_id": 56, "contract_address": "0x" + "12" * 20, "decimals": 2, "standard": "BEP-20"}]}),
+        201)
+    world.ok(world.post("vasp", "/v1/vasps/vasp-ala-too/application", {
+        "legal_name": "Ala-Too Exchange LLC", "address": "Chui 1, Bishkek", "activities": ["exchange"],
+        "public_key": "cd" * 32, "documents": []}), 201)
+    proposed = world.ok(world.post("registrar", "/v1/vasps/vasp-ala-too/review/proposal", {
+        "decision": "grant", "licence_number": "KG-VASP-0001", "activities": ["exchange"],
+        "expires_on": (datetime.now(UTC).date() + timedelta(days=365)).isoformat(), "reason": "complete"}))
+    world.ok(world.post("second_registrar", "/v1/vasps/vasp-ala-too/review/approval",
+                        {"proposal_seq": proposed["proposal"]["seq"]}))
+    return {"symbol": "KGST", "vasp_id": "vasp-ala-too"}
 
 
 def test_security_doc_shows_the_matrix() -> None:

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from digisom.api.runtime import Runtime, build
-from digisom.registry import register
+from digisom.http.services import filled
+from digisom.registry.http.slots import ASSET_REGISTER
+from digisom.registry.known_assets import kgst_application
 from digisom.stablecoin import repository
 from digisom.stablecoin.model import ReserveReport
 
@@ -29,7 +31,8 @@ def test_register_and_reserve_are_public(runtime: Runtime) -> None:
     engine = runtime.service.ctx.engine
     client = TestClient(runtime.app)
     assert client.get("/v1/registry/assets").json() == {"items": []}
-    register.register(engine, register.kgst_entry(56, TOKEN, 2, "https://kgst.example/r.json", "2026-11-23T00:00:00Z"))
+    filled(runtime.app, ASSET_REGISTER).ensure_registered(kgst_application(56, TOKEN, 2, "ab" * 32, "L-1"),
+                                                          "registrar:-:r", "listed")
     (entry,) = client.get("/v1/registry/assets").json()["items"]
     assert (entry["symbol"], entry["chain_id"], entry["contract_address"], entry["decimals"]) == ("KGST", 56, TOKEN, 2)
 

@@ -33,6 +33,7 @@ from digisom.http.wallet_access import WALLET_ACCESS
 from digisom.interbank.http import routes as interbank_routes
 from digisom.offline.http import routes as offline_routes
 from digisom.registry import register
+from digisom.registry.http import register_routes, vasp_routes
 from digisom.registry.http import routes as registry_routes
 from digisom.remittance.http import routes as remittance_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
@@ -50,7 +51,8 @@ API_VERSION: Final = "1.0.0"
 # Routes that take files get their own, larger limit (path pattern, bytes).
 ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
                               disbursement_routes.UPLOAD_BODY_BYTES_MAX),
-                             (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX))
+                             (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX),
+                             (re.compile(vasp_routes.UPLOAD_PATH_PATTERN), vasp_routes.UPLOAD_BODY_BYTES_MAX))
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -66,7 +68,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes, ops)
+               compliance_routes, register_routes, vasp_routes, ops)
     return [module.router() for module in modules]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring
 from digisom.api.app import create_app
 from digisom.api.metrics import PlatformMetrics, build_ops
 from digisom.api.money import MONEY_CHART
@@ -147,6 +147,7 @@ def build(
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders)
+    registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # the outermost: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).

@@ -15,7 +15,9 @@ digital-som chapter.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -37,10 +39,11 @@ from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
 from digisom.kernel.access import Actor, Role
-from digisom.kernel.clock import utc_now_iso
 from digisom.ledger.service import Ledger
 from digisom.money import KGS, Money
 from digisom.registry import register
+from digisom.registry.assets import AssetRegister
+from digisom.registry.known_assets import kgst_application
 from digisom.stablecoin import migrations
 from digisom.stablecoin.bridge import Bridge
 from digisom.stablecoin.model import Kind, ReserveReport
@@ -55,7 +58,9 @@ KGST_DECIMALS: Final = 2
 CONFIRMATIONS: Final = 1  # the in-process chain has no reorgs; a real one gets more (docs/stablecoin.md)
 BANK: Final = "AYIL"
 SOM: Final = 100
-RESERVE_REPORT_URL: Final = "https://kgst.example/reserve/latest.json"
+# The demo issuer's white paper (its SHA-256 is what the register keeps) and licence.
+KGST_WHITE_PAPER_SHA256: Final = hashlib.sha256(b"KGST white paper, demo edition").hexdigest()
+KGST_ISSUER_LICENCE: Final = "KG-VAI-2026-0001"
 
 
 def _som(tyiyn: int) -> str:
@@ -90,16 +95,22 @@ def run_kgst_demo(data_dir: Path | None, out_dir: Path | None, console: Console 
     console = console or Console()
     with tempfile.TemporaryDirectory(prefix="digisom-kgst-") as scratch:
         folder = data_dir or Path(scratch)
+        # The chapter's own folder, made fresh: its in-process chain is new on every run, so the
+        # bridge's books and the register's KGST contract about the old chain would lie (and the
+        # register rightly refuses a second KGST contract on the same chain).
+        shutil.rmtree(folder, ignore_errors=True)
         runtime = build(data_dir=folder)
         store = open_store(runtime.db_url)
         try:
-            return _tell(runtime.service, Ledger(store), console, out_dir)
+            return _tell(runtime.service, Ledger(store), console, out_dir, AssetRegister.on(
+                runtime.service.ctx.engine, runtime.issuer.key, runtime.service.ctx.clock))
         finally:
             store.close()
             runtime.close()
 
 
-def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path | None) -> bool:
+def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path | None,
+          assets: AssetRegister) -> bool:
     console.rule("KGST: the som stablecoin on BNB Chain, bridged to the digital som")
     engine = service.ctx.engine
     migrations.migrate(engine)
@@ -160,8 +171,11 @@ def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path 
     step("2. KGST on-chain", pay)
     step("3. KGST back to digital som", redeem)
     _balances(console, gateway, keys, service, wallets)
-    entry = register.register(engine, register.kgst_entry(deployment.chain_id, deployment.address,
-                                                          gateway.decimals(), RESERVE_REPORT_URL, utc_now_iso()))
+    # The bridge registers its deployment through the signed register (a registrar's event), not a constant.
+    assets.ensure_registered(kgst_application(deployment.chain_id, deployment.address, gateway.decimals(),
+                                              KGST_WHITE_PAPER_SHA256, KGST_ISSUER_LICENCE),
+                             "registrar:-:demo-registrar", "KGST bridge deployed; reserve in digital som")
+    (entry,) = [e for e in register.entries(engine) if e.symbol == "KGST"]
     console.print("State Register of Digital Assets, KGST's entry:")
     console.print_json(json.dumps(entry.public()))
     ok = all(r.balanced and r.supply_tyiyn == r.reserve_tyiyn for _t, r in reports) and all(invariant)

@@ -92,6 +92,22 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "registry.read": EVERYONE,  # the State Register of Digital Assets is public
+    # The register and VASP licensing (issue 17): registrars write, each change a signed event.
+    "register.read": EVERYONE,  # the current view, the history and the whole log's export
+    "register.apply": frozenset({REGISTRAR}),
+    "register.status": frozenset({REGISTRAR}),
+    "register.report": frozenset({REGISTRAR}),
+    "vasps.list": EVERYONE,  # the public list of licences
+    "vasps.licence": EVERYONE,
+    "vasps.history": EVERYONE,
+    "vasps.application.read": frozenset({REGISTRAR, VASP}),  # a VASP its own only
+    "vasps.application.file": frozenset({REGISTRAR, VASP}),  # a VASP its own only
+    "vasps.documents.upload": frozenset({REGISTRAR, VASP}),  # a VASP its own only
+    "vasps.review.propose": frozenset({REGISTRAR}),
+    "vasps.review.approve": frozenset({REGISTRAR}),  # never the proposer (four eyes)
+    "vasps.suspend": frozenset({REGISTRAR}),
+    "vasps.reinstate": frozenset({REGISTRAR}),
+    "vasps.revoke": frozenset({REGISTRAR}),
     "stablecoin.reserve": EVERYONE,  # the KGST supply-versus-reserve report is published
     "disbursement.programmes.create": frozenset({TREASURY}),
     "disbursement.programmes.read": frozenset({TREASURY, AUDITOR}),
