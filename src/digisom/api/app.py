@@ -42,7 +42,10 @@ from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
 
-if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
+    # the EVM stack loads only where a chain is configured
     from digisom.chain.usdkg import UsdkgChainToken
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
@@ -75,13 +78,17 @@ def routers() -> list[APIRouter]:
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
-               usdkg_holders: HolderBalances | None = None) -> FastAPI:
+               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
     and mints on `usdkg_chains` (chain id -> the token there; none configured: supply 0,
     said so) and looks up holders in `usdkg_holders` (none: the lookup is refused)."""
     app = FastAPI(
+        # FastAPI's own OpenTelemetry spans, only with the runtime's provider (never a global one);
+        # metrics are Prometheus's (`api.metrics`) and logs our request line.
+        telemetry={"tracing": tracer_provider is not None, "tracer_provider": tracer_provider,
+                   "metrics": False, "logs": False},
         title="digisom: the digital som API",
         version=API_VERSION,
         description="Two-tier issuance, wallets, payments and QR codes of the digital som (KGS 417). "

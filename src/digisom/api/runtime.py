@@ -37,14 +37,15 @@ from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
-from digisom.ledger.submitter import Submitter
+from digisom.ledger.submitter import BatchObservers, Submitter
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 from digisom.usdkg.issuer import HolderBalances
 
-if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+if TYPE_CHECKING:  # tracing's packages, and the EVM stack, load only where they are configured
+    from digisom.api.tracing import Tracing
     from digisom.chain.usdkg import UsdkgChainToken
 
 DB_FILE_NAME: Final = "digisom.db"
@@ -116,6 +117,7 @@ def build(
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
+    tracing: Tracing | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -127,7 +129,9 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
+    screening loads `sanctions_lists` now (a file that does not parse stops the build).
+    With `tracing`, requests, domain statements and ledger batches are spans; the runtime
+    owns it and shuts it down on close."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -135,7 +139,10 @@ def build(
     migrate(engine)
     http_migrations.migrate(engine)
     metrics = PlatformMetrics()
-    submitter = Submitter(Ledger(writer_store), observer=metrics)
+    if tracing is not None:
+        tracing.trace_engine(engine)
+    batch_observer = metrics if tracing is None else BatchObservers(metrics, tracing.batch_observer())
+    submitter = Submitter(Ledger(writer_store), observer=batch_observer)
     if key_path is not None:
         key = load_key(key_path)
     else:
@@ -146,10 +153,10 @@ def build(
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
-                     usdkg_holders=usdkg_holders)
+                     usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None)
     registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
-    app.add_middleware(ObserveRequests, observer=metrics)  # the outermost: it times the gate's refusals too
+    app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
@@ -169,5 +176,7 @@ def build(
         if reader_store is not writer_store:
             reader_store.close()
         engine.dispose()
+        if tracing is not None:
+            tracing.close()
 
     return Runtime(app, service, TokenIssuer(key), url, close)
