@@ -40,6 +40,7 @@ from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.http import routes as vasp_reports_routes
 
 if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
     from digisom.chain.usdkg import UsdkgChainToken
@@ -50,7 +51,9 @@ API_VERSION: Final = "1.0.0"
 # Routes that take files get their own, larger limit (path pattern, bytes).
 ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
                               disbursement_routes.UPLOAD_BODY_BYTES_MAX),
-                             (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX))
+                             (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX),
+                             (re.compile(vasp_reports_routes.UPLOAD_PATH_PATTERN),
+                              vasp_reports_routes.UPLOAD_BODY_BYTES_MAX))
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -66,7 +69,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes)
+               compliance_routes, vasp_reports_routes)
     return [module.router() for module in modules]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring, vasp_reports_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
@@ -39,6 +39,7 @@ from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.ports import AssetStatus, Licences
 
 if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
     from digisom.chain.usdkg import UsdkgChainToken
@@ -112,6 +113,8 @@ def build(
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
+    vasp_licences: Licences | None = None,
+    vasp_assets: AssetStatus | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -123,7 +126,9 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
+    screening loads `sanctions_lists` now (a file that does not parse stops the build).
+    VASP volume reports read `vasp_licences` and `vasp_assets` (until the register fills
+    them: `vasp_reports_wiring`'s interim adapters)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -153,6 +158,7 @@ def build(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock)
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+    vasp_reports_wiring.attach(app, engine, clock, vasp_licences, vasp_assets)
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

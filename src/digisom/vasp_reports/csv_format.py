@@ -115,7 +115,7 @@ def _row_numbers(kinds: list[str]) -> dict[str, int]:
             found[f"{kind}s.{counters[kind]}"] = number
             counters[kind] += 1
         elif kind == "report":
-            found.update({name: number for name in COLUMNS["report"]})
+            found.update(dict.fromkeys(COLUMNS["report"], number))
         elif kind == "totals":
             found["totals"] = number
     return found

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from digisom.kernel.clock import iso_utc
 from digisom.vasp_reports import csv_format, export, repository, rules
-from digisom.vasp_reports.errors import VersionConflict
+from digisom.vasp_reports.errors import InvalidReport, VersionConflict
 from digisom.vasp_reports.model import Channel, StoredVersion
 from digisom.vasp_reports.periods import Period, ReportingPolicy, due_at, is_late
 from digisom.vasp_reports.ports import AssetStatus, Licences, LicenceStatus
@@ -34,17 +34,20 @@ class VaspReports:
         self.clock = clock
         self.policy = policy or ReportingPolicy()
 
-    def submit(self, data: Any, signature: bytes, *, submitted_by: str,
-               channel: Channel = Channel.API) -> StoredVersion:
-        """Check and append the report `data` (parsed JSON) signed with `signature`."""
-        return self._submit(parse_report(data), signature, submitted_by, channel)
+    def submit(self, vasp_id: str, data: Any, signature: bytes, *, submitted_by: str) -> StoredVersion:
+        """Check and append `vasp_id`'s report `data` (parsed JSON) signed with `signature`."""
+        return self._submit(vasp_id, parse_report(data), signature, submitted_by, Channel.API)
 
-    def submit_csv(self, data: bytes, *, submitted_by: str) -> StoredVersion:
-        """Check and append the report of a CSV upload (`csv_format`)."""
+    def submit_csv(self, vasp_id: str, data: bytes, *, submitted_by: str) -> StoredVersion:
+        """Check and append `vasp_id`'s report in a CSV upload (`csv_format`)."""
         report, signature = csv_format.parse_csv(data)
-        return self._submit(report, signature, submitted_by, Channel.CSV)
+        return self._submit(vasp_id, report, signature, submitted_by, Channel.CSV)
 
-    def _submit(self, report: Report, signature: bytes, submitted_by: str, channel: Channel) -> StoredVersion:
+    def _submit(self, vasp_id: str, report: Report, signature: bytes, submitted_by: str,
+                channel: Channel) -> StoredVersion:
+        if report.vasp_id != vasp_id:
+            raise InvalidReport([{"field": "vasp_id", "rule": "vasp_id",
+                                  "detail": f"the report is {report.vasp_id}'s, submitted as {vasp_id}'s"}])
         licence = rules.licence_of(self.licences, report.vasp_id)
         rules.check_signature(licence, report, signature)
         now = self.clock()
