@@ -124,3 +124,5 @@ def test_the_registrar_sees_who_has_not_reported(world: World, registers: Regist
     status = world.ok(world.get("registrar", "/v1/vasp-reports/2026-11/status"))
     assert (status["reported"], status["missing"], status["late"]) == ([EXCHANGE], [SECOND_EXCHANGE], [])
     assert world.get("vasp", "/v1/vasp-reports/2026-11/status").status_code == 403
+    for month in ("0000-01", "9999-12", "2026-13"):  # not a month whose deadline is a date: refused, not a crash
+        assert world.get("registrar", f"/v1/vasp-reports/{month}/status").status_code == 422

@@ -135,6 +135,8 @@ def test_a_suspended_asset_and_fiat_currencies_may_be_reported(service: VaspRepo
     ({"extra": "x"}, "extra"),
     ({"period": "2026-13"}, "period"),
     ({"period": "2026-1"}, "period"),
+    ({"period": "0000-01"}, "period"),
+    ({"period": "9999-12"}, "period"),
     ({"reason": "amended"}, "reason"),
 ])
 def test_a_report_breaking_the_schema_is_refused_by_field(service: VaspReports, registers: Registers,

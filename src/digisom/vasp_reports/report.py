@@ -34,7 +34,8 @@ AMOUNT_DIGITS_MAX: Final = 30
 COUNT_MAX: Final = 2**53 - 1
 VASP_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{1,63}$"
 SYMBOL_PATTERN: Final = r"^[A-Z0-9]{2,12}$"
-PERIOD_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# Years 2000..2999: every month and the one after it are dates (year 0 or 10000 are not).
+PERIOD_PATTERN: Final = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"
 AMOUNT_PATTERN: Final = rf"^(0|[1-9][0-9]{{0,{AMOUNT_DIGITS_MAX - 1}}})$"
 
 Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, description="A non-negative integer, as a string.")]
