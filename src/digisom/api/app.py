@@ -41,6 +41,7 @@ from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.http import routes as vasp_reports_routes
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -55,7 +56,9 @@ API_VERSION: Final = "1.0.0"
 ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
                               disbursement_routes.UPLOAD_BODY_BYTES_MAX),
                              (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX),
-                             (re.compile(vasp_routes.UPLOAD_PATH_PATTERN), vasp_routes.UPLOAD_BODY_BYTES_MAX))
+                             (re.compile(vasp_routes.UPLOAD_PATH_PATTERN), vasp_routes.UPLOAD_BODY_BYTES_MAX),
+                             (re.compile(vasp_reports_routes.UPLOAD_PATH_PATTERN),
+                              vasp_reports_routes.UPLOAD_BODY_BYTES_MAX))
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -71,7 +74,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes, register_routes, vasp_routes, ops)
+               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, ops)
     return [module.router() for module in modules]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring, vasp_reports_wiring
 from digisom.api.app import create_app
 from digisom.api.metrics import PlatformMetrics, build_ops
 from digisom.api.money import MONEY_CHART
@@ -43,6 +43,7 @@ from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.ports import AssetStatus, Licences
 
 if TYPE_CHECKING:  # tracing's packages, and the EVM stack, load only where they are configured
     from digisom.api.tracing import Tracing
@@ -118,6 +119,8 @@ def build(
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
     tracing: Tracing | None = None,
+    vasp_licences: Licences | None = None,
+    vasp_assets: AssetStatus | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -131,7 +134,9 @@ def build(
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
     screening loads `sanctions_lists` now (a file that does not parse stops the build).
     With `tracing`, requests, domain statements and ledger batches are spans; the runtime
-    owns it and shuts it down on close."""
+    owns it and shuts it down on close.
+    VASP volume reports read the register's licences and assets, or `vasp_licences` and
+    `vasp_assets` (tests) where given."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -154,7 +159,7 @@ def build(
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None)
-    registry_wiring.attach(app, engine, key, clock)
+    registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
@@ -168,6 +173,9 @@ def build(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock)
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+    vasp_reports_wiring.attach(app, engine, clock,
+                               vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
+                               vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first
