@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from digisom.kernel.errors import Conflict, DomainError, Invalid, NotFound, Refused
+from digisom.kernel.ivms101 import Ivms101Invalid
 
 
 class RemittanceError(DomainError):
@@ -100,15 +101,11 @@ class TravelRuleMissing(RemittanceError, Invalid):
     title = "Travel-rule data is required for this amount"
 
 
-class TravelRuleInvalid(RemittanceError, Invalid):
+class TravelRuleInvalid(RemittanceError, Ivms101Invalid):
     """An IVMS101 payload that does not validate; `field` names the first bad field."""
 
     slug = "remittance-travel-rule-invalid"
     title = "The travel-rule data is not valid"
-
-    def __init__(self, detail: str, field: str) -> None:
-        super().__init__(detail, field=field)
-        self.field = field
 
 
 class RecipientInvalid(RemittanceError, Invalid):

@@ -10,31 +10,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from digisom.kernel.credit_plans import CreditLeg
+from digisom.kernel.screening import Screener, Screening
 from digisom.kernel.screening import ScreeningDecision as Decision
 
-# The kernel's words, re-exported under the names the port's callers use.
-__all__ = ["CreditLeg", "Decision"]
-
-
-@dataclass(frozen=True, slots=True)
-class Screening:
-    """A decision and why (the list entry, score and rule, as the screener words it)."""
-
-    decision: Decision
-    reason: str = ""
-
-
-class Screener(Protocol):
-    """Sanctions screening of names and addresses."""
-
-    def screen(self, name: str, schema: str) -> Screening:
-        """Screen a name; `schema` is "Person" or "Organization"."""
-        ...
-
-    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
-        """Screen a crypto address: `hit` if a list holds it, `review` if in `window` (the
-        chain follower's recent (from, to) transfers) it received from a listed address."""
-        ...
+# The kernel's words and its screening port, re-exported under the names the port's callers use.
+__all__ = ["CreditLeg", "Decision", "Screener", "Screening"]
 
 
 @dataclass(frozen=True, slots=True)
