@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring, travelrule_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
@@ -38,6 +38,7 @@ from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
+from digisom.travelrule.service import Settings as TravelRuleSettings
 from digisom.usdkg.issuer import HolderBalances
 
 if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
@@ -112,6 +113,7 @@ def build(
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
+    travelrule_settings: TravelRuleSettings | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -123,7 +125,8 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
+    screening loads `sanctions_lists` now (a file that does not parse stops the build);
+    travel-rule inquiries need IVMS101 data from `travelrule_settings`' threshold."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -149,10 +152,15 @@ def build(
                                                           revenue)
     disbursement_wiring.attach(app, disbursement, ctx)
     rates = FileRates.from_path(rates_path) if rates_path is not None else FileRates([])
+    remittance_settings = remittance_settings or RemittanceSettings()
+    travelrule = travelrule_wiring.build_travelrule(engine, desk, rates, remittance_settings.rate_age_max_days,
+                                                    settings=travelrule_settings, clock=clock)
     remittance = remittance_wiring.build_remittance(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
-        remittance_settings, clock)
-    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+        remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
+    travelrule_wiring.attach(app, travelrule)
+    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine),
+                            (travelrule_wiring.InquiryReleases(desk, travelrule),))
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

@@ -139,6 +139,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
     "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
+    "travelrule.inquiries.create": frozenset({PARTNER, VASP}),  # as the originator: its token's subject
+    "travelrule.inquiries.confirm": frozenset({PARTNER, VASP}),  # its own inquiries only
+    "travelrule.inquiries.read": frozenset({PARTNER, VASP, OFFICER, AUDITOR}),  # a sender its own; others 404
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -108,6 +108,19 @@ class TravelRuleInvalid(RemittanceError, Ivms101Invalid):
     title = "The travel-rule data is not valid"
 
 
+class TravelRuleInquiryRefused(RemittanceError, Refused):
+    """A referenced travel-rule inquiry that may not carry this remittance (unknown,
+    rejected, under review, for another amount or wallet, used by another transfer)."""
+
+    slug = "remittance-travel-rule-inquiry-refused"
+    title = "The travel-rule inquiry does not cover this remittance"
+    stored_with_key = False  # an inquiry under review may be approved: a retry with the same key may pass
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
+
+
 class RecipientInvalid(RemittanceError, Invalid):
     """A recipient named neither by a wallet nor by a personal number (or by both)."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from digisom.kernel.credit_plans import CreditLeg
 from digisom.kernel.screening import Screener, Screening
@@ -71,3 +71,35 @@ class BankFloats(Protocol):
     def float_account_id(self, bank_code: str) -> int:
         """The ledger account of `bank_code`'s digital som float."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryUse:
+    """What a remittance gets from the travel-rule inquiry it references instead of
+    carrying IVMS101 data: the data (canonical, "" if the inquiry carried none), or why
+    it may not use the inquiry (`refusal`)."""
+
+    payload: str = ""
+    refusal: str = ""
+
+
+class TravelRuleInquiries(Protocol):
+    """The travel-rule exchange (`digisom.travelrule`), as a remittance needs it."""
+
+    def use(self, partner_id: str, inquiry_id: str, remittance_id: str, currency: str, amount_minor: int,
+            recipient_wallet_id: str) -> InquiryUse:
+        """The partner's approved inquiry for this currency, amount and wallet, confirmed
+        with `remittance_id` (the same id again is no change); else the refusal."""
+        ...
+
+
+class _NoInquiries:
+    """Where no exchange is wired, a reference to an inquiry is refused, said so."""
+
+    def use(self, partner_id: str, inquiry_id: str, remittance_id: str, currency: str, amount_minor: int,
+            recipient_wallet_id: str) -> InquiryUse:
+        """Always refused."""
+        return InquiryUse(refusal="travel_rule_exchange_not_available")
+
+
+NO_TRAVEL_RULE_INQUIRIES: Final[TravelRuleInquiries] = _NoInquiries()
