@@ -184,7 +184,8 @@ class TravelRuleService:
             if found.tx_reference != tx_reference:
                 raise InquiryConflict(f"inquiry {inquiry_id} is confirmed with another transaction")
             return found
-        raise InquiryNotApproved(f"inquiry {inquiry_id} is {found.status.value}", status=found.status.value)
+        raise InquiryNotApproved(f"inquiry {inquiry_id} is {found.status.value}",
+                                 inquiry_status=found.status.value)
 
     def use(self, party: Party, inquiry_id: str, tx_reference: str, asset: str, amount_minor: int,
             beneficiary_wallet_id: str) -> Use:
@@ -206,7 +207,7 @@ class TravelRuleService:
         except InquiryConflict:
             return Use(refusal="inquiry_used_by_another_transfer")
         except InquiryNotApproved as refused:
-            return Use(refusal=f"inquiry_{refused.extensions['status']}")
+            return Use(refusal=f"inquiry_{refused.extensions['inquiry_status']}")
         if not confirmed.payload:
             return Use()
         return Use(ivms101.canonical(ivms101.parse(json.loads(confirmed.payload), InquiryIvms101Invalid)))
@@ -230,7 +231,8 @@ class TravelRuleService:
                                     decided_by=officer[:200], **values)
         found = self.inquiry(inquiry_id, None)
         if not moved:
-            raise InquiryNotApproved(f"inquiry {inquiry_id} is {found.status.value}", status=found.status.value)
+            raise InquiryNotApproved(f"inquiry {inquiry_id} is {found.status.value}",
+                                 inquiry_status=found.status.value)
         return found
 
 
