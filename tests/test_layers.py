@@ -13,7 +13,7 @@ import pytest
 import digisom
 
 PACKAGE_ROOT = Path(digisom.__file__).parent
-DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry")
+DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry", "travelrule")
 HTTP_MODULES = ("fastapi", "starlette", "digisom.http")
 
 
