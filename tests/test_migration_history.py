@@ -27,7 +27,7 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance", "vasp_reports")
+           "remittance", "vasp_reports", "travelrule")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -58,6 +58,7 @@ RELEASED = {
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
+    "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -108,6 +109,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "remittance_reviews": [{"decision": "clear"}],
     "remittance_fundings": [{"kind": "prefund"}],
     "remittance_chain_inbound": [{"decision": "hit", "status": "stopped", "log_index": 0}],
+    "travelrule_inquiries": [{"party_role": "partner", "beneficiary_address": "", "threshold_usd_cents": 2,
+                              "status": "approved", "reason": "", "tx_reference": ""}],
+    "travelrule_screenings": [{"decision": "clear"}],
     "usdkg_audits": [{"signature": None, "signed_at": None, "resolution": None, "resolution_signature": None,
                       "resolved_at": None}],
     "usdkg_operations": [{"kind": "mint", "state": "done"}],

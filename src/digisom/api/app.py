@@ -39,6 +39,7 @@ from digisom.remittance.http import routes as remittance_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
+from digisom.travelrule.http import routes as travelrule_routes
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
 from digisom.vasp_reports.http import routes as vasp_reports_routes
@@ -74,7 +75,7 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, ops)
+               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, ops)
     return [module.router() for module in modules]
 
 

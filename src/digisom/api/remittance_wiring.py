@@ -27,7 +27,15 @@ from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
 from digisom.remittance.http.slots import REMITTANCE_READS, REMITTANCE_SERVICE
 from digisom.remittance.migrations import migrate
-from digisom.remittance.ports import CreditLeg, CreditPlan, CreditRequest, Destination, Screener
+from digisom.remittance.ports import (
+    NO_TRAVEL_RULE_INQUIRIES,
+    CreditLeg,
+    CreditPlan,
+    CreditRequest,
+    Destination,
+    Screener,
+    TravelRuleInquiries,
+)
 from digisom.remittance.rates import ReferenceRates
 from digisom.remittance.reads import RemittanceReads
 from digisom.remittance.service import RemittanceService, Settings
@@ -105,8 +113,10 @@ def attach(app: FastAPI, service: RemittanceService, engine: Engine) -> Remittan
 
 def build_remittance(engine: Engine, submitter: Submitter, reader: Ledger, cbdc: Context, rates: ReferenceRates,
                      screener: Screener, settings: Settings | None = None,
-                     clock: Callable[[], datetime] = utc_now) -> RemittanceService:
-    """Migrate the domain's tables and build its service on `engine`'s database."""
+                     clock: Callable[[], datetime] = utc_now,
+                     inquiries: TravelRuleInquiries = NO_TRAVEL_RULE_INQUIRIES) -> RemittanceService:
+    """Migrate the domain's tables and build its service on `engine`'s database; a send
+    may reference a travel-rule inquiry through `inquiries` (`travelrule_wiring`)."""
     migrate(engine)
     return RemittanceService(engine, SubmittedLedger(submitter, reader), rates, screener, CbdcPayees(cbdc),
-                             CbdcBankFloats(), settings or Settings(), clock)
+                             CbdcBankFloats(), settings or Settings(), clock, inquiries)

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring, vasp_reports_wiring
+from digisom.api import (
+    disbursement_wiring,
+    registry_wiring,
+    remittance_wiring,
+    screening_wiring,
+    travelrule_wiring,
+    vasp_reports_wiring,
+)
 from digisom.api.app import create_app
 from digisom.api.metrics import PlatformMetrics, build_ops
 from digisom.api.money import MONEY_CHART
@@ -42,6 +49,7 @@ from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
+from digisom.travelrule.service import Settings as TravelRuleSettings
 from digisom.usdkg.issuer import HolderBalances
 from digisom.vasp_reports.ports import AssetStatus, Licences
 
@@ -121,6 +129,7 @@ def build(
     tracing: Tracing | None = None,
     vasp_licences: Licences | None = None,
     vasp_assets: AssetStatus | None = None,
+    travelrule_settings: TravelRuleSettings | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -132,7 +141,8 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build).
+    screening loads `sanctions_lists` now (a file that does not parse stops the build);
+    travel-rule inquiries need IVMS101 data from `travelrule_settings`' threshold.
     With `tracing`, requests, domain statements and ledger batches are spans; the runtime
     owns it and shuts it down on close.
     VASP volume reports read the register's licences and assets, or `vasp_licences` and
@@ -169,10 +179,15 @@ def build(
                                                           revenue)
     disbursement_wiring.attach(app, disbursement, ctx)
     rates = FileRates.from_path(rates_path) if rates_path is not None else FileRates([])
+    remittance_settings = remittance_settings or RemittanceSettings()
+    travelrule = travelrule_wiring.build_travelrule(engine, desk, rates, remittance_settings.rate_age_max_days,
+                                                    settings=travelrule_settings, clock=clock)
     remittance = remittance_wiring.build_remittance(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
-        remittance_settings, clock)
-    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+        remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
+    travelrule_wiring.attach(app, travelrule)
+    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine),
+                            (travelrule_wiring.InquiryReleases(desk, travelrule),))
     vasp_reports_wiring.attach(app, engine, clock,
                                vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
                                vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))

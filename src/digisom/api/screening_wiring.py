@@ -9,7 +9,7 @@ review, the held remittances released or returned.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -22,7 +22,7 @@ from digisom.cbdc.ports import HolderVerdict, ScreeningDecision
 from digisom.compliance import migrations as compliance_migrations
 from digisom.compliance.decisions import Decisions, Review, ReviewOutcome
 from digisom.compliance.desk import ComplianceDesk, Recorded
-from digisom.compliance.http.slots import COMPLIANCE_DESK, REVIEW_LISTENERS
+from digisom.compliance.http.slots import COMPLIANCE_DESK, REVIEW_LISTENERS, ReviewListener
 from digisom.compliance.loading import load_list
 from digisom.compliance.model import SubjectSchema
 from digisom.http.services import provide
@@ -53,21 +53,23 @@ def decision_reason(recorded: Recorded) -> str:
 
 
 class RemittanceScreener:
-    """The remittance domain's `Screener` over the compliance desk."""
+    """The kernel's `Screener` port over the compliance desk: the remittance domain's, and
+    the travel-rule exchange's (its own context and requester)."""
 
-    def __init__(self, desk: ComplianceDesk, context: str = "remittance") -> None:
+    def __init__(self, desk: ComplianceDesk, context: str = "remittance", requester: str = SYSTEM_REQUESTER) -> None:
         self._desk = desk
         self._context = context
+        self._requester = requester
 
     def screen(self, name: str, schema: str) -> Screening:
         """Screen and record a name."""
         recorded = self._desk.screen_name(name, SubjectSchema(schema), context=self._context,
-                                          requested_by=SYSTEM_REQUESTER)
+                                          requested_by=self._requester)
         return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
 
     def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
         """Screen and record an address (one-hop exposure over the follower's `window`)."""
-        recorded = self._desk.screen_address(address, context=self._context, requested_by=SYSTEM_REQUESTER,
+        recorded = self._desk.screen_address(address, context=self._context, requested_by=self._requester,
                                              window=window)
         return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
 
@@ -96,6 +98,23 @@ def screening_ids(reason: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def settle_held(desk: ComplianceDesk, review: Review, held: Mapping[str, Sequence[str]],
+                settle: Callable[[str, bool], None]) -> None:
+    """For each item held on `review`'s screening (item id -> the reasons of its `review`
+    screenings): `settle(item, False)` if any of its reviews was confirmed,
+    `settle(item, True)` once all of them are cleared, else nothing (still held)."""
+    for item_id, reasons in held.items():
+        sids = [sid for sid in (screening_ids(reason) for reason in reasons) if sid is not None]
+        if review.screening_id not in sids:
+            continue
+        reviews = desk.decisions.reviews_of(sids)
+        statuses = {reviews[sid].status if sid in reviews else "open" for sid in sids}
+        if ReviewOutcome.CONFIRMED.value in statuses:
+            settle(item_id, False)
+        elif statuses == {ReviewOutcome.CLEARED.value}:
+            settle(item_id, True)
+
+
 class RemittanceReleases:
     """When a review is decided: each remittance held on it is returned if any of its
     reviews was confirmed, paid once all of them are cleared, else left held."""
@@ -108,27 +127,21 @@ class RemittanceReleases:
     def decided(self, review: Review) -> None:
         """Act on the remittances held on `review`'s screening."""
         held = [r.remittance_id for r in self._remittance.review_queue()]
-        by_remittance: dict[str, list[int]] = {}
+        by_remittance: dict[str, list[str]] = {}
         for s in self._reads.screenings(held):
-            sid = screening_ids(s.reason)
-            if s.decision == Decision.REVIEW.value and sid is not None:
-                by_remittance.setdefault(s.remittance_id, []).append(sid)
-        for remittance_id, sids in by_remittance.items():
-            if review.screening_id not in sids:
-                continue
-            reviews = self._desk.decisions.reviews_of(sids)
-            statuses = {reviews[sid].status if sid in reviews else "open" for sid in sids}
-            if ReviewOutcome.CONFIRMED.value in statuses:
-                self._settle(remittance_id, False, review)
-            elif statuses == {ReviewOutcome.CLEARED.value}:
-                self._settle(remittance_id, True, review)
+            if s.decision == Decision.REVIEW.value:
+                by_remittance.setdefault(s.remittance_id, []).append(s.reason)
+        settle_held(self._desk, review, by_remittance,
+                    lambda remittance_id, clear: self._settle(remittance_id, clear, review))
 
     def _settle(self, remittance_id: str, clear: bool, review: Review) -> None:
         officer = review.decided_by or ""
         self._remittance.decide(remittance_id, clear, officer, f"compliance review {review.review_id}")
 
 
-def attach(app: FastAPI, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads) -> None:
-    """Fill the compliance routes' slots: the desk, and the remittances released on decisions."""
+def attach(app: FastAPI, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads,
+           listeners: Sequence[ReviewListener] = ()) -> None:
+    """Fill the compliance routes' slots: the desk, and who acts on decisions (the
+    remittances released, and `listeners`: the travel-rule inquiries held)."""
     provide(app, COMPLIANCE_DESK, desk)
-    provide(app, REVIEW_LISTENERS, (RemittanceReleases(desk, remittance, reads),))
+    provide(app, REVIEW_LISTENERS, (RemittanceReleases(desk, remittance, reads), *listeners))

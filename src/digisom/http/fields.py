@@ -9,7 +9,7 @@ from typing import Annotated, Final, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from digisom.http.text import refuse_control_chars
+from digisom.kernel.text import refuse_control_chars
 
 # 10^15 tyiyn = 10 trillion som: above any single operation, inside every DB integer.
 AMOUNT_DIGITS_MAX: Final = 15

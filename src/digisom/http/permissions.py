@@ -164,6 +164,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "vasp_reports.aggregates": EVERYONE,
     "vasp_reports.export": EVERYONE,
     "vasp_reports.status": frozenset({REGISTRAR, AUDITOR}),  # who has not reported, who was late
+    "travelrule.inquiries.create": frozenset({PARTNER, VASP}),  # as the originator: its token's subject
+    "travelrule.inquiries.confirm": frozenset({PARTNER, VASP}),  # its own inquiries only
+    "travelrule.inquiries.read": frozenset({PARTNER, VASP, OFFICER, AUDITOR}),  # a sender its own; others 404
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

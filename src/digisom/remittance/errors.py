@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from digisom.kernel.errors import Conflict, DomainError, Invalid, NotFound, Refused
+from digisom.kernel.ivms101 import Ivms101Invalid
 
 
 class RemittanceError(DomainError):
@@ -100,15 +101,24 @@ class TravelRuleMissing(RemittanceError, Invalid):
     title = "Travel-rule data is required for this amount"
 
 
-class TravelRuleInvalid(RemittanceError, Invalid):
+class TravelRuleInvalid(RemittanceError, Ivms101Invalid):
     """An IVMS101 payload that does not validate; `field` names the first bad field."""
 
     slug = "remittance-travel-rule-invalid"
     title = "The travel-rule data is not valid"
 
-    def __init__(self, detail: str, field: str) -> None:
-        super().__init__(detail, field=field)
-        self.field = field
+
+class TravelRuleInquiryRefused(RemittanceError, Refused):
+    """A referenced travel-rule inquiry that may not carry this remittance (unknown,
+    rejected, under review, for another amount or wallet, used by another transfer)."""
+
+    slug = "remittance-travel-rule-inquiry-refused"
+    title = "The travel-rule inquiry does not cover this remittance"
+    stored_with_key = False  # an inquiry under review may be approved: a retry with the same key may pass
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
 
 
 class RecipientInvalid(RemittanceError, Invalid):

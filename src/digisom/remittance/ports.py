@@ -7,34 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from digisom.kernel.credit_plans import CreditLeg
+from digisom.kernel.screening import Screener, Screening
 from digisom.kernel.screening import ScreeningDecision as Decision
 
-# The kernel's words, re-exported under the names the port's callers use.
-__all__ = ["CreditLeg", "Decision"]
-
-
-@dataclass(frozen=True, slots=True)
-class Screening:
-    """A decision and why (the list entry, score and rule, as the screener words it)."""
-
-    decision: Decision
-    reason: str = ""
-
-
-class Screener(Protocol):
-    """Sanctions screening of names and addresses."""
-
-    def screen(self, name: str, schema: str) -> Screening:
-        """Screen a name; `schema` is "Person" or "Organization"."""
-        ...
-
-    def screen_address(self, address: str, window: Sequence[tuple[str, str]] = ()) -> Screening:
-        """Screen a crypto address: `hit` if a list holds it, `review` if in `window` (the
-        chain follower's recent (from, to) transfers) it received from a listed address."""
-        ...
+# The kernel's words and its screening port, re-exported under the names the port's callers use.
+__all__ = ["CreditLeg", "Decision", "Screener", "Screening"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +71,35 @@ class BankFloats(Protocol):
     def float_account_id(self, bank_code: str) -> int:
         """The ledger account of `bank_code`'s digital som float."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryUse:
+    """What a remittance gets from the travel-rule inquiry it references instead of
+    carrying IVMS101 data: the data (canonical, "" if the inquiry carried none), or why
+    it may not use the inquiry (`refusal`)."""
+
+    payload: str = ""
+    refusal: str = ""
+
+
+class TravelRuleInquiries(Protocol):
+    """The travel-rule exchange (`digisom.travelrule`), as a remittance needs it."""
+
+    def use(self, partner_id: str, inquiry_id: str, remittance_id: str, currency: str, amount_minor: int,
+            recipient_wallet_id: str) -> InquiryUse:
+        """The partner's approved inquiry for this currency, amount and wallet, confirmed
+        with `remittance_id` (the same id again is no change); else the refusal."""
+        ...
+
+
+class _NoInquiries:
+    """Where no exchange is wired, a reference to an inquiry is refused, said so."""
+
+    def use(self, partner_id: str, inquiry_id: str, remittance_id: str, currency: str, amount_minor: int,
+            recipient_wallet_id: str) -> InquiryUse:
+        """Always refused."""
+        return InquiryUse(refusal="travel_rule_exchange_not_available")
+
+
+NO_TRAVEL_RULE_INQUIRIES: Final[TravelRuleInquiries] = _NoInquiries()

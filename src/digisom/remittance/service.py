@@ -55,10 +55,21 @@ from digisom.remittance.errors import (
     ReferenceConflict,
     RemittanceNotFound,
     Returned,
+    TravelRuleInquiryRefused,
     TravelRuleMissing,
 )
 from digisom.remittance.model import Channel, Corridor, Partner, PartnerKind, Quote, Remittance, ReturnReason, Status
-from digisom.remittance.ports import BankFloats, CreditRequest, Decision, Payees, Screener, Screening
+from digisom.remittance.ports import (
+    NO_TRAVEL_RULE_INQUIRIES,
+    BankFloats,
+    CreditRequest,
+    Decision,
+    InquiryUse,
+    Payees,
+    Screener,
+    Screening,
+    TravelRuleInquiries,
+)
 from digisom.remittance.rates import RATE_AGE_MAX_DAYS_DEFAULT, ReferenceRates, reference_rate
 
 QUOTE_TTL_S_DEFAULT: Final = 15 * 60  # long enough to read the quote and confirm, short enough for rates to hold
@@ -94,6 +105,7 @@ class SendRequest:
     recipient_wallet_id: str = ""
     recipient_personal_number: str = ""
     travel_rule: Mapping[str, Any] | None = None
+    travel_rule_inquiry_id: str = ""  # instead of `travel_rule`: an approved inquiry (docs/travel-rule.md)
 
     def digest(self) -> str:
         """The body's digest: the same reference with another body is a conflict."""
@@ -109,8 +121,10 @@ class RemittanceService:
 
     def __init__(self, engine: Engine, ledger: LedgerWriter, rates: ReferenceRates, screener: Screener,
                  payees: Payees, floats: BankFloats, settings: Settings = Settings(),
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 inquiries: TravelRuleInquiries = NO_TRAVEL_RULE_INQUIRIES) -> None:
         self._engine = engine
+        self._inquiries = inquiries
         self._ledger = GatedLedger(Domain.REMITTANCE, CHART, ledger)
         self._rates = rates
         self._screener = screener
@@ -332,7 +346,15 @@ class RemittanceService:
         travel_rule = ""
         if request.travel_rule is not None:
             travel_rule = ivms101.canonical(ivms101.parse(request.travel_rule))
-        elif quote.usd_equivalent_cents >= self._settings.travel_rule_threshold_usd_cents:
+        if request.travel_rule_inquiry_id:  # the data was exchanged before, in an inquiry it must match
+            inquired = InquiryUse(refusal="inline_and_inquiry") if travel_rule else self._inquiries.use(
+                request.partner_id, request.travel_rule_inquiry_id, _remittance_id(request), quote.currency,
+                quote.send_minor, request.recipient_wallet_id)
+            if inquired.refusal:
+                raise TravelRuleInquiryRefused(f"travel-rule inquiry {request.travel_rule_inquiry_id[:64]}: "
+                                               f"{inquired.refusal}", reason=inquired.refusal)
+            travel_rule = inquired.payload
+        if not travel_rule and quote.usd_equivalent_cents >= self._settings.travel_rule_threshold_usd_cents:
             raise TravelRuleMissing(
                 f"IVMS101 data is required from USD {self._settings.travel_rule_threshold_usd_cents // 100}")
         return quote, travel_rule

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from digisom.http.text import refuse_control_chars
+from digisom.kernel.text import refuse_control_chars
 from digisom.vasp_reports.errors import InvalidReport
 
 FORMAT: Final = "digisom-vasp-report-v1"

@@ -143,6 +143,8 @@ class SendIn(BaseModel):
     recipient_wallet_id: fields.WalletId | None = None
     recipient_personal_number: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = None
     travel_rule: dict[str, Any] | None = Field(None, description="IVMS101 data (required from the threshold).")
+    travel_rule_inquiry_id: Annotated[str, Field(pattern=r"^tri_[0-9a-f]{32}$")] | None = Field(
+        None, description="Instead of `travel_rule`: an approved /v1/travel-rule inquiry for this transfer.")
 
 
 class RemittanceOut(BaseModel):
@@ -297,7 +299,8 @@ def router() -> APIRouter:
         def produce() -> Response:
             done = service(request).send(SendRequest(
                 actor.subject, body.reference, body.quote_id, body.sender_id, body.sender_name, body.recipient_name,
-                body.recipient_wallet_id or "", body.recipient_personal_number or "", body.travel_rule))
+                body.recipient_wallet_id or "", body.recipient_personal_number or "", body.travel_rule,
+                body.travel_rule_inquiry_id or ""))
             return json(_remittance_out(done), 201)
         return idempotent(request, actor, key, body, produce)
 

@@ -1,5 +1,5 @@
-"""Free text in request bodies (names, references, reasons, messages): refused, with a
-clear 422, if it holds a control or text-direction character.
+"""Free text (names, references, reasons, messages; in request bodies and in files):
+refused, with a clear 422, if it holds a control or text-direction character.
 
 A NUL byte truncates the text in C libraries and logs; other C0/C1 controls and the line
 separators break CSV reports, statements and log lines; the bidirectional embeddings,

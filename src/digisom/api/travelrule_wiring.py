@@ -1,0 +1,100 @@
+"""Wiring of the travel-rule exchange (`digisom.travelrule`): screening through the
+compliance desk (the kernel's `Screener`, recorded under the context `travel_rule`), the
+USD equivalent from the remittance domain's reference rates, the VASP standing (the
+licence register is not wired yet: `ALL_VASPS_LICENSED_UNTIL_REGISTER`, passed here
+explicitly), the remittance domain's `TravelRuleInquiries` port over the exchange, and
+held inquiries released or rejected when an officer decides their compliance review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from digisom.api.screening_wiring import RemittanceScreener, settle_held
+from digisom.compliance.decisions import Review
+from digisom.compliance.desk import ComplianceDesk
+from digisom.http.services import provide
+from digisom.kernel.clock import utc_now
+from digisom.money import KGS, USD
+from digisom.remittance import pricing
+from digisom.remittance.ports import InquiryUse
+from digisom.remittance.rates import RATE_AGE_MAX_DAYS_DEFAULT, RATE_SCALE, ReferenceRates, reference_rate
+from digisom.travelrule.http.slots import TRAVEL_RULE_SERVICE
+from digisom.travelrule.migrations import migrate
+from digisom.travelrule.model import Party
+from digisom.travelrule.ports import ALL_VASPS_LICENSED_UNTIL_REGISTER, VaspStanding
+from digisom.travelrule.service import Settings, TravelRuleService
+
+CONTEXT: Final = "travel_rule"
+REQUESTER: Final = "system:travel-rule"
+
+
+class RatesUsdValuer:
+    """`UsdValuer` over the National Bank's reference rates (the remittance's port): the
+    som through the dollar's rate, other currencies by `pricing.usd_equivalent_cents`."""
+
+    def __init__(self, rates: ReferenceRates, clock: Callable[[], datetime] = utc_now,
+                 rate_age_max_days: int = RATE_AGE_MAX_DAYS_DEFAULT) -> None:
+        self._rates = rates
+        self._clock = clock
+        self._age_max_days = rate_age_max_days
+
+    def usd_cents(self, currency: str, amount_minor: int) -> int:
+        """US cents, rounded down; a missing or stale rate is the remittance's typed refusal."""
+        if currency == USD.code:
+            return amount_minor
+        today = self._clock().date()
+        usd_e6 = reference_rate(self._rates, USD.code, today, self._age_max_days).som_e6
+        if currency == KGS.code:  # tyiyn -> cents: both currencies have two decimals
+            return amount_minor * RATE_SCALE // usd_e6
+        rate_e6 = reference_rate(self._rates, currency, today, self._age_max_days).som_e6
+        return pricing.usd_equivalent_cents(currency, amount_minor, rate_e6, usd_e6)
+
+
+class RemittanceInquiries:
+    """The remittance domain's `TravelRuleInquiries` over the exchange: a partner's inquiry."""
+
+    def __init__(self, service: TravelRuleService) -> None:
+        self._service = service
+
+    def use(self, partner_id: str, inquiry_id: str, remittance_id: str, currency: str, amount_minor: int,
+            recipient_wallet_id: str) -> InquiryUse:
+        """The exchange's answer, in the remittance's words."""
+        found = self._service.use(Party("partner", partner_id), inquiry_id, remittance_id, currency, amount_minor,
+                                  recipient_wallet_id)
+        return InquiryUse(found.payload, found.refusal)
+
+
+class InquiryReleases:
+    """When a review is decided: each inquiry held on it is rejected if any of its reviews
+    was confirmed, approved once all of them are cleared, else left held."""
+
+    def __init__(self, desk: ComplianceDesk, service: TravelRuleService) -> None:
+        self._desk = desk
+        self._service = service
+
+    def decided(self, review: Review) -> None:
+        """Act on the inquiries held on `review`'s screening."""
+        def settle(inquiry_id: str, clear: bool) -> None:
+            self._service.decide(inquiry_id, clear, review.decided_by or "")
+
+        settle_held(self._desk, review, dict(self._service.held()), settle)
+
+
+def build_travelrule(engine: Engine, desk: ComplianceDesk, rates: ReferenceRates, rate_age_max_days: int,
+                     standing: VaspStanding = ALL_VASPS_LICENSED_UNTIL_REGISTER, settings: Settings | None = None,
+                     clock: Callable[[], datetime] = utc_now) -> TravelRuleService:
+    """Migrate the exchange's tables and build it on `engine`'s database."""
+    migrate(engine)
+    return TravelRuleService(engine, RemittanceScreener(desk, CONTEXT, REQUESTER),
+                             RatesUsdValuer(rates, clock, rate_age_max_days), standing, settings or Settings(), clock)
+
+
+def attach(app: FastAPI, service: TravelRuleService) -> None:
+    """Fill the travel-rule routes' slot."""
+    provide(app, TRAVEL_RULE_SERVICE, service)

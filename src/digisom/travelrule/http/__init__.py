@@ -1,0 +1,1 @@
+"""The travel-rule exchange's routes: /v1/travel-rule/..."""
