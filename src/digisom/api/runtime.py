@@ -152,7 +152,7 @@ def build(
     remittance = remittance_wiring.build_remittance(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock)
-    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service)
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

@@ -137,7 +137,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
     "compliance.reviews.list": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
-    "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
+    "compliance.reviews.propose": frozenset({OFFICER}),  # the first of two officers
+    "compliance.reviews.approve": frozenset({OFFICER}),  # approve or reject: never the proposer or opener (four eyes)
+    "compliance.releases.run": frozenset({OFFICER}),  # retry what decided reviews release
     "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
 }
 
