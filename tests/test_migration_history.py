@@ -54,7 +54,7 @@ RELEASED = {
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
     "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
-    "compliance/v0002_four_eyes": "43c842f6e6fb1f1e871fb3a7ac75f53f",
+    "compliance/v0002_four_eyes": "34c90154889957bdaf93da64faaab46d",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
 }

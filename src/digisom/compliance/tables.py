@@ -57,13 +57,16 @@ reviews: Final = Table(
     Column("proposed_outcome", String(16)),
     Column("proposed_at", String(ISO_TIME_CHARS)),
     CheckConstraint("status IN ('open', 'proposed', 'cleared', 'confirmed')", name="compliance_reviews_status"),
+    # "IS NOT NULL" before each comparison: a NULL comparison would let the CHECK pass.
     CheckConstraint(
         "(status = 'open' AND proposed_by IS NULL AND proposed_outcome IS NULL AND proposed_at IS NULL"
         " AND reason IS NULL AND decided_by IS NULL AND decided_at IS NULL)"
-        " OR (status = 'proposed' AND proposed_by IS NOT NULL AND proposed_outcome IN ('cleared', 'confirmed')"
-        " AND proposed_at IS NOT NULL AND reason IS NOT NULL AND decided_by IS NULL AND decided_at IS NULL)"
-        " OR (status IN ('cleared', 'confirmed') AND proposed_by IS NOT NULL AND proposed_outcome = status"
-        " AND proposed_at IS NOT NULL AND reason IS NOT NULL AND decided_by IS NOT NULL AND decided_at IS NOT NULL)",
+        " OR (status = 'proposed' AND proposed_by IS NOT NULL AND proposed_outcome IS NOT NULL"
+        " AND proposed_outcome IN ('cleared', 'confirmed') AND proposed_at IS NOT NULL AND reason IS NOT NULL"
+        " AND decided_by IS NULL AND decided_at IS NULL)"
+        " OR (status IN ('cleared', 'confirmed') AND proposed_by IS NOT NULL AND proposed_outcome IS NOT NULL"
+        " AND proposed_outcome = status AND proposed_at IS NOT NULL AND reason IS NOT NULL"
+        " AND decided_by IS NOT NULL AND decided_at IS NOT NULL)",
         name="compliance_reviews_decided",
     ),
     CheckConstraint("decided_by IS NULL OR (decided_by <> opened_by AND decided_by <> proposed_by)",
