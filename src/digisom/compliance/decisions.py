@@ -63,11 +63,6 @@ class Review:
     rule: str = ""
     list_versions: str = ""
 
-    @property
-    def final(self) -> bool:
-        """Decided by two officers: cleared or confirmed."""
-        return self.status in (ReviewOutcome.CLEARED.value, ReviewOutcome.CONFIRMED.value)
-
 
 @dataclass(frozen=True, slots=True)
 class ReviewStep:

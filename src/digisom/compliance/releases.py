@@ -17,7 +17,7 @@ bridge's, may hold the subscriber); a context where nothing is held registers
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
@@ -97,10 +97,6 @@ class Releases:
         if context in self._subscribers:
             raise ValueError(f"context {context!r} already has a review subscriber")
         self._subscribers[context] = subscriber
-
-    def subscribers(self) -> Mapping[str, ReviewSubscriber]:
-        """The contexts this process releases."""
-        return dict(self._subscribers)
 
     def pending(self) -> list[int]:
         """The reviews whose release is not done yet (any context), oldest first."""

@@ -40,8 +40,6 @@ screenings: Final = Table(
     CheckConstraint("score_milli BETWEEN 0 AND 1000", name="compliance_screenings_score"),
 )
 
-REVIEW_STATUSES: Final = ("open", "proposed", "cleared", "confirmed")
-
 reviews: Final = Table(
     "compliance_reviews",
     metadata,
