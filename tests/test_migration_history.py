@@ -55,6 +55,7 @@ RELEASED = {
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
     "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
+    "compliance/v0002_four_eyes": "34c90154889957bdaf93da64faaab46d",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
@@ -97,7 +98,11 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_movements": [{"kind": "arrive"}],
     "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
     "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
-                            "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person"}],
+                            "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person",
+                            "proposed_by": "migration:before-four-eyes", "proposed_outcome": "cleared",
+                            "proposed_at": "2026-12-07T00:00:00.000000Z"}],
+    "compliance_review_steps": [{"action": "proposed", "outcome": "cleared"}],
+    "compliance_review_releases": [{"outcome": "cleared", "status": "done", "attempts": 0}],
     "remittance_partners": [{"kind": "mto", "active": 1, "month_limit_tyiyn": 5}],
     "remittance_corridors": [{"fee_bps": 30, "fx_margin_bps": 50, "transfer_max_minor": 5,
                               "sender_month_max_minor": 10}],
@@ -127,6 +132,10 @@ ADDED_LATER: dict[tuple[str, str], object] = {
     ("disbursement_programmes", "benefit_scheme"): "",  # migration 3: ordinary cash
     ("disbursement_payments", "attempt"): 0,  # migration 3: the run's own payment
     ("disbursement_programmes", "source_wallet_id"): "",  # migration 5: names no wallet, refused at execution
+    # compliance migration 2: a review decided by one officer before four eyes says so, with its outcome and time
+    ("compliance_reviews", "proposed_by"): "migration:before-four-eyes",
+    ("compliance_reviews", "proposed_outcome"): "cleared",
+    ("compliance_reviews", "proposed_at"): "2026-12-07T00:00:00.000000Z",
 }
 
 # Tables a migration replaces: old name -> (new name, columns not carried over as they were).

@@ -43,19 +43,30 @@ def test_a_listed_name_and_address_are_hits_with_versions(listed_world: World) -
     assert (address["decision"], address["rule"]) == ("hit", "address-exact")
 
 
-def test_a_review_needs_a_second_officer_and_is_decided_once(listed_world: World) -> None:
+def test_a_review_needs_a_proposal_and_a_second_officers_approval_once(listed_world: World) -> None:
     world = listed_world
     world.ok(world.post("officer", "/v1/compliance/screenings", {"name": "Sooronbek Jeenbekov", "schema": "Person"}),
              201)
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
-    path = f"/v1/compliance/reviews/{review['review_id']}/decision"
-    own = world.post("officer", path, {"outcome": "cleared", "reason": "looks fine"})
+    path = f"/v1/compliance/reviews/{review['review_id']}"
+    assert world.post("officer", f"{path}/decision", {"outcome": "cleared", "reason": "x"}).status_code in (404, 405)
+    proposal = {"outcome": "confirmed", "reason": "same person"}
+    proposed = world.ok(world.post("officer", f"{path}/propose", proposal, "propose-1"))
+    assert world.ok(world.post("officer", f"{path}/propose", proposal, "propose-1")) == proposed  # idempotent
+    own = world.post("officer", f"{path}/approve", proposal)
     assert own.status_code == 403 and own.json()["type"] == PROBLEMS + "compliance-four-eyes"
-    decided = world.ok(world.post("second_officer", path, {"outcome": "confirmed", "reason": "same person"}))
-    assert decided["status"] == "confirmed"
-    again = world.post("second_officer", path, {"outcome": "cleared", "reason": "changed my mind"})
+    other = world.post("second_officer", f"{path}/approve", {"outcome": "cleared", "reason": "no"})
+    assert other.status_code == 409 and other.json()["type"] == PROBLEMS + "compliance-proposal-mismatch"
+    decided = world.ok(world.post("second_officer", f"{path}/approve", {"outcome": "confirmed", "reason": "agreed"},
+                                  "approve-1"))
+    assert (decided["status"], decided["decided_by"], decided["release"]["status"]) == \
+        ("confirmed", world.ok(world.get("second_officer", path))["decided_by"], "done")
+    assert [(s["action"], s["outcome"]) for s in decided["steps"]] == [("proposed", "confirmed"),
+                                                                       ("approved", "confirmed")]
+    again = world.post("second_officer", f"{path}/propose", {"outcome": "cleared", "reason": "changed my mind"})
     assert again.status_code == 409 and again.json()["type"] == PROBLEMS + "compliance-review-decided"
     assert world.ok(world.get("auditor", "/v1/compliance/reviews"))["items"] == []
+    assert world.post("auditor", f"{path}/approve", proposal).status_code == 403
 
 
 def test_bad_input_is_a_typed_problem(world: World) -> None:

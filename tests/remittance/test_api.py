@@ -1,6 +1,6 @@
 """/v1/remittances through the API with the real screener (a synthetic list): a payout,
 a listed recipient returned with nothing moved and the decision kept, a review held then
-released by a second officer, and bad input answered as problem+json."""
+released once a second officer approves the first one's proposal, and bad input answered as problem+json."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from digisom.api.runtime import build
 from tests.api.world import World
+from tests.compliance import four_eyes
 from tests.compliance.conftest import FTM_ENTITIES
 from tests.remittance.test_ivms101 import valid_payload
 
@@ -125,9 +126,14 @@ def test_a_review_holds_the_money_until_a_second_officer_clears_it(remit_world: 
     assert world.balance("pensioner") + world.deposit("pensioner") == before
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
     assert review["subject"] == "Sooronbek Jeenbekov" and review["opened_by"] == "system:remittance"
-    decided = world.ok(world.post("officer", f"/v1/compliance/reviews/{review['review_id']}/decision",
-                                  {"outcome": "cleared", "reason": "another person: other birth date"}))
-    assert decided["status"] == "cleared" and decided["decided_by"].endswith("officer-asel")
+    proposed = world.ok(world.post("officer", f"/v1/compliance/reviews/{review['review_id']}/propose",
+                                   {"outcome": "cleared", "reason": "another person: other birth date"}))
+    assert proposed["status"] == "proposed"  # one officer releases nothing
+    assert world.ok(world.get("partner", f"/v1/remittances/{held['remittance_id']}"))["status"] == "pending_review"
+    decided = world.ok(world.post("second_officer", f"/v1/compliance/reviews/{review['review_id']}/approve",
+                                  {"outcome": "cleared", "reason": "agreed"}))
+    assert decided["status"] == "cleared" and decided["proposed_by"].endswith("officer-asel")
+    assert decided["release"]["status"] == "done"
     paid = world.ok(world.get("partner", f"/v1/remittances/{held['remittance_id']}"))
     assert paid["status"] == "paid"
     assert world.balance("pensioner") + world.deposit("pensioner") == before + int(paid["receive_tyiyn"])
@@ -137,8 +143,7 @@ def test_a_confirmed_review_returns_the_remittance(remit_world: World) -> None:
     world = remit_world
     held = world.ok(_send(world, _quote(world)["quote_id"], "Sooronbek Jeenbekov"), 201)
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
-    world.ok(world.post("second_officer", f"/v1/compliance/reviews/{review['review_id']}/decision",
-                        {"outcome": "confirmed", "reason": "same person"}))
+    four_eyes.decide(world, review["review_id"], "confirmed", "same person")
     found = world.ok(world.get("partner", f"/v1/remittances/{held['remittance_id']}"))
     assert (found["status"], found["reason"]) == ("returned", "review_blocked")
 

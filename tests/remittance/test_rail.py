@@ -126,7 +126,7 @@ def test_a_sender_over_the_monthly_corridor_limit_is_returned(world: World) -> N
         world.remit.send(world.request(quote.quote_id, recipient_wallet_id=mother, travel_rule=valid_payload()))
 
 
-def test_a_screening_hit_returns_and_a_review_holds_until_an_officer_decides(world: World) -> None:
+def test_a_screening_hit_returns_and_a_review_holds_until_the_review_is_released(world: World) -> None:
     mother = world.wallet("mother")
     world.screener.hits.add("Old Vector LLC")
     world.screener.reviews.add("Gulnara Asanova")
@@ -138,12 +138,15 @@ def test_a_screening_hit_returns_and_a_review_holds_until_an_officer_decides(wor
     assert held.status is Status.PENDING_REVIEW
     assert world.balance(wallet_account_id(mother)) == 0
     assert [r.remittance_id for r in world.remit.review_queue()] == [held.remittance_id]
-    cleared = world.remit.decide(held.remittance_id, True, "compliance-officer")
+    cleared = world.remit.release_reviewed(held.remittance_id, True, "second-officer", "compliance review 1")
     assert cleared.status is Status.PAID
+    again = world.remit.release_reviewed(held.remittance_id, False, "second-officer", "a retry of another decision")
+    assert again.status is Status.PAID  # released once: a retry answers it as it stands
     assert world.balance(wallet_account_id(mother)) == held_quote.receive_tyiyn
     blocked_quote = world.remit.quote(PARTNER, "RUB", 5_000_00)
     blocked = world.remit.send(world.request(blocked_quote.quote_id, recipient_wallet_id=mother))
-    assert world.remit.decide(blocked.remittance_id, False, "compliance-officer").reason == "review_blocked"
+    assert world.remit.release_reviewed(blocked.remittance_id, False, "second-officer", "compliance review 2").reason \
+        == "review_blocked"
     assert world.balance(wallet_account_id(mother)) == held_quote.receive_tyiyn
     assert world.remit.position_tyiyn(PARTNER) == PREFUND_TYIYN - held_quote.receive_tyiyn
 

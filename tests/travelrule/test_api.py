@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from digisom.api.runtime import build
 from tests.api.world import World
 from tests.compliance.conftest import FTM_ENTITIES
+from tests.compliance.four_eyes import decide
 from tests.remittance.test_ivms101 import valid_payload
 
 PARTNER = "zolotaya-mto"
@@ -133,15 +134,14 @@ def test_a_sanctioned_originator_or_address_is_rejected_and_the_decision_kept(tr
 
 @pytest.mark.parametrize(("outcome", "status", "reason"), [("cleared", "approved", ""),
                                                            ("confirmed", "rejected", "review_blocked")])
-def test_a_review_holds_the_inquiry_until_an_officer_decides(tr_world: World, outcome: str, status: str,
+def test_a_review_holds_the_inquiry_until_two_officers_decide(tr_world: World, outcome: str, status: str,
                                                              reason: str) -> None:
     world = tr_world
     held = world.ok(_inquire(world, ivms101=_payload(("Jeenbekov", "Sooronbek"))), 201)
     assert held["status"] == "pending_review"
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
     assert review["subject"] == "Sooronbek Jeenbekov" and review["opened_by"] == "system:travel-rule"
-    world.ok(world.post("officer", f"/v1/compliance/reviews/{review['review_id']}/decision",
-                        {"outcome": outcome, "reason": "checked the birth date"}))
+    decide(world, review["review_id"], outcome, "checked the birth date")
     decided = world.ok(world.get("partner", f"/v1/travel-rule/inquiries/{held['inquiry_id']}"))
     assert (decided["status"], decided["reason"]) == (status, reason)
 

@@ -186,8 +186,8 @@ def build(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
     travelrule_wiring.attach(app, travelrule)
-    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine),
-                            (travelrule_wiring.InquiryReleases(desk, travelrule),))
+    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service,
+                            {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule)})
     vasp_reports_wiring.attach(app, engine, clock,
                                vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
                                vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))

@@ -15,9 +15,9 @@ from typing import Final
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from digisom.api.screening_wiring import RemittanceScreener, settle_held
-from digisom.compliance.decisions import Review
+from digisom.api.screening_wiring import RemittanceScreener, screening_ids, settle_held
 from digisom.compliance.desk import ComplianceDesk
+from digisom.compliance.releases import FinalDecision
 from digisom.http.services import provide
 from digisom.kernel.clock import utc_now
 from digisom.money import KGS, USD
@@ -71,19 +71,22 @@ class RemittanceInquiries:
 
 
 class InquiryReleases:
-    """When a review is decided: each inquiry held on it is rejected if any of its reviews
-    was confirmed, approved once all of them are cleared, else left held."""
+    """`ReviewSubscriber` of `travel_rule`: each inquiry held on the review is rejected if
+    any of its reviews was confirmed, approved once all of them are cleared, else left held."""
 
     def __init__(self, desk: ComplianceDesk, service: TravelRuleService) -> None:
         self._desk = desk
         self._service = service
 
-    def decided(self, review: Review) -> None:
-        """Act on the inquiries held on `review`'s screening."""
-        def settle(inquiry_id: str, clear: bool) -> None:
-            self._service.decide(inquiry_id, clear, review.decided_by or "")
+    def __call__(self, decision: FinalDecision) -> str:
+        """Act on the inquiries held on `decision`'s screening."""
+        def settle(inquiry_id: str, clear: bool) -> str:
+            decided = self._service.decide(inquiry_id, clear, decision.approved_by)
+            return f"{inquiry_id}: {decided.status.value}"
 
-        settle_held(self._desk, review, dict(self._service.held()), settle)
+        held = {inquiry_id: [sid for sid in map(screening_ids, reasons) if sid is not None]
+                for inquiry_id, reasons in self._service.held()}
+        return "; ".join(settle_held(self._desk, decision, held, settle)) or "no inquiry held on this screening"
 
 
 def build_travelrule(engine: Engine, desk: ComplianceDesk, rates: ReferenceRates, rate_age_max_days: int,

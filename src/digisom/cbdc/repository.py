@@ -165,6 +165,13 @@ def list_holds(conn: Connection, wallet_id: str) -> list[Row[Any]]:
     return list(conn.execute(query))
 
 
+def wallets_frozen_by(conn: Connection, order: str, actor: str) -> list[str]:
+    """The wallets that `actor` froze under the order reference `order` (a screening's review)."""
+    h = t.wallet_holds.c
+    query = select(h.wallet_id).where(h.legal_order_ref == order, h.actor == actor, h.action == "freeze")
+    return sorted({str(x) for x in conn.execute(query.distinct()).scalars()})
+
+
 # -- payments ------------------------------------------------------------------------
 
 

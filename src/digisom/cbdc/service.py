@@ -126,6 +126,11 @@ class CbdcService:
         """Freeze or unfreeze under a legal order."""
         return wallets.set_frozen(self.ctx, actor, wallet_id, frozen, reason, legal_order_ref)
 
+    def release_screening_freeze(self, screening_ref: str, cleared: bool, decision: str) -> list[str]:
+        """A holder's screening review is finally decided: unfreeze (cleared) or keep frozen
+        (confirmed) the wallets opened frozen on it. For the composition root's review subscriber."""
+        return wallets.release_screening_freeze(self.ctx, screening_ref, cleared, decision)
+
     def holds(self, actor: Actor, wallet_id: str) -> list[Hold]:
         """A wallet's freezes and unfreezes."""
         return wallets.holds(self.ctx, actor, wallet_id)

@@ -55,6 +55,9 @@ from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, Transfer, Transf
 
 # Who froze a wallet opened while its holder's screening awaits review.
 SCREENING_ACTOR: Final = "system:holder-screening"
+# How the hold records of a decided review begin (the rest names the review and both officers).
+SCREENING_CLEARED: Final = "sanctions screening review cleared"
+SCREENING_CONFIRMED: Final = "sanctions screening review confirmed"
 PHONE_PATTERN: Final = re.compile(r"\+996[0-9]{9}")
 PIN_PATTERN: Final = re.compile(r"[0-9]{4,6}")
 # scrypt cost: about 50 ms per PIN on a server core, hard to brute-force offline.
@@ -288,6 +291,37 @@ def set_frozen(ctx: Context, actor: Actor, wallet_id: str, frozen: bool, reason:
             repository.set_wallet_status(conn, wallet_id, after)
             repository.insert_hold(conn, wallet_id, action, reason, legal_order_ref, actor.principal, hold.created_at)
     return hold
+
+
+def release_screening_freeze(ctx: Context, screening_ref: str, cleared: bool, decision: str) -> list[str]:
+    """A review of a holder's screening is finally decided (two officers, `decision` says who
+    and why): each wallet opened frozen on it (a `freeze` by `SCREENING_ACTOR` naming
+    `screening_ref`) is unfrozen when cleared, or stays frozen with a `freeze` record naming
+    the confirmation. A wallet whose latest hold is no longer that freeze (a bank lifted it,
+    a later order froze it) is left as it is. Idempotent: a retry finds the step done.
+    Returns one note per wallet."""
+    with ctx.engine.connect() as conn:
+        frozen = repository.wallets_frozen_by(conn, screening_ref, SCREENING_ACTOR)
+    notes = []
+    for wallet_id in frozen:
+        with ctx.locks.hold(wallet_id), ctx.engine.begin() as conn:
+            latest = repository.list_holds(conn, wallet_id)[-1]
+            ours = latest.actor == SCREENING_ACTOR and latest.legal_order_ref == screening_ref
+            wallet = repository.get_wallet(conn, wallet_id)
+            if not ours or wallet is None or wallet.status is not WalletStatus.FROZEN:
+                notes.append(f"{wallet_id}: left as it is (its latest hold is not the screening's freeze)")
+                continue
+            if not cleared and latest.reason.startswith(SCREENING_CONFIRMED):
+                notes.append(f"{wallet_id}: stays frozen (confirmed before)")
+                continue
+            now = ctx.now_iso()
+            if cleared:
+                repository.set_wallet_status(conn, wallet_id, WalletStatus.ACTIVE)
+            reason = f"{SCREENING_CLEARED if cleared else SCREENING_CONFIRMED}: {decision}"[:TEXT_CHARS_MAX]
+            repository.insert_hold(conn, wallet_id, "unfreeze" if cleared else "freeze", reason, screening_ref,
+                                   SCREENING_ACTOR, now)
+            notes.append(f"{wallet_id}: {'unfrozen' if cleared else 'stays frozen'}")
+    return notes
 
 
 def holds(ctx: Context, actor: Actor, wallet_id: str) -> list[Hold]:

@@ -16,6 +16,7 @@ from typing import Final
 from digisom.compliance.decisions import Decisions
 from digisom.compliance.errors import ScreeningInputInvalid
 from digisom.compliance.model import Decision, SanctionsList, ScreeningResult, SubjectSchema
+from digisom.compliance.releases import Releases
 from digisom.compliance.screening import Screener
 
 RULE_NO_LIST: Final = "no_list_loaded"
@@ -43,10 +44,11 @@ class Recorded:
 class ComplianceDesk:
     """Screens against fixed loaded lists and records every decision."""
 
-    def __init__(self, lists: Sequence[SanctionsList], decisions: Decisions) -> None:
+    def __init__(self, lists: Sequence[SanctionsList], decisions: Decisions, releases: Releases) -> None:
         self._lists = tuple(lists)
         self._screener = Screener(self._lists) if self._lists else None
         self.decisions = decisions
+        self.releases = releases  # the final decisions' outbox and this process's subscribers
 
     def loaded(self) -> list[LoadedList]:
         """The lists screened against, in load order (empty: no list is loaded)."""

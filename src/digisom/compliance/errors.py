@@ -52,8 +52,15 @@ class ReviewAlreadyDecided(ComplianceError, kinds.Conflict):
     title = "The review was already decided"
 
 
+class ProposalMismatch(ComplianceError, kinds.Conflict):
+    """An approval whose outcome is not the one proposed (reject the proposal instead)."""
+
+    slug = "compliance-proposal-mismatch"
+    title = "The approval does not match the proposal"
+
+
 class FourEyesViolation(ComplianceError, kinds.Forbidden):
-    """The officer who opened a review may not decide it."""
+    """An officer approving or rejecting a proposal they made, or a review they opened."""
 
     slug = "compliance-four-eyes"
     title = "A second officer must decide this review"

@@ -156,7 +156,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
     "compliance.reviews.list": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
-    "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
+    "compliance.reviews.propose": frozenset({OFFICER}),  # the first of two officers
+    "compliance.reviews.approve": frozenset({OFFICER}),  # approve or reject: never the proposer or opener (four eyes)
+    "compliance.releases.run": frozenset({OFFICER}),  # retry what decided reviews release
     "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
     # VASP volume reports (issue 17): a VASP submits its own; every version and aggregate is public.
     "vasp_reports.submit": frozenset({VASP}),  # its own VASP only (the token's subject)

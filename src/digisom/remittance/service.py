@@ -9,7 +9,8 @@ travel-rule data missing) is a typed error and nothing is recorded. A refusal by
 (screening hit, a limit, a frozen or unknown wallet, the position short) is recorded as
 `returned` with its reason; nothing moved (a payout is one linked ledger chain, so it
 moves whole or not at all). A screening `review` holds the remittance (`pending_review`)
-with no money moved until an officer clears or blocks it.
+with no money moved until the compliance review is decided by two officers
+(`release_reviewed`, called through the composition root; no second review queue here).
 
 Limits checked then used are decided under shared locks (`digisom.kernel.locks`, held
 across processes on PostgreSQL): the partner's (its position, its monthly limit), then the
@@ -46,7 +47,6 @@ from digisom.remittance.errors import (
     CorridorInvalid,
     CurrencyNotServed,
     FundingRefused,
-    NotPendingReview,
     PartnerExists,
     PartnerNotFound,
     QuoteExpired,
@@ -516,13 +516,17 @@ class RemittanceService:
     # Review
 
     def review_queue(self, limit: int = REVIEW_PAGE_MAX) -> list[Remittance]:
-        """Remittances held for a compliance officer, oldest first."""
+        """Remittances held on a compliance review, oldest first (the queue officers work is compliance's)."""
         with self._engine.connect() as conn:
             return repository.by_status(conn, Status.PENDING_REVIEW, min(max(limit, 1), REVIEW_PAGE_MAX))
 
-    def decide(self, remittance_id: str, clear: bool, officer: str, note: str = "") -> Remittance:
-        """An officer's decision on a held remittance: cleared, it is paid (if the partner's
-        limit, its position and the wallet still allow); blocked, it is returned."""
+    def release_reviewed(self, remittance_id: str, cleared: bool, officer: str, note: str) -> Remittance:
+        """Act on the compliance review that held `remittance_id`, once it is finally decided
+        by two officers (`digisom.compliance`: one queue, one four-eyes rule; the remittance
+        domain decides nothing itself): cleared, it is paid (if the partner's limit, its
+        position and the wallet still allow); confirmed, it is returned with the reason
+        `review_blocked`. `officer` is the approving officer, `note` the decision. Idempotent:
+        a remittance no longer held is answered as it stands."""
         _text("officer", officer)
         with self._engine.connect() as conn:
             found = repository.remittances(conn, [remittance_id]).get(remittance_id)
@@ -534,13 +538,13 @@ class RemittanceService:
             with self._engine.begin() as conn:
                 held = repository.remittances(conn, [remittance_id])[remittance_id][0]
                 if held.status is not Status.PENDING_REVIEW:
-                    raise NotPendingReview(f"remittance {remittance_id} is {held.status.value}")
-                repository.insert_review(conn, remittance_id, "clear" if clear else "block", officer,
+                    return held  # released before (a retry of the same decision)
+                repository.insert_review(conn, remittance_id, "clear" if cleared else "block", officer,
                                          note[:500], now)
-                outcome = (replace(held, status=Status.PAYING) if clear
+                outcome = (replace(held, status=Status.PAYING) if cleared
                            else _returned(held, ReturnReason.REVIEW_BLOCKED))
                 repository.set_outcomes(conn, [_outcome_row(outcome, Status.PENDING_REVIEW)], now)
-            if not clear:
+            if not cleared:
                 return outcome
             return self._pay(partner, [outcome], now)[remittance_id]
 

@@ -380,6 +380,29 @@ class Bridge:
             repository.insert_operation(conn, self.token_key, op)
         self._notify(op)
 
+    def release_reviewed(self, reference: str, cleared: bool, decision: str) -> list[str]:
+        """A sender's screening review is finally decided (two officers; `decision` says who
+        and why): each redemption left unmatched on it (failure `screening_review: <reference>...`)
+        is requested again when cleared, so the next `process()` round redeems it into its
+        wallet by the usual rule (a wallet frozen or closed meanwhile leaves it unmatched again);
+        when confirmed it stays unmatched, its tokens at the redemption address and backed,
+        its failure now `screening_confirmed: ...`. Idempotent: a retry finds nothing under review.
+        Returns the operations moved."""
+        prefix = f"{AddressScreened.REVIEW.value}: {reference}"
+        with self._engine.connect() as conn:
+            found = repository.unmatched_redemptions(conn, self.token_key, prefix)
+        moved = []
+        for op in found:
+            was = op.failure or ""
+            state = State.REQUESTED if cleared else State.UNMATCHED
+            word = "screening_cleared" if cleared else "screening_confirmed"
+            failure = f"{word}: {decision} | {was}"[:TEXT_CHARS_MAX]
+            with self._engine.begin() as conn:
+                if repository.reopen_unmatched(conn, op.id, was, state, failure, self._clock()):
+                    moved.append(op.id)
+            self._notify(self.operation(op.id))
+        return moved
+
     # -- screening --------------------------------------------------------------------
 
     def _screened(self, address: str, purpose: AddressPurpose) -> str | None:

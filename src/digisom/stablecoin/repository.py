@@ -96,6 +96,27 @@ def linked_wallet(conn: Connection, address: str) -> str | None:
     return conn.execute(select(t.links.c.wallet_id).where(t.links.c.address == address)).scalar()
 
 
+def unmatched_redemptions(conn: Connection, token: str, failure_prefix: str) -> list[Operation]:
+    """`token`'s unmatched redemptions whose failure begins with `failure_prefix`, oldest first."""
+    c = t.operations.c
+    query = (select(t.operations).where(c.token == token, c.kind == Kind.REDEEM.value,
+                                        c.state == State.UNMATCHED.value, c.failure.startswith(failure_prefix,
+                                                                                               autoescape=True))
+             .order_by(c.seq))
+    return [_operation(row) for row in conn.execute(query)]
+
+
+def reopen_unmatched(conn: Connection, operation_id: str, was_failure: str, state: State, failure: str,
+                     now: str) -> bool:
+    """Move an unmatched operation (still as read: same failure) to `state` with `failure`;
+    False if it moved meanwhile."""
+    c = t.operations.c
+    result = conn.execute(t.operations.update().where(
+        c.id == operation_id, c.state == State.UNMATCHED.value, c.failure == was_failure,
+    ).values(state=state.value, failure=failure, updated_at=now))
+    return int(result.rowcount) == 1
+
+
 def forget_redemptions_after(conn: Connection, token: str, block_number: int) -> int:
     """Drop `token`'s redemptions seen in blocks above `block_number` that have not moved anything yet."""
     untouched = (State.REQUESTED.value, State.UNMATCHED.value)

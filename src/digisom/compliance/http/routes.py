@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
 from digisom.compliance.decisions import Review, ReviewOutcome
-from digisom.compliance.desk import RULE_NO_LIST, Recorded
-from digisom.compliance.http.slots import desk, listeners
+from digisom.compliance.desk import RULE_NO_LIST, ComplianceDesk, Recorded
+from digisom.compliance.http.slots import desk
 from digisom.compliance.model import SubjectSchema
 from digisom.http import fields
 from digisom.http.idempotency import IdempotencyKey, idempotent
@@ -60,18 +60,45 @@ class ScreeningOut(BaseModel):
     matches: list[MatchOut]
 
 
+class StepOut(BaseModel):
+    """One kept step of the decision: proposed, approved or rejected."""
+
+    action: str
+    officer: str
+    outcome: str
+    reason: str
+    at: str
+
+
+class ReleaseOut(BaseModel):
+    """What the final decision released: `pending` until the domain holding it acted."""
+
+    status: str
+    attempts: int
+    last_error: str | None
+    note: str | None
+
+
 class ReviewOut(BaseModel):
-    """A review as it stands."""
+    """A review as it stands: `open`, `proposed` (awaiting a second officer), `cleared` or
+    `confirmed`; `decided_by` is the approving officer, `reason` the proposal's."""
 
     review_id: int
     screening_id: int
+    context: str
     subject: str
     decision: str
     score_milli: int
+    rule: str
+    list_versions: list[str]
     opened_by: str
     status: str
+    proposed_by: str | None
+    proposed_outcome: str | None
     decided_by: str | None
     reason: str | None
+    steps: list[StepOut] = []
+    release: ReleaseOut | None = None
 
 
 class ReviewPage(BaseModel):
@@ -80,11 +107,29 @@ class ReviewPage(BaseModel):
     items: list[ReviewOut]
 
 
+Reason = Annotated[fields.PlainText, Field(min_length=1, max_length=2000)]
+
+
 class DecisionIn(BaseModel):
-    """An officer's decision: `cleared` (not the listed party) or `confirmed` (it is: a hit)."""
+    """A proposal, or its approval (the same outcome): `cleared` (not the listed party) or
+    `confirmed` (it is: a hit), with the officer's reason."""
 
     outcome: Literal["cleared", "confirmed"]
-    reason: Annotated[fields.PlainText, Field(min_length=1, max_length=2000)]
+    reason: Reason
+
+
+class RejectionIn(BaseModel):
+    """Why the second officer sends the proposal back (the review is open again)."""
+
+    reason: Reason
+
+
+class RunOut(BaseModel):
+    """A run of the pending releases: done now, failed now (left pending), and the reviews still pending."""
+
+    done: int
+    failed: int
+    pending: list[int]
 
 
 class ListOut(BaseModel):
@@ -113,10 +158,21 @@ def _screening(recorded: Recorded, loaded: bool) -> ScreeningOut:
                                           list_version=m.list_version) for m in r.matches])
 
 
-def _review(r: Review) -> ReviewOut:
-    return ReviewOut(review_id=r.review_id, screening_id=r.screening_id, subject=r.subject,
-                     decision=r.decision.value, score_milli=r.score_milli, opened_by=r.opened_by, status=r.status,
-                     decided_by=r.decided_by, reason=r.reason)
+def _review(r: Review, found: ComplianceDesk | None = None) -> ReviewOut:
+    """The review; with the desk, also its steps and its release."""
+    steps: list[StepOut] = []
+    release = None
+    if found is not None:
+        steps = [StepOut(action=x.action, officer=x.officer, outcome=x.outcome, reason=x.reason, at=x.at)
+                 for x in found.decisions.steps(r.review_id)]
+        state = found.releases.status(r.review_id)
+        if state is not None:
+            release = ReleaseOut(status=state[0], attempts=state[1], last_error=state[2], note=state[3])
+    return ReviewOut(review_id=r.review_id, screening_id=r.screening_id, context=r.context, subject=r.subject,
+                     decision=r.decision.value, score_milli=r.score_milli, rule=r.rule,
+                     list_versions=[v for v in r.list_versions.split(",") if v], opened_by=r.opened_by,
+                     status=r.status, proposed_by=r.proposed_by, proposed_outcome=r.proposed_outcome,
+                     decided_by=r.decided_by, reason=r.reason, steps=steps, release=release)
 
 
 def router() -> APIRouter:
@@ -147,21 +203,51 @@ def router() -> APIRouter:
     @r.get("/reviews/{review_id}", response_model=ReviewOut, responses=READ_PROBLEMS)
     def review(request: Request, review_id: ReviewPath,
                _actor: Annotated[Actor, Depends(Authorize("compliance.reviews.read"))]) -> JSONResponse:
-        """One review and how it was decided."""
-        return json(_review(desk(request).decisions.review(review_id)))
+        """One review: every step of its decision (who, when, why) and what its decision released."""
+        found = desk(request)
+        return json(_review(found.decisions.review(review_id), found))
 
-    @r.post("/reviews/{review_id}/decision", response_model=ReviewOut, responses=WRITE_PROBLEMS)
-    def decide(request: Request, review_id: ReviewPath, body: DecisionIn, key: IdempotencyKey,
-               actor: Annotated[Actor, Depends(Authorize("compliance.reviews.decide"))]) -> Response:
-        """Decide a review: never by whoever opened it (four eyes); once. What was held on
-        it (a remittance) is then released or returned."""
+    @r.post("/reviews/{review_id}/propose", response_model=ReviewOut, responses=WRITE_PROBLEMS)
+    def propose(request: Request, review_id: ReviewPath, body: DecisionIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("compliance.reviews.propose"))]) -> Response:
+        """The first officer proposes an outcome with a reason; a second officer decides."""
         def produce() -> Response:
-            decided = desk(request).decisions.decide(review_id, actor.principal[:64], ReviewOutcome(body.outcome),
-                                                     body.reason)
-            for listener in listeners(request):
-                listener.decided(decided)
-            return json(_review(decided))
+            found = desk(request)
+            proposed = found.decisions.propose(review_id, actor.principal[:64], ReviewOutcome(body.outcome),
+                                               body.reason)
+            return json(_review(proposed, found))
         return idempotent(request, actor, key, body, produce)
+
+    @r.post("/reviews/{review_id}/approve", response_model=ReviewOut, responses=WRITE_PROBLEMS)
+    def approve(request: Request, review_id: ReviewPath, body: DecisionIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("compliance.reviews.approve"))]) -> Response:
+        """A second officer (neither the proposer nor the opener) approves the proposed outcome:
+        the review is decided, once, and what was held on it is released or kept."""
+        def produce() -> Response:
+            found = desk(request)
+            decided = found.decisions.approve(review_id, actor.principal[:64], ReviewOutcome(body.outcome),
+                                              body.reason)
+            found.releases.run()  # what fails stays pending, retried by the next run
+            return json(_review(decided, found))
+        return idempotent(request, actor, key, body, produce)
+
+    @r.post("/reviews/{review_id}/reject", response_model=ReviewOut, responses=WRITE_PROBLEMS)
+    def reject(request: Request, review_id: ReviewPath, body: RejectionIn, key: IdempotencyKey,
+               actor: Annotated[Actor, Depends(Authorize("compliance.reviews.approve"))]) -> Response:
+        """A second officer sends the proposal back: the review is open again, the step kept."""
+        def produce() -> Response:
+            found = desk(request)
+            return json(_review(found.decisions.reject(review_id, actor.principal[:64], body.reason), found))
+        return idempotent(request, actor, key, body, produce)
+
+    @r.post("/releases/run", response_model=RunOut, responses=WRITE_PROBLEMS)
+    def run_releases(request: Request, key: IdempotencyKey,
+                     actor: Annotated[Actor, Depends(Authorize("compliance.releases.run"))]) -> Response:
+        """Retry the releases still pending (a domain that failed, a crash after a decision)."""
+        def produce() -> Response:
+            report = desk(request).releases.run()
+            return json(RunOut(done=report.done, failed=report.failed, pending=desk(request).releases.pending()))
+        return idempotent(request, actor, key, None, produce)
 
     @r.get("/lists", response_model=ListsOut, responses=READ_PROBLEMS)
     def lists(request: Request, _actor: Annotated[Actor, Depends(Authorize("compliance.lists"))]) -> JSONResponse:

@@ -10,9 +10,9 @@ from typing import Final
 from sqlalchemy import Engine
 
 from digisom import domain_migrations
-from digisom.compliance.migrations import v0001_initial
+from digisom.compliance.migrations import v0001_initial, v0002_four_eyes
 
-MIGRATIONS: Final = (v0001_initial.MIGRATION,)
+MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_four_eyes.MIGRATION)
 
 
 def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
