@@ -29,6 +29,7 @@ from digisom.registry import chain, tables
 from digisom.registry.chain import Event
 
 APPEND_ATTEMPTS: Final = 5
+EXPORT_FORMAT: Final = "digisom-register-export-v1"
 EVENTS_PAGE_MAX: Final = 1000
 
 SideEffect = Callable[[Connection, Sequence[Event]], None]
@@ -156,6 +157,11 @@ class EventLog:
         """The whole log, in order (the export)."""
         with self._reading() as conn:
             return [_event(row) for row in conn.execute(select(tables.events).order_by(tables.events.c.seq))]
+
+    def export(self) -> dict[str, Any]:
+        """The whole log with the public key that checks it (`digisom register verify`)."""
+        return {"format": EXPORT_FORMAT, "public_key": self.public_key_hex,
+                "events": [e.as_json() for e in self.everything()]}
 
     def head_seq(self) -> int:
         """The last event's seq (0: empty)."""
