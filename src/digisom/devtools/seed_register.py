@@ -19,7 +19,7 @@ import hashlib
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
@@ -92,7 +92,7 @@ class SeededVasp:
     activities: frozenset[Activity]
     fate: Fate
     licence_number: str
-    key: Ed25519PrivateKey
+    key: Ed25519PrivateKey = field(compare=False, repr=False)  # derived from the seed and the id (`vasp_key`)
 
     @property
     def public_key(self) -> str:
