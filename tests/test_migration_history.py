@@ -27,7 +27,7 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance")
+           "remittance", "vasp_reports")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -57,6 +57,7 @@ RELEASED = {
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
+    "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -112,6 +113,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_operations": [{"kind": "mint", "state": "done"}],
     "registry_events": [{"prev_hash": "0" * 64, "hash": "a" * 64}],
     "registry_reviews": [{"decision": "grant", "proposed_by": "registrar-a", "approved_by": "registrar-b"}],
+    # A first version and its amendment (version 2 names version 1).
+    "vasp_reports_versions": [{"version": 1, "supersedes": None, "reason": "", "channel": "api", "late": 0},
+                              {"version": 2, "supersedes": 1, "reason": "corrected", "channel": "csv", "late": 1}],
 }
 
 # What a row from before a column existed holds in it after the migration that added it.

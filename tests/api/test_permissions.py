@@ -54,7 +54,7 @@ def test_every_route_with_every_role(world: World) -> None:
     world.client.put(f"/v1/aliases/{PERSONAL_NUMBER}", json=alias, headers=world.headers("commercial_bank", "a-1"))
     ids = {"wallet_id": pensioner, "payment_id": payment["id"], "request_id": asked["id"],
            "participant_id": "ayil-bank", "day": datetime.now(UTC).date().isoformat(),
-           "personal_number": PERSONAL_NUMBER}
+           "personal_number": PERSONAL_NUMBER, "vasp_id": "vasp-ala-too", "period": "2026-11"}
     scheme = {"name": "School supplies", "categories": ["5943"], "treasury_wallet_id": world.wallets["treasury"],
               "expires_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()}
     ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]

@@ -41,8 +41,12 @@ from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.http import routes as vasp_reports_routes
 
-if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
+    # the EVM stack loads only where a chain is configured
     from digisom.chain.usdkg import UsdkgChainToken
 
 # The largest request any route needs (opening a wallet) is under 2 KiB.
@@ -52,7 +56,9 @@ API_VERSION: Final = "1.0.0"
 ROUTE_BODY_LIMITS: Final = ((re.compile(disbursement_routes.UPLOAD_PATH_PATTERN),
                               disbursement_routes.UPLOAD_BODY_BYTES_MAX),
                              (re.compile(usdkg_routes.UPLOAD_PATH_PATTERN), usdkg_routes.UPLOAD_BODY_BYTES_MAX),
-                             (re.compile(vasp_routes.UPLOAD_PATH_PATTERN), vasp_routes.UPLOAD_BODY_BYTES_MAX))
+                             (re.compile(vasp_routes.UPLOAD_PATH_PATTERN), vasp_routes.UPLOAD_BODY_BYTES_MAX),
+                             (re.compile(vasp_reports_routes.UPLOAD_PATH_PATTERN),
+                              vasp_reports_routes.UPLOAD_BODY_BYTES_MAX))
 
 
 class BodyLimit(body_limit.BodyLimit):
@@ -68,20 +74,24 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes, register_routes, vasp_routes, ops)
+               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, ops)
     return [module.router() for module in modules]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
-               usdkg_holders: HolderBalances | None = None) -> FastAPI:
+               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
     and mints on `usdkg_chains` (chain id -> the token there; none configured: supply 0,
     said so) and looks up holders in `usdkg_holders` (none: the lookup is refused)."""
     app = FastAPI(
+        # FastAPI's own OpenTelemetry spans, only with the runtime's provider (never a global one);
+        # metrics are Prometheus's (`api.metrics`) and logs our request line.
+        telemetry={"tracing": tracer_provider is not None, "tracer_provider": tracer_provider,
+                   "metrics": False, "logs": False},
         title="digisom: the digital som API",
         version=API_VERSION,
         description="Two-tier issuance, wallets, payments and QR codes of the digital som (KGS 417). "

@@ -5,6 +5,7 @@ the first register's rows adopted into it once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -23,13 +24,23 @@ from digisom.registry.log import EventLog
 ADOPTING_ACTOR: Final = "system:registry-migration-2"
 
 
-def attach(app: FastAPI, engine: Engine, key: Ed25519PrivateKey, clock: Callable[[], datetime]) -> EventLog:
+@dataclass(frozen=True)
+class Registry:
+    """The register's services, for the routes and for the domains that read it."""
+
+    log: EventLog
+    assets: AssetRegister
+    licensing: Licensing
+
+
+def attach(app: FastAPI, engine: Engine, key: Ed25519PrivateKey, clock: Callable[[], datetime]) -> Registry:
     """Fill the register's slots; the first register's rows enter the log (once)."""
     migrations.migrate(engine)
     log = EventLog(engine, key, clock)
     assets = AssetRegister(log)
     assets.adopt_legacy(ADOPTING_ACTOR)
+    licensing = Licensing(log, clock)
     provide(app, ASSET_REGISTER, assets)
-    provide(app, LICENSING, Licensing(log, clock))
+    provide(app, LICENSING, licensing)
     provide(app, DOCUMENTS, Documents(engine, clock))
-    return log
+    return Registry(log, assets, licensing)

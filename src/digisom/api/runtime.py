@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, registry_wiring, remittance_wiring, screening_wiring, vasp_reports_wiring
 from digisom.api.app import create_app
 from digisom.api.metrics import PlatformMetrics, build_ops
 from digisom.api.money import MONEY_CHART
@@ -37,14 +37,16 @@ from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
-from digisom.ledger.submitter import Submitter
+from digisom.ledger.submitter import BatchObservers, Submitter
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store
 from digisom.usdkg.issuer import HolderBalances
+from digisom.vasp_reports.ports import AssetStatus, Licences
 
-if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
+if TYPE_CHECKING:  # tracing's packages, and the EVM stack, load only where they are configured
+    from digisom.api.tracing import Tracing
     from digisom.chain.usdkg import UsdkgChainToken
 
 DB_FILE_NAME: Final = "digisom.db"
@@ -116,6 +118,9 @@ def build(
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
+    tracing: Tracing | None = None,
+    vasp_licences: Licences | None = None,
+    vasp_assets: AssetStatus | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -127,7 +132,11 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
+    screening loads `sanctions_lists` now (a file that does not parse stops the build).
+    With `tracing`, requests, domain statements and ledger batches are spans; the runtime
+    owns it and shuts it down on close.
+    VASP volume reports read the register's licences and assets, or `vasp_licences` and
+    `vasp_assets` (tests) where given."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -135,7 +144,10 @@ def build(
     migrate(engine)
     http_migrations.migrate(engine)
     metrics = PlatformMetrics()
-    submitter = Submitter(Ledger(writer_store), observer=metrics)
+    if tracing is not None:
+        tracing.trace_engine(engine)
+    batch_observer = metrics if tracing is None else BatchObservers(metrics, tracing.batch_observer())
+    submitter = Submitter(Ledger(writer_store), observer=batch_observer)
     if key_path is not None:
         key = load_key(key_path)
     else:
@@ -146,10 +158,10 @@ def build(
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
-                     usdkg_holders=usdkg_holders)
-    registry_wiring.attach(app, engine, key, clock)
+                     usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None)
+    registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
-    app.add_middleware(ObserveRequests, observer=metrics)  # the outermost: it times the gate's refusals too
+    app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None
@@ -161,6 +173,9 @@ def build(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock)
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine))
+    vasp_reports_wiring.attach(app, engine, clock,
+                               vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
+                               vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first
@@ -169,5 +184,7 @@ def build(
         if reader_store is not writer_store:
             reader_store.close()
         engine.dispose()
+        if tracing is not None:
+            tracing.close()
 
     return Runtime(app, service, TokenIssuer(key), url, close)

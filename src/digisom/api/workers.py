@@ -24,6 +24,7 @@ from uvicorn.supervisors import Multiprocess
 
 from digisom.api.log_config import serve_log_config
 from digisom.api.runtime import Runtime, build
+from digisom.api.tracing import otlp_tracing
 from digisom.api.usdkg_chains import connect_tokens
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class ServeSettings:
     usdkg_key_file: str | None = None
     rates_file: str | None = None  # the National Bank's reference rates (CSV or JSON)
     sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
+    otlp_endpoint: str | None = None  # where traces go by OTLP/HTTP; None: no tracing
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -70,7 +72,8 @@ class ServeSettings:
                         rtgs_clock=None if pinned is None else (lambda: pinned),
                         usdkg_chains=self.usdkg_tokens(),
                         rates_path=Path(self.rates_file) if self.rates_file else None,
-                        sanctions_lists=[Path(p) for p in self.sanctions_lists])
+                        sanctions_lists=[Path(p) for p in self.sanctions_lists],
+                        tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None)
         return runtime
 
 

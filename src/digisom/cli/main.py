@@ -46,6 +46,7 @@ LAZY_COMMANDS: Final = {
     "compliance": ("digisom.cli.compliance", "compliance_app"),
     "register": ("digisom.cli.register", "register_app"),
     "vasp": ("digisom.cli.vasp", "vasp_app"),
+    "vasp-reports": ("digisom.cli.vasp_reports", "vasp_reports_app"),
 }
 
 

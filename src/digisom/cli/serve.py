@@ -12,6 +12,7 @@ import uvicorn
 
 from digisom.api.log_config import serve_log_config
 from digisom.api.signing_key import load_key, load_or_create_key
+from digisom.api.tracing import ENDPOINT_ENV
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
 from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
 from digisom.chain.errors import KeyMissing
@@ -71,6 +72,10 @@ def serve(
     sanctions_list: Annotated[list[Path] | None, typer.Option(
         "--sanctions-list", help="A sanctions list file (FollowTheMoney JSON lines, or OFAC sdn.csv); repeat "
         "for more. Without one, every screening is recorded as clear under rule no_list_loaded.")] = None,
+    otlp_endpoint: Annotated[str | None, typer.Option(
+        "--otlp-endpoint", envvar=ENDPOINT_ENV,
+        help="Export OpenTelemetry traces by OTLP/HTTP to this URL (e.g. http://127.0.0.1:4318/v1/traces); "
+             "without it nothing is traced.")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     try:
@@ -84,7 +89,8 @@ def serve(
         raise typer.Exit(2) from None
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
                              tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
-                             str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()))
+                             str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
+                             otlp_endpoint)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -158,6 +158,12 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
     "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
+    # VASP volume reports (issue 17): a VASP submits its own; every version and aggregate is public.
+    "vasp_reports.submit": frozenset({VASP}),  # its own VASP only (the token's subject)
+    "vasp_reports.read": EVERYONE,
+    "vasp_reports.aggregates": EVERYONE,
+    "vasp_reports.export": EVERYONE,
+    "vasp_reports.status": frozenset({REGISTRAR, AUDITOR}),  # who has not reported, who was late
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

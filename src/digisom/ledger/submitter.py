@@ -67,6 +67,17 @@ class _Unobserved:
         pass
 
 
+class BatchObservers:
+    """Several observers told of each batch, in order (the metrics, the traces)."""
+
+    def __init__(self, *observers: BatchObserver) -> None:
+        self._observers = observers
+
+    def batch_committed(self, kind: str, events: int, seconds: float) -> None:
+        for observer in self._observers:
+            observer.batch_committed(kind, events, seconds)
+
+
 class Submitter:
     """One writer thread in front of a `Ledger`. Thread-safe; close() when done."""
 

@@ -45,7 +45,8 @@ class ApplicationIn(BaseModel):
     legal_name: Text
     address: Text
     activities: Annotated[list[ActivityName], Field(min_length=1, max_length=4)]
-    public_key: Annotated[str, Field(min_length=1, max_length=64)]
+    # The VASP's Ed25519 public key, raw 32 bytes in hex: it verifies the VASP's signed reports.
+    public_key: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     documents: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)]
 
 
