@@ -11,7 +11,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from digisom.api.runtime import domain_engine
+from digisom.api.signing_key import KEY_FILE_NAME, load_key
 from digisom.demos.usdkg import run_usdkg_demo
+from digisom.kernel.clock import utc_now
+from digisom.registry.chain import verify_chain
+from digisom.registry.log import EventLog
 
 
 def test_the_chapter_stops_and_resumes_minting(tmp_path: Path) -> None:
@@ -36,3 +41,20 @@ def test_the_chapter_stops_and_resumes_minting(tmp_path: Path) -> None:
     assert int(last["reserve_value_cents"]) * 10_000 >= sum(minted.values())
     assert int(report["figures"][0]["supply_units"]) < int(last["supply_units"])
     assert run_usdkg_demo(tmp_path / "data", None, Console(file=io.StringIO()))
+
+
+def test_the_issuer_registers_usdkg_through_the_signed_register(tmp_path: Path) -> None:
+    assert run_usdkg_demo(tmp_path / "data", tmp_path / "out", Console(file=io.StringIO()))
+    entry = json.loads((tmp_path / "out" / "reports" / "usdkg_demo.json").read_text())["register_entry"]
+    assert (entry["symbol"], entry["status"], entry["kind"]) == ("USDKG", "registered", "commodity_backed")
+    assert [(c["chain_id"], c["decimals"], c["standard"]) for c in entry["chains"]] == [(1, 6, "ERC-20"),
+                                                                                       (56, 6, "ERC-20")]
+    # The entry is the fold of signed events an outsider verifies with the folder's service key.
+    engine = domain_engine(f"sqlite:///{tmp_path / 'data' / 'usdkg.db'}")
+    try:
+        log = EventLog(engine, load_key(tmp_path / "data" / KEY_FILE_NAME), utc_now)
+        export = log.export()
+    finally:
+        engine.dispose()
+    assert [e["stream"] for e in export["events"]] == ["asset:USDKG"] * len(export["events"])
+    assert verify_chain(export["events"], bytes.fromhex(export["public_key"])) == []

@@ -45,6 +45,7 @@ LAZY_COMMANDS: Final = {
     "usdkg": ("digisom.cli.usdkg", "usdkg_app"),
     "compliance": ("digisom.cli.compliance", "compliance_app"),
     "register": ("digisom.cli.register", "register_app"),
+    "vasp": ("digisom.cli.vasp", "vasp_app"),
     "vasp-reports": ("digisom.cli.vasp_reports", "vasp_reports_app"),
 }
 

@@ -7,13 +7,17 @@ gate under the mint lock, once per operation id). Coverage is shown from the cha
 own supply. Then the auditor's count misses a bar: once the audit is signed, minting
 stops; the auditor's signed resolution (the bar found in another cage) lets it resume.
 
-Every figure printed is read from the register, the price book, the audits or the
+The issuer first registers its two deployments in the State Register of Digital Assets
+(`AssetRegister.ensure_registered`: signed events of the register's log, with the
+folder's service key), so what is published about USDKG is the register's entry, not a
+constant. Every figure printed is read from the register, the price book, the audits or the
 chains. The chains start empty on every run, so the issuer's books do too: the
 chapter's database (`--data DIR/usdkg`) is made fresh each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from digisom.api.runtime import domain_engine
+from digisom.api.signing_key import load_or_create_key
 from digisom.api.usdkg_wiring import build_issuer
 from digisom.chain.contracts import Artifact, usdkg_artifact
 from digisom.chain.embedded import EmbeddedChain
@@ -35,6 +40,9 @@ from digisom.chain.token import TokenRoles
 from digisom.chain.transactor import Transactor
 from digisom.chain.usdkg import UsdkgToken, deploy_usdkg
 from digisom.kernel.clock import utc_now
+from digisom.registry import migrations as register_migrations
+from digisom.registry.assets import AssetEntry, AssetRegister
+from digisom.registry.known_assets import usdkg_application
 from digisom.usdkg import signers, signing, units
 from digisom.usdkg.audits import Audits, resolution_body, signed_body
 from digisom.usdkg.coverage import CoverageFigure
@@ -59,6 +67,10 @@ PRICE_CENTS_PER_OZ: Final = 265_012  # the price file's figure; everything else 
 MINT_SHARES_BPS: Final = {1: 6_000, 56: 3_000}  # the first mints take 60% and 30% of the reserve
 MISSING: Final = 3  # the bar the auditor's count leaves out (index into BARS)
 USDKG_UNITS: Final = 10**units.TOKEN_DECIMALS
+# The demo issuer's white paper (the register keeps its SHA-256) and its issuer licence.
+USDKG_WHITE_PAPER_SHA256: Final = hashlib.sha256(b"USDKG white paper, demo edition").hexdigest()
+USDKG_ISSUER_LICENCE: Final = "KG-VAI-2026-0002"
+REGISTRAR: Final = "registrar:-:demo-registrar"
 
 
 def _usd(cents: int) -> str:
@@ -104,6 +116,7 @@ class Outcome:
     replay_same: bool = False
     figures: list[CoverageFigure] = field(default_factory=list)
     supply_read: dict[int, int] = field(default_factory=dict)  # each token's totalSupply() at the end
+    register_entry: dict[str, object] = field(default_factory=dict)  # USDKG as the State Register lists it
 
     def minted_by_chain(self) -> dict[int, int]:
         """What the issuer minted on each chain, by its own account."""
@@ -116,8 +129,9 @@ class Outcome:
 class _Issuer:
     """The issuer's people and systems for the story: keys, the gold domain, two chains."""
 
-    def __init__(self, engine: Engine, now: datetime) -> None:
+    def __init__(self, engine: Engine, now: datetime, register: AssetRegister) -> None:
         self.engine = engine
+        self.state_register = register
         self.now = now
         migrate(engine)
         self.keys = {name: Ed25519PrivateKey.generate() for name in (CUSTODIAN, AUDITOR, PRICE_SIGNER)}
@@ -164,7 +178,9 @@ def run_usdkg_demo(data_dir: Path | None, out_dir: Path | None, console: Console
         database.unlink(missing_ok=True)  # the chains are new: books about the old ones would lie
         engine = domain_engine(f"sqlite:///{database}")
         try:
-            issuing = _Issuer(engine, utc_now())
+            register_migrations.migrate(engine)
+            register = AssetRegister.on(engine, load_or_create_key(folder), utc_now)
+            issuing = _Issuer(engine, utc_now(), register)
             outcome = _tell(issuing, console)
             outcome.supply_read = {chain_id: token.total_supply() for chain_id, token in issuing.tokens.items()}
         finally:
@@ -183,6 +199,7 @@ def run_usdkg_demo(data_dir: Path | None, out_dir: Path | None, console: Console
             "operations": [{"operation_id": op, "chain_id": chain_id, "amount_units": str(amount), "tx_hash": tx}
                            for op, (chain_id, amount, tx) in outcome.minted.items()],
             "supply_units_by_chain": {str(chain_id): str(supply) for chain_id, supply in outcome.supply_read.items()},
+            "register_entry": outcome.register_entry,
         }
         (reports / "usdkg_demo.json").write_text(json.dumps(document, indent=2) + "\n")
     verdict = ("[bold green]minting stopped on the audit's finding, resumed on its resolution; each chain's supply "
@@ -192,14 +209,15 @@ def run_usdkg_demo(data_dir: Path | None, out_dir: Path | None, console: Console
 
 
 def _closing_check(outcome: Outcome) -> bool:
-    """Both refusals and the resumption happened, a retry minted nothing, each chain's
+    """USDKG is registered, both refusals and the resumption happened, a retry minted nothing, each chain's
     `totalSupply()` is what the issuer's record says it minted there, and the last
     coverage figure is at or above the floor."""
     if not outcome.figures:
         return False
     last = outcome.figures[-1]
     covered = last.coverage_bps is not None and last.coverage_bps >= last.floor_bps
-    return (outcome.floor_refused and outcome.refused_rule == "audit_unresolved" and outcome.resumed
+    return (outcome.register_entry.get("status") == "registered"
+            and outcome.floor_refused and outcome.refused_rule == "audit_unresolved" and outcome.resumed
             and outcome.replay_same
             and outcome.supply_read == outcome.minted_by_chain() and covered)
 
@@ -211,6 +229,10 @@ def _tell(issuing: _Issuer, console: Console) -> Outcome:
     for chain_id, token in issuing.tokens.items():
         console.print(f"USDKG deployed on the in-process EVM, chain id {token.chain_id} ({CHAINS[chain_id]}), at "
                       f"{token.address}; {token.decimals()} decimals, read from the contract")
+    entry = _register(issuing)
+    outcome.register_entry = entry.as_json()
+    console.print(f"  State Register of Digital Assets: USDKG is [bold]{entry.status.value}[/bold] on chains "
+                  f"{', '.join(str(c.chain_id) for c in entry.application.chains)} (signed event #{entry.last_seq})")
 
     # 1. Bars arrive: the custodian signs the weight list's digest.
     bars = _bars()
@@ -286,6 +308,16 @@ def _tell(issuing: _Issuer, console: Console) -> Outcome:
     outcome.resumed = True
     _show(console, issuer, issuing.now, "Coverage after the resolution", outcome)
     return outcome
+
+
+def _register(issuing: _Issuer) -> AssetEntry:
+    """The issuer registers its deployments (as read from the contracts) through the register."""
+    decimals = {token.decimals() for token in issuing.tokens.values()}
+    (token_decimals,) = decimals  # one USDKG, one number of decimals on every chain
+    application = usdkg_application({chain_id: token.address for chain_id, token in issuing.tokens.items()},
+                                    token_decimals, USDKG_WHITE_PAPER_SHA256, USDKG_ISSUER_LICENCE)
+    return issuing.state_register.ensure_registered(application, REGISTRAR,
+                                                    "USDKG deployed on chains 1 and 56; reserve in allocated gold")
 
 
 def _room_units(figure: CoverageFigure) -> int:

@@ -240,6 +240,10 @@ class Licensing:
         self.log = log
         self._clock = clock
 
+    def today(self) -> date:
+        """The register's day (its clock's): a licence proposed now expires after it."""
+        return self._clock().date()
+
     def apply(self, vasp_id: str, legal_name: str, address: str, activities: frozenset[Activity],
               public_key: str, document_hashes: Sequence[str], actor: str) -> Vasp:
         """File (or, after a refusal, file again) an application naming uploaded documents."""
@@ -347,7 +351,7 @@ class Licensing:
             raise InvalidEntry("licence_number: 3..40 of A-Z, 0-9, / and -", field="licence_number")
         if not proposal.activities:
             raise InvalidEntry("a licence permits at least one activity", field="activities")
-        if proposal.expires_on is None or proposal.expires_on <= self._clock().date():
+        if proposal.expires_on is None or proposal.expires_on <= self.today():
             raise InvalidEntry("a licence expires on a day after today", field="expires_on")
         if len(proposal.conditions) > CONDITIONS_MAX:
             raise InvalidEntry(f"at most {CONDITIONS_MAX} conditions", field="conditions")

@@ -108,9 +108,7 @@ def router() -> APIRouter:
     @r.get("/export", responses=READ_PROBLEMS)
     def export(request: Request, _a: Annotated[Actor, Depends(Authorize("register.read"))]) -> JSONResponse:
         """The whole log with the register's public key: `digisom register verify` checks it."""
-        log = provided(request, ASSET_REGISTER).log
-        return _ok({"format": "digisom-register-export-v1", "public_key": log.public_key_hex,
-                    "events": [e.as_json() for e in log.everything()]})
+        return _ok(provided(request, ASSET_REGISTER).log.export())
 
     @r.post("/assets", status_code=201, responses=WRITE_PROBLEMS)
     def apply(request: Request, body: AssetIn, key: IdempotencyKey,
