@@ -132,6 +132,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "remittance.corridors.read": frozenset({CB, BANK, PARTNER}),
     "remittance.quotes.create": frozenset({PARTNER}),
     "remittance.send": frozenset({PARTNER}),
+    "remittance.pacs008": frozenset({PARTNER}),  # rail 3: its own transfers, as its partner id
     "remittance.returns": frozenset({PARTNER}),  # its own
     "remittance.read": frozenset({CB, BANK, PARTNER, OFFICER}),  # a partner its own, a bank its partners'
     "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
