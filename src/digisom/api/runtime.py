@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 
-from digisom.api import disbursement_wiring, remittance_wiring, screening_wiring
+from digisom.api import disbursement_wiring, interbank_wiring, remittance_wiring, screening_wiring
 from digisom.api.app import create_app
 from digisom.api.money import MONEY_CHART
 from digisom.api.signing_key import load_key, load_or_create_key
@@ -141,7 +141,7 @@ def build(
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
-                     usdkg_holders=usdkg_holders)
+                     usdkg_holders=usdkg_holders, interbank_screening=interbank_wiring.InterbankPartyScreener(desk))
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

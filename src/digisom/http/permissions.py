@@ -88,6 +88,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.eod": frozenset({CB}),
     "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "interbank.screening_stops": frozenset({CB, OFFICER, AUDITOR}),  # pacs.008s refused or held by screening
     "registry.read": EVERYONE,  # the State Register of Digital Assets is public
     "stablecoin.reserve": EVERYONE,  # the KGST supply-versus-reserve report is published
     "disbursement.programmes.create": frozenset({TREASURY}),
