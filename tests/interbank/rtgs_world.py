@@ -27,6 +27,7 @@ from digisom.interbank.iso20022 import (
     build_pacs009,
     parse_inbound,
 )
+from digisom.interbank.ports import PartyRole, PartyVerdict, ScreeningDecision
 from digisom.interbank.rtgs import Rtgs
 from digisom.interbank.schedule import BISHKEK
 from digisom.ledger.service import Ledger
@@ -53,6 +54,24 @@ class Clock:
         self.now = datetime.combine(day, time(hour, minute), BISHKEK)
 
 
+@dataclass
+class FakeParties:
+    """`PartyScreening` deciding by name: listed names are hits, watched names reviews."""
+
+    hits: set[str] = field(default_factory=set)
+    reviews: set[str] = field(default_factory=set)
+    screened: list[tuple[str, PartyRole]] = field(default_factory=list)
+
+    def screen_party(self, name: str, role: PartyRole) -> PartyVerdict:
+        self.screened.append((name, role))
+        number = len(self.screened)
+        if name in self.hits:
+            return PartyVerdict(ScreeningDecision.HIT, f"screening:{number} listed")
+        if name in self.reviews:
+            return PartyVerdict(ScreeningDecision.REVIEW, f"screening:{number} close to a listed name")
+        return PartyVerdict(ScreeningDecision.CLEAR, f"screening:{number} clear")
+
+
 def domain_engine(url: str) -> Engine:
     """SQLAlchemy on the ledger's database."""
     if url.startswith("sqlite:///"):
@@ -67,14 +86,16 @@ class RtgsWorld:
     rtgs: Rtgs
     ledger: Ledger
     clock: Clock
+    parties: FakeParties = field(default_factory=FakeParties)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
     def open(cls, url: str) -> RtgsWorld:
         ledger = Ledger(open_store(url))
         clock = Clock()
-        rtgs = Rtgs(RtgsContext(engine=domain_engine(url), ledger=ledger, clock=clock))
-        world = cls(rtgs, ledger, clock)
+        parties = FakeParties()  # every pacs.008 is screened; nothing listed unless a test lists it
+        rtgs = Rtgs(RtgsContext(engine=domain_engine(url), ledger=ledger, clock=clock, screening=parties))
+        world = cls(rtgs, ledger, clock, parties)
         for code in (COMMERCIAL_BANK, OTHER_COMMERCIAL_BANK, THIRD_COMMERCIAL_BANK):
             rtgs.register_bank(code, f"bank {code}", BICS[code])
         return world
@@ -123,7 +144,7 @@ def payment_xml(sender: str, receiver: str, amount_tyiyn: int, number: int, e2e:
         message_id=f"MSG-{sender}-{number}", created_at=Clock()(), instruction_id=None,
         end_to_end_id=e2e or f"E2E-{sender}-{number}", debtor_agent=Agent(bank_code=sender),
         creditor_agent=Agent(bank_code=receiver), amount=Money(amount_tyiyn, KGS), settlement_date=BUSINESS_DAY,
-        priority=Priority.NORMAL,
+        priority=Priority.NORMAL, debtor_name="Naryn Grocery", creditor_name="Pension Fund",
     ))
 
 

@@ -226,7 +226,8 @@ def test_recovery_in_a_starting_process_waits_for_the_settling_one(postgres_url:
     world = RtgsWorld.open(postgres_url)
     starting: list[Rtgs] = []
     other_store = open_store(postgres_url)
-    other = RtgsContext(engine=domain_engine(postgres_url), ledger=Ledger(other_store), clock=world.clock)
+    other = RtgsContext(engine=domain_engine(postgres_url), ledger=Ledger(other_store), clock=world.clock,
+                        screening=world.parties)
     try:
         world.rtgs.fund(A, 500_00, "reserves")
         with world.rtgs.ctx.lock:

@@ -10,6 +10,7 @@ from sqlalchemy.pool import StaticPool
 
 from digisom.interbank.accounts import CLEARING_ID
 from digisom.interbank.context import RtgsContext
+from digisom.interbank.ports import NO_PARTY_SCREENING
 from digisom.interbank.records import PaymentStatus
 from digisom.interbank.rtgs import Rtgs
 from digisom.ledger.service import Ledger
@@ -34,7 +35,8 @@ def _world() -> RtgsWorld:
     engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     ledger = Ledger(open_store("memory:"))
     clock = Clock()
-    world = RtgsWorld(Rtgs(RtgsContext(engine=engine, ledger=ledger, clock=clock)), ledger, clock)
+    world = RtgsWorld(Rtgs(RtgsContext(engine=engine, ledger=ledger, clock=clock, screening=NO_PARTY_SCREENING)),
+                      ledger, clock)
     for code in BANKS:
         world.rtgs.register_bank(code, f"bank {code}")
     return world

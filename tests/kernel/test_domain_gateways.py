@@ -23,6 +23,7 @@ from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import HolderKind, ParticipantKind
 from digisom.interbank.accounts import CLEARING_ID
 from digisom.interbank.accounts import TransferCode as RtgsCode
+from digisom.interbank.ports import NO_PARTY_SCREENING
 from digisom.kernel.access import Actor, Role
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.gateway import DebitNotAllowed, TransferWriter
@@ -116,12 +117,13 @@ def test_the_digital_som_posts_only_its_codes_and_debits(wired: Wired) -> None:
     wired.assert_refused(cbdc, [_transfer(wired.wallet_account, wired.float_account,
                                           int(OfflineTransferCode.OFFLINE_FUNDING))], AccountCode.WALLET)
     # Its own code, debiting the RTGS's clearing account.
-    build_rtgs(wired.runtime.service.ctx.engine, wired.runtime.db_url)[1]()  # creates the clearing account
+    # Building the RTGS creates the clearing account.
+    build_rtgs(wired.runtime.service.ctx.engine, wired.runtime.db_url, screening=NO_PARTY_SCREENING)[1]()
     wired.assert_refused(cbdc, [_transfer(CLEARING_ID, wired.wallet_account, int(TransferCode.P2P))], 23)
 
 
 def test_the_rtgs_posts_only_its_codes_and_debits(wired: Wired) -> None:
-    rtgs, close = build_rtgs(wired.runtime.service.ctx.engine, wired.runtime.db_url)
+    rtgs, close = build_rtgs(wired.runtime.service.ctx.engine, wired.runtime.db_url, screening=NO_PARTY_SCREENING)
     try:
         ledger = rtgs.ctx.ledger
         # Its own code, debiting a wallet: the RTGS moves reserves, never the digital som.

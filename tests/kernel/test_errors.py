@@ -21,12 +21,14 @@ from digisom.offline.errors import OfflineError, Reason
 from digisom.registry.register import RegisterConflict
 from digisom.remittance import errors as remittance
 from digisom.stablecoin import errors as stablecoin
+from digisom.travelrule import errors as travelrule
 from digisom.usdkg import errors as usdkg
+from digisom.vasp_reports import errors as vasp_reports
 
 # Bases of a domain's errors, and the replay of a stored error: of no kind themselves.
 BASES = frozenset({cbdc.CbdcError, interbank.RtgsError, stablecoin.StablecoinError, disbursement.DisbursementError,
                    usdkg.UsdkgError, compliance.ComplianceError, remittance.RemittanceError,
-                   cbdc.ReplayedError})
+                   vasp_reports.VaspReportError, travelrule.TravelRuleError, cbdc.ReplayedError})
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "digisom"
 # The composition root, the HTTP toolkit and every domain's routes.
 HTTP_MODULES = sorted([*PACKAGE_DIR.glob("api/*.py"), *PACKAGE_DIR.glob("http/*.py"), *PACKAGE_DIR.glob("*/http/*.py")])

@@ -31,6 +31,7 @@ from digisom.http.idempotency import RESPONSES
 from digisom.http.services import provide
 from digisom.http.wallet_access import WALLET_ACCESS
 from digisom.interbank.http import routes as interbank_routes
+from digisom.interbank.ports import PartyScreening
 from digisom.offline.http import routes as offline_routes
 from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
@@ -82,7 +83,8 @@ def routers() -> list[APIRouter]:
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
-               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
+               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None, *,
+               interbank_screening: PartyScreening) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
@@ -110,7 +112,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     provide(app, registry_routes.REGISTER_DB, ctx.engine)
     provide(app, STABLECOIN_DB, ctx.engine)
     offline_wiring.attach(app, ctx)
-    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock)
+    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     every_router = routers()
     for router in every_router:

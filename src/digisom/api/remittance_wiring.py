@@ -5,13 +5,16 @@ holding limit to the linked deposit) as its `Payees`, the banks' floats as its
 remittance domain must not import the digital som; this entry point adapts one to the
 other. Screening (`Screener`) is filled by whoever builds the service: the compliance
 desk in the API (`screening_wiring.RemittanceScreener`), a fake in the domain's tests.
+Rail 3's `PaymentMessages` are the interbank module's ISO 20022 parser and builders.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Final
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -20,12 +23,25 @@ from digisom.cbdc import accounts as cbdc_accounts
 from digisom.cbdc import aliases, credits
 from digisom.cbdc.context import Context
 from digisom.http.services import provide
+from digisom.interbank.iso20022 import (
+    CreditTransferOrder,
+    Iso20022Error,
+    MessageType,
+    PostalAddress,
+    ReasonCode,
+    StatusReport,
+    TransactionStatus,
+    build_pacs002,
+    parse_inbound,
+)
 from digisom.kernel.clock import utc_now
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
-from digisom.remittance.http.slots import REMITTANCE_READS, REMITTANCE_SERVICE
+from digisom.remittance.customer_transfer import CustomerTransfer, PartyAddress, StatusAnswer
+from digisom.remittance.errors import MessageInvalid
+from digisom.remittance.http.slots import REMITTANCE_MESSAGES, REMITTANCE_READS, REMITTANCE_SERVICE
 from digisom.remittance.migrations import migrate
 from digisom.remittance.ports import (
     NO_TRAVEL_RULE_INQUIRIES,
@@ -78,6 +94,50 @@ class CbdcBankFloats:
         return cbdc_accounts.bank_account_id(bank_code, cbdc_accounts.AccountCode.BANK_FLOAT)
 
 
+# The ids of rail 3's status reports (ISO Max35Text: 35 characters at most).
+STATUS_REPORT_PREFIX: Final = "DSOM-RMT"
+
+
+class Iso20022Messages:
+    """Rail 3's `PaymentMessages` over `digisom.interbank.iso20022`: its inbound parser
+    (size and depth limits, defused XML, the pacs.008 XSD) and its pacs.002 builder."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+
+    def read_customer_transfer(self, xml: bytes) -> CustomerTransfer:
+        """The pacs.008's transaction, or `MessageInvalid` with the parser's reason code."""
+        try:
+            message = parse_inbound(xml)
+        except Iso20022Error as error:
+            raise MessageInvalid(error.detail, error.reason_code.value) from None
+        order = message.body
+        if message.message_type is not MessageType.PACS_008 or not isinstance(order, CreditTransferOrder):
+            raise MessageInvalid(f"rail 3 takes a pacs.008, not a {message.message_type.value}",
+                                 ReasonCode.INVALID_FILE_FORMAT.value)
+        return CustomerTransfer(
+            order.message_id, order.end_to_end_id, order.instruction_id, order.amount.amount_minor,
+            order.amount.currency.code, order.creditor_agent.bank_code, order.debtor_name, order.debtor_account,
+            _address(order.debtor_address), order.creditor_name, order.creditor_account,
+            _address(order.creditor_address), order.remittance_information)
+
+    def status_report(self, transfer: CustomerTransfer, answer: StatusAnswer) -> bytes:
+        """The pacs.002 about the transfer's transaction (validated by the builder)."""
+        return build_pacs002(StatusReport(
+            message_id=f"{STATUS_REPORT_PREFIX}-{uuid.uuid4().hex[:24]}", created_at=self._clock(),
+            original_message_id=transfer.message_id, original_message_name=MessageType.PACS_008.value,
+            status=TransactionStatus(answer.status.value), original_end_to_end_id=transfer.end_to_end_id,
+            original_instruction_id=transfer.instruction_id, reason_code=answer.reason_code,
+            reason_detail=answer.detail))
+
+
+def _address(address: PostalAddress | None) -> PartyAddress | None:
+    if address is None:
+        return None
+    return PartyAddress(address.country, address.town_name, address.street_name, address.building_number,
+                        address.building_name, address.post_code, address.address_lines)
+
+
 class SubmittedLedger:
     """A `LedgerWriter` whose writes go through the process's one writer (`Submitter`) and
     whose reads go to a reader `Ledger` on the same store."""
@@ -103,11 +163,13 @@ class SubmittedLedger:
         return self._reader.lookup_transfers(ids)
 
 
-def attach(app: FastAPI, service: RemittanceService, engine: Engine) -> RemittanceReads:
+def attach(app: FastAPI, service: RemittanceService, engine: Engine,
+           clock: Callable[[], datetime] = utc_now) -> RemittanceReads:
     """Fill the remittance routes' slots; returns the reads (the screening wiring uses them)."""
     reads = RemittanceReads(engine)
     provide(app, REMITTANCE_SERVICE, service)
     provide(app, REMITTANCE_READS, reads)
+    provide(app, REMITTANCE_MESSAGES, Iso20022Messages(clock))
     return reads
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 
 from digisom.api import (
     disbursement_wiring,
+    interbank_wiring,
     registry_wiring,
     remittance_wiring,
     screening_wiring,
@@ -39,7 +40,8 @@ from digisom.http import migrations as http_migrations
 from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.http.observability import ObserveRequests
 from digisom.http.ops import OPS
-from digisom.http.services import provide
+from digisom.http.services import filled, provide
+from digisom.interbank.http.slots import RTGS
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
@@ -168,7 +170,8 @@ def build(
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
-                     usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None)
+                     usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
+                     interbank_screening=interbank_wiring.InterbankPartyScreener(desk))
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
@@ -187,7 +190,8 @@ def build(
         remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
     travelrule_wiring.attach(app, travelrule)
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service,
-                            {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule)})
+                            {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule),
+                             **interbank_wiring.RtgsScreeningReleases(desk, filled(app, RTGS).get).contexts()})
     vasp_reports_wiring.attach(app, engine, clock,
                                vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
                                vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))

@@ -24,6 +24,7 @@ from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.runtime import database_url, domain_engine
 from digisom.interbank.errors import RtgsError
 from digisom.interbank.iso20022 import MAX_INBOUND_MESSAGE_BYTES, TransactionStatus
+from digisom.interbank.ports import NO_PARTY_SCREENING
 from digisom.interbank.rtgs import Rtgs
 
 DEFAULT_DATA_DIR: Final = Path(".data")
@@ -38,7 +39,7 @@ DataOption = Annotated[Path, typer.Option("--data", help="Data directory of the 
 def _rtgs(data: Path, db: str | None) -> Iterator[Rtgs]:
     url = database_url(data, db)
     engine = domain_engine(url)
-    rtgs, close = build_rtgs(engine, url)
+    rtgs, close = build_rtgs(engine, url, screening=NO_PARTY_SCREENING)  # no sanctions lists in this command
     try:
         yield rtgs
     except RtgsError as error:

@@ -31,6 +31,7 @@ from digisom.interbank.iso20022 import (
     parse_inbound,
 )
 from digisom.interbank.iso20022.secure import namespace_of, parse_xml
+from digisom.interbank.ports import NO_PARTY_SCREENING
 from digisom.interbank.records import PaymentStatus
 from digisom.interbank.rtgs import Answer, Rtgs
 from digisom.interbank.schedule import BISHKEK
@@ -110,7 +111,7 @@ def run_interbank_demo(data_dir: Path | None, out_dir: Path | None, console: Con
         url = f"sqlite:///{folder / 'interbank.db'}"
         engine = domain_engine(url)
         clock = _Clock()
-        rtgs, close = build_rtgs(engine, url, clock)
+        rtgs, close = build_rtgs(engine, url, clock, screening=NO_PARTY_SCREENING)  # the story is settlement
         try:
             return _tell(_Story(rtgs, clock, console), out_dir)
         finally:

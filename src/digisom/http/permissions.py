@@ -91,6 +91,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.eod": frozenset({CB}),
     "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
+    "interbank.screening_stops": frozenset({CB, OFFICER, AUDITOR}),  # pacs.008s refused or held by screening
     "registry.read": EVERYONE,  # the State Register of Digital Assets is public
     # The register and VASP licensing (issue 17): registrars write, each change a signed event.
     "register.read": EVERYONE,  # the current view, the history and the whole log's export
@@ -151,6 +152,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "remittance.corridors.read": frozenset({CB, BANK, PARTNER}),
     "remittance.quotes.create": frozenset({PARTNER}),
     "remittance.send": frozenset({PARTNER}),
+    "remittance.pacs008": frozenset({PARTNER}),  # rail 3: its own transfers, as its partner id
     "remittance.returns": frozenset({PARTNER}),  # its own
     "remittance.read": frozenset({CB, BANK, PARTNER, OFFICER}),  # a partner its own, a bank its partners'
     "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name

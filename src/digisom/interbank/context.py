@@ -15,6 +15,7 @@ from digisom.interbank.business_days import BusinessCalendar, load_calendar
 from digisom.interbank.iso20022 import SchemaRegistry
 from digisom.interbank.ledger_port import LedgerAccess, gated
 from digisom.interbank.lsm import LSM_RULES, SettlementRules
+from digisom.interbank.ports import PartyScreening
 from digisom.interbank.schedule import DEFAULT_SCHEDULE, Schedule
 from digisom.kernel.clock import iso_utc, utc_now
 from digisom.kernel.locks import SharedLock
@@ -25,7 +26,9 @@ MESSAGE_ID_PREFIX: Final = "NBKR"
 
 @dataclass(frozen=True)
 class RtgsContext:
-    """The RTGS's dependencies: its database, the ledger, the calendar and hours, a clock.
+    """The RTGS's dependencies: its database, the ledger, the calendar and hours, a clock,
+    and the screening of a pacs.008's debtor and creditor names (`screening`: keyword, no
+    default; `ports.NO_PARTY_SCREENING` says "none" where a builder means it).
 
     `lock` serialises every use of the ledger, in every API process on the database: the
     engine decides on balances it just read, so two decisions must not interleave (one
@@ -40,6 +43,7 @@ class RtgsContext:
     rules: SettlementRules = LSM_RULES
     registry: SchemaRegistry | None = None
     clock: Callable[[], datetime] = utc_now
+    screening: PartyScreening = field(kw_only=True)
     lock: SharedLock = field(init=False)
 
     def __post_init__(self) -> None:

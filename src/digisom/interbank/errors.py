@@ -22,6 +22,10 @@ class UnknownBank(RtgsError, kinds.NotFound):
     """No participant with that bank code."""
 
 
+class StopNotFound(RtgsError, kinds.NotFound):
+    """No payment stopped by screening with that number."""
+
+
 class RtgsConflict(RtgsError, kinds.Conflict):
     """The request contradicts what exists (a bank code or BIC taken, a key reused)."""
 

@@ -48,6 +48,8 @@ class Instruction:
     settlement_date: date
     priority: Priority
     return_of_end_to_end_id: str | None = None  # pacs.004: the returned payment
+    debtor_name: str | None = None  # pacs.008: the customers (pacs.009: the banks' own names)
+    creditor_name: str | None = None
 
 
 def instruction(message: InboundMessage) -> Instruction:
@@ -59,7 +61,8 @@ def instruction(message: InboundMessage) -> Instruction:
     if isinstance(body, CreditTransferOrder):
         return Instruction(message.message_type, body.message_id, body.end_to_end_id, body.instruction_id,
                            body.debtor_agent, body.creditor_agent, body.amount.amount_minor, body.amount.currency.code,
-                           body.settlement_date, body.priority)
+                           body.settlement_date, body.priority, debtor_name=body.debtor_name,
+                           creditor_name=body.creditor_name)
     if isinstance(body, PaymentReturn):
         return Instruction(message.message_type, body.message_id, body.return_id, body.original_instruction_id,
                            body.returning_agent, body.receiving_agent, body.returned_amount.amount_minor,

@@ -89,3 +89,34 @@ class DayReport:
     settled_by_final_lsm: int
     rejected: int
     banks: tuple[BankDayResult, ...]
+
+
+class StopStatus(StrEnum):
+    """What screening did to a pacs.008 it did not clear. Values are stable (the table, the API)."""
+
+    REFUSED = "refused"  # a hit: answered RJCT (RR04), never queued
+    HELD = "held_for_screening"  # a review: out of the queue until an officer decides
+    RELEASED = "released"  # cleared: taken in as if just submitted
+    REJECTED = "rejected"  # confirmed: answered RJCT (RR04)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningStop:
+    """A pacs.008 stopped by screening: the parties' decisions and where it stands."""
+
+    seq: int
+    bank_code: str  # the debtor agent, which sent it
+    message_id: str
+    end_to_end_id: str
+    settlement_date: date
+    amount_tyiyn: int
+    debtor_name: str
+    creditor_name: str
+    debtor_decision: str
+    debtor_reason: str
+    creditor_decision: str
+    creditor_reason: str
+    status: StopStatus
+    officer: str | None
+    payment_seq: int | None
+    xml: bytes

@@ -7,18 +7,23 @@ not at all, and a refused message moves nothing. Duplicates (same message id fro
 same bank, or same end-to-end id from the same bank on the same day) are answered with
 the original's status and never settled twice; the database's UNIQUE constraints are
 the last word on what is a duplicate.
+
+A pacs.008's debtor and creditor names are screened before it enters the queue
+(`digisom.interbank.screening`): a hit is refused (RJCT RR04), a review is held out of the
+queue (`held_for_screening`, answered PDNG) until `release_screened` carries an officer's
+decision; every stop is kept in `interbank_screening_stops` (`screening_stops`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from digisom.interbank import eod, repository
+from digisom.interbank import eod, repository, stops
 from digisom.interbank.accounts import (
     LIQUIDITY_SOURCE_ID,
     PLEDGES_ID,
@@ -31,7 +36,7 @@ from digisom.interbank.accounts import (
 from digisom.interbank.business_days import CalendarError
 from digisom.interbank.chains import payment_legs
 from digisom.interbank.context import RtgsContext
-from digisom.interbank.errors import InvalidRequest, NotYourBank, RtgsConflict, UnknownBank
+from digisom.interbank.errors import InvalidRequest, NotYourBank, RtgsConflict, StopNotFound, UnknownBank
 from digisom.interbank.intake import Instruction, check_business, check_return, instruction, resolve
 from digisom.interbank.iso20022 import (
     Iso20022Error,
@@ -47,8 +52,19 @@ from digisom.interbank.ledger_port import ensure_accounts
 from digisom.interbank.lsm import Settlement, Settler
 from digisom.interbank.migrations import migrate
 from digisom.interbank.notices import status_report
-from digisom.interbank.records import Bank, DayReport, PaymentRecord, PaymentStatus, StoredMessage
+from digisom.interbank.ports import ScreeningDecision
+from digisom.interbank.records import (
+    Bank,
+    DayReport,
+    PaymentRecord,
+    PaymentStatus,
+    ScreeningStop,
+    StopStatus,
+    StoredMessage,
+)
+from digisom.interbank.screening import screened
 from digisom.interbank.settlement import engine_payment, multilateral, run_step
+from digisom.interbank.tables import OFFICER_CHARS
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.results import TRANSFER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
@@ -73,6 +89,7 @@ class Answer:
     reason_code: str | None = None
     payment_seq: int | None = None
     duplicate: bool = False
+    held_seq: int | None = None  # the screening stop of a payment held for review
 
 
 class Rtgs:
@@ -174,7 +191,80 @@ class Rtgs:
                 duplicate = _duplicate(self.ctx, conn, order, debtor)
             if duplicate is not None:
                 return duplicate
+            stopped = self._screen(order, xml, debtor)
+            if stopped is not None:
+                return stopped
             return self._take(order, xml, debtor, creditor)
+
+    def _screen(self, order: Instruction, xml: bytes, debtor: Bank) -> Answer | None:
+        """The answer to a pacs.008 that screening stops (refused or held), else None."""
+        day = self.ctx.schedule.business_date(self.ctx.clock())
+        try:
+            found = screened(self.ctx.screening, order)
+        except Iso20022Error as error:
+            return self._refused_and_recorded(error, order, xml, debtor, day)
+        if found is None or found.decision is ScreeningDecision.CLEAR:
+            return None
+        stop = ScreeningStop(
+            0, debtor.bank_code, order.message_id, order.end_to_end_id, order.settlement_date, order.amount_tyiyn,
+            found.debtor_name, found.creditor_name, found.debtor.decision.value, found.debtor.reason,
+            found.creditor.decision.value, found.creditor.reason, StopStatus.HELD, None, None, xml)
+        if found.decision is ScreeningDecision.HIT:
+            refusal = Iso20022Error(ReasonCode.REGULATORY_REASON, "refused for a regulatory reason")
+            refused = replace(stop, status=StopStatus.REFUSED)
+            return self._refused_and_recorded(refusal, order, xml, debtor, day, refused)
+        return self._hold(order, xml, debtor, day, stop)
+
+    def _hold(self, order: Instruction, xml: bytes, debtor: Bank, day: date, stop: ScreeningStop) -> Answer:
+        """Keep a reviewed pacs.008 out of the queue and answer PDNG (the answer kept for the bank)."""
+        answer_id = self.ctx.new_message_id("STS")
+        answer = build_pacs002(StatusReport(
+            message_id=answer_id, created_at=self.ctx.clock(), original_message_id=order.message_id,
+            original_message_name=order.message_type.value, status=TransactionStatus.PENDING,
+            original_end_to_end_id=order.end_to_end_id, original_instruction_id=order.instruction_id,
+            reason_detail="held for a compliance review"), self.ctx.registry)
+        try:
+            with self.ctx.engine.begin() as conn:
+                seq = stops.insert(conn, stop, order.message_type.value, self.ctx.now_iso())
+                repository.insert_message(conn, "out", debtor.bank_code, answer_id, MessageType.PACS_002, day,
+                                          answer, self.ctx.now_iso())
+        except IntegrityError:
+            with self.ctx.engine.connect() as conn:
+                duplicate = _duplicate(self.ctx, conn, order, debtor)
+            if duplicate is not None:
+                return duplicate
+            raise
+        return Answer(answer, TransactionStatus.PENDING, held_seq=seq)
+
+    def release_screened(self, stop_seq: int, cleared: bool, officer: str) -> Answer:
+        """An officer's decision on a payment held for screening. Cleared: it is taken in as
+        if just submitted (settled, queued, or refused by the RTGS's own checks, e.g. its
+        settlement day is over). Confirmed: rejected (RJCT RR04), the notice kept for the
+        debtor bank. `StopNotFound`, or `RtgsConflict` if it is no longer held. A retry after
+        a crash between the two steps answers as a duplicate and completes the decision."""
+        if not officer.strip() or len(officer) > OFFICER_CHARS:
+            raise InvalidRequest(f"the officer is named in 1..{OFFICER_CHARS} characters")
+        with self.ctx.lock:
+            with self.ctx.engine.connect() as conn:
+                stop = stops.get(conn, stop_seq)
+                if stop is None:
+                    raise StopNotFound(f"no screening stop {stop_seq}")
+                if stop.status is not StopStatus.HELD:
+                    raise RtgsConflict(f"screening stop {stop_seq} is {stop.status.value}, not held")
+                order = instruction(parse_inbound(stop.xml, self.ctx.registry))  # it parsed when it came in
+                debtor, creditor = resolve(conn, order.debtor), resolve(conn, order.creditor)
+            if debtor is None or creditor is None:
+                raise InvalidRequest(f"screening stop {stop_seq} names a bank that is no participant")
+            if cleared:
+                answer = self._take(order, stop.xml, debtor, creditor)
+            else:
+                refusal = Iso20022Error(ReasonCode.REGULATORY_REASON, "refused for a regulatory reason after review")
+                answer = self._refused_and_recorded(refusal, order, stop.xml, debtor,
+                                                    self.ctx.schedule.business_date(self.ctx.clock()))
+            with self.ctx.engine.begin() as conn:
+                stops.decide(conn, stop_seq, StopStatus.RELEASED if cleared else StopStatus.REJECTED, officer.strip(),
+                             self.ctx.now_iso(), answer.payment_seq)
+            return answer
 
     def _take(self, order: Instruction, xml: bytes, debtor: Bank, creditor: Bank) -> Answer:
         ctx = self.ctx
@@ -242,9 +332,10 @@ class Rtgs:
         return Answer(report, TransactionStatus.REJECTED, error.reason_code.value)
 
     def _refused_and_recorded(self, error: Iso20022Error, order: Instruction, xml: bytes, debtor: Bank,
-                              day: date) -> Answer:
-        """A readable order refused by the RTGS's own checks: remembered, so that sending it
-        again is answered as a duplicate with this same status."""
+                              day: date, stop: ScreeningStop | None = None) -> Answer:
+        """A readable order refused by the RTGS's own checks: remembered (with its screening
+        `stop`, if screening refused it), so that sending it again is answered as a
+        duplicate with this same status."""
         answer_id = self.ctx.new_message_id("RJCT")
         answer = self._refused(error, xml, answer_id)
         try:
@@ -254,6 +345,8 @@ class Rtgs:
                                           reason_code=error.reason_code.value)
                 repository.insert_message(conn, "out", debtor.bank_code, answer_id, MessageType.PACS_002, day,
                                           answer.xml, self.ctx.now_iso())
+                if stop is not None:
+                    stops.insert(conn, stop, order.message_type.value, self.ctx.now_iso())
         except IntegrityError:
             with self.ctx.engine.connect() as conn:
                 duplicate = _duplicate(self.ctx, conn, order, debtor)
@@ -330,6 +423,14 @@ class Rtgs:
         with self.ctx.engine.connect() as conn:
             return repository.message(conn, bank_code, message_id)
 
+    def screening_stops(self, status: StopStatus | None = None, after_seq: int = 0,
+                        limit: int = stops.STOP_PAGE_MAX) -> list[ScreeningStop]:
+        """The pacs.008s screening stopped (of `status`, if given), oldest first."""
+        if not 0 < limit <= stops.STOP_PAGE_MAX:
+            raise InvalidRequest(f"limit is 1..{stops.STOP_PAGE_MAX}")
+        with self.ctx.engine.connect() as conn:
+            return stops.page(conn, status, after_seq, limit)
+
     def payments(self, day: date) -> list[PaymentRecord]:
         """Every payment of `day`, by seq."""
         with self.ctx.engine.connect() as conn:
@@ -341,19 +442,22 @@ def _duplicate(ctx: RtgsContext, conn: Connection, order: Instruction, debtor: B
     same day, from the same bank): the original's status now, nothing settled again."""
     answered = repository.inbound_answer(conn, debtor.bank_code, order.message_id)
     original: PaymentRecord | None = None
+    held: ScreeningStop | None = None
     if answered is not None:
         payment_seq, status_code, reason = answered
         original = repository.payment(conn, payment_seq) if payment_seq is not None else None
     else:
         original = repository.payment_by_e2e(conn, debtor.bank_code, order.end_to_end_id, order.settlement_date)
         if original is None:
+            held = stops.held_for(conn, debtor.bank_code, order.message_id, order.end_to_end_id, order.settlement_date)
+        if original is None and held is None:
             return None
-        status_code, reason = "", None
+        status_code, reason = TransactionStatus.PENDING.value, None  # a held one: pending until decided
     if original is not None:
         status, reason = _STATUS_OF[original.status], original.reason_code
         about = original.message_id
     else:
-        status, about = TransactionStatus(status_code), order.message_id
+        status, about = TransactionStatus(status_code), held.message_id if held is not None else order.message_id
     report = StatusReport(
         message_id=ctx.new_message_id("DUP"), created_at=ctx.clock(), original_message_id=order.message_id,
         original_message_name=order.message_type.value, status=status, original_end_to_end_id=order.end_to_end_id,

@@ -35,6 +35,8 @@ LEDGER_ID_CHARS: Final = 40  # a u128 in decimal
 ISO_TIME_CHARS: Final = 32
 DATE_CHARS: Final = 10
 KEY_CHARS: Final = 64
+SCREENING_REASON_CHARS: Final = 500
+OFFICER_CHARS: Final = 200
 
 banks: Final = Table(
     "interbank_banks",
@@ -140,4 +142,44 @@ day_banks: Final = Table(
         "credit_drawn_tyiyn",
         name="interbank_day_banks_credit",
     ),
+)
+
+# pacs.008s that screening stopped (docs/interbank.md, "Screening of debtor and creditor"):
+# refused on a hit, or held out of the queue on a review until an officer's decision
+# releases them into the queue or rejects them. The message itself is kept to be taken
+# in on release; a clear message leaves no row here (the compliance desk keeps every decision).
+screening_stops: Final = Table(
+    "interbank_screening_stops",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("bank_code", String(BANK_CODE_CHARS), ForeignKey("interbank_banks.bank_code"), nullable=False),
+    Column("message_id", String(ISO_ID_CHARS), nullable=False),
+    Column("message_type", String(20), nullable=False),
+    Column("end_to_end_id", String(ISO_ID_CHARS), nullable=False),
+    Column("settlement_date", String(DATE_CHARS), nullable=False),
+    Column("amount_tyiyn", BigInteger, nullable=False),
+    Column("debtor_name", String(NAME_CHARS), nullable=False),
+    Column("creditor_name", String(NAME_CHARS), nullable=False),
+    Column("debtor_decision", String(8), nullable=False),
+    Column("debtor_reason", String(SCREENING_REASON_CHARS), nullable=False),
+    Column("creditor_decision", String(8), nullable=False),
+    Column("creditor_reason", String(SCREENING_REASON_CHARS), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("officer", String(OFFICER_CHARS)),
+    Column("payment_seq", Integer),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("decided_at", String(ISO_TIME_CHARS)),
+    Column("xml", Text, nullable=False),
+    CheckConstraint("status IN ('refused', 'held_for_screening', 'released', 'rejected')",
+                    name="interbank_screening_stops_status"),
+    CheckConstraint("debtor_decision IN ('hit', 'review', 'clear') AND creditor_decision IN ('hit', 'review', 'clear')",
+                    name="interbank_screening_stops_decisions"),
+    # A hit is refused, never held; what is held or decided was a review and no hit.
+    CheckConstraint("(status = 'refused') = (debtor_decision = 'hit' OR creditor_decision = 'hit')",
+                    name="interbank_screening_stops_hit_refused"),
+    # Only an officer's decision ends a hold, and only a hold gets one.
+    CheckConstraint("(status IN ('released', 'rejected')) = (officer IS NOT NULL AND decided_at IS NOT NULL)",
+                    name="interbank_screening_stops_decided"),
+    UniqueConstraint("bank_code", "message_id", name="interbank_screening_stops_once"),
+    Index("interbank_screening_stops_by_status", "status", "seq"),
 )

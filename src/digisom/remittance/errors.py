@@ -176,3 +176,15 @@ class InboundNotFound(RemittanceError, NotFound):
 
     slug = "remittance-inbound-not-found"
     title = "No such inbound transfer"
+
+
+class MessageInvalid(RemittanceError, Invalid):
+    """A partner's ISO 20022 message that does not parse, is not a pacs.008, or breaks
+    what rail 3 needs of it; `reason_code` is the ISO 20022 status reason (e.g. FF01)."""
+
+    slug = "remittance-message-invalid"
+    title = "The payment message is not valid"
+
+    def __init__(self, detail: str, reason_code: str) -> None:
+        super().__init__(detail, reason_code=reason_code)
+        self.reason_code = reason_code

@@ -1,6 +1,7 @@
 """What the remittance domain needs from outside, as protocols the composition root fills:
 sanctions screening (`digisom.compliance`), the recipients' wallets and the alias directory
-and the banks' floats (the digital som). The domain imports neither; tests use fakes."""
+and the banks' floats (the digital som), and ISO 20022 messages for rail 3
+(`digisom.interbank`). The domain imports none of them; tests use fakes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Final, Protocol
 from digisom.kernel.credit_plans import CreditLeg
 from digisom.kernel.screening import Screener, Screening
 from digisom.kernel.screening import ScreeningDecision as Decision
+from digisom.remittance.customer_transfer import CustomerTransfer, StatusAnswer
 
 # The kernel's words and its screening port, re-exported under the names the port's callers use.
 __all__ = ["CreditLeg", "Decision", "Screener", "Screening"]
@@ -103,3 +105,17 @@ class _NoInquiries:
 
 
 NO_TRAVEL_RULE_INQUIRIES: Final[TravelRuleInquiries] = _NoInquiries()
+
+
+class PaymentMessages(Protocol):
+    """ISO 20022 for rail 3: read a partner's pacs.008 (size limits, XML defences, schema
+    validation), and write the pacs.002 that answers it."""
+
+    def read_customer_transfer(self, xml: bytes) -> CustomerTransfer:
+        """The message's one transaction; `MessageInvalid` (with its ISO reason code) if the
+        bytes are not a valid pacs.008."""
+        ...
+
+    def status_report(self, transfer: CustomerTransfer, answer: StatusAnswer) -> bytes:
+        """The validated pacs.002 about `transfer`."""
+        ...

@@ -254,6 +254,14 @@ class RemittanceService:
             repository.insert_quotes(conn, quotes)
         return quotes
 
+    def quote_of(self, partner_id: str, quote_id: str) -> Quote:
+        """One of the partner's quotes (expired or not); `QuoteNotFound` otherwise."""
+        with self._engine.connect() as conn:
+            found = repository.quotes(conn, [quote_id]).get(quote_id)
+        if found is None or found.partner_id != partner_id:
+            raise QuoteNotFound(f"no quote {quote_id}")
+        return found
+
     def rpw_costs_ppm(self, partner_id: str, currency: str) -> dict[int, int]:
         """The all-in cost of sending 200 and 500 USD equivalent (US cents -> millionths)."""
         corridor = self.corridor(partner_id, currency)

@@ -21,7 +21,7 @@ from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem, problem_responses
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
 from digisom.interbank.http.slots import rtgs
-from digisom.interbank.records import BankDayResult, DayReport, StoredMessage
+from digisom.interbank.records import BankDayResult, DayReport, ScreeningStop, StopStatus, StoredMessage
 from digisom.kernel.access import Actor, Role
 
 XML_MEDIA_TYPES: Final = frozenset({"application/xml", "text/xml"})
@@ -125,6 +125,44 @@ class MessagePage(BaseModel):
 
     items: list[MessageOut]
     next_cursor: str | None
+
+
+class ScreeningStopOut(BaseModel):
+    """A pacs.008 screening stopped: both parties' decisions (with the screening id, rule,
+    score and list versions) and where it stands."""
+
+    seq: int
+    bank_code: str
+    message_id: str
+    end_to_end_id: str
+    settlement_date: date
+    amount_tyiyn: str
+    currency: fields.Currency = "KGS"
+    debtor_name: str
+    debtor_decision: str
+    debtor_reason: str
+    creditor_name: str
+    creditor_decision: str
+    creditor_reason: str
+    status: str
+    officer: str | None
+    payment_seq: int | None
+
+
+class ScreeningStopPage(BaseModel):
+    """A page of screening stops, oldest first."""
+
+    items: list[ScreeningStopOut]
+    next_cursor: str | None
+
+
+def _stop(s: ScreeningStop) -> ScreeningStopOut:
+    return ScreeningStopOut(seq=s.seq, bank_code=s.bank_code, message_id=s.message_id, end_to_end_id=s.end_to_end_id,
+                            settlement_date=s.settlement_date, amount_tyiyn=str(s.amount_tyiyn),
+                            debtor_name=s.debtor_name, debtor_decision=s.debtor_decision,
+                            debtor_reason=s.debtor_reason, creditor_name=s.creditor_name,
+                            creditor_decision=s.creditor_decision, creditor_reason=s.creditor_reason,
+                            status=s.status.value, officer=s.officer, payment_seq=s.payment_seq)
 
 
 def _bank_day(r: BankDayResult) -> BankDayOut:
@@ -244,5 +282,19 @@ def router() -> APIRouter:
         found = rtgs(request).messages(_scope(actor, bank), decode_cursor(cursor), limit, message_type)
         next_after = found[-1].seq if len(found) == limit else None
         return json(MessagePage(items=[_message(m) for m in found], next_cursor=encode_cursor(next_after)))
+
+    @r.get("/screening-stops", response_model=ScreeningStopPage, responses=READ_PROBLEMS)
+    def screening_stops(request: Request,
+                        actor: Annotated[Actor, Depends(Authorize("interbank.screening_stops"))],
+                        status: Annotated[Literal["refused", "held_for_screening", "released", "rejected"] | None,
+                                          Query()] = None,
+                        cursor: Cursor = None, limit: Limit = 50) -> JSONResponse:
+        """The pacs.008s that screening of the debtor's and creditor's names stopped: refused
+        on a hit, held out of the queue on a review (`held_for_screening`) until an officer's
+        decision releases or rejects them."""
+        del actor  # the central bank, compliance officers and auditors see every bank's
+        found = rtgs(request).screening_stops(StopStatus(status) if status else None, decode_cursor(cursor), limit)
+        next_after = found[-1].seq if len(found) == limit else None
+        return json(ScreeningStopPage(items=[_stop(s) for s in found], next_cursor=encode_cursor(next_after)))
 
     return r

@@ -30,6 +30,9 @@ class ReasonCode(StrEnum):
     # Answered by the RTGS itself (digisom.interbank.rtgs), not by the message layer:
     INSUFFICIENT_FUNDS = "AM04"  # still queued for lack of liquidity when the day closed
     INVALID_CUT_OFF_TIME = "TM01"  # received after the cut-off for its type, or the day is closed
+    MISSING_DEBTOR_NAME = "RR02"  # a pacs.008 whose debtor has no name to screen
+    MISSING_CREDITOR_NAME = "RR03"  # a pacs.008 whose creditor has no name to screen
+    REGULATORY_REASON = "RR04"  # screening: a name is listed, or an officer confirmed a review
 
 
 class Iso20022Error(DigisomError):

@@ -27,6 +27,7 @@ from digisom.interbank.iso20022.model import (
     MessageBody,
     Notification,
     PaymentReturn,
+    PostalAddress,
     Priority,
     StatementEntry,
     StatusReport,
@@ -113,6 +114,8 @@ def _credit_transfer(content: Json, *, bank_to_bank: bool) -> CreditTransferOrde
     tx = transactions[0]
     amount = positive_amount(tx["IntrBkSttlmAmt"]["$"], tx["IntrBkSttlmAmt"]["@Ccy"], "IntrBkSttlmAmt")
     _check_totals(header, "TtlIntrBkSttlmAmt", amount)
+    debtor_address = creditor_address = None
+    remittance_information: tuple[str, ...] = ()
     if bank_to_bank:
         debtor_agent = _agent(tx.get("DbtrAgt") or tx["Dbtr"], "DbtrAgt")
         creditor_agent = _agent(tx.get("CdtrAgt") or tx["Cdtr"], "CdtrAgt")
@@ -123,6 +126,9 @@ def _credit_transfer(content: Json, *, bank_to_bank: bool) -> CreditTransferOrde
         creditor_agent = _agent(tx["CdtrAgt"], "CdtrAgt")
         debtor_name = _get(tx, "Dbtr", "Nm")
         creditor_name = _get(tx, "Cdtr", "Nm")
+        debtor_address = _postal_address(_get(tx, "Dbtr", "PstlAdr"))
+        creditor_address = _postal_address(_get(tx, "Cdtr", "PstlAdr"))
+        remittance_information = tuple(_get(tx, "RmtInf", "Ustrd") or ())
     if _same_bank(debtor_agent, creditor_agent):
         raise Iso20022Error(ReasonCode.TRANSACTION_FORBIDDEN, "debtor and creditor agent are the same bank (on-us)")
     settlement_date = tx.get("IntrBkSttlmDt") or header.get("IntrBkSttlmDt")
@@ -142,6 +148,24 @@ def _credit_transfer(content: Json, *, bank_to_bank: bool) -> CreditTransferOrde
         debtor_account=_account(tx.get("DbtrAcct")),
         creditor_name=creditor_name,
         creditor_account=_account(tx.get("CdtrAcct")),
+        debtor_address=debtor_address,
+        creditor_address=creditor_address,
+        remittance_information=remittance_information,
+    )
+
+
+def _postal_address(address: Json | None) -> PostalAddress | None:
+    if not address:
+        return None
+    return PostalAddress(
+        country=address.get("Ctry"),
+        town_name=address.get("TwnNm"),
+        street_name=address.get("StrtNm"),
+        building_number=address.get("BldgNb"),
+        building_name=address.get("BldgNm"),
+        post_code=address.get("PstCd"),
+        country_sub_division=address.get("CtrySubDvsn"),
+        address_lines=tuple(address.get("AdrLine") or ()),
     )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "MessageBody",
     "Notification",
     "PaymentReturn",
+    "PostalAddress",
     "Priority",
     "StatementEntry",
     "StatusReport",
@@ -51,6 +52,20 @@ class Agent:
 
 
 @dataclass(frozen=True, slots=True)
+class PostalAddress:
+    """A party's postal address (PostalAddress24, the parts this system reads)."""
+
+    country: str | None = None
+    town_name: str | None = None
+    street_name: str | None = None
+    building_number: str | None = None
+    building_name: str | None = None
+    post_code: str | None = None
+    country_sub_division: str | None = None
+    address_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CreditTransferOrder:
     """One interbank credit transfer (pacs.008 for a customer payment, pacs.009 bank to bank).
 
@@ -71,6 +86,10 @@ class CreditTransferOrder:
     debtor_account: str | None = None
     creditor_name: str | None = None
     creditor_account: str | None = None
+    # pacs.008 only: the parties' postal addresses and the unstructured remittance information.
+    debtor_address: PostalAddress | None = None
+    creditor_address: PostalAddress | None = None
+    remittance_information: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

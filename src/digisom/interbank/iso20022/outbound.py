@@ -21,6 +21,7 @@ from digisom.interbank.iso20022.model import (
     CreditTransferOrder,
     Notification,
     PaymentReturn,
+    PostalAddress,
     Priority,
     StatementEntry,
     StatusReport,
@@ -73,12 +74,14 @@ def build_pacs008(order: CreditTransferOrder, registry: SchemaRegistry | None = 
     """A pacs.008.001.08 carrying `order` as its single transaction."""
     transaction = _transaction(order)
     transaction["ChrgBr"] = "SLEV"  # charges follow the scheme's service level
-    transaction["Dbtr"] = _party(order.debtor_name)
+    transaction["Dbtr"] = _party(order.debtor_name, order.debtor_address)
     transaction["DbtrAgt"] = _agent(order.debtor_agent)
     transaction["CdtrAgt"] = _agent(order.creditor_agent)
-    transaction["Cdtr"] = _party(order.creditor_name)
+    transaction["Cdtr"] = _party(order.creditor_name, order.creditor_address)
     _put_account(transaction, "DbtrAcct", order.debtor_account)
     _put_account(transaction, "CdtrAcct", order.creditor_account)
+    if order.remittance_information:
+        transaction["RmtInf"] = {"Ustrd": list(order.remittance_information)}
     return encode(MessageType.PACS_008, {"GrpHdr": _group_header(order), "CdtTrfTxInf": [transaction]}, registry)
 
 
@@ -218,8 +221,19 @@ def _agent(agent: Agent, name: str | None = None) -> Json:
     return {"FinInstnId": institution}
 
 
-def _party(name: str | None) -> Json:
-    return {"Nm": name} if name is not None else {}
+def _party(name: str | None, address: PostalAddress | None = None) -> Json:
+    party: Json = {"Nm": name} if name is not None else {}
+    if address is not None:
+        postal: Json = {}
+        for key, value in (("StrtNm", address.street_name), ("BldgNb", address.building_number),
+                           ("BldgNm", address.building_name), ("PstCd", address.post_code),
+                           ("TwnNm", address.town_name), ("CtrySubDvsn", address.country_sub_division),
+                           ("Ctry", address.country)):
+            _put(postal, key, value)
+        if address.address_lines:
+            postal["AdrLine"] = list(address.address_lines)
+        party["PstlAdr"] = postal
+    return party
 
 
 def _put_account(target: Json, key: str, account: str | None) -> None:

@@ -10,9 +10,9 @@ from typing import Final
 from sqlalchemy import Engine
 
 from digisom import domain_migrations
-from digisom.interbank.migrations import v0001_initial
+from digisom.interbank.migrations import v0001_initial, v0002_screening_stops
 
-MIGRATIONS: Final = (v0001_initial.MIGRATION,)
+MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_screening_stops.MIGRATION)
 
 
 def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
