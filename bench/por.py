@@ -67,7 +67,8 @@ def main() -> int:
         for _ in range(VERIFY_REPEATS):
             verify(proofs[0], root)
         verify_ms = (time.perf_counter() - start) * 1000 / VERIFY_REPEATS
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     report = {"leaves": leaves, "build_s": round(build_s, 2), "parse_s": round(parse_s, 2),
               "proof_bytes": max(len(to_binary(proof)) for proof in proofs), "verify_ms": round(verify_ms, 4),
               "prove_ms": round(prove_ms, 2), "depth": root["depth"], "workers": args.workers,

@@ -44,6 +44,7 @@ LAZY_COMMANDS: Final = {
     "disburse": ("digisom.cli.disburse", "disburse_app"),
     "usdkg": ("digisom.cli.usdkg", "usdkg_app"),
     "compliance": ("digisom.cli.compliance", "compliance_app"),
+    "por": ("digisom.cli.por", "por_app"),
 }
 
 

@@ -34,11 +34,12 @@ def prove(directory: Path, customer_id: str) -> dict[str, Any]:
 
 
 def to_binary(proof: dict[str, Any]) -> bytes:
-    customer = proof["customer_id"].encode("utf-8")
+    customer: bytes = proof["customer_id"].encode("utf-8")
     head = _HEAD.pack(BINARY_VERSION, len(proof["path"]), proof["index"], bytes.fromhex(proof["nonce"]),
                       proof["balance"], len(customer))
-    return head + customer + b"".join(_STEP.pack(bytes.fromhex(step["hash"]), step["balance"])
-                                      for step in proof["path"])
+    path: bytes = b"".join(_STEP.pack(bytes.fromhex(step["hash"]), step["balance"])
+                        for step in proof["path"])
+    return head + customer + path
 
 
 def from_binary(data: bytes, root: dict[str, Any]) -> dict[str, Any]:
