@@ -27,7 +27,7 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance")
+           "remittance", "por")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -56,6 +56,7 @@ RELEASED = {
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
+    "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -92,6 +93,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
     "usdkg_bar_events": [{"status": "in_vault"}],
     "usdkg_movements": [{"kind": "arrive"}],
+    "por_roots": [{"root_id": "ab" * 32, "total_units": "18446744073709551615", "reserves_hold": 0}],
     "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
     "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
                             "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person"}],

@@ -4,14 +4,19 @@ with `balanceOf` when the block is the head (docs/por.md, "Reserves")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from eth_utils.address import to_checksum_address
+from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from digisom.chain.abi import ContractAbi
 from digisom.chain.protocol import Chain
 from digisom.chain.token import TokenContract
-from digisom.por.reserves import ReservesInvalid
+from digisom.http.services import provide
+from digisom.por import migrations
+from digisom.por.http.slots import POR_CHAIN, POR_DB, POR_NOW
+from digisom.por.reserves import HolderBalances, ReservesInvalid
 
 
 class ChainHolderBalances:
@@ -39,3 +44,12 @@ class ChainHolderBalances:
                 if contract.balance_of(address) != units:
                     raise ReservesInvalid(f"{address}: Transfer logs and balanceOf disagree at block {block}")
         return balances
+
+
+def attach(app: FastAPI, engine: Engine, now_iso: Callable[[], str], chain: HolderBalances | None) -> None:
+    """Migrate the published-roots table and fill the routes' slots (`chain` None: reserves
+    are published as not checked)."""
+    migrations.migrate(engine)
+    provide(app, POR_DB, engine)
+    provide(app, POR_NOW, now_iso)
+    provide(app, POR_CHAIN, chain)

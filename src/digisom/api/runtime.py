@@ -34,6 +34,7 @@ from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
+from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
@@ -112,6 +113,7 @@ def build(
     rates_path: Path | None = None,
     sanctions_lists: Sequence[Path] = (),
     remittance_settings: RemittanceSettings | None = None,
+    por_chain: PorHolderBalances | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -123,7 +125,8 @@ def build(
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
     Remittance quotes read `rates_path` (none: every quote is refused, rate missing);
-    screening loads `sanctions_lists` now (a file that does not parse stops the build)."""
+    screening loads `sanctions_lists` now (a file that does not parse stops the build).
+    Proof of reserves checks published reserves on `por_chain` (none: published as not checked)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -141,7 +144,7 @@ def build(
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
-                     usdkg_holders=usdkg_holders)
+                     usdkg_holders=usdkg_holders, por_chain=por_chain)
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)
     revenue = wallet_account_id(tax_revenue_wallet) if tax_revenue_wallet else None

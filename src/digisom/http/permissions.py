@@ -139,6 +139,10 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.decide": frozenset({OFFICER}),  # never the review's opener (four eyes)
     "compliance.lists": EVERYONE,  # which lists (versions, dates) are screened against, or that none is
+    "por.roots.publish": frozenset({VASP, ISSUER}),  # a custodian its own roots only (subject = custodian id)
+    "por.roots.list": EVERYONE,  # roots, reserves and the reserves check are public
+    "por.roots.read": EVERYONE,
+    "por.proofs.verify": EVERYONE,  # checked, never stored; no route serves a customer's proof
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
