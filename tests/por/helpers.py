@@ -42,6 +42,8 @@ def issue_root(leaves: list[tuple[str, bytes, int]], depth: int) -> tuple[str, i
 
 
 def leaves_in_order(out: Path) -> list[tuple[str, bytes, int]]:
-    """(id, nonce, balance) per leaf from the customers index, balances from the CSV's mapping."""
-    rows = (out / "customers.csv").read_text().splitlines()[1:]
-    return [(cid, bytes.fromhex(nonce), int(index)) for cid, index, nonce in (row.split(",") for row in rows)]
+    """(id, nonce, index) per leaf, from the customers index and the nonces file."""
+    ids = (out / "customers.txt").read_text().split("\n")[1:-1]
+    nonces = (out / "nonces.bin").read_bytes()
+    assert len(nonces) == 16 * len(ids)
+    return [(cid, nonces[16 * index:16 * index + 16], index) for index, cid in enumerate(ids)]

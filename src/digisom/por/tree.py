@@ -27,7 +27,7 @@ from digisom.por import layout
 from digisom.por.csvin import Balances
 from digisom.por.errors import PorError
 
-NONCE_BYTES: Final = 16
+NONCE_BYTES: Final = layout.NONCE_BYTES
 ZERO_BALANCE: Final = bytes(8)
 # Below this many leaves a second process costs more than it saves.
 PARALLEL_LEAVES_MIN: Final = 1 << 15
@@ -74,13 +74,10 @@ def _build_subtree(tree_path: Path, depth: int, ids: Sequence[bytes], balances: 
         os.close(fd)
 
 
-def _write_customers(path: Path, ids: Sequence[bytes], nonces: bytes, order: Sequence[int]) -> None:
-    hexed = nonces.hex().encode()
-    width = 2 * NONCE_BYTES
-    with path.open("wb") as handle:
-        handle.write(layout.CUSTOMERS_HEADER)
-        handle.write(b"".join([b"%s,%d,%s\n" % (ids[c], i, hexed[width * i:width * i + width])
-                               for i, c in enumerate(order)]))
+def _write_customers(directory: Path, ids: Sequence[bytes], nonces: bytes, order: Sequence[int]) -> None:
+    # Nonces are drawn per leaf index, so they are already in leaf order.
+    (directory / layout.NONCES_FILE).write_bytes(nonces)
+    (directory / layout.CUSTOMERS_FILE).write_bytes(b"\n" + b"\n".join([ids[c] for c in order]) + b"\n")
 
 
 def random_order(count: int) -> list[int]:
@@ -123,14 +120,14 @@ def build_tree(balances: Balances, asset: str, out_dir: Path, *, workers: int = 
                 for k in range(parts)]
         if parts == 1:
             _build_subtree(*args[0])
-            _write_customers(staging / layout.CUSTOMERS_FILE, balances.ids, nonces, order)
+            _write_customers(staging, balances.ids, nonces, order)
         else:
             # fork: the children share the parent's lists instead of pickling 10M ids.
             context = multiprocessing.get_context("fork")
             processes = [context.Process(target=_build_subtree, args=arg) for arg in args]
             for process in processes:
                 process.start()
-            _write_customers(staging / layout.CUSTOMERS_FILE, balances.ids, nonces, order)
+            _write_customers(staging, balances.ids, nonces, order)
             for process in processes:
                 process.join()
             if any(process.exitcode != 0 for process in processes):
