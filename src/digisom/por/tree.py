@@ -48,19 +48,24 @@ def _leaf_records(ids: Sequence[bytes], balances: Sequence[int], nonces: bytes, 
     return records
 
 
-def _parent_level(records: list[bytes]) -> list[bytes]:
+def _parent_level(records: list[bytes], balances: list[int]) -> tuple[list[bytes], list[int]]:
+    """The level above: its records and their balances (kept as ints beside the records: a
+    sum of ints is cheaper than reading two u64s back out of the records)."""
     sha = hashlib.sha256
     pairs = iter(records)
+    hashes = [sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=True)]
+    units = iter(balances)
     # Balances cannot overflow: the builder refused a total past 2**64-1, and every node is a partial sum.
-    return [sha(b"\x01" + left + right).digest()
-            + (int.from_bytes(left[32:], "big") + int.from_bytes(right[32:], "big")).to_bytes(8, "big")
-            for left, right in zip(pairs, pairs, strict=True)]
+    sums = [left + right for left, right in zip(units, units, strict=True)]
+    return [node + total.to_bytes(8, "big") for node, total in zip(hashes, sums, strict=True)], sums
 
 
 def _build_subtree(tree_path: Path, depth: int, ids: Sequence[bytes], balances: Sequence[int], nonces: bytes,
                    order: Sequence[int], customers: int, start: int, stop: int) -> None:
     """Every level of the subtree over leaves start..stop-1 (a power-of-two aligned span), written in place."""
     records = _leaf_records(ids, balances, nonces, order, customers, start, stop)
+    units = [balances[c] for c in order[start:max(start, min(stop, customers))]]
+    units += [0] * (stop - start - len(units))
     fd = os.open(tree_path, os.O_WRONLY)
     try:
         level = 0
@@ -68,7 +73,7 @@ def _build_subtree(tree_path: Path, depth: int, ids: Sequence[bytes], balances: 
             os.pwrite(fd, b"".join(records), layout.level_offset(depth, level) + layout.RECORD_BYTES * (start >> level))
             if len(records) == 1:
                 break
-            records = _parent_level(records)
+            records, units = _parent_level(records, units)
             level += 1
     finally:
         os.close(fd)
@@ -135,11 +140,12 @@ def build_tree(balances: Balances, asset: str, out_dir: Path, *, workers: int = 
             part_level = span.bit_length() - 1  # the level of each subtree's root
             tops = layout.TreeFile(tree_path).records([(part_level, k) for k in range(parts)])
             records = [h + b.to_bytes(8, "big") for h, b in tops]
+            units = [b for _, b in tops]
             fd = os.open(tree_path, os.O_WRONLY)
             try:
                 level = part_level
                 while len(records) > 1:
-                    records = _parent_level(records)
+                    records, units = _parent_level(records, units)
                     level += 1
                     os.pwrite(fd, b"".join(records), layout.level_offset(depth, level))
             finally:
