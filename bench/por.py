@@ -13,12 +13,15 @@ standalone verifier on one proof. `proof_bytes`: the largest binary proof of tho
 Every proof made is verified and must pass, and the root's total must equal the CSV's sum
 (checked with Python's sum over the generated balances); exits 1 otherwise.
 `peak_rss_mb`: the largest resident set of this process and of any build worker.
+`build_cpu_s` (CPU seconds of the build, workers included) and `load_avg_1m` say how much
+of `build_s` was waiting for a core on a shared machine.
 Prints one JSON object."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -33,6 +36,12 @@ from digisom.por.verify import verify
 
 PROOFS = 20
 VERIFY_REPEATS = 2000
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children: the build's work whatever else the machine runs."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -51,11 +60,13 @@ def main() -> int:
         expected_total = sum(balances)
         del balances
         print(f"csv of {leaves} customers written", file=sys.stderr)
+        cpu_start = _cpu_s()
         start = time.perf_counter()
         parsed = read_balances(csv)
         parse_s = time.perf_counter() - start
         root = build_tree(parsed, "KGST", Path(scratch) / "tree", workers=args.workers)
         build_s = time.perf_counter() - start
+        build_cpu_s = _cpu_s() - cpu_start
         del parsed
         customers = [f"cust-{rng.randrange(leaves)}" for _ in range(PROOFS)]
         start = time.perf_counter()
@@ -70,6 +81,7 @@ def main() -> int:
     peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     report = {"leaves": leaves, "build_s": round(build_s, 2), "parse_s": round(parse_s, 2),
+              "build_cpu_s": round(build_cpu_s, 1), "load_avg_1m": round(os.getloadavg()[0], 1),
               "proof_bytes": max(len(to_binary(proof)) for proof in proofs), "verify_ms": round(verify_ms, 4),
               "prove_ms": round(prove_ms, 2), "depth": root["depth"], "workers": args.workers,
               "total_matches": root["total"] == expected_total, "peak_rss_mb": round(peak_kb / 1024)}

@@ -13,7 +13,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "por.py"
 KEYS = {"leaves", "build_s", "parse_s", "proof_bytes", "verify_ms", "prove_ms", "depth", "workers", "total_matches",
-        "peak_rss_mb"}
+        "peak_rss_mb", "build_cpu_s", "load_avg_1m"}
 
 
 def _run(*args: str) -> dict[str, object]:
@@ -30,7 +30,8 @@ def test_quick_por_bench() -> None:
     report = _run("--quick")
     assert report["leaves"] == 10_000
     assert report["depth"] == 14
-    assert report["proof_bytes"] == 31 + len("cust-0000") + 40 * 14 or 590 <= int(str(report["proof_bytes"])) <= 600
+    # 31 + len("cust-NNNN") + 40 * 14: ids of 6 to 9 bytes
+    assert 597 <= int(str(report["proof_bytes"])) <= 600
 
 
 @pytest.mark.slow

@@ -116,3 +116,14 @@ def test_no_route_serves_a_proof() -> None:
     paths = [route.path for router in routers() for route in router.routes if route.path.startswith("/v1/por")]
     assert sorted(paths) == ["/v1/por/custodians/{custodian_id}/roots", "/v1/por/roots", "/v1/por/roots/{root_id}",
                              "/v1/por/verify"]
+
+
+def test_without_a_chain_reserves_are_published_as_not_checked(world: World) -> None:
+    with built({"erin": 3}) as (_, root):
+        document = reserves("vasp-ala-too", root, 1_000)
+        document["addresses"][0]["signature"] = sign_challenge(KEY.key, "another text")
+        published = world.ok(world.post("vasp", "/v1/por/custodians/vasp-ala-too/roots",
+                                        {"root": root, "reserves": document}), 201)
+    assert published["reserve_check"]["holds"] is False
+    assert published["reserve_check"]["problems"][0] == "reserves not checked: no chain is configured for this asset"
+    assert published["reserve_check"]["problems"][1].startswith(f"bad signature for {KEY.address}")

@@ -134,3 +134,28 @@ def test_check_command_exits_1_naming_the_shortfall(kgst: Kgst, tmp_path: Path,
     assert short.exit_code == 1
     assert "reserves attest another root" in short.output
     assert "shortfall of" in short.output
+
+
+def test_attest_command_signs_what_check_accepts(kgst: Kgst, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(por_cli, "_holder_balances", lambda rpc, from_block: kgst.reader())
+    kgst.mint(KEYS[0].address, 50)
+    csv = tmp_path / "b.csv"
+    csv.write_text("customer_id,balance\nalice,1\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["por", "build", "--csv", str(csv), "--asset", "KGST", "--out",
+                               str(tmp_path / "t")]).exit_code == 0
+    key_files = []
+    for n, key in enumerate(KEYS):
+        key_files += ["--key-file", str(tmp_path / f"k{n}")]
+        (tmp_path / f"k{n}").write_text(key.key.hex())
+    attested = runner.invoke(app, ["por", "attest", "--out", str(tmp_path / "t"), "--custodian", "vasp-ala-too",
+                                   "--date", "2026-12-07", "--rpc", "unused", "--token", kgst.token, "--block",
+                                   str(kgst.chain.block_number()), *key_files])
+    assert attested.exit_code == 0, attested.output
+    document = json.loads(attested.stdout)
+    assert [entry["address"] for entry in document["addresses"]] == [key.address for key in KEYS]
+    (tmp_path / "reserves.json").write_text(attested.stdout)
+    checked = runner.invoke(app, ["por", "check", "--out", str(tmp_path / "t"), "--reserves",
+                                  str(tmp_path / "reserves.json"), "--rpc", "unused"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["reserves"] >= 50

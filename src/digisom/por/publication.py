@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.por import tables
 from digisom.por.errors import PorError
 from digisom.por.layout import ASSET_PATTERN, ROOT_KEYS
-from digisom.por.reserves import HolderBalances, ReserveCheck, check_reserves, parse_reserves
+from digisom.por.reserves import HolderBalances, ReserveCheck, bad_signature, check_reserves, parse_reserves
 from digisom.por.verify import ProofInvalid, verify
 
 ROOTS_PAGE_MAX: Final = 100
@@ -76,8 +76,10 @@ def publish(engine: Engine, custodian_id: str, root_document: Any, reserves_docu
     if reserves.root != root["root"] or reserves.asset != root["asset"]:
         raise RootInvalid("the reserves attest another root or asset")
     if chain is None:
+        # Without a chain no balance counts; the signatures are still checked.
+        refused = [found for entry in reserves.addresses if (found := bad_signature(reserves, entry)) is not None]
         verdict = ReserveCheck(custodian_id, reserves.asset, reserves.root, reserves.block, root["total"], 0,
-                               [NOT_CHECKED])
+                               [NOT_CHECKED, *refused])
     else:
         verdict = check_reserves(reserves, root, chain)
     row = {"root_id": root["root"], "custodian_id": custodian_id, "asset": root["asset"],

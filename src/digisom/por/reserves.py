@@ -152,6 +152,15 @@ class ReserveCheck:
                 "problems": self.problems}
 
 
+def bad_signature(reserves: Reserves, entry: ReserveAddress) -> str | None:
+    """Why `entry`'s signature does not prove its address's key signed this challenge, or None."""
+    text = challenge(reserves.custodian, reserves.asset, reserves.date, reserves.root, entry.address)
+    signer = recover_signer(text, entry.signature)
+    if signer is None or signer.lower() != entry.address.lower():
+        return f"bad signature for {entry.address}: recovers {signer or 'nothing'}"
+    return None
+
+
 def check_reserves(reserves: Reserves, root: Mapping[str, Any], chain: HolderBalances) -> ReserveCheck:
     """Recompute every balance at the block, recover every signer, compare with the root's total.
 
@@ -166,10 +175,9 @@ def check_reserves(reserves: Reserves, root: Mapping[str, Any], chain: HolderBal
     on_chain = chain.balances_at(reserves.token, [entry.address for entry in reserves.addresses], reserves.block)
     counted = 0
     for entry in reserves.addresses:
-        text = challenge(reserves.custodian, reserves.asset, reserves.date, reserves.root, entry.address)
-        signer = recover_signer(text, entry.signature)
-        if signer is None or signer.lower() != entry.address.lower():
-            problems.append(f"bad signature for {entry.address}: recovers {signer or 'nothing'}")
+        refused = bad_signature(reserves, entry)
+        if refused is not None:
+            problems.append(refused)
             continue
         held = on_chain.get(entry.address, 0)
         if held != entry.balance_units:
