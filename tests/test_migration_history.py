@@ -27,7 +27,7 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance", "vasp_reports", "travelrule")
+           "remittance", "vasp_reports", "travelrule", "por")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -61,6 +61,7 @@ RELEASED = {
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
+    "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -100,6 +101,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_bars": [{"status": "in_vault", "gross_moz": 400_125, "fineness_tenths": 9999, "fine_moz": 400_084}],
     "usdkg_bar_events": [{"status": "in_vault"}],
     "usdkg_movements": [{"kind": "arrive"}],
+    "por_roots": [{"root_id": "ab" * 32, "total_units": "18446744073709551615", "reserves_hold": 0}],
     "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
     "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
                             "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person",

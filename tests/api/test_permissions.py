@@ -15,6 +15,8 @@ from digisom.http.auth import TokenIssuer
 from digisom.http.permissions import MATRIX, ROLES, markdown_matrix, route_operations
 from digisom.kernel.access import Role
 from tests.api.world import World, kgs
+from tests.por.helpers import built as por_built
+from tests.por.test_api import reserves as por_reserves
 
 PERSONAL_NUMBER = "21204199000123"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -60,6 +62,10 @@ def test_every_route_with_every_role(world: World) -> None:
     ids["scheme_id"] = world.ok(world.post("treasury_operator", "/v1/benefit-schemes", scheme), 201)["id"]
     world.ok(world.post("issuer_operator", "/v1/usdkg/coverage/reports"), 201)  # today's, for `{day}`
     ids |= _licensed_vasp(world)
+    with por_built({"c-1": 1}) as (_, por_root):  # a published proof-of-reserves root, for `{root_id}`
+        world.ok(world.post("vasp", "/v1/por/custodians/vasp-ala-too/roots",
+                            {"root": por_root, "reserves": por_reserves("vasp-ala-too", por_root, 1)}), 201)
+    ids["root_id"], ids["custodian_id"] = por_root["root"], "vasp-ala-too"
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0

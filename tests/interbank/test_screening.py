@@ -166,5 +166,6 @@ def test_the_desk_screens_the_names_and_a_decided_review_releases(desk_runtime: 
     assert rtgs.liquidity(BAKAI)[0] == before
     world.ok(world.post("second_officer", f"{path}/approve", {"outcome": "cleared", "reason": "agreed"}))
     held = world.ok(world.get("officer", "/v1/interbank/screening-stops", status="released"))["items"]
-    assert [(s["debtor_name"], s["officer"]) for s in held] == [("Sooronbek Jeenbekov", "compliance_officer:-:officer-bakyt")]
+    approver = "compliance_officer:-:officer-bakyt"
+    assert [(s["debtor_name"], s["officer"]) for s in held] == [("Sooronbek Jeenbekov", approver)]
     assert rtgs.liquidity(BAKAI)[0] == before + 100_00

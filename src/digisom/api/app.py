@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
-from digisom.api import interbank_wiring, offline_wiring, usdkg_wiring
+from digisom.api import interbank_wiring, offline_wiring, por_wiring, usdkg_wiring
 from digisom.api.response_store import response_store
 from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
 from digisom.cbdc.http.slots import CBDC_SERVICE
@@ -33,6 +33,8 @@ from digisom.http.wallet_access import WALLET_ACCESS
 from digisom.interbank.http import routes as interbank_routes
 from digisom.interbank.ports import PartyScreening
 from digisom.offline.http import routes as offline_routes
+from digisom.por.http import routes as por_routes
+from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
 from digisom.registry.http import routes as registry_routes
@@ -76,15 +78,16 @@ def routers() -> list[APIRouter]:
     """Every route of the API, by resource (the permission matrix is read from these)."""
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
-               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, ops)
+               compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
+               ops)
     return [module.router() for module in modules]
 
 
 def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: int = BODY_BYTES_MAX,
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
-               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None, *,
-               interbank_screening: PartyScreening) -> FastAPI:
+               usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None,
+               por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
@@ -114,6 +117,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     offline_wiring.attach(app, ctx)
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
+    por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

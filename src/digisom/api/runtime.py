@@ -47,6 +47,7 @@ from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import BatchObservers, Submitter
+from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.private_files import private_dir, private_file
@@ -132,6 +133,7 @@ def build(
     vasp_licences: Licences | None = None,
     vasp_assets: AssetStatus | None = None,
     travelrule_settings: TravelRuleSettings | None = None,
+    por_chain: PorHolderBalances | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -148,7 +150,8 @@ def build(
     With `tracing`, requests, domain statements and ledger batches are spans; the runtime
     owns it and shuts it down on close.
     VASP volume reports read the register's licences and assets, or `vasp_licences` and
-    `vasp_assets` (tests) where given."""
+    `vasp_assets` (tests) where given.
+    Proof of reserves checks published reserves on `por_chain` (none: published as not checked)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -171,7 +174,7 @@ def build(
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
-                     interbank_screening=interbank_wiring.InterbankPartyScreener(desk))
+                     por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk))
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too

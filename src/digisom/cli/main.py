@@ -47,6 +47,7 @@ LAZY_COMMANDS: Final = {
     "register": ("digisom.cli.register", "register_app"),
     "vasp": ("digisom.cli.vasp", "vasp_app"),
     "vasp-reports": ("digisom.cli.vasp_reports", "vasp_reports_app"),
+    "por": ("digisom.cli.por", "por_app"),
 }
 
 

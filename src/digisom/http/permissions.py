@@ -171,6 +171,10 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "travelrule.inquiries.create": frozenset({PARTNER, VASP}),  # as the originator: its token's subject
     "travelrule.inquiries.confirm": frozenset({PARTNER, VASP}),  # its own inquiries only
     "travelrule.inquiries.read": frozenset({PARTNER, VASP, OFFICER, AUDITOR}),  # a sender its own; others 404
+    "por.roots.publish": frozenset({VASP, ISSUER}),  # a custodian its own roots only (subject = custodian id)
+    "por.roots.list": EVERYONE,  # roots, reserves and the reserves check are public
+    "por.roots.read": EVERYONE,
+    "por.proofs.verify": EVERYONE,  # checked, never stored; no route serves a customer's proof
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

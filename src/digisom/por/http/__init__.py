@@ -1,0 +1,1 @@
+"""Proof of reserves over HTTP: /v1/por."""
