@@ -36,8 +36,9 @@ from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
+from digisom.stores.failover import connect_kwargs, report_lost_primary
 from digisom.stores.private_files import private_dir, private_file
-from digisom.stores.url import open_store
+from digisom.stores.url import open_store, sqlalchemy_url
 from digisom.usdkg.issuer import HolderBalances
 
 if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured
@@ -90,7 +91,10 @@ def domain_engine(url: str) -> Engine:
 
         return engine
     if url.startswith(("postgresql://", "postgres://")):
-        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
+        # Several hosts: the pool connects to the primary; a lost one is a 503, not a 500.
+        engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, connect_args=connect_kwargs(url))
+        report_lost_primary(engine)
+        return engine
     raise ValueError(f"the digital som needs sqlite:/// or postgresql://, not {url.split(':', 1)[0]}")
 
 
