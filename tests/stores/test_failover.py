@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError as SqlAlchemyOperationalError
 
 from digisom.api.runtime import domain_engine
+from digisom.kernel.locks import SharedLocks
 from digisom.ledger.audit import verify
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
@@ -226,5 +227,14 @@ def test_a_domain_write_that_loses_the_primary_is_unavailable_and_not_half_writt
             assert conn.execute(text("SELECT count(*) FROM things")).scalar_one() == 0
     except SqlAlchemyOperationalError as error:  # what the old engine let through: a 500
         pytest.fail(f"the driver's error escaped untyped: {error}")
+    finally:
+        engine.dispose()
+
+
+def test_the_cross_process_locks_report_a_lost_primary_like_the_domain_engine() -> None:
+    engine = domain_engine(f"postgresql://postgres@127.0.0.1:{_dead_port()}/gone")
+    try:
+        with pytest.raises(StoreUnavailable), SharedLocks("failover", engine).hold("wallet"):
+            pass
     finally:
         engine.dispose()

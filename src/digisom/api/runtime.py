@@ -36,7 +36,7 @@ from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import Submitter
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
-from digisom.stores.failover import connect_kwargs, report_lost_primary
+from digisom.stores.failover import report_lost_primary, with_connect_timeout
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store, sqlalchemy_url
 from digisom.usdkg.issuer import HolderBalances
@@ -92,7 +92,7 @@ def domain_engine(url: str) -> Engine:
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         # Several hosts: the pool connects to the primary; a lost one is a 503, not a 500.
-        engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, connect_args=connect_kwargs(url))
+        engine = create_engine(with_connect_timeout(sqlalchemy_url(url)), pool_pre_ping=True)
         report_lost_primary(engine)
         return engine
     raise ValueError(f"the digital som needs sqlite:/// or postgresql://, not {url.split(':', 1)[0]}")

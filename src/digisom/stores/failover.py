@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from sqlalchemy import Engine, event
+from sqlalchemy import URL, Engine, event
 
 from digisom.ledger.store import StoreUnavailable
 
@@ -33,6 +33,12 @@ def is_lost(error: BaseException) -> bool:
 def connect_kwargs(url: str) -> dict[str, Any]:
     """Connection options that `url` does not set itself: a per-host connect timeout."""
     return {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT_S}
+
+
+def with_connect_timeout(url: URL) -> URL:
+    """The SQLAlchemy `url` with a per-host connect timeout, if it has none: in the URL
+    itself, so that engines made from `engine.url` (the advisory locks') have it too."""
+    return url if "connect_timeout" in url.query else url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
 
 
 def report_lost_primary(engine: Engine) -> None:
