@@ -50,8 +50,9 @@ from digisom.ledger.submitter import BatchObservers, Submitter
 from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
+from digisom.stores.failover import report_lost_primary, with_connect_timeout
 from digisom.stores.private_files import private_dir, private_file
-from digisom.stores.url import open_store
+from digisom.stores.url import open_store, sqlalchemy_url
 from digisom.travelrule.service import Settings as TravelRuleSettings
 from digisom.usdkg.issuer import HolderBalances
 from digisom.vasp_reports.ports import AssetStatus, Licences
@@ -107,7 +108,10 @@ def domain_engine(url: str) -> Engine:
 
         return engine
     if url.startswith(("postgresql://", "postgres://")):
-        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
+        # Several hosts: the pool connects to the primary; a lost one is a 503, not a 500.
+        engine = create_engine(with_connect_timeout(sqlalchemy_url(url)), pool_pre_ping=True)
+        report_lost_primary(engine)
+        return engine
     raise ValueError(f"the digital som needs sqlite:/// or postgresql://, not {url.split(':', 1)[0]}")
 
 

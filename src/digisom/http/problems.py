@@ -21,6 +21,7 @@ from starlette.types import Message, Scope, Send
 
 from digisom.errors import DigisomError
 from digisom.kernel.errors import DomainError
+from digisom.ledger.store import StoreUnavailable
 from digisom.ledger.submitter import QueueFull, SubmitterClosed
 
 PROBLEM_BASE: Final = "https://digisom.kg/problems/"
@@ -28,6 +29,8 @@ PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 # At most this many field errors are listed in an invalid-request problem.
 VALIDATION_ERRORS_MAX: Final = 20
 DETAIL_CHARS_MAX: Final = 300
+# A database failover (docs/operations.md) takes a few seconds: when to ask again.
+RETRY_AFTER_S: Final = 2
 _log = logging.getLogger("digisom.api")
 
 
@@ -140,6 +143,15 @@ def install(app: FastAPI) -> None:
         _log.warning("unavailable: %s", exc)
         return problem_response(503, "unavailable", "The service cannot take this request now", "retry later")
 
+    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # Nothing of the request was written (or, for a commit in doubt, its ids find it):
+        # the client sends it again, with its Idempotency-Key.
+        _log.warning("database unavailable: %s", exc)
+        response = problem_response(503, "database-unavailable", "The database is failing over",
+                                    "retry later with the same Idempotency-Key")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
     async def other_domain(_request: Request, exc: Exception) -> JSONResponse:
         # A typed boundary error (bad input, refused conversion) that no domain mapped to a problem type.
         return problem_response(422, "invalid-request", "The request is not valid", str(exc)[:DETAIL_CHARS_MAX])
@@ -154,5 +166,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(QueueFull, unavailable)
     app.add_exception_handler(SubmitterClosed, unavailable)
+    app.add_exception_handler(StoreUnavailable, database_unavailable)
     app.add_exception_handler(DigisomError, other_domain)
     app.add_exception_handler(Exception, unexpected)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Final
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 STRIPES_DEFAULT: Final = 1024
@@ -55,6 +55,10 @@ class SharedLocks:
         # Closed after each hold, so nothing idles or outlives the runtime.
         self._engine = (create_engine(engine.url, poolclass=NullPool)
                         if engine is not None and engine.dialect.name == "postgresql" else None)
+        if engine is not None and self._engine is not None:
+            # Errors read as the domain engine's do (a lost primary is a 503, `stores.failover`).
+            for on_error in engine.dialect.dispatch.handle_error:
+                event.listen(self._engine, "handle_error", on_error)
         self._held = threading.local()  # stripe -> depth, for this thread
 
     @property

@@ -13,9 +13,23 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from digisom.errors import DigisomError
 from digisom.ledger.model import Account, AccountFilter, Balance, Pending, PendingState, Transfer
 
 GENESIS_HASH = bytes(32)
+
+
+class StoreUnavailable(DigisomError):
+    """The database cannot serve this operation now: its connection was lost or its
+    server is no longer the primary (a failover is under way). Nothing of the operation
+    was written (but see `CommitInDoubt`); the caller may try again later (the API
+    answers 503 with Retry-After)."""
+
+
+class CommitInDoubt(StoreUnavailable):
+    """A batch's COMMIT was sent, the connection was lost before its answer came, and
+    no primary could be reached in time to look the batch up: it may or may not be
+    written. Never repeated blindly: its ids find it once the database is back."""
 
 
 @dataclass(frozen=True, slots=True)

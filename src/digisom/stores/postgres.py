@@ -7,20 +7,30 @@ open. A batch is written with binary COPY per table (balance updates: COPY into 
 table, then one UPDATE ... FROM): a handful of round trips per batch, none per row.
 Commits use PostgreSQL's default `synchronous_commit = on`: a commit that returned is
 on disk.
+
+High availability: the URL may name several hosts
+(`postgresql://h1:p1,h2:p2,h3:p3/db?target_session_attrs=read-write`); libpq connects to
+the one that is the primary. When the primary is lost (`stores.failover`), the store
+reconnects, waiting up to `RECONNECT_TIMEOUT_S` for a new primary, and retries only what
+wrote nothing: `begin()` and the reads outside a write transaction. A write transaction
+that loses its connection before COMMIT is gone (`StoreUnavailable`). A COMMIT whose
+answer is lost is in doubt: the batch is looked up on the new primary by its journal
+record (and its transfers, all or none: one transaction) and never sent again.
 """
 # ruff: noqa: S608 - SQL text is assembled from constant table and column names only.
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Final, NamedTuple
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, NamedTuple, TypeVar
 
 import psycopg
 from psycopg.types.numeric import IntLoader
 
 from digisom.errors import InvariantViolation, invariant
-from digisom.ledger.store import BatchReads, CommittedBatch, JournalHead
+from digisom.ledger.store import BatchReads, CommitInDoubt, CommittedBatch, JournalHead, StoreUnavailable
 from digisom.stores import codec
 from digisom.stores.codec import (
     ACCOUNT_BALANCE_COLUMNS,
@@ -35,10 +45,12 @@ from digisom.stores.codec import (
     id_bytes,
     psycopg_placeholder,
 )
+from digisom.stores.failover import LOST, connect_kwargs
 from digisom.stores.migrate import migrate_postgres
 from digisom.stores.sql_reads import Lookup, SqlReads
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+_T = TypeVar("_T")
 
 # What the database raises when a batch breaks one of its constraints (or a value does
 # not fit its column). The engine should never produce such a batch, so `commit` reports
@@ -51,6 +63,11 @@ _Q: Final = build_queries(psycopg_placeholder)
 # COPY cannot run in pipeline mode and costs a round trip or two per table; above this
 # size its streaming wins. The submitter's batches (tens to hundreds of events) go here.
 PIPELINE_ROWS_MAX: Final = 1024
+# After losing the primary, how long the store tries to reach a new one (Patroni
+# promotes a synchronous standby within a few seconds of a crash; see
+# docs/operations.md), and the pause between attempts.
+RECONNECT_TIMEOUT_S: Final = 30.0
+RECONNECT_PAUSE_S: Final = 0.2
 
 
 class _Table(NamedTuple):
@@ -133,17 +150,54 @@ class PostgresStore(SqlReads):
     _codec = POSTGRES_CODEC
     _q = _Q
 
-    def __init__(self, url: str) -> None:
-        self._conn: Connection = psycopg.connect(url, autocommit=True)
+    def __init__(self, url: str, reconnect_timeout_s: float = RECONNECT_TIMEOUT_S) -> None:
+        self._url = url
+        self._reconnect_timeout_s = reconnect_timeout_s
+        self._conn: Connection = self._connect()
         try:
-            # NUMERIC(39,0) comes back as int, not Decimal: the amounts are integers.
-            self._conn.adapters.register_loader("numeric", IntLoader)
             migrate_postgres(self._conn)
-            self._conn.execute(_CREATE_STAGED)
         except BaseException:
             self._conn.close()
             raise
         self._in_write = False
+
+    def _connect(self) -> Connection:
+        conn: Connection = psycopg.connect(self._url, autocommit=True, **connect_kwargs(self._url))
+        try:
+            # NUMERIC(39,0) comes back as int, not Decimal: the amounts are integers.
+            conn.adapters.register_loader("numeric", IntLoader)
+            conn.execute(_CREATE_STAGED)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _reconnect(self) -> None:
+        """Replace the lost connection with one to the primary, trying until the timeout."""
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()
+        deadline = time.monotonic() + self._reconnect_timeout_s
+        while True:
+            try:
+                self._conn = self._connect()
+                return
+            except LOST as error:
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"no PostgreSQL primary within {self._reconnect_timeout_s} s: {error}") \
+                        from error
+                time.sleep(RECONNECT_PAUSE_S)
+
+    def _retrying(self, read: Callable[[], _T]) -> _T:
+        """Run `read` (outside a write transaction: it writes nothing), again on a new
+        connection if the primary was lost."""
+        try:
+            return read()
+        except LOST as error:
+            if self._in_write:  # the write transaction died with the connection; the ledger starts over
+                self._abandon()
+                raise StoreUnavailable(f"the write transaction was lost with the primary: {error}") from error
+            self._reconnect()
+            return read()
 
     # -- the write transaction ---------------------------------------------------------
 
@@ -151,6 +205,14 @@ class PostgresStore(SqlReads):
         """BEGIN and lock the head row (the writer lock), in one round trip; return the
         head as locked."""
         invariant(not self._in_write, "begin() inside a write transaction")
+        try:
+            return self._begin()
+        except LOST:
+            # Nothing was written: wait for the primary (the new one, after a failover) and lock again.
+            self._reconnect()
+            return self._begin()
+
+    def _begin(self) -> JournalHead:
         self._in_write = True
         try:
             with self._conn.pipeline():
@@ -204,21 +266,61 @@ class PostgresStore(SqlReads):
                     invariant(updated.rowcount == len(batch.accounts_updated), "an updated account does not exist")
                 if batch.pendings_resolved:
                     invariant(resolved.rowcount == len(batch.pendings_resolved), "a resolved pending does not exist")
-            conn.execute("COMMIT")
         except _REFUSED as error:
             self._abandon()
             raise InvariantViolation(f"the database refused batch {batch.journal.seq}: {error}") from error
+        except LOST as error:
+            # Before COMMIT: the server rolls the transaction back when its connection goes.
+            self._abandon()
+            raise StoreUnavailable(f"batch {batch.journal.seq} not written: the primary was lost ({error})") \
+                from error
+        except BaseException:
+            self._abandon()
+            raise
+        try:
+            self._send_commit()
+        except LOST as error:
+            self._abandon()
+            if not self._written_after_lost_commit(batch, error):
+                raise StoreUnavailable(f"batch {batch.journal.seq} not written: the primary was lost during "
+                                       f"its COMMIT ({error})") from error
         except BaseException:
             self._abandon()
             raise
         self._in_write = False
 
+    def _send_commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def _written_after_lost_commit(self, batch: CommittedBatch, lost: Exception) -> bool:
+        """Whether `batch`, whose COMMIT lost its answer, is in the database: asked of the
+        primary once reconnected. Its journal record is the proof; its transfers are
+        checked to agree (all there or none: one transaction)."""
+        try:
+            self._reconnect()
+            rows = self._conn.execute("SELECT hash FROM journal WHERE seq = %s", (batch.journal.seq,)).fetchall()
+            ids = [id_bytes(t.id) for t in batch.transfers_created]
+            found = self._conn.execute("SELECT count(*) FROM transfers WHERE id = ANY(%b)", (ids,)).fetchone()
+        except (StoreUnavailable, *LOST) as error:
+            raise CommitInDoubt(f"batch {batch.journal.seq}: COMMIT sent, answer lost ({lost}), and the primary "
+                                f"cannot be asked ({error}); look it up by its journal seq") from error
+        written = bool(rows) and bytes(rows[0][0]) == batch.journal.hash
+        invariant(not rows or written, f"journal record {batch.journal.seq} holds another batch")
+        transfers_found = found[0] if found else 0
+        invariant(transfers_found == (len(ids) if written else 0),
+                  f"batch {batch.journal.seq}: {transfers_found} of its {len(ids)} transfers found, "
+                  f"its journal record {'found' if written else 'missing'}")
+        return written
+
     def rollback(self) -> None:
-        """Abandon the write transaction, if one is open."""
+        """Abandon the write transaction, if one is open. On a lost connection there is
+        nothing to roll back: the server dropped the transaction with it."""
         if self._in_write:
             self._in_write = False
-            if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                self._conn.execute("ROLLBACK")
+            if self._conn.info.transaction_status not in (psycopg.pq.TransactionStatus.IDLE,
+                                                          psycopg.pq.TransactionStatus.UNKNOWN):
+                with contextlib.suppress(*LOST):
+                    self._conn.execute("ROLLBACK")
 
     def _abandon(self) -> None:
         # A broken connection cannot roll back; the error that broke it is the one to see.
@@ -241,6 +343,16 @@ class PostgresStore(SqlReads):
         pending_ids: Collection[int],
     ) -> BatchReads:
         """The reads before a batch, all sent before any answer is read: one round trip."""
+        return self._retrying(lambda: self._read_batch(now_ns, due_limit, account_ids, transfer_ids, pending_ids))
+
+    def _read_batch(
+        self,
+        now_ns: int,
+        due_limit: int,
+        account_ids: Collection[int],
+        transfer_ids: Collection[int],
+        pending_ids: Collection[int],
+    ) -> BatchReads:
         conn = self._conn
         named = set(transfer_ids) | set(pending_ids)
         asked: dict[Lookup, Collection[int]] = {
@@ -270,7 +382,7 @@ class PostgresStore(SqlReads):
     # -- internals ---------------------------------------------------------------------
 
     def _head(self) -> JournalHead:
-        return self._head_row(_Q.head)
+        return self._retrying(lambda: self._head_row(_Q.head))
 
     def _head_row(self, sql: str) -> JournalHead:
         row = self._conn.execute(sql).fetchone()
@@ -280,13 +392,13 @@ class PostgresStore(SqlReads):
         return JournalHead(seq, bytes(hash_), timestamp)
 
     def _fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        return self._conn.execute(sql, params).fetchall()
+        return self._retrying(lambda: self._conn.execute(sql, params).fetchall())
 
     def _lookup(self, kind: Lookup, ids: Collection[int]) -> list[Any]:
         """Rows of `select ... = ANY(ids)`: one statement, one array parameter."""
         if not ids:
             return []
-        return self._conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)).fetchall()
+        return self._retrying(lambda: self._conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)).fetchall())
 
 
 def _insert(cur: psycopg.Cursor[tuple[Any, ...]], target: _Table, rows: Iterable[Row], small: bool) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
 
 from digisom.errors import DigisomError
 from digisom.ledger.store import LedgerStore
@@ -19,7 +19,9 @@ def open_store(url: str) -> LedgerStore:
 
     - `memory:` — in process memory, lost at exit;
     - `sqlite:///relative/file.db` or `sqlite:////absolute/file.db` — one SQLite file;
-    - `postgresql://user@host:port/database` (or `postgres://`) — a PostgreSQL database.
+    - `postgresql://user@host:port/database` (or `postgres://`) — a PostgreSQL database;
+      with several hosts, `postgresql://user@h1:p1,h2:p2,h3:p3/database?target_session_attrs=read-write`,
+      the primary among them, found again after a failover (`digisom.stores.postgres`).
     """
     scheme = urlsplit(url).scheme
     # Adapters are imported here so that a memory-only run never loads a database driver.
@@ -41,9 +43,28 @@ def open_store(url: str) -> LedgerStore:
     raise StoreUrlError(f"unknown store URL scheme {scheme!r} in {url!r}; use memory:, sqlite:/// or postgresql://")
 
 
+def sqlalchemy_url(url: str) -> URL:
+    """The SQLAlchemy URL (psycopg driver) of a `postgresql://` URL. SQLAlchemy does not
+    parse libpq's `h1:p1,h2:p2` host list; it takes the hosts as repeated `host=h:p`
+    query parameters instead."""
+    parts = urlsplit(url)
+    user, at, hosts = parts.netloc.rpartition("@")
+    first, *others = hosts.split(",")
+    single = make_url(urlunsplit(("postgresql+psycopg", user + at + first, parts.path, parts.query, "")))
+    if not others:
+        return single
+    return single.set(host=None, port=None).update_query_pairs([("host", h) for h in (first, *others)], append=True)
+
+
 def engine_store_url(engine: Engine) -> str:
-    """The ledger store URL of the database behind `engine`."""
+    """The ledger store URL of the database behind `engine` (its host list, if several)."""
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return f"sqlite:///{url.database}"
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    hosts = url.query.get("host")
+    rendered = url.set(drivername="postgresql").difference_update_query(["host"]).render_as_string(hide_password=False)
+    if not isinstance(hosts, tuple):
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    parts = urlsplit(rendered)
+    user, at, _first = parts.netloc.rpartition("@")
+    return urlunsplit((parts.scheme, user + at + ",".join(hosts), parts.path, parts.query, ""))
