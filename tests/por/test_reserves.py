@@ -13,7 +13,7 @@ import pytest
 from eth_account import Account
 from typer.testing import CliRunner
 
-from digisom.api.por_wiring import ChainHolderBalances
+from digisom.api.por_chain import ChainHolderBalances
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.token import TokenMetadata, TokenRoles, deploy_token

@@ -105,7 +105,7 @@ def verify(proof_file: Annotated[Path, typer.Argument(metavar="PROOF.json")],
 
 
 def _holder_balances(rpc: str, from_block: int) -> Any:
-    from digisom.api.por_wiring import ChainHolderBalances  # noqa: PLC0415 - the EVM stack loads only here
+    from digisom.api.por_chain import ChainHolderBalances  # noqa: PLC0415 - the EVM stack loads only here
     from digisom.chain.contracts import kgst_artifact  # noqa: PLC0415
     from digisom.chain.rpc import RpcChain  # noqa: PLC0415
 
