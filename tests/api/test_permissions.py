@@ -102,14 +102,7 @@ def _licensed_vasp(world: World) -> dict[str, str]:
         "peg": "1 KGST = 1 KGS", "white_paper_sha256": paper,
         "chains": [{"chain_id": 56, "contract_address": "0x" + "12" * 20, "decimals": 2, "standard": "BEP-20"}]}),
         201)
-    world.ok(world.post("vasp", "/v1/vasps/vasp-ala-too/application", {
-        "legal_name": "Ala-Too Exchange LLC", "address": "Chui 1, Bishkek", "activities": ["exchange"],
-        "public_key": "cd" * 32, "documents": []}), 201)
-    proposed = world.ok(world.post("registrar", "/v1/vasps/vasp-ala-too/review/proposal", {
-        "decision": "grant", "licence_number": "KG-VASP-0001", "activities": ["exchange"],
-        "expires_on": (datetime.now(UTC).date() + timedelta(days=365)).isoformat(), "reason": "complete"}))
-    world.ok(world.post("second_registrar", "/v1/vasps/vasp-ala-too/review/approval",
-                        {"proposal_seq": proposed["proposal"]["seq"]}))
+    world.license_vasp("vasp-ala-too", expires_on=(datetime.now(UTC).date() + timedelta(days=365)).isoformat())
     return {"symbol": "KGST", "vasp_id": "vasp-ala-too"}
 
 

@@ -104,6 +104,21 @@ class World:
         assert int(summary["circulation_tyiyn"]) == outstanding
         return int(summary["circulation_tyiyn"])
 
+    def license_vasp(self, vasp_id: str = "vasp-ala-too", who: str = "vasp",
+                     activities: tuple[str, ...] = ("exchange",), public_key_hex: str = "cd" * 32,
+                     expires_on: str = "2099-12-31") -> dict[str, Any]:
+        """`vasp_id` applies (as `who`, its own token), registrar 1 proposes the grant and
+        registrar 2 approves it: the licence."""
+        self.ok(self.post(who, f"/v1/vasps/{vasp_id}/application", {
+            "legal_name": f"{vasp_id.title()} LLC", "address": "Chui 1, Bishkek", "activities": list(activities),
+            "public_key": public_key_hex, "documents": []}), 201)
+        number = f"KG-VASP-{sum(map(ord, vasp_id)):05d}"
+        proposed = self.ok(self.post("registrar", f"/v1/vasps/{vasp_id}/review/proposal", {
+            "decision": "grant", "licence_number": number, "activities": list(activities), "expires_on": expires_on,
+            "reason": "complete file"}))
+        return self.ok(self.post("second_registrar", f"/v1/vasps/{vasp_id}/review/approval",
+                                 {"proposal_seq": proposed["proposal"]["seq"]}))
+
     def setup(self) -> World:
         """Two banks, the treasury, reserves, issuance and three wallets."""
         for pid, kind, name, code in (

@@ -38,7 +38,9 @@ def tr_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     listed = tmp_path / "list.ftm.json"
     listed.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in FTM_ENTITIES), encoding="utf-8")
     runtime = build(data_dir=tmp_path / "data", db_url=db_url, rates_path=rates, sanctions_lists=[listed])
-    yield World.create(runtime).setup()
+    world = World.create(runtime).setup()
+    world.license_vasp("vasp-ala-too", activities=("exchange", "transfer"))  # the `vasp` token's VASP
+    yield world
     runtime.close()
 
 
@@ -221,3 +223,21 @@ def test_a_remittance_may_reference_an_approved_inquiry(tr_world: World) -> None
                                  ivms101=_payload(("Jeenbekov", "Sooronbai"))), 201)
     assert _problem(_send(world, "ref-5", rejected["inquiry_id"]), "remittance-travel-rule-inquiry-refused",
                     409)["reason"] == "inquiry_rejected"
+
+
+def test_only_a_vasp_licensed_for_transfers_may_send_inquiries(tr_world: World) -> None:
+    world = tr_world
+    unlicensed = world.ok(_inquire(world, who="other_vasp", request_id="u-1", asset="KGST", amount_minor="500",
+                                   beneficiary_address=CLEAN_ADDRESS), 201)
+    assert (unlicensed["status"], unlicensed["reason"]) == ("rejected", "vasp_not_licensed")
+    world.license_vasp("vasp-issyk", who="other_vasp", activities=("exchange",))  # no `transfer` activity
+    exchange_only = world.ok(_inquire(world, who="other_vasp", request_id="u-2", asset="KGST", amount_minor="500",
+                                      beneficiary_address=CLEAN_ADDRESS), 201)
+    assert (exchange_only["status"], exchange_only["reason"]) == ("rejected", "vasp_not_licensed")
+    licensed = world.ok(_inquire(world, who="vasp", request_id="l-1", asset="KGST", amount_minor="500",
+                                 beneficiary_address=CLEAN_ADDRESS), 201)
+    assert licensed["status"] == "approved"
+    world.ok(world.post("registrar", "/v1/vasps/vasp-ala-too/suspension", {"reason": "late audit"}))
+    suspended = world.ok(_inquire(world, who="vasp", request_id="l-2", asset="KGST", amount_minor="500",
+                                  beneficiary_address=CLEAN_ADDRESS), 201)
+    assert (suspended["status"], suspended["reason"]) == ("rejected", "vasp_not_licensed")

@@ -191,6 +191,7 @@ def build(
     rates = FileRates.from_path(rates_path) if rates_path is not None else FileRates([])
     remittance_settings = remittance_settings or RemittanceSettings()
     travelrule = travelrule_wiring.build_travelrule(engine, desk, rates, remittance_settings.rate_age_max_days,
+                                                    travelrule_wiring.RegisterStanding(registry.licensing),
                                                     settings=travelrule_settings, clock=clock)
     remittance = remittance_wiring.build_remittance(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),

@@ -1,9 +1,9 @@
 """Wiring of the travel-rule exchange (`digisom.travelrule`): screening through the
 compliance desk (the kernel's `Screener`, recorded under the context `travel_rule`), the
-USD equivalent from the remittance domain's reference rates, the VASP standing (the
-licence register is not wired yet: `ALL_VASPS_LICENSED_UNTIL_REGISTER`, passed here
-explicitly), the remittance domain's `TravelRuleInquiries` port over the exchange, and
-held inquiries released or rejected when an officer decides their compliance review.
+USD equivalent from the remittance domain's reference rates, the VASP standing from the
+register's licences (`RegisterStanding`), the remittance domain's `TravelRuleInquiries`
+port over the exchange, and held inquiries released or rejected when two officers decide
+their compliance review.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from digisom.compliance.releases import FinalDecision
 from digisom.http.services import provide
 from digisom.kernel.clock import utc_now
 from digisom.money import KGS, USD
+from digisom.registry.licensing import Activity, Licensing
 from digisom.remittance import pricing
 from digisom.remittance.ports import InquiryUse
 from digisom.remittance.rates import RATE_AGE_MAX_DAYS_DEFAULT, RATE_SCALE, ReferenceRates, reference_rate
 from digisom.travelrule.http.slots import TRAVEL_RULE_SERVICE
 from digisom.travelrule.migrations import migrate
 from digisom.travelrule.model import Party
-from digisom.travelrule.ports import ALL_VASPS_LICENSED_UNTIL_REGISTER, VaspStanding
+from digisom.travelrule.ports import VaspStanding
 from digisom.travelrule.service import Settings, TravelRuleService
 
 CONTEXT: Final = "travel_rule"
@@ -54,6 +55,20 @@ class RatesUsdValuer:
             return amount_minor * RATE_SCALE // usd_e6
         rate_e6 = reference_rate(self._rates, currency, today, self._age_max_days).som_e6
         return pricing.usd_equivalent_cents(currency, amount_minor, rate_e6, usd_e6)
+
+
+class RegisterStanding:
+    """`VaspStanding` over the register's VASP licensing: a VASP may send customer transfers
+    while its licence is in force today (licensed, not suspended, revoked or expired) and
+    permits the `transfer` activity."""
+
+    def __init__(self, licensing: Licensing) -> None:
+        self._licensing = licensing
+
+    def licensed_for_transfers(self, vasp_id: str) -> bool:
+        licence = self._licensing.licence_for(vasp_id)
+        return (licence is not None and licence.active_on(self._licensing.today())
+                and Activity.TRANSFER in licence.activities)
 
 
 class RemittanceInquiries:
@@ -90,7 +105,7 @@ class InquiryReleases:
 
 
 def build_travelrule(engine: Engine, desk: ComplianceDesk, rates: ReferenceRates, rate_age_max_days: int,
-                     standing: VaspStanding = ALL_VASPS_LICENSED_UNTIL_REGISTER, settings: Settings | None = None,
+                     standing: VaspStanding, settings: Settings | None = None,
                      clock: Callable[[], datetime] = utc_now) -> TravelRuleService:
     """Migrate the exchange's tables and build it on `engine`'s database."""
     migrate(engine)

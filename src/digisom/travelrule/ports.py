@@ -1,16 +1,15 @@
 """What the exchange needs from outside, filled by the composition root: sanctions
 screening (the kernel's `Screener`, over the compliance desk), the USD equivalent of an
 amount (the remittance domain's reference rates) and whether a VASP is licensed for
-transfers (the VASP licence register, not built yet: see `ALL_VASPS_LICENSED_UNTIL_REGISTER`)."""
+transfers (the register's VASP licensing)."""
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from typing import Protocol
 
 from digisom.kernel.screening import Screener, Screening, ScreeningDecision
 
-__all__ = ["ALL_VASPS_LICENSED_UNTIL_REGISTER", "Screener", "Screening", "ScreeningDecision", "UsdValuer",
-           "VaspStanding"]
+__all__ = ["Screener", "Screening", "ScreeningDecision", "UsdValuer", "VaspStanding"]
 
 
 class UsdValuer(Protocol):
@@ -28,15 +27,3 @@ class VaspStanding(Protocol):
     def licensed_for_transfers(self, vasp_id: str) -> bool:
         """Whether `vasp_id` holds a licence that permits transfers today."""
         ...
-
-
-class _AllVaspsLicensed:
-    """Until the licence register is wired, every VASP token is taken as licensed. Named
-    so, and the composition root passes it explicitly, so the gap is visible."""
-
-    def licensed_for_transfers(self, vasp_id: str) -> bool:
-        """Always true (see the class)."""
-        return bool(vasp_id)
-
-
-ALL_VASPS_LICENSED_UNTIL_REGISTER: Final[VaspStanding] = _AllVaspsLicensed()
