@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -61,6 +62,12 @@ def test_a_restore_target_is_a_name_or_a_moment_never_both_nor_sql() -> None:
         RestoreTarget()
     with pytest.raises(ValueError, match="plain"):
         RestoreTarget(name="x'; DROP TABLE y; --")
+    with pytest.raises(ValueError, match="time zone"):
+        RestoreTarget(moment=datetime(2026, 12, 7, 14, 3))
+    moment = datetime(2026, 12, 7, 14, 3, tzinfo=timezone(timedelta(hours=6)))
+    assert RestoreTarget(moment=moment).settings() == {
+        "recovery_target_time": "2026-12-07T14:03:00+06:00", "recovery_target_inclusive": "on",
+        "recovery_target_action": "promote"}
 
 
 @contextmanager
