@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -66,6 +67,30 @@ def _major_version(bin_dir: Path) -> int:
     return int(name) if name.isdigit() else 0
 
 
+def server_user_command(command: list[str]) -> list[str]:
+    """`command` as the server's system user when run as root (PostgreSQL refuses root,
+    and a data directory must belong to the user that runs the server)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", SUPERUSER, "--", *command]
+    return command
+
+
+def chown_for_server(path: Path) -> None:
+    """Give `path` to the server's system user when run as root (else it is already ours)."""
+    if os.geteuid() != 0:
+        return
+    try:
+        user = pwd.getpwnam(SUPERUSER)
+    except KeyError as error:
+        raise PostgresUnavailable("running as root but there is no 'postgres' system user") from error
+    os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def settings_text(settings: Mapping[str, str]) -> str:
+    """`settings` as postgresql.conf lines, each value a quoted string."""
+    return "".join(f"{name} = '{value.replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -78,13 +103,19 @@ class TemporaryPostgres:
 
     When run as root, the server runs as the `postgres` system user (PostgreSQL refuses
     to run as root). `url` names the `postgres` database as superuser `postgres`.
+    `settings` are appended to postgresql.conf before the start (e.g. WAL archiving).
+    `initialise` fills the empty data directory instead of initdb (e.g. restores a base
+    backup into it); it runs as the caller, so it writes through `server_user_command`.
     """
 
     def __init__(self, bin_dir: Path | None = None, start_timeout_s: float = START_TIMEOUT_S,
-                 max_connections: int = MAX_CONNECTIONS_DEFAULT) -> None:
+                 max_connections: int = MAX_CONNECTIONS_DEFAULT, settings: Mapping[str, str] | None = None,
+                 initialise: Callable[[Path], None] | None = None) -> None:
         self.bin_dir = bin_dir or find_bin_dir()
         self._start_timeout_s = start_timeout_s
         self._max_connections = max_connections
+        self._settings = dict(settings or {})
+        self._initialise = initialise
         self._root: Path | None = None
         self.port = 0
 
@@ -92,6 +123,11 @@ class TemporaryPostgres:
     def directory(self) -> Path | None:
         """The temporary directory holding the cluster, while the server runs."""
         return self._root
+
+    @property
+    def data_dir(self) -> Path:
+        """The cluster's data directory, while the server runs."""
+        return self._data_dir
 
     @property
     def url(self) -> str:
@@ -117,11 +153,19 @@ class TemporaryPostgres:
         """initdb, start the server and wait until it accepts connections."""
         self._root = Path(tempfile.mkdtemp(prefix="digisom-pg-"))
         try:
-            self._chown_for_server(self._root)
-            # --no-sync skips only initdb's final flush of a directory we delete anyway;
-            # the server itself runs with fsync and synchronous_commit on.
-            self._run("initdb", "-D", str(self._data_dir), "-U", SUPERUSER, "--auth=trust",
-                      "--encoding=UTF8", "--no-locale", "--no-sync")
+            chown_for_server(self._root)
+            if self._initialise is None:
+                # --no-sync skips only initdb's final flush of a directory we delete anyway;
+                # the server itself runs with fsync and synchronous_commit on.
+                self._run("initdb", "-D", str(self._data_dir), "-U", SUPERUSER, "--auth=trust",
+                          "--encoding=UTF8", "--no-locale", "--no-sync")
+            else:
+                self._data_dir.mkdir(mode=0o700)
+                chown_for_server(self._data_dir)
+                self._initialise(self._data_dir)
+            if self._settings:
+                with (self._data_dir / "postgresql.conf").open("a") as conf:
+                    conf.write(settings_text(self._settings))
             for attempt in range(1, START_ATTEMPTS_MAX + 1):
                 self.port = _free_port()
                 try:
@@ -198,9 +242,7 @@ class TemporaryPostgres:
         return ""
 
     def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [str(self.bin_dir / program), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", SUPERUSER, "--", *command]
+        command = server_user_command([str(self.bin_dir / program), *args])
         try:
             result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self._root)
         except OSError as error:  # e.g. no `runuser` on this system
@@ -208,13 +250,3 @@ class TemporaryPostgres:
         if check and result.returncode != 0:
             raise PostgresUnavailable(f"{program} failed ({result.returncode}): {result.stderr.strip()}")
         return result
-
-    @staticmethod
-    def _chown_for_server(root: Path) -> None:
-        if os.geteuid() != 0:
-            return
-        try:
-            user = pwd.getpwnam(SUPERUSER)
-        except KeyError as error:
-            raise PostgresUnavailable("running as root but there is no 'postgres' system user") from error
-        os.chown(root, user.pw_uid, user.pw_gid)
