@@ -21,6 +21,10 @@ HEADER: Final = b"customer_id,balance"
 # An id is printable UTF-8 without spaces, commas or quotes: it goes unquoted into the
 # customers index, and a proof is looked up by it.
 _ID_FORBIDDEN: Final = re.compile(rb'[\x00-\x20",\x7f]')
+# The bytes an id may hold, plus the separators: deleting them from the whole body (one C
+# pass, once the lines are known to be `id,digits`) leaves exactly the forbidden bytes of the
+# ids, with no copy joining 10M ids and no regular expression over the file.
+_BODY_ALLOWED: Final = bytes(b for b in range(256) if b in b"\n," or not _ID_FORBIDDEN.fullmatch(bytes([b])))
 _TWO_COMMAS: Final = re.compile(rb",[^\n]*,")
 
 
@@ -62,7 +66,7 @@ def parse_balances(data: bytes, source: str = "balances") -> Balances:
     if not all(map(bytes.isdigit, texts)) or max(map(len, texts)) > 20:
         _name_bad_balance(texts, first, source)
     balances = list(map(int, texts))
-    _check_ids(ids, first, source)
+    _check_ids(ids, body, first, source)
     if max(balances) > U64_MAX:
         _name_bad_balance(texts, first, source)
     total = sum(balances)
@@ -93,14 +97,22 @@ def _name_bad_balance(texts: list[bytes], first: int, source: str) -> None:
             raise errors.TotalOverflow(f"{where}: balance {shown} exceeds 2**64-1")
 
 
-def _check_ids(ids: list[bytes], first: int, source: str) -> None:
-    joined = b"x".join(ids)  # "x" is a valid id byte: the scan and the decode see each id's own bytes
-    bad = not all(ids) or max(map(len, ids)) > CUSTOMER_ID_BYTES_MAX or _ID_FORBIDDEN.search(joined) is not None
-    if not bad:
-        try:
-            joined.decode("utf-8")
-        except UnicodeDecodeError:
-            bad = True
+def _utf8(data: bytes) -> bool:
+    if data.isascii():  # the usual file: no decode, no 10M-character copy
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_ids(ids: list[bytes], body: bytes, first: int, source: str) -> None:
+    """Every id valid, none twice. The scans run over `body`, whose other bytes are commas,
+    newlines and digits (checked before): ASCII separators never fall inside a UTF-8
+    sequence, so the body decodes exactly when every id does."""
+    bad = (not all(ids) or max(map(len, ids)) > CUSTOMER_ID_BYTES_MAX
+           or body.translate(None, _BODY_ALLOWED) != b"" or not _utf8(body))
     if bad:
         for position, customer in enumerate(ids):
             try:
