@@ -36,9 +36,9 @@ def _kgst(units: int) -> str:
 def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_path: Path) -> None:
     data = tmp_path / "data"
     out = io.StringIO()
-    started = time.monotonic()
+    started_cpu_s = time.process_time()
     assert run_register_demo(data, tmp_path / "out", Console(file=out, width=300))
-    elapsed_s = time.monotonic() - started
+    cpu_s = time.process_time() - started_cpu_s
     text = out.getvalue()
     facts = json.loads((tmp_path / "out" / "reports" / "register.json").read_text())
     engine = domain_engine(database_url(data, None))
@@ -93,4 +93,5 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
         assert first.reserve_check["holds"] is True
     finally:
         engine.dispose()
-    assert elapsed_s < 15  # the chapter is meant to take a few seconds (shared machines vary)
+    # A few seconds of work; CPU time, not wall time: at a load of 16 on two cores the wall clock says little.
+    assert cpu_s < 10, cpu_s
