@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digisom.por import csvin, errors
 from digisom.por.csvin import parse_balances, read_balances
@@ -50,3 +52,25 @@ def test_oversized_file_and_too_many_customers(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(csvin, "LEAVES_MAX", 2)
     with pytest.raises(errors.BalancesTooLarge, match="3 customers"):
         read_balances(path)
+
+
+_ID_BYTES = st.binary(min_size=0, max_size=6).map(lambda raw: raw.replace(b"\n", b"").replace(b",", b""))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ID_BYTES, min_size=1, max_size=6, unique=True))
+def test_ids_are_refused_exactly_when_one_breaks_the_rule(ids: list[bytes]) -> None:
+    # The parser checks ids over the whole file at once; the rule, per id, is written here again.
+    def valid(customer: bytes) -> bool:
+        try:
+            customer.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return 0 < len(customer) <= 64 and not any(b <= 0x20 or b in b'",\x7f' for b in customer)
+
+    data = b"".join(customer + b",%d\n" % balance for balance, customer in enumerate(ids))
+    if all(map(valid, ids)):
+        assert parse_balances(data).ids == ids
+    else:
+        with pytest.raises(errors.CustomerIdInvalid):
+            parse_balances(data)

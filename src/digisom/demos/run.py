@@ -5,7 +5,9 @@ ledger itself, the digital som through the HTTP API, government payments (a pens
 a school grant spent and expired, a tax payment), interbank settlement in ISO 20022,
 offline payments in a village, KGST on the in-process EVM, USDKG (the gold-backed dollar)
 minted on two in-process chains under its coverage gate, and a remittance from Moscow to
-Naryn (rails 1 and 2, a sanctioned sender stopped). The demo exits non-zero
+Naryn (rails 1 and 2, a sanctioned sender stopped), and the State Register of Digital
+Assets (a licensed exchange's signed volume report, its proof of reserves checked by a
+customer and the regulator, a second exchange flagged short). The demo exits non-zero
 if any chapter's closing check fails.
 
 The ledger chapter: the central bank issues digital som to two commercial banks, the banks fund their
@@ -110,6 +112,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.interbank import run_interbank_demo  # noqa: PLC0415
     from digisom.demos.kgst import run_kgst_demo  # noqa: PLC0415
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
+    from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
     from digisom.demos.usdkg import run_usdkg_demo  # noqa: PLC0415
 
@@ -122,6 +125,8 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("KGST", lambda data, out, console: run_kgst_demo(data and data / "kgst", out, console)),
         ("USDKG", lambda data, out, console: run_usdkg_demo(data and data / "usdkg", out, console)),
         ("remittances", lambda data, out, console: run_remittance_demo(data and data / "remittance", out, console)),
+        ("register and reserves", lambda data, out, console: run_register_demo(data and data / "register", out,
+                                                                               console)),
     ]
 
 
