@@ -120,6 +120,14 @@ def insert_move(conn: Connection, move: Move, now: str) -> None:
         tx_hash=move.tx_hash, reason=move.reason[:t.TEXT_CHARS_MAX], created_at=now, updated_at=now))
 
 
+def invoices_moving(conn: Connection) -> set[str]:
+    """Invoices with a move out of their address still on its way."""
+    c = t.moves.c
+    rows = conn.execute(select(c.invoice_id).where(c.state.in_([MoveState.SIGNED.value, MoveState.SENT.value]))
+                        .distinct()).all()
+    return {row.invoice_id for row in rows}
+
+
 def set_move(conn: Connection, move_id: str, state: MoveState, tx_hash: str, reason: str, now: str) -> None:
     conn.execute(update(t.moves).where(t.moves.c.move_id == move_id).values(
         state=state.value, tx_hash=tx_hash, reason=reason[:t.TEXT_CHARS_MAX], updated_at=now))

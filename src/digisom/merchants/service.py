@@ -75,8 +75,10 @@ RATE_SCALE: Final = 10**6
 TYIYN_PER_SOM: Final = 100
 SOM_DECIMALS: Final = 2
 KEY_CHARS_MAX: Final = t.ID_CHARS_MAX
+# Looked at every round (expiry, next step); any other invoice only when a payment comes
+# or while a move out of its address is on its way.
 ACTIVE: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID, InvoiceStatus.PAID, InvoiceStatus.SETTLING,
-                 InvoiceStatus.REFUNDING, InvoiceStatus.SETTLED, InvoiceStatus.REFUND_DUE)
+                 InvoiceStatus.REFUNDING)
 _RECOMPUTABLE: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID, InvoiceStatus.EXPIRED, InvoiceStatus.PAID,
                         InvoiceStatus.REFUND_DUE, InvoiceStatus.REFUNDED)
 
@@ -304,8 +306,13 @@ class InvoiceService:
         for rail in self._rails.values():
             rail.poll(lambda transfers, r=rail: self._on_transfers(r, transfers),  # type: ignore[misc]
                       lambda fork, r=rail: self._on_rollback(r, fork))  # type: ignore[misc]
+        with self._engine.connect() as conn:
+            moving = repo.invoices_moving(conn)
         for invoice in self.invoices_in(ACTIVE):
+            moving.discard(invoice.invoice_id)
             self.advance(invoice)
+        for invoice_id in sorted(moving):
+            self.advance(self.invoice(invoice_id))
 
     def invoices_in(self, statuses: tuple[InvoiceStatus, ...]) -> list[Invoice]:
         with self._engine.connect() as conn:
@@ -329,10 +336,12 @@ class InvoiceService:
     def _on_transfers(self, rail: TokenRail, transfers: list[Transfer]) -> None:
         with self._engine.connect() as conn:
             at = repo.invoices_at(conn, rail.address, {tr.to for tr in transfers})
+        paid: list[str] = []
         for transfer in transfers:
             invoice_id = at.get(transfer.to)
             if invoice_id is None:
                 continue
+            paid.append(invoice_id)
             invoice = self.invoice(invoice_id)
             now = self._clock()
             late = now > datetime.fromisoformat(invoice.expires_at) + self._grace
@@ -342,6 +351,8 @@ class InvoiceService:
                               screening.decision.value, screening.reason)
             with self._engine.begin() as conn:
                 repo.insert_payment(conn, rail.chain_id, payment)
+        for invoice_id in dict.fromkeys(paid):
+            self.advance(self.invoice(invoice_id))
 
     def _on_rollback(self, rail: TokenRail, fork: int) -> None:
         """A re-org dropped the blocks above `fork`: forget their payments where nothing was
@@ -364,7 +375,8 @@ class InvoiceService:
 
     def _recompute(self, invoice: Invoice) -> Invoice:
         """The status the payments give, while nothing has moved out of the address yet."""
-        if invoice.status not in _RECOMPUTABLE or self.moves(invoice.invoice_id):
+        if invoice.status not in _RECOMPUTABLE or any(m.kind is not MoveKind.PAYER
+                                                      for m in self.moves(invoice.invoice_id)):
             return invoice
         paid = self.payments(invoice.invoice_id)
         stopped = [p for p in paid if p.screening in (Decision.HIT.value, Decision.REVIEW.value)]
