@@ -12,12 +12,15 @@ The domain imports none of them; each adapter here fills one of its ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Final
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
+from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from digisom.api.screening_wiring import decision_reason
 from digisom.cbdc import credits
@@ -31,10 +34,24 @@ from digisom.chain.protocol import Chain
 from digisom.chain.token import ZERO_ADDRESS
 from digisom.chain.transactor import Transactor, TxState, status
 from digisom.compliance.desk import ComplianceDesk
+from digisom.http.services import provide
+from digisom.merchants import migrations
+from digisom.merchants.addresses import InvoiceKeys
 from digisom.merchants.authorization import Authorization
-from digisom.merchants.errors import AuthorizationRefused
-from digisom.merchants.model import Transfer
-from digisom.merchants.ports import Credit, CreditState, Decision, MerchantWallet, Screening, UsdRate
+from digisom.merchants.errors import AssetUnavailable, AuthorizationRefused
+from digisom.merchants.http.slots import MERCHANT_INVOICES
+from digisom.merchants.model import Asset, Transfer
+from digisom.merchants.ports import (
+    Credit,
+    CreditState,
+    Decision,
+    MerchantWallet,
+    Screening,
+    Settlement,
+    TokenRail,
+    UsdRate,
+)
+from digisom.merchants.service import InvoiceService
 from digisom.remittance.rates import ReferenceRates, reference_rate
 from digisom.stablecoin.bridge import Bridge, redeem_operation_id
 from digisom.stablecoin.errors import OperationNotFound
@@ -195,3 +212,35 @@ class ReferenceUsdRates:
     def usd(self, today: date) -> UsdRate:
         rate = reference_rate(self._rates, "USD", today)
         return UsdRate(rate.som_e6, rate.on)
+
+
+class NoSettlement:
+    """`Settlement` where no KGST bridge runs in this process (and so no rail either: no
+    invoice can be created, nothing is ever settled here)."""
+
+    @property
+    def redemption_address(self) -> str:
+        raise AssetUnavailable("no KGST bridge is configured in this process")
+
+    def link(self, address: str, wallet_id: str) -> None:
+        raise AssetUnavailable("no KGST bridge is configured in this process")
+
+    def credit(self, sweep_tx_hash: str) -> Credit | None:
+        return None
+
+
+def build_invoices(engine: Engine, ctx: Context, desk: ComplianceDesk, *,
+                   rails: Mapping[Asset, TokenRail] | None = None, settlement: Settlement | None = None,
+                   secret: bytes | None = None, rates: ReferenceRates | None = None) -> InvoiceService:
+    """The invoice service over the digital som's wallets and the compliance desk. Without
+    `rails` (the default API process) every create is refused as asset-unavailable, so the
+    throwaway secret never derives an address anyone is told."""
+    migrations.migrate(engine)
+    return InvoiceService(engine, CbdcMerchantWallets(ctx), rails or {}, InvoiceKeys(secret or os.urandom(32)),
+                          DeskPayerScreening(desk), settlement or NoSettlement(),
+                          None if rates is None else ReferenceUsdRates(rates), clock=ctx.clock)
+
+
+def attach(app: FastAPI, service: InvoiceService) -> None:
+    """Fill the routes' slot."""
+    provide(app, MERCHANT_INVOICES, service)
