@@ -112,6 +112,7 @@ class Move:
     state: MoveState
     tx_hash: str
     reason: str
+    updated_at: str = ""  # when it was last sent (or recorded)
 
 
 @dataclass(frozen=True, slots=True)

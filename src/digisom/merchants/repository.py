@@ -27,7 +27,7 @@ def _payment(row: Row[Any]) -> Payment:
 def _move(row: Row[Any]) -> Move:
     return Move(row.move_id, row.invoice_id, MoveKind(row.kind), row.source, row.to_address,
                 int(row.amount_units), row.nonce, int(row.valid_after), int(row.valid_before), row.signature,
-                MoveState(row.state), row.tx_hash, row.reason)
+                MoveState(row.state), row.tx_hash, row.reason, row.updated_at)
 
 
 def insert_invoice(conn: Connection, values: dict[str, Any]) -> None:

@@ -71,14 +71,17 @@ EXPIRY_S_MAX: Final = 7 * 86_400
 GRACE_S_DEFAULT: Final = 120
 # A payer's authorization must stay valid this long after it is submitted (mining, depth).
 AUTH_VALID_FOR_MIN_S: Final = 60
+# A move's transaction not mined after this long is sent again (dropped, or re-orged out);
+# sooner, it is most likely still waiting in the pool.
+RESEND_AFTER_S_DEFAULT: Final = 300
 RATE_SCALE: Final = 10**6
 TYIYN_PER_SOM: Final = 100
 SOM_DECIMALS: Final = 2
 KEY_CHARS_MAX: Final = t.ID_CHARS_MAX
-# Looked at every round (expiry, next step); any other invoice only when a payment comes
-# or while a move out of its address is on its way.
-ACTIVE: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID, InvoiceStatus.PAID, InvoiceStatus.SETTLING,
-                 InvoiceStatus.REFUNDING)
+# Looked at every round (their next step); open ones only once expired (a payment
+# advances its invoice when it comes), any other while a move out of its address is on its way.
+ACTIVE: Final = (InvoiceStatus.PAID, InvoiceStatus.SETTLING, InvoiceStatus.REFUNDING)
+AWAITING: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID)
 _RECOMPUTABLE: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID, InvoiceStatus.EXPIRED, InvoiceStatus.PAID,
                         InvoiceStatus.REFUND_DUE, InvoiceStatus.REFUNDED)
 
@@ -139,7 +142,7 @@ class InvoiceService:
     def __init__(self, engine: Engine, wallets: MerchantWallets, rails: Mapping[Asset, TokenRail],
                  keys: InvoiceKeys, screening: PayerScreening, settlement: Settlement,
                  rates: UsdRates | None = None, clock: Callable[[], datetime] = utc_now,
-                 grace_s: int = GRACE_S_DEFAULT) -> None:
+                 grace_s: int = GRACE_S_DEFAULT, resend_after_s: int = RESEND_AFTER_S_DEFAULT) -> None:
         self._engine = engine
         self._wallets = wallets
         self._rails = dict(rails)
@@ -149,6 +152,7 @@ class InvoiceService:
         self._rates = rates
         self._clock = clock
         self._grace = timedelta(seconds=grace_s)
+        self._resend_after = timedelta(seconds=resend_after_s)
 
     # -- merchant ---------------------------------------------------------------------
 
@@ -306,9 +310,12 @@ class InvoiceService:
         for rail in self._rails.values():
             rail.poll(lambda transfers, r=rail: self._on_transfers(r, transfers),  # type: ignore[misc]
                       lambda fork, r=rail: self._on_rollback(r, fork))  # type: ignore[misc]
+        expired_before = (self._clock() - self._grace).isoformat()
         with self._engine.connect() as conn:
             moving = repo.invoices_moving(conn)
-        for invoice in self.invoices_in(ACTIVE):
+            expired = repo.invoices_where(conn, t.invoices.c.status.in_([s.value for s in AWAITING]),
+                                          t.invoices.c.expires_at < expired_before, limit=10_000)
+        for invoice in [*expired, *self.invoices_in(ACTIVE)]:
             moving.discard(invoice.invoice_id)
             self.advance(invoice)
         for invoice_id in sorted(moving):
@@ -425,11 +432,13 @@ class InvoiceService:
     def _check_credit(self, invoice: Invoice) -> Invoice:
         sweep = next((m for m in self.moves(invoice.invoice_id) if m.kind is MoveKind.SWEEP), None)
         invariant(sweep is not None, f"{invoice.invoice_id}: settling without a sweep")
-        if sweep is None or sweep.state is not MoveState.CONFIRMED:
-            if sweep is not None and sweep.state is MoveState.FAILED:
-                return self._set(invoice, InvoiceStatus.FAILED, f"the sweep failed: {sweep.reason}; the tokens "
-                                                                f"stay at {invoice.pay_address}")
+        if sweep is None or not sweep.tx_hash:
             return invoice
+        if sweep.state is MoveState.FAILED:
+            return self._set(invoice, InvoiceStatus.FAILED, f"the sweep failed: {sweep.reason}; the tokens "
+                                                            f"stay at {invoice.pay_address}")
+        # The bridge credits only a sweep it saw confirmed at its own depth, and only after
+        # its burn confirmed: its posted credit is the settlement, whatever our depth says yet.
         credit = self._settlement.credit(sweep.tx_hash)
         if credit is None or credit.state is CreditState.PENDING:
             return invoice
@@ -518,8 +527,11 @@ class InvoiceService:
             with self._engine.begin() as conn:
                 repo.set_move(conn, move.move_id, MoveState.FAILED, move.tx_hash,
                               f"transaction {move.tx_hash} reverted", now)
-        elif not rail.authorization_used(move.source, move.nonce) and move.kind is not MoveKind.PAYER:
-            self._send(rail, move)  # dropped or re-orged out: the same authorization again
+        elif (self._clock() - datetime.fromisoformat(move.updated_at) >= self._resend_after
+              and not rail.authorization_used(move.source, move.nonce)):
+            # Not mined for long: dropped from the pool or re-orged out. The same authorization
+            # again (a second copy mined too would revert: the token takes a nonce once).
+            self._send(rail, move)
 
     def _rail(self, invoice: Invoice) -> TokenRail:
         rail = self._rails.get(invoice.asset)
