@@ -15,6 +15,7 @@ from eth_utils.crypto import keccak
 
 from digisom.api.merchants_wiring import BridgeSettlement, ChainRail
 from digisom.chain.contracts import Artifact
+from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.protocol import Chain
 from digisom.chain.transactor import Transactor
 from digisom.merchants import migrations
@@ -94,9 +95,16 @@ class MerchantWorld:
     def settle(self, rounds: int = 8) -> None:
         """Mine and run the invoice worker and the bridge until nothing moves (bounded)."""
         for _ in range(rounds):
-            self.chain.mine(1)  # type: ignore[attr-defined]
+            self.mine()
             self.service.process()
             self.kgst.bridge.process()
+
+    def mine(self) -> None:
+        """One block: the in-process EVM's `mine`, or anvil's `evm_mine`."""
+        if isinstance(self.chain, EmbeddedChain):
+            self.chain.mine(1)
+        else:
+            self.chain.request("evm_mine", [])  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self.kgst.close()
