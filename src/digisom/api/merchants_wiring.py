@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
@@ -31,8 +31,6 @@ from digisom.chain.errors import RpcError, TransactionReverted
 from digisom.chain.follower import CursorStore, Follower
 from digisom.chain.model import Log
 from digisom.chain.protocol import Chain
-from digisom.chain.token import ZERO_ADDRESS
-from digisom.chain.transactor import Transactor, TxState, status
 from digisom.compliance.desk import ComplianceDesk
 from digisom.http.services import provide
 from digisom.merchants import migrations
@@ -57,6 +55,10 @@ from digisom.stablecoin.bridge import Bridge, redeem_operation_id
 from digisom.stablecoin.errors import OperationNotFound
 from digisom.stablecoin.model import State
 
+if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured (tests/security/test_transport.py)
+    from digisom.chain.transactor import Transactor
+
+ZERO_ADDRESS: Final = "0x" + "00" * 20
 MERCHANT_PAYMENT_CONTEXT: Final = "merchant_payment"
 MERCHANT_REQUESTER: Final = "system:merchant-invoices"
 
@@ -113,6 +115,8 @@ class ChainRail:
             raise AuthorizationRefused(f"the node refused the transaction: {error}") from None
 
     def outcome(self, tx_hash: str) -> bool | None:
+        from digisom.chain.transactor import TxState, status  # noqa: PLC0415 (see the imports)
+
         found = status(self._chain, tx_hash, self._confirmations)
         if found.state is TxState.CONFIRMED:
             return True

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+if TYPE_CHECKING:  # imported when a key is derived: the API's start must not load the EVM stack
+    from eth_account.signers.local import LocalAccount
 
 SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 DERIVATION_LABEL: Final = b"digisom/merchant-invoice/v1/"
@@ -33,6 +33,8 @@ class InvoiceKeys:
         self._secret = secret
 
     def key(self, invoice_id: str) -> LocalAccount:
+        from eth_account import Account  # noqa: PLC0415 (see the imports)
+
         message = DERIVATION_LABEL + invoice_id.encode()
         while True:
             digest = hmac.new(self._secret, message, hashlib.sha256).digest()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
 from digisom.merchants.errors import AuthorizationRefused
+
+if TYPE_CHECKING:  # eth_account is imported where a signature is made or checked: the API's
+    # start must not load the EVM stack (tests/security/test_transport.py)
+    from eth_account.signers.local import LocalAccount
 
 EIP712_VERSION: Final = "1"
 UINT256_MAX: Final = 2**256 - 1
@@ -76,6 +77,8 @@ def typed_data(domain: TokenDomain, source: str, to: str, value: int, valid_afte
 def sign(key: LocalAccount, domain: TokenDomain, to: str, value: int, valid_after: int, valid_before: int,
          nonce: str) -> Authorization:
     """`key` authorizes `value` units to `to`."""
+    from eth_account.messages import encode_typed_data  # noqa: PLC0415 (see the imports)
+
     data = typed_data(domain, key.address, to, value, valid_after, valid_before, nonce)
     signed = key.sign_message(encode_typed_data(full_message=data))
     signature = "0x" + bytes(signed.signature).hex()
@@ -114,6 +117,9 @@ def verify(auth: Authorization, domain: TokenDomain, to: str, value: int, now_s:
     if auth.valid_before < now_s + valid_for_min_s:
         raise AuthorizationRefused(f"the authorization expires before it can be mined (validBefore "
                                    f"{auth.valid_before} < now {now_s} + {valid_for_min_s} s)")
+    from eth_account import Account  # noqa: PLC0415 (see the imports)
+    from eth_account.messages import encode_typed_data  # noqa: PLC0415
+
     data = typed_data(domain, auth.source, to, value, auth.valid_after, auth.valid_before, auth.nonce)
     try:
         signer = Account.recover_message(encode_typed_data(full_message=data), signature=auth.signature)
