@@ -27,7 +27,7 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance", "vasp_reports", "travelrule", "por")
+           "remittance", "vasp_reports", "travelrule", "por", "merchants")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -62,6 +62,7 @@ RELEASED = {
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
     "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
+    "merchants/v0001_initial": "612ba21f8bf7c45eb65839d2a7e4bda3",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and

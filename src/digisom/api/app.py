@@ -32,6 +32,7 @@ from digisom.http.services import provide
 from digisom.http.wallet_access import WALLET_ACCESS
 from digisom.interbank.http import routes as interbank_routes
 from digisom.interbank.ports import PartyScreening
+from digisom.merchants.http import routes as merchants_routes
 from digisom.offline.http import routes as offline_routes
 from digisom.por.http import routes as por_routes
 from digisom.por.reserves import HolderBalances as PorHolderBalances
@@ -79,7 +80,7 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               ops)
+               merchants_routes, ops)
     return [module.router() for module in modules]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from digisom.api import (
     disbursement_wiring,
     interbank_wiring,
+    merchants_wiring,
     registry_wiring,
     remittance_wiring,
     screening_wiring,
@@ -36,6 +37,7 @@ from digisom.cbdc.ledger_port import LedgerPort
 from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
+from digisom.compliance.desk import ComplianceDesk
 from digisom.http import migrations as http_migrations
 from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.http.observability import ObserveRequests
@@ -47,6 +49,7 @@ from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import BatchObservers, Submitter
+from digisom.merchants.service import InvoiceService
 from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
@@ -138,6 +141,7 @@ def build(
     vasp_assets: AssetStatus | None = None,
     travelrule_settings: TravelRuleSettings | None = None,
     por_chain: PorHolderBalances | None = None,
+    merchant_invoices: Callable[[Engine, Context, ComplianceDesk], InvoiceService] | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -155,7 +159,9 @@ def build(
     owns it and shuts it down on close.
     VASP volume reports read the register's licences and assets, or `vasp_licences` and
     `vasp_assets` (tests) where given.
-    Proof of reserves checks published reserves on `por_chain` (none: published as not checked)."""
+    Proof of reserves checks published reserves on `por_chain` (none: published as not checked).
+    Merchant invoices are served by `merchant_invoices(engine, ctx, desk)` (none: no rail, every
+    create refused as asset-unavailable)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -200,6 +206,7 @@ def build(
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service,
                             {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule),
                              **interbank_wiring.RtgsScreeningReleases(desk, filled(app, RTGS).get).contexts()})
+    merchants_wiring.attach(app, (merchant_invoices or merchants_wiring.build_invoices)(engine, ctx, desk))
     vasp_reports_wiring.attach(app, engine, clock,
                                vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
                                vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))

@@ -171,6 +171,15 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "travelrule.inquiries.create": frozenset({PARTNER, VASP}),  # as the originator: its token's subject
     "travelrule.inquiries.confirm": frozenset({PARTNER, VASP}),  # its own inquiries only
     "travelrule.inquiries.read": frozenset({PARTNER, VASP, OFFICER, AUDITOR}),  # a sender its own; others 404
+    # Merchant invoices (issue 18): a merchant its own (subject = merchant id), a bank its
+    # wallets' merchants; the payer reads, scans and authorizes by the unguessable invoice id.
+    "merchant_invoices.create": frozenset({MERCHANT}),
+    "merchant_invoices.list": frozenset({MERCHANT, BANK}),
+    "merchant_invoices.read": frozenset({MERCHANT, BANK}),
+    "merchant_invoices.refund": frozenset({MERCHANT}),
+    "merchant_invoices.pay": EVERYONE,
+    "merchant_invoices.qr": EVERYONE,
+    "merchant_invoices.authorize": EVERYONE,
     "por.roots.publish": frozenset({VASP, ISSUER}),  # a custodian its own roots only (subject = custodian id)
     "por.roots.list": EVERYONE,  # roots, reserves and the reserves check are public
     "por.roots.read": EVERYONE,

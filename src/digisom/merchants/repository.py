@@ -1,0 +1,161 @@
+"""SQL of merchant invoices (SQLAlchemy Core), one function per statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+
+from digisom.merchants import tables as t
+from digisom.merchants.model import Asset, Invoice, InvoiceStatus, Move, MoveKind, MoveState, Payment
+
+
+def _invoice(row: Row[Any], received: int, refunded: int) -> Invoice:
+    return Invoice(row.invoice_id, row.merchant_id, row.wallet_id, row.bank_code, int(row.amount_tyiyn),
+                   Asset(row.asset), int(row.chain_id), row.token_address, row.pay_address, int(row.pay_units),
+                   int(row.decimals), None if row.rate_som_e6 is None else int(row.rate_som_e6), row.description,
+                   row.created_at, row.expires_at, InvoiceStatus(row.status), row.reason, received,
+                   int(row.settled_tyiyn), refunded, row.updated_at)
+
+
+def _payment(row: Row[Any]) -> Payment:
+    return Payment(row.invoice_id, row.tx_hash, int(row.log_index), int(row.block_number), row.sender,
+                   int(row.amount_units), row.seen_at, bool(row.late), row.screening, row.reason)
+
+
+def _move(row: Row[Any]) -> Move:
+    return Move(row.move_id, row.invoice_id, MoveKind(row.kind), row.source, row.to_address,
+                int(row.amount_units), row.nonce, int(row.valid_after), int(row.valid_before), row.signature,
+                MoveState(row.state), row.tx_hash, row.reason, row.updated_at)
+
+
+def insert_invoice(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(t.invoices).values(**values))
+
+
+def invoice_row(conn: Connection, invoice_id: str) -> Row[Any] | None:
+    return conn.execute(select(t.invoices).where(t.invoices.c.invoice_id == invoice_id)).first()
+
+
+def invoice_by_key(conn: Connection, merchant_id: str, key: str) -> Row[Any] | None:
+    c = t.invoices.c
+    return conn.execute(select(t.invoices).where(c.merchant_id == merchant_id, c.idempotency_key == key)).first()
+
+
+def load(conn: Connection, row: Row[Any]) -> Invoice:
+    paid = payments(conn, row.invoice_id)
+    refunded = sum(m.amount_units for m in moves(conn, row.invoice_id)
+                   if m.kind is MoveKind.REFUND and m.state is MoveState.CONFIRMED)
+    return _invoice(row, sum(p.amount_units for p in paid), refunded)
+
+
+def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000) -> list[Invoice]:
+    rows = conn.execute(select(t.invoices).where(*conditions).order_by(t.invoices.c.created_at,
+                                                                        t.invoices.c.invoice_id).limit(limit)).all()
+    return [load(conn, row) for row in rows]
+
+
+def invoices_at(conn: Connection, token_address: str, addresses: Iterable[str]) -> dict[str, str]:
+    """Invoice ids by their pay address, for the addresses that are one."""
+    c = t.invoices.c
+    rows = conn.execute(select(c.pay_address, c.invoice_id).where(
+        c.token_address == token_address, c.pay_address.in_(list(addresses)))).all()
+    return {row.pay_address: row.invoice_id for row in rows}
+
+
+def set_status(conn: Connection, invoice_id: str, status: InvoiceStatus, reason: str, now: str,
+               settled_tyiyn: int = 0) -> None:
+    conn.execute(update(t.invoices).where(t.invoices.c.invoice_id == invoice_id).values(
+        status=status.value, reason=reason[:t.TEXT_CHARS_MAX], updated_at=now, settled_tyiyn=settled_tyiyn))
+
+
+def payments(conn: Connection, invoice_id: str) -> list[Payment]:
+    c = t.payments.c
+    rows = conn.execute(select(t.payments).where(c.invoice_id == invoice_id)
+                        .order_by(c.block_number, c.log_index)).all()
+    return [_payment(row) for row in rows]
+
+
+def insert_payment(conn: Connection, chain_id: int, payment: Payment) -> bool:
+    """False if it was recorded before (a replay after a restart or a re-org)."""
+    c = t.payments.c
+    known = conn.execute(select(c.invoice_id).where(c.chain_id == chain_id, c.tx_hash == payment.tx_hash,
+                                                    c.log_index == payment.log_index)).first()
+    if known is not None:
+        return False
+    conn.execute(insert(t.payments).values(
+        chain_id=chain_id, tx_hash=payment.tx_hash, log_index=payment.log_index, invoice_id=payment.invoice_id,
+        block_number=payment.block_number, sender=payment.sender, amount_units=str(payment.amount_units),
+        seen_at=payment.seen_at, late=int(payment.late), screening=payment.screening,
+        reason=payment.reason[:t.TEXT_CHARS_MAX]))
+    return True
+
+
+def payments_after(conn: Connection, chain_id: int, invoice_ids: Sequence[str], block_number: int) -> list[Payment]:
+    c = t.payments.c
+    rows = conn.execute(select(t.payments).where(c.chain_id == chain_id, c.block_number > block_number,
+                                                 c.invoice_id.in_(list(invoice_ids)))).all()
+    return [_payment(row) for row in rows]
+
+
+def delete_payment(conn: Connection, chain_id: int, payment: Payment) -> None:
+    c = t.payments.c
+    conn.execute(delete(t.payments).where(c.chain_id == chain_id, c.tx_hash == payment.tx_hash,
+                                          c.log_index == payment.log_index))
+
+
+def moves(conn: Connection, invoice_id: str) -> list[Move]:
+    rows = conn.execute(select(t.moves).where(t.moves.c.invoice_id == invoice_id)
+                        .order_by(t.moves.c.created_at, t.moves.c.move_id)).all()
+    return [_move(row) for row in rows]
+
+
+def insert_move(conn: Connection, move: Move, now: str) -> None:
+    conn.execute(insert(t.moves).values(
+        move_id=move.move_id, invoice_id=move.invoice_id, kind=move.kind.value, source=move.source,
+        to_address=move.to, amount_units=str(move.amount_units), nonce=move.nonce,
+        valid_after=str(move.valid_after), valid_before=str(move.valid_before), signature=move.signature,
+        state=move.state.value,
+        tx_hash=move.tx_hash, reason=move.reason[:t.TEXT_CHARS_MAX], created_at=now, updated_at=now))
+
+
+def invoices_moving(conn: Connection) -> set[str]:
+    """Invoices with a move out of their address still on its way."""
+    c = t.moves.c
+    rows = conn.execute(select(c.invoice_id).where(c.state.in_([MoveState.SIGNED.value, MoveState.SENT.value]))
+                        .distinct()).all()
+    return {row.invoice_id for row in rows}
+
+
+def set_move(conn: Connection, move_id: str, state: MoveState, tx_hash: str, reason: str, now: str) -> None:
+    conn.execute(update(t.moves).where(t.moves.c.move_id == move_id).values(
+        state=state.value, tx_hash=tx_hash, reason=reason[:t.TEXT_CHARS_MAX], updated_at=now))
+
+
+class CursorRepository:
+    """The follower's `CursorStore` for one token, in this domain's database."""
+
+    def __init__(self, engine: Engine, token: str) -> None:
+        self._engine = engine
+        self._token = token
+
+    def recent(self) -> list[Row[Any]]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(t.cursor_blocks).where(t.cursor_blocks.c.token == self._token)
+                                     .order_by(t.cursor_blocks.c.number)).all())
+
+    def remember(self, block: Any, keep: int) -> None:
+        c = t.cursor_blocks.c
+        with self._engine.begin() as conn:
+            conn.execute(insert(t.cursor_blocks).values(
+                token=self._token, number=block.number, hash=block.hash, parent_hash=block.parent_hash))
+            floor = conn.execute(select(c.number).where(c.token == self._token).order_by(c.number.desc())
+                                 .offset(keep).limit(1)).scalar()
+            if floor is not None:
+                conn.execute(delete(t.cursor_blocks).where(c.token == self._token, c.number <= floor))
+
+    def forget_after(self, number: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(t.cursor_blocks).where(t.cursor_blocks.c.token == self._token,
+                                                       t.cursor_blocks.c.number > number))
