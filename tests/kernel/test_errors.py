@@ -17,6 +17,7 @@ from digisom.interbank import errors as interbank
 from digisom.kernel import errors as kinds
 from digisom.kernel.errors import KINDS, DomainError, kind_of
 from digisom.kernel.gateway import DebitNotAllowed
+from digisom.merchants import errors as merchants
 from digisom.offline.errors import OfflineError, Reason
 from digisom.registry.register import RegisterConflict
 from digisom.remittance import errors as remittance
@@ -28,7 +29,8 @@ from digisom.vasp_reports import errors as vasp_reports
 # Bases of a domain's errors, and the replay of a stored error: of no kind themselves.
 BASES = frozenset({cbdc.CbdcError, interbank.RtgsError, stablecoin.StablecoinError, disbursement.DisbursementError,
                    usdkg.UsdkgError, compliance.ComplianceError, remittance.RemittanceError,
-                   vasp_reports.VaspReportError, travelrule.TravelRuleError, cbdc.ReplayedError})
+                   vasp_reports.VaspReportError, travelrule.TravelRuleError, merchants.MerchantError,
+                   cbdc.ReplayedError})
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "digisom"
 # The composition root, the HTTP toolkit and every domain's routes.
 HTTP_MODULES = sorted([*PACKAGE_DIR.glob("api/*.py"), *PACKAGE_DIR.glob("http/*.py"), *PACKAGE_DIR.glob("*/http/*.py")])

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from sqlalchemy import Engine
 
-from digisom.api.por_wiring import ChainHolderBalances
+from digisom.api.por_chain import ChainHolderBalances
 from digisom.api.runtime import database_url, domain_engine
 from digisom.api.signing_key import load_or_create_key
 from digisom.api.vasp_reports_wiring import RegisterAssets, RegisterLicences, build_reports

@@ -18,22 +18,10 @@ from pydantic import BaseModel, Field
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
 from digisom.http.permissions import Authorize
-from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.http.services import provided
 from digisom.kernel.access import Actor, Role
 from digisom.merchants import links
-from digisom.merchants.errors import (
-    AssetUnavailable,
-    AuthorizationRefused,
-    IdempotencyConflict,
-    InvoiceClosed,
-    InvoiceInvalid,
-    InvoiceNotFound,
-    MerchantError,
-    RefundRefused,
-    WalletRefused,
-)
 from digisom.merchants.http.slots import MERCHANT_INVOICES
 from digisom.merchants.model import Invoice
 from digisom.merchants.service import EXPIRY_S_DEFAULT, EXPIRY_S_MAX, EXPIRY_S_MIN, InvoiceService, payment_link
@@ -127,24 +115,6 @@ def _full(service: InvoiceService, i: Invoice) -> InvoiceOut:
                       updated_at=i.updated_at, payments=payments, moves=moves)
 
 
-def _problem(error: MerchantError) -> ApiProblem:
-    if isinstance(error, InvoiceNotFound):
-        return ApiProblem(404, "not-found", "Not found", str(error))
-    if isinstance(error, IdempotencyConflict):
-        return ApiProblem(409, "idempotency-conflict", "Key used for another invoice", str(error))
-    if isinstance(error, InvoiceClosed | RefundRefused):
-        return ApiProblem(409, "invoice-state", "Not in this invoice's state", str(error))
-    if isinstance(error, AuthorizationRefused):
-        return ApiProblem(422, "authorization-refused", "Authorization refused", str(error))
-    if isinstance(error, WalletRefused):
-        return ApiProblem(422, "wallet-refused", "Not a usable merchant wallet", str(error))
-    if isinstance(error, AssetUnavailable):
-        return ApiProblem(422, "asset-unavailable", "Asset unavailable", str(error))
-    if isinstance(error, InvoiceInvalid):
-        return ApiProblem(422, "invoice-invalid", "Invalid invoice", str(error))
-    return ApiProblem(422, "merchant-invoice", "Refused", str(error))
-
-
 def _scope(actor: Actor) -> tuple[str | None, str | None]:
     """Whose invoices `actor` sees (merchant id, bank code): a merchant its own, a bank
     its wallets' merchants'."""
@@ -164,11 +134,8 @@ def router() -> APIRouter:
         service = provided(request, MERCHANT_INVOICES)
 
         def produce() -> Response:
-            try:
-                invoice = service.create(actor.subject, key, body.wallet_id, int(body.amount_tyiyn), body.asset,
-                                         body.description, body.expires_in_s)
-            except MerchantError as error:
-                raise _problem(error) from None
+            invoice = service.create(actor.subject, key, body.wallet_id, int(body.amount_tyiyn), body.asset,
+                                     body.description, body.expires_in_s)
             return json(_full(service, invoice), 201)
         return idempotent(request, actor, key, body, produce)
 
@@ -184,29 +151,20 @@ def router() -> APIRouter:
              actor: Annotated[Actor, Depends(Authorize("merchant_invoices.read"))]) -> JSONResponse:
         """One invoice with its payments and moves: the merchant's own, or its bank's."""
         service = provided(request, MERCHANT_INVOICES)
-        try:
-            return json(_full(service, service.invoice(invoice_id, *_scope(actor))))
-        except MerchantError as error:
-            raise _problem(error) from None
+        return json(_full(service, service.invoice(invoice_id, *_scope(actor))))
 
     @r.get("/{invoice_id}/pay", response_model=PayerOut, responses=READ_PROBLEMS)
     def pay(request: Request, invoice_id: InvoicePath,
             _actor: Annotated[Actor, Depends(Authorize("merchant_invoices.pay"))]) -> JSONResponse:
         """What the payer needs: amount, token, chain, address, the EIP-681 link, status and reason."""
-        try:
-            return json(PayerOut(**_payer(provided(request, MERCHANT_INVOICES).invoice(invoice_id))))
-        except MerchantError as error:
-            raise _problem(error) from None
+        return json(PayerOut(**_payer(provided(request, MERCHANT_INVOICES).invoice(invoice_id))))
 
     @r.get("/{invoice_id}/qr", responses={**READ_PROBLEMS, **IMAGE}, response_class=Response)
     def qr(request: Request, invoice_id: InvoicePath,
            _actor: Annotated[Actor, Depends(Authorize("merchant_invoices.qr"))],
            image: Literal["svg", "png"] = "svg") -> Response:
         """The EIP-681 link as a QR code (SVG, or PNG with `image=png`)."""
-        try:
-            link = payment_link(provided(request, MERCHANT_INVOICES).invoice(invoice_id))
-        except MerchantError as error:
-            raise _problem(error) from None
+        link = payment_link(provided(request, MERCHANT_INVOICES).invoice(invoice_id))
         if image == "png":
             return Response(links.render_png(link), media_type="image/png")
         return Response(links.render_svg(link), media_type="image/svg+xml")
@@ -219,10 +177,7 @@ def router() -> APIRouter:
         the same one again answers the same transaction."""
         fields = {"from": body.source, "to": body.to, "value": body.value, "validAfter": body.validAfter,
                   "validBefore": body.validBefore, "nonce": body.nonce, "signature": body.signature}
-        try:
-            tx_hash = provided(request, MERCHANT_INVOICES).submit_authorization(invoice_id, fields)
-        except MerchantError as error:
-            raise _problem(error) from None
+        tx_hash = provided(request, MERCHANT_INVOICES).submit_authorization(invoice_id, fields)
         return json(SubmittedOut(invoice_id=invoice_id, tx_hash=tx_hash), 202)
 
     @r.post("/{invoice_id}/refund", response_model=InvoiceOut, responses=WRITE_PROBLEMS)
@@ -232,10 +187,7 @@ def router() -> APIRouter:
         service = provided(request, MERCHANT_INVOICES)
 
         def produce() -> Response:
-            try:
-                return json(_full(service, service.refund(actor.subject, invoice_id)))
-            except MerchantError as error:
-                raise _problem(error) from None
+            return json(_full(service, service.refund(actor.subject, invoice_id)))
         return idempotent(request, actor, key, None, produce)
 
     return r
