@@ -76,6 +76,9 @@ def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"forbidden XML construct: {type(error).__name__}")]
     except ParseError as error:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"not well-formed: {error}")]
+    except (LookupError, ValueError) as error:
+        # The XML declaration names an encoding Python lacks or expat cannot read (utf-7, base64).
+        return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"unusable encoding: {error}")]
     namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
     version = namespace.removeprefix(_NAMESPACE_PREFIX)
     if not namespace.startswith(_NAMESPACE_PREFIX) or _local(root.tag) != "Document":
