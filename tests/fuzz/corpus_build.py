@@ -172,7 +172,7 @@ def registry_export() -> dict[str, bytes]:
                      prev)
         events.append(event.as_json())
         prev = event.hash
-    return {"export.jsonl": "".join(json.dumps(e) + "\n" for e in events).encode()}
+    return {"export.json": json.dumps({"events": events}, indent=1).encode()}
 
 
 def usdkg() -> dict[str, bytes]:

@@ -38,20 +38,29 @@ def json_like(draw: st.DrawFn, seed: Any) -> bytes:
             return [*node[:at], replace(node[at]), *node[at + 1:]]
         return draw(JSON_VALUES)
 
-    return json.dumps(replace(seed), ensure_ascii=draw(st.booleans())).encode()
+    return json.dumps(replace(seed), ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
 
 
 @st.composite
 def json_lines(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     """A seed's JSON lines with one line's value replaced somewhere (one line: cheap to draw)."""
-    lines = draw(st.sampled_from(seeds)).splitlines()
+    lines = draw(st.sampled_from(seeds)).splitlines() or [b""]
     at = draw(st.integers(0, len(lines) - 1))
-    lines[at] = draw(json_like(json.loads(lines[at]))) if lines[at].strip() else lines[at]
+    document = _parsed(lines[at])
+    lines[at] = draw(json_like(document)) if document is not None else lines[at]
     return b"\n".join(lines)
 
 
+def _parsed(seed: bytes) -> Any:
+    try:
+        return json.loads(seed)
+    except (ValueError, RecursionError):
+        return None  # a regression seed that is not JSON: nothing to vary structurally
+
+
 def json_documents(seeds: list[bytes]) -> st.SearchStrategy[bytes]:
-    return st.sampled_from([json.loads(seed) for seed in seeds]).flatmap(json_like)
+    documents = [document for document in map(_parsed, seeds) if document is not None]
+    return st.sampled_from(documents).flatmap(json_like)
 
 
 _CELLS = st.one_of(st.text(max_size=12), st.sampled_from(["-1", "0", "1.5", "1,5", "1e3", "", " 7 ", "KGS", "0.0001",
@@ -61,7 +70,10 @@ _CELLS = st.one_of(st.text(max_size=12), st.sampled_from(["-1", "0", "1.5", "1,5
 @st.composite
 def csv_rows(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     """A seed's CSV rows, with cells replaced, rows dropped or doubled, written by `csv`."""
-    rows = list(csv.reader(io.StringIO(draw(st.sampled_from(seeds)).decode("utf-8-sig"))))
+    try:
+        rows = list(csv.reader(io.StringIO(draw(st.sampled_from(seeds)).decode("utf-8-sig"), newline="")))
+    except (csv.Error, UnicodeDecodeError):
+        rows = []  # a regression seed that is not CSV: nothing to vary structurally
     for _ in range(draw(st.integers(1, 4))):
         if not rows:
             break

@@ -87,10 +87,6 @@ def _json(data: bytes) -> object:
         return None
 
 
-def _jsonl(data: bytes) -> list[object]:
-    return [_json(line) for line in data.splitlines() if line.strip()]
-
-
 def _ledger_lines(data: bytes) -> None:
     for line in data.splitlines() or [b""]:
         account = parse_account_line(line)
@@ -121,7 +117,10 @@ def _proof(data: bytes) -> object:
 
 
 def _registry(data: bytes) -> object:
-    problems = verify_chain(_jsonl(data), bytes(SERVER_KEY.public_key().public_bytes_raw()))
+    # As `digisom register verify` reads an export: a JSON document with an "events" array.
+    document = _json(data)
+    events = document.get("events", []) if isinstance(document, dict) else document
+    problems = verify_chain(events, SERVER_KEY.public_key().public_bytes_raw())
     assert all(isinstance(p, str) for p in problems)
     return problems
 

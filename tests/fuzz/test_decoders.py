@@ -12,7 +12,7 @@ import pytest
 from hypothesis import strategies as st
 
 from tests.fuzz import structured
-from tests.fuzz.harness import Stats, examples, feed, fuzz
+from tests.fuzz.harness import SLOW_INPUT_S, Stats, examples, feed, fuzz, timed
 from tests.fuzz.mutate import inputs
 from tests.fuzz.targets import Target, all_targets
 
@@ -31,7 +31,7 @@ STRUCTURED: dict[str, Callable[[list[bytes]], st.SearchStrategy[bytes]]] = {
     "vasp_reports": lambda seeds: structured.json_documents(_JSON_ONLY(seeds)) | structured.csv_rows(
         [s for s in seeds if s not in _JSON_ONLY(seeds)]),
     "por": lambda seeds: structured.csv_rows([s for s in seeds if not s.endswith(b"\x00") and b"," in s]),
-    "registry_export": structured.json_lines,
+    "registry_export": structured.json_documents,
     "usdkg": structured.csv_rows,
     "rates": lambda seeds: structured.json_documents(_JSON_ONLY(seeds)) | structured.csv_rows(
         [s for s in seeds if s not in _JSON_ONLY(seeds)]),
@@ -50,7 +50,10 @@ def _run(name: str, slow: bool) -> None:
     stats = fuzz(target, strategy_for(target), count)
     print(stats.line(name))
     assert stats.inputs >= count
-    assert not stats.slow_inputs, f"{len(stats.slow_inputs)} inputs over 1 s, e.g. {stats.slow_inputs[0][:200]!r}"
+    # A shared core can stall any input for a second: an input counts as slow only if it
+    # is slow again, alone, on each of three more tries.
+    slow = [data for data in stats.slow_inputs if min(timed(target, data) for _ in range(3)) > SLOW_INPUT_S]
+    assert not slow, f"{len(slow)} inputs over {SLOW_INPUT_S} s, e.g. {slow[0][:200]!r}"
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
