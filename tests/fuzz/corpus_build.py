@@ -34,7 +34,7 @@ from digisom.money import KGS, Money
 from digisom.por.proof import to_binary
 from digisom.registry.chain import seal
 from digisom.vasp_reports.csv_format import to_csv
-from digisom.vasp_reports.report import parse_report
+from digisom.vasp_reports.report import canonical_bytes, parse_report
 from tests.compliance.conftest import ADD_CSV, ALT_CSV, FTM_ENTITIES, SDN_CSV
 from tests.disbursement.test_pain001 import document, transaction
 from tests.fuzz import samples
@@ -47,13 +47,13 @@ CORPUS = Path(__file__).parent / "corpus"
 
 
 def _order(**changes: object) -> CreditTransferOrder:
-    fields: dict[str, object] = dict(
-        message_id="COMMERCIAL-20261123-0001", created_at=NOW, instruction_id="INSTR-0001",
-        end_to_end_id="E2E-PENSION-0001", debtor_agent=COMMERCIAL_BANK, creditor_agent=OTHER_COMMERCIAL_BANK,
-        amount=Money(1_234_567_89, KGS), settlement_date=BUSINESS_DAY, priority=Priority.URGENT,
-        debtor_name="Treasury", debtor_account="1180000000000001", creditor_name="Pensioner",
-        creditor_account="1090000000000002",
-    )
+    fields: dict[str, object] = {
+        "message_id": "COMMERCIAL-20261123-0001", "created_at": NOW, "instruction_id": "INSTR-0001",
+        "end_to_end_id": "E2E-PENSION-0001", "debtor_agent": COMMERCIAL_BANK, "creditor_agent": OTHER_COMMERCIAL_BANK,
+        "amount": Money(1_234_567_89, KGS), "settlement_date": BUSINESS_DAY, "priority": Priority.URGENT,
+        "debtor_name": "Treasury", "debtor_account": "1180000000000001", "creditor_name": "Pensioner",
+        "creditor_account": "1090000000000002",
+    }
     fields.update(changes)
     return CreditTransferOrder(**fields)  # type: ignore[arg-type]
 
@@ -111,10 +111,10 @@ def csv_upload() -> dict[str, bytes]:
 
 
 def emv_qr() -> dict[str, bytes]:
-    merchant = qr.MerchantQr("wabcdefghijklmnopqrstuvwx", "Chaikhana Navat", "Bishkek", "5812")
+    wallet = "wabcdefghijklmnopqrstuvwx"
     return {
-        "static.txt": qr.encode(merchant).encode(),
-        "dynamic.txt": qr.encode(qr.MerchantQr("wabcdefghijklmnopqrstuvwx", "Navat", "Osh", "5812", 150_00, "INV-7")).encode(),
+        "static.txt": qr.encode(qr.MerchantQr(wallet, "Chaikhana Navat", "Bishkek", "5812")).encode(),
+        "dynamic.txt": qr.encode(qr.MerchantQr(wallet, "Navat", "Osh", "5812", 150_00, "INV-7")).encode(),
     }
 
 
@@ -148,7 +148,6 @@ def ofac() -> dict[str, bytes]:
 def vasp_reports() -> dict[str, bytes]:
     key = Ed25519PrivateKey.from_private_bytes(bytes(32))
     data = report()
-    from digisom.vasp_reports.report import canonical_bytes
     signature = key.sign(canonical_bytes(parse_report(data)))
     return {"report.csv": to_csv(parse_report(data), signature), "report.json": json.dumps(data).encode()}
 

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from digisom.cbdc import qr
 from digisom.compliance.errors import ComplianceError
@@ -23,17 +23,19 @@ from digisom.disbursement.parsing import parse_csv
 from digisom.http.auth import TokenError, TokenVerifier
 from digisom.interbank.iso20022.errors import Iso20022Error
 from digisom.interbank.iso20022.inbound import parse_inbound
-from digisom.kernel.ivms101 import Ivms101Invalid, parse as parse_ivms101
+from digisom.kernel.ivms101 import Ivms101Invalid
+from digisom.kernel.ivms101 import parse as parse_ivms101
 from digisom.ledger.jsonio import parse_account_line, parse_transfer_line
 from digisom.offline.errors import OfflineError
 from digisom.offline.payment import decode_payment
 from digisom.offline.sync_request import decode_sync_request
-from digisom.por.errors import PorError
 from digisom.por.csvin import parse_balances
+from digisom.por.errors import PorError
 from digisom.por.proof import from_binary
 from digisom.registry.chain import verify_chain
 from digisom.remittance.errors import RatesFileInvalid
-from digisom.remittance.rates import parse_csv as parse_rates_csv, parse_json as parse_rates_json
+from digisom.remittance.rates import parse_csv as parse_rates_csv
+from digisom.remittance.rates import parse_json as parse_rates_json
 from digisom.usdkg.errors import UsdkgError
 from digisom.usdkg.weight_list import parse_count, parse_weight_list
 from digisom.vasp_reports.csv_format import parse_csv as parse_vasp_csv
@@ -119,7 +121,7 @@ def _proof(data: bytes) -> object:
 def _registry(data: bytes) -> object:
     # As `digisom register verify` reads an export: a JSON document with an "events" array.
     document = _json(data)
-    events = document.get("events", []) if isinstance(document, dict) else document
+    events: Any = document.get("events", []) if isinstance(document, dict) else document
     problems = verify_chain(events, SERVER_KEY.public_key().public_bytes_raw())
     assert all(isinstance(p, str) for p in problems)
     return problems
@@ -157,7 +159,7 @@ def all_targets() -> list[Target]:
         Target("jwt", (_jwt,), (TokenError,), JWT),
         Target("ivms101", (lambda data: parse_ivms101(_json(data)),), (Ivms101Invalid,), JSON),
         Target("ftm", (_ftm(files),), (ComplianceError,), JSON),
-        Target("ofac", (_ofac(files),), (ComplianceError,), CSV + (OFAC_SEPARATOR,)),
+        Target("ofac", (_ofac(files),), (ComplianceError,), (*CSV, OFAC_SEPARATOR)),
         Target("vasp_reports", (parse_vasp_csv, lambda data: parse_report(_json(data))), (VaspReportError,),
                CSV + JSON),
         Target("por", (parse_balances, _proof), (PorError,), CSV),

@@ -17,7 +17,11 @@ from tests.fuzz.mutate import inputs
 from tests.fuzz.targets import Target, all_targets
 
 TARGETS = {target.name: target for target in all_targets()}
-_JSON_ONLY: Callable[[list[bytes]], list[bytes]] = lambda seeds: [s for s in seeds if s.lstrip()[:1] in (b"{", b"[")]
+
+
+def _json_only(seeds: list[bytes]) -> list[bytes]:
+    return [seed for seed in seeds if seed.lstrip()[:1] in (b"{", b"[")]
+
 
 # Structure-aware inputs where byte mutations rarely get past the syntax.
 STRUCTURED: dict[str, Callable[[list[bytes]], st.SearchStrategy[bytes]]] = {
@@ -28,13 +32,13 @@ STRUCTURED: dict[str, Callable[[list[bytes]], st.SearchStrategy[bytes]]] = {
     "jwt": lambda seeds: structured.signed_tokens(),
     "ivms101": structured.json_documents,
     "ftm": structured.json_lines,
-    "vasp_reports": lambda seeds: structured.json_documents(_JSON_ONLY(seeds)) | structured.csv_rows(
-        [s for s in seeds if s not in _JSON_ONLY(seeds)]),
+    "vasp_reports": lambda seeds: structured.json_documents(_json_only(seeds)) | structured.csv_rows(
+        [s for s in seeds if s not in _json_only(seeds)]),
     "por": lambda seeds: structured.csv_rows([s for s in seeds if not s.endswith(b"\x00") and b"," in s]),
     "registry_export": structured.json_documents,
     "usdkg": structured.csv_rows,
-    "rates": lambda seeds: structured.json_documents(_JSON_ONLY(seeds)) | structured.csv_rows(
-        [s for s in seeds if s not in _JSON_ONLY(seeds)]),
+    "rates": lambda seeds: structured.json_documents(_json_only(seeds)) | structured.csv_rows(
+        [s for s in seeds if s not in _json_only(seeds)]),
 }
 
 
@@ -52,8 +56,8 @@ def _run(name: str, slow: bool) -> None:
     assert stats.inputs >= count
     # A shared core can stall any input for a second: an input counts as slow only if it
     # is slow again, alone, on each of three more tries.
-    slow = [data for data in stats.slow_inputs if min(timed(target, data) for _ in range(3)) > SLOW_INPUT_S]
-    assert not slow, f"{len(slow)} inputs over {SLOW_INPUT_S} s, e.g. {slow[0][:200]!r}"
+    hangs = [data for data in stats.slow_inputs if min(timed(target, data) for _ in range(3)) > SLOW_INPUT_S]
+    assert not hangs, f"{len(hangs)} inputs over {SLOW_INPUT_S} s, e.g. {hangs[0][:200]!r}"
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
