@@ -6,7 +6,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
@@ -16,6 +23,7 @@ from tests.fuzz.harness import SLOW_INPUT_S, Stats, examples, feed, fuzz, timed
 from tests.fuzz.mutate import inputs
 from tests.fuzz.targets import Target, all_targets
 
+ROOT = Path(__file__).parents[2]
 TARGETS = {target.name: target for target in all_targets()}
 
 
@@ -76,7 +84,26 @@ def test_a_decoder_answers_fuzzed_input_with_a_value_or_a_typed_error(name: str)
     _run(name, slow=False)
 
 
+def _atheris(name: str, runs: int) -> None:
+    """The coverage-guided run (libFuzzer) in its own process: it exits when done or on a crash."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.atheris_main", name, f"-runs={runs}", "-print_final_stats=1"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    tail = done.stderr[-3000:]
+    assert done.returncode == 0, f"atheris found a crash or a hang in {name}:\n{tail}"
+    executed = re.search(r"stat::number_of_executed_units:\s*(\d+)", done.stderr)
+    print(f"fuzz {name}: atheris, {executed.group(1) if executed else '?'} inputs in "
+          f"{time.perf_counter() - started:.1f} s")
+    assert executed is not None and int(executed.group(1)) >= runs
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_a_decoder_survives_the_long_run(name: str) -> None:
-    _run(name, slow=True)
+    """Coverage-guided with atheris where it is installed; hypothesis's mutations otherwise."""
+    if importlib.util.find_spec("atheris") is not None and not os.environ.get("DIGISOM_FUZZ_HYPOTHESIS"):
+        _atheris(name, examples(slow=True))
+    else:
+        _run(name, slow=True)
