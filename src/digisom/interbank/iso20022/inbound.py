@@ -220,7 +220,8 @@ def _status_report(content: Json) -> StatusReport:
     except ValueError:
         raise Iso20022Error(ReasonCode.SYNTAX_ERROR, f"status {status_code!r} is not ACSC, RJCT or PDNG") from None
     reasons = holder.get("StsRsnInf", [])
-    reason: Json = reasons[0] if reasons else {}
+    # An empty <StsRsnInf/> is schema-valid (every child is optional) and decodes to None.
+    reason: Json = (reasons[0] if reasons else None) or {}
     details = reason.get("AddtlInf", [])
     return StatusReport(
         message_id=header["MsgId"],
