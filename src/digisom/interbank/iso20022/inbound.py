@@ -79,6 +79,8 @@ def _decode(root: Element, message_type: MessageType, registry: SchemaRegistry) 
         decoded = schema.decode(root, validation="lax", namespaces={"": message_type.namespace})
     except RecursionError:  # belt and braces behind MAX_ELEMENT_DEPTH
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, "message nested too deeply") from None
+    except OverflowError:  # xmlschema's date types overflow on a year of many digits
+        raise Iso20022Error(ReasonCode.INVALID_DATE, "a date or time out of range") from None
     data, errors = decoded if isinstance(decoded, tuple) else (decoded, [])
     if errors:
         raise _schema_error(errors[0])
