@@ -67,7 +67,12 @@ def parse_inbound(
     if message_type is None or local_name(root.tag) != "Document":
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, f"unknown message type {namespace_of(root.tag)!r}")
     content = _decode(root, message_type, registry or default_registry())
-    body = _MAPPERS[message_type](content)
+    try:
+        body = _MAPPERS[message_type](content)
+    except (AttributeError, TypeError):
+        # An element whose children are all optional may be empty, and xmlschema decodes it to
+        # None where a mapper expects a mapping (<FinInstnId/>): schema-valid, still unusable.
+        raise Iso20022Error(ReasonCode.SYNTAX_ERROR, "an element the message needs is empty") from None
     if body.message_id in seen_message_ids:
         raise Iso20022Error(ReasonCode.DUPLICATE_MESSAGE_ID, f"message id {body.message_id!r} was already received")
     return InboundMessage(message_type, body)
