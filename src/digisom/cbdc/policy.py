@@ -73,7 +73,7 @@ def parse_policy(text: str, kind: str) -> Policy:
         raise PolicyError(f"policy needs a [tiers] table with 1..{TIERS_MAX} tiers")
     tiers = {}
     for key, body in raw_tiers.items():
-        if not (isinstance(key, str) and key.isdigit()) or not isinstance(body, dict):
+        if not (isinstance(key, str) and key.isascii() and key.isdigit()) or not isinstance(body, dict):
             raise PolicyError(f"tier {key!r}: tiers are numbered tables, e.g. [tiers.0]")
         number = int(key)
         name = body.get("name", f"tier {number}")

@@ -79,7 +79,7 @@ def _rows(data: bytes, source: str, columns: int) -> Iterator[tuple[int, list[st
 
 
 def _ent_num(cell: str, source: str, line: int) -> int:
-    if not cell.isdigit():
+    if not (cell.isascii() and cell.isdigit()):  # str.isdigit() also takes "³", which int() refuses
         raise ListParseError(source, line, f"ent_num {cell!r} is not a number")
     return int(cell)
 

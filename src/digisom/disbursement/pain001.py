@@ -76,6 +76,9 @@ def parse_pain001(data: bytes) -> tuple[list[PaymentRow], list[RowError]]:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"forbidden XML construct: {type(error).__name__}")]
     except ParseError as error:
         return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"not well-formed: {error}")]
+    except (LookupError, ValueError) as error:
+        # The XML declaration names an encoding Python lacks or expat cannot read (utf-7, base64).
+        return [], [RowError(FILE_LEVEL_LINE, Reason.NOT_XML, f"unusable encoding: {error}")]
     namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
     version = namespace.removeprefix(_NAMESPACE_PREFIX)
     if not namespace.startswith(_NAMESPACE_PREFIX) or _local(root.tag) != "Document":
@@ -180,18 +183,26 @@ class _LineBuilder(TreeBuilder):
 def _schema_errors(root: Element, version: str) -> list[RowError]:
     """The document's XSD violations (at most `REPORT_ERRORS_MAX`), each at its element's line."""
     errors: list[RowError] = []
-    for error in schema(version).iter_errors(root):
-        element = error.elem
-        # A content-model error names the parent; point at the offending child when known.
-        index = getattr(error, "index", None)
-        if isinstance(index, int) and element is not None and 0 <= index < len(element):
-            element = element[index]
-        line = getattr(element, "sourceline", FILE_LEVEL_LINE)
-        detail = f"{_short_path(error.path)}: {error.reason}"[:SCHEMA_DETAIL_CHARS_MAX]
-        errors.append(RowError(line, Reason.SCHEMA_INVALID, detail))
-        if len(errors) >= REPORT_ERRORS_MAX:
-            break
+    try:
+        for error in schema(version).iter_errors(root):
+            errors.append(_schema_error(error))
+            if len(errors) >= REPORT_ERRORS_MAX:
+                break
+    except OverflowError:  # xmlschema's date types overflow on a year of many digits
+        errors.append(RowError(FILE_LEVEL_LINE, Reason.SCHEMA_INVALID, "a date or time out of range"))
     return errors
+
+
+def _schema_error(error: xmlschema.XMLSchemaValidationError) -> RowError:
+    """One XSD violation, at its element's line."""
+    element = error.elem
+    # A content-model error names the parent; point at the offending child when known.
+    index = getattr(error, "index", None)
+    if isinstance(index, int) and element is not None and 0 <= index < len(element):
+        element = element[index]
+    line = getattr(element, "sourceline", FILE_LEVEL_LINE)
+    detail = f"{_short_path(error.path)}: {error.reason}"[:SCHEMA_DETAIL_CHARS_MAX]
+    return RowError(line, Reason.SCHEMA_INVALID, detail)
 
 
 def _short_path(path: str | None) -> str:

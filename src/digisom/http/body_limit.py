@@ -89,7 +89,7 @@ class BodyLimit:
         headers = Headers(scope=scope)
         max_bytes = self.limit_for(scope["path"])
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > max_bytes):
             await problems.send_before_body(too_large(max_bytes), scope, send)
             return
         scan = JsonDepthScan(self.json_depth_max) if is_json_media_type(headers.get("content-type")) else None

@@ -98,13 +98,18 @@ def verify_chain(raw_events: Iterable[Any], public_key_raw: bytes) -> list[str]:
     event by its seq; empty when every event is in order, hashed and signed by the key."""
     if len(public_key_raw) != PUBLIC_KEY_BYTES:
         return [f"the public key has {len(public_key_raw)} bytes, not {PUBLIC_KEY_BYTES}"]
+    if not isinstance(raw_events, list | tuple):  # decoded JSON: anything else is not an export's array
+        return ["the events are not a JSON array"]
     public_key = Ed25519PublicKey.from_public_bytes(public_key_raw)
     problems: list[str] = []
     prev_hash, expected_seq = GENESIS_HASH, 1
     for position, raw in enumerate(raw_events, start=1):
         try:
             event = _event(raw)
-        except (KeyError, TypeError) as error:
+            recomputed = event_hash(event.seq, event.stream, event.kind, event.body, event.actor, event.at,
+                                    event.prev_hash)
+        # UnicodeEncodeError: a lone surrogate ("\ud800" in the JSON) has no UTF-8 to hash.
+        except (KeyError, TypeError, UnicodeEncodeError) as error:
             problems.append(f"event #{position}: malformed ({error})")
             break
         name = f"event seq {event.seq} ({event.kind} {event.stream})"
@@ -112,8 +117,6 @@ def verify_chain(raw_events: Iterable[Any], public_key_raw: bytes) -> list[str]:
             problems.append(f"{name}: expected seq {expected_seq} (an event is missing, inserted or reordered)")
         if event.prev_hash != prev_hash:
             problems.append(f"{name}: prev_hash does not match the previous event's hash")
-        recomputed = event_hash(event.seq, event.stream, event.kind, event.body, event.actor, event.at,
-                                event.prev_hash)
         if recomputed != event.hash:
             problems.append(f"{name}: its content does not match its hash (altered)")
         elif not _signed(public_key, event.hash, event.signature):

@@ -174,7 +174,7 @@ class OnchainRail:
         if not officer.strip():
             raise RecipientInvalid("the officer is required", field="officer")
         tx_hash, _, index = inbound_id.partition(":")
-        if not index.isdigit():
+        if not (index.isascii() and index.isdigit()):
             raise InboundNotFound(f"no inbound transfer {inbound_id}")
         with self._engine.begin() as conn:
             moved = conn.execute(update(t.chain_inbound).where(

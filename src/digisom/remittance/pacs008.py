@@ -103,7 +103,7 @@ def send_request(service: RemittanceService, partner: Partner, transfer: Custome
     sender_name = _required(transfer.debtor_name, "Dbtr/Nm", IsoReason.MISSING_DEBTOR_NAME)
     recipient_name = _required(transfer.creditor_name, "Cdtr/Nm", IsoReason.MISSING_CREDITOR_NAME)
     account = _required(transfer.creditor_account, "CdtrAcct", IsoReason.INCORRECT_ACCOUNT_NUMBER)
-    personal = account.isdigit() and len(account) == PERSONAL_NUMBER_DIGITS
+    personal = account.isascii() and account.isdigit() and len(account) == PERSONAL_NUMBER_DIGITS
     return SendRequest(partner.partner_id, transfer.end_to_end_id, quote_id, sender_id, sender_name, recipient_name,
                        "" if personal else account, account if personal else "",
                        travel_rule(partner, transfer, sender_name, recipient_name))

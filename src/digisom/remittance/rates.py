@@ -113,9 +113,12 @@ class FileRates:
 def parse_csv(text: str) -> list[Rate]:
     """The rates of a CSV text with the header `date,currency,rate`."""
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["date", "currency", "rate"]:
-        raise RatesFileInvalid("the header must be date,currency,rate")
-    return [_rate(row, f"line {number}") for number, row in enumerate(reader, start=2)]
+    try:
+        if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["date", "currency", "rate"]:
+            raise RatesFileInvalid("the header must be date,currency,rate")
+        return [_rate(row, f"line {number}") for number, row in enumerate(reader, start=2)]
+    except csv.Error as exc:  # e.g. a bare carriage return inside a field
+        raise RatesFileInvalid(f"not CSV at line {reader.line_num}: {exc}") from exc
 
 
 def parse_json(text: str) -> list[Rate]:
@@ -125,6 +128,8 @@ def parse_json(text: str) -> list[Rate]:
         entries = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
         raise RatesFileInvalid(f"not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise RatesFileInvalid("not JSON: nested too deeply") from exc
     if not isinstance(entries, list):
         raise RatesFileInvalid("a JSON rates file is a list of {date, currency, rate}")
     return [_rate(entry, f"entry {index}") for index, entry in enumerate(entries)]

@@ -49,7 +49,7 @@ def _cents(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidPrice("the price must be an integer number of cents per ounce")
     text = str(value)
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise InvalidPrice(f"the price must be a positive integer number of cents per ounce: {text!r}")
     return int(text)
 

@@ -67,7 +67,12 @@ def parse_inbound(
     if message_type is None or local_name(root.tag) != "Document":
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, f"unknown message type {namespace_of(root.tag)!r}")
     content = _decode(root, message_type, registry or default_registry())
-    body = _MAPPERS[message_type](content)
+    try:
+        body = _MAPPERS[message_type](content)
+    except (AttributeError, TypeError):
+        # An element whose children are all optional may be empty, and xmlschema decodes it to
+        # None where a mapper expects a mapping (<FinInstnId/>): schema-valid, still unusable.
+        raise Iso20022Error(ReasonCode.SYNTAX_ERROR, "an element the message needs is empty") from None
     if body.message_id in seen_message_ids:
         raise Iso20022Error(ReasonCode.DUPLICATE_MESSAGE_ID, f"message id {body.message_id!r} was already received")
     return InboundMessage(message_type, body)
@@ -79,6 +84,8 @@ def _decode(root: Element, message_type: MessageType, registry: SchemaRegistry) 
         decoded = schema.decode(root, validation="lax", namespaces={"": message_type.namespace})
     except RecursionError:  # belt and braces behind MAX_ELEMENT_DEPTH
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, "message nested too deeply") from None
+    except OverflowError:  # xmlschema's date types overflow on a year of many digits
+        raise Iso20022Error(ReasonCode.INVALID_DATE, "a date or time out of range") from None
     data, errors = decoded if isinstance(decoded, tuple) else (decoded, [])
     if errors:
         raise _schema_error(errors[0])
@@ -220,7 +227,8 @@ def _status_report(content: Json) -> StatusReport:
     except ValueError:
         raise Iso20022Error(ReasonCode.SYNTAX_ERROR, f"status {status_code!r} is not ACSC, RJCT or PDNG") from None
     reasons = holder.get("StsRsnInf", [])
-    reason: Json = reasons[0] if reasons else {}
+    # An empty <StsRsnInf/> is schema-valid (every child is optional) and decodes to None.
+    reason: Json = (reasons[0] if reasons else None) or {}
     details = reason.get("AddtlInf", [])
     return StatusReport(
         message_id=header["MsgId"],

@@ -41,6 +41,9 @@ def parse_xml(xml_bytes: bytes) -> Element:
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, f"forbidden XML construct: {type(exc).__name__}") from None
     except ParseError as exc:
         raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, f"not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:
+        # The XML declaration names an encoding Python lacks or expat cannot read (utf-7, base64).
+        raise Iso20022Error(ReasonCode.INVALID_FILE_FORMAT, f"unusable XML encoding: {exc}") from None
     _check_depth(root)
     return root
 
