@@ -1,0 +1,104 @@
+"""`MultisigWallet`: the `ReserveMultisig` contract wallet through the chain adapter.
+
+Reads (owners, threshold, nonce, digests, EIP-1271) are calls; `execute` sends an
+`execTransaction` from any relayer key (the relayer pays gas and decides nothing: the
+owners' signatures do). A refusal comes back as `MultisigRefused` with the contract's
+message, whether the node refused it in simulation or it reverted when mined.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, Final
+
+from eth_account.signers.local import LocalAccount
+
+from digisom.chain.contracts import Artifact, reserve_multisig_artifact
+from digisom.chain.errors import TransactionReverted
+from digisom.chain.model import Receipt, TxRequest
+from digisom.chain.protocol import Chain
+from digisom.chain.transactor import Transactor, sign
+from digisom.reserve.errors import MultisigRefused
+from digisom.reserve.typed import MultisigTx
+
+EIP1271_MAGIC: Final = bytes.fromhex("1626ba7e")
+# execTransaction's gas when sent without a simulation (to see the revert mined on chain).
+UNCHECKED_GAS: Final = 1_000_000
+RECEIPT_TIMEOUT_S: Final = 10.0
+RECEIPT_POLL_S: Final = 0.05
+
+
+class MultisigWallet:
+    """One deployed wallet on one chain."""
+
+    def __init__(self, chain: Chain, address: str, artifact: Artifact | None = None) -> None:
+        self.chain = chain
+        self.address = address
+        self.artifact = artifact or reserve_multisig_artifact()
+
+    @classmethod
+    def deploy(cls, transactor: Transactor, owners: Sequence[str], threshold: int,
+               artifact: Artifact | None = None) -> MultisigWallet:
+        """Deploy a wallet with `owners` and `threshold`."""
+        built = artifact or reserve_multisig_artifact()
+        address = transactor.deploy(built.init_code(list(owners), threshold))
+        return cls(transactor.chain, address, built)
+
+    def _read(self, name: str, *args: object) -> Any:
+        fn = self.artifact.abi.fn(name)
+        (value,) = fn.decode(self.chain.call(self.address, fn.encode(*args)))
+        return value
+
+    def owners(self) -> list[str]:
+        """The current owners (order not meaningful)."""
+        from eth_utils.address import to_checksum_address  # noqa: PLC0415
+
+        return [str(to_checksum_address(owner)) for owner in self._read("getOwners")]
+
+    def threshold(self) -> int:
+        return int(self._read("threshold"))
+
+    def nonce(self) -> int:
+        return int(self._read("nonce"))
+
+    def tx(self, to: str, value_units: int, data: bytes, nonce: int | None = None) -> MultisigTx:
+        """The transaction owners approve, at the wallet's current nonce unless given."""
+        return MultisigTx(self.chain.chain_id(), self.address, to, value_units, data,
+                          self.nonce() if nonce is None else nonce)
+
+    def transaction_hash(self, tx: MultisigTx) -> bytes:
+        """The digest the contract computes for `tx` (to check Python and Vyper agree)."""
+        return bytes(self._read("transactionHash", tx.to, tx.value_units, tx.data, tx.nonce))
+
+    def is_valid_signature(self, hash32: bytes, signatures: bytes) -> bool:
+        """EIP-1271: do `threshold` current owners vouch for `hash32`?"""
+        return bytes(self._read("isValidSignature", hash32, signatures)) == EIP1271_MAGIC
+
+    def call_data(self, name: str, *args: object) -> bytes:
+        """Calldata of one of the wallet's own functions (owner management goes through `execute`)."""
+        return self.artifact.abi.fn(name).encode(*args)
+
+    def execute(self, relayer: Transactor, tx: MultisigTx, signatures: bytes, confirmations: int = 1) -> Receipt:
+        """Send `execTransaction`; `MultisigRefused` if the node or the contract refuses it."""
+        data = self.call_data("execTransaction", tx.to, tx.value_units, tx.data, tx.nonce, signatures)
+        try:
+            signed = relayer.prepare(self.address, data)
+            relayer.chain.broadcast(signed.raw)
+            return relayer.wait(signed.tx_hash, confirmations)
+        except TransactionReverted as error:
+            raise MultisigRefused(str(error)) from None
+
+    def execute_unchecked(self, relayer: LocalAccount, tx: MultisigTx, signatures: bytes) -> Receipt | None:
+        """Send `execTransaction` without simulating it first, so a refusal is a reverted
+        transaction mined on chain (tests use this to see the contract itself refuse)."""
+        data = self.call_data("execTransaction", tx.to, tx.value_units, tx.data, tx.nonce, signatures)
+        signed = sign(relayer, self.chain.chain_id(), TxRequest(self.address, data, UNCHECKED_GAS),
+                      self.chain.nonce(relayer.address), self.chain.fees())
+        tx_hash = self.chain.broadcast(signed.raw)
+        deadline = time.monotonic() + RECEIPT_TIMEOUT_S
+        receipt = self.chain.receipt(tx_hash)
+        while receipt is None and time.monotonic() < deadline:  # a node mines a moment later
+            time.sleep(RECEIPT_POLL_S)
+            receipt = self.chain.receipt(tx_hash)
+        return receipt
