@@ -11,6 +11,10 @@
         the call. Owners and threshold change only through the wallet itself (a call
         the owners approved). EIP-1271 `isValidSignature` lets the wallet sign a
         publication: the owners sign a `ReserveMessage(bytes32 hash)`.
+        The wallet enforces the reserve's policy on chain too: it makes only native
+        transfers and ERC-20 `transfer`s, only to allow-listed destinations, and a
+        movement at or above an asset's `largeUnits` must first be queued with the
+        same approvals and wait `delaySeconds` (a time lock the officers cannot skip).
         See docs/reserve.md for why this contract and not Safe's.
 """
 
@@ -31,6 +35,11 @@ RESERVE_TX_TYPEHASH: constant(bytes32) = keccak256(
     "ReserveTx(address to,uint256 value,bytes data,uint256 nonce)"
 )
 RESERVE_MESSAGE_TYPEHASH: constant(bytes32) = keccak256("ReserveMessage(bytes32 hash)")
+# ERC-20 transfer(address,uint256): the only call the wallet makes to a contract other than itself.
+TRANSFER_SELECTOR: constant(bytes4) = 0xa9059cbb
+TRANSFER_CALL_BYTES: constant(uint256) = 68
+MAX_ALLOWED: constant(uint256) = 32
+MAX_DELAY_S: constant(uint256) = 2592000  # 30 days: a longer lock would strand the reserve
 
 event Executed:
     nonce: indexed(uint256)
@@ -47,6 +56,19 @@ event OwnerRemoved:
 event ThresholdChanged:
     threshold: uint256
 
+event Queued:
+    tx_hash: indexed(bytes32)
+    executable_at: uint256
+
+event DestinationAllowed:
+    destination: indexed(address)
+    allowed: bool
+
+event TimeLockChanged:
+    token: indexed(address)
+    large_units: uint256
+    delay_s: uint256
+
 event Received:
     sender: indexed(address)
     value: uint256
@@ -55,13 +77,24 @@ owners: public(DynArray[address, MAX_OWNERS])
 isOwner: public(HashMap[address, bool])
 threshold: public(uint256)
 nonce: public(uint256)
+allowed: public(HashMap[address, bool])
+# Per asset (the token's address; the zero address for the native coin): the amount from
+# which a movement is time-locked (0: never), and the lock.
+largeUnits: public(HashMap[address, uint256])
+delaySeconds: public(uint256)
+queuedAt: public(HashMap[bytes32, uint256])
 
 
 @deploy
-def __init__(owners_: DynArray[address, MAX_OWNERS], threshold_: uint256):
+def __init__(owners_: DynArray[address, MAX_OWNERS], threshold_: uint256,
+             allowed_: DynArray[address, MAX_ALLOWED], delay_s: uint256):
     for owner: address in owners_:
         self._add_owner(owner)
     self._set_threshold(threshold_)
+    for destination: address in allowed_:
+        self._allow(destination, True)
+    assert delay_s <= MAX_DELAY_S, "multisig: delay too long"
+    self.delaySeconds = delay_s
 
 
 @external
@@ -106,12 +139,31 @@ def execTransaction(
     assert nonce_ == self.nonce, "multisig: wrong nonce"
     digest: bytes32 = self._tx_digest(to, value_, data, nonce_)
     assert self._approved(digest, signatures), "multisig: not enough valid owner signatures"
+    if self._time_locked(to, value_, data):
+        queued: uint256 = self.queuedAt[digest]
+        assert queued != 0, "multisig: time-locked movement not queued"
+        assert block.timestamp >= queued + self.delaySeconds, "multisig: inside the time lock"
     # The nonce is spent before the call, so the call cannot replay it.
     self.nonce = nonce_ + 1
     success: bool = raw_call(to, data, value=value_, revert_on_failure=False)
     assert success, "multisig: call failed"
     log Executed(nonce=nonce_, to=to, value=value_, tx_hash=digest)
     return True
+
+
+@external
+def queueTransaction(
+    to: address, value_: uint256, data: Bytes[MAX_DATA], nonce_: uint256, signatures: Bytes[MAX_SIGNATURES]
+) -> uint256:
+    """@notice Start the time lock of an approved movement; returns when it may execute."""
+    assert nonce_ == self.nonce, "multisig: wrong nonce"
+    digest: bytes32 = self._tx_digest(to, value_, data, nonce_)
+    assert self._approved(digest, signatures), "multisig: not enough valid owner signatures"
+    assert self._time_locked(to, value_, data), "multisig: not a time-locked movement"
+    assert self.queuedAt[digest] == 0, "multisig: already queued"
+    self.queuedAt[digest] = block.timestamp
+    log Queued(tx_hash=digest, executable_at=block.timestamp + self.delaySeconds)
+    return block.timestamp + self.delaySeconds
 
 
 @external
@@ -157,6 +209,21 @@ def changeThreshold(threshold_: uint256):
     self._set_threshold(threshold_)
 
 
+@external
+def setAllowed(destination: address, allowed_: bool):
+    assert msg.sender == self, "multisig: only the wallet itself"
+    self._allow(destination, allowed_)
+
+
+@external
+def setTimeLock(token: address, large_units: uint256, delay_s: uint256):
+    assert msg.sender == self, "multisig: only the wallet itself"
+    assert delay_s <= MAX_DELAY_S, "multisig: delay too long"
+    self.largeUnits[token] = large_units
+    self.delaySeconds = delay_s
+    log TimeLockChanged(token=token, large_units=large_units, delay_s=delay_s)
+
+
 # --- internals ---
 
 @internal
@@ -173,6 +240,37 @@ def _set_threshold(threshold_: uint256):
     assert threshold_ >= 1 and threshold_ <= len(self.owners), "multisig: threshold out of range"
     self.threshold = threshold_
     log ThresholdChanged(threshold=threshold_)
+
+
+@internal
+def _allow(destination: address, allowed_: bool):
+    assert destination != empty(address) and destination != self, "multisig: invalid destination"
+    self.allowed[destination] = allowed_
+    log DestinationAllowed(destination=destination, allowed=allowed_)
+
+
+@internal
+@view
+def _time_locked(to: address, value_: uint256, data: Bytes[MAX_DATA]) -> bool:
+    # What the call moves, and whether it may: the wallet's own administration (owners,
+    # threshold, allow-list, lock) is not a movement; a native transfer moves `value_` to
+    # `to`; an ERC-20 transfer moves its amount of token `to` to its recipient. Nothing
+    # else is allowed, so no approval can make the wallet call arbitrary code.
+    if to == self:
+        assert value_ == 0, "multisig: no value to itself"
+        return False
+    token: address = empty(address)
+    destination: address = to
+    amount: uint256 = value_
+    if len(data) != 0:
+        assert value_ == 0 and len(data) == TRANSFER_CALL_BYTES, "multisig: call not allowed"
+        assert convert(slice(data, 0, 4), bytes4) == TRANSFER_SELECTOR, "multisig: call not allowed"
+        token = to
+        destination = convert(convert(extract32(data, 4), uint256), address)
+        amount = convert(extract32(data, 36), uint256)
+    assert self.allowed[destination], "multisig: destination not allowed"
+    large: uint256 = self.largeUnits[token]
+    return large != 0 and amount >= large
 
 
 @internal

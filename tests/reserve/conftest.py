@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from digisom.chain.contracts import Artifact, reserve_multisig_artifact
-from digisom.chain.embedded import EmbeddedChain
+from digisom.chain.embedded import BLOCK_TIME_S, EmbeddedChain
 from digisom.chain.rpc import RpcChain
 from digisom.chain.transactor import Transactor
 from tests.stablecoin.conftest import CHAIN_ID, anvil_node
@@ -41,6 +41,14 @@ class Backend:
             self.chain.fund(address, amount_wei)
         else:
             self.chain.request("anvil_setBalance", [address, hex(amount_wei)])
+
+    def advance(self, seconds: int) -> None:
+        """Let `seconds` pass on chain (and mine a block at the new time)."""
+        if isinstance(self.chain, EmbeddedChain):
+            self.chain.mine(-(-seconds // BLOCK_TIME_S))
+        else:
+            self.chain.request("evm_increaseTime", [seconds])
+            self.chain.request("evm_mine", [])
 
     def balance(self, address: str) -> int:
         if isinstance(self.chain, EmbeddedChain):

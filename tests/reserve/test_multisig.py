@@ -6,19 +6,22 @@ duplicates, unsorted or non-owner signatures, and owner changes from outside."""
 from __future__ import annotations
 
 import pytest
+from eth_abi.abi import encode
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from digisom.chain.contracts import Artifact
 from digisom.chain.errors import TransactionReverted
 from digisom.reserve.errors import MultisigRefused
-from digisom.reserve.multisig import MultisigWallet
+from digisom.reserve.multisig import ZERO_ADDRESS, MultisigWallet
 from digisom.reserve.typed import MultisigTx, digest, message_typed_data, pack, sign_typed
 from tests.reserve.conftest import Backend, key
 
 SIZES = [pytest.param((2, 3), id="2-of-3"), pytest.param((3, 5), id="3-of-5")]
 WALLET_FUNDS_WEI = 10**18
 SENT_WEI = 12_345
+DELAY_S = 600
+TRANSFER_SELECTOR = bytes.fromhex("a9059cbb")
 
 
 def owners_of(n: int) -> list[LocalAccount]:
@@ -45,7 +48,8 @@ def setup(request: pytest.FixtureRequest, backend: Backend,
           multisig_artifact: Artifact) -> tuple[MultisigWallet, list[LocalAccount], int]:
     m, n = request.param
     owners = owners_of(n)
-    wallet = MultisigWallet.deploy(backend.relayer, [o.address for o in owners], m, multisig_artifact)
+    wallet = MultisigWallet.deploy(backend.relayer, [o.address for o in owners], m, [key("dest").address],
+                                   DELAY_S, multisig_artifact)
     backend.fund(wallet.address, WALLET_FUNDS_WEI)
     return wallet, owners, m
 
@@ -165,3 +169,43 @@ def test_eip1271_publication_signature(setup: tuple[MultisigWallet, list[LocalAc
     assert not wallet.is_valid_signature(keccak(text="another root"), pack(signed))
     tx_signature = approvals(wallet.tx(key("dest").address, 0, digest), owners[:m])
     assert not wallet.is_valid_signature(digest, tx_signature)  # a transaction approval is not a message
+
+
+def test_destination_not_allowed_refused(backend: Backend,
+                                         setup: tuple[MultisigWallet, list[LocalAccount], int]) -> None:
+    wallet, owners, m = setup
+    thief = key("thief").address
+    tx = wallet.tx(thief, SENT_WEI, b"")
+    refused_on_chain(wallet, backend, tx, approvals(tx, owners[:m]))
+    # Nor as an ERC-20 transfer's recipient, nor through any other call.
+    token_call = wallet.tx(key("token").address, 0, TRANSFER_SELECTOR + encode(["address", "uint256"], [thief, 5]))
+    refused_on_chain(wallet, backend, token_call, approvals(token_call, owners[:m]))
+    other_call = wallet.tx(key("dest").address, 0, b"\x12\x34\x56\x78")
+    refused_on_chain(wallet, backend, other_call, approvals(other_call, owners[:m]))
+    # Allowed by the wallet itself (M approvals), the same movement then executes.
+    allow = wallet.tx(wallet.address, 0, wallet.call_data("setAllowed", thief, True))
+    wallet.execute(backend.relayer, allow, approvals(allow, owners[:m]))
+    moved = wallet.tx(thief, SENT_WEI, b"")
+    wallet.execute(backend.relayer, moved, approvals(moved, owners[:m]))
+    assert backend.balance(thief) == SENT_WEI
+
+
+def test_large_movement_inside_the_time_lock_refused(
+        backend: Backend, setup: tuple[MultisigWallet, list[LocalAccount], int]) -> None:
+    wallet, owners, m = setup
+    lock = wallet.tx(wallet.address, 0, wallet.call_data("setTimeLock", ZERO_ADDRESS, SENT_WEI, DELAY_S))
+    wallet.execute(backend.relayer, lock, approvals(lock, owners[:m]))
+    assert wallet.large_units(None) == SENT_WEI and wallet.delay_s() == DELAY_S
+    small = wallet.tx(key("dest").address, SENT_WEI - 1, b"")
+    wallet.execute(backend.relayer, small, approvals(small, owners[:m]))  # below the band: no lock
+    large = wallet.tx(key("dest").address, SENT_WEI, b"")
+    signatures = approvals(large, owners[:m])
+    refused_on_chain(wallet, backend, large, signatures)  # not queued
+    with pytest.raises(MultisigRefused):
+        wallet.queue(backend.relayer, large, approvals(large, owners[: m - 1]))  # too few to start the lock
+    wallet.queue(backend.relayer, large, signatures)
+    assert wallet.queued_at(large) > 0
+    refused_on_chain(wallet, backend, large, signatures)  # queued, inside the lock
+    backend.advance(DELAY_S)
+    wallet.execute(backend.relayer, large, signatures)
+    assert backend.balance(key("dest").address) == 2 * SENT_WEI - 1

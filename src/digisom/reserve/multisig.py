@@ -25,6 +25,7 @@ from digisom.reserve.typed import MultisigTx
 EIP1271_MAGIC: Final = bytes.fromhex("1626ba7e")
 # execTransaction's gas when sent without a simulation (to see the revert mined on chain).
 UNCHECKED_GAS: Final = 1_000_000
+ZERO_ADDRESS: Final = "0x" + "00" * 20
 RECEIPT_TIMEOUT_S: Final = 10.0
 RECEIPT_POLL_S: Final = 0.05
 
@@ -38,11 +39,11 @@ class MultisigWallet:
         self.artifact = artifact or reserve_multisig_artifact()
 
     @classmethod
-    def deploy(cls, transactor: Transactor, owners: Sequence[str], threshold: int,
-               artifact: Artifact | None = None) -> MultisigWallet:
-        """Deploy a wallet with `owners` and `threshold`."""
+    def deploy(cls, transactor: Transactor, owners: Sequence[str], threshold: int, allowed: Sequence[str] = (),
+               delay_s: int = 0, artifact: Artifact | None = None) -> MultisigWallet:
+        """Deploy a wallet with `owners`, `threshold`, destinations `allowed` and a time lock of `delay_s`."""
         built = artifact or reserve_multisig_artifact()
-        address = transactor.deploy(built.init_code(list(owners), threshold))
+        address = transactor.deploy(built.init_code(list(owners), threshold, list(allowed), delay_s))
         return cls(transactor.chain, address, built)
 
     def _read(self, name: str, *args: object) -> Any:
@@ -79,9 +80,30 @@ class MultisigWallet:
         """Calldata of one of the wallet's own functions (owner management goes through `execute`)."""
         return self.artifact.abi.fn(name).encode(*args)
 
+    def is_allowed(self, destination: str) -> bool:
+        return bool(self._read("allowed", destination))
+
+    def large_units(self, token: str | None) -> int:
+        """The amount from which a movement of `token` (None: the native coin) is time-locked; 0: never."""
+        return int(self._read("largeUnits", token or ZERO_ADDRESS))
+
+    def delay_s(self) -> int:
+        return int(self._read("delaySeconds"))
+
+    def queued_at(self, tx: MultisigTx) -> int:
+        """When `tx` was queued (block timestamp), 0 if it was not."""
+        return int(self._read("queuedAt", self.transaction_hash(tx)))
+
+    def queue(self, relayer: Transactor, tx: MultisigTx, signatures: bytes, confirmations: int = 1) -> Receipt:
+        """Start the time lock of an approved, time-locked movement."""
+        return self._send(relayer, "queueTransaction", tx, signatures, confirmations)
+
     def execute(self, relayer: Transactor, tx: MultisigTx, signatures: bytes, confirmations: int = 1) -> Receipt:
         """Send `execTransaction`; `MultisigRefused` if the node or the contract refuses it."""
-        data = self.call_data("execTransaction", tx.to, tx.value_units, tx.data, tx.nonce, signatures)
+        return self._send(relayer, "execTransaction", tx, signatures, confirmations)
+
+    def _send(self, relayer: Transactor, name: str, tx: MultisigTx, signatures: bytes, confirmations: int) -> Receipt:
+        data = self.call_data(name, tx.to, tx.value_units, tx.data, tx.nonce, signatures)
         try:
             signed = relayer.prepare(self.address, data)
             relayer.chain.broadcast(signed.raw)
