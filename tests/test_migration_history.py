@@ -62,6 +62,7 @@ RELEASED = {
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
     "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
+    "reserve/v0001_initial": "092e6737fd441ad254b89b978791a99b",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
