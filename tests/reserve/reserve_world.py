@@ -12,9 +12,8 @@ from sqlalchemy import Engine
 
 from digisom.api.runtime import domain_engine
 from digisom.chain.contracts import Artifact
+from digisom.chain.reserve_multisig import ZERO_ADDRESS, MultisigCustody, MultisigWallet
 from digisom.reserve import migrations
-from digisom.reserve.custody import MultisigCustody
-from digisom.reserve.multisig import ZERO_ADDRESS, MultisigWallet
 from digisom.reserve.policy import Policy, mismatches, parse_policy
 from digisom.reserve.typed import pack, sign_typed
 from tests.reserve.conftest import Backend, key

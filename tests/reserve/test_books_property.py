@@ -17,11 +17,11 @@ from digisom.api.runtime import domain_engine
 from digisom.chain.contracts import Artifact, reserve_multisig_artifact
 from digisom.chain.embedded import EmbeddedChain, Snapshot
 from digisom.chain.model import TxRequest
+from digisom.chain.reserve_multisig import MultisigWallet
 from digisom.chain.transactor import Transactor, sign
 from digisom.ledger.service import Ledger
 from digisom.reserve import migrations
 from digisom.reserve.books import Books
-from digisom.reserve.multisig import MultisigWallet
 from digisom.reserve.observer import Observer
 from digisom.reserve.policy import AssetPolicy, Band
 from digisom.reserve.typed import pack, sign_typed

@@ -12,8 +12,8 @@ from eth_utils.crypto import keccak
 
 from digisom.chain.contracts import Artifact
 from digisom.chain.errors import TransactionReverted
+from digisom.chain.reserve_multisig import ZERO_ADDRESS, MultisigWallet
 from digisom.reserve.errors import MultisigRefused
-from digisom.reserve.multisig import ZERO_ADDRESS, MultisigWallet
 from digisom.reserve.typed import MultisigTx, digest, message_typed_data, pack, sign_typed
 from tests.reserve.conftest import Backend, key
 

@@ -13,15 +13,15 @@ move's state so a second sync after a crash repeats nothing (the ledger answers 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from sqlalchemy import Engine, func, insert, select, update
 
-from digisom.chain.abi import topic_address
-from digisom.chain.protocol import Chain
 from digisom.reserve import tables
 from digisom.reserve.books import Books, ChainMove
 from digisom.reserve.policy import AssetPolicy
@@ -29,6 +29,37 @@ from digisom.reserve.policy import AssetPolicy
 RECEIVED_TOPIC: Final = keccak(text="Received(address,uint256)")
 EXECUTED_TOPIC: Final = keccak(text="Executed(uint256,address,uint256,bytes32)")
 TRANSFER_TOPIC: Final = keccak(text="Transfer(address,address,uint256)")
+
+
+class ChainLog(Protocol):
+    """One event log (`digisom.chain.model.Log` fits)."""
+
+    @property
+    def topics(self) -> tuple[bytes, ...]: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def block_hash(self) -> str: ...
+    @property
+    def tx_hash(self) -> str: ...
+    @property
+    def log_index(self) -> int: ...
+
+
+class ChainLogs(Protocol):
+    """What the observer reads from a chain (`digisom.chain.protocol.Chain` fits)."""
+
+    def chain_id(self) -> int: ...
+    def block_number(self) -> int: ...
+    def logs(self, address: str, from_block: int, to_block: int,
+             topic0s: Sequence[bytes]) -> Sequence[ChainLog]: ...
+
+
+def topic_address(topic: bytes) -> str:
+    """The address in an indexed address topic (its low 20 bytes)."""
+    return str(to_checksum_address(topic[-20:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +75,7 @@ def event_id(chain_id: int, tx_hash: str, log_index: int, block_hash: str) -> st
     return hashlib.sha256(f"{chain_id}:{tx_hash.lower()}:{log_index}:{block_hash.lower()}".encode()).hexdigest()
 
 
-def moves(chain: Chain, asset: AssetPolicy, address: str, from_block: int, to_block: int) -> list[ChainMove]:
+def moves(chain: ChainLogs, asset: AssetPolicy, address: str, from_block: int, to_block: int) -> list[ChainMove]:
     """The address's moves of `asset` in the canonical blocks from..to, in chain order."""
     chain_id = chain.chain_id()
     found: list[ChainMove] = []
@@ -75,7 +106,7 @@ def moves(chain: Chain, asset: AssetPolicy, address: str, from_block: int, to_bl
 class Observer:
     """Keeps one address's books of one asset equal to the chain."""
 
-    def __init__(self, engine: Engine, books: Books, chain: Chain, confirmations: int) -> None:
+    def __init__(self, engine: Engine, books: Books, chain: ChainLogs, confirmations: int) -> None:
         self._engine = engine
         self._books = books
         self._chain = chain

@@ -1,4 +1,5 @@
-"""`MultisigWallet`: the `ReserveMultisig` contract wallet through the chain adapter.
+"""`MultisigWallet`: the reserve's `ReserveMultisig` contract wallet through the chain adapter,
+and `MultisigCustody`, the reserve domain's `Custody` port on it.
 
 Reads (owners, threshold, nonce, digests, EIP-1271) are calls; `execute` sends an
 `execTransaction` from any relayer key (the relayer pays gas and decides nothing: the
@@ -124,3 +125,27 @@ class MultisigWallet:
             time.sleep(RECEIPT_POLL_S)
             receipt = self.chain.receipt(tx_hash)
         return receipt
+
+
+class MultisigCustody:
+    """`digisom.reserve.custody.Custody` on a deployed `ReserveMultisig`."""
+
+    def __init__(self, wallet: MultisigWallet, relayer: Transactor, confirmations: int = 1) -> None:
+        self._wallet = wallet
+        self._relayer = relayer
+        self._confirmations = confirmations
+
+    def chain_id(self) -> int:
+        return self._wallet.chain.chain_id()
+
+    def wallet_address(self) -> str:
+        return self._wallet.address
+
+    def nonce(self) -> int:
+        return self._wallet.nonce()
+
+    def queue(self, tx: MultisigTx, signatures: bytes) -> str:
+        return self._wallet.queue(self._relayer, tx, signatures, self._confirmations).tx_hash
+
+    def execute(self, tx: MultisigTx, signatures: bytes) -> str:
+        return self._wallet.execute(self._relayer, tx, signatures, self._confirmations).tx_hash
