@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
-from digisom.api import interbank_wiring, offline_wiring, por_wiring, usdkg_wiring
+from digisom.api import interbank_wiring, offline_wiring, por_wiring, reserve_wiring, usdkg_wiring
 from digisom.api.response_store import response_store
 from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
 from digisom.cbdc.http.slots import CBDC_SERVICE
@@ -39,6 +39,7 @@ from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
 from digisom.registry.http import routes as registry_routes
 from digisom.remittance.http import routes as remittance_routes
+from digisom.reserve.http import routes as reserve_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
@@ -79,7 +80,7 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               ops)
+               reserve_routes, ops)
     return [module.router() for module in modules]
 
 
@@ -118,6 +119,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
+    reserve_wiring.attach(app, ctx.engine, ctx.clock)
     every_router = routers()
     for router in every_router:
         app.include_router(router)
