@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 
+from digisom.chain.abi import Function
 from digisom.chain.contracts import Artifact, reserve_multisig_artifact
-from digisom.chain.errors import TransactionReverted
+from digisom.chain.errors import ChainError, TransactionReverted
 from digisom.chain.model import Receipt, TxRequest
 from digisom.chain.protocol import Chain
+from digisom.chain.rpc import RpcChain
 from digisom.chain.transactor import Transactor, sign
 from digisom.reserve.errors import MultisigRefused
 from digisom.reserve.typed import MultisigTx
@@ -54,8 +57,6 @@ class MultisigWallet:
 
     def owners(self) -> list[str]:
         """The current owners (order not meaningful)."""
-        from eth_utils.address import to_checksum_address  # noqa: PLC0415
-
         return [str(to_checksum_address(owner)) for owner in self._read("getOwners")]
 
     def threshold(self) -> int:
@@ -149,3 +150,46 @@ class MultisigCustody:
 
     def execute(self, tx: MultisigTx, signatures: bytes) -> str:
         return self._wallet.execute(self._relayer, tx, signatures, self._confirmations).tx_hash
+
+
+class RpcReserveReader:
+    """`digisom.reserve.publication.ChainAtBlock` on a JSON-RPC node: balances, owners,
+    threshold and EIP-1271 answers at a given block (eth_getBalance / eth_call with a block
+    number; the node must keep state that old: an archive node for old publications)."""
+
+    def __init__(self, rpc: RpcChain, artifact: Artifact | None = None) -> None:
+        self._rpc = rpc
+        self._abi = (artifact or reserve_multisig_artifact()).abi
+        self._erc20_balance = Function("balanceOf", ("address",), ("uint256",))
+
+    def chain_id(self) -> int:
+        return self._rpc.chain_id()
+
+    def native_balance(self, address: str, block: int) -> int:
+        return int(self._rpc.request("eth_getBalance", [address, hex(block)]), 16)
+
+    def token_balance(self, token: str, address: str, block: int) -> int:
+        (units,) = self._erc20_balance.decode(self._call(token, self._erc20_balance.encode(address), block))
+        return int(units)
+
+    def owners(self, wallet: str, block: int) -> list[str]:
+        fn = self._abi.fn("getOwners")
+        (found,) = fn.decode(self._call(wallet, fn.encode(), block))
+        return [str(to_checksum_address(owner)) for owner in found]
+
+    def threshold(self, wallet: str, block: int) -> int:
+        fn = self._abi.fn("threshold")
+        (found,) = fn.decode(self._call(wallet, fn.encode(), block))
+        return int(found)
+
+    def is_valid_signature(self, wallet: str, hash32: bytes, signatures: bytes, block: int) -> bool:
+        fn = self._abi.fn("isValidSignature")
+        try:
+            (magic,) = fn.decode(self._call(wallet, fn.encode(hash32, signatures), block))
+        except ChainError:  # a node that refuses the call: not a valid signature
+            return False
+        return bytes(magic) == EIP1271_MAGIC
+
+    def _call(self, to: str, data: bytes, block: int) -> bytes:
+        found = self._rpc.request("eth_call", [{"to": to, "data": "0x" + data.hex()}, hex(block)])
+        return bytes.fromhex(str(found).removeprefix("0x"))

@@ -48,6 +48,7 @@ LAZY_COMMANDS: Final = {
     "vasp": ("digisom.cli.vasp", "vasp_app"),
     "vasp-reports": ("digisom.cli.vasp_reports", "vasp_reports_app"),
     "por": ("digisom.cli.por", "por_app"),
+    "reserve": ("digisom.cli.reserve", "reserve_app"),
 }
 
 
