@@ -88,7 +88,8 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
                usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None,
-               por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening) -> FastAPI:
+               por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening,
+               reserve: reserve_wiring.ReserveSetup | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
@@ -119,7 +120,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
-    reserve_wiring.attach(app, ctx.engine, ctx.clock)
+    reserve_wiring.attach(app, ctx.engine, ctx.clock, reserve)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

@@ -1,9 +1,11 @@
 """The national crypto reserve wired in: its tables migrated, and its routes' slots filled.
-Without a policy and a custody wallet the reads answer empty and the writes 503."""
+Without a `ReserveSetup` (no policy, no custody wallet) the reads answer empty and the
+writes 503."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -17,11 +19,19 @@ from digisom.reserve.http.slots import RESERVE_BOOKS, RESERVE_CUSTODY, RESERVE_D
 from digisom.reserve.policy import Policy
 
 
-def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], policy: Policy | None = None,
-           custody: Custody | None = None, books: Books | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class ReserveSetup:
+    """A configured reserve: its policy, the wallet it governs, and its books (None: not kept here)."""
+
+    policy: Policy
+    custody: Custody
+    books: Books | None = None
+
+
+def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: ReserveSetup | None = None) -> None:
     migrations.migrate(engine)
     provide(app, RESERVE_DB, engine)
     provide(app, RESERVE_NOW_S, lambda: int(clock().timestamp()))
-    provide(app, RESERVE_POLICY, policy)
-    provide(app, RESERVE_CUSTODY, custody)
-    provide(app, RESERVE_BOOKS, books)
+    provide(app, RESERVE_POLICY, setup.policy if setup else None)
+    provide(app, RESERVE_CUSTODY, setup.custody if setup else None)
+    provide(app, RESERVE_BOOKS, setup.books if setup else None)
