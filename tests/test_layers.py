@@ -14,7 +14,8 @@ import digisom
 
 PACKAGE_ROOT = Path(digisom.__file__).parent
 DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry", "usdkg", "compliance",
-           "remittance", "vasp_reports", "travelrule", "por", "merchants")
+           "remittance", "vasp_reports", "travelrule", "por", "merchants",
+           "reserve")
 HTTP_MODULES = ("fastapi", "starlette", "digisom.http")
 
 

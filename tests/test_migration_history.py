@@ -27,7 +27,8 @@ from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
-           "remittance", "vasp_reports", "travelrule", "por", "merchants")
+           "remittance", "vasp_reports", "travelrule", "por", "merchants",
+           "reserve")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -63,6 +64,7 @@ RELEASED = {
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
     "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
     "merchants/v0001_initial": "612ba21f8bf7c45eb65839d2a7e4bda3",
+    "reserve/v0001_initial": "092e6737fd441ad254b89b978791a99b",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
@@ -103,6 +105,10 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "usdkg_bar_events": [{"status": "in_vault"}],
     "usdkg_movements": [{"kind": "arrive"}],
     "por_roots": [{"root_id": "ab" * 32, "total_units": "18446744073709551615", "reserves_hold": 0}],
+    "reserve_proposals": [{"state": "open", "open_nonce": 0, "digest": "cd" * 32, "approvals_required": 2,
+                           "time_locked": 0}],
+    "reserve_approvals": [{"signature": "ef" * 65}],
+    "reserve_chain_events": [{"direction": "in", "state": "posted"}],
     "compliance_screenings": [{"subject_kind": "name", "decision": "review", "score_milli": 850}],
     "compliance_reviews": [{"status": "cleared", "decided_by": "second-officer", "opened_by": "first-officer",
                             "decided_at": "2026-12-07T00:00:00.000000Z", "reason": "another person",

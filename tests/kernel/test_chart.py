@@ -27,6 +27,7 @@ from digisom.kernel.chart import (
 )
 from digisom.offline import accounts as offline
 from digisom.remittance import accounts as remittance
+from digisom.reserve import books as reserve_books
 from digisom.stablecoin import accounts as stablecoin
 
 LEDGER_DOC = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
@@ -38,6 +39,7 @@ ACCOUNT_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.OFFLINE, offline.OfflineAccountCode),
     (Domain.STABLECOIN, stablecoin.StablecoinAccountCode),
     (Domain.REMITTANCE, remittance.RemittanceAccountCode),
+    (Domain.RESERVE, reserve_books.ReserveAccountCode),
 ]
 TRANSFER_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.CBDC, cbdc.TransferCode),
@@ -47,6 +49,7 @@ TRANSFER_ENUMS: list[tuple[Domain, type[IntEnum]]] = [
     (Domain.OFFLINE, offline.OfflineTransferCode),
     (Domain.STABLECOIN, stablecoin.StablecoinTransferCode),
     (Domain.REMITTANCE, remittance.RemittanceTransferCode),
+    (Domain.RESERVE, reserve_books.ReserveTransferCode),
 ]
 # Codes a domain names only to show another domain's transfers by name in its statements.
 MIRRORS = {(Domain.CBDC, "DISBURSEMENT")}

@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
-from digisom.api import interbank_wiring, offline_wiring, por_wiring, usdkg_wiring
+from digisom.api import interbank_wiring, offline_wiring, por_wiring, reserve_wiring, usdkg_wiring
 from digisom.api.response_store import response_store
 from digisom.cbdc.http import aliases, benefits, issuance, ledger, participants, payments, qr, wallets
 from digisom.cbdc.http.slots import CBDC_SERVICE
@@ -40,6 +40,7 @@ from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
 from digisom.registry.http import routes as registry_routes
 from digisom.remittance.http import routes as remittance_routes
+from digisom.reserve.http import routes as reserve_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
@@ -80,7 +81,7 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               merchants_routes, ops)
+               merchants_routes, reserve_routes, ops)
     return [module.router() for module in modules]
 
 
@@ -88,7 +89,8 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
                rtgs_clock: Callable[[], datetime] | None = None,
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
                usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None,
-               por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening) -> FastAPI:
+               por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening,
+               reserve: reserve_wiring.ReserveSetup | None = None) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
@@ -119,6 +121,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
+    reserve_wiring.attach(app, ctx.engine, ctx.clock, reserve)
     every_router = routers()
     for router in every_router:
         app.include_router(router)

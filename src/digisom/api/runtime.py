@@ -23,6 +23,7 @@ from digisom.api import (
     merchants_wiring,
     registry_wiring,
     remittance_wiring,
+    reserve_wiring,
     screening_wiring,
     travelrule_wiring,
     vasp_reports_wiring,
@@ -142,6 +143,7 @@ def build(
     travelrule_settings: TravelRuleSettings | None = None,
     por_chain: PorHolderBalances | None = None,
     merchant_invoices: Callable[[Engine, Context, ComplianceDesk], InvoiceService] | None = None,
+    reserve: reserve_wiring.ReserveSetup | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -161,7 +163,8 @@ def build(
     `vasp_assets` (tests) where given.
     Proof of reserves checks published reserves on `por_chain` (none: published as not checked).
     Merchant invoices are served by `merchant_invoices(engine, ctx, desk)` (none: no rail, every
-    create refused as asset-unavailable)."""
+    create refused as asset-unavailable).
+    The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -184,7 +187,8 @@ def build(
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
-                     por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk))
+                     por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk),
+                     reserve=reserve)
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too

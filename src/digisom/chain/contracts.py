@@ -52,3 +52,11 @@ def usdkg_artifact(directory: Path | None = None) -> Artifact:
     """USDKG: the same source and bytecode as KGST, told apart by its constructor
     arguments (ADR 0008: one audited code base, KGST's deployments unchanged)."""
     return kgst_artifact(directory)
+
+
+RESERVE_MULTISIG_FILE: Final = "ReserveMultisig.vy"
+
+
+def reserve_multisig_artifact(directory: Path | None = None) -> Artifact:
+    """The reserve's M-of-N contract wallet (docs/reserve.md), compiled."""
+    return compile_vyper((directory or contracts_dir()) / RESERVE_MULTISIG_FILE)

@@ -49,6 +49,7 @@ LAZY_COMMANDS: Final = {
     "vasp-reports": ("digisom.cli.vasp_reports", "vasp_reports_app"),
     "por": ("digisom.cli.por", "por_app"),
     "invoice": ("digisom.cli.invoice", "invoice_app"),
+    "reserve": ("digisom.cli.reserve", "reserve_app"),
 }
 
 

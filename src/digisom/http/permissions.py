@@ -184,6 +184,14 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "por.roots.list": EVERYONE,  # roots, reserves and the reserves check are public
     "por.roots.read": EVERYONE,
     "por.proofs.verify": EVERYONE,  # checked, never stored; no route serves a customer's proof
+    "reserve.holdings.read": frozenset({RESERVE, AUDITOR}),
+    "reserve.proposals.list": frozenset({RESERVE, AUDITOR}),
+    "reserve.proposals.read": frozenset({RESERVE, AUDITOR}),
+    "reserve.history.read": frozenset({RESERVE, AUDITOR}),  # refusals and expiries included
+    "reserve.proposals.create": frozenset({RESERVE}),  # the proposer must be an officer of the policy too
+    "reserve.approvals.create": frozenset({RESERVE}),  # the signature must be an officer's key
+    "reserve.executions.create": frozenset({RESERVE}),
+    "reserve.publications.list": EVERYONE,  # holdings with proof of control are public
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -32,6 +32,7 @@ class Domain(StrEnum):
     OFFLINE = "offline"  # offline allowances
     STABLECOIN = "stablecoin"  # the KGST bridge
     REMITTANCE = "remittance"  # inbound remittances paid from partners' prefunded positions
+    RESERVE = "reserve"  # the national crypto reserve's own books, one ledger per asset
 
 
 class DuplicateCode(DigisomError):
@@ -141,10 +142,22 @@ def _by(*domains: Domain) -> frozenset[Domain]:
 
 # The one ledger of every domain: its number is the ISO 4217 numeric code of the som.
 LEDGER_KGS: Final = KGS.numeric
-LEDGERS: Final = (LedgerEntry(LEDGER_KGS, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),)
+# The national crypto reserve keeps each asset on a ledger of its own, in the asset's
+# smallest unit (wei, token units): 90001-90099, clear of every ISO 4217 numeric code.
+LEDGER_RESERVE_BNB: Final = 90_001
+LEDGER_RESERVE_KGST: Final = 90_002
+LEDGER_RESERVE_USDKG: Final = 90_003
+LEDGER_RESERVE_ETH: Final = 90_004
+LEDGERS: Final = (
+    LedgerEntry(LEDGER_KGS, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),
+    LedgerEntry(LEDGER_RESERVE_BNB, "RESERVE_BNB", "the national crypto reserve's BNB, in wei"),
+    LedgerEntry(LEDGER_RESERVE_KGST, "RESERVE_KGST", "the national crypto reserve's KGST, in token units"),
+    LedgerEntry(LEDGER_RESERVE_USDKG, "RESERVE_USDKG", "the national crypto reserve's USDKG, in token units"),
+    LedgerEntry(LEDGER_RESERVE_ETH, "RESERVE_ETH", "the national crypto reserve's ETH, in wei"),
+)
 
 # Account codes 1-19: the digital som; 20-29: RTGS; 40-49: offline; 60-69: the KGST bridge;
-# 70-79: remittances.
+# 70-79: remittances; 80-89: the crypto reserve.
 ACCOUNT_CODES: Final = (
     AccountCodeEntry(1, "ISSUANCE", _D.CBDC, "the central bank's digital-som liability (debit balance = issued)",
                      _by(_D.CBDC)),
@@ -180,6 +193,12 @@ ACCOUNT_CODES: Final = (
     AccountCodeEntry(70, "REMITTANCE_POSITION", _D.REMITTANCE,
                      "a foreign remittance partner's prefunded digital som, paid out to recipients",
                      _by(_D.REMITTANCE)),
+    AccountCodeEntry(80, "RESERVE_HOLDING", _D.RESERVE,
+                     "what one reserve address holds of one asset on chain (debit balance = held)",
+                     _by(_D.RESERVE)),
+    AccountCodeEntry(81, "RESERVE_OUTSIDE", _D.RESERVE,
+                     "the world outside the reserve for one asset: where inflows come from and movements go",
+                     _by(_D.RESERVE)),
 )
 
 _WALLETS: Final = frozenset({5})
@@ -187,7 +206,7 @@ _POSITIONS: Final = frozenset({70})
 # A bank's settlement account: its own (standalone RTGS) or its reserve account (wired in).
 _SETTLEMENT: Final = frozenset({3, 20})
 # Transfer codes 1-19: the digital som; 20-29: RTGS; 30-39: government payments;
-# 40-49: offline; 60-69: the KGST bridge; 70-79: remittances.
+# 40-49: offline; 60-69: the KGST bridge; 70-79: remittances; 80-89: the crypto reserve.
 TRANSFER_CODES: Final = (
     TransferCodeEntry(1, "RESERVE_CREDIT", _D.CBDC, "reserves credited to a bank by monetary operations"),
     TransferCodeEntry(2, "ISSUE", _D.CBDC, "a bank converts reserves into digital som"),
@@ -252,6 +271,10 @@ TRANSFER_CODES: Final = (
                       frozenset({70, 7})),
     TransferCodeEntry(74, "REMITTANCE_BANK_PAYOUT", _D.REMITTANCE,
                       "the partner's position -> the float of the bank holding the recipient's account", _POSITIONS),
+    TransferCodeEntry(80, "RESERVE_INFLOW", _D.RESERVE, "an inflow observed on chain -> the reserve address's holding",
+                      frozenset({80})),
+    TransferCodeEntry(81, "RESERVE_OUTFLOW", _D.RESERVE,
+                      "a movement executed by the reserve's wallet: the holding -> outside", frozenset({81})),
 )
 
 CHART: Final = build_chart(LEDGERS, ACCOUNT_CODES, TRANSFER_CODES)

@@ -1,0 +1,2 @@
+"""/v1/reserve: the national crypto reserve's holdings, proposals, approvals, executions,
+history and publications."""

@@ -1,0 +1,167 @@
+"""/v1/reserve: officers propose, approve (an EIP-712 signature each) and execute movements;
+auditors read everything; anyone reads publications. Every POST takes an Idempotency-Key;
+a proposal's id is derived from the caller and the key, so a retried proposal is the same."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.permissions import Authorize
+from digisom.http.problems import ApiProblem
+from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
+from digisom.http.services import provided
+from digisom.kernel.access import Actor
+from digisom.reserve import errors, proposals
+from digisom.reserve.http.slots import RESERVE_BOOKS, RESERVE_CUSTODY, RESERVE_DB, RESERVE_NOW_S, RESERVE_POLICY
+from digisom.reserve.policy import Policy
+
+ProposalPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A proposal's id.")]
+UNITS_PATTERN: Final = r"^[1-9][0-9]{0,77}$"
+
+
+class ProposeIn(BaseModel):
+    asset: str = Field(pattern=r"^[A-Z0-9]{1,16}$")
+    destination: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    amount_units: str = Field(pattern=UNITS_PATTERN, description="In the asset's smallest unit (wei, token units).")
+
+
+class ApproveIn(BaseModel):
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$",
+                           description="65-byte EIP-712 signature of the proposal's `transaction` typed data.")
+
+
+class Document(BaseModel):
+    """A JSON document as the domain renders it."""
+
+    model_config = {"extra": "allow"}
+
+
+class Items(BaseModel):
+    items: list[dict[str, Any]]
+
+
+def _problem(error: errors.ReserveError) -> ApiProblem:
+    if isinstance(error, errors.ProposalUnknown):
+        return ApiProblem(404, "not-found", "Not found", str(error))
+    if isinstance(error, errors.NotAnOfficer):
+        return ApiProblem(403, "reserve-not-an-officer", "Not an officer of the reserve policy", str(error))
+    if isinstance(error, errors.DuplicateApproval | errors.ProposalNotOpen):
+        return ApiProblem(409, "reserve-proposal-conflict", "The proposal cannot take this", str(error))
+    slug = {errors.DestinationNotAllowed: "reserve-destination-not-allowed",
+            errors.TimeLocked: "reserve-time-locked",
+            errors.NotEnoughApprovals: "reserve-not-enough-approvals",
+            errors.MultisigRefused: "reserve-refused-on-chain",
+            errors.SignatureInvalid: "reserve-signature-invalid"}.get(type(error), "reserve-refused")
+    return ApiProblem(422, slug, "Refused by the reserve policy", str(error))
+
+
+def _configured(request: Request) -> Policy:
+    policy = provided(request, RESERVE_POLICY)
+    if policy is None or provided(request, RESERVE_CUSTODY) is None:
+        raise ApiProblem(503, "reserve-not-configured", "No reserve is configured", "this server has no reserve policy")
+    return policy
+
+
+def router() -> APIRouter:
+    r = APIRouter(prefix="/v1/reserve", tags=["national crypto reserve"])
+
+    @r.get("/holdings", response_model=Items, responses=READ_PROBLEMS)
+    def holdings(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.holdings.read"))]) -> Response:
+        """The reserve's books per asset at its wallet: posted (confirmed) and pending units."""
+        policy, books = provided(request, RESERVE_POLICY), provided(request, RESERVE_BOOKS)
+        if policy is None or books is None:
+            return json(Items(items=[]))
+        found = [books.holding(asset, policy.chain_id, policy.wallet) for asset in policy.assets]
+        return json(Items(items=[{"asset": h.asset, "address": h.address, "posted_units": str(h.posted_units),
+                                  "pending_in_units": str(h.pending_in_units),
+                                  "pending_out_units": str(h.pending_out_units)} for h in found]))
+
+    @r.get("/proposals", response_model=Items, responses=READ_PROBLEMS)
+    def listed(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.proposals.list"))],
+               state: Annotated[str | None, Query(pattern=r"^(open|queued|executed|refused|expired)$")] = None,
+               ) -> Response:
+        """Proposals, newest first (at most 100)."""
+        return json(Items(items=[p.as_json() for p in proposals.listed(provided(request, RESERVE_DB), state)]))
+
+    @r.get("/proposals/{proposal_id}", response_model=Document, responses=READ_PROBLEMS)
+    def read(request: Request, proposal_id: ProposalPath,
+             _actor: Annotated[Actor, Depends(Authorize("reserve.proposals.read"))]) -> Response:
+        """One proposal, with the typed data officers sign and the approvals so far."""
+        try:
+            return JSONResponse(proposals.read(provided(request, RESERVE_DB), proposal_id).as_json())
+        except errors.ReserveError as error:
+            raise _problem(error) from None
+
+    @r.get("/history", response_model=Items, responses=READ_PROBLEMS)
+    def history(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.history.read"))]) -> Response:
+        """Everything that happened to proposals, oldest first: refusals and expiries included."""
+        return json(Items(items=proposals.history(provided(request, RESERVE_DB))))
+
+    @r.post("/proposals", status_code=201, response_model=Document, responses=WRITE_PROBLEMS)
+    def propose(request: Request, body: ProposeIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("reserve.proposals.create"))]) -> Response:
+        """Propose a movement (the caller must be an officer of the policy)."""
+        policy = _configured(request)
+        proposal_id = hashlib.sha256(f"{actor.principal}\x1f{key}".encode()).hexdigest()[:32]
+
+        def produce() -> Response:
+            try:
+                made = proposals.propose(provided(request, RESERVE_DB), policy, _custody(request), proposal_id,
+                                         actor.subject, body.asset, body.destination, int(body.amount_units),
+                                         provided(request, RESERVE_NOW_S)())
+            except errors.ReserveError as error:
+                raise _problem(error) from None
+            return JSONResponse(made.as_json(), 201)
+        return idempotent(request, actor, key, body, produce)
+
+    @r.post("/proposals/{proposal_id}/approvals", status_code=201, response_model=Document, responses=WRITE_PROBLEMS)
+    def approve(request: Request, proposal_id: ProposalPath, body: ApproveIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("reserve.approvals.create"))]) -> Response:
+        """Add an officer's EIP-712 signature; verified before it is stored."""
+        policy = _configured(request)
+
+        def produce() -> Response:
+            try:
+                made = proposals.approve(provided(request, RESERVE_DB), policy, proposal_id,
+                                         bytes.fromhex(body.signature[2:]), actor.subject,
+                                         provided(request, RESERVE_NOW_S)())
+            except errors.ReserveError as error:
+                raise _problem(error) from None
+            return JSONResponse(made.as_json(), 201)
+        return idempotent(request, actor, key, body, produce)
+
+    @r.post("/proposals/{proposal_id}/executions", status_code=201, response_model=Document,
+            responses=WRITE_PROBLEMS)
+    def execute(request: Request, proposal_id: ProposalPath, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("reserve.executions.create"))]) -> Response:
+        """Execute on chain (a time-locked movement is queued first, then executed after the lock)."""
+        policy = _configured(request)
+
+        def produce() -> Response:
+            try:
+                made = proposals.execute(provided(request, RESERVE_DB), policy, _custody(request), proposal_id,
+                                         actor.subject, provided(request, RESERVE_NOW_S)())
+            except errors.ReserveError as error:
+                raise _problem(error) from None
+            return JSONResponse(made.as_json(), 201)
+        return idempotent(request, actor, key, None, produce)
+
+    @r.get("/publications", response_model=Items, responses=READ_PROBLEMS)
+    def publications(request: Request,
+                     _actor: Annotated[Actor, Depends(Authorize("reserve.publications.list"))]) -> Response:
+        """Published holdings with proof of control, newest first."""
+        from digisom.reserve import publication  # noqa: PLC0415 - keeps the route table import light
+
+        return json(Items(items=publication.listed(provided(request, RESERVE_DB))))
+
+    return r
+
+
+def _custody(request: Request) -> Any:
+    return provided(request, RESERVE_CUSTODY)
