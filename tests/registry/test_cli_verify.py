@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
@@ -28,3 +29,12 @@ def test_verify_passes_then_names_the_tampered_event(assets: AssetRegister, key:
     result = runner.invoke(register_app, ["verify", str(path), "--key", chain.public_key_hex(key)])
     assert result.exit_code == 1
     assert f"event seq {len(export['events'])} " in result.output
+
+
+@pytest.mark.parametrize("content", [b"not json", b"\xff\xfe", b"[1, 2]", b"[" * 5000])
+def test_verify_names_a_file_that_is_not_an_export(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "export.json"
+    path.write_bytes(content)
+    result = CliRunner().invoke(register_app, ["verify", str(path), "--key", "00" * 32])
+    assert result.exit_code == 2, result.output  # a crash would exit 1 with a traceback
+    assert "export" in result.output

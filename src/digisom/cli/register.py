@@ -101,7 +101,14 @@ def _group() -> None:
 @register_app.command("verify")
 def verify(export: Path, key: Annotated[str, typer.Option(help="The register's public key, 64 hex digits.")]) -> None:
     """Check an export of `/v1/register/export` (or `digisom register export`)."""
-    document = json.loads(export.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(export.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        typer.echo(f"{export}: not a readable JSON export ({type(error).__name__}: {error})", err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(document, dict):
+        typer.echo(f"{export}: an export is a JSON object with `events`", err=True)
+        raise typer.Exit(2)
     try:
         public = bytes.fromhex(key)
     except ValueError:
