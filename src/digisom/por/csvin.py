@@ -7,12 +7,11 @@ a few C-speed passes (10M lines in seconds); the line-by-line scan runs only to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from digisom.por import errors
-from digisom.por.order import PendingOrder, start_order
 
 U64_MAX: Final = 2**64 - 1
 LEAVES_MAX: Final = 2**24  # depth 24: the depth the proof's 1 KB binary form is sized for
@@ -31,13 +30,11 @@ _TWO_COMMAS: Final = re.compile(rb",[^\n]*,")
 
 @dataclass(frozen=True, slots=True)
 class Balances:
-    """Ids (UTF-8 bytes) and balances in file order; `total_units` their sum;
-    `pending_order` the leaves' order, drawn in the background while the file was parsed."""
+    """Ids (UTF-8 bytes) and balances in file order; `total_units` their sum."""
 
     ids: list[bytes]
     balances: list[int]
     total_units: int
-    pending_order: PendingOrder | None = field(default=None, compare=False, repr=False)
 
 
 def read_balances(path: Path) -> Balances:
@@ -60,17 +57,6 @@ def parse_balances(data: bytes, source: str = "balances") -> Balances:
         raise errors.EmptyBalances(f"{source}: no customers")
     if lines > LEAVES_MAX:
         raise errors.BalancesTooLarge(f"{source}: {lines} customers, more than {LEAVES_MAX}")
-    # One line per customer (or the file is refused below): the leaves' order can be drawn now.
-    pending = start_order(lines)
-    try:
-        return _parse(body, lines, first, source, pending)
-    except BaseException:
-        if pending is not None:
-            pending.cancel()
-        raise
-
-
-def _parse(body: bytes, lines: int, first: int, source: str, pending: PendingOrder | None) -> Balances:
     # Exactly one comma on every line: as many commas as lines and no line with two. Then
     # one split of the whole body alternates id, balance (C speed; a split per line is 6x slower).
     if body.count(b",") != lines or _TWO_COMMAS.search(body):
@@ -86,7 +72,7 @@ def _parse(body: bytes, lines: int, first: int, source: str, pending: PendingOrd
     total = sum(balances)
     if total > U64_MAX:
         raise errors.TotalOverflow(f"{source}: total {total} exceeds 2**64-1")
-    return Balances(ids=ids, balances=balances, total_units=total, pending_order=pending)
+    return Balances(ids=ids, balances=balances, total_units=total)
 
 
 def _line(position: int, first: int) -> int:

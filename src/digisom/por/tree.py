@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import random
 import secrets
 import shutil
 from collections.abc import Sequence
@@ -25,7 +26,6 @@ from typing import Any, Final
 from digisom.por import layout
 from digisom.por.csvin import Balances
 from digisom.por.errors import PorError
-from digisom.por.order import random_order
 
 NONCE_BYTES: Final = layout.NONCE_BYTES
 ZERO_BALANCE: Final = bytes(8)
@@ -85,6 +85,17 @@ def _write_customers(directory: Path, ids: Sequence[bytes], nonces: bytes, order
     (directory / layout.CUSTOMERS_FILE).write_bytes(b"\n" + b"\n".join([ids[c] for c in order]) + b"\n")
 
 
+def random_order(count: int) -> list[int]:
+    """A uniformly random permutation of range(count): leaf i holds customer order[i].
+
+    Mersenne Twister seeded with 256 bits from `secrets`: the order only has to hide the
+    CSV's order (e.g. by sign-up date) from someone who sees leaf positions, and the
+    generator's state is never shown; `SystemRandom` would make 10M system calls."""
+    order = list(range(count))
+    random.Random(secrets.randbits(256)).shuffle(order)  # noqa: S311 (see above)
+    return order
+
+
 def build_tree(balances: Balances, asset: str, out_dir: Path, *, workers: int = 2,
                built_at: datetime | None = None) -> dict[str, Any]:
     """Build the tree into `out_dir` (which must not exist or be empty) and return root.json's content.
@@ -98,9 +109,7 @@ def build_tree(balances: Balances, asset: str, out_dir: Path, *, workers: int = 
     depth = (customers - 1).bit_length()
     size = 1 << depth
     nonces = os.urandom(NONCE_BYTES * customers)
-    # Drawn while the CSV was parsed (`csvin`), if it was large; else now.
-    drawn = balances.pending_order.result() if balances.pending_order is not None else None
-    order = drawn if drawn is not None and len(drawn) == customers else random_order(customers)
+    order = random_order(customers)
     staging = out_dir.parent / f".{out_dir.name}.partial-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     try:
