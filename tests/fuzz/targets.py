@@ -42,6 +42,7 @@ from digisom.vasp_reports.csv_format import parse_csv as parse_vasp_csv
 from digisom.vasp_reports.errors import VaspReportError
 from digisom.vasp_reports.report import parse_report
 from tests.fuzz.samples import OFAC_SEPARATOR, SERVER_KEY
+from tests.fuzz.samples import tokens as fresh_tokens
 
 CORPUS: Final = Path(__file__).parent / "corpus"
 Errors = tuple[type[BaseException], ...]
@@ -58,10 +59,13 @@ class Target:
     # Byte strings worth splicing in for this format (the mutator's dictionary).
     tokens: tuple[bytes, ...] = ()
     corpus: str = ""
+    # Seeds made when the run starts, for inputs that go stale in a file (a JWT expires an
+    # hour after it is issued: the corpus keeps expired ones, which are worth fuzzing too).
+    fresh: Callable[[], list[bytes]] = list
 
     def seeds(self) -> list[bytes]:
         folder = CORPUS / (self.corpus or self.name)
-        return [path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()]
+        return [*(path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()), *self.fresh()]
 
 
 @dataclass
@@ -156,7 +160,7 @@ def all_targets() -> list[Target]:
         Target("offline_payment", (decode_payment,), (OfflineError,), CBOR),
         Target("offline_sync", (decode_sync_request,), (OfflineError,), CBOR),
         Target("ledger_jsonl", (_ledger_lines,), (), JSON),
-        Target("jwt", (_jwt,), (TokenError,), JWT),
+        Target("jwt", (_jwt,), (TokenError,), JWT, fresh=lambda: [t.encode() for t in fresh_tokens().values()]),
         Target("ivms101", (lambda data: parse_ivms101(_json(data)),), (Ivms101Invalid,), JSON),
         Target("ftm", (_ftm(files),), (ComplianceError,), JSON),
         Target("ofac", (_ofac(files),), (ComplianceError,), (*CSV, OFAC_SEPARATOR)),
