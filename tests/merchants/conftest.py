@@ -1,5 +1,5 @@
-"""Fixtures of the merchant-invoice tests: KGST compiled once, a fresh world per test on
-the in-process EVM (the anvil node comes from tests/stablecoin/conftest.py's fixtures)."""
+"""Fixtures of the merchant-invoice tests: a fresh world per test on the in-process EVM;
+KGST's artifact, the chain and the anvil node are tests/stablecoin/conftest.py's fixtures."""
 
 from __future__ import annotations
 
@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from digisom.chain.contracts import Artifact, kgst_artifact
+from digisom.chain.contracts import Artifact
 from digisom.chain.embedded import EmbeddedChain
 from tests.merchants.world import MerchantWorld
-from tests.stablecoin.conftest import anvil_chain, anvil_node
+from tests.stablecoin.conftest import anvil_chain, anvil_node, artifact, chain
 
-__all__ = ["anvil_chain", "anvil_node"]
-
-CHAIN_ID = 56
-
-
-@pytest.fixture(scope="session")
-def artifact() -> Artifact:
-    return kgst_artifact()
-
-
-@pytest.fixture
-def chain() -> EmbeddedChain:
-    return EmbeddedChain(CHAIN_ID)
+__all__ = ["anvil_chain", "anvil_node", "artifact", "chain"]
 
 
 @pytest.fixture

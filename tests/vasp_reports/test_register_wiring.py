@@ -49,14 +49,8 @@ def setting(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Wo
                         "standard": "BEP-20"}]}), 201)
         world.ok(world.post("registrar", f"/v1/register/assets/{symbol}/status",
                             {"status": "registered", "reason": "complete file"}))
-    world.ok(world.post("vasp", f"/v1/vasps/{EXCHANGE}/application", {
-        "legal_name": "Ala-Too Exchange LLC", "address": "Chui 1, Bishkek", "activities": ["exchange"],
-        "public_key": signing.public_bytes(key).hex(), "documents": []}), 201)
-    proposed = world.ok(world.post("registrar", f"/v1/vasps/{EXCHANGE}/review/proposal", {
-        "decision": "grant", "licence_number": "KG-VASP-0001", "activities": ["exchange"],
-        "expires_on": (GRANTED.date() + timedelta(days=365)).isoformat(), "reason": "complete"}))
-    world.ok(world.post("second_registrar", f"/v1/vasps/{EXCHANGE}/review/approval",
-                        {"proposal_seq": proposed["proposal"]["seq"]}))
+    world.license_vasp(EXCHANGE, public_key_hex=signing.public_bytes(key).hex(),
+                       expires_on=(GRANTED.date() + timedelta(days=365)).isoformat())
     clock.now = REPORTING
     yield world, clock, key
     runtime.close()
