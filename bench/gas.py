@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
+
+from digisom.devtools.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -87,12 +88,6 @@ def anvil_binary() -> Path:
     for candidate in sorted(NODE_MODULES.glob("@foundry-rs/anvil-*/bin/anvil")):
         return candidate
     return NODE_MODULES / ".bin" / "anvil"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
+from digisom.devtools.ports import free_port
 from digisom.errors import DigisomError
 
 START_TIMEOUT_S: Final = 30.0
@@ -54,13 +54,6 @@ def anvil_binary(root: Path = REPO_ROOT) -> Path:
     if not wrapper.exists():
         raise AnvilUnavailable("npm ci installed no anvil binary")
     return wrapper
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _answers(url: str) -> bool:

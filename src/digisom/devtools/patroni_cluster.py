@@ -23,7 +23,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -36,6 +35,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from digisom.devtools.ports import free_port
 from digisom.devtools.postgres_server import SUPERUSER, find_bin_dir
 from digisom.errors import DigisomError
 
@@ -67,13 +67,6 @@ def ensure_installed() -> None:
             raise PatroniUnavailable(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
     if not (shutil.which("patroni") and shutil.which("etcd")):
         raise PatroniUnavailable("apt-get installed the packages but patroni or etcd is still not on PATH")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -152,7 +145,7 @@ class PatroniCluster:
             _chown_for_server(self._root)
             self._start_etcd()
             for number in range(self._node_count):
-                node = Node(f"node{number}", self._root / f"node{number}", _free_port(), _free_port())
+                node = Node(f"node{number}", self._root / f"node{number}", free_port(), free_port())
                 node.directory.mkdir(mode=0o700)
                 _chown_for_server(node.directory)
                 self.nodes.append(node)
@@ -275,7 +268,7 @@ class PatroniCluster:
 
     def _start_etcd(self) -> None:
         root = self._required_root()
-        client, peer = _free_port(), _free_port()
+        client, peer = free_port(), free_port()
         self._etcd_port = client
         command = ["etcd", "--name", "etcd0", "--data-dir", str(root / "etcd"),
                    "--listen-client-urls", f"http://127.0.0.1:{client}",

@@ -15,7 +15,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Final
 import psycopg
 from psycopg import sql
 
+from digisom.devtools.ports import free_port
 from digisom.errors import DigisomError
 
 # Debian and Ubuntu install server binaries here, one directory per major version.
@@ -89,13 +89,6 @@ def chown_for_server(path: Path) -> None:
 def settings_text(settings: Mapping[str, str]) -> str:
     """`settings` as postgresql.conf lines, each value a quoted string."""
     return "".join(f"{name} = '{value.replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class TemporaryPostgres:
@@ -167,7 +160,7 @@ class TemporaryPostgres:
                 with (self._data_dir / "postgresql.conf").open("a") as conf:
                     conf.write(settings_text(self._settings))
             for attempt in range(1, START_ATTEMPTS_MAX + 1):
-                self.port = _free_port()
+                self.port = free_port()
                 try:
                     self._start_server()
                     break
