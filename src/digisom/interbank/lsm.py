@@ -25,9 +25,9 @@ MAX_QUEUED_PAYMENTS: Final = 1_000_000
 MAX_OFFSET_CANDIDATES: Final = 32
 # FIFO bypass inside the queue looks this far behind a blocked head, for the same reason.
 MAX_BYPASS_CANDIDATES: Final = 32
-# Re-ordering after a gridlock run repeats its pass over the left-out payments at most this
-# often (each addition can enable another): bounded work per run, whatever the queue.
-MAX_REORDER_PASSES: Final = 8
+# Re-ordering's last step passes over the left-out payments at most this often (each
+# addition can enable another): bounded work per gridlock run, whatever the queue.
+MAX_REORDER_PASSES: Final = 16
 
 
 class QueueFull(DigisomError):
@@ -61,6 +61,12 @@ class SettlementRules:
 GROSS_RULES: Final = SettlementRules(bypass_normal=False, bilateral_offsetting=False, lsm_interval_s=None)
 # Every 5 minutes: often enough that little waits long, rarely enough to be cheap.
 LSM_RULES: Final = SettlementRules(bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300)
+# LSM_RULES plus partial netting with re-ordering: the same liquidity, shorter delays
+# (docs/performance.md, round 3). Opt-in through `RtgsContext.rules`: it changes which
+# payments settle out of FIFO order.
+LSM_REORDER_RULES: Final = SettlementRules(
+    bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300, reorder_multilateral=True
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,15 +262,36 @@ class Settler:
 
 def _reordered(order: Mapping[str, list[Payment]], included: Mapping[str, int], position: dict[str, int]) -> list[Payment]:
     """Partial netting with re-ordering: of the payments the FIFO gridlock run left out,
-    those that can join it out of turn, smallest first, while every position stays
-    non-negative (`position` is updated). Never a normal payment of a bank whose urgent
-    payments are left out, never an urgent one (urgent payments keep their FIFO)."""
-    left_out = sorted(
-        (p for bank, payments in order.items() for p in payments[included[bank] :]
-         if p.priority is Priority.NORMAL and payments[included[bank]].priority is Priority.NORMAL),
-        key=lambda p: (p.amount_minor, p.payment_id),
-    )
-    added: list[Payment] = []
+    those that can join it out of turn (`position` is updated). Only normal payments of
+    banks whose urgent payments all joined: urgent ones keep their FIFO.
+
+    First the gridlock run again, on all those candidates, taking out the short bank's
+    largest candidate first (most payments settle); then single candidates that still
+    fit, smallest first, until none does (at most `MAX_REORDER_PASSES` passes). Every position stays non-negative throughout
+    the second step and at the end of the first: the set is covered."""
+    candidates = {
+        bank: sorted((p for p in payments[included[bank] :]), key=lambda p: (p.amount_minor, p.payment_id))
+        for bank, payments in order.items()
+        if included[bank] < len(payments) and payments[included[bank]].priority is Priority.NORMAL
+    }
+    for payments in candidates.values():
+        for p in payments:
+            position[p.sender] -= p.amount_minor
+            position[p.receiver] += p.amount_minor
+    left_out: list[Payment] = []
+    short = [bank for bank in candidates if position[bank] < 0]
+    while short:
+        bank = short.pop()
+        while position[bank] < 0:
+            # A short bank has a candidate left: without any, its position is the FIFO run's (>= 0).
+            p = candidates[bank].pop()
+            left_out.append(p)
+            position[bank] += p.amount_minor
+            position[p.receiver] -= p.amount_minor
+            if position[p.receiver] < 0 and p.receiver not in short:
+                short.append(p.receiver)
+    added = [p for payments in candidates.values() for p in payments]
+    left_out.sort(key=lambda p: (p.amount_minor, p.payment_id))
     for _ in range(MAX_REORDER_PASSES):
         kept: list[Payment] = []
         for p in left_out:
