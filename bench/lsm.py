@@ -115,6 +115,19 @@ def measure(payments: Sequence[Payment], rules: SettlementRules, at_baseline: Ma
     }
 
 
+def headline_algorithm(per_algorithm: Mapping[str, Mapping[str, object]]) -> str:
+    """The algorithm that saves most within the mean delay limit (less delay breaks ties);
+    when none is within it, the one with the least mean delay (reported as such)."""
+    def mean_s(name: str) -> float:
+        return float(str(per_algorithm[name]["mean_delay_s"]))
+
+    names = [name for name in per_algorithm if name != BASELINE]
+    within = [name for name in names if mean_s(name) <= MEAN_DELAY_LIMIT_S]
+    if not within:
+        return min(names, key=mean_s)
+    return max(within, key=lambda name: (float(str(per_algorithm[name]["liquidity_saving_share"])), -mean_s(name)))
+
+
 def share(saved: int, of: int) -> float:
     """saved / of, for reporting only (the amounts stay integers)."""
     return round(saved / of, 4) if of else 0.0
@@ -140,9 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         row["settled_share_at_starting_liquidity"] = share(
             len(simulate_day(payments, liquidity, rules, DAY_S).settlements), len(payments))
         per_algorithm[name] = row
-    eligible = [name for name, row in per_algorithm.items()
-                if name != BASELINE and float(str(row["mean_delay_s"])) <= MEAN_DELAY_LIMIT_S]
-    best = max(eligible, key=lambda n: (per_algorithm[n]["liquidity_saving_share"], -float(str(per_algorithm[n]["mean_delay_s"]))))
+    best = headline_algorithm(per_algorithm)
     headline = per_algorithm[best]
     print(
         json.dumps(
@@ -152,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "mean_delay_s": headline["mean_delay_s"],
                 "p99_delay_s": headline["p99_delay_s"],
                 "headline_algorithm": best,
+                "mean_delay_within_limit": float(str(headline["mean_delay_s"])) <= MEAN_DELAY_LIMIT_S,
                 "baseline": BASELINE,
                 "liquidity_needed_gross": gross,
                 "liquidity_lower_bound": lower,
