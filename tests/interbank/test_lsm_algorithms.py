@@ -22,7 +22,8 @@ SMALL_RULES = SettlementRules(bypass_normal=False, bilateral_offsetting=False, l
 queues = st.lists(
     st.tuples(st.sampled_from(BANKS), st.sampled_from(BANKS), st.integers(1, 120), st.sampled_from(list(Priority))),
     max_size=7,
-).map(lambda specs: [Payment(i, s, r, amount, priority, i) for i, (s, r, amount, priority) in enumerate(specs) if s != r])
+).map(lambda specs: [Payment(i, s, r, amount, priority, i)
+                     for i, (s, r, amount, priority) in enumerate(specs) if s != r])
 balances = st.lists(st.integers(0, 100), min_size=len(BANKS), max_size=len(BANKS)).map(
     lambda amounts: dict(zip(BANKS, amounts, strict=True))
 )
@@ -62,7 +63,8 @@ def run(start: Mapping[str, int], queue: Sequence[Payment], rules: SettlementRul
 
 @settings(max_examples=300, deadline=None)
 @given(start=balances, queue=queues)
-def test_the_fifo_gridlock_run_settles_the_largest_covered_prefixes(start: dict[str, int], queue: list[Payment]) -> None:
+def test_the_fifo_gridlock_run_settles_the_largest_covered_prefixes(start: dict[str, int],
+                                                                    queue: list[Payment]) -> None:
     settled, _ = run(start, queue, LSM_RULES)
     assert len(settled) == len(set(settled))
     assert set(settled) == largest_covered_prefixes(start, queue)
@@ -70,7 +72,8 @@ def test_the_fifo_gridlock_run_settles_the_largest_covered_prefixes(start: dict[
 
 @settings(max_examples=300, deadline=None)
 @given(start=balances, queue=queues)
-def test_reordering_settles_a_covered_superset_that_keeps_urgent_fifo(start: dict[str, int], queue: list[Payment]) -> None:
+def test_reordering_settles_a_covered_superset_that_keeps_urgent_fifo(start: dict[str, int],
+                                                                      queue: list[Payment]) -> None:
     settled, settler = run(start, queue, LSM_REORDER_RULES)
     by_id = {p.payment_id: p for p in queue}
     chosen = [by_id[i] for i in settled]

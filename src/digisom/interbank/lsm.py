@@ -260,15 +260,18 @@ class Settler:
         invariant(sum(self._balances.values()) == self._total, "settlement created or destroyed money")
 
 
-def _reordered(order: Mapping[str, list[Payment]], included: Mapping[str, int], position: dict[str, int]) -> list[Payment]:
+def _reordered(
+    order: Mapping[str, list[Payment]], included: Mapping[str, int], position: dict[str, int]
+) -> list[Payment]:
     """Partial netting with re-ordering: of the payments the FIFO gridlock run left out,
     those that can join it out of turn (`position` is updated). Only normal payments of
     banks whose urgent payments all joined: urgent ones keep their FIFO.
 
     First the gridlock run again, on all those candidates, taking out the short bank's
     largest candidate first (most payments settle); then single candidates that still
-    fit, smallest first, until none does (at most `MAX_REORDER_PASSES` passes). Every position stays non-negative throughout
-    the second step and at the end of the first: the set is covered."""
+    fit, smallest first, until none does (at most `MAX_REORDER_PASSES` passes). Every
+    position stays non-negative throughout the second step and at the end of the first:
+    the set is covered."""
     candidates = {
         bank: sorted((p for p in payments[included[bank] :]), key=lambda p: (p.amount_minor, p.payment_id))
         for bank, payments in order.items()
