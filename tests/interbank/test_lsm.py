@@ -149,6 +149,10 @@ rule_sets = st.sampled_from(
         LSM_RULES,
         SettlementRules(bypass_normal=False, bilateral_offsetting=True, lsm_interval_s=60),
         SettlementRules(bypass_normal=True, bilateral_offsetting=False, lsm_interval_s=None),
+        SettlementRules(bypass_normal=False, bilateral_offsetting=False, lsm_interval_s=None,
+                        small_bypass_below_minor=300),
+        SettlementRules(bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=60,
+                        small_bypass_below_minor=300, reorder_multilateral=True),
     ]
 )
 

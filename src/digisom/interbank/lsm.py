@@ -23,6 +23,11 @@ MAX_QUEUED_PAYMENTS: Final = 1_000_000
 # Bilateral offsetting looks at this many queued opposite payments at most, so that one
 # arrival costs bounded work however long the queue grows.
 MAX_OFFSET_CANDIDATES: Final = 32
+# FIFO bypass inside the queue looks this far behind a blocked head, for the same reason.
+MAX_BYPASS_CANDIDATES: Final = 32
+# Re-ordering's last step passes over the left-out payments at most this often (each
+# addition can enable another): bounded work per gridlock run, whatever the queue.
+MAX_REORDER_PASSES: Final = 16
 
 
 class QueueFull(DigisomError):
@@ -45,11 +50,23 @@ class SettlementRules:
     bypass_normal: bool  # a new covered normal payment may overtake queued normal ones
     bilateral_offsetting: bool  # on arrival, offset against one queued opposite payment
     lsm_interval_s: int | None  # multilateral run every so many seconds (and at close); None: never
+    # Normal payments below this amount (minor units) bypass FIFO on arrival and in the
+    # queue: a blocked large head does not hold them up. None: no size-based bypass.
+    small_bypass_below_minor: int | None = None
+    # Partial netting with re-ordering: after the FIFO gridlock run, also settle left-out
+    # normal payments out of turn (smallest first) while every position stays covered.
+    reorder_multilateral: bool = False
 
 
 GROSS_RULES: Final = SettlementRules(bypass_normal=False, bilateral_offsetting=False, lsm_interval_s=None)
 # Every 5 minutes: often enough that little waits long, rarely enough to be cheap.
 LSM_RULES: Final = SettlementRules(bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300)
+# LSM_RULES plus partial netting with re-ordering: the same liquidity, shorter delays
+# (docs/performance.md, round 3). Opt-in through `RtgsContext.rules`: it changes which
+# payments settle out of FIFO order.
+LSM_REORDER_RULES: Final = SettlementRules(
+    bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300, reorder_multilateral=True
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +152,8 @@ class Settler:
 
         The result does not depend on the order banks are looked at: the settleable
         per-bank queue prefixes are closed under union, and this finds the largest.
+        With `reorder_multilateral`, left-out normal payments then join out of turn
+        (`_reordered`), so the set is a superset of the FIFO one.
         """
         order = {bank: self._queue.in_order(bank) for bank in self._queue.senders()}
         included = {bank: len(payments) for bank, payments in order.items()}
@@ -154,6 +173,8 @@ class Settler:
                 if position[p.receiver] < 0 and p.receiver not in short:
                     short.append(p.receiver)
         chosen = [p for bank, payments in order.items() for p in payments[: included[bank]]]
+        if self._rules.reorder_multilateral:
+            chosen.extend(_reordered(order, included, position))
         settled: list[Settlement] = []
         if chosen:
             for p in chosen:
@@ -167,7 +188,12 @@ class Settler:
             return False  # nothing overtakes queued urgent payments
         if payment.priority is Priority.URGENT:
             return True
-        return self._rules.bypass_normal or not self._queue.has_any(payment.sender)
+        return self._rules.bypass_normal or self._is_small(payment) or not self._queue.has_any(payment.sender)
+
+    def _is_small(self, payment: Payment) -> bool:
+        """A normal payment under the rules' size threshold (it may bypass FIFO)."""
+        below = self._rules.small_bypass_below_minor
+        return below is not None and payment.priority is Priority.NORMAL and payment.amount_minor < below
 
     def _eligible_in_queue(self, queued: Payment) -> bool:
         """Whether a queued payment may settle now, out of turn, in a bilateral offset."""
@@ -198,12 +224,28 @@ class Settler:
         work = [bank]
         while work:
             current = work.pop()
-            while (head := self._queue.head(current)) is not None:
-                if self._balances[current] < head.amount_minor:
-                    break
-                self._queue.remove(head)
-                self._settle([head], now_s, Method.QUEUE, settled)
-                work.append(head.receiver)
+            while (payment := self._next_covered(current)) is not None:
+                self._queue.remove(payment)
+                self._settle([payment], now_s, Method.QUEUE, settled)
+                work.append(payment.receiver)
+
+    def _next_covered(self, bank: str) -> Payment | None:
+        """The queued payment of `bank` to settle next on its balance: the head if covered,
+        else (small-payment bypass) the oldest covered small normal payment behind it."""
+        head = self._queue.head(bank)
+        if head is None:
+            return None
+        balance = self._balances[bank]
+        if balance >= head.amount_minor:
+            return head
+        if self._rules.small_bypass_below_minor is None or head.priority is Priority.URGENT:
+            return None  # nothing overtakes a queued urgent payment
+        for index, payment in enumerate(self._queue.normal(bank)):
+            if index >= MAX_BYPASS_CANDIDATES:
+                break
+            if self._is_small(payment) and balance >= payment.amount_minor:
+                return payment
+        return None
 
     def _settle(self, payments: Iterable[Payment], now_s: int, method: Method, settled: list[Settlement]) -> None:
         """Move the money of `payments` at once; refuse (stop) if any balance would go negative."""
@@ -216,6 +258,56 @@ class Settler:
             settled.append(Settlement(p, now_s, method, self._groups))
         invariant(all(self._balances[b] >= 0 for b in touched), "settled without cover")
         invariant(sum(self._balances.values()) == self._total, "settlement created or destroyed money")
+
+
+def _reordered(
+    order: Mapping[str, list[Payment]], included: Mapping[str, int], position: dict[str, int]
+) -> list[Payment]:
+    """Partial netting with re-ordering: of the payments the FIFO gridlock run left out,
+    those that can join it out of turn (`position` is updated). Only normal payments of
+    banks whose urgent payments all joined: urgent ones keep their FIFO.
+
+    First the gridlock run again, on all those candidates, taking out the short bank's
+    largest candidate first (most payments settle); then single candidates that still
+    fit, smallest first, until none does (at most `MAX_REORDER_PASSES` passes). Every
+    position stays non-negative throughout the second step and at the end of the first:
+    the set is covered."""
+    candidates = {
+        bank: sorted((p for p in payments[included[bank] :]), key=lambda p: (p.amount_minor, p.payment_id))
+        for bank, payments in order.items()
+        if included[bank] < len(payments) and payments[included[bank]].priority is Priority.NORMAL
+    }
+    for payments in candidates.values():
+        for p in payments:
+            position[p.sender] -= p.amount_minor
+            position[p.receiver] += p.amount_minor
+    left_out: list[Payment] = []
+    short = [bank for bank in candidates if position[bank] < 0]
+    while short:
+        bank = short.pop()
+        while position[bank] < 0:
+            # A short bank has a candidate left: without any, its position is the FIFO run's (>= 0).
+            p = candidates[bank].pop()
+            left_out.append(p)
+            position[bank] += p.amount_minor
+            position[p.receiver] -= p.amount_minor
+            if position[p.receiver] < 0 and p.receiver not in short:
+                short.append(p.receiver)
+    added = [p for payments in candidates.values() for p in payments]
+    left_out.sort(key=lambda p: (p.amount_minor, p.payment_id))
+    for _ in range(MAX_REORDER_PASSES):
+        kept: list[Payment] = []
+        for p in left_out:
+            if position[p.sender] >= p.amount_minor:
+                position[p.sender] -= p.amount_minor
+                position[p.receiver] += p.amount_minor
+                added.append(p)
+            else:
+                kept.append(p)
+        if len(kept) == len(left_out):
+            break
+        left_out = kept
+    return added
 
 
 @dataclass(frozen=True, slots=True)

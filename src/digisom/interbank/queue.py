@@ -114,6 +114,11 @@ class PaymentQueue:
                 result.extend(lane)
         return result
 
+    def normal(self, sender: str) -> Iterator[Payment]:
+        """`sender`'s queued normal payments, oldest first."""
+        lane = self._normal.get(sender)
+        return iter(lane) if lane is not None else iter(())
+
     def between(self, sender: str, receiver: str) -> Iterator[Payment]:
         """Queued payments from `sender` to `receiver`, oldest first."""
         lane = self._pairs.get((sender, receiver))
