@@ -26,7 +26,7 @@ from eth_utils.address import to_checksum_address
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from digisom.api.screening_wiring import decision_reason
+from digisom.api.screening_wiring import decision_reason, screening_reference
 from digisom.cbdc import credits, payments
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import HolderKind
@@ -36,6 +36,7 @@ from digisom.chain.follower import CursorStore, Follower
 from digisom.chain.model import Log
 from digisom.chain.protocol import Chain
 from digisom.compliance.desk import ComplianceDesk
+from digisom.compliance.releases import FinalDecision
 from digisom.http.services import provide
 from digisom.kernel.access import Actor
 from digisom.kernel.errors import DomainError
@@ -269,6 +270,26 @@ class DeskPayerScreening:
         recorded = self._desk.screen_address(address, context=MERCHANT_PAYMENT_CONTEXT,
                                              requested_by=MERCHANT_REQUESTER)
         return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
+
+
+class MerchantPaymentReleases:
+    """The compliance desk's `ReviewSubscriber` for context `merchant_payment`: a review of
+    a payer decided by two officers releases the invoices it stopped (cleared) or keeps
+    them stopped with the tokens held (confirmed). Idempotent: a retry finds nothing held."""
+
+    def __init__(self, service: InvoiceService) -> None:
+        self._service = service
+
+    def __call__(self, decision: FinalDecision) -> str:
+        touched = self._service.release_screening(screening_reference(decision.screening_id), decision.cleared,
+                                                  decision.describe())
+        verb = "released" if decision.cleared else "kept stopped"
+        return f"invoices {verb}: {', '.join(touched)}" if touched else "no invoice held on this screening"
+
+
+def subscribe(desk: ComplianceDesk, service: InvoiceService) -> None:
+    """Register the merchant-payment reviews' subscriber in a process that runs the invoices' rail."""
+    desk.releases.subscribe(MERCHANT_PAYMENT_CONTEXT, MerchantPaymentReleases(service))
 
 
 class ReferenceUsdRates:

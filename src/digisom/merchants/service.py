@@ -309,6 +309,32 @@ class InvoiceService:
             return known[move.move_id].tx_hash
         return self._send(rail, move)
 
+    # -- compliance -------------------------------------------------------------------
+
+    def release_screening(self, reference: str, cleared: bool, note: str) -> list[str]:
+        """Two officers decided the review of a screening whose `reference` (e.g.
+        "screening:42 ") starts the payments' reasons. Cleared: those payments count as clear
+        and each invoice they stopped goes on (settles, or is refunded as due). Confirmed: the
+        invoice stays `stopped`, the tokens held at its address (no refund to a listed
+        address). The invoices touched; none when already done (idempotent)."""
+        with self._engine.connect() as conn:
+            held = repo.payments_stopped_by(conn, reference)
+        now = self._clock().isoformat()
+        for payment in held:
+            invoice = self.invoice(payment.invoice_id)
+            with self._engine.begin() as conn:
+                repo.set_screening(conn, invoice.chain_id, payment, Decision.CLEAR.value if cleared
+                                   else Decision.HIT.value, f"{reference}{note}")
+                if not cleared:
+                    repo.set_status(conn, invoice.invoice_id, InvoiceStatus.STOPPED,
+                                    f"payer {payment.sender}: {note}; the tokens stay held at {invoice.pay_address}: "
+                                    "nothing settled, nothing refunded", now)
+        for invoice_id in dict.fromkeys(p.invoice_id for p in held):
+            invoice = self.invoice(invoice_id)
+            if cleared and invoice.status is InvoiceStatus.STOPPED:
+                self.advance(self._set(invoice, InvoiceStatus.OPEN, f"released by compliance: {note}"))
+        return list(dict.fromkeys(p.invoice_id for p in held))
+
     # -- the worker -------------------------------------------------------------------
 
     def process(self) -> None:
