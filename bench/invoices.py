@@ -29,12 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: the test world lives there
 from tests.merchants.world import MERCHANT, WALLET, MerchantWorld
-from tests.stablecoin.world import OPENING_TYIYN
+from tests.stablecoin.world import ISSUANCE_ID, LEDGER, OPENING_TYIYN, wallet_account_id
 
 from digisom.chain.contracts import kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
 from digisom.merchants.authorization import TokenDomain, sign
 from digisom.merchants.model import InvoiceStatus
+from digisom.stablecoin.accounts import derive_id
 
 PRICE_TYIYN = 120_00
 ROUNDS_AFTER_LAST_MAX = 50
@@ -57,6 +60,10 @@ def run(invoices: int, per_block: int, depth: int) -> dict[str, object]:
 
 def _run(world: MerchantWorld, chain: EmbeddedChain, count: int, per_block: int) -> dict[str, object]:
     world.kgst.wallets.limit_tyiyn.clear()
+    # The tourist's wallet opens with 10,000 som; the full run pays more than that.
+    top_up = Transfer(derive_id("bench", "top-up"), ISSUANCE_ID, wallet_account_id("pensioner"),
+                      count * PRICE_TYIYN, LEDGER, 1)
+    assert world.kgst.ledger.create_transfers([top_up]) == [CreateTransferResult.ok]
     world.fund_payer("pensioner", count * PRICE_TYIYN)
     payer_key = world.kgst.keys["pensioner"]
     domain = TokenDomain("KGST Kyrgyz Som", chain.chain_id(), world.kgst.deployment.address)

@@ -6,31 +6,66 @@ screening fake and a fixed clock the test moves."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from digisom.api.merchants_wiring import BridgeSettlement, ChainRail
+from digisom.api.merchants_wiring import BridgeSettlement, ChainRail, IssuerRedemption
+from digisom.api.usdkg_wiring import build_issuer
 from digisom.chain.contracts import Artifact
 from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.protocol import Chain
+from digisom.chain.token import TokenRoles
 from digisom.chain.transactor import Transactor
+from digisom.chain.usdkg import UsdkgToken, deploy_usdkg
+from digisom.ledger.model import Transfer
+from digisom.ledger.results import CreateTransferResult
 from digisom.merchants import migrations
 from digisom.merchants.addresses import InvoiceKeys
 from digisom.merchants.model import Asset
-from digisom.merchants.ports import Decision, MerchantWallet, Screening
+from digisom.merchants.ports import Credit, CreditState, Decision, MerchantWallet, Screening, UsdRate
 from digisom.merchants.repository import CursorRepository
 from digisom.merchants.service import InvoiceService
-from tests.stablecoin.world import World
+from digisom.stablecoin.accounts import derive_id
+from tests.stablecoin.world import LEDGER, World, wallet_account_id
 
 MERCHANT = "cafe-karakol"
 WALLET = "merchant"
 BANK = "AYIL"
 SECRET = keccak(text="digisom merchant service test secret")
 START = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+USD_SOM_E6 = 87_450_000  # 87.45 som per US dollar
+ISSUER_WALLET = "issuer"  # the USDKG issuer's digital som wallet (a role of the bridge world)
+MERCHANT_PAYMENT_CODE = 11  # the digital som's MERCHANT transfer code
+
+
+@dataclass
+class Rates:
+    som_e6: int = USD_SOM_E6
+
+    def usd(self, today: date) -> UsdRate:
+        return UsdRate(self.som_e6, today)
+
+
+@dataclass
+class LedgerPayout:
+    """`SomPayout` on the bridge world's plain ledger accounts: the issuer's wallet pays the
+    merchant's, keyed (the composition root uses the digital som's payment path instead)."""
+
+    world: World
+    paid: list[str] = field(default_factory=list)
+
+    def pay(self, key: str, wallet_id: str, amount_tyiyn: int) -> Credit:
+        transfer = Transfer(derive_id("test", "usdkg-payout", key), wallet_account_id(ISSUER_WALLET),
+                            wallet_account_id(wallet_id), amount_tyiyn, LEDGER, MERCHANT_PAYMENT_CODE)
+        (result,) = self.world.ledger.create_transfers([transfer]) or [CreateTransferResult.ok]
+        if result not in (CreateTransferResult.ok, CreateTransferResult.exists):
+            return Credit(CreditState.REFUSED, result.name)
+        self.paid.append(key)
+        return Credit(CreditState.POSTED)
 
 
 @dataclass
@@ -42,8 +77,8 @@ class Screener:
 
     def screen_address(self, address: str) -> Screening:
         self.screened.append(address)
-        if address.lower() in {a.lower() for a in self.listed}:
-            return Screening(Decision.HIT, "listed: test sanctions list")
+        if address.lower() in {a.lower() for a in self.listed}:  # the desk's reference first, as it writes it
+            return Screening(Decision.HIT, f"screening:{len(self.screened)} listed: test sanctions list")
         return Screening(Decision.CLEAR, "no match")
 
 
@@ -67,7 +102,7 @@ class MerchantWorld:
     """The bridge world plus the invoice service; `depth` is the rail's confirmation depth."""
 
     def __init__(self, folder: Path, chain: Chain, artifact: Artifact, depth: int = 3,
-                 url: str | None = None) -> None:
+                 url: str | None = None, usdkg: bool = False) -> None:
         self.kgst = World(folder, chain, artifact, url=url)
         self.chain = chain
         self.depth = depth
@@ -76,16 +111,39 @@ class MerchantWorld:
         self.screener = Screener()
         self.clock = Clock()
         self.keys = InvoiceKeys(SECRET)
+        self.rates = Rates()
+        self.usdkg: UsdkgToken | None = self._deploy_usdkg(artifact) if usdkg else None
+        self.issuer = build_issuer(self.kgst.engine, self.clock, {chain.chain_id(): self.usdkg}) if usdkg else None
+        self.payout = LedgerPayout(self.kgst)
         self.service = self.make_service()
+
+    def _deploy_usdkg(self, artifact: Artifact) -> UsdkgToken:
+        """USDKG (KGST's source, 6 decimals) with the bridge world's issuer key as its minter."""
+        owner = self.kgst.keys["owner"]
+        roles = TokenRoles.all_to(owner.address)
+        deployment = deploy_usdkg(Transactor(self.chain, owner), artifact, roles)
+        minter = Transactor(self.chain, self.kgst.keys["issuer"])
+        token = UsdkgToken(self.chain, artifact.abi, deployment.address, minter, Transactor(self.chain, owner),
+                           deployed_block=deployment.block_number)
+        token.set_minter_allowance(10**15)
+        return token
 
     def make_service(self) -> InvoiceService:
         k = self.kgst
-        rail = ChainRail(self.chain, k.abi, k.deployment.address, Transactor(self.chain, self.relayer_key),
+        relayer = Transactor(self.chain, self.relayer_key)
+        rail = ChainRail(self.chain, k.abi, k.deployment.address, relayer,
                          CursorRepository(k.engine, f"{k.deployment.chain_id}:{k.deployment.address}"),
                          self.depth, k.deployment.block_number)
         settlement = BridgeSettlement(k.bridge, self.chain, k.gateway.redemption_address)
-        return InvoiceService(k.engine, Wallets(), {Asset.KGST: rail}, self.keys, self.screener, settlement,
-                             clock=self.clock)
+        rails = {Asset.KGST: rail}
+        redemption = None
+        if self.usdkg is not None and self.issuer is not None:
+            cursor = CursorRepository(k.engine, f"usdkg:{self.usdkg.address}")
+            rails[Asset.USDKG] = ChainRail(self.chain, k.abi, self.usdkg.address, relayer, cursor, self.depth,
+                                           k.deployment.block_number)
+            redemption = IssuerRedemption(self.issuer.minting, self.usdkg.redemption_address, self.payout)
+        return InvoiceService(k.engine, Wallets(), rails, self.keys, self.screener, settlement, self.rates,
+                              clock=self.clock, redemption=redemption)
 
     def fund_payer(self, role: str, amount_units: int) -> str:
         """Mint KGST to `role`'s address from its digital som (the tourist bought KGST)."""

@@ -7,6 +7,10 @@ The domain imports none of them; each adapter here fills one of its ports.
   pays their gas.
 - `BridgeSettlement`: the bridge's redemption path; a sweep's credit is the bridge's
   redemption operation of the sweep's `Transfer` log.
+- `IssuerRedemption`: USDKG invoices' settlement at the quote: the USDKG issuer's one
+  redeem path (`UsdkgIssuer.redeem`) burns the swept tokens, and `CbdcSomPayout` pays the
+  price from the issuer's digital som wallet into the merchant's (a ledger transfer through
+  the digital som's payment path); both keyed by the invoice.
 - `CbdcMerchantWallets`, `DeskPayerScreening` (context `merchant_payment`), `ReferenceUsdRates`.
 """
 
@@ -15,15 +19,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from digisom.api.screening_wiring import decision_reason
-from digisom.cbdc import credits
+from digisom.api.screening_wiring import decision_reason, screening_reference
+from digisom.cbdc import credits, payments
 from digisom.cbdc.context import Context
 from digisom.cbdc.model import HolderKind
 from digisom.chain.abi import ContractAbi, topic_address
@@ -32,7 +36,10 @@ from digisom.chain.follower import CursorStore, Follower
 from digisom.chain.model import Log
 from digisom.chain.protocol import Chain
 from digisom.compliance.desk import ComplianceDesk
+from digisom.compliance.releases import FinalDecision
 from digisom.http.services import provide
+from digisom.kernel.access import Actor
+from digisom.kernel.errors import DomainError
 from digisom.merchants import migrations
 from digisom.merchants.addresses import InvoiceKeys
 from digisom.merchants.authorization import Authorization
@@ -44,6 +51,7 @@ from digisom.merchants.ports import (
     CreditState,
     Decision,
     MerchantWallet,
+    QuoteRedemption,
     Screening,
     Settlement,
     TokenRail,
@@ -54,6 +62,8 @@ from digisom.remittance.rates import ReferenceRates, reference_rate
 from digisom.stablecoin.bridge import Bridge, redeem_operation_id
 from digisom.stablecoin.errors import OperationNotFound
 from digisom.stablecoin.model import State
+from digisom.usdkg.errors import ChainUnavailable, OperationInDoubt, UsdkgError
+from digisom.usdkg.issuing import UsdkgIssuer
 
 if TYPE_CHECKING:  # the EVM stack loads only where a chain is configured (tests/security/test_transport.py)
     from digisom.chain.transactor import Transactor
@@ -181,6 +191,61 @@ class BridgeSettlement:
         return Credit(CreditState.PENDING)
 
 
+class SomPayout(Protocol):
+    """Pays som into a merchant's wallet from the USDKG issuer's digital som, once per key."""
+
+    def pay(self, key: str, wallet_id: str, amount_tyiyn: int) -> Credit:
+        ...
+
+
+def settlement_key(invoice_id: str) -> str:
+    """The one key of an invoice's settlement: the issuer's redemption and the som payment."""
+    return f"merchant-invoice:{invoice_id}"
+
+
+class IssuerRedemption:
+    """`QuoteRedemption` over the USDKG issuer's one redeem path: the swept units burned
+    (once per invoice: the issuer records the operation id before the chain is asked),
+    then the quoted som price paid by `payout` (once per invoice: the payment's key)."""
+
+    def __init__(self, issuer: UsdkgIssuer, redemption_address: str, payout: SomPayout) -> None:
+        self._issuer = issuer
+        self._redemption = to_checksum_address(redemption_address)
+        self._payout = payout
+
+    @property
+    def redemption_address(self) -> str:
+        return str(self._redemption)
+
+    def redeem(self, invoice_id: str, chain_id: int, amount_units: int, wallet_id: str,
+               amount_tyiyn: int) -> Credit:
+        key = settlement_key(invoice_id)
+        try:
+            self._issuer.redeem(chain_id, amount_units, key)
+        except (OperationInDoubt, ChainUnavailable) as error:  # the burn's outcome unknown: never sent twice
+            return Credit(CreditState.PENDING, str(error))
+        except UsdkgError as error:
+            return Credit(CreditState.REFUSED, f"the issuer refused the redemption: {error}")
+        return self._payout.pay(key, wallet_id, amount_tyiyn)
+
+
+class CbdcSomPayout:
+    """`SomPayout` through the digital som's payment path: the issuer's wallet pays the
+    merchant's (kind merchant: a merchant payment), as `actor` (the issuer's operator)."""
+
+    def __init__(self, ctx: Context, actor: Actor, issuer_wallet_id: str) -> None:
+        self._ctx = ctx
+        self._actor = actor
+        self._wallet_id = issuer_wallet_id
+
+    def pay(self, key: str, wallet_id: str, amount_tyiyn: int) -> Credit:
+        try:
+            paid = payments.pay(self._ctx, self._actor, key, self._wallet_id, wallet_id, amount_tyiyn, key)
+        except DomainError as error:
+            return Credit(CreditState.REFUSED, f"the som payment was refused: {error}")
+        return Credit(CreditState.POSTED if paid.status == "completed" else CreditState.PENDING, paid.status)
+
+
 class CbdcMerchantWallets:
     """`MerchantWallets` over the digital som's wallets: kind merchant only."""
 
@@ -205,6 +270,26 @@ class DeskPayerScreening:
         recorded = self._desk.screen_address(address, context=MERCHANT_PAYMENT_CONTEXT,
                                              requested_by=MERCHANT_REQUESTER)
         return Screening(Decision(recorded.result.decision.value), decision_reason(recorded))
+
+
+class MerchantPaymentReleases:
+    """The compliance desk's `ReviewSubscriber` for context `merchant_payment`: a review of
+    a payer decided by two officers releases the invoices it stopped (cleared) or keeps
+    them stopped with the tokens held (confirmed). Idempotent: a retry finds nothing held."""
+
+    def __init__(self, service: InvoiceService) -> None:
+        self._service = service
+
+    def __call__(self, decision: FinalDecision) -> str:
+        touched = self._service.release_screening(screening_reference(decision.screening_id), decision.cleared,
+                                                  decision.describe())
+        verb = "released" if decision.cleared else "kept stopped"
+        return f"invoices {verb}: {', '.join(touched)}" if touched else "no invoice held on this screening"
+
+
+def subscribe(desk: ComplianceDesk, service: InvoiceService) -> None:
+    """Register the merchant-payment reviews' subscriber in a process that runs the invoices' rail."""
+    desk.releases.subscribe(MERCHANT_PAYMENT_CONTEXT, MerchantPaymentReleases(service))
 
 
 class ReferenceUsdRates:
@@ -235,14 +320,16 @@ class NoSettlement:
 
 def build_invoices(engine: Engine, ctx: Context, desk: ComplianceDesk, *,
                    rails: Mapping[Asset, TokenRail] | None = None, settlement: Settlement | None = None,
-                   secret: bytes | None = None, rates: ReferenceRates | None = None) -> InvoiceService:
+                   secret: bytes | None = None, rates: ReferenceRates | None = None,
+                   redemption: QuoteRedemption | None = None) -> InvoiceService:
     """The invoice service over the digital som's wallets and the compliance desk. Without
     `rails` (the default API process) every create is refused as asset-unavailable, so the
     throwaway secret never derives an address anyone is told."""
     migrations.migrate(engine)
     return InvoiceService(engine, CbdcMerchantWallets(ctx), rails or {}, InvoiceKeys(secret or os.urandom(32)),
                           DeskPayerScreening(desk), settlement or NoSettlement(),
-                          None if rates is None else ReferenceUsdRates(rates), clock=ctx.clock)
+                          None if rates is None else ReferenceUsdRates(rates), clock=ctx.clock,
+                          redemption=redemption)
 
 
 def attach(app: FastAPI, service: InvoiceService) -> None:

@@ -128,3 +128,20 @@ class Settlement(Protocol):
     def credit(self, sweep_tx_hash: str) -> Credit | None:
         """What the bridge did with the sweep's tokens; None before it saw them."""
         ...
+
+
+class QuoteRedemption(Protocol):
+    """The USDKG issuer's redemption at an invoice's quote: the swept tokens (at
+    `redemption_address`) are burned through the issuer's one redeem path, and the
+    invoice's som price is paid into the merchant's wallet from the issuer's digital som
+    (a ledger transfer). Both steps are keyed by the invoice: a retry repeats neither."""
+
+    @property
+    def redemption_address(self) -> str:
+        ...
+
+    def redeem(self, invoice_id: str, chain_id: int, amount_units: int, wallet_id: str,
+               amount_tyiyn: int) -> Credit:
+        """Burn `amount_units` and credit `amount_tyiyn` (POSTED), or say why not: PENDING
+        (in doubt, try again) or REFUSED (the reason)."""
+        ...

@@ -99,6 +99,21 @@ def payments_after(conn: Connection, chain_id: int, invoice_ids: Sequence[str], 
     return [_payment(row) for row in rows]
 
 
+def payments_stopped_by(conn: Connection, reason_prefix: str) -> list[Payment]:
+    """Payments held by one screening (hit or review): its reference starts their reason."""
+    c = t.payments.c
+    rows = conn.execute(select(t.payments).where(c.screening.in_(["hit", "review"]),
+                                                 c.reason.startswith(reason_prefix, autoescape=True))).all()
+    return [_payment(row) for row in rows]
+
+
+def set_screening(conn: Connection, chain_id: int, payment: Payment, screening: str, reason: str) -> None:
+    c = t.payments.c
+    conn.execute(update(t.payments).where(c.chain_id == chain_id, c.tx_hash == payment.tx_hash,
+                                          c.log_index == payment.log_index).values(
+        screening=screening, reason=reason[:t.TEXT_CHARS_MAX]))
+
+
 def delete_payment(conn: Connection, chain_id: int, payment: Payment) -> None:
     c = t.payments.c
     conn.execute(delete(t.payments).where(c.chain_id == chain_id, c.tx_hash == payment.tx_hash,

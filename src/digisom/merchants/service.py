@@ -42,6 +42,7 @@ from digisom.merchants.addresses import InvoiceKeys
 from digisom.merchants.authorization import UINT256_MAX, Authorization, TokenDomain, parse, sign, verify
 from digisom.merchants.errors import (
     AssetUnavailable,
+    AuthorizationRefused,
     IdempotencyConflict,
     InvoiceClosed,
     InvoiceInvalid,
@@ -57,6 +58,7 @@ from digisom.merchants.ports import (
     Decision,
     MerchantWallets,
     PayerScreening,
+    QuoteRedemption,
     Settlement,
     TokenRail,
     UsdRates,
@@ -84,6 +86,8 @@ ACTIVE: Final = (InvoiceStatus.PAID, InvoiceStatus.SETTLING, InvoiceStatus.REFUN
 AWAITING: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID)
 _RECOMPUTABLE: Final = (InvoiceStatus.OPEN, InvoiceStatus.UNDERPAID, InvoiceStatus.EXPIRED, InvoiceStatus.PAID,
                         InvoiceStatus.REFUND_DUE, InvoiceStatus.REFUNDED)
+# A re-org is looked at in these (a move sent, not confirmed, is undone with its payment).
+_ROLLBACK_VISIBLE: Final = (*_RECOMPUTABLE, InvoiceStatus.SETTLING, InvoiceStatus.REFUNDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,8 @@ class InvoiceService:
     def __init__(self, engine: Engine, wallets: MerchantWallets, rails: Mapping[Asset, TokenRail],
                  keys: InvoiceKeys, screening: PayerScreening, settlement: Settlement,
                  rates: UsdRates | None = None, clock: Callable[[], datetime] = utc_now,
-                 grace_s: int = GRACE_S_DEFAULT, resend_after_s: int = RESEND_AFTER_S_DEFAULT) -> None:
+                 grace_s: int = GRACE_S_DEFAULT, resend_after_s: int = RESEND_AFTER_S_DEFAULT,
+                 redemption: QuoteRedemption | None = None) -> None:
         self._engine = engine
         self._wallets = wallets
         self._rails = dict(rails)
@@ -153,6 +158,7 @@ class InvoiceService:
         self._clock = clock
         self._grace = timedelta(seconds=grace_s)
         self._resend_after = timedelta(seconds=resend_after_s)
+        self._redemption = redemption  # USDKG: the issuer's redemption at the quote
 
     # -- merchant ---------------------------------------------------------------------
 
@@ -303,6 +309,32 @@ class InvoiceService:
             return known[move.move_id].tx_hash
         return self._send(rail, move)
 
+    # -- compliance -------------------------------------------------------------------
+
+    def release_screening(self, reference: str, cleared: bool, note: str) -> list[str]:
+        """Two officers decided the review of a screening whose `reference` (e.g.
+        "screening:42 ") starts the payments' reasons. Cleared: those payments count as clear
+        and each invoice they stopped goes on (settles, or is refunded as due). Confirmed: the
+        invoice stays `stopped`, the tokens held at its address (no refund to a listed
+        address). The invoices touched; none when already done (idempotent)."""
+        with self._engine.connect() as conn:
+            held = repo.payments_stopped_by(conn, reference)
+        now = self._clock().isoformat()
+        for payment in held:
+            invoice = self.invoice(payment.invoice_id)
+            with self._engine.begin() as conn:
+                repo.set_screening(conn, invoice.chain_id, payment, Decision.CLEAR.value if cleared
+                                   else Decision.HIT.value, f"{reference}{note}")
+                if not cleared:
+                    repo.set_status(conn, invoice.invoice_id, InvoiceStatus.STOPPED,
+                                    f"payer {payment.sender}: {note}; the tokens stay held at {invoice.pay_address}: "
+                                    "nothing settled, nothing refunded", now)
+        for invoice_id in dict.fromkeys(p.invoice_id for p in held):
+            invoice = self.invoice(invoice_id)
+            if cleared and invoice.status is InvoiceStatus.STOPPED:
+                self.advance(self._set(invoice, InvoiceStatus.OPEN, f"released by compliance: {note}"))
+        return list(dict.fromkeys(p.invoice_id for p in held))
+
     # -- the worker -------------------------------------------------------------------
 
     def process(self) -> None:
@@ -362,27 +394,44 @@ class InvoiceService:
             self.advance(self.invoice(invoice_id))
 
     def _on_rollback(self, rail: TokenRail, fork: int) -> None:
-        """A re-org dropped the blocks above `fork`: forget their payments where nothing was
-        done on them yet (they come again if the new chain has them)."""
+        """A re-org dropped the blocks above `fork`: forget their payments (they come again
+        if the new chain has them). A sweep or refund already sent for them cannot happen
+        without them: it is marked failed (its authorization stays the same, so it is sent
+        again if the payment returns and can never move twice) and the invoice recomputed,
+        its reason saying so. A move already confirmed is left to the operator."""
         with self._engine.connect() as conn:
             rows = repo.invoices_where(conn, t.invoices.c.token_address == rail.address,
-                                       t.invoices.c.status.in_([s.value for s in _RECOMPUTABLE]), limit=100_000)
-            ids = [i.invoice_id for i in rows]
-            dropped = repo.payments_after(conn, rail.chain_id, ids, fork)
+                                       t.invoices.c.status.in_([s.value for s in _ROLLBACK_VISIBLE]), limit=100_000)
+            dropped = repo.payments_after(conn, rail.chain_id, [i.invoice_id for i in rows], fork)
         now = self._clock().isoformat()
+        touched: dict[str, str] = {}
         for payment in dropped:
+            note = (f"a re-org removed payment {payment.payment_id} at block {payment.block_number}; counted again "
+                    "if it is mined again")
             with self._engine.begin() as conn:
-                if not repo.moves(conn, payment.invoice_id):
-                    repo.delete_payment(conn, rail.chain_id, payment)
-                    row = repo.invoice_row(conn, payment.invoice_id)
-                    invariant(row is not None, f"payment of unknown invoice {payment.invoice_id}")
-                    repo.set_status(conn, payment.invoice_id, InvoiceStatus(row.status),  # type: ignore[union-attr]
-                                    f"a re-org removed payment {payment.payment_id} at block "
-                                    f"{payment.block_number}; counted again if it is mined again", now)
+                moves = [m for m in repo.moves(conn, payment.invoice_id) if m.kind is not MoveKind.PAYER]
+                if any(m.state is MoveState.CONFIRMED for m in moves):
+                    continue
+                repo.delete_payment(conn, rail.chain_id, payment)
+                for move in moves:
+                    if move.state in (MoveState.SIGNED, MoveState.SENT):
+                        repo.set_move(conn, move.move_id, MoveState.FAILED, move.tx_hash,
+                                      f"{note}: this {move.kind.value} cannot happen without it", now)
+                if moves:
+                    note += f"; nothing was settled (the {moves[0].kind.value} is held until then)"
+                row = repo.invoice_row(conn, payment.invoice_id)
+                invariant(row is not None, f"payment of unknown invoice {payment.invoice_id}")
+                status = InvoiceStatus(row.status)  # type: ignore[union-attr]
+                repo.set_status(conn, payment.invoice_id, InvoiceStatus.OPEN if moves else status, note, now)
+            touched[payment.invoice_id] = note
+        for invoice_id, note in touched.items():
+            invoice = self._recompute(self.invoice(invoice_id))
+            if note not in invoice.reason:
+                self._set(invoice, invoice.status, f"{note}; {invoice.reason}")
 
     def _recompute(self, invoice: Invoice) -> Invoice:
         """The status the payments give, while nothing has moved out of the address yet."""
-        if invoice.status not in _RECOMPUTABLE or any(m.kind is not MoveKind.PAYER
+        if invoice.status not in _RECOMPUTABLE or any(m.kind is not MoveKind.PAYER and m.state is not MoveState.FAILED
                                                       for m in self.moves(invoice.invoice_id)):
             return invoice
         paid = self.payments(invoice.invoice_id)
@@ -418,15 +467,17 @@ class InvoiceService:
         return self._set(invoice, status, reason)
 
     def _sweep(self, invoice: Invoice) -> Invoice:
-        if invoice.asset is not Asset.KGST:
-            return self._set(invoice, InvoiceStatus.PAID, "paid; USDKG settlement through the issuer's "
-                             "redemption is not built yet: the tokens are held at the invoice address")
-        self._settlement.link(invoice.pay_address, invoice.wallet_id)
-        move = self._signed_move(invoice, MoveKind.SWEEP, self._settlement.redemption_address, invoice.pay_units,
-                                 f"sweep|{invoice.invoice_id}")
-        invoice = self._set(invoice, InvoiceStatus.SETTLING, f"paid; {invoice.pay_units} units swept to the "
-                                                             f"KGST redemption address for the merchant's wallet")
-        self._send(self._rail(invoice), move)
+        if invoice.asset is Asset.KGST:
+            self._settlement.link(invoice.pay_address, invoice.wallet_id)
+            to, via = self._settlement.redemption_address, "KGST redemption address for the merchant's wallet"
+        elif self._redemption is None:
+            return self._set(invoice, InvoiceStatus.PAID, "paid; no USDKG issuer is configured here to redeem at "
+                             "the quote: the tokens are held at the invoice address")
+        else:
+            to, via = self._redemption.redemption_address, "USDKG issuer's redemption address, at the quote"
+        move = self._signed_move(invoice, MoveKind.SWEEP, to, invoice.pay_units, f"sweep|{invoice.invoice_id}")
+        invoice = self._set(invoice, InvoiceStatus.SETTLING, f"paid; {invoice.pay_units} units swept to the {via}")
+        self._send_or_fail(self._rail(invoice), move)
         return invoice
 
     def _check_credit(self, invoice: Invoice) -> Invoice:
@@ -437,6 +488,8 @@ class InvoiceService:
         if sweep.state is MoveState.FAILED:
             return self._set(invoice, InvoiceStatus.FAILED, f"the sweep failed: {sweep.reason}; the tokens "
                                                             f"stay at {invoice.pay_address}")
+        if invoice.asset is Asset.USDKG:
+            return self._redeem_at_quote(invoice, sweep)
         # The bridge credits only a sweep it saw confirmed at its own depth, and only after
         # its burn confirmed: its posted credit is the settlement, whatever our depth says yet.
         credit = self._settlement.credit(sweep.tx_hash)
@@ -447,6 +500,23 @@ class InvoiceService:
                                                             "the tokens are at the redemption address, backed")
         return self._set(invoice, InvoiceStatus.SETTLED, f"settled: {invoice.amount_tyiyn} tyiyn credited to the "
                                                          "merchant's wallet", settled_tyiyn=invoice.amount_tyiyn)
+
+    def _redeem_at_quote(self, invoice: Invoice, sweep: Move) -> Invoice:
+        """USDKG: once the sweep is confirmed at our depth, the issuer burns it and pays the
+        price (fixed by the quote when the invoice was made) into the merchant's wallet."""
+        if sweep.state is not MoveState.CONFIRMED or self._redemption is None:
+            return invoice
+        credit = self._redemption.redeem(invoice.invoice_id, invoice.chain_id, invoice.pay_units, invoice.wallet_id,
+                                         invoice.amount_tyiyn)
+        if credit.state is CreditState.PENDING:
+            return self._set(invoice, InvoiceStatus.SETTLING, f"swept; the issuer's redemption waits: {credit.reason}")
+        if credit.state is CreditState.REFUSED:
+            return self._set(invoice, InvoiceStatus.FAILED, f"the USDKG issuer did not settle: {credit.reason}; the "
+                                                            "tokens are at the issuer's redemption address")
+        return self._set(invoice, InvoiceStatus.SETTLED,
+                         f"settled: {invoice.pay_units} USDKG units redeemed at {invoice.rate_som_e6} som-e6 per "
+                         f"USD; {invoice.amount_tyiyn} tyiyn credited to the merchant's wallet",
+                         settled_tyiyn=invoice.amount_tyiyn)
 
     def _refund_excess(self, invoice: Invoice) -> None:
         """What is over the price (and anything late) goes back to its sender at once."""
@@ -505,7 +575,7 @@ class InvoiceService:
             return
         for move in self.moves(invoice.invoice_id):
             if move.state is MoveState.SIGNED and move.kind is not MoveKind.PAYER:
-                self._send(rail, move)
+                self._send_or_fail(rail, move)
             elif move.state is MoveState.SENT:
                 self._settle_move(rail, move)
 
@@ -516,6 +586,19 @@ class InvoiceService:
         with self._engine.begin() as conn:
             repo.set_move(conn, move.move_id, MoveState.SENT, tx_hash, "", self._clock().isoformat())
         return tx_hash
+
+    def _send_or_fail(self, rail: TokenRail, move: Move) -> None:
+        """Send a move out of an invoice address, or record why the token refuses it (the
+        tokens are gone: a re-org took the payment) instead of stopping the round. If the
+        authorization was used, an earlier copy is on chain: its recorded hash is followed."""
+        recorded = next((m for m in self.moves(move.invoice_id) if m.move_id == move.move_id), move)
+        try:
+            self._send(rail, recorded)
+        except AuthorizationRefused as error:
+            used = bool(recorded.tx_hash) and rail.authorization_used(recorded.source, recorded.nonce)
+            with self._engine.begin() as conn:
+                repo.set_move(conn, move.move_id, MoveState.SENT if used else MoveState.FAILED, recorded.tx_hash,
+                              "" if used else str(error), self._clock().isoformat())
 
     def _settle_move(self, rail: TokenRail, move: Move) -> None:
         outcome = rail.outcome(move.tx_hash)
@@ -531,7 +614,7 @@ class InvoiceService:
               and not rail.authorization_used(move.source, move.nonce)):
             # Not mined for long: dropped from the pool or re-orged out. The same authorization
             # again (a second copy mined too would revert: the token takes a nonce once).
-            self._send(rail, move)
+            self._send_or_fail(rail, move)
 
     def _rail(self, invoice: Invoice) -> TokenRail:
         rail = self._rails.get(invoice.asset)
