@@ -10,11 +10,12 @@ from pathlib import Path
 from rich.console import Console
 
 from digisom.demos.government import run_government_demo
+from digisom.demos.world import DemoWorld
 
 
 def _run(data: Path, out: Path) -> str:
     console_text = io.StringIO()
-    assert run_government_demo(data, out, Console(file=console_text, width=400))
+    assert run_government_demo(DemoWorld(data), out, Console(file=console_text, width=400))
     return console_text.getvalue()
 
 

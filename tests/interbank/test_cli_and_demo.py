@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from digisom.cli.main import app
 from digisom.demos.interbank import run_interbank_demo
+from digisom.demos.world import DemoWorld
 from digisom.interbank.iso20022 import StatusReport, parse_inbound
 from tests.interbank.rtgs_world import COMMERCIAL_BANK, OTHER_COMMERCIAL_BANK, payment_xml
 
@@ -35,7 +36,7 @@ def test_submit_answers_with_a_pacs002_and_eod_closes_a_past_day(tmp_path: Path)
 
 
 def test_the_demo_tells_the_story_and_writes_valid_messages(tmp_path: Path) -> None:
-    assert run_interbank_demo(None, tmp_path)
+    assert run_interbank_demo(DemoWorld(tmp_path / "data"), tmp_path)
     files = sorted((tmp_path / "messages").glob("*.xml"))
     names = " ".join(f.name for f in files)
     for kind in ("pacs.008", "pacs.009", "pacs.002", "camt.054", "camt.053"):

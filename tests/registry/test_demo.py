@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from digisom.api.runtime import database_url, domain_engine
 from digisom.cli.main import app
 from digisom.demos.register import run_register_demo
+from digisom.demos.world import DemoWorld
 from digisom.devtools.seed_register import Fate, plan
 from digisom.kernel.clock import utc_now
 from digisom.por import publication
@@ -37,7 +38,7 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
     data = tmp_path / "data"
     out = io.StringIO()
     started_cpu_s = time.process_time()
-    assert run_register_demo(data, tmp_path / "out", Console(file=out, width=300))
+    assert run_register_demo(DemoWorld(data), tmp_path / "out", Console(file=out, width=300))
     cpu_s = time.process_time() - started_cpu_s
     text = out.getvalue()
     facts = json.loads((tmp_path / "out" / "reports" / "register.json").read_text())
@@ -50,7 +51,7 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
         assert counts[VaspStatus.LICENSED] == planned[Fate.LICENSED] == facts["register"]["counts"]["licensed"] >= 90
         assert f"licensed {counts[VaspStatus.LICENSED]}," in text
         assert f"suspended {counts[VaspStatus.SUSPENDED]}," in text
-        export = json.loads((data / "register-export.json").read_text())
+        export = json.loads((data / "demo" / "register" / "register-export.json").read_text())
         assert verify_chain(export["events"], bytes.fromhex(export["public_key"])) == []
         assert f"ok: {len(export['events'])} events, chained and signed by {export['public_key']}" in text
 
@@ -61,14 +62,14 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
         assert stored.report.version == facts["report"]["version"] == 1
         assert f"({vasp_id}, licence " in text and "accepted, version 1" in text
         published = reports.export(period)
-        found = recompute(json.loads((data / f"vasp-reports-{period}.json").read_text()))
+        found = recompute(json.loads((data / "demo" / "register" / f"vasp-reports-{period}.json").read_text()))
         assert found.ok and found.aggregates == published["aggregates"] == [facts["report"]["aggregates"]]
         volume = int(published["aggregates"][0]["volume_tyiyn"])
         assert f"published aggregates: 2 reports, {volume // 100:,}.{volume % 100:02d} som" in text
 
         # The customer's proof verifies against the published root (the CLI, a separate reader).
         custodian = facts["exchange"]["custodian"]
-        where = data / "por" / custodian
+        where = data / "demo" / "register" / "por" / custodian
         proof_file = where / f"proof-{facts['customer']['customer_id']}.json"
         verified = CliRunner().invoke(app, ["por", "verify", str(proof_file), "--root", str(where / "tree" /
                                                                                              "root.json")])
@@ -82,8 +83,8 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
         flagged = facts["flagged"]
         (row,) = publication.listed(engine, flagged["custodian"])
         check = row.reserve_check
-        owed = sum(int(line.split(",")[1]) for line in
-                   (data / "por" / flagged["custodian"] / "balances.csv").read_text().splitlines()[1:])
+        balances_csv = data / "demo" / "register" / "por" / flagged["custodian"] / "balances.csv"
+        owed = sum(int(line.split(",")[1]) for line in balances_csv.read_text().splitlines()[1:])
         assert check["holds"] is False and check["liabilities"] == owed
         shortfall = check["liabilities"] - check["reserves"]
         assert shortfall == flagged["shortfall_units"] > 0

@@ -11,12 +11,13 @@ from pathlib import Path
 from rich.console import Console
 
 from digisom.demos.remittance import run_remittance_demo
+from digisom.demos.world import DemoWorld
 
 
 def test_demo_pays_the_mother_and_stops_the_listed_sender(tmp_path: Path) -> None:
     out = io.StringIO()
     started = time.monotonic()
-    assert run_remittance_demo(tmp_path / "data", tmp_path / "out", Console(file=out, width=200))
+    assert run_remittance_demo(DemoWorld(tmp_path / "data"), tmp_path / "out", Console(file=out, width=200))
     elapsed_s = time.monotonic() - started
     text = out.getvalue()
     report = json.loads((tmp_path / "out" / "reports" / "remittance.json").read_text())

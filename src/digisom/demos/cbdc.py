@@ -15,7 +15,6 @@ from the stored responses: nothing is issued or paid twice.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,8 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.table import Table
 
-from digisom.api.runtime import Runtime, build
+from digisom.api.runtime import Runtime
+from digisom.demos.world import DemoWorld
 from digisom.kernel.access import Role
 from digisom.money import KGS, Money
 
@@ -194,33 +194,31 @@ def _story(s: ApiStory, out_dir: Path | None) -> None:
         s.step(title, action)
 
 
-def run_cbdc_demo(data_dir: Path | None, out_dir: Path | None, console: Console) -> bool:
+def run_cbdc_demo(world: DemoWorld, out_dir: Path | None, console: Console) -> bool:
     """Tell the digital-som story through the API; True if every check held."""
     console.rule("The digital som: two-tier issuance, wallets and payments, through the HTTP API")
-    with tempfile.TemporaryDirectory(prefix="digisom-cbdc-") as scratch:
-        data = (data_dir / "cbdc") if data_dir is not None else Path(scratch)
-        runtime = build(data_dir=data)
+    runtime = world.build()
+    try:
+        story = ApiStory(runtime, TestClient(runtime.app), console)
+        issue = runtime.issuer.issue
+        story.tokens = {
+            "central_bank": issue(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator"),
+            "commercial_bank": issue(Role.BANK_OPERATOR, "ayil-ops", AYIL),
+            "second_bank": issue(Role.BANK_OPERATOR, "bakai-ops", BAKAI),
+            "treasury": issue(Role.WALLET_HOLDER, "treasury", BAKAI),
+            "pensioner": issue(Role.WALLET_HOLDER, "pensioner", AYIL),
+            "merchant": issue(Role.WALLET_HOLDER, "merchant", AYIL),
+        }
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            story = ApiStory(runtime, TestClient(runtime.app), console)
-            issue = runtime.issuer.issue
-            story.tokens = {
-                "central_bank": issue(Role.CENTRAL_BANK_OPERATOR, "nbkr-operator"),
-                "commercial_bank": issue(Role.BANK_OPERATOR, "ayil-ops", AYIL),
-                "second_bank": issue(Role.BANK_OPERATOR, "bakai-ops", BAKAI),
-                "treasury": issue(Role.WALLET_HOLDER, "treasury", BAKAI),
-                "pensioner": issue(Role.WALLET_HOLDER, "pensioner", AYIL),
-                "merchant": issue(Role.WALLET_HOLDER, "merchant", AYIL),
-            }
-            if out_dir is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                _story(story, out_dir)
-            except DemoFailed as error:
-                console.print(f"[red]demo step failed:[/red] {error}")
-                return False
-            return _summary(story, out_dir)
-        finally:
-            runtime.close()
+            _story(story, out_dir)
+        except DemoFailed as error:
+            console.print(f"[red]demo step failed:[/red] {error}")
+            return False
+        return _summary(story, out_dir)
+    finally:
+        runtime.close()
 
 
 def _summary(s: ApiStory, out_dir: Path | None) -> bool:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,8 +32,9 @@ from typing import Any, Final
 from fastapi.testclient import TestClient
 from rich.console import Console
 
-from digisom.api.runtime import Runtime, build
+from digisom.api.runtime import Runtime
 from digisom.demos.cbdc import ApiStory, DemoFailed, amount_body, som_text, wallet_body
+from digisom.demos.world import DemoWorld
 from digisom.disbursement.taxes import make_reference
 from digisom.kernel.access import Role
 
@@ -287,35 +287,33 @@ def _tokens(runtime: Runtime) -> dict[str, str]:
     return tokens
 
 
-def run_government_demo(data_dir: Path | None, out_dir: Path | None, console: Console) -> bool:
+def run_government_demo(world: DemoWorld, out_dir: Path | None, console: Console) -> bool:
     """Tell the government-payments story through the API; True if every check held."""
     console.rule("Government payments: a pension run, a school grant spent and expired, a tax payment")
     clock = DemoClock()
-    with tempfile.TemporaryDirectory(prefix="digisom-gov-") as scratch:
-        data = (data_dir / "government") if data_dir is not None else Path(scratch)
-        revenue_wallet: list[str] = []
-        holder: list[Runtime] = [build(data_dir=data, clock=clock)]
-        story = ApiStory(holder[0], TestClient(holder[0].app), console)
-        story.tokens = _tokens(holder[0])
+    revenue_wallet: list[str] = []
+    holder: list[Runtime] = [world.build(clock=clock)]
+    story = ApiStory(holder[0], TestClient(holder[0].app), console)
+    story.tokens = _tokens(holder[0])
 
-        def restart(treasury_wallet: str | None = None) -> None:
-            """Stop and start the API on the same data, as an operator restarting `digisom serve` would."""
-            if treasury_wallet:
-                revenue_wallet[:] = [treasury_wallet]
-            holder[0].close()
-            holder[0] = build(data_dir=data, clock=clock,
-                              tax_revenue_wallet=revenue_wallet[0] if revenue_wallet else None)
-            story.runtime, story.client = holder[0], TestClient(holder[0].app)
+    def restart(treasury_wallet: str | None = None) -> None:
+        """Stop and start the API on the same data, as an operator restarting `digisom serve` would."""
+        if treasury_wallet:
+            revenue_wallet[:] = [treasury_wallet]
+        holder[0].close()
+        holder[0] = world.build(clock=clock,
+                          tax_revenue_wallet=revenue_wallet[0] if revenue_wallet else None)
+        story.runtime, story.client = holder[0], TestClient(holder[0].app)
 
+    try:
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            if out_dir is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                _story(story, clock, out_dir, restart)
-            except DemoFailed as error:
-                console.print(f"[red]demo step failed:[/red] {error}")
-                return False
-            return story.print_checks("Government payments: circulation against the issuance liability after each step")
-        finally:
-            holder[0].close()
+            _story(story, clock, out_dir, restart)
+        except DemoFailed as error:
+            console.print(f"[red]demo step failed:[/red] {error}")
+            return False
+        return story.print_checks("Government payments: circulation against the issuance liability after each step")
+    finally:
+        holder[0].close()
 

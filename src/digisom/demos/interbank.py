@@ -10,7 +10,6 @@ camt.053. Every ISO 20022 message consumed and produced is written, validated, t
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from digisom.api.interbank_wiring import build_rtgs
 from digisom.api.runtime import domain_engine
+from digisom.demos.world import DemoWorld
 from digisom.interbank.iso20022 import (
     Agent,
     CreditTransferOrder,
@@ -102,21 +102,22 @@ class _Story:
         return found
 
 
-def run_interbank_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
-    """Tell the interbank story; True when every check passes."""
+def run_interbank_demo(world: DemoWorld, out_dir: Path | None, console: Console | None = None) -> bool:
+    """Tell the interbank story; True when every check passes. Its database is its own, in the
+    world's folder: the RTGS settles on the banks' reserve accounts, which the digital som's
+    chapters fill, while this story needs its own opening reserves (a gridlock only forms when
+    each bank is short) on a business day of its own clock (docs/demo.md)."""
     console = console or Console()
-    with tempfile.TemporaryDirectory(prefix="digisom-rtgs-") as scratch:
-        folder = data_dir or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{folder / 'interbank.db'}"
-        engine = domain_engine(url)
-        clock = _Clock()
-        rtgs, close = build_rtgs(engine, url, clock, screening=NO_PARTY_SCREENING)  # the story is settlement
-        try:
-            return _tell(_Story(rtgs, clock, console), out_dir)
-        finally:
-            close()
-            engine.dispose()
+    folder = world.folder("interbank")
+    url = f"sqlite:///{folder / 'interbank.db'}"
+    engine = domain_engine(url)
+    clock = _Clock()
+    rtgs, close = build_rtgs(engine, url, clock, screening=NO_PARTY_SCREENING)  # the story is settlement
+    try:
+        return _tell(_Story(rtgs, clock, console), out_dir)
+    finally:
+        close()
+        engine.dispose()
 
 
 def _tell(story: _Story, out_dir: Path | None) -> bool:

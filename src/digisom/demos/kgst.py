@@ -8,17 +8,14 @@ reserve are shown after every step, then KGST's entry in the State Register of D
 Assets.
 
 The in-process chain starts empty on every run and its keys are made fresh (no value
-ever leaves this process), so a second run on the same `--data` folder deploys a new
-token with its own reserve account; the digital som steps are idempotent as in the
-digital-som chapter.
+ever leaves this process), so the chapter is told once per world: a second run on the same
+`--data` folder shows the books the first one left and checks them (digisom.demos.world).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -27,7 +24,6 @@ from typing import TYPE_CHECKING, Final
 from rich.console import Console
 from rich.table import Table
 
-from digisom.api.runtime import build
 from digisom.api.screening_wiring import build_desk
 from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
@@ -38,6 +34,7 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.demos.world import DemoWorld
 from digisom.kernel.access import Actor, Role
 from digisom.ledger.service import Ledger
 from digisom.money import KGS, Money
@@ -89,24 +86,25 @@ def _digital_som(service: CbdcService) -> dict[str, str]:
     return wallets
 
 
-def run_kgst_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
+def run_kgst_demo(world: DemoWorld, out_dir: Path | None, console: Console | None = None) -> bool:
     """Tell the KGST story; True when supply equalled the reserve, and circulation the
-    issuance, after every step."""
+    issuance, after every step. Told once per world: its in-process chain is new on every
+    run, so the bridge's books and the register's KGST contract are about the first one
+    (and the register rightly refuses a second KGST contract on the same chain)."""
     console = console or Console()
-    with tempfile.TemporaryDirectory(prefix="digisom-kgst-") as scratch:
-        folder = data_dir or Path(scratch)
-        # The chapter's own folder, made fresh: its in-process chain is new on every run, so the
-        # bridge's books and the register's KGST contract about the old chain would lie (and the
-        # register rightly refuses a second KGST contract on the same chain).
-        shutil.rmtree(folder, ignore_errors=True)
-        runtime = build(data_dir=folder)
-        store = open_store(runtime.db_url)
-        try:
-            return _tell(runtime.service, Ledger(store), console, out_dir, AssetRegister.on(
-                runtime.service.ctx.engine, runtime.issuer.key, runtime.service.ctx.clock))
-        finally:
-            store.close()
-            runtime.close()
+    if world.told("kgst"):
+        console.rule("KGST: the som stablecoin on BNB Chain, bridged to the digital som")
+        return world.retell("kgst", console)
+    runtime = world.build()
+    store = open_store(runtime.db_url)
+    try:
+        told = _tell(runtime.service, Ledger(store), console, out_dir, AssetRegister.on(
+            runtime.service.ctx.engine, runtime.issuer.key, runtime.service.ctx.clock))
+    finally:
+        store.close()
+        runtime.close()
+    world.mark_told("kgst")
+    return told
 
 
 def _tell(service: CbdcService, ledger: Ledger, console: Console, out_dir: Path | None,

@@ -20,8 +20,6 @@ The server's clock is simulated (the week passes in a second). The story runs on
 
 from __future__ import annotations
 
-import json
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -30,8 +28,9 @@ from rich.console import Console
 from rich.table import Table
 
 from digisom.api.offline_wiring import build_offline
-from digisom.api.runtime import Runtime, build
+from digisom.api.runtime import Runtime
 from digisom.cbdc.model import HolderKind, MerchantProfile, ParticipantKind
+from digisom.demos.world import DemoWorld
 from digisom.kernel.access import Actor, Role
 from digisom.ledger.audit import verify
 from digisom.money import KGS, Money
@@ -87,30 +86,28 @@ class _Village:
         self.console.print(f"  {'[green]ok[/green]' if held else '[red]FAILED[/red]'}  {title}")
 
 
-def run_offline_demo(data_dir: Path | None, out_dir: Path | None, console: Console) -> bool:
+def run_offline_demo(world: DemoWorld, out_dir: Path | None, console: Console) -> bool:
     """Tell the village story; True if every check held (see the module docstring)."""
     console.rule("Offline digital som: a village without signal for a week")
-    with tempfile.TemporaryDirectory(prefix="digisom-offline-") as scratch:
-        data = (data_dir / "offline") if data_dir is not None else Path(scratch)
-        told = (data / "offline-story.json").exists()
-        runtime = build(data_dir=data)
-        clock = SimulatedClock()
-        offline = build_offline(runtime.service.ctx, clock)
-        try:
-            village = _Village(runtime, offline.service, clock, console)
-            if told:
-                console.print(f"  The story was told in {data} already; here are the books it left.")
-            else:
-                _tell(village, out_dir)
-                (data / "offline-story.json").write_text(json.dumps({"told": True}) + "\n", encoding="utf-8")
-            _books(village, runtime)
-            return all(held for _, held in village.checks)
-        except (DemoFailed, OfflineError) as error:
-            console.print(f"[red]demo step failed:[/red] {error}")
-            return False
-        finally:
-            offline.close()
-            runtime.close()
+    told = world.told("offline")
+    runtime = world.build()
+    clock = SimulatedClock()
+    offline = build_offline(runtime.service.ctx, clock)
+    try:
+        village = _Village(runtime, offline.service, clock, console)
+        if told:
+            console.print(f"  The story was told in {world.data_dir} already; here are the books it left.")
+        else:
+            _tell(village, out_dir)
+            world.mark_told("offline")
+        _books(village, runtime)
+        return all(held for _, held in village.checks)
+    except (DemoFailed, OfflineError) as error:
+        console.print(f"[red]demo step failed:[/red] {error}")
+        return False
+    finally:
+        offline.close()
+        runtime.close()
 
 
 def _tell(v: _Village, out_dir: Path | None) -> None:

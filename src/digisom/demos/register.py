@@ -13,15 +13,14 @@ owed more KGST than its reserve address holds: its publication is flagged, with 
 
 The register's clock is set to before the reported month while it is seeded (a licence
 granted today could not report last month); everything after runs on the wall clock. The
-chapter's folder is made fresh on every run: its chain is new each time.
+chapter is told once per world, in the world's database (its chain is new on every run);
+KGST and USDKG keep the entries their own chapters registered.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -33,7 +32,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from digisom.api.por_chain import ChainHolderBalances
-from digisom.api.runtime import database_url, domain_engine
+from digisom.api.runtime import domain_engine
 from digisom.api.signing_key import load_or_create_key
 from digisom.api.vasp_reports_wiring import RegisterAssets, RegisterLicences, build_reports
 from digisom.chain.contracts import kgst_artifact
@@ -41,6 +40,7 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.demos.world import DemoWorld
 from digisom.devtools.seed_register import Fate, SeededRegister, SeededVasp, seed_register
 from digisom.kernel.clock import iso_utc, utc_now
 from digisom.por import migrations as por_migrations
@@ -108,26 +108,28 @@ class _Register:
     log: EventLog
 
 
-def run_register_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
+def run_register_demo(world: DemoWorld, out_dir: Path | None, console: Console | None = None) -> bool:
     """Tell the register and proof-of-reserves story; True when the register's log verified,
     the report was accepted and its aggregates recomputed, the first exchange's reserves
-    covered its liabilities, the customer's proof verified and the second exchange was flagged."""
+    covered its liabilities, the customer's proof verified and the second exchange was flagged.
+    Told once per world: the reserves it proves are on an in-process chain new on every run."""
     console = console or Console()
-    with tempfile.TemporaryDirectory(prefix="digisom-register-") as scratch:
-        folder = data_dir or Path(scratch) / "data"
-        shutil.rmtree(folder, ignore_errors=True)
-        engine = domain_engine(database_url(folder, None))
-        try:
-            return _tell(engine, folder, console, out_dir)
-        finally:
-            engine.dispose()
+    if world.told("register"):
+        console.rule("The State Register of Digital Assets, volume reports and proof of reserves")
+        return world.retell("register", console)
+    engine = domain_engine(world.db_url)
+    try:
+        told = _tell(engine, load_or_create_key(world.data_dir), world.folder("register"), console, out_dir)
+    finally:
+        engine.dispose()
+    world.mark_told("register")
+    return told
 
 
-def _tell(engine: Engine, folder: Path, console: Console, out_dir: Path | None) -> bool:
+def _tell(engine: Engine, key: Ed25519PrivateKey, folder: Path, console: Console, out_dir: Path | None) -> bool:
     console.rule("The State Register of Digital Assets, volume reports and proof of reserves")
     for migrations in (registry_migrations, por_migrations):
         migrations.migrate(engine)
-    key = load_or_create_key(folder)
     period = _previous(current_period(utc_now(), ReportingPolicy()))
     opened = datetime.combine((period.first_day() - timedelta(days=45)).replace(day=1), time(3), UTC)
     register, seeded = _seed(engine, key, opened)

@@ -11,7 +11,6 @@ address. Every figure printed is read from the services.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -20,7 +19,6 @@ from rich.console import Console
 
 from digisom.api.remittance_chain_wiring import link_inbound_address, screened_redemptions
 from digisom.api.remittance_wiring import CbdcBankFloats, CbdcPayees
-from digisom.api.runtime import build
 from digisom.api.screening_wiring import RemittanceScreener, build_desk
 from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
 from digisom.cbdc import accounts as cbdc_accounts
@@ -31,6 +29,7 @@ from digisom.chain.embedded import EmbeddedChain
 from digisom.chain.keys import generate_key
 from digisom.chain.kgst import KgstGateway, KgstRoles, deploy_kgst
 from digisom.chain.transactor import Transactor
+from digisom.demos.world import DemoWorld
 from digisom.kernel.access import Actor, Role
 from digisom.kernel.clock import utc_now
 from digisom.ledger.service import Ledger
@@ -80,22 +79,24 @@ def _rate(e6: int) -> str:
     return f"{e6 // 10**6}.{e6 % 10**6:06d}"
 
 
-def run_remittance_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
+def run_remittance_demo(world: DemoWorld, out_dir: Path | None, console: Console | None = None) -> bool:
     """Tell the remittance story; True when the mother received what the quote promised
-    and the A7A5-linked transfer was stopped."""
+    and the A7A5-linked transfer was stopped. Told once per world: its KGST chain is new on
+    every run, and the rail's books are about the first one."""
     console = console or Console()
+    if world.told("remittance"):
+        console.rule("Remittances: roubles to som in one conversion, every party screened")
+        return world.retell("remittance", console)
     with tempfile.TemporaryDirectory(prefix="digisom-remit-") as scratch:
-        folder = data_dir or Path(scratch) / "data"
-        # The chapter's own folder, made fresh: its KGST chain is new on every run, and books
-        # about the old one would lie (as the USDKG chapter does with its database).
-        shutil.rmtree(folder, ignore_errors=True)
-        runtime = build(data_dir=folder)
+        runtime = world.build()
         store = open_store(runtime.db_url)
         try:
-            return _tell(runtime.service, Ledger(store), Path(scratch), console, out_dir)
+            told = _tell(runtime.service, Ledger(store), Path(scratch), console, out_dir)
         finally:
             store.close()
             runtime.close()
+    world.mark_told("remittance")
+    return told
 
 
 def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console, out_dir: Path | None) -> bool:

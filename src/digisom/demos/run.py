@@ -1,6 +1,8 @@
 """`digisom demo`: the digisom story on the embedded default (SQLite, in-process EVM).
 
-Chapters, each on its own database under `--data DIR` (or a temporary folder): the
+Chapters, all in one world: the database in `--data DIR` (or a temporary folder) that
+`digisom serve --data DIR` then serves (digisom.demos.world; the raw-ledger and interbank
+chapters keep their own databases beside it, docs/demo.md says why): the
 ledger itself, the digital som through the HTTP API, government payments (a pension run,
 a school grant spent and expired, a tax payment), interbank settlement in ISO 20022,
 offline payments in a village, KGST on the in-process EVM, USDKG (the gold-backed dollar)
@@ -20,13 +22,12 @@ is answered idempotently (`exists`), never paid twice.
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from rich.console import Console
 from rich.table import Table
@@ -38,6 +39,9 @@ from digisom.ledger.results import CreateTransferResult
 from digisom.ledger.service import Ledger
 from digisom.money import KGS, Money
 from digisom.stores.url import open_store
+
+if TYPE_CHECKING:  # the API's modules load with the chapters (see _chapters)
+    from digisom.demos.world import DemoWorld
 
 KGS_LEDGER: Final = KGS.numeric
 # Account codes (the account's type within the ledger).
@@ -98,7 +102,7 @@ class _Story:
         return results
 
 
-Chapter = Callable[[Path | None, Path | None, Console], bool]
+Chapter = Callable[["DemoWorld", Path | None, Console], bool]
 
 
 def _chapters() -> list[tuple[str, Chapter]]:
@@ -120,36 +124,41 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("ledger", run_ledger_demo),
         ("digital som", run_cbdc_demo),
         ("government payments", run_government_demo),
-        ("interbank", lambda data, out, console: run_interbank_demo(data and data / "interbank", out, console)),
+        ("interbank", run_interbank_demo),
         ("offline", run_offline_demo),
-        ("KGST", lambda data, out, console: run_kgst_demo(data and data / "kgst", out, console)),
-        ("USDKG", lambda data, out, console: run_usdkg_demo(data and data / "usdkg", out, console)),
-        ("remittances", lambda data, out, console: run_remittance_demo(data and data / "remittance", out, console)),
-        ("register and reserves", lambda data, out, console: run_register_demo(data and data / "register", out,
-                                                                               console)),
+        ("KGST", run_kgst_demo),
+        ("USDKG", run_usdkg_demo),
+        ("remittances", run_remittance_demo),
+        ("register and reserves", run_register_demo),
     ]
 
 
 def run_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
-    """Run every chapter; True when each chapter's closing check held."""
+    """Run every chapter in one world (`data_dir`, or a temporary folder); True when each
+    chapter's closing check held. `digisom serve --data DIR` then serves that world."""
+    from digisom.demos.world import open_world  # noqa: PLC0415  (the API's modules: see _chapters)
+
     console = console or Console()
-    outcomes = {name: chapter(data_dir, out_dir, console) for name, chapter in _chapters()}
+    with open_world(data_dir) as world:
+        outcomes = {name: chapter(world, out_dir, console) for name, chapter in _chapters()}
     console.rule("digisom demo: summary")
     for name, passed in outcomes.items():
         console.print(f"  {name}: " + ("[green]checks passed[/green]" if passed else "[red]FAILED[/red]"))
+    if data_dir is not None:
+        console.print(f"The demo's world is in {data_dir}: `digisom serve --data {data_dir}` serves it.")
     return all(outcomes.values())
 
 
-def run_ledger_demo(data_dir: Path | None, out_dir: Path | None, console: Console) -> bool:
-    """The ledger chapter; returns True when the closing verification passes."""
-    with tempfile.TemporaryDirectory(prefix="digisom-demo-") as scratch:
-        folder = (data_dir / "ledger") if data_dir is not None else Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        store = open_store(f"sqlite:///{folder / 'ledger.db'}")
-        try:
-            return _tell(Ledger(store), console, folder, out_dir)
-        finally:
-            store.close()
+def run_ledger_demo(world: DemoWorld, out_dir: Path | None, console: Console) -> bool:
+    """The ledger chapter; returns True when the closing verification passes. Its accounts
+    are the raw engine's own chart (codes 1 to 3, ids 1 to 2002), not the digital som's:
+    they keep their own database in the world's folder, apart from what `serve` serves."""
+    folder = world.folder("ledger")
+    store = open_store(f"sqlite:///{folder / 'ledger.db'}")
+    try:
+        return _tell(Ledger(store), console, folder, out_dir)
+    finally:
+        store.close()
 
 
 def _tell(ledger: Ledger, console: Console, folder: Path, out_dir: Path | None) -> bool:

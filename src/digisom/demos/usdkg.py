@@ -11,15 +11,15 @@ The issuer first registers its two deployments in the State Register of Digital 
 (`AssetRegister.ensure_registered`: signed events of the register's log, with the
 folder's service key), so what is published about USDKG is the register's entry, not a
 constant. Every figure printed is read from the register, the price book, the audits or the
-chains. The chains start empty on every run, so the issuer's books do too: the
-chapter's database (`--data DIR/usdkg`) is made fresh each time.
+chains. The chains start empty on every run, so the chapter is told once per world (in
+the world's database, which `digisom serve --data DIR` serves); a second run shows the books
+it left and checks them (digisom.demos.world).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from digisom.chain.keys import generate_key
 from digisom.chain.token import TokenRoles
 from digisom.chain.transactor import Transactor
 from digisom.chain.usdkg import UsdkgToken, deploy_usdkg
+from digisom.demos.world import DemoWorld
 from digisom.kernel.clock import utc_now
 from digisom.registry import migrations as register_migrations
 from digisom.registry.assets import AssetEntry, AssetRegister
@@ -167,24 +168,24 @@ def _deploy(chain_id: int, artifact: Artifact) -> UsdkgToken:
     return token
 
 
-def run_usdkg_demo(data_dir: Path | None, out_dir: Path | None, console: Console | None = None) -> bool:
+def run_usdkg_demo(world: DemoWorld, out_dir: Path | None, console: Console | None = None) -> bool:
     """Tell the USDKG story; True when minting stopped on the audit's finding, resumed on its
-    resolution, and each chain's supply is what the issuer recorded minting there."""
+    resolution, and each chain's supply is what the issuer recorded minting there. Told once
+    per world: its chains are new on every run, and the issuer's books are about the first ones."""
     console = console or Console()
-    with tempfile.TemporaryDirectory(prefix="digisom-usdkg-") as scratch:
-        folder = data_dir or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        database = folder / "usdkg.db"
-        database.unlink(missing_ok=True)  # the chains are new: books about the old ones would lie
-        engine = domain_engine(f"sqlite:///{database}")
-        try:
-            register_migrations.migrate(engine)
-            register = AssetRegister.on(engine, load_or_create_key(folder), utc_now)
-            issuing = _Issuer(engine, utc_now(), register)
-            outcome = _tell(issuing, console)
-            outcome.supply_read = {chain_id: token.total_supply() for chain_id, token in issuing.tokens.items()}
-        finally:
-            engine.dispose()
+    if world.told("usdkg"):
+        console.rule("USDKG: the gold-backed dollar on two chains")
+        return world.retell("usdkg", console)
+    engine = domain_engine(world.db_url)
+    try:
+        register_migrations.migrate(engine)
+        register = AssetRegister.on(engine, load_or_create_key(world.data_dir), utc_now)
+        issuing = _Issuer(engine, utc_now(), register)
+        outcome = _tell(issuing, console)
+        outcome.supply_read = {chain_id: token.total_supply() for chain_id, token in issuing.tokens.items()}
+    finally:
+        engine.dispose()
+    world.mark_told("usdkg")
     ok = _closing_check(outcome)
     if out_dir is not None:
         reports = out_dir / "reports"
