@@ -1,10 +1,10 @@
 """Fixtures for the console tests: the API's runtime with the console mounted, the
-world of tests/api, and the treasury's pensions programme."""
+world of tests/api and the treasury's pensions programme, built once per module (a
+world takes seconds to set up; each test uses its own ids, so they do not interfere)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,24 +15,24 @@ from tests.api.test_disbursement import treasury_world
 from tests.api.world import World
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def resolver() -> FakeResolver:
     return FakeResolver()
 
 
-@pytest.fixture
-def runtime(tmp_path: Path, resolver: FakeResolver) -> Iterator[Runtime]:
-    built = build(data_dir=tmp_path / "data", alias_resolver=resolver)
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory, resolver: FakeResolver) -> Iterator[Runtime]:
+    built = build(data_dir=tmp_path_factory.mktemp("console") / "data", alias_resolver=resolver)
     mount(built.app, built.issuer.key)
     yield built
     built.close()
 
 
-@pytest.fixture
-def world(runtime: Runtime) -> World:
-    return World.create(runtime).setup()
+@pytest.fixture(scope="module")
+def treasury(runtime: Runtime, resolver: FakeResolver) -> World:
+    return treasury_world(World.create(runtime).setup(), resolver)
 
 
-@pytest.fixture
-def treasury(world: World, resolver: FakeResolver) -> World:
-    return treasury_world(world, resolver)
+@pytest.fixture(scope="module")
+def world(treasury: World) -> World:
+    return treasury
