@@ -29,7 +29,7 @@ class Browser:
         return cls(TestClient(runtime.app, base_url=base_url, follow_redirects=False), origin=base_url)
 
     def get(self, path: str, **params: Any) -> Response:
-        response = self.client.get(path, params=params)
+        response = self.client.get(path, params=params or None)
         found = CSRF_INPUT.search(response.text)
         if found:
             self.csrf_token = found.group(1)

@@ -105,10 +105,11 @@ def build_app(console: Console) -> FastAPI:
     static = resources.files("digisom.console") / "static"
     app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")
     _install_error_pages(app)
-    app.add_middleware(Guard)
-    # Whatever the framing, no body past the largest form (the upload's) is read.
+    # Whatever the framing, no body past the largest form (the upload's) is read; the
+    # guard (added last, so first to run) answers a declared oversized body with a page.
     app.add_middleware(body_limit.BodyLimit, max_bytes=FORM_BYTES_MAX,
                        route_limits=((UPLOAD_PATH, FILE_BYTES_MAX),))
+    app.add_middleware(Guard)
     return app
 
 
