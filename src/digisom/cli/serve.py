@@ -18,6 +18,7 @@ from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers
 from digisom.chain.errors import KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR
 from digisom.chain.keys import load_key as load_chain_key
+from digisom.console import app as console
 from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
 from digisom.kernel.access import Role
 
@@ -103,6 +104,7 @@ def serve(
             serve_workers(settings, sock, count)
             return
         runtime = settings.build_runtime()
+        console.mount(runtime.app, runtime.issuer.key)
         typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
         try:
             uvicorn.Server(uvicorn.Config(runtime.app, log_level="info", log_config=serve_log_config(),

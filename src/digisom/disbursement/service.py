@@ -202,6 +202,21 @@ class DisbursementService:
         with self._engine.connect() as conn:
             return _programme(conn, programme_id)
 
+    def programmes(self, offset: int, limit: int) -> list[Programme]:
+        """Programmes in the order they were created, `limit` from `offset` (a console's list)."""
+        query = select(tables.programmes.c.id).order_by(tables.programmes.c.seq).offset(offset).limit(limit)
+        with self._engine.connect() as conn:
+            return [_programme(conn, found) for found in conn.execute(query).scalars()]
+
+    def runs_of(self, programme_id: str, offset: int, limit: int) -> list[Run]:
+        """A programme's runs, the latest upload first, `limit` from `offset`."""
+        runs = tables.runs
+        query = (select(runs).where(runs.c.programme_id == programme_id).order_by(runs.c.seq.desc())
+                 .offset(offset).limit(limit))
+        with self._engine.connect() as conn:
+            _programme(conn, programme_id)
+            return [_run(row) for row in conn.execute(query).mappings()]
+
     def upload(
         self,
         operator: str,

@@ -11,7 +11,7 @@ from typing import Final
 
 from sqlalchemy import Engine
 
-from digisom.disbursement.model import Progress
+from digisom.disbursement.model import Progress, RunStatus, WrongState
 from digisom.disbursement.service import DisbursementService
 from digisom.disbursement.taxes import TaxService
 from digisom.http.problems import ApiProblem, worker_problem
@@ -129,6 +129,18 @@ class DisbursementRuntime:
     tax_revenue_account: int | None  # without one, tax payments are refused (receipts still read)
     executions: Executions
     gateway: LedgerGateway  # the domain's only way to the ledger
+
+    def start_execution(self, run_id: str) -> bool:
+        """Start (or resume) paying an approved run in the background; False when there is
+        nothing to start (the run is completed). An uploaded run is `WrongState`: another
+        operator must approve it first. The API's execution route and the console call this."""
+        run = self.service.run(run_id)
+        if run.status is RunStatus.COMPLETED:
+            return False
+        if run.status is RunStatus.UPLOADED:
+            raise WrongState(f"run {run_id} is uploaded; another operator must approve it first")
+        self.executions.start(run_id)
+        return True
 
     def close(self) -> None:
         """Stop the execution worker (idempotent)."""

@@ -20,7 +20,7 @@ from digisom.disbursement import reconciliation, spending
 from digisom.disbursement.http import schemas as d
 from digisom.disbursement.http.executions import DisbursementRuntime
 from digisom.disbursement.http.slots import disbursement, tax_payers
-from digisom.disbursement.model import FileFormat, RunStatus, WrongState
+from digisom.disbursement.model import FileFormat
 from digisom.disbursement.model import NotFound as DisbursementNotFound
 from digisom.disbursement.parsing import FILE_BYTES_MAX
 from digisom.disbursement.taxes import TaxService
@@ -131,12 +131,8 @@ def router() -> APIRouter:
         runtime = disbursement(request)
 
         def start() -> Response:
-            run = runtime.service.run(run_id)
-            if run.status is RunStatus.COMPLETED:
+            if not runtime.start_execution(run_id):
                 return _run_detail(runtime, run_id)
-            if run.status is RunStatus.UPLOADED:
-                raise WrongState(f"run {run_id} is uploaded; another operator must approve it first")
-            runtime.executions.start(run_id)
             response = _run_detail(runtime, run_id, 202)
             response.headers["Location"] = f"/v1/disbursement/runs/{run_id}"
             return response

@@ -1,0 +1,179 @@
+"""The console app and how it is mounted on the API's app.
+
+The console answers every path under `/console` before the API's middleware sees the
+request: the API's gate wants a bearer token for any body, while a browser sends a
+session cookie and a form. The console has its own gate (`Guard`): before a byte of a
+POST's body is read, it must come from this origin, fit the size limit and, but for
+the sign-in form itself, carry a valid session.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from importlib import resources
+from typing import Final, cast
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from digisom.console.errors import ConsoleRefusal, NotSignedIn
+from digisom.console.i18n import _
+from digisom.console.screens import home, treasury
+from digisom.console.session import SessionSeal, session_key
+from digisom.console.web import PREFIX, SIGN_IN_PATH, Console, error_page, see_other, signed_in, templates
+from digisom.disbursement.parsing import FILE_BYTES_MAX
+from digisom.http import body_limit
+from digisom.http.problems import ApiProblem
+from digisom.kernel.errors import DomainError
+
+# Every console form but a file upload is a few short fields.
+FORM_BYTES_MAX: Final = 64 * 1024
+UPLOAD_PATH: Final = re.compile(treasury.UPLOAD_PATH_PATTERN)
+SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
+_log = logging.getLogger("digisom.console")
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a state-changing request comes from a page of this origin: its `Origin`
+    header, or without one its `Referer`, names this scheme, host and port."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == own
+    referer = request.headers.get("referer")
+    if referer is None:
+        return False
+    parts = urlsplit(referer)
+    return f"{parts.scheme}://{parts.netloc}" == own
+
+
+async def _send_unread(response: Response, scope: Scope, send: Send) -> None:
+    """Answer without reading the body; `Connection: close` so the server drops the rest."""
+    response.headers["connection"] = "close"
+
+    async def no_body() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_body, send)
+
+
+class Guard:
+    """Refuse a cross-site, oversized or session-less POST before its body is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request unread, or pass it on."""
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            response = self.refusal(Request(scope))
+            if response is not None:
+                await _send_unread(response, scope, send)
+                return
+        await self.app(scope, receive, send)
+
+    def refusal(self, request: Request) -> Response | None:
+        """The answer to a request that may not go on, or None."""
+        if not same_origin(request):
+            return error_page(request, 403, _("Cross-site request refused"),
+                              _("This form was not sent from a console page. Nothing was changed."))
+        limit_bytes = FILE_BYTES_MAX if UPLOAD_PATH.match(request.url.path) else FORM_BYTES_MAX
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit_bytes):
+            return error_page(request, 413, _("Too large"), _("What was sent is larger than this form takes."))
+        if request.url.path != SIGN_IN_PATH:
+            try:
+                signed_in(request)
+            except NotSignedIn:
+                return see_other(SIGN_IN_PATH)
+        return None
+
+
+def build_app(console: Console) -> FastAPI:
+    """The console's own app: its screens, static files, error pages and gate."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.console = console
+    for screen in (home, treasury):
+        app.include_router(screen.router())
+    static = resources.files("digisom.console") / "static"
+    app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")
+    _install_error_pages(app)
+    # Whatever the framing, no body past the largest form (the upload's) is read; the
+    # guard (added last, so first to run) answers a declared oversized body with a page.
+    app.add_middleware(body_limit.BodyLimit, max_bytes=FORM_BYTES_MAX,
+                       route_limits=((UPLOAD_PATH, FILE_BYTES_MAX),))
+    app.add_middleware(Guard)
+    return app
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    """Every error a page: a status and a sentence, never a trace."""
+
+    async def not_signed_in(_request: Request, _exc: Exception) -> Response:
+        return see_other(SIGN_IN_PATH)
+
+    async def refusal(request: Request, exc: Exception) -> Response:
+        exc = cast(ConsoleRefusal, exc)  # registered for this type only
+        return error_page(request, exc.status, exc.title, exc.detail)
+
+    async def domain(request: Request, exc: Exception) -> Response:
+        exc = cast(DomainError, exc)  # registered for this type only
+        return error_page(request, exc.status, _(exc.title), exc.problem_detail())
+
+    async def api_problem(request: Request, exc: Exception) -> Response:
+        exc = cast(ApiProblem, exc)  # registered for this type only
+        return error_page(request, exc.status, _(exc.title), exc.detail)
+
+    async def invalid(request: Request, _exc: Exception) -> Response:
+        return error_page(request, 400, _("Invalid request"), _("The address or the form is not valid."))
+
+    async def http(request: Request, exc: Exception) -> Response:
+        exc = cast(StarletteHTTPException, exc)  # registered for this type only
+        titles = {404: _("Page not found"), 405: _("Not allowed here"), 413: _("Too large")}
+        return error_page(request, exc.status_code, titles.get(exc.status_code, _("Invalid request")),
+                          _("Check the address, or go back to the console's start page."))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        _log.exception("console: unexpected error", exc_info=exc)
+        return error_page(request, 500, _("Something went wrong"), _("Nothing more is shown here; the log has it."))
+
+    app.add_exception_handler(NotSignedIn, not_signed_in)
+    app.add_exception_handler(ConsoleRefusal, refusal)
+    app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(ApiProblem, api_problem)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(Exception, unexpected)
+
+
+class Dispatch:
+    """In front of the API's app: paths under `/console` go to the console, the rest on."""
+
+    def __init__(self, app: ASGIApp, console: ASGIApp) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the request to the console or to the API."""
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and (path == PREFIX or path.startswith(PREFIX + "/")):
+            await self.console(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def mount(api: FastAPI, platform_key: Ed25519PrivateKey) -> FastAPI:
+    """Serve the console at `/console` of `api` (before `api` first answers), over the
+    services wired into `api` and with its token verifier; sessions sealed with a key
+    derived from `platform_key`. Returns the console's app."""
+    console = build_app(Console(api, SessionSeal(session_key(platform_key)), templates()))
+    api.add_middleware(Dispatch, console=console)
+    return console
+

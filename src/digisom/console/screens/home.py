@@ -1,0 +1,104 @@
+"""Sign-in, sign-out and the start page listing the screens the operator's role may open."""
+
+from __future__ import annotations
+
+import time
+from typing import Final, NamedTuple
+
+import jwt
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from digisom.console.access import allowed
+from digisom.console.errors import NotSignedIn
+from digisom.console.i18n import _
+from digisom.console.session import new_session
+from digisom.console.web import (
+    PREFIX,
+    SIGN_IN_PATH,
+    console_of,
+    cookie_name,
+    form_of,
+    is_https,
+    posted,
+    render,
+    see_other,
+    signed_in,
+)
+from digisom.http.auth import TOKEN_CHARS_MAX, TokenError
+
+
+class Screen(NamedTuple):
+    """A screen of the start page: shown to roles that may perform its operation."""
+
+    title: str
+    path: str
+    operation: str
+
+
+SCREENS: Final = (
+    Screen("Participants", PREFIX + "/central-bank/participants", "participants.list"),
+    Screen("RTGS queue", PREFIX + "/central-bank/rtgs", "interbank.register"),
+    Screen("Disbursement programmes and runs", PREFIX + "/treasury", "disbursement.programmes.read"),
+    Screen("Compliance review queue", PREFIX + "/compliance/reviews", "compliance.reviews.list"),
+)
+
+
+def _cookie_path(https: bool) -> str:
+    # `__Host-` cookies must have Path=/ ; the plain one stays within the console.
+    return "/" if https else PREFIX
+
+
+def router() -> APIRouter:
+    """Sign-in, sign-out and the start page."""
+    r = APIRouter()
+
+    @r.get(SIGN_IN_PATH)
+    def sign_in_page(request: Request) -> Response:
+        """The sign-in form."""
+        return render(request, "sign_in.html")
+
+    @r.post(SIGN_IN_PATH)
+    async def sign_in(request: Request) -> Response:
+        """Check the token with the API's verifier; set the sealed session cookie, which
+        expires with the token."""
+        form = await form_of(request)
+        token = form.get("token")
+        try:
+            if not isinstance(token, str) or not token.strip() or len(token) > TOKEN_CHARS_MAX:
+                raise TokenError("no token")
+            token = token.strip()
+            console_of(request).verifier.actor(token)
+        except TokenError:
+            return render(request, "sign_in.html", status=401,
+                          error=_("That token was not accepted: it is not valid, or it has expired."))
+        # Verified just now, so its `exp` is a number within the token's maximum lifetime.
+        expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+        https = is_https(request)
+        response = see_other(PREFIX)
+        response.set_cookie(cookie_name(request), console_of(request).seal.seal(new_session(token)),
+                            max_age=max(1, int(expires_at - time.time())), path=_cookie_path(https),
+                            secure=https, httponly=True, samesite="strict")
+        return response
+
+    @r.post(PREFIX + "/sign-out")
+    async def sign_out(request: Request) -> Response:
+        """Forget the session in this browser."""
+        await posted(request, None)
+        response = see_other(SIGN_IN_PATH)
+        https = is_https(request)
+        response.delete_cookie(cookie_name(request), path=_cookie_path(https), secure=https, httponly=True,
+                               samesite="strict")
+        return response
+
+    @r.get(PREFIX)
+    def start(request: Request) -> Response:
+        """The screens this operator's role may open."""
+        try:
+            who = signed_in(request)
+        except NotSignedIn:
+            return see_other(SIGN_IN_PATH)
+        screens = [s for s in SCREENS if allowed(who.actor, s.operation)]
+        return render(request, "start.html", who, screens=screens)
+
+    return r
