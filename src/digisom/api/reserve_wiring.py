@@ -13,19 +13,36 @@ from sqlalchemy import Engine
 
 from digisom.http.services import provide
 from digisom.reserve import migrations
+from digisom.reserve.bitcoin_balances import BitcoinBalances
 from digisom.reserve.books import Books
+from digisom.reserve.chain_reads import ChainAtBlock
 from digisom.reserve.custody import Custody
-from digisom.reserve.http.slots import RESERVE_BOOKS, RESERVE_CUSTODY, RESERVE_DB, RESERVE_NOW_S, RESERVE_POLICY
+from digisom.reserve.http.slots import (
+    RESERVE_BITCOIN,
+    RESERVE_BOOKS,
+    RESERVE_CUSTODY,
+    RESERVE_DB,
+    RESERVE_NOW_S,
+    RESERVE_POLICY,
+    RESERVE_PRICES,
+    RESERVE_READER,
+)
 from digisom.reserve.policy import Policy
+from digisom.reserve.prices import Prices
 
 
 @dataclass(frozen=True, slots=True)
 class ReserveSetup:
-    """A configured reserve: its policy, the wallet it governs, and its books (None: not kept here)."""
+    """A configured reserve: its policy, the wallet it governs, and its books (None: not kept here);
+    the price port that values holdings, the Bitcoin balance port of the watched addresses, and
+    the chain reader that re-checks publications (each None: not available here)."""
 
     policy: Policy
     custody: Custody
     books: Books | None = None
+    prices: Prices | None = None
+    bitcoin: BitcoinBalances | None = None
+    reader: ChainAtBlock | None = None
 
 
 def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: ReserveSetup | None = None) -> None:
@@ -35,3 +52,6 @@ def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: R
     provide(app, RESERVE_POLICY, setup.policy if setup else None)
     provide(app, RESERVE_CUSTODY, setup.custody if setup else None)
     provide(app, RESERVE_BOOKS, setup.books if setup else None)
+    provide(app, RESERVE_PRICES, setup.prices if setup else None)
+    provide(app, RESERVE_BITCOIN, setup.bitcoin if setup else None)
+    provide(app, RESERVE_READER, setup.reader if setup else None)
