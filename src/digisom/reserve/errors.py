@@ -75,3 +75,7 @@ class BitcoinUnavailable(ReserveError):
 
 class PublicationExists(ReserveError):
     """A publication with this holdings root is already kept."""
+
+
+class BlockUnavailable(ReserveError):
+    """The chain reader cannot read state at the asked block (not kept)."""

@@ -91,7 +91,8 @@ def _problem(error: errors.ReserveError) -> ApiProblem:
             errors.NotEnoughApprovals: "reserve-not-enough-approvals",
             errors.MultisigRefused: "reserve-refused-on-chain",
             errors.SignatureInvalid: "reserve-signature-invalid",
-            errors.PublicationInvalid: "reserve-publication-invalid"}.get(type(error), "reserve-refused")
+            errors.PublicationInvalid: "reserve-publication-invalid",
+            errors.BlockUnavailable: "reserve-block-unavailable"}.get(type(error), "reserve-refused")
     return ApiProblem(422, slug, "Refused by the reserve policy", str(error))
 
 
