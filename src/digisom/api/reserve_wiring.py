@@ -5,13 +5,14 @@ writes 503."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from digisom.http.services import provide
+from digisom.kernel.gateway import LedgerWriter
 from digisom.reserve import migrations
 from digisom.reserve.bitcoin_balances import BitcoinBalances
 from digisom.reserve.books import Books
@@ -27,8 +28,10 @@ from digisom.reserve.http.slots import (
     RESERVE_PRICES,
     RESERVE_READER,
 )
+from digisom.reserve.observer import ChainLogs, Observer
 from digisom.reserve.policy import Policy
 from digisom.reserve.prices import Prices
+from digisom.reserve.watcher import ReserveWatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +46,22 @@ class ReserveSetup:
     prices: Prices | None = None
     bitcoin: BitcoinBalances | None = None
     reader: ChainAtBlock | None = None
+    # The observer worker: the chain it reads logs from, every `observe_every_s` (None: not run here).
+    chain: ChainLogs | None = None
+    observe_every_s: float | None = None
+    confirmations: int = 1
+
+
+def with_books(setup: ReserveSetup | None, ledger: LedgerWriter) -> ReserveSetup | None:
+    """The setup with its books on the runtime's `ledger`, unless it brings its own."""
+    if setup is None or setup.books is not None:
+        return setup
+    return replace(setup, books=Books(ledger))
 
 
 def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: ReserveSetup | None = None) -> None:
+    """Fill the slots; start the observer worker with the app (and stop it with the app) when the
+    setup asks for one."""
     migrations.migrate(engine)
     provide(app, RESERVE_DB, engine)
     provide(app, RESERVE_NOW_S, lambda: int(clock().timestamp()))
@@ -55,3 +71,8 @@ def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: R
     provide(app, RESERVE_PRICES, setup.prices if setup else None)
     provide(app, RESERVE_BITCOIN, setup.bitcoin if setup else None)
     provide(app, RESERVE_READER, setup.reader if setup else None)
+    if setup is not None and setup.books is not None and setup.chain is not None and setup.observe_every_s:
+        watcher = ReserveWatcher(Observer(engine, setup.books, setup.chain, setup.confirmations), setup.policy,
+                                 setup.observe_every_s)
+        app.router.on_startup.append(watcher.start)
+        app.router.on_shutdown.append(watcher.stop)
