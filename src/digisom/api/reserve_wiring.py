@@ -71,8 +71,16 @@ def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: R
     provide(app, RESERVE_PRICES, setup.prices if setup else None)
     provide(app, RESERVE_BITCOIN, setup.bitcoin if setup else None)
     provide(app, RESERVE_READER, setup.reader if setup else None)
-    if setup is not None and setup.books is not None and setup.chain is not None and setup.observe_every_s:
+    if setup is not None and setup.books is not None and setup.chain is not None:
         watcher = ReserveWatcher(Observer(engine, setup.books, setup.chain, setup.confirmations), setup.policy,
-                                 setup.observe_every_s)
-        app.router.on_startup.append(watcher.start)
-        app.router.on_shutdown.append(watcher.stop)
+                                 setup.observe_every_s or 0.0)
+        app.state.reserve_watcher = watcher
+        if setup.observe_every_s:
+            app.router.on_startup.append(watcher.start)
+            app.router.on_shutdown.append(watcher.stop)
+
+
+def observer_of(app: FastAPI) -> ReserveWatcher | None:
+    """The app's reserve observer (None: no chain configured), for one round on demand."""
+    found = getattr(app.state, "reserve_watcher", None)
+    return found if isinstance(found, ReserveWatcher) else None

@@ -114,6 +114,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
     from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
+    from digisom.demos.reserve import run_reserve_demo  # noqa: PLC0415
     from digisom.demos.usdkg import run_usdkg_demo  # noqa: PLC0415
 
     return [
@@ -127,6 +128,8 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("remittances", lambda data, out, console: run_remittance_demo(data and data / "remittance", out, console)),
         ("register and reserves", lambda data, out, console: run_register_demo(data and data / "register", out,
                                                                                console)),
+        ("national crypto reserve", lambda data, out, console: run_reserve_demo(data and data / "reserve", out,
+                                                                                console)),
     ]
 
 
