@@ -116,3 +116,36 @@ def test_the_cli_verifies_and_names_failures(rpc: RpcChain, multisig_artifact: A
     bad.write_text(json.dumps(document))
     result = CliRunner().invoke(app, ["reserve", "verify", str(bad), "--rpc", anvil_node])
     assert result.exit_code == 1 and "proof:" in result.output
+
+
+@pytest.mark.anvil
+@pytest.mark.slow  # each CLI run compiles the wallet for its ABI (~5 s); the API tests cover the same checks fast
+def test_publish_then_verify_with_one_command_each(rpc: RpcChain, multisig_artifact: Artifact, tmp_path: Path,
+                                                   anvil_node: str) -> None:
+    from tests.reserve.reserve_world import policy_text  # noqa: PLC0415
+
+    relayer = key("relayer")
+    rpc.request("anvil_setBalance", [relayer.address, hex(FUNDING_WEI)])
+    wallet = MultisigWallet.deploy(Transactor(rpc, relayer), [o.address for o in OWNERS], 2, [], 0, multisig_artifact)
+    rpc.request("anvil_setBalance", [wallet.address, hex(WALLET_WEI)])
+    rpc.request("evm_mine", [])
+    (tmp_path / "policy.toml").write_text(policy_text(rpc.chain_id(), wallet.address))
+    keys = []
+    for i in (0, 2):
+        keys += ["--owner-key-file", str(tmp_path / f"owner{i}.key")]
+        (tmp_path / f"owner{i}.key").write_text(OWNERS[i].key.hex())
+    (tmp_path / "hot.key").write_text(key("hot wallet").key.hex())
+    out = tmp_path / "publication.json"
+    made = CliRunner().invoke(app, ["reserve", "publish", str(tmp_path / "policy.toml"), "--rpc", anvil_node, *keys,
+                                    "--eoa-key-file", str(tmp_path / "hot.key"), "--date", DAY, "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    document = json.loads(out.read_text())
+    assert document["holdings"][0]["balance_units"] == str(WALLET_WEI) and document["wallets"][0]["threshold"] == 2
+    assert CliRunner().invoke(app, ["reserve", "verify", str(out), "--rpc", anvil_node]).exit_code == 0
+    document["wallets"][0]["owners"][1] = key("stranger").address  # a wrong owner list
+    out.write_text(json.dumps(document))
+    checked = CliRunner().invoke(app, ["reserve", "verify", str(out), "--rpc", anvil_node])
+    assert checked.exit_code == 1 and "owners:" in checked.output
+    one_key = CliRunner().invoke(app, ["reserve", "publish", str(tmp_path / "policy.toml"), "--rpc", anvil_node,
+                                       *keys[:2], "--date", DAY])
+    assert one_key.exit_code == 1 and "EIP-1271" in one_key.output  # below the threshold: nothing written

@@ -188,7 +188,8 @@ def build(
     app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
                      por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk),
-                     reserve=reserve)
+                     reserve=reserve_wiring.with_books(reserve, remittance_wiring.SubmittedLedger(submitter,
+                                                                                            Ledger(reader_store))))
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too

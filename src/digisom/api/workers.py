@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from digisom.api.log_config import serve_log_config
+from digisom.api.reserve_serve import reserve_setup
 from digisom.api.runtime import Runtime, build
 from digisom.api.tracing import otlp_tracing
 from digisom.api.usdkg_chains import connect_tokens
@@ -57,6 +58,7 @@ class ServeSettings:
     rates_file: str | None = None  # the National Bank's reference rates (CSV or JSON)
     sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
     otlp_endpoint: str | None = None  # where traces go by OTLP/HTTP; None: no tracing
+    reserve_config: str | None = None  # the national crypto reserve (`api.reserve_serve`); None: none
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -73,7 +75,8 @@ class ServeSettings:
                         usdkg_chains=self.usdkg_tokens(),
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists],
-                        tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None)
+                        tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None,
+                        reserve=reserve_setup(Path(self.reserve_config)) if self.reserve_config else None)
         return runtime
 
 

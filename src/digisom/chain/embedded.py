@@ -196,6 +196,10 @@ class EmbeddedChain:
         self._pool.clear()
         self._fork += 1
 
+    def balance(self, address: str) -> int:
+        """The native coin `address` holds now."""
+        return int(self._env.get_balance(address))
+
     def fund(self, address: str, amount_wei: int) -> None:
         """Give `address` native coin (the embedded chain charges no gas, but balances show)."""
         self._env.set_balance(address, amount_wei)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
@@ -23,8 +23,11 @@ from digisom.chain.model import Receipt, TxRequest
 from digisom.chain.protocol import Chain
 from digisom.chain.rpc import RpcChain
 from digisom.chain.transactor import Transactor, sign
-from digisom.reserve.errors import MultisigRefused
+from digisom.reserve.errors import BlockUnavailable, MultisigRefused
 from digisom.reserve.typed import MultisigTx
+
+if TYPE_CHECKING:  # titanoboa loads only where the in-process chain is used
+    from digisom.chain.embedded import EmbeddedChain
 
 EIP1271_MAGIC: Final = bytes.fromhex("1626ba7e")
 # execTransaction's gas when sent without a simulation (to see the revert mined on chain).
@@ -152,21 +155,15 @@ class MultisigCustody:
         return self._wallet.execute(self._relayer, tx, signatures, self._confirmations).tx_hash
 
 
-class RpcReserveReader:
-    """`digisom.reserve.publication.ChainAtBlock` on a JSON-RPC node: balances, owners,
-    threshold and EIP-1271 answers at a given block (eth_getBalance / eth_call with a block
-    number; the node must keep state that old: an archive node for old publications)."""
+class _ReaderAtBlock:
+    """`digisom.reserve.publication.ChainAtBlock` over a way to call contracts at a block."""
 
-    def __init__(self, rpc: RpcChain, artifact: Artifact | None = None) -> None:
-        self._rpc = rpc
+    def __init__(self, artifact: Artifact | None = None) -> None:
         self._abi = (artifact or reserve_multisig_artifact()).abi
         self._erc20_balance = Function("balanceOf", ("address",), ("uint256",))
 
-    def chain_id(self) -> int:
-        return self._rpc.chain_id()
-
-    def native_balance(self, address: str, block: int) -> int:
-        return int(self._rpc.request("eth_getBalance", [address, hex(block)]), 16)
+    def _call(self, to: str, data: bytes, block: int) -> bytes:
+        raise NotImplementedError
 
     def token_balance(self, token: str, address: str, block: int) -> int:
         (units,) = self._erc20_balance.decode(self._call(token, self._erc20_balance.encode(address), block))
@@ -190,6 +187,47 @@ class RpcReserveReader:
             return False
         return bytes(magic) == EIP1271_MAGIC
 
+
+class RpcReserveReader(_ReaderAtBlock):
+    """Reads on a JSON-RPC node: balances, owners, threshold and EIP-1271 answers at a given
+    block (eth_getBalance / eth_call with a block number; the node must keep state that old:
+    an archive node for old publications)."""
+
+    def __init__(self, rpc: RpcChain, artifact: Artifact | None = None) -> None:
+        super().__init__(artifact)
+        self._rpc = rpc
+
+    def chain_id(self) -> int:
+        return self._rpc.chain_id()
+
+    def native_balance(self, address: str, block: int) -> int:
+        return int(self._rpc.request("eth_getBalance", [address, hex(block)]), 16)
+
     def _call(self, to: str, data: bytes, block: int) -> bytes:
         found = self._rpc.request("eth_call", [{"to": to, "data": "0x" + data.hex()}, hex(block)])
         return bytes.fromhex(str(found).removeprefix("0x"))
+
+
+class HeadReserveReader(_ReaderAtBlock):
+    """Reads on the in-process EVM, which keeps no old state: only its head block can be
+    read; any other block is `BlockUnavailable` (the demo and the API tests publish at the head)."""
+
+    def __init__(self, chain: EmbeddedChain, artifact: Artifact | None = None) -> None:
+        super().__init__(artifact)
+        self._chain = chain
+
+    def chain_id(self) -> int:
+        return self._chain.chain_id()
+
+    def native_balance(self, address: str, block: int) -> int:
+        self._at_head(block)
+        return self._chain.balance(address)
+
+    def _call(self, to: str, data: bytes, block: int) -> bytes:
+        self._at_head(block)
+        return self._chain.call(to, data)
+
+    def _at_head(self, block: int) -> None:
+        head = self._chain.block_number()
+        if block != head:
+            raise BlockUnavailable(f"the in-process chain keeps only its head {head}, not block {block}")

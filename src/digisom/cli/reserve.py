@@ -1,11 +1,17 @@
 """`digisom reserve`: the national crypto reserve (docs/reserve.md).
 
+    digisom reserve publish POLICY.toml --rpc URL --owner-key-file K1 --owner-key-file K2 \
+        [--eoa-key-file K] [--block N] [--date YYYY-MM-DD] [--out FILE] [--api URL --token T --key K]
     digisom reserve verify PUBLICATION.json --rpc URL    # exit 0, or 1 naming every failure
     digisom reserve policy-check POLICY.toml --rpc URL   # exit 0, or 1 naming every mismatch
 
-`verify` re-reads every published balance, the contract wallets' owners and threshold at the
-published block, and checks every EIP-191 and EIP-1271 proof of control. `policy-check`
-compares the policy file with the deployed wallet it names. Bad input exits 2."""
+`publish` reads every policy asset's balance at the wallet (and at each EOA) at one block,
+has the owners sign the wallet's EIP-1271 proof and each EOA its EIP-191 proof, checks the
+result with the same code as `verify`, writes it, and (with `--api`) posts it to
+/v1/reserve/publications under an idempotency key. `verify` re-reads every published
+balance, the contract wallets' owners and threshold at the published block, and checks every
+EIP-191 and EIP-1271 proof of control. `policy-check` compares the policy file with the
+deployed wallet it names. Bad input exits 2."""
 
 from __future__ import annotations
 
@@ -62,6 +68,74 @@ def verify(publication_file: Annotated[Path, typer.Argument(help="The publicatio
     typer.echo(json.dumps({"ok": not failures, "failures": failures}, indent=2))
     if failures:
         raise typer.Exit(EXIT_FAILED)
+
+
+@reserve_app.command()
+def publish(
+        policy_file: Annotated[Path, typer.Argument(help="The reserve policy TOML (wallet, assets).")],
+        rpc: RpcOption,
+        owner_key_file: Annotated[list[Path], typer.Option(help="An owner's hex key file; repeat, threshold times.")],
+        eoa_key_file: Annotated[list[Path] | None, typer.Option(help="A reserve EOA's hex key file; repeat.")] = None,
+        block: Annotated[int | None, typer.Option(min=0, help="The block (default: the head).")] = None,
+        day: Annotated[str | None, typer.Option("--date", help="Publication date (default: today, UTC).")] = None,
+        out: Annotated[Path | None, typer.Option(help="Write the publication here (default: stdout).")] = None,
+        api: Annotated[str | None, typer.Option(help="Post it to this digisom API base URL.")] = None,
+        token: Annotated[str | None, typer.Option(envvar="DIGISOM_TOKEN", help="A reserve officer's token.")] = None,
+        key: Annotated[str | None, typer.Option("--key", help="Idempotency key (default: the root).")] = None,
+) -> None:
+    """Build, sign, self-check and (optionally) post a publication of the reserve's holdings."""
+    from datetime import UTC, date, datetime  # noqa: PLC0415
+
+    from digisom.chain.errors import ChainError, KeyMissing  # noqa: PLC0415 - the EVM stack loads on use
+    from digisom.chain.keys import load_key  # noqa: PLC0415
+    from digisom.chain.reserve_multisig import RpcReserveReader  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.reserve import publication  # noqa: PLC0415
+    from digisom.reserve.policy import load_policy  # noqa: PLC0415
+    from digisom.reserve.publisher import signed_publication  # noqa: PLC0415
+
+    try:
+        policy = load_policy(policy_file)
+        published_on = date.fromisoformat(day).isoformat() if day else datetime.now(UTC).date().isoformat()
+        owners = [bytes(load_key(path).key) for path in owner_key_file]
+        eoas = [bytes(load_key(path).key) for path in eoa_key_file or ()]
+        rpc_chain = RpcChain.connect(rpc)
+        reader = RpcReserveReader(rpc_chain)
+        at_block = rpc_chain.block_number() if block is None else block
+        document = signed_publication(published_on, reader, at_block, list(policy.assets.values()), policy.wallet,
+                                      owners, eoas)
+        failures = publication.verify(document, reader)
+    except (ReserveError, KeyMissing) as error:
+        raise _fail(str(error)) from None
+    except ValueError:
+        raise _fail("--date must be YYYY-MM-DD") from None
+    except ChainError as error:
+        raise _fail(f"chain: {error}") from None
+    if failures:  # e.g. fewer owner keys than the threshold: nothing is written or posted
+        typer.echo(json.dumps({"ok": False, "failures": failures}, indent=2))
+        raise typer.Exit(EXIT_FAILED)
+    text = json.dumps(document, indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+    if api is not None:
+        _post(api, token, key or document["root"], document)
+
+
+def _post(api: str, token: str | None, key: str, document: dict[str, Any]) -> None:
+    import httpx  # noqa: PLC0415
+
+    if not token:
+        raise _fail("--api needs --token (or $DIGISOM_TOKEN): a reserve officer's")
+    try:
+        answer = httpx.post(api.rstrip("/") + "/v1/reserve/publications", json=document, timeout=60.0,
+                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    except httpx.HTTPError as error:
+        raise _fail(f"cannot post to {api}: {type(error).__name__}") from None
+    if answer.status_code != 201:
+        raise _fail(f"the API refused the publication: {answer.status_code} {answer.text[:500]}", EXIT_FAILED)
+    typer.echo(f"published: {api.rstrip('/')}/v1/reserve/publications/{document['root']}", err=True)
 
 
 @reserve_app.command("policy-check")

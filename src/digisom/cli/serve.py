@@ -77,6 +77,9 @@ def serve(
         "--otlp-endpoint", envvar=ENDPOINT_ENV,
         help="Export OpenTelemetry traces by OTLP/HTTP to this URL (e.g. http://127.0.0.1:4318/v1/traces); "
              "without it nothing is traced.")] = None,
+    reserve_config: Annotated[Path | None, typer.Option(
+        "--reserve-config", help="The national crypto reserve (TOML: policy, rpc, prices, bitcoin, "
+                                 "observe_every_s for the observer worker; docs/reserve.md).")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     try:
@@ -91,7 +94,7 @@ def serve(
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
                              tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
                              str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
-                             otlp_endpoint)
+                             otlp_endpoint, str(reserve_config) if reserve_config else None)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -118,6 +118,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
     from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
+    from digisom.demos.reserve import run_reserve_demo  # noqa: PLC0415
     from digisom.demos.usdkg import run_usdkg_demo  # noqa: PLC0415
 
     return [
@@ -130,6 +131,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("USDKG", run_usdkg_demo),
         ("remittances", run_remittance_demo),
         ("register and reserves", run_register_demo),
+        ("national crypto reserve", run_reserve_demo),
     ]
 
 

@@ -192,6 +192,8 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "reserve.approvals.create": frozenset({RESERVE}),  # the signature must be an officer's key
     "reserve.executions.create": frozenset({RESERVE}),
     "reserve.publications.list": EVERYONE,  # holdings with proof of control are public
+    "reserve.publications.read": EVERYONE,
+    "reserve.publications.create": frozenset({RESERVE}),  # re-checked at its block before it is kept
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

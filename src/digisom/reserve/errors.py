@@ -63,3 +63,19 @@ class PriceInvalid(ReserveError, ValueError):
 
 class PublicationInvalid(ReserveError, ValueError):
     """A publication fails a check (names which)."""
+
+
+class DescriptorInvalid(ReserveError, ValueError):
+    """A Bitcoin watch-only descriptor that is malformed, has a wrong checksum or a bad address."""
+
+
+class BitcoinUnavailable(ReserveError):
+    """The Bitcoin balance source did not answer, or answered something unreadable."""
+
+
+class PublicationExists(ReserveError):
+    """A publication with this holdings root is already kept."""
+
+
+class BlockUnavailable(ReserveError):
+    """The chain reader cannot read state at the asked block (not kept)."""

@@ -24,6 +24,9 @@ Amounts may be TOML integers or strings of digits (a wei amount exceeds TOML's 6
     destinations = ["0x..."]
     bands = [{ up_to_units = "10000000000000000000", approvals = 2 },
              { up_to_units = "1000000000000000000000", approvals = 3, time_locked = true }]
+
+    [[bitcoin]]                       # watched only: no key here (digisom.reserve.bitcoin)
+    descriptor = "addr(bc1q...)#checksum"
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ from typing import Any, Final, Protocol
 
 from eth_utils.address import to_checksum_address
 
-from digisom.reserve.errors import PolicyInvalid
+from digisom.reserve.bitcoin import WatchOnly, watch_only
+from digisom.reserve.errors import DescriptorInvalid, PolicyInvalid
 
 OFFICERS_MAX: Final = 16  # the contract's MAX_OWNERS
 BANDS_MAX: Final = 8
+BITCOIN_ADDRESSES_MAX: Final = 64
 DESTINATIONS_MAX: Final = 32  # the contract's MAX_ALLOWED
 TIME_LOCK_S_MAX: Final = 30 * 86400  # the contract's MAX_DELAY_S
 POLICY_BYTES_MAX: Final = 64 * 1024
@@ -96,6 +101,7 @@ class Policy:
     approval_window_s: int
     officers: Mapping[str, Officer]
     assets: Mapping[str, AssetPolicy]
+    bitcoin: tuple[WatchOnly, ...] = ()  # watch-only addresses, no custody here
 
     def officer_at(self, address: str) -> Officer | None:
         """The officer whose key is `address`."""
@@ -141,7 +147,22 @@ def parse_policy(text: str) -> Policy:
         approval_window_s=_int(document, "approval_window_s", 60, 365 * 86400),
         officers=officers,
         assets=assets,
+        bitcoin=_bitcoin(document.get("bitcoin", [])),
     )
+
+
+def _bitcoin(entries: Any) -> tuple[WatchOnly, ...]:
+    if not isinstance(entries, list) or len(entries) > BITCOIN_ADDRESSES_MAX:
+        raise PolicyInvalid(f"bitcoin must list at most {BITCOIN_ADDRESSES_MAX} watch-only descriptors")
+    found = []
+    for entry in entries:
+        try:
+            found.append(watch_only(entry.get("descriptor") if isinstance(entry, dict) else None))
+        except DescriptorInvalid as error:
+            raise PolicyInvalid(f"bitcoin.descriptor: {error}") from None
+    if len({w.address for w in found}) != len(found):
+        raise PolicyInvalid("a bitcoin address is listed twice")
+    return tuple(found)
 
 
 def _officers(entries: Any) -> dict[str, Officer]:

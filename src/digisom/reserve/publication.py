@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
@@ -28,7 +28,11 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.reserve import tables
-from digisom.reserve.errors import PublicationInvalid
+from digisom.reserve.chain_reads import ChainAtBlock
+from digisom.reserve.errors import PublicationExists, PublicationInvalid
+
+__all__ = ["ChainAtBlock", "HoldingLine", "build", "challenge", "challenge_hash", "holdings_root", "listed",
+           "one", "parse", "store", "verify"]
 
 TITLE: Final = "digisom national crypto reserve"
 PUBLICATION_KEYS: Final = ("title", "date", "chain_id", "block", "root", "holdings", "wallets", "proofs")
@@ -47,17 +51,6 @@ class HoldingLine:
     def as_json(self) -> dict[str, Any]:
         return {"asset": self.asset, "token": self.token, "address": self.address,
                 "balance_units": str(self.balance_units)}
-
-
-class ChainAtBlock(Protocol):
-    """Reads at a given block (an archive-capable JSON-RPC node: `digisom.chain.reserve_multisig`)."""
-
-    def chain_id(self) -> int: ...
-    def native_balance(self, address: str, block: int) -> int: ...
-    def token_balance(self, token: str, address: str, block: int) -> int: ...
-    def owners(self, wallet: str, block: int) -> list[str]: ...
-    def threshold(self, wallet: str, block: int) -> int: ...
-    def is_valid_signature(self, wallet: str, hash32: bytes, signatures: bytes, block: int) -> bool: ...
 
 
 def holdings_root(lines: Sequence[HoldingLine]) -> str:
@@ -179,7 +172,15 @@ def store(engine: Engine, document: dict[str, Any], published_by: str, now_s: in
                 publication_id=document["root"], published_on=document["date"], block=document["block"],
                 document=json.dumps(document, sort_keys=True), published_by=published_by[:64], published_at_s=now_s))
     except IntegrityError:
-        raise PublicationInvalid(f"a publication with root {document['root']} exists") from None
+        raise PublicationExists(f"a publication with root {document['root']} exists") from None
+
+
+def one(engine: Engine, root: str) -> dict[str, Any] | None:
+    """The publication with holdings root `root`, as published."""
+    with engine.connect() as conn:
+        found = conn.execute(select(tables.publications.c.document)
+                             .where(tables.publications.c.publication_id == root)).scalar()
+    return None if found is None else dict(json.loads(found))
 
 
 def listed(engine: Engine) -> list[dict[str, Any]]:

@@ -18,11 +18,24 @@ from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.http.services import provided
 from digisom.kernel.access import Actor
 from digisom.reserve import errors, proposals
-from digisom.reserve.http.slots import RESERVE_BOOKS, RESERVE_CUSTODY, RESERVE_DB, RESERVE_NOW_S, RESERVE_POLICY
+from digisom.reserve.bitcoin_balances import SATS_DECIMALS
+from digisom.reserve.http.slots import (
+    RESERVE_BITCOIN,
+    RESERVE_BOOKS,
+    RESERVE_CUSTODY,
+    RESERVE_DB,
+    RESERVE_NOW_S,
+    RESERVE_POLICY,
+    RESERVE_PRICES,
+    RESERVE_READER,
+)
 from digisom.reserve.policy import Policy
+from digisom.reserve.valuation import Valued, total_tyiyn, value
 
 ProposalPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A proposal's id.")]
+PublicationPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="A publication's holdings root.")]
 UNITS_PATTERN: Final = r"^[1-9][0-9]{0,77}$"
+PUBLICATION_LINES_MAX: Final = 1000
 
 
 class ProposeIn(BaseModel):
@@ -46,6 +59,26 @@ class Items(BaseModel):
     items: list[dict[str, Any]]
 
 
+class HoldingsOut(BaseModel):
+    items: list[dict[str, Any]]
+    total_value_tyiyn: str | None = Field(description="The som value of every line, in tyiyn; null when any "
+                                                      "line has no trusted price or balance.")
+
+
+class PublicationIn(BaseModel):
+    """A publication built and signed by `digisom reserve publish` (docs/reserve.md)."""
+
+    model_config = {"extra": "forbid"}
+    title: str = Field(max_length=64)
+    date: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    chain_id: int = Field(ge=1)
+    block: int = Field(ge=0)
+    root: str = Field(pattern=r"^[0-9a-f]{64}$")
+    holdings: list[dict[str, Any]] = Field(max_length=PUBLICATION_LINES_MAX)
+    wallets: list[dict[str, Any]] = Field(max_length=PUBLICATION_LINES_MAX)
+    proofs: list[dict[str, Any]] = Field(max_length=PUBLICATION_LINES_MAX)
+
+
 def _problem(error: errors.ReserveError) -> ApiProblem:
     if isinstance(error, errors.ProposalUnknown):
         return ApiProblem(404, "not-found", "Not found", str(error))
@@ -57,7 +90,9 @@ def _problem(error: errors.ReserveError) -> ApiProblem:
             errors.TimeLocked: "reserve-time-locked",
             errors.NotEnoughApprovals: "reserve-not-enough-approvals",
             errors.MultisigRefused: "reserve-refused-on-chain",
-            errors.SignatureInvalid: "reserve-signature-invalid"}.get(type(error), "reserve-refused")
+            errors.SignatureInvalid: "reserve-signature-invalid",
+            errors.PublicationInvalid: "reserve-publication-invalid",
+            errors.BlockUnavailable: "reserve-block-unavailable"}.get(type(error), "reserve-refused")
     return ApiProblem(422, slug, "Refused by the reserve policy", str(error))
 
 
@@ -71,16 +106,29 @@ def _configured(request: Request) -> Policy:
 def router() -> APIRouter:
     r = APIRouter(prefix="/v1/reserve", tags=["national crypto reserve"])
 
-    @r.get("/holdings", response_model=Items, responses=READ_PROBLEMS)
+    @r.get("/holdings", response_model=HoldingsOut, responses=READ_PROBLEMS)
     def holdings(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.holdings.read"))]) -> Response:
-        """The reserve's books per asset at its wallet: posted (confirmed) and pending units."""
+        """The reserve's books per asset at its wallet (posted, i.e. confirmed, and pending units) and the
+        watched Bitcoin addresses, each valued in som at the signed price; a stale or unsigned price is
+        flagged (`price_refused`) and never used."""
         policy, books = provided(request, RESERVE_POLICY), provided(request, RESERVE_BOOKS)
         if policy is None or books is None:
-            return json(Items(items=[]))
-        found = [books.holding(asset, policy.chain_id, policy.wallet) for asset in policy.assets]
-        return json(Items(items=[{"asset": h.asset, "address": h.address, "posted_units": str(h.posted_units),
-                                  "pending_in_units": str(h.pending_in_units),
-                                  "pending_out_units": str(h.pending_out_units)} for h in found]))
+            return json(HoldingsOut(items=[], total_value_tyiyn=None))
+        prices = provided(request, RESERVE_PRICES)
+        items, valued = [], []
+        for asset in policy.assets.values():
+            h = books.holding(asset.symbol, policy.chain_id, policy.wallet)
+            line = value(prices, asset.symbol, h.posted_units, asset.decimals)
+            valued.append(line)
+            items.append({"asset": h.asset, "address": h.address, "custody": "multisig",
+                          "posted_units": str(h.posted_units), "pending_in_units": str(h.pending_in_units),
+                          "pending_out_units": str(h.pending_out_units), **line.as_json()})
+        for watched in policy.bitcoin:
+            item, line = _bitcoin_line(request, watched.address, watched.descriptor)
+            valued.append(line)
+            items.append(item | line.as_json())
+        total = total_tyiyn(valued)
+        return json(HoldingsOut(items=items, total_value_tyiyn=None if total is None else str(total)))
 
     @r.get("/proposals", response_model=Items, responses=READ_PROBLEMS)
     def listed(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.proposals.list"))],
@@ -160,7 +208,63 @@ def router() -> APIRouter:
 
         return json(Items(items=publication.listed(provided(request, RESERVE_DB))))
 
+    @r.get("/publications/{publication_id}", response_model=Document, responses=READ_PROBLEMS)
+    def one_publication(request: Request, publication_id: PublicationPath,
+                        _actor: Annotated[Actor, Depends(Authorize("reserve.publications.read"))]) -> Response:
+        """One publication, as published (re-check it with `digisom reserve verify`)."""
+        from digisom.reserve import publication  # noqa: PLC0415 - as above
+
+        found = publication.one(provided(request, RESERVE_DB), publication_id)
+        if found is None:
+            raise ApiProblem(404, "not-found", "Not found", f"no publication with root {publication_id}")
+        return JSONResponse(found)
+
+    @r.post("/publications", status_code=201, response_model=Document, responses=WRITE_PROBLEMS)
+    def publish(request: Request, body: PublicationIn, key: IdempotencyKey,
+                actor: Annotated[Actor, Depends(Authorize("reserve.publications.create"))]) -> Response:
+        """Publish signed holdings: re-checked at their block (balances, owners, threshold, every
+        signature) before they are kept; a failing one is refused naming each failure."""
+        from digisom.reserve import publication  # noqa: PLC0415 - as above
+
+        reader = provided(request, RESERVE_READER)
+        if reader is None:
+            raise ApiProblem(503, "reserve-not-configured", "No reserve chain is configured",
+                             "this server cannot re-check a publication")
+        document = body.model_dump()
+
+        def produce() -> Response:
+            try:
+                failures = publication.verify(document, reader)
+                if failures:
+                    raise ApiProblem(422, "reserve-publication-invalid", "The publication does not hold",
+                                     "; ".join(failures), failures=failures)
+                publication.store(provided(request, RESERVE_DB), document, actor.subject,
+                                  provided(request, RESERVE_NOW_S)())
+            except errors.PublicationExists as error:
+                raise ApiProblem(409, "reserve-publication-exists", "Already published", str(error)) from None
+            except errors.ReserveError as error:
+                raise _problem(error) from None
+            return JSONResponse(document, 201)
+        return idempotent(request, actor, key, body, produce)
+
     return r
+
+
+def _bitcoin_line(request: Request, address: str, descriptor: str) -> tuple[dict[str, Any], Valued]:
+    """A watched Bitcoin address: confirmed sats from the balance port, valued like the rest."""
+    source = provided(request, RESERVE_BITCOIN)
+    item: dict[str, Any] = {"asset": "BTC", "address": address, "custody": "watch-only",
+                            "descriptor": descriptor, "control_proven": False}
+    if source is None:
+        return item | {"posted_units": None, "balance_refused": "no Bitcoin balance source is configured"}, \
+            Valued("BTC", 0, SATS_DECIMALS, None, None, None, "balance-unknown", None)
+    try:
+        found = source.balance(address)
+    except errors.BitcoinUnavailable as error:
+        return item | {"posted_units": None, "balance_refused": str(error)}, \
+            Valued("BTC", 0, SATS_DECIMALS, None, None, None, "balance-unknown", None)
+    item |= {"posted_units": str(found.confirmed_sats), "at_height": found.height}
+    return item, value(provided(request, RESERVE_PRICES), "BTC", found.confirmed_sats, SATS_DECIMALS)
 
 
 def _custody(request: Request) -> Any:
