@@ -192,6 +192,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "reserve.approvals.create": frozenset({RESERVE}),  # the signature must be an officer's key
     "reserve.executions.create": frozenset({RESERVE}),
     "reserve.publications.list": EVERYONE,  # holdings with proof of control are public
+    "public.log.read": EVERYONE,  # the transparency log: signed heads, entries, proofs, anchors
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
