@@ -50,6 +50,7 @@ LAZY_COMMANDS: Final = {
     "por": ("digisom.cli.por", "por_app"),
     "invoice": ("digisom.cli.invoice", "invoice_app"),
     "reserve": ("digisom.cli.reserve", "reserve_app"),
+    "verify-public": ("digisom.cli.verify_public", "verify_public"),
 }
 
 
