@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from digisom.api.app import routers
-from digisom.api.transparency_wiring import CHECKPOINT
 from digisom.api.signing_key import load_or_create_key
+from digisom.api.transparency_wiring import CHECKPOINT
 from digisom.http.auth import TokenIssuer
-from digisom.http.services import filled
 from digisom.http.permissions import MATRIX, ROLES, markdown_matrix, route_operations
+from digisom.http.services import filled
 from digisom.kernel.access import Role
 from tests.api.world import World, kgs
 from tests.por.helpers import built as por_built

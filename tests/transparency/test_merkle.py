@@ -57,7 +57,8 @@ def test_consistency_paths_are_the_reference_paths_and_verify() -> None:
     for first, second, path in CONSISTENCY:
         assert [p.hex() for p in merkle.consistency_path(first, LEAVES[:second])] == path
         proof = [bytes.fromhex(p) for p in path]
-        assert merkle.verify_consistency(first, second, proof, bytes.fromhex(ROOTS[first]), bytes.fromhex(ROOTS[second]))
+        roots = bytes.fromhex(ROOTS[first]), bytes.fromhex(ROOTS[second])
+        assert merkle.verify_consistency(first, second, proof, *roots)
         assert not merkle.verify_consistency(first, second, proof, bytes.fromhex(ROOTS[first - 1]),
                                              bytes.fromhex(ROOTS[second]))
 
@@ -85,14 +86,14 @@ def _path(m: int, d: list[bytes]) -> list[bytes]:
     if len(d) == 1:
         return []
     k = _k(len(d))
-    return _path(m, d[:k]) + [_mth(d[k:])] if m < k else _path(m - k, d[k:]) + [_mth(d[:k])]
+    return [*_path(m, d[:k]), _mth(d[k:])] if m < k else [*_path(m - k, d[k:]), _mth(d[:k])]
 
 
 def _subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
     if m == len(d):
         return [] if b else [_mth(d)]
     k = _k(len(d))
-    return _subproof(m, d[:k], b) + [_mth(d[k:])] if m <= k else _subproof(m - k, d[k:], False) + [_mth(d[:k])]
+    return [*_subproof(m, d[:k], b), _mth(d[k:])] if m <= k else [*_subproof(m - k, d[k:], False), _mth(d[:k])]
 
 
 leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=70).map(lambda es: [merkle.leaf_hash(e) for e in es])

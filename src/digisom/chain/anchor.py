@@ -36,7 +36,8 @@ class ChainAnchorer:
         return self._transactor.chain.chain_id(), signed.tx_hash, signed.raw, receipt.block_number
 
 
-def check_anchor(chain: Chain, chain_id: int, tx_hash: str, raw_tx: bytes, digest: bytes, block_number: int) -> str | None:
+def check_anchor(chain: Chain, chain_id: int, tx_hash: str, raw_tx: bytes, digest: bytes,
+                 block_number: int) -> str | None:
     """None if `raw_tx` is a transaction with hash `tx_hash` whose calldata is `digest`,
     signed for `chain_id`, mined successfully in block `block_number` of `chain` (the block
     still on the chain); otherwise what is wrong."""

@@ -12,6 +12,7 @@ a summary, or 1 naming the first discrepancy; 2 when the log cannot be read."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -94,7 +95,7 @@ def verify_log(client: httpx.Client, *, public_key: bytes | None = None, chain: 
     if not heads or heads[-1] != newest:
         raise v.Discrepancy("the newest signed tree head is not the last of the published history")
     findings.heads = len(heads)
-    for older, newer in zip(heads, heads[1:], strict=False):
+    for older, newer in itertools.pairwise(heads):
         _consistent(client, older, newer, findings)
     if state is not None:
         remembered = TreeHead(int(state["tree_size"]), bytes.fromhex(state["root_hash"]), 0, b"")

@@ -45,7 +45,8 @@ class Anchorer(Protocol):
 
 def ledger_head_record(head: JournalHead) -> Publication:
     """The `ledger_head` record of a journal head (one per head: the same head is logged once)."""
-    return Publication(f"ledger_head:{head.seq}", "ledger_head", {"journal_seq": head.seq, "journal_hash": head.hash_hex})
+    body = {"journal_seq": head.seq, "journal_hash": head.hash_hex}
+    return Publication(f"ledger_head:{head.seq}", "ledger_head", body)
 
 
 def checkpoint(log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],

@@ -19,7 +19,7 @@ from digisom.transparency.sth import TreeHead, signed_by, sth_hash
 HEX: Final = frozenset("0123456789abcdef")
 
 
-class Discrepancy(Exception):  # noqa: N818 - what the verifier finds, named as the issue says
+class Discrepancy(Exception):
     """The first thing that does not check out."""
 
 
@@ -173,7 +173,8 @@ def _spending(record: Record, runs: Mapping[str, Record]) -> str | None:
                     f"payees, its logged runs paid {counted[1]} tyiyn to {counted[0]}")
     for programme in sorted(set(paid) - set(programmes)):
         if paid[programme] != (0, 0):
-            return f"{record.record_id}: programme {programme}'s logged runs paid {paid[programme][1]} tyiyn, not published"
+            return (f"{record.record_id}: programme {programme}'s logged runs paid {paid[programme][1]} tyiyn, "
+                    "not published")
     for programme, figures in programmes.items():
         cells = [c for c in record.body.get("cells", []) if c.get("programme_id") == programme]
         shown = sum(_tyiyn(c["paid_tyiyn"], "a cell") for c in cells if c.get("paid_tyiyn") is not None)
