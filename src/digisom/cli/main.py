@@ -51,6 +51,7 @@ LAZY_COMMANDS: Final = {
     "invoice": ("digisom.cli.invoice", "invoice_app"),
     "reserve": ("digisom.cli.reserve", "reserve_app"),
     "verify-public": ("digisom.cli.verify_public", "verify_public"),
+    "log": ("digisom.cli.log", "log_app"),
 }
 
 
