@@ -15,7 +15,7 @@ import digisom
 PACKAGE_ROOT = Path(digisom.__file__).parent
 DOMAINS = ("cbdc", "interbank", "disbursement", "offline", "stablecoin", "registry", "usdkg", "compliance",
            "remittance", "vasp_reports", "travelrule", "por", "merchants",
-           "reserve")
+           "reserve", "transparency")
 HTTP_MODULES = ("fastapi", "starlette", "digisom.http")
 
 

@@ -28,7 +28,7 @@ from digisom.disbursement import tables as disbursement_tables
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
            "remittance", "vasp_reports", "travelrule", "por", "merchants",
-           "reserve")
+           "reserve", "transparency")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -65,11 +65,15 @@ RELEASED = {
     "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
     "merchants/v0001_initial": "612ba21f8bf7c45eb65839d2a7e4bda3",
     "reserve/v0001_initial": "092e6737fd441ad254b89b978791a99b",
+    "transparency/v0001_initial": "896091f0fd74a7ca6657f76ee8186e0d",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
 # foreign keys of a table need. A list gives several rows.
 ROWS: dict[str, list[dict[str, Any]]] = {
+    "transparency_entries": [{"leaf_hash": "0" * 64}],
+    "transparency_tree_heads": [{"root_hash": "0" * 64, "signature": "0" * 128}],
+    "transparency_anchors": [{"sth_hash": "0" * 64, "tx_hash": "0x" + "0" * 64}],
     "cbdc_wallets": [{"status": "active", "tier": 0}],
     "cbdc_wallet_holds": [{"action": "freeze"}],
     "cbdc_payments": [{"status": "completed", "amount_tyiyn": 5, "refunded_tyiyn": 1}],

@@ -11,8 +11,10 @@ import pytest
 
 from digisom.api.app import routers
 from digisom.api.signing_key import load_or_create_key
+from digisom.api.transparency_wiring import CHECKPOINT
 from digisom.http.auth import TokenIssuer
 from digisom.http.permissions import MATRIX, ROLES, markdown_matrix, route_operations
+from digisom.http.services import filled
 from digisom.kernel.access import Role
 from tests.api.world import World, kgs
 from tests.por.helpers import built as por_built
@@ -66,6 +68,8 @@ def test_every_route_with_every_role(world: World) -> None:
         world.ok(world.post("vasp", "/v1/por/custodians/vasp-ala-too/roots",
                             {"root": por_root, "reserves": por_reserves("vasp-ala-too", por_root, 1)}), 201)
     ids["root_id"], ids["custodian_id"] = por_root["root"], "vasp-ala-too"
+    head = filled(world.runtime.app, CHECKPOINT)()  # a signed tree head, for `{tree_size}` and `{record_id}`
+    ids["tree_size"], ids["record_id"] = str(head.tree_size), f"por_root:{por_root['root']}"
     routes = route_operations(routers())
     assert {op for _, _, op in routes} == set(MATRIX), "every operation has a route and every route a permission"
     checked = 0
@@ -78,7 +82,9 @@ def test_every_route_with_every_role(world: World) -> None:
                 body = None if method == "DELETE" else {}
                 response = world.client.request(method, url, json=body, headers=world.headers(who, "not a valid key!"))
             else:
-                queries = {"/image": {"payload": qr}, "/mint-check": {"amount_units": "1"}}
+                queries = {"/image": {"payload": qr}, "/mint-check": {"amount_units": "1"},
+                           "/log/entries": {"start": 0, "end": 1},
+                           "/log/consistency": {"first": 0, "second": head.tree_size}}
                 params = next((q for end, q in queries.items() if path.endswith(end)), {})
                 response = world.client.get(url, params=params, headers=world.headers(who))
             allowed = role in MATRIX[operation]

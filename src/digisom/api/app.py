@@ -44,6 +44,7 @@ from digisom.reserve.http import routes as reserve_routes
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.http import routes as stablecoin_routes
 from digisom.stablecoin.http.slots import STABLECOIN_DB
+from digisom.transparency.http import routes as transparency_routes
 from digisom.travelrule.http import routes as travelrule_routes
 from digisom.usdkg.http import routes as usdkg_routes
 from digisom.usdkg.issuer import HolderBalances
@@ -81,7 +82,7 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               merchants_routes, reserve_routes, ops)
+               merchants_routes, reserve_routes, transparency_routes, ops)
     return [module.router() for module in modules]
 
 

@@ -25,6 +25,7 @@ from digisom.api import (
     remittance_wiring,
     reserve_wiring,
     screening_wiring,
+    transparency_wiring,
     travelrule_wiring,
     vasp_reports_wiring,
 )
@@ -57,6 +58,7 @@ from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.failover import report_lost_primary, with_connect_timeout
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store, sqlalchemy_url
+from digisom.transparency.checkpoint import Anchorer
 from digisom.travelrule.service import Settings as TravelRuleSettings
 from digisom.usdkg.issuer import HolderBalances
 from digisom.vasp_reports.ports import AssetStatus, Licences
@@ -144,6 +146,7 @@ def build(
     por_chain: PorHolderBalances | None = None,
     merchant_invoices: Callable[[Engine, Context, ComplianceDesk], InvoiceService] | None = None,
     reserve: reserve_wiring.ReserveSetup | None = None,
+    log_anchorer: Anchorer | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -164,7 +167,8 @@ def build(
     Proof of reserves checks published reserves on `por_chain` (none: published as not checked).
     Merchant invoices are served by `merchant_invoices(engine, ctx, desk)` (none: no rail, every
     create refused as asset-unavailable).
-    The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503)."""
+    The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503).
+    The public log's tree heads are anchored by `log_anchorer` (none: not anchored)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -215,6 +219,10 @@ def build(
     vasp_reports_wiring.attach(app, engine, clock,
                                vasp_licences or vasp_reports_wiring.RegisterLicences(registry.licensing, clock),
                                vasp_assets or vasp_reports_wiring.RegisterAssets(registry.assets))
+    head = transparency_wiring.journal_head(reader_store)
+    transparency_wiring.attach(app, engine, key, clock,
+                               transparency_wiring.Sources(engine, service, registry.log, lambda: head().seq).all(),
+                               head, log_anchorer)
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

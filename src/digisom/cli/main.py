@@ -50,6 +50,8 @@ LAZY_COMMANDS: Final = {
     "por": ("digisom.cli.por", "por_app"),
     "invoice": ("digisom.cli.invoice", "invoice_app"),
     "reserve": ("digisom.cli.reserve", "reserve_app"),
+    "verify-public": ("digisom.cli.verify_public", "verify_public"),
+    "log": ("digisom.cli.log", "log_app"),
 }
 
 

@@ -194,6 +194,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "reserve.publications.list": EVERYONE,  # holdings with proof of control are public
     "reserve.publications.read": EVERYONE,
     "reserve.publications.create": frozenset({RESERVE}),  # re-checked at its block before it is kept
+    "public.log.read": EVERYONE,  # the transparency log: signed heads, entries, proofs, anchors
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -1,0 +1,67 @@
+"""A checkpoint: log what the other domains publish, the ledger journal's head, sign a tree
+head and anchor it on a chain. The ports are filled by the composition root
+(`digisom.api.transparency_wiring`): this domain knows no other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from digisom.transparency import sth
+from digisom.transparency.log import Anchor, TransparencyLog
+from digisom.transparency.sth import TreeHead
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One record a domain publishes: its id (stable: the same thing gets the same id),
+    its kind and its body."""
+
+    record_id: str
+    kind: str
+    body: Mapping[str, Any]
+
+
+# What a domain has published, read when a checkpoint runs.
+Source = Callable[[], Iterable[Publication]]
+
+
+@dataclass(frozen=True, slots=True)
+class JournalHead:
+    """The ledger journal's newest batch: its sequence number and hash (hex)."""
+
+    seq: int
+    hash_hex: str
+
+
+class Anchorer(Protocol):
+    """Puts a 32-byte digest on a chain in a transaction."""
+
+    def anchor(self, digest: bytes) -> tuple[int, str, bytes, int]:
+        """(chain id, transaction hash, the raw signed transaction, block number), once mined."""
+        ...
+
+
+def ledger_head_record(head: JournalHead) -> Publication:
+    """The `ledger_head` record of a journal head (one per head: the same head is logged once)."""
+    body = {"journal_seq": head.seq, "journal_hash": head.hash_hex}
+    return Publication(f"ledger_head:{head.seq}", "ledger_head", body)
+
+
+def checkpoint(log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],
+               anchorer: Anchorer | None) -> TreeHead:
+    """Log every source's records (ids already logged are skipped), then the journal's
+    head, sign the tree and anchor its head if it is not anchored yet (no anchorer: the
+    head stays unanchored and says so in /anchors)."""
+    for source in sources:
+        for item in source():
+            log.append(item.record_id, item.kind, dict(item.body))
+    head_record = ledger_head_record(journal_head())
+    log.append(head_record.record_id, head_record.kind, dict(head_record.body))
+    head = log.sign_head()
+    if anchorer is not None and not log.anchored(head.tree_size):
+        digest = sth.sth_hash(head)
+        chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
+        log.record_anchor(Anchor(head.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
+    return head

@@ -1,0 +1,1 @@
+"""The public transparency log over HTTP: /v1/public/log."""
