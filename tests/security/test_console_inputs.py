@@ -129,3 +129,61 @@ def test_the_api_gate_still_guards_the_api(console_world: World) -> None:
     # The console is in front of the API's middleware only for /console paths.
     assert console_world.client.post("/v1/disbursement/programmes", json={}).status_code == 401
     assert console_world.client.post("/consoleX", content=b"x").status_code == 401
+
+
+@pytest.fixture
+def central_bank(console_world: World) -> Browser:
+    browser = Browser.open(console_world.runtime)
+    browser.sign_in(console_world.tokens["central_bank"])
+    browser.get("/console/central-bank/participants")
+    return browser
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/console/central-bank/participants?after=999999999", 404),
+    ("/console/central-bank/participants?after=-1", 400),
+    ("/console/central-bank/participants?after=x", 400),
+    ("/console/wallets/w" + "a" * 24, 404),
+    ("/console/wallets/W" + "A" * 24, 400),
+    ("/console/wallets?after=999999999", 404),
+    ("/console/central-bank/rtgs?after=999999999", 404),
+    ("/console/central-bank/rtgs?after=" + "9" * 40, 400),
+])
+def test_the_central_banks_unknown_ids_and_pages_are_plain_pages(central_bank: Browser, path: str,
+                                                                  status: int) -> None:
+    response = central_bank.get(path)
+    assert response.status_code == status
+    assert_plain_page(response.text)
+
+
+def test_bad_amounts_and_banks_are_refused_and_change_nothing(central_bank: Browser, console_world: World) -> None:
+    before = console_world.ok(console_world.get("central_bank", "/v1/issuance/summary"))
+    page = central_bank.get("/console/central-bank/issuance").text
+    key = page.split('name="form_key" value="')[2].split('"')[0]
+    for form in ({"bank_code": "AYIL", "amount_tyiyn": "-5"}, {"bank_code": "AYIL", "amount_tyiyn": "1e9"},
+                 {"bank_code": "AYIL", "amount_tyiyn": "9" * 40}, {"bank_code": "NOSUCH", "amount_tyiyn": "100"},
+                 {"bank_code": "ayil<script>", "amount_tyiyn": "100"}, {"bank_code": "AYIL", "amount_tyiyn": "100",
+                                                                        "form_key": "../../etc"}):
+        refused = central_bank.post("/console/central-bank/issuance/issue", {"form_key": key, **form})
+        assert refused.status_code in (400, 404, 422), form
+        assert_plain_page(refused.text)
+    assert console_world.ok(console_world.get("central_bank", "/v1/issuance/summary")) == before
+
+
+def test_markup_in_a_participant_name_is_escaped(central_bank: Browser) -> None:
+    created = central_bank.post("/console/central-bank/participants", {
+        "id": "markup-bank", "kind": "ministry", "name": "<img src=x onerror=alert(1)>"})
+    assert created.status_code == 303, created.text
+    page = central_bank.get("/console/central-bank/participants")
+    assert "<img src=x" not in page.text and "&lt;img src=x onerror=alert(1)&gt;" in page.text
+
+
+def test_a_freeze_with_control_characters_or_no_order_is_refused(central_bank: Browser,
+                                                                  console_world: World) -> None:
+    wallet_id = console_world.wallets["pensioner"]
+    central_bank.get(f"/console/wallets/{wallet_id}")
+    for form in ({"reason": "a\x00b", "legal_order_ref": "x"}, {"reason": "r"}, {"reason": "r", "legal_order_ref": ""}):
+        refused = central_bank.post(f"/console/wallets/{wallet_id}/freeze", form)
+        assert refused.status_code == 400, form
+        assert_plain_page(refused.text)
+    assert console_world.ok(console_world.get("central_bank", f"/v1/wallets/{wallet_id}"))["status"] == "active"

@@ -234,11 +234,13 @@ class Decisions:
             return {}
         return {r.screening_id: r for r in self._reviews(tables.reviews.c.screening_id.in_(list(screening_ids)))}
 
-    def open_reviews(self) -> list[Review]:
-        """The queue: reviews not yet decided (open, or proposed and awaiting a second officer), oldest first."""
-        return self._reviews(tables.reviews.c.status.in_(("open", "proposed")))
+    def open_reviews(self, after_id: int = 0, limit: int | None = None) -> list[Review]:
+        """The queue: reviews not yet decided (open, or proposed and awaiting a second officer),
+        oldest first; with `limit`, a page of at most that many after review `after_id`."""
+        condition = tables.reviews.c.status.in_(("open", "proposed")) & (tables.reviews.c.review_id > after_id)
+        return self._reviews(condition, limit)
 
-    def _reviews(self, condition: ColumnElement[bool]) -> list[Review]:
+    def _reviews(self, condition: ColumnElement[bool], limit: int | None = None) -> list[Review]:
         r, s = tables.reviews.c, tables.screenings.c
         query = (
             select(r.review_id, r.screening_id, s.subject, s.decision, s.score_milli, r.opened_by, r.status,
@@ -246,6 +248,7 @@ class Decisions:
             .join_from(tables.reviews, tables.screenings, r.screening_id == s.screening_id)
             .where(condition)
             .order_by(r.review_id)
+            .limit(limit)
         )
         with self._engine.connect() as conn:
             return [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from digisom.compliance.decisions import Decisions
+from digisom.compliance.decisions import Decisions, Review, ReviewOutcome
 from digisom.compliance.errors import ScreeningInputInvalid
 from digisom.compliance.model import Decision, SanctionsList, ScreeningResult, SubjectSchema
 from digisom.compliance.releases import Releases
@@ -64,6 +64,14 @@ class ComplianceDesk:
         """Screen and record a wallet address (one-hop exposure over `window`)."""
         result = self._screener.screen_address(address, window) if self._screener else _no_list(address)
         return self._record(result, address, "address", "Address", context, requested_by)
+
+    def approve(self, review_id: int, officer: str, outcome: ReviewOutcome, reason: str) -> Review:
+        """A second officer approves the proposed outcome: the review is decided once, then
+        what was held on it is released or kept (what fails stays pending, retried by the
+        next run of the releases). The API and the console both decide through here."""
+        decided = self.decisions.approve(review_id, officer, outcome, reason)
+        self.releases.run()
+        return decided
 
     def _record(self, result: ScreeningResult, subject: str, kind: str, schema: str, context: str,
                 requested_by: str) -> Recorded:

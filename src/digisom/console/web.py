@@ -4,13 +4,16 @@ page rendering, and the error pages. Screens (`screens/`) use only these helpers
 from __future__ import annotations
 
 import hmac
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from digisom.console.access import allowed, require
@@ -18,6 +21,7 @@ from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import TRANSLATIONS, _
 from digisom.console.session import COOKIE_NAME_HTTP, COOKIE_NAME_HTTPS, Session, SessionSeal
 from digisom.http.auth import TokenError, TokenVerifier
+from digisom.http.idempotency import KEY_CHARS_MAX
 from digisom.kernel.access import Actor
 
 PREFIX: Final = "/console"
@@ -26,6 +30,11 @@ CSRF_FIELD: Final = "csrf_token"
 # A console form has a handful of short fields; a file only where a screen takes one.
 FORM_FIELDS_MAX: Final = 20
 FORM_FIELD_BYTES_MAX: Final = 8 * 1024
+# A form that moves money or opens something carries a fresh key, passed to the service
+# as the API passes its Idempotency-Key: sent twice (a reload), it is done once.
+FORM_KEY_FIELD: Final = "form_key"
+FORM_KEY_BYTES: Final = 16
+_Input = TypeVar("_Input", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,24 @@ def field(form: FormData, name: str, chars_max: int = 200) -> str:
     return value.strip()
 
 
+def parsed(model: type[_Input], data: Mapping[str, Any]) -> _Input:
+    """A form's fields read by the API's own request schema (`model`), so the console
+    accepts exactly what the API accepts; else a 400 page naming the fields."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        names = sorted({".".join(str(part) for part in e["loc"]) or "form" for e in error.errors()})
+        raise ConsoleRefusal(400, _("Invalid form"), _("Check these fields: ") + ", ".join(names)) from None
+
+
+def form_key(form: FormData) -> str:
+    """The form's one-time key (see `FORM_KEY_FIELD`); a 400 page if it is missing or not one of ours."""
+    key = field(form, FORM_KEY_FIELD, KEY_CHARS_MAX)
+    if len(key) != 2 * FORM_KEY_BYTES or not all(c in "0123456789abcdef" for c in key):
+        raise ConsoleRefusal(400, _("Invalid form"), _("Open the page again and resend the form."))
+    return key
+
+
 def render(request: Request, template: str, who: SignedIn | None = None, status: int = 200,
            **context: Any) -> HTMLResponse:
     """`template` rendered for the operator `who` (their CSRF token in every form, and `can`
@@ -150,7 +177,8 @@ def render(request: Request, template: str, who: SignedIn | None = None, status:
     actor = who.actor if who else None
     page = console_of(request).templates.get_template(template).render(
         actor=actor, csrf_field=CSRF_FIELD, csrf_token=who.session.csrf_token if who else "",
-        can=(lambda operation: actor is not None and allowed(actor, operation)), prefix=PREFIX, **context)
+        can=(lambda operation: actor is not None and allowed(actor, operation)), prefix=PREFIX,
+        form_key_field=FORM_KEY_FIELD, new_form_key=lambda: secrets.token_hex(FORM_KEY_BYTES), **context)
     return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
 
 

@@ -88,6 +88,7 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "interbank.register": frozenset({CB}),
     "interbank.pledge": frozenset({CB}),
     "interbank.lsm": frozenset({CB}),
+    "interbank.queue": frozenset({CB, AUDITOR}),  # every bank's queued payments (amounts, banks; no names)
     "interbank.eod": frozenset({CB}),
     "interbank.statements": frozenset({CB, BANK, AUDITOR}),  # a bank its own only
     "interbank.messages": frozenset({CB, BANK, AUDITOR}),  # a bank its own only

@@ -192,6 +192,12 @@ def queued(conn: Connection, day: date) -> list[PaymentRecord]:
     return [_payment(row) for row in conn.execute(query.order_by(t.payments.c.seq))]
 
 
+def queued_page(conn: Connection, after_seq: int, limit: int) -> list[PaymentRecord]:
+    """Queued payments of every open day in arrival order, after `after_seq`: a bounded page."""
+    query = select(t.payments).where(t.payments.c.status == PaymentStatus.QUEUED.value, t.payments.c.seq > after_seq)
+    return [_payment(row) for row in conn.execute(query.order_by(t.payments.c.seq).limit(limit))]
+
+
 def mark_settled(conn: Connection, seq: int, method: str, settled_s: int, debit_id: int, credit_id: int) -> bool:
     """A queued payment's chain was committed on the ledger; False (nothing changed) if the
     payment is no longer queued: settled or rejected already, it is never settled again."""

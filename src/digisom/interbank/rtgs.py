@@ -431,6 +431,14 @@ class Rtgs:
         with self.ctx.engine.connect() as conn:
             return stops.page(conn, status, after_seq, limit)
 
+    def queued(self, after_seq: int, limit: int) -> list[PaymentRecord]:
+        """A page of the payments waiting in the queue (for liquidity or behind an urgent
+        one), in arrival order: what the central bank watches and LSM runs work on."""
+        if not 0 < limit <= MESSAGE_PAGE_MAX:
+            raise InvalidRequest(f"limit is 1..{MESSAGE_PAGE_MAX}")
+        with self.ctx.engine.connect() as conn:
+            return repository.queued_page(conn, after_seq, limit)
+
     def payments(self, day: date) -> list[PaymentRecord]:
         """Every payment of `day`, by seq."""
         with self.ctx.engine.connect() as conn:

@@ -225,9 +225,7 @@ def router() -> APIRouter:
         the review is decided, once, and what was held on it is released or kept."""
         def produce() -> Response:
             found = desk(request)
-            decided = found.decisions.approve(review_id, actor.principal[:64], ReviewOutcome(body.outcome),
-                                              body.reason)
-            found.releases.run()  # what fails stays pending, retried by the next run
+            decided = found.approve(review_id, actor.principal[:64], ReviewOutcome(body.outcome), body.reason)
             return json(_review(decided, found))
         return idempotent(request, actor, key, body, produce)
 

@@ -38,7 +38,9 @@ class Screen(NamedTuple):
 
 SCREENS: Final = (
     Screen("Participants", PREFIX + "/central-bank/participants", "participants.list"),
-    Screen("RTGS queue", PREFIX + "/central-bank/rtgs", "interbank.register"),
+    Screen("Issuance", PREFIX + "/central-bank/issuance", "issuance.summary"),
+    Screen("Wallets: freezes and KYC tiers", PREFIX + "/wallets", "wallets.list"),
+    Screen("RTGS queue and LSM runs", PREFIX + "/central-bank/rtgs", "interbank.queue"),
     Screen("Disbursement programmes and runs", PREFIX + "/treasury", "disbursement.programmes.read"),
     Screen("Compliance review queue", PREFIX + "/compliance/reviews", "compliance.reviews.list"),
 )

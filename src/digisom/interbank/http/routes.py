@@ -21,7 +21,14 @@ from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem, problem_responses
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
 from digisom.interbank.http.slots import rtgs
-from digisom.interbank.records import BankDayResult, DayReport, ScreeningStop, StopStatus, StoredMessage
+from digisom.interbank.records import (
+    BankDayResult,
+    DayReport,
+    PaymentRecord,
+    ScreeningStop,
+    StopStatus,
+    StoredMessage,
+)
 from digisom.kernel.access import Actor, Role
 
 XML_MEDIA_TYPES: Final = frozenset({"application/xml", "text/xml"})
@@ -125,6 +132,37 @@ class MessagePage(BaseModel):
 
     items: list[MessageOut]
     next_cursor: str | None
+
+
+class QueuedOut(BaseModel):
+    """A payment waiting in the RTGS queue."""
+
+    seq: int
+    message_id: str
+    message_type: str
+    end_to_end_id: str
+    debtor_bank: str
+    creditor_bank: str
+    amount_tyiyn: str
+    currency: fields.Currency = "KGS"
+    priority: str
+    business_date: date
+    arrival_s: int
+    attempt: int
+
+
+class QueuedPage(BaseModel):
+    """A page of the queue, in arrival order."""
+
+    items: list[QueuedOut]
+    next_cursor: str | None
+
+
+def _queued(p: PaymentRecord) -> QueuedOut:
+    return QueuedOut(seq=p.seq, message_id=p.message_id, message_type=p.message_type, end_to_end_id=p.end_to_end_id,
+                     debtor_bank=p.debtor_bank, creditor_bank=p.creditor_bank, amount_tyiyn=str(p.amount_tyiyn),
+                     priority=p.priority.value, business_date=p.business_date, arrival_s=p.arrival_s,
+                     attempt=p.attempt)
 
 
 class ScreeningStopOut(BaseModel):
@@ -282,6 +320,14 @@ def router() -> APIRouter:
         found = rtgs(request).messages(_scope(actor, bank), decode_cursor(cursor), limit, message_type)
         next_after = found[-1].seq if len(found) == limit else None
         return json(MessagePage(items=[_message(m) for m in found], next_cursor=encode_cursor(next_after)))
+
+    @r.get("/queue", response_model=QueuedPage, responses=READ_PROBLEMS)
+    def queue(request: Request, _actor: Annotated[Actor, Depends(Authorize("interbank.queue"))],
+              cursor: Cursor = None, limit: Limit = 50) -> JSONResponse:
+        """The payments waiting in the queue, every bank's, in arrival order."""
+        found = rtgs(request).queued(decode_cursor(cursor), limit)
+        next_after = found[-1].seq if len(found) == limit else None
+        return json(QueuedPage(items=[_queued(p) for p in found], next_cursor=encode_cursor(next_after)))
 
     @r.get("/screening-stops", response_model=ScreeningStopPage, responses=READ_PROBLEMS)
     def screening_stops(request: Request,
