@@ -192,6 +192,10 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "reserve.approvals.create": frozenset({RESERVE}),  # the signature must be an officer's key
     "reserve.executions.create": frozenset({RESERVE}),
     "reserve.publications.list": EVERYONE,  # holdings with proof of control are public
+    # The public portal (issue 19): pages anyone reads with no sign-in; the proof-of-reserves
+    # check stores nothing.
+    "portal.read": EVERYONE,
+    "portal.por.check": EVERYONE,
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")
