@@ -1,0 +1,25 @@
+"""A runtime with demo-like public data, shared by a module's portal tests (read only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from digisom.api.runtime import Runtime, build
+from tests.portal.seed import Clock, seed
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    clock = Clock()
+    runtime = build(data_dir=tmp_path_factory.mktemp("portal") / "data", clock=clock)
+    seed(runtime, clock)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture(scope="module")
+def client(seeded: Runtime) -> TestClient:
+    return TestClient(seeded.app)
