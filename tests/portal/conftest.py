@@ -8,14 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from digisom.api.runtime import Runtime, build
-from tests.portal.seed import Clock, seed
+from tests.portal.seed import Clock, publish_por_root, seed
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     clock = Clock()
     runtime = build(data_dir=tmp_path_factory.mktemp("portal") / "data", clock=clock)
-    seed(runtime, clock)
+    runtime.app.state.por_proof = publish_por_root(seed(runtime, clock))
     yield runtime
     runtime.close()
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from digisom.api.runtime import Runtime
 from digisom.disbursement import tables as disbursement_tables
 from digisom.disbursement.http.slots import DISBURSEMENT
 from digisom.http.services import filled
+from digisom.por.proof import prove
 from digisom.stablecoin import repository as stablecoin_repository
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.stablecoin.model import ReserveReport
@@ -20,6 +22,8 @@ from digisom.usdkg import tables as usdkg_tables
 from digisom.usdkg.http.slots import USDKG
 from digisom.usdkg.model import SignerRole
 from tests.api.world import AYIL, World, kgs
+from tests.por.helpers import built
+from tests.por.test_api import reserves
 
 START: datetime = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 KGST_ADDRESS = "0x" + "4b" * 20
@@ -60,6 +64,15 @@ def seed(runtime: Runtime, clock: Clock, sizes: Sizes = Sizes()) -> World:
     _usdkg(runtime, sizes.bars)
     _spending(runtime, sizes)
     return world
+
+
+def publish_por_root(world: World) -> dict[str, Any]:
+    """A proof-of-reserves root published by the licensed VASP; a customer's proof returned."""
+    with built({"pensioner-001": 600, "merchant-002": 400}) as (out, root):
+        proof = prove(out, "pensioner-001")
+        world.ok(world.post("vasp", "/v1/por/custodians/vasp-ala-too/roots",
+                            {"root": root, "reserves": reserves("vasp-ala-too", root, 1_000)}), 201)
+    return proof
 
 
 def _kgst(runtime: Runtime, count: int) -> None:
