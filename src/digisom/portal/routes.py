@@ -29,7 +29,8 @@ PROOF_CHARS_MAX: Final = 8192  # a proof for 2**64 customers is under 6 KB of JS
 FORM_FIELDS_MAX: Final = 4
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
 ROOT_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
-CSS_MAX_AGE_S: Final = 3600
+STATIC_MAX_AGE_S: Final = 3600
+STATIC_FILES: Final = {"portal.css": "text/css", "favicon.svg": "image/svg+xml"}
 PAGES: Final = ("/", "/kgst", "/usdkg", "/spending", "/register", "/por", "/records")
 
 Read = Annotated[Actor, Depends(Authorize("portal.read"))]
@@ -140,6 +141,17 @@ def _check_proof(request: Request, body: bytes) -> tuple[Mapping[str, Any], int]
     return ({"outcome": "valid"} if reason is None else {"outcome": "invalid", "reason": reason}), 200
 
 
+def _static(name: str, media_type: str) -> Callable[[Actor], Response]:
+    data = resources.files("digisom.portal").joinpath("static", name).read_bytes()
+
+    def serve(_actor: Read) -> Response:
+        """One of the portal's static files, from the package."""
+        return Response(data, media_type=media_type, headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE_S}",
+                                                             "X-Content-Type-Options": "nosniff"})
+
+    return serve
+
+
 def router() -> APIRouter:
     """The portal's pages (left out of the OpenAPI document: they are HTML for people)."""
     r = APIRouter(include_in_schema=False, tags=["portal"])
@@ -192,11 +204,7 @@ def router() -> APIRouter:
         """Look up a published record and check its inclusion proof."""
         return _render(request, "records.html", _records(request))
 
-    @r.get("/static/portal.css")
-    def stylesheet(_actor: Read) -> Response:
-        """The portal's one stylesheet, from the package."""
-        css = resources.files("digisom.portal").joinpath("static", "portal.css").read_bytes()
-        return Response(css, media_type="text/css", headers={"Cache-Control": f"public, max-age={CSS_MAX_AGE_S}",
-                                                             "X-Content-Type-Options": "nosniff"})
+    for name, media_type in STATIC_FILES.items():
+        r.add_api_route(f"/static/{name}", _static(name, media_type), methods=["GET"])
 
     return r
