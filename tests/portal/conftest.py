@@ -1,4 +1,4 @@
-"""A runtime with demo-like public data, shared by a module's portal tests (read only)."""
+"""A runtime with demo-like public data, shared by every portal test module (read only)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from digisom.api.runtime import Runtime, build
 from tests.portal.seed import Clock, publish_por_root, seed
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     clock = Clock()
     runtime = build(data_dir=tmp_path_factory.mktemp("portal") / "data", clock=clock)
@@ -20,6 +20,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     runtime.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(seeded: Runtime) -> TestClient:
     return TestClient(seeded.app)

@@ -116,6 +116,7 @@ def _spending(runtime: Runtime, sizes: Sizes) -> None:
                     for n in range(sizes.payees_per_cell if r < len(REGIONS) - 1 else 2)]
                 conn.execute(t.runs.insert().values(
                     id=run_id, programme_id=programme, period=period, status="completed", uploaded_by="officer",
-                    approved_by="second-officer", rows=len(payments), total_tyiyn=sum(x["amount_tyiyn"] for x in payments),
+                    approved_by="second-officer", rows=len(payments),
+                    total_tyiyn=sum(int(x["amount_tyiyn"]) for x in payments),
                     file_sha256="0" * 64, uploaded_at=at, approved_at=at, completed_at=at))
                 conn.execute(t.payments.insert(), payments)

@@ -4,10 +4,14 @@ sign-in, fully translated, figures formatted per language, refusals as pages."""
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from digisom.api.runtime import Runtime
+from digisom.http.services import provide
+from digisom.portal import routes
 from digisom.portal.i18n import LANGUAGES, choose, from_accept_language
+from digisom.portal.render import PORTAL, Portal
 from digisom.portal.routes import PAGES
 from tests.portal.text import latin_words, readable_text
 
@@ -84,12 +88,6 @@ def test_without_a_record_log_the_lookup_page_says_it_is_not_available(client: T
 
 
 def test_a_domain_not_wired_shows_not_available(seeded: Runtime) -> None:
-    from fastapi import FastAPI
-
-    from digisom.http.services import provide
-    from digisom.portal import routes
-    from digisom.portal.render import PORTAL, Portal
-
     bare = FastAPI()
     bare.state.verifier = seeded.app.state.verifier
     provide(bare, PORTAL, Portal.build())

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 WIDTH: Final = 640
 HEIGHT: Final = 240
@@ -35,14 +35,13 @@ def line_chart(label_id: str, series: Sequence[Series]) -> Markup:
     length = min(max((len(s.values) for s in series), default=0), POINTS_MAX)
     top = max((max(s.values[-length:], default=0) for s in series), default=0)
     step = (WIDTH - 2 * PAD) // max(length - 1, 1)
-    lines = []
-    for s in series:
-        values = s.values[-length:]
-        points = " ".join(f"{PAD + i * step},{_y(v, top)}" for i, v in enumerate(values))
-        lines.append(f'<polyline class="{escape(s.css_class)}" fill="none" points="{points}"/>')
-    axis = f'<line class="axis" x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}"/>'
-    return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{escape(label_id)}"'
-                  f' focusable="false">{axis}{"".join(lines)}</svg>')
+    lines = Markup("").join(
+        Markup('<polyline class="{}" fill="none" points="{}"/>').format(
+            s.css_class, " ".join(f"{PAD + i * step},{_y(v, top)}" for i, v in enumerate(s.values[-length:])))
+        for s in series)
+    axis = Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>').format(PAD, HEIGHT - PAD, WIDTH - PAD,
+                                                                                HEIGHT - PAD)
+    return _svg(label_id, HEIGHT, axis + lines)
 
 
 def bar_chart(label_id: str, values: Sequence[int]) -> Markup:
@@ -50,9 +49,13 @@ def bar_chart(label_id: str, values: Sequence[int]) -> Markup:
     values = list(values)[:POINTS_MAX]
     top = max(values, default=0)
     bar_h = 16
-    height = max(len(values), 1) * (bar_h + 4)
-    bars = "".join(
-        f'<rect class="bar" x="0" y="{i * (bar_h + 4)}" width="{(v * WIDTH // top) if top else 0}" height="{bar_h}"/>'
+    bars = Markup("").join(
+        Markup('<rect class="bar" x="0" y="{}" width="{}" height="{}"/>').format(
+            i * (bar_h + 4), (v * WIDTH // top) if top else 0, bar_h)
         for i, v in enumerate(values))
-    return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{escape(label_id)}"'
-                  f' focusable="false">{bars}</svg>')
+    return _svg(label_id, max(len(values), 1) * (bar_h + 4), bars)
+
+
+def _svg(label_id: str, height: int, body: Markup) -> Markup:
+    return Markup('<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}" focusable="false">{}</svg>'
+                  ).format(WIDTH, height, label_id, body)

@@ -19,10 +19,10 @@ from digisom.http.services import Slot, filled
 from digisom.por import publication
 from digisom.por.http.slots import POR_DB
 from digisom.registry import register
-from digisom.registry.assets import AssetEntry
 from digisom.registry.http.routes import REGISTER_DB
 from digisom.registry.http.slots import LICENSING
 from digisom.registry.licensing import Licence
+from digisom.registry.model import AssetEntry
 from digisom.stablecoin import repository as stablecoin_repository
 from digisom.stablecoin.http.slots import STABLECOIN_DB
 from digisom.stablecoin.model import ReserveReport
