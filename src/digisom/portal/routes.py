@@ -62,7 +62,8 @@ def _render(request: Request, template: str, build: Build) -> Response:
     return portal.page(request, lang, template, context)
 
 
-def _paged(page: int, has_next: bool, empty: bool) -> None:
+def _past_the_end(page: int, empty: bool) -> None:
+    """An empty page after the first is an address that leads nowhere: 404."""
     if page > 1 and empty:
         raise params.NotFound("page past the end")
 
@@ -80,7 +81,7 @@ def _usdkg(request: Request) -> Build:
         page = params.page_number(query)
         view = reads.usdkg(request.app, page)
         if view is not None:
-            _paged(page, view.has_next, not view.bars)
+            _past_the_end(page, not view.bars)
         return {"view": view, "page": page}
     return build
 
@@ -92,7 +93,7 @@ def _spending(request: Request) -> Build:
         period = params.one(query, "period", params.PERIOD_PATTERN)
         view = reads.public_spending(request.app, programme, period, page)
         if view is not None:
-            _paged(page, view.has_next, not view.cells)
+            _past_the_end(page, not view.cells)
         return {"view": view, "page": page, "programme": programme or "", "period": period or ""}
     return build
 
