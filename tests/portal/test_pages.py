@@ -97,3 +97,9 @@ def test_a_domain_not_wired_shows_not_available(seeded: Runtime) -> None:
         response = client.get(page, params={"lang": "en"})
         assert response.status_code == 200, page
         assert "not available" in response.text, page
+
+
+def test_the_monthly_liability_walks_back_from_todays_total(client: TestClient) -> None:
+    # set-up issues 500,000 som on 10 January, then 10,000, 10,001 and 10,002 a month apart
+    text = " ".join(readable_text(client.get("/", params={"lang": "en"}).text, "en").split())  # \xa0 too
+    assert "January 2025 510,000.00 som February 2025 520,001.00 som March 2025 530,003.00 som" in text
