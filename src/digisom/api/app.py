@@ -36,6 +36,8 @@ from digisom.merchants.http import routes as merchants_routes
 from digisom.offline.http import routes as offline_routes
 from digisom.por.http import routes as por_routes
 from digisom.por.reserves import HolderBalances as PorHolderBalances
+from digisom.portal import routes as portal_routes
+from digisom.portal.render import PORTAL, Portal
 from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
 from digisom.registry.http import routes as registry_routes
@@ -82,7 +84,7 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               merchants_routes, reserve_routes, transparency_routes, ops)
+               merchants_routes, reserve_routes, transparency_routes, ops, portal_routes)
     return [module.router() for module in modules]
 
 
@@ -123,6 +125,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
     reserve_wiring.attach(app, ctx.engine, ctx.clock, reserve)
+    provide(app, PORTAL, Portal.build())  # the public pages read the slots above as each request comes
     every_router = routers()
     for router in every_router:
         app.include_router(router)

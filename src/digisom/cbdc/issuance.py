@@ -173,6 +173,21 @@ def report_csv(report: DailyReport) -> str:
     return out.getvalue()
 
 
+def outstanding_by_month(ctx: Context, months_max: int) -> list[tuple[str, int]]:
+    """The issuance liability at the end of each of the newest `months_max` months with
+    issuance or redemption (YYYY-MM, tyiyn), oldest first: walked back from today's total."""
+    with ctx.engine.connect() as conn:
+        months = repository.issuance_by_month(conn, months_max)
+        totals = repository.issuance_totals(conn, None, "9999-12-31")
+    outstanding = sum(v for (_, kind), v in totals.items() if kind == "issue") - sum(
+        v for (_, kind), v in totals.items() if kind == "redeem")
+    series: list[tuple[str, int]] = []
+    for month, issued, redeemed in reversed(months):
+        series.append((month, outstanding))
+        outstanding -= issued - redeemed
+    return series[::-1]
+
+
 def public_aggregate(ctx: Context) -> PublicAggregate:
     """The published totals: circulation, open wallets, banks. Set-based reads only (the
     auditor's per-code totals and two counts): the cost does not grow with the wallets'."""

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, Select, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -426,6 +426,17 @@ def issuance_totals(conn: Connection, day_from: str | None, day_to: str) -> dict
     if day_from is not None:
         query = query.where(e.c.day >= day_from)
     return {(bank, kind): int(total) for bank, kind, total in conn.execute(query)}
+
+
+def issuance_by_month(conn: Connection, months_max: int) -> list[tuple[str, int, int]]:
+    """Completed issuance and redemption per month (YYYY-MM), the newest `months_max` months, oldest first."""
+    e = t.issuance_events
+    month = func.substr(e.c.day, 1, 7)
+    issued = func.sum(case((e.c.kind == "issue", e.c.amount_tyiyn), else_=0))
+    redeemed = func.sum(case((e.c.kind == "redeem", e.c.amount_tyiyn), else_=0))
+    query = (select(month, issued, redeemed).where(and_(e.c.status == "completed", e.c.kind.in_(ISSUANCE_KINDS)))
+             .group_by(month).order_by(month.desc()).limit(months_max))
+    return [(str(m), int(i), int(r)) for m, i, r in reversed(conn.execute(query).all())]
 
 
 # -- alias directory -----------------------------------------------------------------

@@ -108,7 +108,7 @@ def serve(
             return
         runtime = settings.build_runtime()
         console.mount(runtime.app, runtime.issuer.key)
-        typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json)", err=False)
+        typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json; public portal: {url}/)", err=False)
         try:
             uvicorn.Server(uvicorn.Config(runtime.app, log_level="info", log_config=serve_log_config(),
                                           access_log=False)).run(sockets=[sock])

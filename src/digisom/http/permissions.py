@@ -196,6 +196,10 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "reserve.publications.read": EVERYONE,
     "reserve.publications.create": frozenset({RESERVE}),  # re-checked at its block before it is kept
     "public.log.read": EVERYONE,  # the transparency log: signed heads, entries, proofs, anchors
+    # The public portal (issue 19): pages anyone reads with no sign-in; the proof-of-reserves
+    # check stores nothing.
+    "portal.read": EVERYONE,
+    "portal.por.check": EVERYONE,
 }
 
 _bearer: Final = HTTPBearer(auto_error=False, description="A JWT signed by the server (EdDSA)")

@@ -142,8 +142,16 @@ def latest_report(conn: Connection, token_address: str) -> ReserveReport | None:
     """The newest published reserve report of the token at `token_address`."""
     query = select(t.reserve_reports).where(func.lower(t.reserve_reports.c.token_address) == token_address.lower())
     row = conn.execute(query.order_by(t.reserve_reports.c.seq.desc()).limit(1)).first()
-    if row is None:
-        return None
+    return None if row is None else _report(row)
+
+
+def recent_reports(conn: Connection, limit: int) -> list[ReserveReport]:
+    """The newest `limit` published reserve reports of every token, oldest first (the public history)."""
+    rows = conn.execute(select(t.reserve_reports).order_by(t.reserve_reports.c.seq.desc()).limit(limit)).all()
+    return [_report(row) for row in reversed(rows)]
+
+
+def _report(row: Row[Any]) -> ReserveReport:
     return ReserveReport(
         int(row.chain_id), row.token_address, int(row.decimals), int(row.supply_token_units),
         None if row.supply_tyiyn is None else int(row.supply_tyiyn), int(row.reserve_tyiyn),
