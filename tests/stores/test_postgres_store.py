@@ -22,10 +22,18 @@ from .conftest import CENTRAL_BANK, KGS, MERCHANT, Chain, commit, opening_batch
 pytestmark = pytest.mark.postgres
 
 
-def test_the_server_keeps_the_durable_defaults(postgres_url: str) -> None:
-    with psycopg.connect(postgres_url) as conn:
-        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+def test_a_server_keeps_the_durable_defaults_unless_told(postgres_server: TemporaryPostgres, postgres_url: str) -> None:
+    # The benches' servers (TemporaryPostgres()) flush like production; only the test
+    # session's own server is told not to (tests/conftest.py).
+    with TemporaryPostgres(postgres_server.bin_dir) as server, psycopg.connect(server.url) as conn:
+        for setting in DURABILITY_SETTINGS:
             assert conn.execute(f"SHOW {setting}").fetchone() == ("on",)
+    with psycopg.connect(postgres_url) as conn:
+        for setting in DURABILITY_SETTINGS:
+            assert conn.execute(f"SHOW {setting}").fetchone() == ("off",)
 
 
 def test_migrations_run_once(postgres_url: str) -> None:
