@@ -17,12 +17,13 @@ def test_demo_runs_twice_on_the_same_data_and_writes_its_outputs(tmp_path: Path)
     first = runner.invoke(app, ["demo", "--data", str(data), "--out", str(out)])
     assert first.exit_code == 0, first.output
     for chapter in ("ledger", "digital som", "government payments", "interbank", "offline", "KGST", "USDKG",
-                    "remittances", "register and reserves"):
+                    "remittances", "register and reserves", "merchants"):
         assert f"{chapter}: checks passed" in first.output
     assert "Verification passed" in first.output
     balances = json.loads((out / "reports" / "balances.json").read_text())
     assert {b["id"] for b in balances} >= {"1", "101", "1001"}
     assert json.loads((out / "reports" / "verification.json").read_text())["ok"] is True
+    assert (out / "reports" / "cafe_invoice_qr.svg").read_bytes().lstrip().startswith(b"<")
     messages = sorted((out / "messages").glob("*.xml"))
     assert messages, "the interbank chapter writes the ISO 20022 messages it produced and consumed"
     assert all(m.read_bytes().lstrip().startswith(b"<") for m in messages)
