@@ -119,7 +119,8 @@ class Karakol:
         """A plain KGST transfer from the tourist's wallet app."""
         from digisom.chain.transactor import Transactor  # noqa: PLC0415
 
-        assert self.rail.chain is not None and self.rail.kgst_abi is not None
+        if self.rail.chain is None or self.rail.kgst_abi is None:
+            raise RuntimeError("the merchant rail was not built")
         data = self.rail.kgst_abi.fn("transfer").encode(to, amount_units)
         return Transactor(self.rail.chain, self.tourist).send(self.rail.kgst_address, data).tx_hash
 
@@ -145,7 +146,8 @@ class Karakol:
         return seen
 
     def _bridge(self) -> Any:
-        assert self.rail.bridge is not None
+        if self.rail.bridge is None:
+            raise RuntimeError("the merchant rail was not built")
         return self.rail.bridge
 
 
