@@ -351,10 +351,6 @@ class InvoiceService:
         for invoice_id in due:
             self.advance(self.invoice(invoice_id))
 
-    def invoices_in(self, statuses: tuple[InvoiceStatus, ...]) -> list[Invoice]:
-        with self._engine.connect() as conn:
-            return repo.invoices_where(conn, t.invoices.c.status.in_([s.value for s in statuses]), limit=10_000)
-
     def advance(self, invoice: Invoice) -> Invoice:
         """Take one invoice as far as it goes now."""
         invoice = self._recompute(invoice)
