@@ -18,8 +18,8 @@ from digisom.kernel.access import Role
 SOM: Final = 100
 # What the demo's chapters issue, less what they redeem (an independent count, from the stories):
 # digital som 300,000 + 500,000 - 100,000; government payments 500,000; offline 500,000;
-# KGST 500,000; remittances 3,000,000.
-DEMO_CIRCULATION_TYIYN: Final = (700_000 + 500_000 + 500_000 + 500_000 + 3_000_000) * SOM
+# KGST 500,000; remittances 3,000,000; the Karakol café's bank 500,000.
+DEMO_CIRCULATION_TYIYN: Final = (700_000 + 500_000 + 500_000 + 500_000 + 3_000_000 + 500_000) * SOM
 
 
 def test_demo_runs_twice_on_the_same_data_and_serve_serves_its_world(tmp_path: Path) -> None:
@@ -28,12 +28,13 @@ def test_demo_runs_twice_on_the_same_data_and_serve_serves_its_world(tmp_path: P
     first = runner.invoke(app, ["demo", "--data", str(data), "--out", str(out)])
     assert first.exit_code == 0, first.output
     for chapter in ("ledger", "digital som", "government payments", "interbank", "offline", "KGST", "USDKG",
-                    "remittances", "register and reserves", "national crypto reserve"):
+                    "remittances", "register and reserves", "national crypto reserve", "merchants"):
         assert f"{chapter}: checks passed" in first.output
     assert "Verification passed" in first.output
     balances = json.loads((out / "reports" / "balances.json").read_text())
     assert {b["id"] for b in balances} >= {"1", "101", "1001"}
     assert json.loads((out / "reports" / "verification.json").read_text())["ok"] is True
+    assert (out / "reports" / "cafe_invoice_qr.svg").read_bytes().lstrip().startswith(b"<")
     messages = sorted((out / "messages").glob("*.xml"))
     assert messages, "the interbank chapter writes the ISO 20022 messages it produced and consumed"
     assert all(m.read_bytes().lstrip().startswith(b"<") for m in messages)

@@ -64,6 +64,7 @@ RELEASED = {
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
     "por/v0001_initial": "689171870fcfc9b6979e0b85f09cc98f",
     "merchants/v0001_initial": "612ba21f8bf7c45eb65839d2a7e4bda3",
+    "merchants/v0002_worker_indexes": "1c7fd6e6f18425968a455b774706a7dc",
     "reserve/v0001_initial": "092e6737fd441ad254b89b978791a99b",
     "transparency/v0001_initial": "896091f0fd74a7ca6657f76ee8186e0d",
 }

@@ -23,8 +23,9 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from digisom.api.log_config import serve_log_config
+from digisom.api.merchant_rail import MerchantRail, RailSettings
 from digisom.api.reserve_serve import reserve_setup
-from digisom.api.runtime import Runtime, build
+from digisom.api.runtime import Runtime, build, database_url
 from digisom.api.tracing import otlp_tracing
 from digisom.api.usdkg_chains import connect_tokens
 
@@ -59,6 +60,8 @@ class ServeSettings:
     sanctions_lists: tuple[str, ...] = ()  # list files screened against (FollowTheMoney or OFAC)
     otlp_endpoint: str | None = None  # where traces go by OTLP/HTTP; None: no tracing
     reserve_config: str | None = None  # the national crypto reserve (`api.reserve_serve`); None: none
+    # The merchant rail (`digisom.api.merchant_rail`): one process only, never in `serve_workers`.
+    merchant_rail: RailSettings | None = None
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -67,17 +70,30 @@ class ServeSettings:
             pinned = datetime.fromisoformat(self.rtgs_clock_iso)
             if pinned.tzinfo is None:
                 raise ValueError("the RTGS clock needs a UTC offset, e.g. 2026-11-23T10:00:00+06:00")
+        usdkg = self.usdkg_tokens()
+        rail = None if self.merchant_rail is None else MerchantRail(
+            self.merchant_rail, database_url(Path(self.data_dir), self.db_url), usdkg, self.usdkg_chain_specs,
+            Path(self.rates_file) if self.rates_file else None)
         runtime = build(data_dir=Path(self.data_dir), db_url=self.db_url,
                         policy_path=Path(self.policy_path) if self.policy_path else None,
                         key_path=Path(self.key_path) if self.key_path else None,
                         tax_revenue_wallet=self.tax_revenue_wallet,
                         rtgs_clock=None if pinned is None else (lambda: pinned),
-                        usdkg_chains=self.usdkg_tokens(),
+                        usdkg_chains=usdkg, merchant_invoices=rail.invoices if rail else None,
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists],
                         tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None,
                         reserve=reserve_setup(Path(self.reserve_config)) if self.reserve_config else None)
-        return runtime
+        if rail is None:
+            return runtime
+        runtime.app.state.merchant_rail = rail  # its chain and bridge, for the operator's tests
+        rail.start()
+
+        def close() -> None:
+            rail.close()  # its worker writes through the runtime's stores: stop it first
+            runtime.close()
+
+        return replace(runtime, close=close)
 
 
     def usdkg_tokens(self) -> dict[int, UsdkgChainToken] | None:

@@ -15,7 +15,6 @@ bad input. Creating and reading invoices is the API's (`/v1/merchant-invoices`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Annotated, Final
 
 import typer
 
-from digisom.merchants.addresses import SECRET_BYTES_MIN, InvoiceKeys
+from digisom.merchants.addresses import InvoiceKeys, parse_secret
 from digisom.merchants.authorization import TokenDomain, parse, verify
 from digisom.merchants.errors import AuthorizationRefused
 from digisom.merchants.links import TransferLink, eip681, parse_eip681, render_png, render_svg
@@ -84,11 +83,10 @@ def qr_command(link: Annotated[str, typer.Argument(help="An EIP-681 link.")],
 def address_command(invoice_id: Annotated[str, typer.Argument(help="The invoice id.")],
                     secret_file: Annotated[Path, typer.Option(help="The merchant service's secret.")]) -> None:
     """Print the invoice's receiving address, derived from the service's secret."""
-    secret = _read(secret_file).strip()
-    with contextlib.suppress(ValueError):  # a hex secret file; else raw bytes
-        secret = bytes.fromhex(secret.decode().removeprefix("0x"))
-    if len(secret) < SECRET_BYTES_MIN:
-        raise _fail(f"the secret must be at least {SECRET_BYTES_MIN} bytes")
+    try:
+        secret = parse_secret(_read(secret_file))
+    except ValueError as error:
+        raise _fail(str(error)) from None
     sys.stdout.write(InvoiceKeys(secret).address(invoice_id) + "\n")
 
 

@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from digisom.api.log_config import serve_log_config
+from digisom.api.merchant_rail import CONFIRMATIONS_DEFAULT, EMBEDDED, RailSettings, RailUnusable
 from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.tracing import ENDPOINT_ENV
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
@@ -80,21 +81,47 @@ def serve(
     reserve_config: Annotated[Path | None, typer.Option(
         "--reserve-config", help="The national crypto reserve (TOML: policy, rpc, prices, bitcoin, "
                                  "observe_every_s for the observer worker; docs/reserve.md).")] = None,
+    merchant_chain: Annotated[str | None, typer.Option(
+        "--merchant-chain", help=f"Run the merchant rail in this process: '{EMBEDDED}' (KGST on an in-process "
+        f"EVM, new each start) or the KGST chain as {SPEC_FORM}; the invoice worker and the KGST bridge run "
+        "here (one process).")] = None,
+    kgst_key_file: Annotated[Path | None, typer.Option(
+        "--kgst-key-file", help=f"File with the KGST minter's hex key (the bridge burns with it; else ${KEY_ENV_VAR}).")
+    ] = None,
+    merchant_relayer_key_file: Annotated[Path | None, typer.Option(
+        "--merchant-relayer-key-file", help="File with the hex key that pays the gas of EIP-3009 submissions.")] = None,
+    invoice_secret_file: Annotated[Path | None, typer.Option(
+        "--invoice-secret-file", help="The merchant service's secret (32+ bytes): derives every invoice's address.")
+    ] = None,
+    merchant_confirmations: Annotated[int, typer.Option(
+        "--merchant-confirmations", min=1, help="Depth at which a payment counts.")] = CONFIRMATIONS_DEFAULT,
+    usdkg_issuer_wallet: Annotated[str | None, typer.Option(
+        "--usdkg-issuer-wallet", help="The USDKG issuer's digital som wallet: with a --usdkg-chain on the merchant "
+        "chain, USDKG invoices are redeemed at the quote and paid from it.")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
+    rail = None if merchant_chain is None else RailSettings(
+        merchant_chain, str(kgst_key_file) if kgst_key_file else None,
+        str(merchant_relayer_key_file) if merchant_relayer_key_file else None,
+        str(invoice_secret_file) if invoice_secret_file else None, merchant_confirmations,
+        usdkg_issuer_wallet=usdkg_issuer_wallet)
     try:
         count = worker_count(workers, db)
         specs = tuple(usdkg_chains or ())
         parse_chain_specs(specs)
         if specs:
             load_chain_key(usdkg_key_file)  # refuse to start without the minter's key, as `chain deploy` does
-    except (WorkersUnsupported, InvalidChainSpec, KeyMissing) as error:
+        if rail is not None:
+            rail.check()
+            if count > 1:
+                raise RailUnusable("the merchant rail runs in one process: give --workers 1")
+    except (WorkersUnsupported, InvalidChainSpec, KeyMissing, RailUnusable) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
                              tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
                              str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
-                             otlp_endpoint, str(reserve_config) if reserve_config else None)
+                             otlp_endpoint, str(reserve_config) if reserve_config else None, rail)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

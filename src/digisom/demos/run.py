@@ -9,7 +9,8 @@ offline payments in a village, KGST on the in-process EVM, USDKG (the gold-backe
 minted on two in-process chains under its coverage gate, and a remittance from Moscow to
 Naryn (rails 1 and 2, a sanctioned sender stopped), and the State Register of Digital
 Assets (a licensed exchange's signed volume report, its proof of reserves checked by a
-customer and the regulator, a second exchange flagged short). The demo exits non-zero
+customer and the regulator, a second exchange flagged short), and a tourist paying a café
+in Karakol in KGST while the café receives som. The demo exits non-zero
 if any chapter's closing check fails.
 
 The ledger chapter: the central bank issues digital som to two commercial banks, the banks fund their
@@ -115,6 +116,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.government import run_government_demo  # noqa: PLC0415
     from digisom.demos.interbank import run_interbank_demo  # noqa: PLC0415
     from digisom.demos.kgst import run_kgst_demo  # noqa: PLC0415
+    from digisom.demos.merchants import run_merchants_demo  # noqa: PLC0415
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
     from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
@@ -132,6 +134,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("remittances", run_remittance_demo),
         ("register and reserves", run_register_demo),
         ("national crypto reserve", run_reserve_demo),
+        ("merchants", run_merchants_demo),
     ]
 
 

@@ -12,6 +12,7 @@ the service's relayer submits it and pays the gas."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Final
@@ -46,3 +47,14 @@ class InvoiceKeys:
 
     def address(self, invoice_id: str) -> str:
         return str(self.key(invoice_id).address)
+
+
+def parse_secret(raw: bytes) -> bytes:
+    """The secret as its file holds it: hex text (with or without 0x), else the raw bytes;
+    `ValueError` when shorter than `SECRET_BYTES_MIN` bytes."""
+    secret = raw.strip()
+    with contextlib.suppress(ValueError):
+        secret = bytes.fromhex(secret.decode().removeprefix("0x"))
+    if len(secret) < SECRET_BYTES_MIN:
+        raise ValueError(f"the secret must be at least {SECRET_BYTES_MIN} bytes")
+    return secret

@@ -143,6 +143,18 @@ def invoices_moving(conn: Connection) -> set[str]:
     return {row.invoice_id for row in rows}
 
 
+def invoice_ids_due(conn: Connection, awaiting: Sequence[str], expired_before: str,
+                    active: Sequence[str]) -> list[str]:
+    """Ids of the invoices the worker has a step for: awaiting ones past `expired_before`,
+    those in an `active` status (oldest first), then any other with a move still on its way."""
+    c = t.invoices.c
+    rows = conn.execute(select(c.invoice_id).where(
+        (c.status.in_(list(awaiting)) & (c.expires_at < expired_before)) | c.status.in_(list(active)))
+        .order_by(c.created_at, c.invoice_id)).all()
+    found = [row.invoice_id for row in rows]
+    return found + sorted(invoices_moving(conn) - set(found))
+
+
 def set_move(conn: Connection, move_id: str, state: MoveState, tx_hash: str, reason: str, now: str) -> None:
     conn.execute(update(t.moves).where(t.moves.c.move_id == move_id).values(
         state=state.value, tx_hash=tx_hash, reason=reason[:t.TEXT_CHARS_MAX], updated_at=now))

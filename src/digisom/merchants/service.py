@@ -338,24 +338,18 @@ class InvoiceService:
     # -- the worker -------------------------------------------------------------------
 
     def process(self) -> None:
-        """One round: new confirmed transfers and re-orgs, expiries, then every invoice's next step."""
+        """One round: new confirmed transfers and re-orgs, expiries, then the next step of each
+        invoice that has one (paid, settling, refunding, or a move out of its address on its way)."""
         for rail in self._rails.values():
             rail.poll(lambda transfers, r=rail: self._on_transfers(r, transfers),  # type: ignore[misc]
                       lambda fork, r=rail: self._on_rollback(r, fork))  # type: ignore[misc]
         expired_before = (self._clock() - self._grace).isoformat()
+        # Only invoices with a next step, found by id through the indexes (status, expiry,
+        # move state); each is loaded once, when its turn comes.
         with self._engine.connect() as conn:
-            moving = repo.invoices_moving(conn)
-            expired = repo.invoices_where(conn, t.invoices.c.status.in_([s.value for s in AWAITING]),
-                                          t.invoices.c.expires_at < expired_before, limit=10_000)
-        for invoice in [*expired, *self.invoices_in(ACTIVE)]:
-            moving.discard(invoice.invoice_id)
-            self.advance(invoice)
-        for invoice_id in sorted(moving):
+            due = repo.invoice_ids_due(conn, [s.value for s in AWAITING], expired_before, [s.value for s in ACTIVE])
+        for invoice_id in due:
             self.advance(self.invoice(invoice_id))
-
-    def invoices_in(self, statuses: tuple[InvoiceStatus, ...]) -> list[Invoice]:
-        with self._engine.connect() as conn:
-            return repo.invoices_where(conn, t.invoices.c.status.in_([s.value for s in statuses]), limit=10_000)
 
     def advance(self, invoice: Invoice) -> Invoice:
         """Take one invoice as far as it goes now."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData, String, Table, UniqueConstraint
 
 metadata: Final = MetaData()
 
@@ -58,6 +58,7 @@ invoices: Final = Table(
                     "(status <> 'settled' AND settled_tyiyn = 0)", name="merchant_invoices_settled"),
     CheckConstraint("asset = 'KGST' OR rate_som_e6 > 0", name="merchant_invoices_rate"),
     CheckConstraint("length(pay_units) BETWEEN 1 AND 78", name="merchant_invoices_pay_units"),
+    Index("ix_merchant_invoices_status_expires", "status", "expires_at"),  # the worker's expiry sweep
 )
 
 payments: Final = Table(
@@ -92,7 +93,7 @@ moves: Final = Table(
     Column("valid_after", String(UNITS_CHARS_MAX), nullable=False),
     Column("valid_before", String(UNITS_CHARS_MAX), nullable=False),
     Column("signature", String(SIGNATURE_CHARS), nullable=False),
-    Column("state", String(10), nullable=False),
+    Column("state", String(10), nullable=False, index=True),  # the worker's moves on their way
     Column("tx_hash", String(HASH_CHARS), nullable=False),
     Column("reason", String(TEXT_CHARS_MAX), nullable=False),
     Column("created_at", String(32), nullable=False),

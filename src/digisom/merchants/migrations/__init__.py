@@ -8,9 +8,9 @@ from typing import Final
 from sqlalchemy import Engine
 
 from digisom import domain_migrations
-from digisom.merchants.migrations import v0001_initial
+from digisom.merchants.migrations import v0001_initial, v0002_worker_indexes
 
-MIGRATIONS: Final = (v0001_initial.MIGRATION,)
+MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_worker_indexes.MIGRATION)
 
 
 def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
