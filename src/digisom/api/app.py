@@ -31,6 +31,7 @@ from digisom.http.idempotency import RESPONSES
 from digisom.http.services import provide
 from digisom.http.wallet_access import WALLET_ACCESS
 from digisom.interbank.http import routes as interbank_routes
+from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.interbank.ports import PartyScreening
 from digisom.merchants.http import routes as merchants_routes
 from digisom.offline.http import routes as offline_routes
@@ -93,7 +94,8 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
                usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
                usdkg_holders: HolderBalances | None = None, tracer_provider: TracerProvider | None = None,
                por_chain: PorHolderBalances | None = None, *, interbank_screening: PartyScreening,
-               reserve: reserve_wiring.ReserveSetup | None = None) -> FastAPI:
+               reserve: reserve_wiring.ReserveSetup | None = None,
+               rtgs_rules: SettlementRules = LSM_RULES) -> FastAPI:
     """The API over `service`, accepting tokens `verifier` trusts: every domain's routes,
     and in their slots what the routes need (`digisom.http.services`). The RTGS runs on
     `rtgs_clock` if given, else on the digital som's clock; USDKG reads its supply from
@@ -121,7 +123,8 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     provide(app, registry_routes.REGISTER_DB, ctx.engine)
     provide(app, STABLECOIN_DB, ctx.engine)
     offline_wiring.attach(app, ctx)
-    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening)
+    interbank_wiring.attach(app, ctx.engine, rtgs_clock or ctx.clock, screening=interbank_screening,
+                            rules=rtgs_rules)
     usdkg_wiring.attach(app, ctx.engine, ctx.clock, usdkg_chains, usdkg_holders)
     por_wiring.attach(app, ctx.engine, ctx.now_iso, por_chain)
     reserve_wiring.attach(app, ctx.engine, ctx.clock, reserve)

@@ -21,6 +21,7 @@ from digisom.compliance.releases import FinalDecision
 from digisom.http.services import Lazy, provide
 from digisom.interbank.context import RtgsContext
 from digisom.interbank.http.slots import RTGS
+from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.interbank.ports import PartyRole, PartyScreening, PartyVerdict, ScreeningDecision
 from digisom.interbank.records import StopStatus
 from digisom.interbank.rtgs import Rtgs
@@ -84,7 +85,8 @@ class RtgsScreeningReleases:
 
 
 def build_rtgs(
-    engine: Engine, ledger_url: str, clock: Callable[[], datetime] = utc_now, *, screening: PartyScreening
+    engine: Engine, ledger_url: str, clock: Callable[[], datetime] = utc_now, *, screening: PartyScreening,
+    rules: SettlementRules = LSM_RULES,
 ) -> tuple[Rtgs, Callable[[], None]]:
     """The RTGS on `engine`'s database with its own ledger writer on `ledger_url`, and
     what closes that writer. (A second writer is safe: the ledger drops its caches when
@@ -92,16 +94,17 @@ def build_rtgs(
     screening passes `interbank.ports.NO_PARTY_SCREENING`."""
     store = open_store(ledger_url)
     ctx = RtgsContext(engine=engine, ledger=Ledger(store), settlement_account=cbdc_settlement_account, clock=clock,
-                      screening=screening)
+                      screening=screening, rules=rules)
     return Rtgs(ctx), store.close
 
 
 def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime] = utc_now, *,
-           screening: PartyScreening) -> Lazy[Rtgs]:
+           screening: PartyScreening, rules: SettlementRules = LSM_RULES) -> Lazy[Rtgs]:
     """Let `app` build its RTGS on first use (on `engine`, the digital som's database, on
     the process's `clock`, screening with `screening`), and close its ledger writer at
-    shutdown. Returns the lazy RTGS (a review listener releases held payments through it)."""
-    built = Lazy(lambda: build_rtgs(engine, engine_store_url(engine), clock, screening=screening))
+    shutdown; it settles by `rules`. Returns the lazy RTGS (a review listener releases held
+    payments through it)."""
+    built = Lazy(lambda: build_rtgs(engine, engine_store_url(engine), clock, screening=screening, rules=rules))
     provide(app, RTGS, built)
     app.router.on_shutdown.append(built.close)
     return built

@@ -46,6 +46,7 @@ from digisom.http.observability import ObserveRequests
 from digisom.http.ops import OPS
 from digisom.http.services import filled, provide
 from digisom.interbank.http.slots import RTGS
+from digisom.interbank.lsm import LSM_RULES, SettlementRules
 from digisom.kernel.clock import utc_now
 from digisom.kernel.ttl_cache import TtlCache
 from digisom.ledger.service import Ledger
@@ -132,6 +133,7 @@ def build(
     tax_revenue_wallet: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     rtgs_clock: Callable[[], datetime] | None = None,
+    rtgs_rules: SettlementRules = LSM_RULES,
     public_ttl_s: float = PUBLIC_AGGREGATE_TTL_S,
     monotonic_s: Callable[[], float] = time.monotonic,
     usdkg_chains: Mapping[int, UsdkgChainToken] | None = None,
@@ -153,7 +155,8 @@ def build(
     (tests) replaces the digital som's alias directory for disbursements;
     `tax_revenue_wallet` is the treasury wallet that takes taxes and fees. `clock` (the
     demo, tests) is the digital som's wall clock: what day a benefit expires is read from it;
-    `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one.
+    `rtgs_clock` (load tests, rehearsals) the RTGS's business clock, if not that one; the
+    RTGS settles by `rtgs_rules` (`interbank.lsm.NAMED_RULES`).
     The public aggregate is served from a cache for `public_ttl_s` of `monotonic_s`.
     USDKG reads its supply from and mints on `usdkg_chains` (chain id -> the token there)
     and looks up holders in `usdkg_holders`.
@@ -193,7 +196,8 @@ def build(
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
                      por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk),
                      reserve=reserve_wiring.with_books(reserve, remittance_wiring.SubmittedLedger(submitter,
-                                                                                            Ledger(reader_store))))
+                                                                                            Ledger(reader_store))),
+                     rtgs_rules=rtgs_rules)
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too

@@ -28,6 +28,7 @@ from digisom.api.reserve_serve import reserve_setup
 from digisom.api.runtime import Runtime, build, database_url
 from digisom.api.tracing import otlp_tracing
 from digisom.api.usdkg_chains import connect_tokens
+from digisom.interbank.lsm import NAMED_RULES
 
 if TYPE_CHECKING:
     from digisom.chain.usdkg import UsdkgChainToken
@@ -62,6 +63,7 @@ class ServeSettings:
     reserve_config: str | None = None  # the national crypto reserve (`api.reserve_serve`); None: none
     # The merchant rail (`digisom.api.merchant_rail`): one process only, never in `serve_workers`.
     merchant_rail: RailSettings | None = None
+    lsm_rules: str = "lsm"  # the RTGS's settlement rules, a name in `interbank.lsm.NAMED_RULES`
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -79,6 +81,7 @@ class ServeSettings:
                         key_path=Path(self.key_path) if self.key_path else None,
                         tax_revenue_wallet=self.tax_revenue_wallet,
                         rtgs_clock=None if pinned is None else (lambda: pinned),
+                        rtgs_rules=NAMED_RULES[self.lsm_rules],
                         usdkg_chains=usdkg, merchant_invoices=rail.invoices if rail else None,
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists],
@@ -94,7 +97,6 @@ class ServeSettings:
             runtime.close()
 
         return replace(runtime, close=close)
-
 
     def usdkg_tokens(self) -> dict[int, UsdkgChainToken] | None:
         """The USDKG token on each configured chain, or None when none is."""

@@ -21,6 +21,7 @@ from digisom.chain.keys import KEY_ENV_VAR
 from digisom.chain.keys import load_key as load_chain_key
 from digisom.console import app as console
 from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
+from digisom.interbank.lsm import NAMED_RULES
 from digisom.kernel.access import Role
 
 DEFAULT_DATA_DIR: Final = Path(".data")
@@ -61,6 +62,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=64,
         help="API processes: default one per core on PostgreSQL; SQLite serves one.")] = None,
+    lsm_rules: Annotated[str, typer.Option(
+        "--lsm-rules", help=f"The RTGS's settlement rules: {', '.join(NAMED_RULES)} (lsm-reorder: partial netting "
+                            "with re-ordering, shorter delays; docs/interbank.md).")] = "lsm",
     rtgs_clock: Annotated[str | None, typer.Option(
         "--rtgs-clock", hidden=True,
         help="Pin the RTGS's business clock at this ISO moment with offset (load tests outside its hours).")] = None,
@@ -105,6 +109,9 @@ def serve(
         str(merchant_relayer_key_file) if merchant_relayer_key_file else None,
         str(invoice_secret_file) if invoice_secret_file else None, merchant_confirmations,
         usdkg_issuer_wallet=usdkg_issuer_wallet)
+    if lsm_rules not in NAMED_RULES:
+        typer.echo(f"error: --lsm-rules must be one of {', '.join(NAMED_RULES)}, not {lsm_rules!r}", err=True)
+        raise typer.Exit(2)
     try:
         count = worker_count(workers, db)
         specs = tuple(usdkg_chains or ())
@@ -121,7 +128,7 @@ def serve(
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
                              tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
                              str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
-                             otlp_endpoint, str(reserve_config) if reserve_config else None, rail)
+                             otlp_endpoint, str(reserve_config) if reserve_config else None, rail, lsm_rules)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -67,6 +67,8 @@ LSM_RULES: Final = SettlementRules(bypass_normal=True, bilateral_offsetting=True
 LSM_REORDER_RULES: Final = SettlementRules(
     bypass_normal=True, bilateral_offsetting=True, lsm_interval_s=300, reorder_multilateral=True
 )
+# The presets an operator names (`digisom serve --lsm-rules`).
+NAMED_RULES: Final = {"gross": GROSS_RULES, "lsm": LSM_RULES, "lsm-reorder": LSM_REORDER_RULES}
 
 
 @dataclass(frozen=True, slots=True)
