@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,6 +46,7 @@ from ledger_workload import (
     make_workload,
     run_ledger,
 )
+from pgbench_peer import FULL_SCALE, FULL_SECONDS, pgbench_tps
 
 CONCURRENT_CLIENTS = 64
 
@@ -82,19 +81,6 @@ def run_concurrent(ledger: Ledger, workload: Workload, clients: int, per_client:
     return clients * per_client / seconds, done
 
 
-def pgbench_tps(server: TemporaryPostgres, seconds: int, scale: int) -> float:
-    """TPC-B as pgbench runs it: the peer for the ledger's figure."""
-    pgbench = str(Path(server.bin_dir) / "pgbench") if (Path(server.bin_dir) / "pgbench").exists() else "pgbench"
-    url = server.create_database("pgbench")
-    subprocess.run([pgbench, "-i", "-q", "-s", str(scale), url], check=True, capture_output=True)
-    out = subprocess.run([pgbench, "-c", "8", "-j", "2", "-T", str(seconds), url],
-                         check=True, capture_output=True, text=True).stdout
-    match = re.search(r"tps = ([0-9.]+)", out)
-    if match is None:
-        raise RuntimeError(f"no tps in pgbench output:\n{out}")
-    return float(match.group(1))
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -126,13 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return only_concurrent(args.accounts or (10_000 if args.quick else 100_000), 40 if args.quick else 300)
     accounts = args.accounts or (10_000 if args.quick else 100_000)
     transfers = args.transfers or (50_000 if args.quick else 1_000_000)
-    pgbench_seconds, per_client = (5, 40) if args.quick else (30, 300)
+    pgbench_seconds, per_client = (5, 40) if args.quick else (FULL_SECONDS, 300)
     workload = make_workload(accounts, transfers, DEFAULT_BATCH_SIZE)
     figures: dict[str, object] = {}
     with TemporaryPostgres() as server, tempfile.TemporaryDirectory() as scratch, Progress(
         transient=True
     ) as progress:
-        peer_tps = pgbench_tps(server, pgbench_seconds, scale=10)
+        peer_tps = pgbench_tps(server, pgbench_seconds, FULL_SCALE)
         pg_run, pg_ledger = run_ledger(server.create_database("ledger"), workload, "postgres", progress)
         first_id = 10**15
         concurrent_per_s, concurrent_done = run_concurrent(pg_ledger, workload, CONCURRENT_CLIENTS, per_client,

@@ -4,7 +4,10 @@
     .venv/bin/python bench/ledger_scaling.py                 # 10k vs 1M accounts, 300k transfers
     .venv/bin/python bench/ledger_scaling.py --quick         # 2k vs 50k accounts, 40k transfers
 
-Target: throughput with the large account count within 20% of the small one.
+Target: throughput with the large account count within 20% of the small one. Also the
+cost per touched account (`*_us_per_touched_account_*`: the run's time over the sum, per
+batch, of the distinct accounts its transfers name): one row per touched account is
+each batch's floor, and a batch over more accounts touches more distinct ones.
 Prints one JSON object as its last line; exits 1 if any balance does not verify.
 """
 
@@ -21,7 +24,14 @@ from rich.progress import Progress
 
 from digisom.cli.main import DEFAULT_BATCH_SIZE
 from digisom.devtools.postgres_server import TemporaryPostgres
-from ledger_workload import balances_match, expected_balances, make_workload, run_ledger
+from ledger_workload import Workload, balances_match, expected_balances, make_workload, run_ledger
+
+
+def touched_accounts(workload: Workload) -> int:
+    """Distinct accounts named per batch, summed over the batches (a post or void of a
+    pending transfer names none: it touches the pending's, counted where it was made)."""
+    return sum(len({i for t in batch for i in (t.debit_account_id, t.credit_account_id) if i})
+               for batch in workload.batches)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with TemporaryPostgres() as server, tempfile.TemporaryDirectory() as scratch, Progress(transient=True) as bar:
         for size, label in ((small, "small"), (large, "large")):
             workload = make_workload(size, transfers, DEFAULT_BATCH_SIZE)
+            touched = touched_accounts(workload)
+            figures[f"touched_accounts_per_batch_{label}"] = round(touched / len(workload.batches))
             for backend, url in (
                 ("postgres", server.create_database(f"ledger_{label}")),
                 ("sqlite", f"sqlite:///{Path(scratch) / f'{label}.db'}"),
@@ -47,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run, ledger = run_ledger(url, workload, f"{backend} {size:,} accounts", bar)
                 rates[backend, label] = run.transfers_per_s
                 figures[f"{backend}_transfers_per_s_{label}"] = round(run.transfers_per_s)
+                figures[f"{backend}_us_per_touched_account_{label}"] = round(run.seconds / touched * 1e6, 2)
                 verified = verified and balances_match(ledger, expected_balances(workload, [run.results], []))
                 ledger.store.close()
     for backend in ("postgres", "sqlite"):

@@ -18,6 +18,13 @@ Measures, in one run:
   the run posted. sync_backend is "postgresql". Setup (registering and funding the
   devices) is outside the clock. `--backend sqlite` runs the same on a SQLite file
   (the test suite does, small);
+  sync_load_s / sync_settle_s / sync_store_s / sync_post_s split sync_seconds (books
+  and certificates loaded; `settle`, where decoding and verification overlap; the run
+  stored; the ledger posting);
+- verify_only_per_s (the target's peer): one core only verifying the same signatures
+  (every distinct payment's, each once), in the same run, before the sync; the target is
+  sync_payments_per_s >= verify_only_per_s (`sync_to_verify_only` >= 1).
+  decode_only_seconds: one core only decoding the distinct payloads (the decoding share);
 - pure_sync_*: `settlement.settle` alone over the same uploads, no database (the peer:
   what the ledger integration costs on top).
 
@@ -45,6 +52,7 @@ from digisom.cbdc.accounts import AccountCode
 from digisom.devtools.postgres_server import TemporaryPostgres
 from digisom.kernel.chart import LEDGER_KGS
 from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg, CreditPlan
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transfer
 from digisom.ledger.service import Ledger
 from digisom.offline import codec, migrations, registry
@@ -52,7 +60,7 @@ from digisom.offline.accounts import derive_id, guarantee_account, reserve_accou
 from digisom.offline.certificates import Certificate, Role, TrustStore, issue_certificate, issue_revocation_list
 from digisom.offline.device import Device
 from digisom.offline.keys import SoftwareSigner, signature_valid
-from digisom.offline.payment import sign_payment
+from digisom.offline.payment import PAYMENT_CONTEXT, decode_payment, sign_payment
 from digisom.offline.ports import WalletCredit, WalletRef
 from digisom.offline.qr import QR_ERROR_LEVEL, qr_version
 from digisom.offline.service import OfflineService
@@ -60,12 +68,12 @@ from digisom.offline.settlement import (
     Fraud,
     SettlementContext,
     SettlementResult,
-    SignatureCheck,
     Verdict,
     settle,
     verify_sequentially,
 )
 from digisom.offline.upload import Receipt, Upload
+from digisom.offline.verifier_pool import PoolVerifier
 from digisom.stores.url import open_store
 
 NOW_S = 1_790_000_000
@@ -160,18 +168,32 @@ def measure_device(pki: Pki, count: int) -> dict[str, float]:
     }
 
 
-class ParallelVerifier:
-    """A `SignatureVerifier` on a process pool: signature checks are independent."""
+def verify_only_seconds(uploads: Sequence[Upload], context: SettlementContext) -> tuple[int, float]:
+    """(signatures, seconds) for one core only verifying the signatures settlement checks:
+    every distinct payload of a known payer, decoded outside the clock (the peer of the
+    sync figure: the issue wants the sync at least as fast per payment)."""
+    payloads = list(dict.fromkeys(p for u in uploads for p in (*u.sent, *(r.payload for r in u.received))))
+    checks = []
+    for payment in map(decode_payment, payloads):
+        payer = context.devices.get(payment.payer_key_id)
+        if payer is not None:
+            checks.append((payer.subject_key, payment.signature, PAYMENT_CONTEXT + payment.body))
+    start = time.perf_counter()
+    verdicts = verify_sequentially(checks)
+    seconds = time.perf_counter() - start
+    assert all(verdicts), "the bench signs every payment validly"
+    return len(checks), seconds
 
-    def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
-        self.pool, self.workers = pool, workers
 
-    def __call__(self, checks: Sequence[SignatureCheck]) -> list[bool]:
-        if self.workers == 1:
-            return verify_sequentially(checks)
-        size = max(1, len(checks) // (self.workers * 8))
-        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
-        return [ok for chunk in self.pool.map(verify_sequentially, chunks) for ok in chunk]
+def decode_only_seconds(uploads: Sequence[Upload]) -> float:
+    """One core decoding every distinct uploaded payload (settlement's decoding share)."""
+    payloads = list(dict.fromkeys(p for u in uploads for p in (*u.sent, *(r.payload for r in u.received))))
+    with cyclic_gc_paused():
+        start = time.perf_counter()
+        decoded = [decode_payment(p) for p in payloads]
+        seconds = time.perf_counter() - start
+    del decoded
+    return seconds
 
 
 def build_sync(
@@ -314,9 +336,12 @@ def main() -> None:
     uploads, context, injected, distinct = build_sync(pki, args.payments, rng)
     payment_bytes = max(len(p) for u in uploads for p in u.sent)
     uploaded = sum(len(u.sent) + len(u.received) for u in uploads)
+    print("one core verifying the same signatures, then decoding the payloads...", file=sys.stderr)
+    verified, verify_seconds = verify_only_seconds(uploads, context)
+    decode_seconds = decode_only_seconds(uploads)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        verifier = ParallelVerifier(pool, args.workers)
-        verifier([(b"", b"", b"")] * args.workers * 2)  # start the workers outside the clock
+        verifier = PoolVerifier(pool) if args.workers > 1 else verify_sequentially
+        list(verifier([(b"", b"", b"")] * args.workers * 2))  # start the workers outside the clock
         context = SettlementContext(
             context.devices, context.funded_tyiyn, context.revoked_at_sequence, context.now_s, verifier
         )
@@ -328,6 +353,7 @@ def main() -> None:
             print(f"setting up the ledger on {args.backend}...", file=sys.stderr)
             service = set_up_ledger(url, context)
             print(f"syncing {uploaded} uploaded payloads into the ledger...", file=sys.stderr)
+            load_before = round(os.getloadavg()[0], 2)
             start = time.perf_counter()
             outcome = service.settle_uploads(uploads)
             sync_seconds = time.perf_counter() - start
@@ -352,6 +378,13 @@ def main() -> None:
                 "sync_payloads_uploaded": uploaded,
                 "sync_seconds": round(sync_seconds, 2),
                 "sync_payments_per_s": round(settled / sync_seconds),
+                "verify_only_signatures": verified,
+                "verify_only_seconds": round(verify_seconds, 2),
+                "verify_only_per_s": round(verified / verify_seconds),
+                "sync_to_verify_only": round(settled / sync_seconds / (verified / verify_seconds), 3),
+                "decode_only_seconds": round(decode_seconds, 2),
+                **{f"sync_{phase}_s": round(seconds, 2) for phase, seconds in outcome.phases_s.items()},
+                "load_average_1m": [load_before, round(os.getloadavg()[0], 2)],
                 "sync_payments_paid": paid,
                 "sync_transfers_posted": outcome.transfers_posted,
                 "sync_paid_tyiyn": outcome.paid_tyiyn,

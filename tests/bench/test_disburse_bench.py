@@ -22,7 +22,8 @@ from digisom.ledger.service import Ledger
 from digisom.stores.url import open_store
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-KEYS = {"payees", "seconds", "payees_per_s", "killed_and_resumed", "double_payments", "missing_payments"}
+KEYS = {"payees", "seconds", "payees_per_s", "killed_and_resumed", "double_payments", "missing_payments",
+        "pgbench_tps", "payees_per_s_to_pgbench_tps"}
 
 
 @pytest.mark.postgres
@@ -40,9 +41,13 @@ def test_quick_disburse_bench_is_killed_resumes_and_pays_everyone_once(postgres_
     assert report["missing_payments"] == 0
     assert report["ledger_verified"] is True
     assert report["budget_fell_by_total"] is True
+    # The peer really ran, and the ratio is of the two figures of this run.
+    assert report["pgbench_tps"] > 0
+    assert report["payees_per_s_to_pgbench_tps"] == round(report["payees_per_s"] / report["pgbench_tps"], 2)
 
 
-def _bench_module() -> ModuleType:
+def _bench_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(BENCH))  # its shared modules (pgbench_peer), as when run as a script
     spec = importlib.util.spec_from_file_location("disburse_bench", BENCH / "disburse.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -52,8 +57,10 @@ def _bench_module() -> ModuleType:
 
 
 @pytest.mark.postgres
-def test_the_bench_checks_catch_a_double_and_a_missing_payment(postgres_url: str) -> None:
-    bench = _bench_module()
+def test_the_bench_checks_catch_a_double_and_a_missing_payment(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench_module(monkeypatch)
     payees = bench.make_payees(30, seed=1)
     bench.set_up(postgres_url, payees)
     store = open_store(postgres_url)

@@ -22,6 +22,14 @@ KEYS = {
     "pure_sync_payments",
     "pure_sync_seconds",
     "pure_sync_payments_per_s",
+    "verify_only_per_s",
+    "verify_only_seconds",
+    "sync_to_verify_only",
+    "decode_only_seconds",
+    "sync_load_s",
+    "sync_settle_s",
+    "sync_store_s",
+    "sync_post_s",
 }
 
 
@@ -46,3 +54,5 @@ def test_bench_prints_one_json_object_with_every_key() -> None:
     assert report["double_spends_detected"] == report["double_spends_injected"]
     assert report["pure_double_spends_detected"] == report["double_spends_injected"]
     assert report["false_positives"] == 0
+    # The peer verified every distinct payment's signature once (all from known payers).
+    assert report["verify_only_signatures"] == report["sync_payments"]

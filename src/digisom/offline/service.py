@@ -134,6 +134,9 @@ class SyncOutcome:
     trust: TrustMaterial
     returns_refused: Mapping[bytes, Reason] = field(default_factory=dict)
     parked: ParkedRun | None = None
+    # Wall seconds per step of this sync ("load", "settle", "store", "post"): where a
+    # large run's time goes (bench/offline.py reports them).
+    phases_s: Mapping[str, float] = field(default_factory=dict)
 
 
 class OfflineService:
@@ -304,23 +307,32 @@ class OfflineService:
         benchmark). `returns` maps a device to its return claim: its unspent value goes
         back to its wallet if the claim names the current funding, unless it is fraudulent."""
         returns = returns or {}
+        phases_s: dict[str, float] = {}
         with self._lock:
             self._post_pending_runs()
             now_s = self._clock_s()
+            started = time.perf_counter()
             with self._engine.begin() as conn:
-                run_id, result, decided, returned, refused = self._settle(conn, uploads, returns, now_s)
+                run_id, result, decided, returned, refused = self._settle(conn, uploads, returns, now_s, phases_s)
                 trust = self._trust(conn, now_s)
+            # Storing the run: the rest of its database transaction, the commit included.
+            phases_s["store"] = time.perf_counter() - started - phases_s["load"] - phases_s["settle"]
+            started = time.perf_counter()
             posted, parked = self._post_or_park(run_id, _paid_from(result))
+            phases_s["post"] = time.perf_counter() - started
         return SyncOutcome(
             run_id=run_id, result=result, decided=decided,
             paid_tyiyn=sum(p.amount_tyiyn for p in result.payouts),
             guaranteed_tyiyn=sum(c.amount_tyiyn for c in result.claims),
             returned_tyiyn=returned, transfers_posted=posted, trust=trust, returns_refused=refused, parked=parked,
+            phases_s=phases_s,
         )
 
     def _settle(
-        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim], now_s: int
+        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim], now_s: int,
+        phases_s: dict[str, float],
     ) -> tuple[int, SettlementResult, int, dict[bytes, int], dict[bytes, Reason]]:
+        started = time.perf_counter()
         payers, referenced = _referenced(uploads)
         referenced |= set(returns)
         devices = registry.lookup(conn, referenced)
@@ -337,7 +349,9 @@ class OfflineService:
             now_s=now_s,
             verify_signatures=self._verify,
         )
+        settling = time.perf_counter()
         result = settle(uploads, context, loaded.book)
+        phases_s["load"], phases_s["settle"] = settling - started, time.perf_counter() - settling
         returned = self._unspent(context.funded_tyiyn, result, bound)
         run = conn.execute(t.runs.insert().values(
             device_key_id=uploads[0].device_key_id if uploads else bytes(codec.KEY_ID_BYTES), status="pending",

@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from digisom.errors import invariant
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.offline.accounts import payment_transfer_id
 from digisom.offline.certificates import Certificate, RevocationList
 from digisom.offline.errors import OfflineError, Reason
@@ -157,7 +158,13 @@ class SettlementBook:
 _EMPTY_DEVICE_BOOK: Final = DeviceBook()
 
 SignatureCheck = tuple[bytes, bytes, bytes]  # (public key, signature, message)
+# Verdicts in the order of the checks. A verifier may answer with a lazy sequence (one
+# that waits for other processes when read): settle reads none before it has handed
+# over every chunk.
 SignatureVerifier = Callable[[Sequence[SignatureCheck]], Sequence[bool]]
+# Signatures handed to the verifier at a time: big enough that a process pool's
+# hand-over costs little per check, small enough that the workers start early.
+VERIFY_CHUNK: Final = 4_096
 
 
 def verify_sequentially(checks: Sequence[SignatureCheck]) -> list[bool]:
@@ -209,15 +216,41 @@ class _Collected(NamedTuple):
     receipts: dict[PaymentKey, Receipt]
     duplicates: int
     malformed: list[Reason]
+    # Where each checked variant's verdict is: its index into the concatenated verdicts.
+    check_index: dict[bytes, int]
+    verdicts: list[Sequence[bool]]
+
+    def signature_valid(self) -> Callable[[Payment], bool]:
+        """The verdict on a checked variant's signature (waits for the verifier)."""
+        flat = [ok for verdicts in self.verdicts for ok in verdicts]
+        invariant(len(flat) == len(self.check_index), "one signature verdict per check")
+        return lambda payment: flat[self.check_index[payment.encoded]]
 
 
-def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
-    """Decode and deduplicate every payload; keep receipts only from the payee itself."""
+def _collect(uploads: Iterable[Upload], book: SettlementBook, context: SettlementContext) -> _Collected:
+    """Decode and deduplicate every payload; keep receipts only from the payee itself.
+
+    The signature of every payment to settle (a new variant of a known payer) is handed
+    to `context.verify_signatures` in chunks while decoding goes on, so a verifier on
+    other processes checks chunk N while this one decodes chunk N+1."""
     seen_payloads: dict[bytes, Payment | None] = {}
     payments: dict[PaymentKey, list[Payment]] = {}
     receipts: dict[PaymentKey, Receipt] = {}
     duplicates = 0
     malformed: list[Reason] = []
+    check_index: dict[bytes, int] = {}  # encoded variant -> its place in the checks
+    chunk: list[SignatureCheck] = []
+    verdicts: list[Sequence[bool]] = []
+
+    def check(payment: Payment) -> None:
+        payer = context.devices.get(payment.payer_key_id)
+        if payer is None:
+            return  # rejected as an unknown payer, no signature to check
+        check_index[payment.encoded] = len(check_index)
+        chunk.append((payer.subject_key, payment.signature, PAYMENT_CONTEXT + payment.body))
+        if len(chunk) >= VERIFY_CHUNK:
+            verdicts.append(context.verify_signatures(chunk.copy()))
+            chunk.clear()
 
     def take(payload: bytes) -> Payment | None:
         nonlocal duplicates
@@ -238,8 +271,10 @@ def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
         elif payment.key in payments:
             duplicates += 1  # the same payment under another signature
             payments[payment.key].append(payment)
+            check(payment)
         else:
             payments[payment.key] = [payment]
+            check(payment)
         return payment
 
     for upload in uploads:
@@ -250,7 +285,9 @@ def _collect(uploads: Iterable[Upload], book: SettlementBook) -> _Collected:
             # Only the payee's own device can vouch for having accepted a payment.
             if payment is not None and payment.payee_id == upload.device_key_id:
                 receipts.setdefault(payment.key, receipt)
-    return _Collected(payments, receipts, duplicates, malformed)
+    if chunk:
+        verdicts.append(context.verify_signatures(chunk))
+    return _Collected(payments, receipts, duplicates, malformed, check_index, verdicts)
 
 
 def _reject_reason(
@@ -313,26 +350,30 @@ def settle(
     uploads: Iterable[Upload], context: SettlementContext, book: SettlementBook | None = None
 ) -> SettlementResult:
     """Verify, deduplicate and settle uploaded offline payments (see the module docstring)."""
-    book = book or SettlementBook()
-    collected = _collect(uploads, book)
+    # Millions of short-lived acyclic objects: reference counting frees them, the
+    # cyclic collector would only re-walk them (half the time outside verification).
+    with cyclic_gc_paused():
+        return _settle(uploads, context, book or SettlementBook())
+
+
+def _settle(uploads: Iterable[Upload], context: SettlementContext, book: SettlementBook) -> SettlementResult:
+    collected = _collect(uploads, book, context)
     decisions: list[Decision] = []
 
-    # Signatures first, in one batch, so the caller can verify them in parallel.
-    candidates: list[tuple[Payment, Certificate]] = []
-    for variants in collected.payments.values():
-        payer = context.devices.get(variants[0].payer_key_id)
-        if payer is None:
-            decisions.append(_decision(variants[0], Verdict.REJECTED, Reason.UNKNOWN_PAYER_CERTIFICATE))
-        else:
-            candidates.extend((variant, payer) for variant in variants)
-    checks = [(payer.subject_key, p.signature, PAYMENT_CONTEXT + p.body) for p, payer in candidates]
+    # Signatures were handed to the verifier while decoding; their verdicts, in the
+    # order of the payments and their variants (the first valid variant settles).
+    signature_valid = collected.signature_valid()
     valid_keys: dict[PaymentKey, Payment] = {}
     invalid_keys: dict[PaymentKey, Payment] = {}
-    for (payment, _payer), valid in zip(candidates, context.verify_signatures(checks), strict=True):
-        if valid:
-            valid_keys.setdefault(payment.key, payment)
-        else:
-            invalid_keys.setdefault(payment.key, payment)
+    for variants in collected.payments.values():
+        if variants[0].payer_key_id not in context.devices:
+            decisions.append(_decision(variants[0], Verdict.REJECTED, Reason.UNKNOWN_PAYER_CERTIFICATE))
+            continue
+        for payment in variants:
+            if signature_valid(payment):
+                valid_keys.setdefault(payment.key, payment)
+            else:
+                invalid_keys.setdefault(payment.key, payment)
     valid_by_payer: dict[bytes, list[Payment]] = {}
     for payment in valid_keys.values():
         valid_by_payer.setdefault(payment.payer_key_id, []).append(payment)
