@@ -6,8 +6,6 @@ nothing. Checked against the API's own reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from digisom.api.runtime import Runtime
@@ -21,7 +19,7 @@ GRANT = {"decision": "grant", "licence_number": "KG-VASP-CONSOLE-1", "activities
 
 
 @pytest.fixture(scope="module")
-def people(runtime: Runtime) -> Iterator[World]:
+def people(runtime: Runtime) -> World:
     world = World.create(runtime)  # tokens; an asset applied for and a VASP's application
     world.ok(world.post("registrar", "/v1/register/assets", {
         "symbol": "KGST", "name": "KGST", "kind": "fiat_backed", "issuer": "KGST issuer", "issuer_licence": "L-1",
@@ -31,7 +29,7 @@ def people(runtime: Runtime) -> Iterator[World]:
     world.ok(world.post("vasp", "/v1/vasps/vasp-ala-too/application", {
         "legal_name": "Ala-Too Exchange LLC", "address": "Chui 1, Bishkek", "activities": ["exchange"],
         "public_key": "cd" * 32, "documents": []}), 201)
-    yield world
+    return world
 
 
 def vasp_status(world: World) -> str:

@@ -5,7 +5,6 @@ against the API's own report read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,8 +18,8 @@ PUBLISH = f"{USDKG}/reports"
 
 
 @pytest.fixture(scope="module")
-def people(runtime: Runtime) -> Iterator[World]:
-    yield World.create(runtime)  # tokens only: the issuer's screen needs no bank or wallet
+def people(runtime: Runtime) -> World:
+    return World.create(runtime)  # tokens only: the issuer's screen needs no bank or wallet
 
 
 def published(world: World) -> int:
