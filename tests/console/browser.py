@@ -28,6 +28,14 @@ class Browser:
     def open(cls, runtime: Runtime, base_url: str = "http://testserver") -> Browser:
         return cls(TestClient(runtime.app, base_url=base_url, follow_redirects=False), origin=base_url)
 
+    @classmethod
+    def signed_in(cls, runtime: Runtime, token: str, page: str = "/console") -> Browser:
+        """A browser signed in with `token` that has loaded `page` (its forms' CSRF token)."""
+        browser = cls.open(runtime)
+        browser.sign_in(token)
+        browser.get(page)
+        return browser
+
     def get(self, path: str, **params: Any) -> Response:
         response = self.client.get(path, params=params or None)
         found = CSRF_INPUT.search(response.text)

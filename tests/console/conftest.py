@@ -13,6 +13,7 @@ from digisom.console.app import mount
 from tests.api.disbursement_fakes import FakeResolver
 from tests.api.test_disbursement import treasury_world
 from tests.api.world import World
+from tests.browser_support import axe, browser, page  # noqa: F401 - fixtures for the browser tests
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,7 @@ def test_upload_approve_by_a_second_officer_and_pay_to_100_percent(treasury: Wor
     while True:
         page = clerk.get(run_path)
         # Done, and the page stops reloading itself once the worker has finished.
-        if 'value="100"' in page.text and ">completed<" in page.text and "http-equiv" not in page.text:
+        if 'value="100"' in page.text and ">completed<" in page.text and "data-refresh-s" not in page.text:
             break
         assert time.monotonic() < deadline, page.text
         time.sleep(0.05)

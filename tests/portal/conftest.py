@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from digisom.api.runtime import Runtime, build
+from tests.browser_support import axe, browser, page  # noqa: F401 - fixtures for the browser tests
 from tests.portal.seed import Clock, publish_por_root, seed
 
 

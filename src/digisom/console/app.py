@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
-from digisom.console.screens import central_bank, compliance, home, rtgs, treasury, wallets
+from digisom.console.screens import aliases, central_bank, compliance, home, registrar, rtgs, treasury, usdkg, wallets
 from digisom.console.session import SessionSeal, session_key
 from digisom.console.web import PREFIX, SIGN_IN_PATH, Console, error_page, see_other, signed_in, templates
 from digisom.disbursement.parsing import FILE_BYTES_MAX
@@ -100,7 +100,7 @@ def build_app(console: Console) -> FastAPI:
     """The console's own app: its screens, static files, error pages and gate."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.console = console
-    for screen in (home, central_bank, rtgs, wallets, treasury, compliance):
+    for screen in (home, central_bank, rtgs, wallets, aliases, treasury, compliance, registrar, usdkg):
         app.include_router(screen.router())
     static = resources.files("digisom.console") / "static"
     app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")

@@ -40,9 +40,13 @@ SCREENS: Final = (
     Screen("Participants", PREFIX + "/central-bank/participants", "participants.list"),
     Screen("Issuance", PREFIX + "/central-bank/issuance", "issuance.summary"),
     Screen("Wallets: freezes and KYC tiers", PREFIX + "/wallets", "wallets.list"),
+    Screen("Aliases: personal numbers to wallets and accounts", PREFIX + "/aliases", "aliases.read"),
     Screen("RTGS queue and LSM runs", PREFIX + "/central-bank/rtgs", "interbank.queue"),
     Screen("Disbursement programmes and runs", PREFIX + "/treasury", "disbursement.programmes.read"),
     Screen("Compliance review queue", PREFIX + "/compliance/reviews", "compliance.reviews.list"),
+    # Anyone may read the register; the screen is the registrars' work (reviews, status changes).
+    Screen("State Register and VASP licensing", PREFIX + "/registrar", "vasps.review.propose"),
+    Screen("USDKG coverage and audits", PREFIX + "/usdkg", "usdkg.coverage.report"),
 )
 
 

@@ -1,5 +1,5 @@
 """The central bank's RTGS screen: the queue of payments waiting for liquidity, which
-reloads itself (a `<meta refresh>`, no script), and the form that runs the gridlock
+reloads itself (static/live.js, with a pause button), and the form that runs the gridlock
 resolution (LSM) now, with how many payments that run settled.
 
 Both go through the process's `Rtgs`, the one the API's interbank routes use

@@ -35,7 +35,7 @@ UPLOAD_PATH_PATTERN: Final = r"^/console/treasury/programmes/[^/]+/runs$"
 REPORT_ROWS_SHOWN_MAX: Final = 200
 BUDGET_DIGITS_MAX: Final = 18
 FORMATS: Final = {"csv": FileFormat.CSV, "pain001": FileFormat.PAIN001}
-# While a run pays, its page reloads itself this often (no script needed).
+# While a run pays, its page reloads itself this often (static/live.js, which offers a pause).
 PROGRESS_REFRESH_S: Final = 2
 PROGRAMME_ID: Final = re.compile(d.PROGRAMME_ID_PATTERN)
 PERIOD: Final = re.compile(d.PERIOD_PATTERN)

@@ -67,7 +67,7 @@ class ReasonIn(BaseModel):
     reason: Reason
 
 
-def _own(actor: Actor, vasp_id: str) -> None:
+def own(actor: Actor, vasp_id: str) -> None:
     """A VASP operator reaches its own VASP only; another's is as unknown as a missing one."""
     if actor.role is Role.VASP_OPERATOR and actor.subject != vasp_id:
         raise UnknownVasp("no such VASP")
@@ -108,7 +108,7 @@ def router() -> APIRouter:
     def application(request: Request, vasp_id: VaspPath,
                     actor: Annotated[Actor, Depends(Authorize("vasps.application.read"))]) -> JSONResponse:
         """The application, its pending review and its licence (a VASP its own only)."""
-        _own(actor, vasp_id)
+        own(actor, vasp_id)
         return _ok(provided(request, LICENSING).vasp(vasp_id).as_json())
 
     @r.post("/{vasp_id}/documents", status_code=201, responses=WRITE_PROBLEMS)
@@ -116,7 +116,7 @@ def router() -> APIRouter:
                  actor: Annotated[Actor, Depends(Authorize("vasps.documents.upload"))]) -> Response:
         """Upload a document (base64) with its SHA-256, checked against the content."""
         def produce() -> Response:
-            _own(actor, vasp_id)
+            own(actor, vasp_id)
             try:
                 content = base64.b64decode(body.content_base64, validate=True)
             except (binascii.Error, ValueError):
@@ -130,7 +130,7 @@ def router() -> APIRouter:
               actor: Annotated[Actor, Depends(Authorize("vasps.application.file"))]) -> Response:
         """File the application, naming uploaded documents by SHA-256."""
         def produce() -> Response:
-            _own(actor, vasp_id)
+            own(actor, vasp_id)
             vasp = provided(request, LICENSING).apply(vasp_id, body.legal_name, body.address,
                                                       frozenset(Activity(a) for a in body.activities),
                                                       body.public_key, body.documents, actor.principal)
