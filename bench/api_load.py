@@ -51,7 +51,9 @@ START_TYIYN: Final = 8_000_000  # of tier 1's 10,000,000 holding limit: payments
 DEPOSIT_TYIYN: Final = 20_000_000
 PAYMENT_TYIYN_MAX: Final = 3_000_000
 REPLAY_SHARE: Final = 0.1  # of payments sent twice at once with one idempotency key
-SERVER_START_TIMEOUT_S: Final = 60.0
+# Generous: four workers each import the whole app (portal and console included) and migrate,
+# on a 2-core machine that may be busy; an idle one starts in seconds.
+SERVER_START_TIMEOUT_S: Final = 180.0
 KEEPALIVE_S: Final = 2.0
 TRANSPORT_ATTEMPTS: Final = 3
 _LISTENING = re.compile(r"listening on (http://\S+)")
