@@ -41,12 +41,7 @@ Build = Callable[[QueryParams], Mapping[str, Any]]
 def _language(request: Request) -> tuple[str, bool]:
     """The page's language, and False when `?lang=` named one we do not have (the error
     page is then in the browser's language)."""
-    accept = request.headers.get("accept-language")
-    given = request.query_params.getlist("lang")
-    try:
-        return i18n.choose(given[0] if len(given) == 1 else (None if not given else "?"), accept), True
-    except i18n.UnknownLanguage:
-        return i18n.from_accept_language(accept) or i18n.DEFAULT_LANGUAGE, False
+    return i18n.request_language(request.query_params.getlist("lang"), request.headers.get("accept-language"))
 
 
 def _render(request: Request, template: str, build: Build) -> Response:
