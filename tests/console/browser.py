@@ -26,7 +26,9 @@ class Browser:
 
     @classmethod
     def open(cls, runtime: Runtime, base_url: str = "http://testserver") -> Browser:
-        return cls(TestClient(runtime.app, base_url=base_url, follow_redirects=False), origin=base_url)
+        # English unless a test chooses (the console's default is Kyrgyz): tests read English text.
+        return cls(TestClient(runtime.app, base_url=base_url, follow_redirects=False,
+                              headers={"Accept-Language": "en"}), origin=base_url)
 
     @classmethod
     def signed_in(cls, runtime: Runtime, token: str, page: str = "/console") -> Browser:

@@ -1,5 +1,5 @@
-"""The gettext catalogs: every message of the templates is in each language's catalog, and
-none is left empty."""
+"""The gettext catalogs (the portal's and the console's): every message of the templates and
+of the console's Python is in each language's catalog, and none is left empty."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from digisom.portal.i18n import LANGUAGES
 
 TEMPLATES = Path(str(resources.files("digisom.portal").joinpath("templates")))
+CONSOLE = Path(str(resources.files("digisom.console")))
 
 
 def _catalog(lang: str):  # type: ignore[no-untyped-def]
@@ -21,8 +22,9 @@ def _catalog(lang: str):  # type: ignore[no-untyped-def]
         return read_po(po, locale=lang)
 
 
-def _template_messages() -> set[str]:
-    found = extract_from_dir(str(TEMPLATES), method_map=[("**.html", "jinja2")], keywords={"_": None})
+def _template_messages(folder: Path = TEMPLATES) -> set[str]:
+    found = extract_from_dir(str(folder), method_map=[("**.html", "jinja2"), ("**.py", "python")],
+                             keywords={"_": None, "N_": None})
     return {message for _file, _line, message, _comments, _context in found}
 
 
@@ -37,6 +39,14 @@ def test_every_template_message_is_in_the_catalog(lang: str) -> None:
     ids = {m.id for m in _catalog(lang) if m.id}
     used = _template_messages()
     assert len(used) > 100
+    assert used - ids == set(), "run the extraction in docs/portal.md and translate the new messages"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_console_message_is_in_the_catalog(lang: str) -> None:
+    ids = {m.id for m in _catalog(lang) if m.id and m.string}
+    used = _template_messages(CONSOLE)  # its templates and its Python (`_`, `N_`)
+    assert len(used) > 150
     assert used - ids == set(), "run the extraction in docs/portal.md and translate the new messages"
 
 

@@ -1,5 +1,6 @@
 """The record lookup page over the `RecordLog` port: RFC 9162 inclusion proofs checked by
-the page itself, an unknown id a 404 page."""
+the page itself (with the transparency package's verifier; the tree here is built from the
+RFC's definitions, independently of it), an unknown id a 404 page."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import hashlib
 from dataclasses import replace
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from digisom.api.runtime import Runtime
 from digisom.http.services import provide
 from digisom.portal import routes
-from digisom.portal.records import RECORD_LOG, PublishedRecord, inclusion_verifies
+from digisom.portal.records import RECORD_LOG, PublishedRecord, RecentPage, inclusion_verifies
 from digisom.portal.render import PORTAL, Portal
+from digisom.transparency.sth import public_key_raw, sign
 
 
 def _leaf(data: bytes) -> bytes:
@@ -39,11 +42,14 @@ def _path(m: int, leaves: list[bytes]) -> list[bytes]:
     return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
 
 
+KEY = Ed25519PrivateKey.generate()
+
+
 def _records(size: int) -> list[PublishedRecord]:
     leaves = [f'{{"kind":"issuance.report","n":{i}}}'.encode() for i in range(size)]
-    root = _mth(leaves)
-    return [PublishedRecord(str(i), "issuance.report", "2026-03-01T00:00:00Z", leaf, i, size, root, _path(i, leaves))
-            for i, leaf in enumerate(leaves)]
+    head = sign(KEY, size, _mth(leaves), 1_767_225_600_000)
+    return [PublishedRecord(str(i), "issuance.report", "2026-03-01T00:00:00Z", leaf, i, head, _path(i, leaves),
+                            public_key_raw(KEY), None) for i, leaf in enumerate(leaves)]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 8, 13])
@@ -52,7 +58,7 @@ def test_every_leafs_proof_verifies_and_a_changed_one_does_not(size: int) -> Non
         assert inclusion_verifies(record)
         assert not inclusion_verifies(replace(record, leaf=record.leaf + b" "))
         assert not inclusion_verifies(replace(record, leaf_index=(record.leaf_index + 1) % size)) or size == 1
-        assert not inclusion_verifies(replace(record, tree_size=record.leaf_index))  # a leaf past the tree's end
+        assert not inclusion_verifies(replace(record, head=replace(record.head, tree_size=record.leaf_index)))
         assert not inclusion_verifies(replace(record, audit_path=[*record.audit_path, bytes(32)]))
         if record.audit_path:
             assert not inclusion_verifies(replace(record, audit_path=list(record.audit_path)[:-1]))
@@ -64,6 +70,9 @@ class _Log:
 
     def record(self, record_id: str) -> PublishedRecord | None:
         return self.by_id.get(record_id)
+
+    def recent(self, page: int, page_size: int) -> RecentPage:
+        return RecentPage([], len(self.by_id), False)
 
 
 @pytest.fixture
@@ -84,7 +93,7 @@ def test_a_published_record_is_shown_with_its_proof(log_client: TestClient) -> N
     assert "The proof checks: this record is in the log." in page.text
     assert "4 of 6" in page.text
     tampered = log_client.get("/records", params={"id": "4", "lang": "ru"})
-    assert "Доказательство не сходится" in tampered.text
+    assert "Запись не проходит проверку" in tampered.text
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru", "en"])

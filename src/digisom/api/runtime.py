@@ -21,6 +21,7 @@ from digisom.api import (
     disbursement_wiring,
     interbank_wiring,
     merchants_wiring,
+    records_wiring,
     registry_wiring,
     remittance_wiring,
     reserve_wiring,
@@ -227,6 +228,7 @@ def build(
     transparency_wiring.attach(app, engine, key, clock,
                                transparency_wiring.Sources(engine, service, registry.log, lambda: head().seq).all(),
                                head, log_anchorer)
+    records_wiring.attach(app)  # the portal's record pages read the log
 
     def close() -> None:
         disbursement.close()  # its worker writes through the submitter: stop it first

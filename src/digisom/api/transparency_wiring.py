@@ -70,6 +70,9 @@ class Sources:
     def disbursement_runs(self) -> Iterator[Publication]:
         """Each completed run's totals per payment status (no payee)."""
         runs = disbursement_tables.runs
+        found: list[Publication] = []
+        # Read all, then yield: the caller appends between items, and on SQLite a connection
+        # held open here holds the write lock (every transaction is BEGIN IMMEDIATE).
         with self.engine.connect() as conn:
             done = conn.execute(select(runs.c.id, runs.c.programme_id, runs.c.period, runs.c.rows, runs.c.total_tyiyn)
                                 .where(runs.c.status == RunStatus.COMPLETED.value).order_by(runs.c.seq)).all()
@@ -79,7 +82,8 @@ class Sources:
                         "total_tyiyn": str(total_tyiyn), "currency": "KGS",
                         "by_status": {status.value: {"count": t.count, "amount_tyiyn": str(t.amount_tyiyn)}
                                       for status, t in sorted(totals.items())}}
-                yield Publication(f"disbursement_run:{run_id}:{_digest(body)}", "disbursement_run", body)
+                found.append(Publication(f"disbursement_run:{run_id}:{_digest(body)}", "disbursement_run", body))
+        yield from found
 
     def public_spending(self) -> Iterator[Publication]:
         """What each programme paid over its completed runs (the sum of its spending cells,

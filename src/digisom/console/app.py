@@ -23,11 +23,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from digisom.console import i18n
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
 from digisom.console.screens import aliases, central_bank, compliance, home, registrar, rtgs, treasury, usdkg, wallets
 from digisom.console.session import SessionSeal, session_key
-from digisom.console.web import PREFIX, SIGN_IN_PATH, Console, error_page, see_other, signed_in, templates
+from digisom.console.web import (
+    PREFIX,
+    SIGN_IN_PATH,
+    Console,
+    console_of,
+    error_page,
+    see_other,
+    signed_in,
+    templates,
+)
 from digisom.disbursement.parsing import FILE_BYTES_MAX
 from digisom.http import body_limit
 from digisom.http.problems import ApiProblem
@@ -105,11 +115,19 @@ def build_app(console: Console) -> FastAPI:
     static = resources.files("digisom.console") / "static"
     app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")
     _install_error_pages(app)
+
+    async def unknown_language(scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_page(Request(scope), 400, _("Unknown language"),
+                              _("The console is in Kyrgyz, Russian and English. Choose one of them."))
+        await _send_unread(response, scope, send)
+
     # Whatever the framing, no body past the largest form (the upload's) is read; the
     # guard (added last, so first to run) answers a declared oversized body with a page.
     app.add_middleware(body_limit.BodyLimit, max_bytes=FORM_BYTES_MAX,
                        route_limits=((UPLOAD_PATH, FILE_BYTES_MAX),))
     app.add_middleware(Guard)
+    # Outermost: the guard's refusals are pages in the operator's language too.
+    app.add_middleware(i18n.Language, catalogs=console.catalogs, refuse=unknown_language)
     return app
 
 
@@ -142,7 +160,10 @@ def _install_error_pages(app: FastAPI) -> None:
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         _log.exception("console: unexpected error", exc_info=exc)
-        return error_page(request, 500, _("Something went wrong"), _("Nothing more is shown here; the log has it."))
+        # This handler runs outside the middleware that bound the language: bind it again.
+        with i18n.speaking(console_of(request).catalogs, i18n.chosen(request.scope)[0]):
+            return error_page(request, 500, _("Something went wrong"),
+                              _("Nothing more is shown here; the log has it."))
 
     app.add_exception_handler(NotSignedIn, not_signed_in)
     app.add_exception_handler(ConsoleRefusal, refusal)

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from importlib import resources
 from typing import Any, Final, TypeVar
 
@@ -16,13 +17,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from digisom.console import i18n
 from digisom.console.access import allowed, require
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
-from digisom.console.i18n import TRANSLATIONS, _
+from digisom.console.i18n import _
 from digisom.console.session import COOKIE_NAME_HTTP, COOKIE_NAME_HTTPS, Session, SessionSeal
 from digisom.http.auth import TokenError, TokenVerifier
 from digisom.http.idempotency import KEY_CHARS_MAX
 from digisom.kernel.access import Actor
+from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs
 
 PREFIX: Final = "/console"
 SIGN_IN_PATH: Final = PREFIX + "/sign-in"
@@ -40,11 +43,12 @@ _Input = TypeVar("_Input", bound=BaseModel)
 @dataclass(frozen=True)
 class Console:
     """What every console request needs: the API app whose services (slots) and token
-    verifier it uses, the cookie seal and the templates."""
+    verifier it uses, the cookie seal, the templates and the catalogs (the portal's)."""
 
     api: FastAPI
     seal: SessionSeal
     templates: Environment
+    catalogs: Catalogs = dataclass_field(default_factory=Catalogs.load)
 
     @property
     def verifier(self) -> TokenVerifier:
@@ -62,11 +66,12 @@ class SignedIn:
 
 
 def templates() -> Environment:
-    """The Jinja environment over the package's templates: autoescaped, gettext installed."""
+    """The Jinja environment over the package's templates: autoescaped, gettext installed
+    (in the request's language: `digisom.console.i18n`)."""
     folder = resources.files("digisom.console") / "templates"
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"], auto_reload=False)
-    env.install_gettext_translations(TRANSLATIONS, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["som"] = som
     return env
 
@@ -178,8 +183,9 @@ def render(request: Request, template: str, who: SignedIn | None = None, status:
     page = console_of(request).templates.get_template(template).render(
         actor=actor, csrf_field=CSRF_FIELD, csrf_token=who.session.csrf_token if who else "",
         can=(lambda operation: actor is not None and allowed(actor, operation)), prefix=PREFIX,
-        form_key_field=FORM_KEY_FIELD, new_form_key=lambda: secrets.token_hex(FORM_KEY_BYTES), **context)
-    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
+        form_key_field=FORM_KEY_FIELD, new_form_key=lambda: secrets.token_hex(FORM_KEY_BYTES),
+        lang=i18n.language(), languages=LANGUAGES, language_names=NAMES, path=request.url.path, **context)
+    return HTMLResponse(page, status_code=status, headers={**PAGE_HEADERS, "Content-Language": i18n.language()})
 
 
 def see_other(path: str) -> RedirectResponse:

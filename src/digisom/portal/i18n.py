@@ -1,4 +1,5 @@
-"""Languages of the portal: which one a request gets, and its gettext catalog.
+"""Languages of the portal and the console (one module for both): which one a request
+gets, and its gettext catalog (the console's messages are in the same catalogs).
 
 The `.po` sources under `locale/` are compiled in memory when the portal is built (Babel's
 `read_po` then `write_mo`, a few milliseconds for three small catalogs): no compiled `.mo`
@@ -8,7 +9,7 @@ is committed and no build step is needed in the README's two commands.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
@@ -88,3 +89,16 @@ def choose(lang_param: str | None, accept_language: str | None) -> str:
             raise UnknownLanguage(lang_param[:LANG_PARAM_CHARS_MAX])
         return lang_param
     return from_accept_language(accept_language) or DEFAULT_LANGUAGE
+
+
+def request_language(lang_params: Sequence[str], accept_language: str | None,
+                     remembered: str | None = None) -> tuple[str, bool]:
+    """A request's language: its single `?lang=`, else the one `remembered` (the console's
+    cookie), else the browser's, else Kyrgyz; and False when `?lang=` was unknown or given
+    more than once (the error page is then in the language it would otherwise get)."""
+    fallback = remembered if remembered in LANGUAGES else None
+    try:
+        given = lang_params[0] if len(lang_params) == 1 else (None if not lang_params else "?")
+        return choose(given, None) if given is not None else (fallback or choose(None, accept_language)), True
+    except UnknownLanguage:
+        return fallback or from_accept_language(accept_language) or DEFAULT_LANGUAGE, False

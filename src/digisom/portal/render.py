@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from babel import Locale
@@ -57,6 +57,9 @@ class Formatter:
     def moment(self, value: datetime | str) -> str:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
         return fmt.moment(moment, self.locale)
+
+    def moment_ms(self, timestamp_ms: int) -> str:
+        return fmt.moment(datetime.fromtimestamp(timestamp_ms // 1000, UTC), self.locale)
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,15 @@ from digisom.kernel.access import Actor
 from digisom.por import publication
 from digisom.por.errors import PorError
 from digisom.por.http.slots import POR_DB
-from digisom.portal import i18n, params, reads
-from digisom.portal.records import RECORD_ID_PATTERN, RECORD_LOG, RecordLog, inclusion_verifies
+from digisom.portal import i18n, params, reads, records
+from digisom.portal.records import RecordLog
 from digisom.portal.render import PORTAL
 
 PROOF_CHARS_MAX: Final = 8192  # a proof for 2**64 customers is under 6 KB of JSON
 FORM_FIELDS_MAX: Final = 4
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
 ROOT_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
+RECORD_ID: Final = re.compile(records.RECORD_ID_PATTERN.strip("^$"))
 STATIC_MAX_AGE_S: Final = 3600
 STATIC_FILES: Final = {"portal.css": "text/css", "favicon.svg": "image/svg+xml"}
 PAGES: Final = ("/", "/kgst", "/usdkg", "/spending", "/register", "/por", "/records")
@@ -40,12 +41,7 @@ Build = Callable[[QueryParams], Mapping[str, Any]]
 def _language(request: Request) -> tuple[str, bool]:
     """The page's language, and False when `?lang=` named one we do not have (the error
     page is then in the browser's language)."""
-    accept = request.headers.get("accept-language")
-    given = request.query_params.getlist("lang")
-    try:
-        return i18n.choose(given[0] if len(given) == 1 else (None if not given else "?"), accept), True
-    except i18n.UnknownLanguage:
-        return i18n.from_accept_language(accept) or i18n.DEFAULT_LANGUAGE, False
+    return i18n.request_language(request.query_params.getlist("lang"), request.headers.get("accept-language"))
 
 
 def _render(request: Request, template: str, build: Build) -> Response:
@@ -102,19 +98,29 @@ def _register(request: Request) -> Build:
     return lambda _q: {"view": reads.register_view(request.app)}
 
 
+def _record_log(request: Request) -> RecordLog | None:
+    try:
+        return filled(request.app, records.RECORD_LOG)
+    except LookupError:
+        return None
+
+
 def _records(request: Request) -> Build:
     def build(query: QueryParams) -> Mapping[str, Any]:
-        record_id = params.one(query, "id", re.compile(RECORD_ID_PATTERN.strip("^$")))
-        try:
-            log: RecordLog | None = filled(request.app, RECORD_LOG)
-        except LookupError:
-            log = None
-        if log is None or record_id is None:
-            return {"available": log is not None, "record_id": record_id or "", "record": None, "verified": False}
-        record = log.record(record_id)
-        if record is None:
+        record_id = params.one(query, "id", RECORD_ID)
+        page = params.page_number(query)
+        log = _record_log(request)
+        if log is None:
+            return {"available": False, "record_id": record_id or "", "record": None, "recent": None, "page": page}
+        if record_id is None:
+            recent = log.recent(page, records.RECENT_PAGE_SIZE)
+            _past_the_end(page, not recent.items)
+            return {"available": True, "record_id": "", "record": None, "recent": recent, "page": page}
+        found = log.record(record_id)
+        if found is None:
             raise params.NotFound("no such record")
-        return {"available": True, "record_id": record_id, "record": record, "verified": inclusion_verifies(record)}
+        return {"available": True, "record_id": record_id, "record": found, "verdict": records.verify(found),
+                "recent": None, "page": page}
     return build
 
 
@@ -201,8 +207,8 @@ def router() -> APIRouter:
         return portal.page(request, lang, "por.html", {"roots": roots, **outcome}, status_code)
 
     @r.get("/records")
-    def records(request: Request, _actor: Read) -> Response:
-        """Look up a published record and check its inclusion proof."""
+    def records_page(request: Request, _actor: Read) -> Response:
+        """The newest published records (paged), or one looked up with its proofs checked."""
         return _render(request, "records.html", _records(request))
 
     for name, media_type in STATIC_FILES.items():

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from digisom.console.access import allowed
 from digisom.console.errors import NotSignedIn
-from digisom.console.i18n import _
+from digisom.console.i18n import N_, _
 from digisom.console.session import new_session
 from digisom.console.web import (
     PREFIX,
@@ -31,22 +31,22 @@ from digisom.http.auth import TOKEN_CHARS_MAX, TokenError
 class Screen(NamedTuple):
     """A screen of the start page: shown to roles that may perform its operation."""
 
-    title: str
+    title: str  # in English; the page shows it translated
     path: str
     operation: str
 
 
 SCREENS: Final = (
-    Screen("Participants", PREFIX + "/central-bank/participants", "participants.list"),
-    Screen("Issuance", PREFIX + "/central-bank/issuance", "issuance.summary"),
-    Screen("Wallets: freezes and KYC tiers", PREFIX + "/wallets", "wallets.list"),
-    Screen("Aliases: personal numbers to wallets and accounts", PREFIX + "/aliases", "aliases.read"),
-    Screen("RTGS queue and LSM runs", PREFIX + "/central-bank/rtgs", "interbank.queue"),
-    Screen("Disbursement programmes and runs", PREFIX + "/treasury", "disbursement.programmes.read"),
-    Screen("Compliance review queue", PREFIX + "/compliance/reviews", "compliance.reviews.list"),
+    Screen(N_("Participants"), PREFIX + "/central-bank/participants", "participants.list"),
+    Screen(N_("Issuance"), PREFIX + "/central-bank/issuance", "issuance.summary"),
+    Screen(N_("Wallets: freezes and KYC tiers"), PREFIX + "/wallets", "wallets.list"),
+    Screen(N_("Aliases: personal numbers to wallets and accounts"), PREFIX + "/aliases", "aliases.read"),
+    Screen(N_("RTGS queue and LSM runs"), PREFIX + "/central-bank/rtgs", "interbank.queue"),
+    Screen(N_("Disbursement programmes and runs"), PREFIX + "/treasury", "disbursement.programmes.read"),
+    Screen(N_("Compliance review queue"), PREFIX + "/compliance/reviews", "compliance.reviews.list"),
     # Anyone may read the register; the screen is the registrars' work (reviews, status changes).
-    Screen("State Register and VASP licensing", PREFIX + "/registrar", "vasps.review.propose"),
-    Screen("USDKG coverage and audits", PREFIX + "/usdkg", "usdkg.coverage.report"),
+    Screen(N_("State Register and VASP licensing"), PREFIX + "/registrar", "vasps.review.propose"),
+    Screen(N_("USDKG coverage and audits"), PREFIX + "/usdkg", "usdkg.coverage.report"),
 )
 
 
