@@ -25,6 +25,7 @@ from digisom.ledger.service import Ledger
 from digisom.reserve import publication
 from digisom.reserve.bitcoin import descriptor_checksum
 from digisom.reserve.bitcoin_balances import FileBitcoinBalances
+from digisom.reserve.bitcoin_observer import BitcoinObserver
 from digisom.reserve.books import Books
 from digisom.reserve.observer import Observer
 from digisom.reserve.policy import parse_policy
@@ -69,10 +70,11 @@ def world(tmp_path: Path, reserve: ReserveWorld, clock: Clock) -> Iterator[World
                           + f'\n[[bitcoin]]\ndescriptor = "{descriptor}#{descriptor_checksum(descriptor)}"\n')
     books = Books(Ledger(open_store("memory:")))
     Observer(reserve.engine, books, chain, 1).sync(policy.asset("BNB"), reserve.wallet.address)
+    (tmp_path / "btc.json").write_text(json.dumps({"height": 870_000, "balances": {BTC_ADDRESS: str(BTC_SATS)}}))
+    BitcoinObserver(books, FileBitcoinBalances(tmp_path / "btc.json")).observe(policy.bitcoin[0])
     desk = Ed25519PrivateKey.generate()
     (tmp_path / "prices.json").write_text(json.dumps(sign_prices(desk, PRICED_AT, {"BNB": BNB_TYIYN,
                                                                                     "BTC": BTC_TYIYN})))
-    (tmp_path / "btc.json").write_text(json.dumps({"height": 870_000, "balances": {BTC_ADDRESS: str(BTC_SATS)}}))
     setup = ReserveSetup(policy, reserve.custody, books,
                          prices=SignedFilePrices(tmp_path / "prices.json", desk.public_key(), LIMIT_S,
                                                  lambda: clock.now),
@@ -90,6 +92,7 @@ def test_holdings_are_valued_in_tyiyn_and_a_stale_price_is_flagged_not_used(worl
     assert bnb["value_tyiyn"] == str(2 * BNB_TYIYN) and bnb["price_refused"] is None
     assert btc["asset"] == "BTC" and btc["custody"] == "watch-only" and btc["control_proven"] is False
     assert btc["posted_units"] == str(BTC_SATS) and btc["value_tyiyn"] == str(BTC_TYIYN * 3 // 2)
+    assert (btc["source_units"], btc["at_height"]) == (str(BTC_SATS), 870_000)
     assert answer["total_value_tyiyn"] == str(2 * BNB_TYIYN + BTC_TYIYN * 3 // 2)
     clock.now = PRICED_AT + timedelta(seconds=LIMIT_S + 1)
     stale = world.ok(world.get("reserve_officer", "/v1/reserve/holdings"))
