@@ -21,8 +21,9 @@ from digisom.chain.rpc import RpcChain
 from digisom.chain.transactor import Transactor, sign
 from digisom.cli.main import app
 from digisom.reserve import publication
+from digisom.reserve.bitcoin import descriptor_checksum
 from digisom.reserve.errors import PublicationInvalid
-from digisom.reserve.publication import HoldingLine
+from digisom.reserve.publication import BitcoinLine, HoldingLine
 from digisom.reserve.typed import message_typed_data, pack, sign_typed
 from tests.reserve.conftest import FUNDING_WEI, key
 
@@ -40,7 +41,8 @@ def rpc(anvil_node: str) -> RpcChain:
     chain.request("evm_revert", [snapshot])
 
 
-def published(rpc: RpcChain, artifact: Artifact, signers: list[int] | None = None) -> dict[str, object]:
+def published(rpc: RpcChain, artifact: Artifact, signers: list[int] | None = None,
+              bitcoin: tuple[BitcoinLine, ...] = ()) -> dict[str, object]:
     relayer = key("relayer")
     rpc.request("anvil_setBalance", [relayer.address, hex(FUNDING_WEI)])
     wallet = MultisigWallet.deploy(Transactor(rpc, relayer), [o.address for o in OWNERS], 2, [], 0, artifact)
@@ -49,7 +51,8 @@ def published(rpc: RpcChain, artifact: Artifact, signers: list[int] | None = Non
     rpc.request("anvil_setBalance", [hot.address, hex(EOA_WEI)])
     rpc.request("evm_mine", [])
     block = rpc.block_number()
-    lines = [HoldingLine("BNB", None, wallet.address, WALLET_WEI), HoldingLine("BNB", None, hot.address, EOA_WEI)]
+    lines: list[publication.Line] = [HoldingLine("BNB", None, wallet.address, WALLET_WEI),
+                                     HoldingLine("BNB", None, hot.address, EOA_WEI), *bitcoin]
     root = publication.holdings_root(lines)
     typed = message_typed_data(rpc.chain_id(), wallet.address, publication.challenge_hash(DAY, root, wallet.address))
     chosen = [OWNERS[i] for i in (signers if signers is not None else [0, 2])]
@@ -106,16 +109,21 @@ def test_one_owner_cannot_prove_control_of_the_wallet(rpc: RpcChain, multisig_ar
 @pytest.mark.anvil
 def test_the_cli_verifies_and_names_failures(rpc: RpcChain, multisig_artifact: Artifact, tmp_path: Path,
                                              anvil_node: str) -> None:
-    document = published(rpc, multisig_artifact)
+    btc, sats, height = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", 150_000_000, 870_000
+    descriptor = f"addr({btc})#{descriptor_checksum(f'addr({btc})')}"
+    (tmp_path / "btc.json").write_text(json.dumps({"height": height, "balances": {btc: str(sats)}}))
+    document = published(rpc, multisig_artifact, bitcoin=(BitcoinLine(descriptor, btc, sats, height),))
     good = tmp_path / "publication.json"
     good.write_text(json.dumps(document))
-    result = CliRunner().invoke(app, ["reserve", "verify", str(good), "--rpc", anvil_node])
+    verify = ["reserve", "verify", str(good), "--rpc", anvil_node, "--bitcoin", str(tmp_path / "btc.json")]
+    result = CliRunner().invoke(app, verify)
     assert result.exit_code == 0, result.output
     document["date"] = "2026-12-08"
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(document))
-    result = CliRunner().invoke(app, ["reserve", "verify", str(bad), "--rpc", anvil_node])
+    document["holdings"][-1]["balance_units"] = str(sats + 1)  # type: ignore[index]
+    good.write_text(json.dumps(document))
+    result = CliRunner().invoke(app, verify)
     assert result.exit_code == 1 and "proof:" in result.output
+    assert f"balance: BTC at {btc} is {sats} at height {height}, published {sats + 1}" in result.output
 
 
 @pytest.mark.anvil

@@ -25,7 +25,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from digisom.api.reserve_wiring import ReserveSetup
-from digisom.reserve.bitcoin_balances import BitcoinBalances, EsploraBalances, FileBitcoinBalances
+from digisom.reserve.bitcoin_balances import BitcoinBalances, open_source
 from digisom.reserve.errors import PolicyInvalid
 from digisom.reserve.policy import load_policy
 from digisom.reserve.prices import SignedFilePrices
@@ -94,5 +94,4 @@ def _bitcoin(config: dict[str, Any], folder: Path) -> BitcoinBalances | None:
     source = config.get("bitcoin")
     if source is None:
         return None
-    text = _text(config, "bitcoin")
-    return EsploraBalances(text) if text.startswith(("http://", "https://")) else FileBitcoinBalances(folder / text)
+    return open_source(_text(config, "bitcoin"), folder)

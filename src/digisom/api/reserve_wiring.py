@@ -15,6 +15,7 @@ from digisom.http.services import provide
 from digisom.kernel.gateway import LedgerWriter
 from digisom.reserve import migrations
 from digisom.reserve.bitcoin_balances import BitcoinBalances
+from digisom.reserve.bitcoin_observer import BitcoinObserver
 from digisom.reserve.books import Books
 from digisom.reserve.chain_reads import ChainAtBlock
 from digisom.reserve.custody import Custody
@@ -46,7 +47,8 @@ class ReserveSetup:
     prices: Prices | None = None
     bitcoin: BitcoinBalances | None = None
     reader: ChainAtBlock | None = None
-    # The observer worker: the chain it reads logs from, every `observe_every_s` (None: not run here).
+    # The observer worker: the chain it reads logs from (and `bitcoin`, the watched addresses'
+    # balances), every `observe_every_s` (None: not run here).
     chain: ChainLogs | None = None
     observe_every_s: float | None = None
     confirmations: int = 1
@@ -71,9 +73,10 @@ def attach(app: FastAPI, engine: Engine, clock: Callable[[], datetime], setup: R
     provide(app, RESERVE_PRICES, setup.prices if setup else None)
     provide(app, RESERVE_BITCOIN, setup.bitcoin if setup else None)
     provide(app, RESERVE_READER, setup.reader if setup else None)
-    if setup is not None and setup.books is not None and setup.chain is not None:
-        watcher = ReserveWatcher(Observer(engine, setup.books, setup.chain, setup.confirmations), setup.policy,
-                                 setup.observe_every_s or 0.0)
+    if setup is not None and setup.books is not None and (setup.chain is not None or setup.bitcoin is not None):
+        observer = None if setup.chain is None else Observer(engine, setup.books, setup.chain, setup.confirmations)
+        bitcoin = None if setup.bitcoin is None else BitcoinObserver(setup.books, setup.bitcoin)
+        watcher = ReserveWatcher(observer, setup.policy, setup.observe_every_s or 0.0, bitcoin)
         app.state.reserve_watcher = watcher
         if setup.observe_every_s:
             app.router.on_startup.append(watcher.start)

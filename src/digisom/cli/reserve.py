@@ -1,8 +1,10 @@
 """`digisom reserve`: the national crypto reserve (docs/reserve.md).
 
     digisom reserve publish POLICY.toml --rpc URL --owner-key-file K1 --owner-key-file K2 \
-        [--eoa-key-file K] [--block N] [--date YYYY-MM-DD] [--out FILE] [--api URL --token T --key K]
-    digisom reserve verify PUBLICATION.json --rpc URL    # exit 0, or 1 naming every failure
+        [--eoa-key-file K] [--block N] [--date YYYY-MM-DD] [--out FILE] [--api URL --token T --key K] \
+        [--bitcoin ESPLORA_URL_OR_FILE]
+    digisom reserve verify PUBLICATION.json --rpc URL [--bitcoin ESPLORA_URL_OR_FILE]
+                                                         # exit 0, or 1 naming every failure
     digisom reserve policy-check POLICY.toml --rpc URL   # exit 0, or 1 naming every mismatch
 
 `publish` reads every policy asset's balance at the wallet (and at each EOA) at one block,
@@ -10,7 +12,9 @@ has the owners sign the wallet's EIP-1271 proof and each EOA its EIP-191 proof, 
 result with the same code as `verify`, writes it, and (with `--api`) posts it to
 /v1/reserve/publications under an idempotency key. `verify` re-reads every published
 balance, the contract wallets' owners and threshold at the published block, and checks every
-EIP-191 and EIP-1271 proof of control. `policy-check` compares the policy file with the
+EIP-191 and EIP-1271 proof of control; with `--bitcoin`, `publish` lists the policy's
+watched Bitcoin addresses (unproven) and `verify` re-reads them at their published height
+(without it a publication's Bitcoin lines fail as not re-checkable). `policy-check` compares the policy file with the
 deployed wallet it names. Bad input exits 2."""
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ EXIT_FAILED: Final = 1
 EXIT_REFUSED: Final = 2
 PUBLICATION_BYTES_MAX: Final = 16 * 1024 * 1024
 RpcOption = Annotated[str, typer.Option(help="JSON-RPC URL of the chain's node (archive, for old blocks).")]
+BitcoinOption = Annotated[str | None, typer.Option(
+    "--bitcoin", help="Bitcoin balances: an Esplora base URL, or a balances JSON file.")]
 
 
 def _fail(message: str, code: int = EXIT_REFUSED) -> typer.Exit:
@@ -51,16 +57,20 @@ def _json_file(path: Path) -> Any:
 
 
 @reserve_app.command()
-def verify(publication_file: Annotated[Path, typer.Argument(help="The publication JSON.")], rpc: RpcOption) -> None:
-    """Re-check a publication at its block: balances, owners, threshold, every signature."""
+def verify(publication_file: Annotated[Path, typer.Argument(help="The publication JSON.")], rpc: RpcOption,
+           bitcoin: BitcoinOption = None) -> None:
+    """Re-check a publication at its block: balances, owners, threshold, every signature; the
+    Bitcoin lines' balances at their height."""
     from digisom.chain.errors import ChainError  # noqa: PLC0415 - `digisom --help` must not load the EVM stack
     from digisom.chain.reserve_multisig import RpcReserveReader  # noqa: PLC0415
     from digisom.chain.rpc import RpcChain  # noqa: PLC0415
     from digisom.reserve import publication  # noqa: PLC0415
+    from digisom.reserve.bitcoin_balances import open_source  # noqa: PLC0415
 
     document = _json_file(publication_file)
     try:
-        failures = publication.verify(document, RpcReserveReader(RpcChain.connect(rpc)))
+        failures = publication.verify(document, RpcReserveReader(RpcChain.connect(rpc)),
+                                      None if bitcoin is None else open_source(bitcoin))
     except ReserveError as error:
         raise _fail(str(error)) from None
     except ChainError as error:
@@ -82,6 +92,7 @@ def publish(
         api: Annotated[str | None, typer.Option(help="Post it to this digisom API base URL.")] = None,
         token: Annotated[str | None, typer.Option(envvar="DIGISOM_TOKEN", help="A reserve officer's token.")] = None,
         key: Annotated[str | None, typer.Option("--key", help="Idempotency key (default: the root).")] = None,
+        bitcoin: BitcoinOption = None,
 ) -> None:
     """Build, sign, self-check and (optionally) post a publication of the reserve's holdings."""
     from datetime import UTC, date, datetime  # noqa: PLC0415
@@ -91,8 +102,9 @@ def publish(
     from digisom.chain.reserve_multisig import RpcReserveReader  # noqa: PLC0415
     from digisom.chain.rpc import RpcChain  # noqa: PLC0415
     from digisom.reserve import publication  # noqa: PLC0415
+    from digisom.reserve.bitcoin_balances import open_source  # noqa: PLC0415
     from digisom.reserve.policy import load_policy  # noqa: PLC0415
-    from digisom.reserve.publisher import signed_publication  # noqa: PLC0415
+    from digisom.reserve.publisher import bitcoin_lines, signed_publication  # noqa: PLC0415
 
     try:
         policy = load_policy(policy_file)
@@ -102,9 +114,11 @@ def publish(
         rpc_chain = RpcChain.connect(rpc)
         reader = RpcReserveReader(rpc_chain)
         at_block = rpc_chain.block_number() if block is None else block
+        source = None if bitcoin is None else open_source(bitcoin)
+        watched = bitcoin_lines(source, policy.bitcoin) if source is not None else []
         document = signed_publication(published_on, reader, at_block, list(policy.assets.values()), policy.wallet,
-                                      owners, eoas)
-        failures = publication.verify(document, reader)
+                                      owners, eoas, watched)
+        failures = publication.verify(document, reader, source)
     except (ReserveError, KeyMissing) as error:
         raise _fail(str(error)) from None
     except ValueError:

@@ -148,12 +148,14 @@ LEDGER_RESERVE_BNB: Final = 90_001
 LEDGER_RESERVE_KGST: Final = 90_002
 LEDGER_RESERVE_USDKG: Final = 90_003
 LEDGER_RESERVE_ETH: Final = 90_004
+LEDGER_RESERVE_BTC: Final = 90_005
 LEDGERS: Final = (
     LedgerEntry(LEDGER_KGS, "KGS", "Kyrgyz som: the digital som, reserves, settlement, offline, KGST"),
     LedgerEntry(LEDGER_RESERVE_BNB, "RESERVE_BNB", "the national crypto reserve's BNB, in wei"),
     LedgerEntry(LEDGER_RESERVE_KGST, "RESERVE_KGST", "the national crypto reserve's KGST, in token units"),
     LedgerEntry(LEDGER_RESERVE_USDKG, "RESERVE_USDKG", "the national crypto reserve's USDKG, in token units"),
     LedgerEntry(LEDGER_RESERVE_ETH, "RESERVE_ETH", "the national crypto reserve's ETH, in wei"),
+    LedgerEntry(LEDGER_RESERVE_BTC, "RESERVE_BTC", "the national crypto reserve's watched bitcoin, in satoshis"),
 )
 
 # Account codes 1-19: the digital som; 20-29: RTGS; 40-49: offline; 60-69: the KGST bridge;
@@ -271,10 +273,12 @@ TRANSFER_CODES: Final = (
                       frozenset({70, 7})),
     TransferCodeEntry(74, "REMITTANCE_BANK_PAYOUT", _D.REMITTANCE,
                       "the partner's position -> the float of the bank holding the recipient's account", _POSITIONS),
-    TransferCodeEntry(80, "RESERVE_INFLOW", _D.RESERVE, "an inflow observed on chain -> the reserve address's holding",
+    TransferCodeEntry(80, "RESERVE_INFLOW", _D.RESERVE,
+                      "an inflow observed on chain (a log; a watched bitcoin balance going up) -> the holding",
                       frozenset({80})),
     TransferCodeEntry(81, "RESERVE_OUTFLOW", _D.RESERVE,
-                      "a movement executed by the reserve's wallet: the holding -> outside", frozenset({81})),
+                      "a movement executed by the reserve's wallet, or a watched bitcoin balance going down "
+                      "(a spend or a re-org): the holding -> outside", frozenset({81})),
 )
 
 CHART: Final = build_chart(LEDGERS, ACCOUNT_CODES, TRANSFER_CODES)

@@ -101,6 +101,12 @@ def address_network(address: str) -> str:
     return _check_base58(address)
 
 
+def canonical_address(address: str) -> str:
+    """One spelling per address: bech32 is case-blind (lower case), base58 is not (as is)."""
+    hrp = address.lower().rsplit("1", 1)[0] if "1" in address else ""
+    return address.lower() if hrp in _HRPS else address
+
+
 def _bech32_polymod(values: list[int]) -> int:
     check = 1
     for value in values:

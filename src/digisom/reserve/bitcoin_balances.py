@@ -81,6 +81,13 @@ class EsploraBalances:
             raise BitcoinUnavailable(f"{path}: the answer is not JSON") from None
 
 
+def open_source(source: str, folder: Path = Path()) -> EsploraBalances | FileBitcoinBalances:
+    """An Esplora base URL (http/https), or a balances file (relative to `folder`)."""
+    if source.startswith(("http://", "https://")):
+        return EsploraBalances(source)
+    return FileBitcoinBalances(folder / source)
+
+
 class FileBitcoinBalances:
     """Balances from a JSON file, re-read on every call."""
 

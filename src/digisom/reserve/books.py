@@ -9,6 +9,16 @@ once it is `confirmations` deep, or voided if a re-org removed it; so posted bal
 the chain's at the confirmed block, and posted + pending is the chain's now. Every id is
 derived from the chain event (chain, transaction, log index, block hash), so replaying an
 event answers `exists`.
+
+A watched Bitcoin address (no logs: only its confirmed balance, read through the
+`BitcoinBalances` port) has a holding on `RESERVE_BTC`, in satoshis. Each observation
+posts the difference between the observed balance and the books: up is an inflow, down an
+outflow (a custodians' spend, or a re-org that removed coins: a balance cannot tell which).
+The transfer's id is derived from the address and the books' state before it (its debits
+and credits posted), and it carries the observation (height in `user_data_64`, balance in
+`user_data_128`): the same observation recorded twice from one state is `exists`, and two
+different observations racing from one state cannot both post (the second is
+`ObservationRaced`), so the books never count a change twice.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from typing import Final
 from digisom.kernel.chart import (
     CHART,
     LEDGER_RESERVE_BNB,
+    LEDGER_RESERVE_BTC,
     LEDGER_RESERVE_ETH,
     LEDGER_RESERVE_KGST,
     LEDGER_RESERVE_USDKG,
@@ -29,11 +40,13 @@ from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.ids import framed_id
 from digisom.ledger.model import Account, Transfer, TransferFlags
 from digisom.ledger.results import CreateAccountResult, CreateTransferResult
+from digisom.reserve.bitcoin import canonical_address
 from digisom.reserve.errors import ReserveError
 
 _PERSON: Final = b"digisom-reserve"
 ASSET_LEDGERS: Final = {"BNB": LEDGER_RESERVE_BNB, "KGST": LEDGER_RESERVE_KGST, "USDKG": LEDGER_RESERVE_USDKG,
-                        "ETH": LEDGER_RESERVE_ETH}
+                        "ETH": LEDGER_RESERVE_ETH, "BTC": LEDGER_RESERVE_BTC}
+BITCOIN: Final = "BTC"
 _ACCEPTED: Final = (CreateTransferResult.ok, CreateTransferResult.exists)
 
 
@@ -49,6 +62,11 @@ class ReserveTransferCode(IntEnum):
 
 class BooksRefused(ReserveError):
     """The ledger refused a posting of the reserve's books (names the result)."""
+
+
+class ObservationRaced(BooksRefused):
+    """Another observer recorded a different observation from the same books state first;
+    nothing of this one was posted (read again: the next observation settles it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +112,16 @@ def holding_account_id(asset: str, chain_id: int, address: str) -> int:
     return framed_id(_PERSON, ("holding", asset, chain_id, address.lower()))
 
 
+def bitcoin_holding_account_id(address: str) -> int:
+    """A watched Bitcoin address's holding (bech32 is case-blind, base58 is not)."""
+    return framed_id(_PERSON, ("holding", BITCOIN, "bitcoin", canonical_address(address)))
+
+
+def observed_transfer_id(holding_id: int, debits_posted: int, credits_posted: int) -> int:
+    """One change per books state: each posting raises the debits or the credits posted."""
+    return framed_id(_PERSON, ("observed", holding_id, debits_posted, credits_posted))
+
+
 def outside_account_id(asset: str) -> int:
     return framed_id(_PERSON, ("outside", asset))
 
@@ -110,9 +138,12 @@ class Books:
 
     def open(self, asset: str, chain_id: int, address: str) -> None:
         """Create the address's holding and the asset's outside account (again: `exists`)."""
+        self._open(asset, holding_account_id(asset, chain_id, address), address)
+
+    def _open(self, asset: str, holding: int, address: str) -> None:
         ledger = ledger_of(asset)
         results = self._ledger.create_accounts([
-            Account(holding_account_id(asset, chain_id, address), ledger, int(ReserveAccountCode.RESERVE_HOLDING)),
+            Account(holding, ledger, int(ReserveAccountCode.RESERVE_HOLDING)),
             Account(outside_account_id(asset), ledger, int(ReserveAccountCode.RESERVE_OUTSIDE)),
         ])
         refused = [r for r in results if r not in (CreateAccountResult.ok, CreateAccountResult.exists)]
@@ -125,6 +156,35 @@ class Books:
             return Holding(asset, address, 0, 0, 0)
         a = found[0]
         return Holding(asset, address, a.debits_posted - a.credits_posted, a.debits_pending, a.credits_pending)
+
+    def bitcoin_holding(self, address: str) -> int | None:
+        """The satoshis the books hold at a watched address; None: never observed."""
+        found = self._ledger.lookup_accounts([bitcoin_holding_account_id(address)])
+        return found[0].debits_posted - found[0].credits_posted if found else None
+
+    def record_observed(self, address: str, height: int, confirmed_sats: int) -> int:
+        """Make a watched address's books equal its observed confirmed balance; the change
+        this call posted (0: the books were already equal, or the same posting exists)."""
+        holding = bitcoin_holding_account_id(address)
+        outside = outside_account_id(BITCOIN)
+        self._open(BITCOIN, holding, address)
+        (account,) = self._ledger.lookup_accounts([holding])
+        change = confirmed_sats - (account.debits_posted - account.credits_posted)
+        if change == 0:
+            return 0
+        up = change > 0
+        transfer = Transfer(observed_transfer_id(holding, account.debits_posted, account.credits_posted),
+                            holding if up else outside, outside if up else holding, abs(change), LEDGER_RESERVE_BTC,
+                            int(ReserveTransferCode.RESERVE_INFLOW if up else ReserveTransferCode.RESERVE_OUTFLOW),
+                            user_data_128=confirmed_sats, user_data_64=height)
+        (result,) = self._ledger.create_transfers([transfer])
+        if result == CreateTransferResult.ok:
+            return change
+        if result == CreateTransferResult.exists:
+            return 0
+        if result.name.startswith("exists_with_different"):
+            raise ObservationRaced(f"{address}: another observation was recorded from the same books state")
+        raise BooksRefused(f"reserve transfer {transfer.id}: {result.name}")
 
     def hold(self, move: ChainMove) -> None:
         """A move seen but not yet deep enough: pending."""

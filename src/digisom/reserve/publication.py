@@ -9,6 +9,12 @@ hash and the owners signed it as `ReserveMessage` typed data), its owners and th
 listed. `verify` re-reads every balance, owner list and threshold at the published block
 and checks every signature; it names each failure. Unlike a published address alone, this
 proves the reserve could move the funds on that day, and only with M of N owners.
+
+Watched Bitcoin addresses are holding lines too, under the same root: each names its
+descriptor, the Bitcoin height its balance was read at, and `control_proven: false` (no
+BIP-322 proof: the platform holds no Bitcoin key). `verify` re-reads their balances at that
+height from a `BitcoinBalances` source; a line it cannot re-read there is a failure, never
+a pass.
 """
 
 from __future__ import annotations
@@ -28,17 +34,20 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.reserve import tables
+from digisom.reserve.bitcoin import canonical_address, watch_only
+from digisom.reserve.bitcoin_balances import BitcoinBalances
 from digisom.reserve.chain_reads import ChainAtBlock
-from digisom.reserve.errors import PublicationExists, PublicationInvalid
+from digisom.reserve.errors import BitcoinUnavailable, DescriptorInvalid, PublicationExists, PublicationInvalid
 
-__all__ = ["ChainAtBlock", "HoldingLine", "build", "challenge", "challenge_hash", "holdings_root", "listed",
-           "one", "parse", "store", "verify"]
+__all__ = ["BitcoinLine", "ChainAtBlock", "HoldingLine", "Line", "build", "challenge", "challenge_hash",
+           "holdings_root", "listed", "one", "parse", "store", "verify"]
 
 TITLE: Final = "digisom national crypto reserve"
 PUBLICATION_KEYS: Final = ("title", "date", "chain_id", "block", "root", "holdings", "wallets", "proofs")
 PUBLICATIONS_PAGE_MAX: Final = 100
 _ADDRESS: Final = re.compile(r"0x[0-9a-fA-F]{40}")
 _HEX_SIGNATURE: Final = re.compile(r"0x(?:[0-9a-fA-F]{130})+")
+BITCOIN_LINE_KEYS: Final = ("asset", "token", "address", "balance_units", "descriptor", "height", "control_proven")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +62,24 @@ class HoldingLine:
                 "balance_units": str(self.balance_units)}
 
 
-def holdings_root(lines: Sequence[HoldingLine]) -> str:
+@dataclass(frozen=True, slots=True)
+class BitcoinLine:
+    """A watched Bitcoin address's confirmed satoshis at a Bitcoin height; control not proven."""
+
+    descriptor: str
+    address: str
+    balance_units: int
+    height: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"asset": "BTC", "token": None, "address": self.address, "balance_units": str(self.balance_units),
+                "descriptor": self.descriptor, "height": self.height, "control_proven": False}
+
+
+Line = HoldingLine | BitcoinLine
+
+
+def holdings_root(lines: Sequence[Line]) -> str:
     """SHA-256 (hex) of the canonical JSON of the holdings, sorted by asset and address."""
     ordered = sorted((line.as_json() for line in lines), key=lambda h: (h["asset"], h["address"].lower()))
     return hashlib.sha256(json.dumps(ordered, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -69,7 +95,7 @@ def challenge_hash(day: str, root: str, address: str) -> bytes:
     return bytes(_hash_eip191_message(encode_defunct(text=challenge(day, root, address))))
 
 
-def build(day: str, chain: ChainAtBlock, block: int, lines: Sequence[HoldingLine], wallets: Sequence[str],
+def build(day: str, chain: ChainAtBlock, block: int, lines: Sequence[Line], wallets: Sequence[str],
           proofs: Mapping[str, tuple[str, bytes]]) -> dict[str, Any]:
     """The publication document: `proofs` maps each address to ("eip191" | "eip1271", signature)."""
     root = holdings_root(lines)
@@ -83,7 +109,7 @@ def build(day: str, chain: ChainAtBlock, block: int, lines: Sequence[HoldingLine
     }
 
 
-def parse(document: Any) -> tuple[list[HoldingLine], dict[str, Any]]:
+def parse(document: Any) -> tuple[list[Line], dict[str, Any]]:
     """The holdings of a publication; `PublicationInvalid` naming the malformed field."""
     if not isinstance(document, Mapping) or set(document) != set(PUBLICATION_KEYS):
         raise PublicationInvalid(f"a publication has exactly the keys {', '.join(PUBLICATION_KEYS)}")
@@ -94,8 +120,11 @@ def parse(document: Any) -> tuple[list[HoldingLine], dict[str, Any]]:
     for key in ("chain_id", "block"):
         if isinstance(document[key], bool) or not isinstance(document[key], int) or document[key] < 0:
             raise PublicationInvalid(f"{key} must be a non-negative integer")
-    lines = []
+    lines: list[Line] = []
     for entry in document["holdings"] if isinstance(document["holdings"], list) else [None]:
+        if isinstance(entry, Mapping) and "descriptor" in entry:
+            lines.append(_bitcoin_line(entry))
+            continue
         if not isinstance(entry, Mapping) or not _is_address(entry.get("address")) \
                 or not (entry.get("token") is None or _is_address(entry.get("token"))) \
                 or not isinstance(entry.get("asset"), str) or not str(entry.get("balance_units", "")).isdigit():
@@ -108,8 +137,25 @@ def parse(document: Any) -> tuple[list[HoldingLine], dict[str, Any]]:
     return lines, dict(document)
 
 
-def verify(document: Any, chain: ChainAtBlock) -> list[str]:
-    """Every check the publication fails (empty: it holds), each named."""
+def _bitcoin_line(entry: Mapping[str, Any]) -> BitcoinLine:
+    if set(entry) != set(BITCOIN_LINE_KEYS) or entry["asset"] != "BTC" or entry["token"] is not None \
+            or entry["control_proven"] is not False or not str(entry["balance_units"]).isdigit() \
+            or isinstance(entry["height"], bool) or not isinstance(entry["height"], int) or entry["height"] < 0:
+        raise PublicationInvalid(f"a Bitcoin holding needs exactly {', '.join(BITCOIN_LINE_KEYS)} "
+                                 "(asset BTC, token null, control_proven false)")
+    try:
+        watched = watch_only(entry["descriptor"])
+    except DescriptorInvalid as error:
+        raise PublicationInvalid(f"a Bitcoin holding's descriptor: {error}") from None
+    if not isinstance(entry["address"], str) or canonical_address(entry["address"]) != canonical_address(
+            watched.address):
+        raise PublicationInvalid(f"a Bitcoin holding's address is not its descriptor's ({watched.address})")
+    return BitcoinLine(watched.descriptor, watched.address, int(entry["balance_units"]), entry["height"])
+
+
+def verify(document: Any, chain: ChainAtBlock, bitcoin: BitcoinBalances | None = None) -> list[str]:
+    """Every check the publication fails (empty: it holds), each named; `bitcoin` re-reads the
+    watched Bitcoin addresses' balances (None: each such line fails as not re-checkable)."""
     lines, doc = parse(document)
     failures = []
     block, day = int(doc["block"]), str(doc["date"])
@@ -117,7 +163,9 @@ def verify(document: Any, chain: ChainAtBlock) -> list[str]:
         return [f"chain: the node is chain {chain.chain_id()}, the publication chain {doc['chain_id']}"]
     if holdings_root(lines) != doc["root"]:
         failures.append("root: the holdings do not hash to the published root")
-    for line in lines:
+    evm_lines = [line for line in lines if isinstance(line, HoldingLine)]
+    failures += [f for line in lines if isinstance(line, BitcoinLine) for f in _check_bitcoin(line, bitcoin)]
+    for line in evm_lines:
         found = (chain.native_balance(line.address, block) if line.token is None
                  else chain.token_balance(line.token, line.address, block))
         if found != line.balance_units:
@@ -131,13 +179,29 @@ def verify(document: Any, chain: ChainAtBlock) -> list[str]:
         if chain.threshold(wallet["address"], block) != wallet["threshold"]:
             failures.append(f"threshold: {wallet['address']} has another threshold at block {block}")
     proofs = {str(p["address"]).lower(): p for p in doc["proofs"]}
-    for address in sorted({line.address.lower() for line in lines}):
+    for address in sorted({line.address.lower() for line in evm_lines}):
         proof = proofs.get(address)
         if proof is None:
             failures.append(f"proof: {address} has no proof of control")
             continue
         failures += _check_proof(chain, proof, day, str(doc["root"]), address, address in wallets, block)
     return failures
+
+
+def _check_bitcoin(line: BitcoinLine, source: BitcoinBalances | None) -> list[str]:
+    if source is None:
+        return [f"bitcoin: BTC at {line.address} cannot be re-checked: no Bitcoin balance source was given"]
+    try:
+        found = source.balance(line.address)
+    except BitcoinUnavailable as error:
+        return [f"bitcoin: BTC at {line.address} cannot be re-read: {error}"]
+    if found.height != line.height:
+        return [f"bitcoin: BTC at {line.address} cannot be re-read at height {line.height}: "
+                f"the source is at height {found.height}"]
+    if found.confirmed_sats != line.balance_units:
+        return [f"balance: BTC at {line.address} is {found.confirmed_sats} at height {line.height}, "
+                f"published {line.balance_units}"]
+    return []
 
 
 def _check_proof(chain: ChainAtBlock, proof: Mapping[str, Any], day: str, root: str, address: str,

@@ -1,7 +1,8 @@
 """Build and sign a publication (`digisom reserve publish`, the demo): every asset of the
 policy at the wallet and at each EOA read at one block, the wallet's proof signed by
 owners (EIP-712 `ReserveMessage` over the challenge's EIP-191 hash, packed for EIP-1271),
-each EOA's proof an EIP-191 `personal_sign`. The keys are the officers' and stay with the
+each EOA's proof an EIP-191 `personal_sign`; each watched Bitcoin address is read from a
+balance source at its height and listed under the same root, unproven. The keys are the officers' and stay with the
 caller: the API only receives the signed document and re-checks it."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from digisom.reserve import publication
+from digisom.reserve.bitcoin import WatchOnly
+from digisom.reserve.bitcoin_balances import BitcoinBalances
 from digisom.reserve.policy import AssetPolicy
-from digisom.reserve.publication import ChainAtBlock, HoldingLine
+from digisom.reserve.publication import BitcoinLine, ChainAtBlock, HoldingLine
 from digisom.reserve.typed import message_typed_data, pack, sign_typed
 
 
@@ -27,11 +30,24 @@ def holdings_at(chain: ChainAtBlock, block: int, assets: Sequence[AssetPolicy],
             for asset in assets for address in addresses]
 
 
+def bitcoin_lines(source: BitcoinBalances, watched: Sequence[WatchOnly]) -> list[BitcoinLine]:
+    """Each watched address's confirmed satoshis, at the height the source read them
+    (`BitcoinUnavailable` if one cannot be read: a publication never lists a guess)."""
+    lines = []
+    for address in watched:
+        found = source.balance(address.address)
+        lines.append(BitcoinLine(address.descriptor, address.address, found.confirmed_sats, found.height))
+    return lines
+
+
 def signed_publication(day: str, chain: ChainAtBlock, block: int, assets: Sequence[AssetPolicy], wallet: str,
-                       owner_keys: Sequence[bytes], eoa_keys: Sequence[bytes] = ()) -> dict[str, Any]:
-    """The publication of `wallet` and the EOAs of `eoa_keys`, signed by `owner_keys` and those EOAs."""
+                       owner_keys: Sequence[bytes], eoa_keys: Sequence[bytes] = (),
+                       bitcoin: Sequence[BitcoinLine] = ()) -> dict[str, Any]:
+    """The publication of `wallet`, the EOAs of `eoa_keys` and the `bitcoin` lines, signed by
+    `owner_keys` and those EOAs (the Bitcoin lines are under the root, unproven)."""
     eoas = [Account.from_key(k) for k in eoa_keys]
-    lines = holdings_at(chain, block, assets, [wallet, *(e.address for e in eoas)])
+    lines: list[publication.Line] = [*holdings_at(chain, block, assets, [wallet, *(e.address for e in eoas)]),
+                                     *bitcoin]
     root = publication.holdings_root(lines)
     typed = message_typed_data(chain.chain_id(), wallet, publication.challenge_hash(day, root, wallet))
     owners = [Account.from_key(k) for k in owner_keys]

@@ -19,6 +19,7 @@ from digisom.http.services import provided
 from digisom.kernel.access import Actor
 from digisom.reserve import errors, proposals
 from digisom.reserve.bitcoin_balances import SATS_DECIMALS
+from digisom.reserve.books import Books
 from digisom.reserve.http.slots import (
     RESERVE_BITCOIN,
     RESERVE_BOOKS,
@@ -108,8 +109,9 @@ def router() -> APIRouter:
 
     @r.get("/holdings", response_model=HoldingsOut, responses=READ_PROBLEMS)
     def holdings(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.holdings.read"))]) -> Response:
-        """The reserve's books per asset at its wallet (posted, i.e. confirmed, and pending units) and the
-        watched Bitcoin addresses, each valued in som at the signed price; a stale or unsigned price is
+        """The reserve's books per asset at its wallet (posted, i.e. confirmed, and pending units) and at
+        each watched Bitcoin address (its last observed confirmed satoshis; `source_units` is what the
+        balance source reads now), each valued in som at the signed price; a stale or unsigned price is
         flagged (`price_refused`) and never used."""
         policy, books = provided(request, RESERVE_POLICY), provided(request, RESERVE_BOOKS)
         if policy is None or books is None:
@@ -124,7 +126,7 @@ def router() -> APIRouter:
                           "posted_units": str(h.posted_units), "pending_in_units": str(h.pending_in_units),
                           "pending_out_units": str(h.pending_out_units), **line.as_json()})
         for watched in policy.bitcoin:
-            item, line = _bitcoin_line(request, watched.address, watched.descriptor)
+            item, line = _bitcoin_line(request, books, watched.address, watched.descriptor)
             valued.append(line)
             items.append(item | line.as_json())
         total = total_tyiyn(valued)
@@ -234,7 +236,7 @@ def router() -> APIRouter:
 
         def produce() -> Response:
             try:
-                failures = publication.verify(document, reader)
+                failures = publication.verify(document, reader, provided(request, RESERVE_BITCOIN))
                 if failures:
                     raise ApiProblem(422, "reserve-publication-invalid", "The publication does not hold",
                                      "; ".join(failures), failures=failures)
@@ -250,21 +252,25 @@ def router() -> APIRouter:
     return r
 
 
-def _bitcoin_line(request: Request, address: str, descriptor: str) -> tuple[dict[str, Any], Valued]:
-    """A watched Bitcoin address: confirmed sats from the balance port, valued like the rest."""
-    source = provided(request, RESERVE_BITCOIN)
+def _bitcoin_line(request: Request, books: Books, address: str, descriptor: str) -> tuple[dict[str, Any], Valued]:
+    """A watched Bitcoin address: the satoshis its books hold (the observer's last confirmed
+    observation), valued like the rest, and what the balance source reads now beside them."""
     item: dict[str, Any] = {"asset": "BTC", "address": address, "custody": "watch-only",
                             "descriptor": descriptor, "control_proven": False}
-    if source is None:
-        return item | {"posted_units": None, "balance_refused": "no Bitcoin balance source is configured"}, \
-            Valued("BTC", 0, SATS_DECIMALS, None, None, None, "balance-unknown", None)
+    posted = books.bitcoin_holding(address)
+    source = provided(request, RESERVE_BITCOIN)
     try:
+        if source is None:
+            raise errors.BitcoinUnavailable("no Bitcoin balance source is configured")
         found = source.balance(address)
+        item |= {"source_units": str(found.confirmed_sats), "at_height": found.height}
     except errors.BitcoinUnavailable as error:
-        return item | {"posted_units": None, "balance_refused": str(error)}, \
-            Valued("BTC", 0, SATS_DECIMALS, None, None, None, "balance-unknown", None)
-    item |= {"posted_units": str(found.confirmed_sats), "at_height": found.height}
-    return item, value(provided(request, RESERVE_PRICES), "BTC", found.confirmed_sats, SATS_DECIMALS)
+        item |= {"source_units": None, "balance_refused": str(error)}
+    if posted is None:  # never observed: unknown, not zero
+        item |= {"posted_units": None, "books_refused": "not observed yet"}
+        return item, Valued("BTC", 0, SATS_DECIMALS, None, None, None, "balance-unknown", None)
+    item["posted_units"] = str(posted)
+    return item, value(provided(request, RESERVE_PRICES), "BTC", posted, SATS_DECIMALS)
 
 
 def _custody(request: Request) -> Any:
