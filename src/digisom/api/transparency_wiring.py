@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,10 +30,11 @@ from digisom.ledger.store import LedgerStore
 from digisom.por import publication
 from digisom.registry.log import EventLog
 from digisom.transparency import migrations
-from digisom.transparency.checkpoint import Anchorer, JournalHead, Publication, Source, checkpoint
+from digisom.transparency.checkpoint import Anchorer, Checkpoints, JournalHead, Publication, Source
 from digisom.transparency.http.slots import TRANSPARENCY_LOG
 from digisom.transparency.log import TransparencyLog
 from digisom.transparency.sth import TreeHead
+from digisom.transparency.worker import CheckpointWorker
 from digisom.usdkg import tables as usdkg_tables
 
 # The operator's (and tests') handle: run a checkpoint now.
@@ -138,6 +140,17 @@ class Sources:
             yield Publication(f"por_root:{found.root['root']}", "por_root", body)
 
 
+def chain_anchorer(rpc_url: str, key_file: Path | None, confirmations: int = 1) -> Anchorer:
+    """Anchors on the chain at `rpc_url` from the key in `key_file` (None: the
+    environment's `$DIGISOM_CHAIN_KEY`); the EVM stack loads only here."""
+    from digisom.chain.anchor import ChainAnchorer  # noqa: PLC0415
+    from digisom.chain.keys import load_key  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.chain.transactor import Transactor  # noqa: PLC0415
+
+    return ChainAnchorer(Transactor(RpcChain.connect(rpc_url), load_key(key_file)), confirmations)
+
+
 def journal_head(store: LedgerStore) -> Callable[[], JournalHead]:
     """The ledger journal's head as `store` last committed it."""
 
@@ -149,10 +162,24 @@ def journal_head(store: LedgerStore) -> Callable[[], JournalHead]:
 
 
 def attach(app: FastAPI, engine: Engine, key: Ed25519PrivateKey, clock: Callable[[], datetime],
-           sources: Sequence[Source], head: Callable[[], JournalHead], anchorer: Anchorer | None) -> TransparencyLog:
-    """Migrate the log's tables, fill its routes' slot and the checkpoint's."""
+           sources: Sequence[Source], head: Callable[[], JournalHead], anchorer: Anchorer | None,
+           checkpoint_every_s: float | None = None) -> TransparencyLog:
+    """Migrate the log's tables, fill its routes' slot and the checkpoint's (one at a time
+    across processes); with `checkpoint_every_s`, run the checkpoint worker with the app."""
     migrations.migrate(engine)
     log = TransparencyLog(engine, key, clock)
     provide(app, TRANSPARENCY_LOG, log)
-    provide(app, CHECKPOINT, lambda: checkpoint(log, sources, head, anchorer))
+    checkpoints = Checkpoints(log, sources, head, anchorer)
+    provide(app, CHECKPOINT, checkpoints.run)
+    if checkpoint_every_s:
+        worker = CheckpointWorker(checkpoints.run, checkpoint_every_s)
+        app.state.log_checkpoint_worker = worker
+        app.router.on_startup.append(worker.start)
+        app.router.on_shutdown.append(worker.stop)
     return log
+
+
+def checkpoint_worker_of(app: FastAPI) -> CheckpointWorker | None:
+    """The app's checkpoint worker (None: not run here)."""
+    found = getattr(app.state, "log_checkpoint_worker", None)
+    return found if isinstance(found, CheckpointWorker) else None

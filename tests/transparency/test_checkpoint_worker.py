@@ -1,0 +1,146 @@
+"""Checkpoints inside `digisom serve`: the worker signs a head at start and every period,
+and two checkpoints racing on one PostgreSQL database (two serve processes, or the CLI
+beside one) run one after the other: the journal's head never goes back in the log, each
+head is anchored once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from digisom.api.runtime import build, domain_engine
+from digisom.api.transparency_wiring import checkpoint_worker_of
+from digisom.transparency import migrations
+from digisom.transparency.checkpoint import Checkpoints, JournalHead
+from digisom.transparency.log import TransparencyLog
+from digisom.transparency.records import parse_entry
+from digisom.transparency.verify import Findings, check_figures
+from digisom.transparency.worker import CheckpointWorker
+
+RACE_WAIT_S = 1.0  # how long the first checkpoint waits for the second to finish first
+
+
+class _Journal:
+    """A journal whose head moves at each read. The first reader then waits (up to
+    `RACE_WAIT_S`) for the other checkpoint to finish: unserialised, the other logs the
+    newer head first."""
+
+    def __init__(self) -> None:
+        self._seq = 0
+        self._guard = threading.Lock()
+        self.other_done = threading.Event()
+
+    def head(self) -> JournalHead:
+        with self._guard:
+            self._seq += 1
+            seq = self._seq
+        if seq == 1:
+            self.other_done.wait(RACE_WAIT_S)
+        return JournalHead(seq, f"{seq:064x}")
+
+
+class _Anchorer:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def anchor(self, digest: bytes) -> tuple[int, str, bytes, int]:
+        self.sent.append(digest)
+        return 31337, "0x" + f"{len(self.sent):064x}", digest, len(self.sent)
+
+
+@pytest.fixture
+def pg_engines(postgres_url: str) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on one database: two processes' connections."""
+    first, second = domain_engine(postgres_url), domain_engine(postgres_url)
+    migrations.migrate(first)
+    yield first, second
+    first.dispose()
+    second.dispose()
+
+
+@pytest.mark.postgres
+def test_two_checkpoints_racing_on_postgresql_run_one_after_the_other(pg_engines: tuple[Engine, Engine]) -> None:
+    key = Ed25519PrivateKey.generate()
+    journal, anchorer = _Journal(), _Anchorer()
+    # Each "process" has its own log, checkpoints and lock object: only the database serialises them.
+    processes = [Checkpoints(TransparencyLog(engine, key, lambda: datetime(2026, 12, 7, tzinfo=UTC)), [],
+                             journal.head, anchorer) for engine in pg_engines]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            if index == 1:
+                time.sleep(0.2)  # the first has read the journal's head and holds the lock, if there is one
+            processes[index].run()
+            if index == 1:
+                journal.other_done.set()
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not errors, errors
+
+    log = processes[0].log
+    records = [parse_entry(e.entry) for e in log.entries(0, log.size())]
+    assert [r.record_id for r in records] == ["ledger_head:1", "ledger_head:2"]
+    check_figures(records, Findings())  # the journal's heads only move forward
+    heads = log.heads()
+    assert [h.tree_size for h in heads] == [1, 2]
+    assert [a.tree_size for a in log.anchors()] == [1, 2]
+    assert len(anchorer.sent) == 2, "each head anchored once: no transaction wasted on a head already anchored"
+
+
+def test_the_worker_checkpoints_at_start_and_every_period_and_survives_a_failed_round() -> None:
+    calls: list[float] = []
+    done = threading.Event()
+
+    def checkpoint() -> object:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionError("the chain node is down")
+        if len(calls) >= 3:
+            done.set()
+        return type("Head", (), {"tree_size": len(calls)})()
+
+    worker = CheckpointWorker(checkpoint, 0.05)  # type: ignore[arg-type]
+    worker.start()
+    try:
+        assert done.wait(5)
+    finally:
+        worker.stop()
+    assert worker.rounds >= 2, "the failed first round was logged and the next ones ran"
+    with pytest.raises(ValueError, match="positive"):
+        CheckpointWorker(checkpoint, 0)  # type: ignore[arg-type]
+
+
+def test_serve_runs_the_checkpoint_worker_with_the_app(tmp_path: Path) -> None:
+    runtime = build(data_dir=tmp_path / "data", log_checkpoint_every_s=60.0)
+    try:
+        worker = checkpoint_worker_of(runtime.app)
+        assert worker is not None
+        with TestClient(runtime.app) as client:  # the app's start-up starts the worker
+            deadline = time.monotonic() + 10
+            while worker.rounds < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            response = client.get("/v1/public/log/sth")
+        assert response.status_code == 200, response.text
+        assert response.json()["tree_size"] == 2  # the issuance report and the journal's head
+    finally:
+        runtime.close()
+    unscheduled = build(data_dir=tmp_path / "other")
+    try:
+        assert checkpoint_worker_of(unscheduled.app) is None, "no period: no worker"
+    finally:
+        unscheduled.close()
