@@ -79,6 +79,9 @@ class Sources:
     def disbursement_runs(self) -> Iterator[Publication]:
         """Each completed run's totals per payment status (no payee)."""
         runs = disbursement_tables.runs
+        found: list[Publication] = []
+        # Read whole, then yielded: the log appends between yields, and on SQLite an open
+        # connection here would hold the lock its writes wait for.
         with self.engine.connect() as conn:
             done = conn.execute(select(runs.c.id, runs.c.programme_id, runs.c.period, runs.c.rows, runs.c.total_tyiyn)
                                 .where(runs.c.status == RunStatus.COMPLETED.value).order_by(runs.c.seq)).all()
@@ -88,7 +91,8 @@ class Sources:
                         "total_tyiyn": str(total_tyiyn), "currency": "KGS",
                         "by_status": {status.value: {"count": t.count, "amount_tyiyn": str(t.amount_tyiyn)}
                                       for status, t in sorted(totals.items())}}
-                yield Publication(f"disbursement_run:{run_id}:{_digest(body)}", "disbursement_run", body)
+                found.append(Publication(f"disbursement_run:{run_id}:{_digest(body)}", "disbursement_run", body))
+        yield from found
 
     def public_spending(self) -> Iterator[Publication]:
         """What each programme paid over its completed runs (the sum of its spending cells,
@@ -166,7 +170,8 @@ class Sources:
     def vasp_volumes(self) -> Iterator[Publication]:
         """Each month's VASP volume aggregates over the latest version of each licensed
         exchange's signed report, and which versions (by digest) they add up."""
-        with self.engine.connect() as conn:
+        found: list[Publication] = []
+        with self.engine.connect() as conn:  # read whole, then yielded (`disbursement_runs` says why)
             periods = conn.execute(select(vasp_tables.versions.c.period).distinct()
                                    .order_by(vasp_tables.versions.c.period)).scalars().all()
             for period in periods:
@@ -175,7 +180,8 @@ class Sources:
                         "versions": [{"vasp_id": r.vasp_id, "version": r.version,
                                       "report_sha256": hashlib.sha256(canonical_bytes(r)).hexdigest()}
                                      for r in latest]}
-                yield Publication(f"vasp_volume:{period}:{_digest(body)}", "vasp_volume", body)
+                found.append(Publication(f"vasp_volume:{period}:{_digest(body)}", "vasp_volume", body))
+        yield from found
 
     def reserve_publications(self) -> Iterator[Publication]:
         """Each national crypto reserve publication (holdings at a block, their root, the

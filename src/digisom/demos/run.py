@@ -116,6 +116,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.interbank import run_interbank_demo  # noqa: PLC0415
     from digisom.demos.kgst import run_kgst_demo  # noqa: PLC0415
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
+    from digisom.demos.public_records import run_public_records_demo  # noqa: PLC0415
     from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
     from digisom.demos.reserve import run_reserve_demo  # noqa: PLC0415
@@ -132,6 +133,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("remittances", run_remittance_demo),
         ("register and reserves", run_register_demo),
         ("national crypto reserve", run_reserve_demo),
+        ("public records", run_public_records_demo),
     ]
 
 
