@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from digisom.api.public_verifier import checks
 from digisom.transparency.records import Record, record
 from digisom.transparency.verify import Discrepancy, Findings, check_figures
 
@@ -58,3 +59,23 @@ def test_vasp_volume_aggregates_are_recomputed_from_their_pairs() -> None:
         check_figures([_volume(assets=[{**assets[0], "volume_tyiyn": "599"}, assets[1]])], Findings())
     with pytest.raises(Discrepancy, match="3 reports counted, 2 versions listed"):
         check_figures([_volume(reports=3)], Findings())
+
+
+def _publication(balance_units: str, root: str) -> Record:
+    document = {"title": "digisom national crypto reserve", "date": "2026-12-01", "chain_id": 56, "block": 6,
+                "root": root, "wallets": [], "proofs": [],
+                "holdings": [{"asset": "BNB", "token": None, "address": "0x" + "12" * 20,
+                              "balance_units": balance_units}]}
+    return record(f"reserve_publication:{root[:8]}", "reserve_publication", "t", {"publication": document})
+
+
+def test_a_reserve_publication_is_rehashed_by_the_reserve_rule() -> None:
+    from digisom.reserve.publication import HoldingLine, holdings_root  # noqa: PLC0415 - the EVM stack
+
+    root = holdings_root([HoldingLine("BNB", None, "0x" + "12" * 20, 5 * 10**18)])
+    verifier = checks()
+    check_figures([_publication(str(5 * 10**18), root)], Findings(), verifier.figures)
+    with pytest.raises(Discrepancy, match="its holdings do not hash to its published root"):
+        check_figures([_publication(str(6 * 10**18), root)], Findings(), verifier.figures)
+    with pytest.raises(Discrepancy, match="not a reserve publication"):
+        check_figures([_publication("-1", root)], Findings(), verifier.figures)
