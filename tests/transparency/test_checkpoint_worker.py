@@ -10,14 +10,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
-from digisom.api.runtime import build, domain_engine
+from digisom.api.runtime import domain_engine
 from digisom.api.transparency_wiring import checkpoint_worker_of
+from digisom.cli.main import app as cli_app
 from digisom.transparency import migrations
 from digisom.transparency.checkpoint import Checkpoints, JournalHead
 from digisom.transparency.log import TransparencyLog
@@ -125,22 +129,36 @@ def test_the_worker_checkpoints_at_start_and_every_period_and_survives_a_failed_
         CheckpointWorker(checkpoint, 0)  # type: ignore[arg-type]
 
 
-def test_serve_runs_the_checkpoint_worker_with_the_app(tmp_path: Path) -> None:
-    runtime = build(data_dir=tmp_path / "data", log_checkpoint_every_s=60.0)
-    try:
-        worker = checkpoint_worker_of(runtime.app)
-        assert worker is not None
-        with TestClient(runtime.app) as client:  # the app's start-up starts the worker
+def test_serve_anchors_the_checkpoints_on_the_configured_chain_and_refuses_without_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digisom.chain.embedded import EmbeddedChain  # noqa: PLC0415 - the EVM stack, this test only
+    from digisom.chain.keys import KEY_ENV_VAR, generate_key  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+
+    monkeypatch.delenv(KEY_ENV_VAR, raising=False)
+    url = "http://anchor-chain.invalid"
+    args = ["serve", "--port", "0", "--data", str(tmp_path / "data"), "--log-anchor-rpc-url", url]
+    refused = CliRunner().invoke(cli_app, args)
+    assert refused.exit_code == 2 and "error:" in refused.output
+
+    chain, key = EmbeddedChain(31337), generate_key()
+    chain.fund(key.address, 10**18)
+    key_file = tmp_path / "anchor.key"
+    key_file.write_text(key.key.hex())
+    monkeypatch.setattr(RpcChain, "connect", classmethod(lambda _cls, to: chain if to == url else None))
+    served: dict[str, Any] = {}
+
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        with TestClient(server.config.app) as client:  # start-up: the worker's first round
+            worker = checkpoint_worker_of(client.app)  # type: ignore[arg-type]
             deadline = time.monotonic() + 10
-            while worker.rounds < 1 and time.monotonic() < deadline:
+            while worker is not None and worker.rounds < 1 and time.monotonic() < deadline:
                 time.sleep(0.02)
-            response = client.get("/v1/public/log/sth")
-        assert response.status_code == 200, response.text
-        assert response.json()["tree_size"] == 2  # the issuance report and the journal's head
-    finally:
-        runtime.close()
-    unscheduled = build(data_dir=tmp_path / "other")
-    try:
-        assert checkpoint_worker_of(unscheduled.app) is None, "no period: no worker"
-    finally:
-        unscheduled.close()
+            served["anchors"] = client.get("/v1/public/log/anchors").json()["items"]
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    result = CliRunner().invoke(cli_app, [*args, "--log-anchor-key-file", str(key_file),
+                                          "--log-checkpoint-every-s", "3600"])
+    assert result.exit_code == 0, result.output
+    (anchor,) = served["anchors"]
+    assert anchor["chain_id"] == 31337 and chain.receipt(anchor["tx_hash"]) is not None
