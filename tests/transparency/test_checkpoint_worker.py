@@ -162,3 +162,26 @@ def test_serve_anchors_the_checkpoints_on_the_configured_chain_and_refuses_witho
     assert result.exit_code == 0, result.output
     (anchor,) = served["anchors"]
     assert anchor["chain_id"] == 31337 and chain.receipt(anchor["tx_hash"]) is not None
+
+
+def test_a_head_whose_anchor_failed_is_anchored_by_the_next_round(tmp_path: Path) -> None:
+    engine = domain_engine(f"sqlite:///{tmp_path}/log.db")
+    migrations.migrate(engine)
+    journal, anchorer = iter(range(1, 10)), _Anchorer()
+    failing = {"once": True}
+
+    def anchor(digest: bytes) -> tuple[int, str, bytes, int]:
+        if failing.pop("once", False):
+            raise ConnectionError("the chain node is down")
+        return anchorer.anchor(digest)
+
+    flaky = type("Flaky", (), {"anchor": staticmethod(anchor)})()
+    log = TransparencyLog(engine, Ed25519PrivateKey.generate(), lambda: datetime(2026, 12, 7, tzinfo=UTC))
+    checkpoints = Checkpoints(log, [], lambda: JournalHead(next(journal), "00" * 32), flaky)
+    try:
+        with pytest.raises(ConnectionError):
+            checkpoints.run()
+        checkpoints.run()
+        assert [a.tree_size for a in log.anchors()] == [1, 2], "the head left unanchored is anchored too"
+    finally:
+        engine.dispose()

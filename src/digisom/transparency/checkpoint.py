@@ -57,18 +57,21 @@ def ledger_head_record(head: JournalHead) -> Publication:
 def checkpoint(log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],
                anchorer: Anchorer | None) -> TreeHead:
     """Log every source's records (ids already logged are skipped), then the journal's
-    head, sign the tree and anchor its head if it is not anchored yet (no anchorer: the
-    head stays unanchored and says so in /anchors)."""
+    head, sign the tree and anchor every head not anchored yet (no anchorer: the heads
+    stay unanchored and say so in /anchors)."""
     for source in sources:
         for item in source():
             log.append(item.record_id, item.kind, dict(item.body))
     head_record = ledger_head_record(journal_head())
     log.append(head_record.record_id, head_record.kind, dict(head_record.body))
     head = log.sign_head()
-    if anchorer is not None and not log.anchored(head.tree_size):
-        digest = sth.sth_hash(head)
-        chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
-        log.record_anchor(Anchor(head.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
+    if anchorer is not None:
+        # Every head not anchored yet, not only this one: a round whose anchor failed (a node
+        # down) left its head unanchored, and verify-public wants an anchor for every head.
+        for unanchored in log.unanchored():
+            digest = sth.sth_hash(unanchored)
+            chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
+            log.record_anchor(Anchor(unanchored.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
     return head
 
 

@@ -218,6 +218,15 @@ class TransparencyLog:
             return conn.execute(select(tables.anchors.c.tree_size)
                                 .where(tables.anchors.c.tree_size == tree_size)).first() is not None
 
+    def unanchored(self, limit: int = HEADS_PAGE_MAX) -> list[TreeHead]:
+        """Signed heads with no anchor yet, smallest first."""
+        heads, anchors = tables.tree_heads, tables.anchors
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(heads).outerjoin(anchors, anchors.c.tree_size == heads.c.tree_size)
+                                .where(anchors.c.tree_size.is_(None)).order_by(heads.c.tree_size)
+                                .limit(min(limit, HEADS_PAGE_MAX)))
+            return [_head(row) for row in rows]
+
     def anchors(self, after_size: int = -1, limit: int = HEADS_PAGE_MAX) -> list[Anchor]:
         """Anchors of heads larger than `after_size`, smallest first."""
         with self.engine.connect() as conn:
