@@ -167,21 +167,23 @@ def test_serve_anchors_the_checkpoints_on_the_configured_chain_and_refuses_witho
 def test_a_head_whose_anchor_failed_is_anchored_by_the_next_round(tmp_path: Path) -> None:
     engine = domain_engine(f"sqlite:///{tmp_path}/log.db")
     migrations.migrate(engine)
-    journal, anchorer = iter(range(1, 10)), _Anchorer()
-    failing = {"once": True}
+    journal, anchorer, rounds = iter(range(1, 10)), _Anchorer(), iter(range(1, 10))
 
     def anchor(digest: bytes) -> tuple[int, str, bytes, int]:
-        if failing.pop("once", False):
+        if next(rounds) == 2:
             raise ConnectionError("the chain node is down")
         return anchorer.anchor(digest)
 
     flaky = type("Flaky", (), {"anchor": staticmethod(anchor)})()
     log = TransparencyLog(engine, Ed25519PrivateKey.generate(), lambda: datetime(2026, 12, 7, tzinfo=UTC))
+    log.append("ledger_head:0", "ledger_head", {"journal_seq": 0, "journal_hash": "00" * 32})
+    log.sign_head()  # signed before anchoring was turned on: stays unanchored, not sent in a burst
     checkpoints = Checkpoints(log, [], lambda: JournalHead(next(journal), "00" * 32), flaky)
     try:
+        checkpoints.run()
         with pytest.raises(ConnectionError):
             checkpoints.run()
         checkpoints.run()
-        assert [a.tree_size for a in log.anchors()] == [1, 2], "the head left unanchored is anchored too"
+        assert [a.tree_size for a in log.anchors()] == [2, 3, 4], "the head the failed round left is anchored too"
     finally:
         engine.dispose()

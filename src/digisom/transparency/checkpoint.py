@@ -66,9 +66,12 @@ def checkpoint(log: TransparencyLog, sources: Sequence[Source], journal_head: Ca
     log.append(head_record.record_id, head_record.kind, dict(head_record.body))
     head = log.sign_head()
     if anchorer is not None:
-        # Every head not anchored yet, not only this one: a round whose anchor failed (a node
-        # down) left its head unanchored, and verify-public wants an anchor for every head.
-        for unanchored in log.unanchored():
+        pending = log.unanchored()
+        # Every head since the last anchor, not only this one: a round whose anchor failed (a
+        # node down) left its head unanchored, and verify-public wants every head anchored.
+        # With no anchor yet (anchoring newly turned on), only this head: the history before
+        # is not sent as a burst of transactions, it stays signed and unanchored.
+        for unanchored in pending if log.anchors(limit=1) else [head]:
             digest = sth.sth_hash(unanchored)
             chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
             log.record_anchor(Anchor(unanchored.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
