@@ -28,7 +28,8 @@ def test_demo_runs_twice_on_the_same_data_and_serve_serves_its_world(tmp_path: P
     first = runner.invoke(app, ["demo", "--data", str(data), "--out", str(out)])
     assert first.exit_code == 0, first.output
     for chapter in ("ledger", "digital som", "government payments", "interbank", "offline", "KGST", "USDKG",
-                    "remittances", "register and reserves", "national crypto reserve", "merchants"):
+                    "remittances", "register and reserves", "national crypto reserve", "merchants",
+                    "public records"):
         assert f"{chapter}: checks passed" in first.output
     assert "Verification passed" in first.output
     balances = json.loads((out / "reports" / "balances.json").read_text())

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from digisom.api.public_verifier import verify_public_log
 from digisom.api.runtime import Runtime, build, domain_engine
 from digisom.api.transparency_wiring import CHECKPOINT
 from digisom.chain.anchor import ChainAnchorer
@@ -86,31 +87,31 @@ def _more_circulation(entry: str) -> str:
 def test_a_clean_log_passes_every_check_with_its_anchors_on_chain(logged: World, chain: EmbeddedChain,
                                                                   tmp_path: Path) -> None:
     state = tmp_path / "seen.json"
-    found = cli.verify_log(logged.client, chain=chain, state_path=state)
+    found = verify_public_log(logged.client, chain=chain, state_path=state)
     assert found.heads == 2 and found.anchors == 2 and found.consistency_proofs == 1
     # two issuance reports, two journal heads, the licence's three events (application, proposal, approval)
     assert found.entries == found.inclusion_proofs == 7
     assert {"issuance_report", "ledger_head"} <= set(found.figures)
     filled(logged.runtime.app, CHECKPOINT)()  # nothing new: the same head
-    again = cli.verify_log(logged.client, chain=chain, state_path=state)  # consistent with the remembered head
+    again = verify_public_log(logged.client, chain=chain, state_path=state)  # consistent with the remembered head
     assert again.consistency_proofs == 2
 
 
 def test_a_record_edited_in_the_database_fails_naming_it(logged: World, chain: EmbeddedChain) -> None:
     with _edited(logged, _more_circulation), pytest.raises(
             Discrepancy, match=r"entry 0 \(issuance_report:[0-9a-f]+\): its content does not match"):
-        cli.verify_log(logged.client, chain=chain)
+        verify_public_log(logged.client, chain=chain)
 
 
 def test_a_rewritten_leaf_with_its_hash_fails_on_the_signed_heads(logged: World, chain: EmbeddedChain) -> None:
     with _edited(logged, _more_circulation, rehash=True), pytest.raises(
             Discrepancy, match="signed tree heads 5 and 7 are not consistent: the log was rewritten"):
-        cli.verify_log(logged.client, chain=chain)
+        verify_public_log(logged.client, chain=chain)
 
 
 def test_an_anchor_that_is_not_on_the_chain_fails(logged: World) -> None:
     with pytest.raises(Discrepancy, match="not on the chain"):
-        cli.verify_log(logged.client, chain=EmbeddedChain(31337))  # another chain of the same id: no such tx
+        verify_public_log(logged.client, chain=EmbeddedChain(31337))  # another chain of the same id: no such tx
 
 
 def test_the_command_exits_0_when_clean_and_1_naming_the_discrepancy(logged: World,

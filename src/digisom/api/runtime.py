@@ -150,6 +150,7 @@ def build(
     merchant_invoices: Callable[[Engine, Context, ComplianceDesk], InvoiceService] | None = None,
     reserve: reserve_wiring.ReserveSetup | None = None,
     log_anchorer: Anchorer | None = None,
+    log_checkpoint_every_s: float | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -172,7 +173,9 @@ def build(
     Merchant invoices are served by `merchant_invoices(engine, ctx, desk)` (none: no rail, every
     create refused as asset-unavailable).
     The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503).
-    The public log's tree heads are anchored by `log_anchorer` (none: not anchored)."""
+    The public log's tree heads are anchored by `log_anchorer` (none: not anchored), and
+    checkpointed by a worker every `log_checkpoint_every_s` while the app runs (none: only
+    on demand, `digisom log checkpoint`)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -227,7 +230,7 @@ def build(
     head = transparency_wiring.journal_head(reader_store)
     transparency_wiring.attach(app, engine, key, clock,
                                transparency_wiring.Sources(engine, service, registry.log, lambda: head().seq).all(),
-                               head, log_anchorer)
+                               head, log_anchorer, log_checkpoint_every_s)
     records_wiring.attach(app)  # the portal's record pages read the log
 
     def close() -> None:

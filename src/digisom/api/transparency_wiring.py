@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,12 +29,19 @@ from digisom.http.services import Slot, provide
 from digisom.ledger.store import LedgerStore
 from digisom.por import publication
 from digisom.registry.log import EventLog
+from digisom.reserve import tables as reserve_tables
+from digisom.stablecoin import tables as stablecoin_tables
 from digisom.transparency import migrations
-from digisom.transparency.checkpoint import Anchorer, JournalHead, Publication, Source, checkpoint
+from digisom.transparency.checkpoint import Anchorer, Checkpoints, JournalHead, Publication, Source
 from digisom.transparency.http.slots import TRANSPARENCY_LOG
 from digisom.transparency.log import TransparencyLog
 from digisom.transparency.sth import TreeHead
+from digisom.transparency.worker import CheckpointWorker
 from digisom.usdkg import tables as usdkg_tables
+from digisom.vasp_reports import repository as vasp_repository
+from digisom.vasp_reports import tables as vasp_tables
+from digisom.vasp_reports.aggregates import latest_versions, month_aggregates, publishable
+from digisom.vasp_reports.report import canonical_bytes
 
 # The operator's (and tests') handle: run a checkpoint now.
 CHECKPOINT: Final = Slot[Callable[[], TreeHead]]("transparency.checkpoint")
@@ -57,7 +65,8 @@ class Sources:
 
     def all(self) -> list[Source]:
         return [self.issuance, self.disbursement_runs, self.public_spending, self.register_events,
-                self.usdkg_audits, self.usdkg_coverage, self.por_roots]
+                self.usdkg_audits, self.usdkg_coverage, self.por_roots, self.kgst_reserve, self.vasp_volumes,
+                self.reserve_publications]
 
     def issuance(self) -> Iterator[Publication]:
         """Circulation against the issuance liability, per holding code, at the journal's head."""
@@ -142,6 +151,64 @@ class Sources:
             yield Publication(f"por_root:{found.root['root']}", "por_root", body)
 
 
+    def kgst_reserve(self) -> Iterator[Publication]:
+        """Each published KGST reserve report: the token's supply against its som reserve,
+        with what is in flight (the stablecoin bridge's own report, as stored)."""
+        reports = stablecoin_tables.reserve_reports
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reports).order_by(reports.c.seq)).mappings().all()
+        for row in rows:
+            body = {"chain_id": int(row["chain_id"]), "token_address": row["token_address"],
+                    "decimals": int(row["decimals"]), "supply_token_units": row["supply_token_units"],
+                    "supply_tyiyn": None if row["supply_tyiyn"] is None else str(row["supply_tyiyn"]),
+                    "reserve_tyiyn": str(row["reserve_tyiyn"]),
+                    "mint_in_flight_tyiyn": str(row["mint_in_flight_tyiyn"]),
+                    "redeem_in_flight_tyiyn": str(row["redeem_in_flight_tyiyn"]),
+                    "balanced": bool(row["balanced"]), "at": row["at"], "currency": "KGS"}
+            yield Publication(f"kgst_reserve:{row['seq']}", "kgst_reserve", body)
+
+    def vasp_volumes(self) -> Iterator[Publication]:
+        """Each month's VASP volume aggregates over the latest version of each licensed
+        exchange's signed report, and which versions (by digest) they add up; only months
+        that enough exchanges reported (`vasp_reports.aggregates.publishable`)."""
+        found: list[Publication] = []
+        with self.engine.connect() as conn:  # read whole, then yielded (`disbursement_runs` says why)
+            periods = conn.execute(select(vasp_tables.versions.c.period).distinct()
+                                   .order_by(vasp_tables.versions.c.period)).scalars().all()
+            for period in periods:
+                latest = latest_versions(v.report for v in vasp_repository.of_period(conn, period))
+                if not publishable(latest):
+                    continue  # too few exchanges: the figures would be one exchange's own
+                body = {**month_aggregates(period, latest),
+                        "versions": [{"vasp_id": r.vasp_id, "version": r.version,
+                                      "report_sha256": hashlib.sha256(canonical_bytes(r)).hexdigest()}
+                                     for r in latest]}
+                found.append(Publication(f"vasp_volume:{period}:{_digest(body)}", "vasp_volume", body))
+        yield from found
+
+    def reserve_publications(self) -> Iterator[Publication]:
+        """Each national crypto reserve publication (holdings at a block, their root, the
+        proofs of control), as published at /v1/reserve/publications."""
+        publications = reserve_tables.publications
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(publications.c.publication_id, publications.c.document)
+                                .order_by(publications.c.published_at_s, publications.c.publication_id)).all()
+        for root, document in rows:
+            yield Publication(f"reserve_publication:{root}", "reserve_publication",
+                              {"publication": json.loads(document)})
+
+
+def chain_anchorer(rpc_url: str, key_file: Path | None, confirmations: int = 1) -> Anchorer:
+    """Anchors on the chain at `rpc_url` from the key in `key_file` (None: the
+    environment's `$DIGISOM_CHAIN_KEY`); the EVM stack loads only here."""
+    from digisom.chain.anchor import ChainAnchorer  # noqa: PLC0415
+    from digisom.chain.keys import load_key  # noqa: PLC0415
+    from digisom.chain.rpc import RpcChain  # noqa: PLC0415
+    from digisom.chain.transactor import Transactor  # noqa: PLC0415
+
+    return ChainAnchorer(Transactor(RpcChain.connect(rpc_url), load_key(key_file)), confirmations)
+
+
 def journal_head(store: LedgerStore) -> Callable[[], JournalHead]:
     """The ledger journal's head as `store` last committed it."""
 
@@ -153,10 +220,24 @@ def journal_head(store: LedgerStore) -> Callable[[], JournalHead]:
 
 
 def attach(app: FastAPI, engine: Engine, key: Ed25519PrivateKey, clock: Callable[[], datetime],
-           sources: Sequence[Source], head: Callable[[], JournalHead], anchorer: Anchorer | None) -> TransparencyLog:
-    """Migrate the log's tables, fill its routes' slot and the checkpoint's."""
+           sources: Sequence[Source], head: Callable[[], JournalHead], anchorer: Anchorer | None,
+           checkpoint_every_s: float | None = None) -> TransparencyLog:
+    """Migrate the log's tables, fill its routes' slot and the checkpoint's (one at a time
+    across processes); with `checkpoint_every_s`, run the checkpoint worker with the app."""
     migrations.migrate(engine)
     log = TransparencyLog(engine, key, clock)
     provide(app, TRANSPARENCY_LOG, log)
-    provide(app, CHECKPOINT, lambda: checkpoint(log, sources, head, anchorer))
+    checkpoints = Checkpoints(log, sources, head, anchorer)
+    provide(app, CHECKPOINT, checkpoints.run)
+    if checkpoint_every_s:
+        worker = CheckpointWorker(checkpoints.run, checkpoint_every_s)
+        app.state.log_checkpoint_worker = worker
+        app.router.on_startup.append(worker.start)
+        app.router.on_shutdown.append(worker.stop)
     return log
+
+
+def checkpoint_worker_of(app: FastAPI) -> CheckpointWorker | None:
+    """The app's checkpoint worker (None: not run here)."""
+    found = getattr(app.state, "log_checkpoint_worker", None)
+    return found if isinstance(found, CheckpointWorker) else None

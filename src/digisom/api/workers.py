@@ -27,6 +27,7 @@ from digisom.api.merchant_rail import MerchantRail, RailSettings
 from digisom.api.reserve_serve import reserve_setup
 from digisom.api.runtime import Runtime, build, database_url
 from digisom.api.tracing import otlp_tracing
+from digisom.api.transparency_wiring import chain_anchorer
 from digisom.api.usdkg_chains import connect_tokens
 from digisom.interbank.lsm import NAMED_RULES
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from digisom.chain.usdkg import UsdkgChainToken
 
 SETTINGS_ENV: Final = "DIGISOM_SERVE_SETTINGS"  # how the parent hands its settings to the workers
+# The served default: a checkpoint of the public log every 5 minutes, signed, anchored only
+# with a chain (`log_anchor_rpc_url`); 0 or None: no worker (`digisom log checkpoint` by hand).
+LOG_CHECKPOINT_EVERY_S_DEFAULT: Final = 300.0
 
 
 class WorkersUnsupported(ValueError):
@@ -64,6 +68,10 @@ class ServeSettings:
     # The merchant rail (`digisom.api.merchant_rail`): one process only, never in `serve_workers`.
     merchant_rail: RailSettings | None = None
     lsm_rules: str = "lsm"  # the RTGS's settlement rules, a name in `interbank.lsm.NAMED_RULES`
+    # The public log's checkpoint worker, and the chain (JSON-RPC URL) and key file it anchors with.
+    log_checkpoint_every_s: float | None = LOG_CHECKPOINT_EVERY_S_DEFAULT
+    log_anchor_rpc_url: str | None = None
+    log_anchor_key_file: str | None = None
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -86,7 +94,11 @@ class ServeSettings:
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists],
                         tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None,
-                        reserve=reserve_setup(Path(self.reserve_config)) if self.reserve_config else None)
+                        reserve=reserve_setup(Path(self.reserve_config)) if self.reserve_config else None,
+                        log_anchorer=None if self.log_anchor_rpc_url is None else chain_anchorer(
+                            self.log_anchor_rpc_url, Path(self.log_anchor_key_file) if self.log_anchor_key_file
+                            else None),
+                        log_checkpoint_every_s=self.log_checkpoint_every_s or None)
         if rail is None:
             return runtime
         runtime.app.state.merchant_rail = rail  # its chain and bridge, for the operator's tests

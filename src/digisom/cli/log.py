@@ -17,7 +17,7 @@ from typing import Annotated, Final
 import typer
 
 from digisom.api.runtime import build
-from digisom.api.transparency_wiring import CHECKPOINT
+from digisom.api.transparency_wiring import CHECKPOINT, chain_anchorer
 from digisom.cli.serve import DEFAULT_DATA_DIR, DataOption, KeyOption
 from digisom.http.services import filled
 
@@ -36,15 +36,7 @@ def checkpoint(
     confirmations: Annotated[int, typer.Option(min=1, help="Blocks to wait for the anchor.")] = CONFIRMATIONS,
 ) -> None:
     """Log what was published, sign a tree head and anchor it; print the head."""
-    anchorer = None
-    if rpc_url is not None:
-        # The EVM stack loads only here, with a chain to anchor on.
-        from digisom.chain.anchor import ChainAnchorer  # noqa: PLC0415
-        from digisom.chain.keys import load_key  # noqa: PLC0415
-        from digisom.chain.rpc import RpcChain  # noqa: PLC0415
-        from digisom.chain.transactor import Transactor  # noqa: PLC0415
-
-        anchorer = ChainAnchorer(Transactor(RpcChain.connect(rpc_url), load_key(chain_key_file)), confirmations)
+    anchorer = None if rpc_url is None else chain_anchorer(rpc_url, chain_key_file, confirmations)
     runtime = build(data_dir=data, db_url=db, key_path=key, log_anchorer=anchorer)
     try:
         head = filled(runtime.app, CHECKPOINT)()

@@ -15,7 +15,13 @@ from digisom.api.merchant_rail import CONFIRMATIONS_DEFAULT, EMBEDDED, RailSetti
 from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.tracing import ENDPOINT_ENV
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
-from digisom.api.workers import ServeSettings, WorkersUnsupported, serve_workers, worker_count
+from digisom.api.workers import (
+    LOG_CHECKPOINT_EVERY_S_DEFAULT,
+    ServeSettings,
+    WorkersUnsupported,
+    serve_workers,
+    worker_count,
+)
 from digisom.chain.errors import KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR
 from digisom.chain.keys import load_key as load_chain_key
@@ -102,6 +108,16 @@ def serve(
     usdkg_issuer_wallet: Annotated[str | None, typer.Option(
         "--usdkg-issuer-wallet", help="The USDKG issuer's digital som wallet: with a --usdkg-chain on the merchant "
         "chain, USDKG invoices are redeemed at the quote and paid from it.")] = None,
+    log_checkpoint_every_s: Annotated[float, typer.Option(
+        "--log-checkpoint-every-s", min=0,
+        help="Checkpoint the public transparency log (sign a tree head, anchor it with --log-anchor-rpc-url) "
+             "every so many seconds; 0: never (run `digisom log checkpoint` instead).")]
+    = LOG_CHECKPOINT_EVERY_S_DEFAULT,
+    log_anchor_rpc_url: Annotated[str | None, typer.Option(
+        "--log-anchor-rpc-url", help="JSON-RPC URL of the chain the log's tree heads are anchored on; "
+                                     "without it heads are signed, not anchored.")] = None,
+    log_anchor_key_file: Annotated[Path | None, typer.Option(
+        "--log-anchor-key-file", help=f"File with the anchoring account's hex key (else ${KEY_ENV_VAR}).")] = None,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     rail = None if merchant_chain is None else RailSettings(
@@ -118,6 +134,8 @@ def serve(
         parse_chain_specs(specs)
         if specs:
             load_chain_key(usdkg_key_file)  # refuse to start without the minter's key, as `chain deploy` does
+        if log_anchor_rpc_url is not None:
+            load_chain_key(log_anchor_key_file)  # nor without the anchoring key
         if rail is not None:
             rail.check()
             if count > 1:
@@ -128,7 +146,9 @@ def serve(
     settings = ServeSettings(str(data), db, str(policy) if policy else None, str(key) if key else None,
                              tax_revenue_wallet, rtgs_clock, specs, str(usdkg_key_file) if usdkg_key_file else None,
                              str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
-                             otlp_endpoint, str(reserve_config) if reserve_config else None, rail, lsm_rules)
+                             otlp_endpoint, str(reserve_config) if reserve_config else None, rail, lsm_rules,
+                             log_checkpoint_every_s, log_anchor_rpc_url,
+                             str(log_anchor_key_file) if log_anchor_key_file else None)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

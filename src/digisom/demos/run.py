@@ -118,6 +118,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
     from digisom.demos.kgst import run_kgst_demo  # noqa: PLC0415
     from digisom.demos.merchants import run_merchants_demo  # noqa: PLC0415
     from digisom.demos.offline import run_offline_demo  # noqa: PLC0415
+    from digisom.demos.public_records import run_public_records_demo  # noqa: PLC0415
     from digisom.demos.register import run_register_demo  # noqa: PLC0415
     from digisom.demos.remittance import run_remittance_demo  # noqa: PLC0415
     from digisom.demos.reserve import run_reserve_demo  # noqa: PLC0415
@@ -135,6 +136,7 @@ def _chapters() -> list[tuple[str, Chapter]]:
         ("register and reserves", run_register_demo),
         ("national crypto reserve", run_reserve_demo),
         ("merchants", run_merchants_demo),
+        ("public records", run_public_records_demo),
     ]
 
 

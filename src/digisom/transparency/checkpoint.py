@@ -5,9 +5,11 @@ head and anchor it on a chain. The ports are filled by the composition root
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+from digisom.kernel.locks import SharedLock
 from digisom.transparency import sth
 from digisom.transparency.log import Anchor, TransparencyLog
 from digisom.transparency.sth import TreeHead
@@ -21,6 +23,9 @@ class Publication:
     record_id: str
     kind: str
     body: Mapping[str, Any]
+
+
+LOCK_NAMESPACE: Final = "transparency.checkpoint"
 
 
 # What a domain has published, read when a checkpoint runs.
@@ -52,16 +57,46 @@ def ledger_head_record(head: JournalHead) -> Publication:
 def checkpoint(log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],
                anchorer: Anchorer | None) -> TreeHead:
     """Log every source's records (ids already logged are skipped), then the journal's
-    head, sign the tree and anchor its head if it is not anchored yet (no anchorer: the
-    head stays unanchored and says so in /anchors)."""
+    head, sign the tree and anchor every head not anchored yet (no anchorer: the heads
+    stay unanchored and say so in /anchors)."""
     for source in sources:
         for item in source():
             log.append(item.record_id, item.kind, dict(item.body))
     head_record = ledger_head_record(journal_head())
     log.append(head_record.record_id, head_record.kind, dict(head_record.body))
     head = log.sign_head()
-    if anchorer is not None and not log.anchored(head.tree_size):
-        digest = sth.sth_hash(head)
-        chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
-        log.record_anchor(Anchor(head.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
+    if anchorer is not None:
+        pending = log.unanchored()
+        # Every head since the last anchor, not only this one: a round whose anchor failed (a
+        # node down) left its head unanchored, and verify-public wants every head anchored.
+        # With no anchor yet (anchoring newly turned on), only this head: the history before
+        # is not sent as a burst of transactions, it stays signed and unanchored.
+        for unanchored in pending if log.anchors(limit=1) else [head]:
+            digest = sth.sth_hash(unanchored)
+            chain_id, tx_hash, raw_tx, block_number = anchorer.anchor(digest)
+            log.record_anchor(Anchor(unanchored.tree_size, digest, chain_id, tx_hash, raw_tx, block_number))
     return head
+
+
+class Checkpoints:
+    """Checkpoints of one log, one at a time across every process on its database (the
+    worker of each `digisom serve` process, `digisom log checkpoint` beside them).
+
+    Unserialised, two checkpoints interleave: one logs the journal's head N+1 before the
+    other logs N (the log then says the journal went back), both sign the same size (one
+    insert fails), both send an anchor transaction for the same head. On PostgreSQL the
+    lock is an advisory lock (ADR 0005); SQLite serves one process, so there the thread
+    lock is the whole story."""
+
+    def __init__(self, log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],
+                 anchorer: Anchorer | None, lock: AbstractContextManager[None] | None = None) -> None:
+        self.log = log
+        self._sources = sources
+        self._journal_head = journal_head
+        self._anchorer = anchorer
+        self._lock = lock if lock is not None else SharedLock(LOCK_NAMESPACE, log.engine)
+
+    def run(self) -> TreeHead:
+        """One checkpoint (`checkpoint`), under the lock."""
+        with self._lock:
+            return checkpoint(self.log, self._sources, self._journal_head, self._anchorer)

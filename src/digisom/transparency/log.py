@@ -218,6 +218,16 @@ class TransparencyLog:
             return conn.execute(select(tables.anchors.c.tree_size)
                                 .where(tables.anchors.c.tree_size == tree_size)).first() is not None
 
+    def unanchored(self) -> list[TreeHead]:
+        """Signed heads after the newest anchored one, smallest first (all, to a page, if none
+        is anchored yet)."""
+        heads, anchors = tables.tree_heads, tables.anchors
+        with self.engine.connect() as conn:
+            newest = conn.execute(select(func.max(anchors.c.tree_size))).scalar_one()
+            rows = conn.execute(select(heads).where(heads.c.tree_size > (-1 if newest is None else int(newest)))
+                                .order_by(heads.c.tree_size).limit(HEADS_PAGE_MAX))
+            return [_head(row) for row in rows]
+
     def anchors(self, after_size: int = -1, limit: int = HEADS_PAGE_MAX) -> list[Anchor]:
         """Anchors of heads larger than `after_size`, smallest first."""
         with self.engine.connect() as conn:

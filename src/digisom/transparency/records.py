@@ -17,7 +17,8 @@ from digisom.transparency.errors import RecordInvalid
 
 FORMAT: Final = "digisom-log-record-v1"
 KINDS: Final = frozenset({"issuance_report", "disbursement_run", "public_spending", "register_event",
-                          "licence_event", "usdkg_audit", "usdkg_coverage", "por_root", "ledger_head"})
+                          "licence_event", "usdkg_audit", "usdkg_coverage", "por_root", "ledger_head", "kgst_reserve",
+                          "vasp_volume", "reserve_publication"})
 RECORD_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
 _RECORD_ID: Final = re.compile(RECORD_ID_PATTERN)
 # A published report is a few KiB; the largest (a coverage report with its bar list) stays

@@ -2,7 +2,7 @@
 signature, consistency between successive heads, every entry against its leaf hash and the
 newest root, every inclusion proof, each anchor's digest, and the public figures that the
 records let anyone recompute. The first discrepancy stops the check (`Discrepancy`) and
-names what is wrong; fetching and the chain are the caller's (`digisom.cli.verify_public`)."""
+names what is wrong; fetching is `digisom.transparency.public`'s, the chain the caller's."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from digisom.transparency.records import Record, parse_entry
 from digisom.transparency.sth import TreeHead, signed_by, sth_hash
 
 HEX: Final = frozenset("0123456789abcdef")
+
+# A figure a record lets anyone recompute: None, or what does not add up.
+FigureCheck = Callable[[Record], "str | None"]
 
 
 class Discrepancy(Exception):
@@ -192,15 +195,65 @@ def _coverage(record: Record) -> str | None:
     return None
 
 
-def check_figures(records: Sequence[Record], findings: Findings) -> None:
+def _kgst_reserve(record: Record) -> str | None:
+    """The reserve covers the supply, allowing only for what is in flight (a mint's som is
+    held before its tokens exist, a redemption's released after they burn), and the report
+    says so exactly when it does."""
+    body, name = record.body, record.record_id
+    reserve = _tyiyn(body.get("reserve_tyiyn"), f"{name}: reserve")
+    minting = _tyiyn(body.get("mint_in_flight_tyiyn"), f"{name}: mint in flight")
+    redeeming = _tyiyn(body.get("redeem_in_flight_tyiyn"), f"{name}: redemption in flight")
+    supply_text = body.get("supply_tyiyn")
+    supply = None if supply_text is None else _tyiyn(supply_text, f"{name}: supply")
+    covered = supply is not None and reserve - redeeming <= supply <= reserve + minting
+    if body.get("balanced") is not covered:
+        return f"{name}: published as {'' if body.get('balanced') else 'not '}balanced, its figures say otherwise"
+    if not covered:
+        return f"{name}: KGST supply {supply_text} tyiyn is not covered by its reserve of {reserve} tyiyn"
+    return None
+
+
+def _summed(lines: Sequence[Any], name: str, field_name: str) -> int:
+    if field_name == "trades":
+        return sum(_int(line.get("trades"), f"{name}: trades") for line in lines)
+    return sum(_tyiyn(line.get(field_name), f"{name}: {field_name}") for line in lines)
+
+
+def _vasp_volume(record: Record) -> str | None:
+    """A month's VASP aggregates add up: the month's volume and trades are its pairs',
+    each asset's traded volume is the pairs it is the base of, one counted report per exchange."""
+    body, name = record.body, record.record_id
+    pairs, versions = list(body.get("pairs", [])), list(body.get("versions", []))
+    for field_name in ("volume_tyiyn", "trades"):
+        stated = body.get(field_name)
+        total = _summed(pairs, name, field_name)
+        if (stated if field_name == "trades" else _tyiyn(stated, f"{name}: {field_name}")) != total:
+            return f"{name}: the month's {field_name} {stated} is not the sum of its pairs ({total})"
+    for asset in body.get("assets", []):
+        based = [p for p in pairs if p.get("base") == asset.get("asset")]
+        for field_name in ("volume_base_units", "volume_tyiyn", "trades"):
+            total = _summed(based, name, field_name)
+            stated = asset.get(field_name)
+            if (stated if field_name == "trades" else _tyiyn(stated, f"{name}: {field_name}")) != total:
+                return f"{name}: asset {asset.get('asset')}'s {field_name} {stated} is not its pairs' ({total})"
+    exchanges = [v.get("vasp_id") for v in versions]
+    if body.get("reports") != len(versions) or len(set(exchanges)) != len(exchanges):
+        return f"{name}: {body.get('reports')} reports counted, {len(versions)} versions listed (one per exchange)"
+    return None
+
+
+def check_figures(records: Sequence[Record], findings: Findings,
+                  more: Mapping[str, FigureCheck] | None = None) -> None:
     """Recompute what the records let anyone recompute, in log order: circulation against
     its holding codes and the issuance liability; each run's payments against its totals;
     each programme's published spending against its logged runs; each coverage report
-    against its digest; the journal's heads only move forward."""
+    against its digest; KGST's supply against its reserve; each month's VASP volumes
+    against their pairs; the journal's heads only move forward; then `more` (by kind)."""
     runs: dict[str, Record] = {}
     journal_seq = -1
-    checks: dict[str, Callable[[Record], str | None]] = {"issuance_report": _issuance, "disbursement_run": _run,
-                                                          "usdkg_coverage": _coverage}
+    checks: dict[str, FigureCheck] = {"issuance_report": _issuance, "disbursement_run": _run,
+                                      "usdkg_coverage": _coverage, "kgst_reserve": _kgst_reserve,
+                                      "vasp_volume": _vasp_volume, **(more or {})}
     for record in records:
         check = checks.get(record.kind)
         problem = check(record) if check is not None else None

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from digisom.vasp_reports.report import Report
+
+# A month's aggregates go public (the transparency log) only once this many exchanges
+# reported it: below that, the "market" figures are one or two exchanges' own (the usual
+# threshold rule of statistical disclosure control).
+PUBLIC_REPORTERS_MIN: Final = 3
+
+
+def publishable(latest: Iterable[Report]) -> bool:
+    """Whether a month's latest reports come from enough exchanges to be published."""
+    return len({report.vasp_id for report in latest}) >= PUBLIC_REPORTERS_MIN
 
 
 def latest_versions(reports: Iterable[Report]) -> list[Report]:
