@@ -65,8 +65,9 @@ TRANSFER_FLAG_NAMES: Final[dict[str, TransferFlags]] = {
     "closing_debit": TransferFlags.CLOSING_DEBIT,
     "closing_credit": TransferFlags.CLOSING_CREDIT,
 }
-ACCOUNT_FLAGS_KNOWN: Final = sum(ACCOUNT_FLAG_NAMES.values(), AccountFlags.NONE)
-TRANSFER_FLAGS_KNOWN: Final = sum(TRANSFER_FLAG_NAMES.values(), TransferFlags.NONE)
+# IntFlag + IntFlag is a plain int at run time (typeshed says otherwise; mypyc checks it).
+ACCOUNT_FLAGS_KNOWN: Final = AccountFlags(sum(ACCOUNT_FLAG_NAMES.values()))
+TRANSFER_FLAGS_KNOWN: Final = TransferFlags(sum(TRANSFER_FLAG_NAMES.values()))
 
 
 def flag_names(flags: int, names: dict[str, AccountFlags] | dict[str, TransferFlags]) -> list[str]:
