@@ -12,15 +12,18 @@ Measures, in one run:
   chain verified); the peer is one bare Ed25519 verification;
 - sync (the issue's figure): `--payments` distinct payments (default 1,000,000) uploaded
   by payers and payees (so twice), with cloned devices double-spending, synced into the
-  ledger on a throwaway PostgreSQL server: `OfflineService.settle_uploads` — load the
+  ledger on a throwaway PostgreSQL server: `OfflineService.settle_backlog` — the backlog
+  split by payer into runs of about `--run-payloads` payloads; per run: load the
   settlement book, verify and settle (signatures on `--workers` processes), store the
-  book and the run, post every payout to the ledger in batches of 8,190 transfers, mark
-  the run posted. sync_backend is "postgresql". Setup (registering and funding the
+  book and the run, post every payout to the ledger in pipelined batches of 8,190
+  transfers (on a thread, while the next run is settled), mark the run posted.
+  sync_backend is "postgresql". Setup (registering and funding the
   devices) is outside the clock. `--backend sqlite` runs the same on a SQLite file
   (the test suite does, small);
-  sync_load_s / sync_settle_s / sync_store_s / sync_post_s split sync_seconds (books
-  and certificates loaded; `settle`, where decoding and verification overlap; the run
-  stored; the ledger posting);
+  sync_load_s / sync_settle_s / sync_store_s / sync_post_wait_s split sync_seconds, summed
+  over the runs (books and certificates loaded; `settle`, where decoding and
+  verification overlap; the run stored; waiting for a run's posting); sync_post_s is the
+  posting thread's own time, most of it beside the next run's steps; sync_runs the runs;
 - verify_only_per_s (the target's peer): one core only verifying the same signatures
   (every distinct payment's, each once), in the same run, before the sync; the target is
   sync_payments_per_s >= verify_only_per_s (`sync_to_verify_only` >= 1).
@@ -57,6 +60,7 @@ from digisom.ledger.model import BATCH_EVENTS_MAX, Account, AccountFlags, Transf
 from digisom.ledger.service import Ledger
 from digisom.offline import codec, migrations, registry
 from digisom.offline.accounts import derive_id, guarantee_account, reserve_account, reserve_account_id
+from digisom.offline.backlog import RUN_PAYLOADS_DEFAULT
 from digisom.offline.certificates import Certificate, Role, TrustStore, issue_certificate, issue_revocation_list
 from digisom.offline.device import Device
 from digisom.offline.keys import SoftwareSigner, signature_valid
@@ -65,9 +69,9 @@ from digisom.offline.ports import WalletCredit, WalletRef
 from digisom.offline.qr import QR_ERROR_LEVEL, qr_version
 from digisom.offline.service import OfflineService
 from digisom.offline.settlement import (
+    Finding,
     Fraud,
     SettlementContext,
-    SettlementResult,
     Verdict,
     settle,
     verify_sequentially,
@@ -318,12 +322,17 @@ def main() -> None:
                         help="database of the ledger-backed sync")
     parser.add_argument("--verifications", type=int, default=2_000, help="samples for sign and verify latency")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes verifying signatures")
+    parser.add_argument("--run-payloads", type=int, default=RUN_PAYLOADS_DEFAULT,
+                        help="payloads per settlement run of the backlog (a payer is never split)")
+    parser.add_argument("--serial", action="store_true", help="post each run before settling the next")
     parser.add_argument("--seed", type=int, default=417)
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run for the test suite: 2,000 payments, 50 samples, SQLite, one worker")
+                        help="a smoke run for the test suite: 2,000 payments, 50 samples, SQLite, one worker, "
+                             "runs of 1,000 payloads")
     args = parser.parse_args()
     if args.quick:
         args.payments, args.verifications, args.backend, args.workers = 2_000, 50, "sqlite", 1
+        args.run_payloads = 1_000
     rng = random.Random(args.seed)
     pki = Pki()
 
@@ -355,15 +364,16 @@ def main() -> None:
             print(f"syncing {uploaded} uploaded payloads into the ledger...", file=sys.stderr)
             load_before = round(os.getloadavg()[0], 2)
             start = time.perf_counter()
-            outcome = service.settle_uploads(uploads)
+            outcome = service.settle_backlog(uploads, run_payloads=args.run_payloads, pipelined=not args.serial)
             sync_seconds = time.perf_counter() - start
 
-    def double_counters(result: SettlementResult) -> set[tuple[bytes, int]]:
-        return {(f.device_key_id, f.counter) for f in result.findings if f.fraud is Fraud.DOUBLE_COUNTER}
+    def double_counters(findings: Sequence[Finding]) -> set[tuple[bytes, int]]:
+        return {(f.device_key_id, f.counter) for f in findings if f.fraud is Fraud.DOUBLE_COUNTER}
 
-    detected, pure_detected = double_counters(outcome.result), double_counters(pure)
-    settled, pure_settled = len(outcome.result.decisions), len(pure.decisions)
-    paid = sum(1 for d in outcome.result.decisions if d.verdict in (Verdict.RESERVE, Verdict.GUARANTEE))
+    decisions = outcome.decisions
+    detected, pure_detected = double_counters(outcome.findings), double_counters(pure.findings)
+    settled, pure_settled = len(decisions), len(pure.decisions)
+    paid = sum(1 for d in decisions if d.verdict in (Verdict.RESERVE, Verdict.GUARANTEE))
     print(
         json.dumps(
             {
@@ -374,6 +384,8 @@ def main() -> None:
                 **latency,
                 "sync_backend": args.backend,
                 "sync_workers": args.workers,
+                "sync_runs": len(outcome.runs),
+                "sync_pipelined": not args.serial,
                 "sync_payments": settled,
                 "sync_payloads_uploaded": uploaded,
                 "sync_seconds": round(sync_seconds, 2),
@@ -391,7 +403,7 @@ def main() -> None:
                 "double_spends_injected": len(injected),
                 "double_spends_detected": len(injected & detected),
                 "false_positives": len(detected - injected),
-                "devices_revoked": len(outcome.result.revocations),
+                "devices_revoked": len(outcome.revocations),
                 "pure_sync_payments": pure_settled,
                 "pure_sync_seconds": round(pure_seconds, 2),
                 "pure_sync_payments_per_s": round(pure_settled / pure_seconds),

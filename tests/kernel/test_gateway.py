@@ -107,3 +107,28 @@ def test_an_unknown_account_is_read_again_and_the_cache_is_bounded(ledger: Ledge
 def test_a_cache_of_no_codes_is_refused(ledger: Ledger) -> None:
     with pytest.raises(CacheSizeInvalid):
         LedgerGateway(Domain.DISBURSEMENT, CHART, ledger, ledger, codes_cached=0)
+
+
+class BatchAtATime:
+    """A writer without `create_transfers_many` (the gateway falls back to one batch at a time)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
+        return self.ledger.create_transfers(events)
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_many_batches_each_checked_when_the_ledger_takes_it(ledger: Ledger, streaming: bool) -> None:
+    writer = ledger if streaming else BatchAtATime(ledger)
+    gated = LedgerGateway(Domain.DISBURSEMENT, CHART, writer, ledger)
+    batches = [[Transfer(30 + i, TREASURY_WALLET, PENSIONER_WALLET, 10, LEDGER, DISBURSEMENT)] for i in range(3)]
+    assert list(gated.create_transfers_many(batches)) == [[CreateTransferResult.ok]] * 3
+    minting = [Transfer(40, ISSUANCE, PENSIONER_WALLET, 100, LEDGER, DISBURSEMENT)]
+    stream = gated.create_transfers_many([[Transfer(41, TREASURY_WALLET, PENSIONER_WALLET, 1, LEDGER, DISBURSEMENT)],
+                                          minting])
+    with pytest.raises(DebitNotAllowed):
+        list(stream)
+    assert ledger.lookup_transfers([40]) == []  # the refused batch reached the ledger not at all
+    assert [t.id for t in ledger.lookup_transfers([30, 31, 32])] == [30, 31, 32]

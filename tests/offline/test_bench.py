@@ -30,6 +30,8 @@ KEYS = {
     "sync_settle_s",
     "sync_store_s",
     "sync_post_s",
+    "sync_post_wait_s",
+    "sync_runs",
 }
 
 
@@ -46,6 +48,7 @@ def test_bench_prints_one_json_object_with_every_key() -> None:
     assert report["payment_bytes"] <= 200
     assert report["qr_version"] <= 10
     assert report["sync_backend"] == "sqlite"
+    assert report["sync_runs"] > 1  # the backlog split by payer, each run settled and posted
     assert report["sync_payments"] == report["pure_sync_payments"] == report["payments_distinct_expected"]
     # Every honest payment is paid; only the clones' excess may go unpaid or wait.
     assert report["sync_payments_paid"] >= report["sync_payments"] - report["double_spends_injected"]

@@ -16,8 +16,8 @@ has seen costs no read. An account the ledger did not know is not remembered.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Final, Protocol
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final, Protocol, runtime_checkable
 
 from digisom.errors import DigisomError
 from digisom.kernel.chart import Chart, Domain
@@ -54,6 +54,15 @@ class TransferWriter(Protocol):
 
     def create_transfers(self, events: Sequence[Transfer]) -> list[CreateTransferResult]:
         """Create a batch of transfers; one result per event, in order."""
+        ...
+
+
+@runtime_checkable
+class StreamingTransferWriter(TransferWriter, Protocol):
+    """A writer that also commits batch after batch pipelined (`Ledger.create_transfers_many`)."""
+
+    def create_transfers_many(self, batches: Iterable[Sequence[Transfer]]) -> Iterator[list[CreateTransferResult]]:
+        """Each batch's results, in order, once that batch is durable."""
         ...
 
 
@@ -103,6 +112,20 @@ class LedgerGateway:
         """Check `events` against the chart, then submit them as one batch."""
         self.check(events)
         return self._writer.create_transfers(events)
+
+    def create_transfers_many(self, batches: Iterable[Sequence[Transfer]]) -> Iterator[list[CreateTransferResult]]:
+        """Batch after batch, each checked against the chart just before the writer takes
+        it: pipelined when the writer can (the ledger runs batch N+1's engine while batch N
+        commits), else one batch after the other. A refused batch raises `DebitNotAllowed`
+        when it is reached; the batches before it are written."""
+        checked = (self._checked(events) for events in batches)
+        if isinstance(self._writer, StreamingTransferWriter):
+            return self._writer.create_transfers_many(checked)
+        return (self._writer.create_transfers(events) for events in checked)
+
+    def _checked(self, events: Sequence[Transfer]) -> Sequence[Transfer]:
+        self.check(events)
+        return events
 
     def _account_codes(self, ids: set[int]) -> dict[int, int]:
         """The code of each account among `ids` the ledger knows: remembered, or read once."""

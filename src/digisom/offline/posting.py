@@ -7,10 +7,10 @@ run, so posting a run again — after a crash, or a re-upload — makes the ledg
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from digisom.kernel.gateway import TransferWriter
+from digisom.kernel.gateway import StreamingTransferWriter
 from digisom.kernel.results import TRANSFER_OK as _ACCEPTED
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer
 from digisom.offline.errors import OfflineError, Reason
@@ -28,30 +28,40 @@ class PaidPayment:
     guarantee_tyiyn: int
 
 
-def post(ledger: TransferWriter, chains: Iterable[Sequence[Transfer]], batch_events_max: int = BATCH_EVENTS_MAX) -> int:
-    """Commit `chains` in batches of whole chains; returns the transfers posted.
+def post(ledger: StreamingTransferWriter, chains: Iterable[Sequence[Transfer]],
+         batch_events_max: int = BATCH_EVENTS_MAX) -> int:
+    """Commit `chains` in batches of whole chains, pipelined (`create_transfers_many`: the
+    ledger runs batch N+1 while batch N commits); returns the transfers posted.
 
     Anything but `ok` or `exists` means the context was stale or a bank's float is short:
     `LEDGER_REFUSED`, and the service parks the run for an operator (the ledger remembers
-    the failed ids, so a blind retry would not help)."""
-    batch: list[Transfer] = []
+    the failed ids, so a blind retry would not help). The stream stops at the first
+    refused batch; the batch after it may already be written (pipelined), which a retry
+    of the parked run sees: it posts only the chains the ledger does not have."""
+    batches = list(_batches(chains, batch_events_max))
     posted = 0
-
-    def flush() -> None:
-        nonlocal posted
-        if not batch:
-            return
-        results = ledger.create_transfers(batch)
-        refused = [(tr, r) for tr, r in zip(batch, results, strict=True) if r not in _ACCEPTED]
-        if refused:
-            transfer, result = refused[0]
-            raise OfflineError(Reason.LEDGER_REFUSED, f"transfer {transfer.id:x}: {result.name}")
-        posted += len(batch)
-        batch.clear()
-
-    for chain in chains:
-        if len(batch) + len(chain) > batch_events_max:
-            flush()
-        batch.extend(chain)
-    flush()
+    stream = ledger.create_transfers_many(batches)
+    try:
+        for batch, results in zip(batches, stream, strict=True):
+            refused = [(tr, r) for tr, r in zip(batch, results, strict=True) if r not in _ACCEPTED]
+            if refused:
+                transfer, result = refused[0]
+                raise OfflineError(Reason.LEDGER_REFUSED, f"transfer {transfer.id:x}: {result.name}")
+            posted += len(batch)
+    finally:
+        close = getattr(stream, "close", None)  # a generator: stop the ledger's pipeline now
+        if close is not None:
+            close()
     return posted
+
+
+def _batches(chains: Iterable[Sequence[Transfer]], batch_events_max: int) -> Iterator[list[Transfer]]:
+    """Whole chains (linked: all or nothing) in batches of at most `batch_events_max` events."""
+    batch: list[Transfer] = []
+    for chain in chains:
+        if batch and len(batch) + len(chain) > batch_events_max:
+            yield batch
+            batch = []
+        batch.extend(chain)
+    if batch:
+        yield batch

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -38,7 +39,7 @@ from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
-from digisom.offline import authority, book_store, codec, payouts, posting, registry, revocations
+from digisom.offline import authority, backlog, book_store, codec, payouts, posting, registry, revocations
 from digisom.offline import tables as t
 from digisom.offline.accounts import (
     OfflineTransferCode,
@@ -53,6 +54,8 @@ from digisom.offline.payment import referenced_key_ids
 from digisom.offline.ports import WalletDirectory, WalletRef
 from digisom.offline.registry import RegisteredDevice
 from digisom.offline.settlement import (
+    Decision,
+    Finding,
     SettlementContext,
     SettlementResult,
     SignatureVerifier,
@@ -137,6 +140,54 @@ class SyncOutcome:
     # Wall seconds per step of this sync ("load", "settle", "store", "post"): where a
     # large run's time goes (bench/offline.py reports them).
     phases_s: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogOutcome:
+    """What `settle_backlog` did: one outcome per run, in order, and the wall seconds of
+    each step summed over the runs ("post" ran beside the next runs' steps when
+    pipelined; "post_wait" is what the runs' steps waited for it)."""
+
+    runs: tuple[SyncOutcome, ...]
+    phases_s: Mapping[str, float]
+
+    @property
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every run's decisions, run after run."""
+        return tuple(d for run in self.runs for d in run.result.decisions)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every run's new fraud findings."""
+        return tuple(f for run in self.runs for f in run.result.findings)
+
+    @property
+    def revocations(self) -> frozenset[bytes]:
+        """Every device revoked by the backlog."""
+        return frozenset(k for run in self.runs for k in run.result.revocations)
+
+    @property
+    def transfers_posted(self) -> int:
+        """Ledger transfers posted by every run."""
+        return sum(run.transfers_posted for run in self.runs)
+
+    @property
+    def paid_tyiyn(self) -> int:
+        """Paid by every run, reserve and guarantee."""
+        return sum(run.paid_tyiyn for run in self.runs)
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredRun:
+    """A run settled and stored (pending), not yet posted."""
+
+    run_id: int
+    result: SettlementResult
+    decided: int
+    returned: dict[bytes, int]
+    refused: dict[bytes, Reason]
+    trust: TrustMaterial
+    phases_s: dict[str, float]
 
 
 class OfflineService:
@@ -303,41 +354,96 @@ class OfflineService:
     def settle_uploads(
         self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim] | None = None
     ) -> SyncOutcome:
-        """Settle already authenticated uploads in one run (the batch path: `sync`, the
-        benchmark). `returns` maps a device to its return claim: its unspent value goes
-        back to its wallet if the claim names the current funding, unless it is fraudulent."""
-        returns = returns or {}
-        phases_s: dict[str, float] = {}
+        """Settle already authenticated uploads in one run (the request path: `sync`).
+        `returns` maps a device to its return claim: its unspent value goes back to its
+        wallet if the claim names the current funding, unless it is fraudulent."""
         with self._lock:
             self._post_pending_runs()
-            now_s = self._clock_s()
-            started = time.perf_counter()
-            with self._engine.begin() as conn:
-                run_id, result, decided, returned, refused = self._settle(conn, uploads, returns, now_s, phases_s)
-                trust = self._trust(conn, now_s)
-            # Storing the run: the rest of its database transaction, the commit included.
-            phases_s["store"] = time.perf_counter() - started - phases_s["load"] - phases_s["settle"]
-            started = time.perf_counter()
-            posted, parked = self._post_or_park(run_id, _paid_from(result))
-            phases_s["post"] = time.perf_counter() - started
+            return self._post_stored(self._store_run(uploads, returns or {}))
+
+    def settle_backlog(
+        self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim] | None = None,
+        run_payloads: int = backlog.RUN_PAYLOADS_DEFAULT, pipelined: bool = True,
+    ) -> BacklogOutcome:
+        """Settle a large backlog (a bulk import, the benchmark) as runs split by payer
+        (`backlog.split_by_payer`), each stored then posted like `settle_uploads`' run.
+
+        Pipelined, run N is posted on another thread while run N+1 is settled (its
+        signatures verified) and stored: the ledger's work releases the GIL in the
+        database, and nothing of run N+1 reads what run N's posting writes (its payers are
+        others; the funding totals, which only fundings change, are read once, under the
+        writes' lock). On SQLite, whose database takes one writer at a time, the runs go
+        one after the other. A device's return claim goes with the run of its payments."""
+        returns = returns or {}
+        parts = backlog.split_by_payer(uploads, run_payloads) or [[]]
+        run_of = {payer: index for index, part in enumerate(parts) for payer in _referenced(part)[0]}
+        part_returns: list[dict[bytes, ReturnClaim]] = [{} for _ in parts]
+        for key_id, claim in returns.items():
+            part_returns[run_of.get(key_id, len(parts) - 1)][key_id] = claim
+        pipelined = pipelined and self._engine.dialect.name != "sqlite"
+        phases_s: dict[str, float] = {}
+        outcomes: list[SyncOutcome] = []
+        with self._lock, ThreadPoolExecutor(max_workers=1, thread_name_prefix="offline-post") as poster:
+            self._post_pending_runs()
+            funding_totals = self._funding_totals(set(run_of) | set(returns))
+            posting: Future[SyncOutcome] | None = None
+            for part, claims in zip(parts, part_returns, strict=True):
+                stored = self._store_run(part, claims, funding_totals)
+                if posting is not None:
+                    outcomes.append(_waited(posting, phases_s))
+                posting = poster.submit(self._post_stored, stored)
+                if not pipelined:
+                    outcomes.append(_waited(posting, phases_s))
+                    posting = None
+            if posting is not None:
+                outcomes.append(_waited(posting, phases_s))
+        for outcome in outcomes:
+            for phase, seconds in outcome.phases_s.items():
+                phases_s[phase] = phases_s.get(phase, 0.0) + seconds
+        return BacklogOutcome(tuple(outcomes), phases_s)
+
+    def _store_run(
+        self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim],
+        funding_totals: Mapping[bytes, int] | None = None,
+    ) -> _StoredRun:
+        """Settle uploads and store the run (pending); call it holding the writes' lock."""
+        phases_s: dict[str, float] = {}
+        now_s = self._clock_s()
+        started = time.perf_counter()
+        with self._engine.begin() as conn:
+            run_id, result, decided, returned, refused = self._settle(
+                conn, uploads, returns, now_s, phases_s, funding_totals
+            )
+            trust = self._trust(conn, now_s)
+        # Storing the run: the rest of its database transaction, the commit included.
+        phases_s["store"] = time.perf_counter() - started - phases_s["load"] - phases_s["settle"]
+        return _StoredRun(run_id, result, decided, returned, refused, trust, phases_s)
+
+    def _post_stored(self, stored: _StoredRun) -> SyncOutcome:
+        """Post a stored run (or park it) and say what the sync did."""
+        started = time.perf_counter()
+        result = stored.result
+        posted, parked = self._post_or_park(stored.run_id, _paid_from(result))
+        phases_s = {**stored.phases_s, "post": time.perf_counter() - started}
         return SyncOutcome(
-            run_id=run_id, result=result, decided=decided,
+            run_id=stored.run_id, result=result, decided=stored.decided,
             paid_tyiyn=sum(p.amount_tyiyn for p in result.payouts),
             guaranteed_tyiyn=sum(c.amount_tyiyn for c in result.claims),
-            returned_tyiyn=returned, transfers_posted=posted, trust=trust, returns_refused=refused, parked=parked,
-            phases_s=phases_s,
+            returned_tyiyn=stored.returned, transfers_posted=posted, trust=stored.trust,
+            returns_refused=stored.refused, parked=parked, phases_s=phases_s,
         )
 
     def _settle(
         self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim], now_s: int,
-        phases_s: dict[str, float],
+        phases_s: dict[str, float], funding_totals: Mapping[bytes, int] | None = None,
     ) -> tuple[int, SettlementResult, int, dict[bytes, int], dict[bytes, Reason]]:
         started = time.perf_counter()
         payers, referenced = _referenced(uploads)
         referenced |= set(returns)
         devices = registry.lookup(conn, referenced)
         loaded = book_store.load(conn, payers | set(returns))
-        funding_totals = self._funding_totals(payers | set(returns))
+        if funding_totals is None:
+            funding_totals = self._funding_totals(payers | set(returns))
         bound, refused = _bind_returns(returns, funding_totals)
         context = SettlementContext(
             devices={k: d.certificate for k, d in devices.items()},
@@ -539,6 +645,14 @@ class OfflineService:
             for account in self._ledger.lookup_accounts(account_ids[start : start + PAGE_LIMIT_MAX]):
                 credits[account.id] = account.credits_posted
         return {k: credits.get(reserve_account_id(k), 0) for k in ids}
+
+
+def _waited(posting: Future[SyncOutcome], phases_s: dict[str, float]) -> SyncOutcome:
+    """A run's posting outcome, adding the time spent waiting for it to `post_wait`."""
+    started = time.perf_counter()
+    outcome = posting.result()
+    phases_s["post_wait"] = phases_s.get("post_wait", 0.0) + time.perf_counter() - started
+    return outcome
 
 
 def _bind_returns(
