@@ -68,3 +68,12 @@ def test_error_pages_are_in_the_operators_language(runtime: Runtime) -> None:
                                                headers={"Accept-Language": "ru"})
     assert unknown.status_code == 400 and "Неизвестный язык" in unknown.text
     assert "set-cookie" not in unknown.headers
+
+
+def test_a_domains_refusal_is_a_page_in_the_operators_language_with_its_reason_kept(runtime: Runtime) -> None:
+    browser = _signed_in(runtime, Role.TREASURY_OPERATOR, "ru")
+    unknown = browser.get("/console/treasury/programmes/nope")  # the disbursement domain's own "not found"
+    assert unknown.status_code == 404
+    assert "<h1>Не найдено</h1>" in unknown.text
+    assert latin_words(unknown.text, "ru") == set()  # the domain's English words only as the technical reason
+    assert '<code lang="en" translate="no">' in unknown.text and "nope" in unknown.text

@@ -131,6 +131,26 @@ def build_app(console: Console) -> FastAPI:
     return app
 
 
+def _refused_titles() -> dict[int, tuple[str, str]]:
+    # Read per call: `_` follows the request's language.
+    return {
+        400: (_("Invalid request"), _("The form is not valid. Nothing was changed.")),
+        403: (_("Not allowed"), _("Your role may not do this.")),
+        404: (_("Not found"), _("There is nothing at this address, or it is not yours to see.")),
+        409: (_("Already done differently"), _("This conflicts with what was done before. Nothing was changed.")),
+        422: (_("Refused"), _("The request was refused. Nothing was changed.")),
+        503: (_("Unavailable"), _("The service cannot do this now. Try again later.")),
+    }
+
+
+def _refused_page(request: Request, status: int, title: str, detail: str | None) -> Response:
+    """A domain's or the API's refusal as a page in the operator's language: a sentence per
+    status, with the domain's own words (English, as the API says them) as the technical reason."""
+    heading, sentence = _refused_titles().get(status, _refused_titles()[422])
+    reason = f"{title}: {detail}" if detail else title
+    return error_page(request, status, heading, sentence, reason)
+
+
 def _install_error_pages(app: FastAPI) -> None:
     """Every error a page: a status and a sentence, never a trace."""
 
@@ -143,11 +163,11 @@ def _install_error_pages(app: FastAPI) -> None:
 
     async def domain(request: Request, exc: Exception) -> Response:
         exc = cast(DomainError, exc)  # registered for this type only
-        return error_page(request, exc.status, _(exc.title), exc.problem_detail())
+        return _refused_page(request, exc.status, exc.title, exc.problem_detail())
 
     async def api_problem(request: Request, exc: Exception) -> Response:
         exc = cast(ApiProblem, exc)  # registered for this type only
-        return error_page(request, exc.status, _(exc.title), exc.detail)
+        return _refused_page(request, exc.status, exc.title, exc.detail)
 
     async def invalid(request: Request, _exc: Exception) -> Response:
         return error_page(request, 400, _("Invalid request"), _("The address or the form is not valid."))

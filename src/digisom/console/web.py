@@ -193,13 +193,14 @@ def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303, headers=PAGE_HEADERS)
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    """A plain error page (never a trace), in the operator's session if there is one."""
+def error_page(request: Request, status: int, title: str, detail: str, reason: str | None = None) -> Response:
+    """A plain error page (never a trace), in the operator's session if there is one;
+    `reason`, if given, is the technical reason in English (the API's words)."""
     try:
         who: SignedIn | None = signed_in(request)
     except NotSignedIn:
         who = None
-    return render(request, "error.html", who, status=status, title=title, detail=detail)
+    return render(request, "error.html", who, status=status, title=title, detail=detail, reason=reason)
 
 
 # No caching of operator pages, no framing (clickjacking a form), no sniffing, nothing
