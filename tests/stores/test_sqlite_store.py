@@ -3,7 +3,6 @@ migrations, lookups split over several statements, and `open_store` URLs."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from digisom.ledger.model import U128_MAX, Account
 from digisom.ledger.store import LedgerTotals
 from digisom.stores.memory import MemoryStore
 from digisom.stores.migrate import migrate_sqlite, migrations
-from digisom.stores.sqlite import PAGE_SIZE_BYTES, WAL_AUTOCHECKPOINT_PAGES, SqliteStore, connect, u128_add
+from digisom.stores.sqlite import WAL_AUTOCHECKPOINT_PAGES, SqliteStore, connect, u128_add
 from digisom.stores.url import StoreUrlError, open_store
 
 from .conftest import CENTRAL_BANK, KGS, MERCHANT, Chain, commit, opening_batch, pay, posted
@@ -34,29 +33,6 @@ def test_connections_are_durable_wal_with_foreign_keys(path: Path) -> None:
         assert conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (WAL_AUTOCHECKPOINT_PAGES,)
     finally:
         conn.close()
-
-
-def test_a_new_ledger_file_has_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
-    """A batch over a million accounts dirties a page per account: smaller pages, less WAL
-    (docs/performance.md, round 3). A file made with another page size still opens and works."""
-    SqliteStore(tmp_path / "new.db").close()
-    old = sqlite3.connect(tmp_path / "old.db")
-    old.execute("PRAGMA page_size = 4096")
-    old.execute("CREATE TABLE made_before (x INTEGER)")  # the first write fixes the page size
-    old.close()
-    store = SqliteStore(tmp_path / "old.db")
-    try:
-        commit(store, opening_batch(Chain(), Account(CENTRAL_BANK, KGS, 1)))
-        assert set(store.get_accounts([CENTRAL_BANK])) == {CENTRAL_BANK}
-    finally:
-        store.close()
-    for name, size in (("new.db", PAGE_SIZE_BYTES), ("old.db", 4096)):
-        conn = sqlite3.connect(tmp_path / name)
-        try:
-            assert conn.execute("PRAGMA page_size").fetchone() == (size,), name
-        finally:
-            conn.close()
-    assert PAGE_SIZE_BYTES < 4096
 
 
 def test_u128_add_is_exact_and_null_on_overflow(path: Path) -> None:

@@ -39,10 +39,6 @@ BUSY_TIMEOUT_MS: Final = 10_000
 # Page cache per connection (allocated as used): the account rows and the history
 # indexes a batch touches stay in memory instead of being re-read every batch.
 CACHE_SIZE_KIB: Final = 256 * 1024
-# Page size of a new database file (an existing file keeps its own; WAL mode cannot
-# change it). Each account a batch updates dirties a page of its own once accounts far
-# outnumber a batch, and the WAL takes whole pages.
-PAGE_SIZE_BYTES: Final = 1024
 # SQLite copies the WAL back into the database file (a checkpoint, with its own fsync)
 # inside whichever COMMIT crosses this many pages. The default, 1,000 pages, is less than
 # one batch of 8,190 transfers, so every commit paid for a checkpoint; at 65,536 pages
@@ -94,7 +90,6 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.create_function("u128_add", 2, u128_add, deterministic=True)
         conn.create_aggregate("u256_sum", 1, U256Sum)  # type: ignore[arg-type]  # typeshed says int; BLOBs come as bytes
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE_BYTES}")
         (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode != "wal":
             raise sqlite3.OperationalError(f"the ledger needs WAL mode; this database gives {mode!r}")
