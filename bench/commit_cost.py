@@ -167,6 +167,8 @@ def sqlite_cost(workload: Workload, directory: Path) -> dict[str, Any]:
         tables[name] = {"rows": inserted + updated.get(name, 0), "inserted": inserted,
                         "updated": updated.get(name, 0), "index_entries": inserted * secondary[name],
                         "wal_bytes": wal[name], "wal_pages": wal[name] // (24 + page_size)}
+    for name in set(wal) - set(TABLES) - {"other"}:  # e.g. sqlite_schema: pages, no rows to count
+        tables[name] = {"wal_bytes": wal[name], "wal_pages": wal[name] // (24 + page_size)}
     ledger.store.close()
     return {"tables": tables, "wal_bytes": sum(wal.values()), "wal_frames": len(pages), "page_size": page_size,
             "other_wal_bytes": wal["other"], "commit_ms": round(commit_ms[-1], 1)}
