@@ -25,6 +25,7 @@ from sqlalchemy import Engine, MetaData, inspect, select, text
 from digisom import domain_migrations
 from digisom.api.runtime import domain_engine
 from digisom.disbursement import tables as disbursement_tables
+from digisom.stores import migrate as stores_migrate
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
            "remittance", "vasp_reports", "travelrule", "por", "merchants",
@@ -348,6 +349,27 @@ def test_released_migrations_never_change() -> None:
     unpinned = {path: digest for path, digest in found.items() if path not in RELEASED}
     assert not unpinned, f"pin each new migration in RELEASED: {unpinned}"
     for path, digest in RELEASED.items():
+        assert found[path] == digest, f"{path} changed after its release: add a new migration instead"
+
+
+# The ledger stores' own migrations (`digisom.stores.migrations.<dialect>`, plain .sql
+# files run by `digisom.stores.migrate`): the sha256 of each released file, the same rule.
+LEDGER_RELEASED = {
+    "postgres/0001_ledger": "4158e3e2ee926bacacfd4271d6bce3df",
+    "postgres/0002_ledger_totals_u256": "9703fa0f66afc860eb4f64833c0ead99",
+    "sqlite/0001_ledger": "7801eb3770cdf70c18bdd92bd231a050",
+    "sqlite/0002_ledger_totals_u256": "ac54b8cb47b2b6f1c761d8eb55395030",
+}
+
+
+def test_released_ledger_store_migrations_never_change() -> None:
+    root = Path(stores_migrate.__file__).parent / "migrations"
+    found = {f"{p.parent.name}/{p.stem}": hashlib.sha256(p.read_bytes()).hexdigest()[:32]
+             for p in sorted(root.glob("*/*.sql"))}
+    assert set(LEDGER_RELEASED) <= set(found), "a released ledger migration was removed or renamed"
+    unpinned = {path: digest for path, digest in found.items() if path not in LEDGER_RELEASED}
+    assert not unpinned, f"pin each new ledger migration in LEDGER_RELEASED: {unpinned}"
+    for path, digest in LEDGER_RELEASED.items():
         assert found[path] == digest, f"{path} changed after its release: add a new migration instead"
 
 
