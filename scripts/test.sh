@@ -7,4 +7,8 @@ bin=.venv/bin
 "$bin/ruff" check src tests bench
 "$bin/mypy" src
 "$bin/lint-imports"
-"$bin/pytest" -q "$@"
+# Install what tests start (anvil, Chromium, axe-core, Patroni) once, before the two
+# workers could race on npm or apt-get; then the tests, one worker per core, each test
+# file on one worker (module fixtures build one world per file).
+"$bin/python" -m tests.prepare
+"$bin/pytest" -q -n 2 --dist loadfile "$@"
