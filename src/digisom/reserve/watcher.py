@@ -6,16 +6,15 @@ failed round is logged and retried on the next; the books never move on a guess.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Final
 
+from digisom.kernel.periodic import Periodic
 from digisom.reserve.bitcoin_observer import BitcoinObserver, BitcoinReport
 from digisom.reserve.errors import BitcoinUnavailable
 from digisom.reserve.observer import Observer, SyncReport
 from digisom.reserve.policy import Policy
 
 LOG: Final = logging.getLogger("digisom.reserve.watcher")
-STOP_TIMEOUT_S: Final = 10.0
 
 
 class ReserveWatcher:
@@ -27,8 +26,7 @@ class ReserveWatcher:
         self._bitcoin = bitcoin
         self._policy = policy
         self._every_s = every_s
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Periodic | None = None
 
     def round(self) -> dict[str, SyncReport | BitcoinReport]:
         """One sync of every asset, then one observation of every watched Bitcoin address
@@ -48,20 +46,13 @@ class ReserveWatcher:
         return reports
 
     def start(self) -> None:
+        """Run `round` every `every_s` seconds on a background thread (a failed round is
+        logged and retried on the next)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="reserve-observer", daemon=True)
+            self._thread = Periodic("reserve-observer", self.round, self._every_s, LOG)
             self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
         if self._thread is not None:
-            self._thread.join(STOP_TIMEOUT_S)
+            self._thread.stop()
             self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.round()
-            except Exception:  # a node down or a refused posting: logged, the next round retries
-                LOG.exception("reserve observer round failed")
-            self._stopping.wait(self._every_s)

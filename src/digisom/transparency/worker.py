@@ -6,46 +6,21 @@ and retried on the next: what was appended stays, and the next round signs and a
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Final
 
+from digisom.kernel.periodic import Periodic
 from digisom.transparency.sth import TreeHead
 
 LOG: Final = logging.getLogger("digisom.transparency.worker")
-STOP_TIMEOUT_S: Final = 10.0
 
 
-class CheckpointWorker:
+class CheckpointWorker(Periodic):
     """One thread that runs `checkpoint` every `every_s` seconds until stopped."""
 
     def __init__(self, checkpoint: Callable[[], TreeHead], every_s: float) -> None:
-        if every_s <= 0:
-            raise ValueError("a checkpoint period is positive")
-        self._checkpoint = checkpoint
-        self._every_s = every_s
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.rounds = 0  # completed rounds (tests and the operator's metrics read it)
+        def one_round() -> None:
+            head = checkpoint()
+            LOG.info("log checkpoint: signed tree head %d", head.tree_size)
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="log-checkpoint", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(STOP_TIMEOUT_S)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                head = self._checkpoint()
-                self.rounds += 1
-                LOG.info("log checkpoint: signed tree head %d", head.tree_size)
-            except Exception:  # a chain node down, a database blip: logged, the next round retries
-                LOG.exception("log checkpoint failed")
-            self._stopping.wait(self._every_s)
+        super().__init__("log-checkpoint", one_round, every_s, LOG)
