@@ -36,7 +36,6 @@ MERCHANT = "cafe-karakol"
 WALLET = "merchant"
 BANK = "AYIL"
 SECRET = keccak(text="digisom merchant service test secret")
-START = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 USD_SOM_E6 = 87_450_000  # 87.45 som per US dollar
 ISSUER_WALLET = "issuer"  # the USDKG issuer's digital som wallet (a role of the bridge world)
 MERCHANT_PAYMENT_CODE = 11  # the digital som's MERCHANT transfer code
@@ -87,9 +86,15 @@ class Wallets:
         return MerchantWallet(wallet_id, BANK, True) if wallet_id == WALLET else None
 
 
+def _wall_clock_now() -> datetime:
+    # The world starts at the wall clock: anvil's blocks carry the wall clock too, and an
+    # authorization's validity is checked against them (a fixed date here expired an hour later).
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 @dataclass
 class Clock:
-    now: datetime = START
+    now: datetime = field(default_factory=_wall_clock_now)
 
     def __call__(self) -> datetime:
         return self.now
