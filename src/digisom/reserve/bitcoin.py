@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,12 +43,15 @@ class WatchOnly:
     network: str  # "main" or "test"
 
 
-def _descriptor_polymod(symbols: list[int]) -> int:
+def _bch_polymod(values: list[int], generators: Sequence[int], width_bits: int) -> int:
+    """The BCH checksum residue both checksums use (BIP-173 for addresses, BIP-380 for
+    descriptors): `width_bits` wide before each 5-bit shift, reduced by `generators`."""
+    mask = (1 << width_bits) - 1
     check = 1
-    for value in symbols:
-        top = check >> 35
-        check = (check & 0x7FFFFFFFF) << 5 ^ value
-        for i, generator in enumerate(_DESCRIPTOR_GENERATOR):
+    for value in values:
+        top = check >> width_bits
+        check = (check & mask) << 5 ^ value
+        for i, generator in enumerate(generators):
             if (top >> i) & 1:
                 check ^= generator
     return check
@@ -74,7 +78,7 @@ def _descriptor_expand(text: str) -> list[int]:
 
 def descriptor_checksum(body: str) -> str:
     """BIP-380's 8-character checksum of a descriptor without its `#...`."""
-    check = _descriptor_polymod([*_descriptor_expand(body), 0, 0, 0, 0, 0, 0, 0, 0]) ^ 1
+    check = _bch_polymod([*_descriptor_expand(body), 0, 0, 0, 0, 0, 0, 0, 0], _DESCRIPTOR_GENERATOR, 35) ^ 1
     return "".join(_CHECKSUM_CHARSET[(check >> (5 * (7 - i))) & 31] for i in range(8))
 
 
@@ -107,17 +111,6 @@ def canonical_address(address: str) -> str:
     return address.lower() if hrp in _HRPS else address
 
 
-def _bech32_polymod(values: list[int]) -> int:
-    check = 1
-    for value in values:
-        top = check >> 25
-        check = (check & 0x1FFFFFF) << 5 ^ value
-        for i, generator in enumerate(_BECH32_GENERATOR):
-            if (top >> i) & 1:
-                check ^= generator
-    return check
-
-
 def _check_segwit(address: str, hrp: str) -> None:
     if address not in (address.lower(), address.upper()):
         raise DescriptorInvalid(f"{address} mixes upper and lower case")
@@ -126,7 +119,7 @@ def _check_segwit(address: str, hrp: str) -> None:
         raise DescriptorInvalid(f"{address} is not bech32")
     data = [_CHECKSUM_CHARSET.find(c) for c in data_part]
     expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    constant = _bech32_polymod(expanded + data)
+    constant = _bch_polymod(expanded + data, _BECH32_GENERATOR, 25)
     version = data[0]
     if constant != (_BECH32_CONST if version == 0 else _BECH32M_CONST):
         raise DescriptorInvalid(f"{address}'s bech32 checksum is wrong")
