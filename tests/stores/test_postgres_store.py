@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from digisom.devtools import postgres_server
-from digisom.devtools.postgres_server import PostgresUnavailable, TemporaryPostgres
+from digisom.devtools.postgres_server import LEDGER_SERVER_SETTINGS, PostgresUnavailable, TemporaryPostgres
 from digisom.ledger.model import U128_MAX, Account
 from digisom.ledger.store import JournalHead, LedgerTotals
 from digisom.stores.migrate import migrate_postgres, migrations
@@ -26,11 +26,14 @@ DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 def test_a_server_keeps_the_durable_defaults_unless_told(postgres_server: TemporaryPostgres, postgres_url: str) -> None:
-    # The benches' servers (TemporaryPostgres()) flush like production; only the test
-    # session's own server is told not to (tests/conftest.py).
+    # The benches' servers (TemporaryPostgres()) flush like production and run the
+    # settings docs/operations.md recommends; only the test session's own server is told
+    # not to flush (tests/conftest.py).
     with TemporaryPostgres(postgres_server.bin_dir) as server, psycopg.connect(server.url) as conn:
         for setting in DURABILITY_SETTINGS:
             assert conn.execute(f"SHOW {setting}").fetchone() == ("on",)
+        for setting, value in LEDGER_SERVER_SETTINGS.items():
+            assert conn.execute(f"SHOW {setting}").fetchone() == (value,)
     with psycopg.connect(postgres_url) as conn:
         for setting in DURABILITY_SETTINGS:
             assert conn.execute(f"SHOW {setting}").fetchone() == ("off",)

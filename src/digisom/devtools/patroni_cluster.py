@@ -36,7 +36,7 @@ import psycopg
 from psycopg import sql
 
 from digisom.devtools.ports import free_port
-from digisom.devtools.postgres_server import SUPERUSER, find_bin_dir
+from digisom.devtools.postgres_server import LEDGER_SERVER_SETTINGS, SUPERUSER, find_bin_dir
 from digisom.errors import DigisomError
 
 NODES_DEFAULT: Final = 3
@@ -307,8 +307,8 @@ class PatroniCluster:
                     "postgresql": {
                         "use_pg_rewind": True, "remove_data_directory_on_rewind_failure": True,
                         "remove_data_directory_on_diverged_timelines": True,
-                        "parameters": {"wal_log_hints": "on", "max_connections": 300, "max_wal_senders": 10,
-                                       "max_replication_slots": 10, "hot_standby": "on"},
+                        "parameters": {**LEDGER_SERVER_SETTINGS, "wal_log_hints": "on", "max_connections": 300,
+                                       "max_wal_senders": 10, "max_replication_slots": 10, "hot_standby": "on"},
                     },
                 },
                 "initdb": [{"encoding": "UTF8"}, "no-locale"],

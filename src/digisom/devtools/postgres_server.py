@@ -37,6 +37,13 @@ START_TIMEOUT_S: Final = 60.0
 # Several API processes, each with its pools and lock connections, share one test server.
 MAX_CONNECTIONS_DEFAULT: Final = 300
 STOP_TIMEOUT_S: Final = 60
+# What docs/operations.md recommends for a ledger's server, applied to every server this
+# module starts (a caller's `settings` win), so the benchmarks measure what an operator
+# runs. PostgreSQL's default 128 MB of shared buffers does not hold a million accounts
+# (244 MiB at fillfactor 50), so every batch re-read and evicted account pages: at 1 GB,
+# bench/ledger_scaling.py's 1M-account run went from 13.4-15.8k to 17.7-19.4k
+# transfers/s, the 10k-account one unchanged (docs/performance.md, round 3).
+LEDGER_SERVER_SETTINGS: Final = {"shared_buffers": "1GB"}
 # Another process may take the free port between our probe and the server's bind.
 START_ATTEMPTS_MAX: Final = 3
 _DATABASE_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -96,7 +103,8 @@ class TemporaryPostgres:
 
     When run as root, the server runs as the `postgres` system user (PostgreSQL refuses
     to run as root). `url` names the `postgres` database as superuser `postgres`.
-    `settings` are appended to postgresql.conf before the start (e.g. WAL archiving).
+    `LEDGER_SERVER_SETTINGS`, then `settings`, are appended to postgresql.conf before
+    the start (e.g. WAL archiving).
     `initialise` fills the empty data directory instead of initdb (e.g. restores a base
     backup into it); it runs as the caller, so it writes through `server_user_command`.
     """
@@ -107,7 +115,7 @@ class TemporaryPostgres:
         self.bin_dir = bin_dir or find_bin_dir()
         self._start_timeout_s = start_timeout_s
         self._max_connections = max_connections
-        self._settings = dict(settings or {})
+        self._settings = {**LEDGER_SERVER_SETTINGS, **(settings or {})}
         self._initialise = initialise
         self._root: Path | None = None
         self.port = 0
@@ -156,9 +164,8 @@ class TemporaryPostgres:
                 self._data_dir.mkdir(mode=0o700)
                 chown_for_server(self._data_dir)
                 self._initialise(self._data_dir)
-            if self._settings:
-                with (self._data_dir / "postgresql.conf").open("a") as conf:
-                    conf.write(settings_text(self._settings))
+            with (self._data_dir / "postgresql.conf").open("a") as conf:
+                conf.write(settings_text(self._settings))
             for attempt in range(1, START_ATTEMPTS_MAX + 1):
                 self.port = free_port()
                 try:
