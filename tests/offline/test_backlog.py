@@ -1,4 +1,5 @@
-"""A backlog settled as runs split by payer, posted while the next run is verified: the
+"""A backlog settled as runs split by payer, posted while the next run is verified, the
+next run's signatures handed to the verifier before this run's rules and store: the
 same decisions, payouts, fraud findings and balances as one run, and as the same runs
 one after the other; every payment posted once."""
 
@@ -12,6 +13,7 @@ import pytest
 
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
+from digisom.offline import codec
 from digisom.offline.backlog import split_by_payer
 from digisom.offline.device import Device
 from digisom.offline.errors import OfflineError, Reason
@@ -22,16 +24,23 @@ from digisom.offline.upload import Upload
 from tests.offline.ledger_world import BANK, LedgerWorld, books_balance, wallet_account_id
 from tests.offline.world import DAY_S, signer
 
-PAYERS = ("pensioner", "student", "teacher")
+PAYERS = ("pensioner", "student", "teacher", "mechanic")
 RUN_PAYLOADS = 8  # a few payers' payloads per run, so the backlog makes several runs
+
+
+def key_id(holder: str) -> bytes:
+    return codec.key_id(signer(holder).public_key)
 
 
 def mixed_backlog(world: LedgerWorld) -> list[Upload]:
     """Three payers paying two shops; a clone of the pensioner double-spending beyond its
     allowance (the guarantee pays the shop), a forged copy of a valid payment uploaded
-    before it, a lone forgery and junk."""
+    before it, a lone forgery and junk. And a clone of the mechanic paying the pensioner
+    beyond the mechanic's allowance: unpaid, since the pensioner is fraudulent, which a
+    run of the mechanic sees only if it reads the findings of the pensioner's run (an
+    earlier one) after that run was stored."""
     merchant, shop = world.device("merchant"), world.device("shop")
-    payers = [world.device(name, fund_tyiyn=60_000) for name in PAYERS]
+    payers = [world.device(name, fund_tyiyn=60_000) for name in PAYERS[:3]]
     now_s = world.clock()
     for i in range(5):
         for payer in payers:
@@ -49,6 +58,14 @@ def mixed_backlog(world: LedgerWorld) -> list[Upload]:
     ghost = Device.from_state(signer("teacher"), payers[2].snapshot())  # its payments never uploaded
     forgery = bytearray(ghost.pay(shop.device_id, 7, now_s + 21))
     forgery[-2] ^= 1
+    mechanic = world.device("mechanic", fund_tyiyn=5_000)
+    shop.receive(mechanic.pay(shop.device_id, 1_000, now_s + 30), now_s + 30, mechanic.certificate.encoded)
+    mechanic_clone = Device.from_state(signer("mechanic"), mechanic.snapshot())
+    shop.receive(mechanic.pay(shop.device_id, 1_000, now_s + 31), now_s + 31)
+    merchant.receive(mechanic_clone.pay(merchant.device_id, 1_000, now_s + 31), now_s + 31,
+                     mechanic.certificate.encoded)
+    pensioner.receive(mechanic_clone.pay(pensioner.device_id, 3_000, now_s + 32), now_s + 32,
+                      mechanic.certificate.encoded)
     world.clock.now_s += DAY_S
     return [
         Upload(payers[1].device_id, (bytes(squatter), honest, bytes(forgery), b"junk", b"junk"), ()),
@@ -56,6 +73,8 @@ def mixed_backlog(world: LedgerWorld) -> list[Upload]:
         merchant.upload(),
         shop.upload(),
         clone.upload(),
+        mechanic.upload(),
+        mechanic_clone.upload(),
     ]
 
 
@@ -125,6 +144,13 @@ def test_pipelined_backlog_equals_serial_runs_and_one_run(worlds: list[LedgerWor
     assert {f.fraud for f in whole.result.findings} >= {Fraud.DOUBLE_COUNTER, Fraud.OVER_ALLOWANCE}
     assert any(d.verdict is Verdict.GUARANTEE for d in whole.result.decisions)
     assert whole.transfers_posted > 0 and not whole.parked
+    # The mechanic's payment to the (fraudulent) pensioner is unpaid, and the split runs
+    # settle the mechanic after the pensioner: they must read that run's findings.
+    mechanic, pensioner = key_id("mechanic"), key_id("pensioner")
+    to_pensioner = [d.verdict for d in whole.result.decisions if d.key[0] == mechanic and d.payee_id == pensioner]
+    assert to_pensioner == [Verdict.UNPAID]
+    run_of = {f.device_key_id: index for index, run in enumerate(runs["pipelined"].runs) for f in run.result.findings}
+    assert run_of[pensioner] < run_of[mechanic]
 
 
 class SignalingLedger:
@@ -156,8 +182,9 @@ def test_run_n_is_posted_while_run_n_plus_1_is_verified(postgres_url: str) -> No
 
 
 def posted_while_verifying(postgres_url: str, pipelined: bool) -> list[bool]:
-    """Whether the first run's posting reached the ledger while the second run's
-    signatures were verified ([False] when the runs go one after the other)."""
+    """Whether the first run's posting reached the ledger while the third run's
+    signatures were verified ([False] when the runs go one after the other). The third:
+    pipelined, the second run's are handed over before the first run is stored."""
     world = LedgerWorld(postgres_url)
     try:
         uploads = mixed_backlog(world)
@@ -167,7 +194,7 @@ def posted_while_verifying(postgres_url: str, pipelined: bool) -> list[bool]:
 
         def verifier(checks: Sequence[SignatureCheck]) -> list[bool]:
             calls.append(len(checks))
-            if len(calls) == 2:  # the second run's verification (one call per run: small runs)
+            if len(calls) == 3:  # the third run's verification (one call per run: small runs)
                 ledger.batch_arrived.clear()
                 ledger.release.set()  # the first run's posting may reach the ledger now
                 seen.append(ledger.batch_arrived.wait(SignalingLedger.RELEASE_WAIT_S / 4))
