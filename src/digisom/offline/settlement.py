@@ -5,6 +5,9 @@ spending, and says what to pay, whom to revoke and what the issuing banks owe. I
 no I/O: the ledger integration turns `Payout`s into transfers (`transfer_id` is the
 ledger's idempotency key), `revocations` into the next revocation list, and `Claim`s
 into the banks' liabilities, and stores the returned `SettlementBook` for the next run.
+`settle` is `collect` (decode, hand the signatures to the verifier) then
+`settle_collected` (read the verdicts, apply the rules), which a backlog's runs call
+apart so that the next run's signatures are being verified during this run's rules.
 
 Rules (docs/offline.md, "Sync and the guarantee"):
 
