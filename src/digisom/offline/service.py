@@ -37,6 +37,7 @@ from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
 from digisom.offline import authority, backlog, book_store, codec, payouts, posting, registry, revocations, settlement
@@ -447,7 +448,9 @@ class OfflineService:
         collected_s = phases_s["load"] + phases_s["settle"]
         now_s = self._clock_s()
         started = time.perf_counter()
-        with self._engine.begin() as conn:
+        # The book's rows are many short-lived acyclic objects, made while the next run's
+        # decoded payments are alive: the cyclic collector would only re-walk those.
+        with cyclic_gc_paused(), self._engine.begin() as conn:
             run_id, result, decided, returned, refused = self._settle(conn, run, now_s, phases_s, funding_totals)
             trust = self._trust(conn, now_s)
         # Storing the run: the rest of its database transaction, the commit included.
