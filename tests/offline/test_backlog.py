@@ -1,4 +1,5 @@
-"""A backlog settled as runs split by payer, posted while the next run is verified: the
+"""A backlog settled as runs split by payer, posted while the next run is verified, the
+next run's signatures handed to the verifier before this run's rules and store: the
 same decisions, payouts, fraud findings and balances as one run, and as the same runs
 one after the other; every payment posted once."""
 
@@ -9,9 +10,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from digisom.ledger.model import Transfer
 from digisom.ledger.results import CreateTransferResult
+from digisom.offline import codec
+from digisom.offline import tables as t
 from digisom.offline.backlog import split_by_payer
 from digisom.offline.device import Device
 from digisom.offline.errors import OfflineError, Reason
@@ -22,16 +26,23 @@ from digisom.offline.upload import Upload
 from tests.offline.ledger_world import BANK, LedgerWorld, books_balance, wallet_account_id
 from tests.offline.world import DAY_S, signer
 
-PAYERS = ("pensioner", "student", "teacher")
+PAYERS = ("pensioner", "student", "teacher", "mechanic")
 RUN_PAYLOADS = 8  # a few payers' payloads per run, so the backlog makes several runs
+
+
+def key_id(holder: str) -> bytes:
+    return codec.key_id(signer(holder).public_key)
 
 
 def mixed_backlog(world: LedgerWorld) -> list[Upload]:
     """Three payers paying two shops; a clone of the pensioner double-spending beyond its
     allowance (the guarantee pays the shop), a forged copy of a valid payment uploaded
-    before it, a lone forgery and junk."""
+    before it, a lone forgery and junk. And a clone of the mechanic paying the pensioner
+    beyond the mechanic's allowance: unpaid, since the pensioner is fraudulent, which a
+    run of the mechanic sees only if it reads the findings of the pensioner's run (an
+    earlier one) after that run was stored."""
     merchant, shop = world.device("merchant"), world.device("shop")
-    payers = [world.device(name, fund_tyiyn=60_000) for name in PAYERS]
+    payers = [world.device(name, fund_tyiyn=60_000) for name in PAYERS[:3]]
     now_s = world.clock()
     for i in range(5):
         for payer in payers:
@@ -49,13 +60,25 @@ def mixed_backlog(world: LedgerWorld) -> list[Upload]:
     ghost = Device.from_state(signer("teacher"), payers[2].snapshot())  # its payments never uploaded
     forgery = bytearray(ghost.pay(shop.device_id, 7, now_s + 21))
     forgery[-2] ^= 1
+    mechanic = world.device("mechanic", fund_tyiyn=5_000)
+    shop.receive(mechanic.pay(shop.device_id, 1_000, now_s + 30), now_s + 30, mechanic.certificate.encoded)
+    mechanic_clone = Device.from_state(signer("mechanic"), mechanic.snapshot())
+    shop.receive(mechanic.pay(shop.device_id, 1_000, now_s + 31), now_s + 31)
+    merchant.receive(mechanic_clone.pay(merchant.device_id, 1_000, now_s + 31), now_s + 31,
+                     mechanic.certificate.encoded)
+    pensioner.receive(mechanic_clone.pay(pensioner.device_id, 3_000, now_s + 32), now_s + 32,
+                      mechanic.certificate.encoded)
     world.clock.now_s += DAY_S
     return [
-        Upload(payers[1].device_id, (bytes(squatter), honest, bytes(forgery), b"junk", b"junk"), ()),
+        Upload(payers[1].device_id, (bytes(squatter), honest, bytes(forgery)), ()),
         *(payer.upload() for payer in payers),
         merchant.upload(),
         shop.upload(),
         clone.upload(),
+        mechanic.upload(),
+        mechanic_clone.upload(),
+        # Last: the junk makes a run of its own, without signatures, after every other.
+        Upload(payers[1].device_id, (b"junk", b"junk"), ()),
     ]
 
 
@@ -125,6 +148,13 @@ def test_pipelined_backlog_equals_serial_runs_and_one_run(worlds: list[LedgerWor
     assert {f.fraud for f in whole.result.findings} >= {Fraud.DOUBLE_COUNTER, Fraud.OVER_ALLOWANCE}
     assert any(d.verdict is Verdict.GUARANTEE for d in whole.result.decisions)
     assert whole.transfers_posted > 0 and not whole.parked
+    # The mechanic's payment to the (fraudulent) pensioner is unpaid, and the split runs
+    # settle the mechanic after the pensioner: they must read that run's findings.
+    mechanic, pensioner = key_id("mechanic"), key_id("pensioner")
+    to_pensioner = [d.verdict for d in whole.result.decisions if d.key[0] == mechanic and d.payee_id == pensioner]
+    assert to_pensioner == [Verdict.UNPAID]
+    run_of = {f.device_key_id: index for index, run in enumerate(runs["pipelined"].runs) for f in run.result.findings}
+    assert run_of[pensioner] < run_of[mechanic]
 
 
 class SignalingLedger:
@@ -151,13 +181,14 @@ class SignalingLedger:
         return getattr(self._ledger, name)
 
 
-def test_run_n_is_posted_while_run_n_plus_1_is_verified(postgres_url: str) -> None:
+def test_run_n_is_posted_while_a_later_run_is_verified(postgres_url: str) -> None:
     assert posted_while_verifying(postgres_url, pipelined=True) == [True]
 
 
 def posted_while_verifying(postgres_url: str, pipelined: bool) -> list[bool]:
-    """Whether the first run's posting reached the ledger while the second run's
-    signatures were verified ([False] when the runs go one after the other)."""
+    """Whether the first run's posting reached the ledger while the third run's
+    signatures were verified ([False] when the runs go one after the other). The third:
+    pipelined, the second run's are handed over before the first run is stored."""
     world = LedgerWorld(postgres_url)
     try:
         uploads = mixed_backlog(world)
@@ -167,7 +198,7 @@ def posted_while_verifying(postgres_url: str, pipelined: bool) -> list[bool]:
 
         def verifier(checks: Sequence[SignatureCheck]) -> list[bool]:
             calls.append(len(checks))
-            if len(calls) == 2:  # the second run's verification (one call per run: small runs)
+            if len(calls) == 3:  # the third run's verification (one call per run: small runs, junk last)
                 ledger.batch_arrived.clear()
                 ledger.release.set()  # the first run's posting may reach the ledger now
                 seen.append(ledger.batch_arrived.wait(SignalingLedger.RELEASE_WAIT_S / 4))
@@ -179,3 +210,73 @@ def posted_while_verifying(postgres_url: str, pipelined: bool) -> list[bool]:
         return seen
     finally:
         world.close()
+
+
+class RecordingVerifier:
+    """A serial verifier whose verdicts are lazy, like the process pool's: it notes when a
+    run's checks are handed over ("verify", run) and when their verdicts are first read
+    ("read", run); a run is known by its payers (small runs: one call each)."""
+
+    def __init__(self, run_of_payer: dict[bytes, int], events: list[tuple[str, int]]) -> None:
+        self.run_of_payer, self.events = run_of_payer, events
+
+    def __call__(self, checks: Sequence[SignatureCheck]) -> Sequence[bool]:
+        run = self.run_of_payer[codec.key_id(checks[0][0])]
+        self.events.append(("verify", run))
+        return RecordedVerdicts(verify_sequentially(checks), self.events, run)
+
+
+class RecordedVerdicts(Sequence[bool]):
+    def __init__(self, verdicts: list[bool], events: list[tuple[str, int]], run: int) -> None:
+        self._verdicts, self._events, self._run = verdicts, events, run
+
+    def _read(self) -> list[bool]:
+        if ("read", self._run) not in self._events:
+            self._events.append(("read", self._run))
+        return self._verdicts
+
+    def __len__(self) -> int:
+        return len(self._verdicts)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._read()[index]
+
+    def __iter__(self) -> Iterator[bool]:
+        return iter(self._read())
+
+
+def test_next_run_is_handed_to_the_verifier_before_this_run_is_settled_and_stored(
+    ledger_world: LedgerWorld,
+) -> None:
+    """Pipelined (PostgreSQL), run N+1's signatures reach the verifier before run N's
+    verdicts are read (its rules) and before its run row is written (its store), so the
+    verifying workers never wait for them; on SQLite the runs go one after the other."""
+    uploads = mixed_backlog(ledger_world)
+    parts = split_by_payer(uploads, RUN_PAYLOADS)
+    run_of_payer = {decode_payment(payload).payer_key_id: run
+                    for run, part in enumerate(parts, 1) for upload in part for payload in upload.sent
+                    if payload != b"junk"}
+    events: list[tuple[str, int]] = []
+    service = OfflineService(ledger_world.engine, ledger_world.ledger, ledger_world.wallets, ledger_world.clock,
+                             RecordingVerifier(run_of_payer, events))
+
+    def stored(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {t.runs.name.upper()} "):
+            events.append(("store", sum(1 for kind, _ in events if kind == "store") + 1))
+
+    event.listen(ledger_world.engine, "before_cursor_execute", stored)
+    try:
+        outcome = service.settle_backlog(uploads, run_payloads=RUN_PAYLOADS)
+    finally:
+        event.remove(ledger_world.engine, "before_cursor_execute", stored)
+    assert len(outcome.runs) == len(parts) >= 3
+    at = {e: i for i, e in enumerate(events)}
+    verified = sorted(run for kind, run in events if kind == "verify")
+    assert len(verified) >= 3 and all(at[("read", n)] < at[("store", n)] for n in verified), events
+    # Pipelined, each run's checks are handed over before the run before it is settled.
+    handed_early = [at[("verify", n)] < at[("read", n - 1)] for n in verified if n - 1 in verified]
+    pipelined = ledger_world.engine.dialect.name == "postgresql"
+    assert len(handed_early) >= 2 and handed_early == [pipelined] * len(handed_early), events
+    if pipelined:
+        assert all(at[("verify", n)] < at[("store", n - 1)] for n in verified if n > 1), events
+    assert outcome.transfers_posted > 0 and not any(run.parked for run in outcome.runs)

@@ -45,6 +45,12 @@ class LoadedBook:
 
 def load(conn: Connection, payer_key_ids: Collection[bytes]) -> LoadedBook:
     """The books of `payer_key_ids`, plus the findings of every fraudulent device."""
+    return with_fraudulent(conn, load_own(conn, payer_key_ids))
+
+
+def load_own(conn: Connection, payer_key_ids: Collection[bytes]) -> LoadedBook:
+    """The books of `payer_key_ids` only: what a run's decoding needs (`settlement.collect`),
+    which a run of other payers does not change. `with_fraudulent` completes it."""
     ids = list(payer_key_ids)
     chains: dict[bytes, dict[int, list[Link]]] = {}
     decided: dict[bytes, set[bytes]] = {}
@@ -68,8 +74,6 @@ def load(conn: Connection, payer_key_ids: Collection[bytes]) -> LoadedBook:
                 book_row.reserve_paid_tyiyn, book_row.guarantee_paid_tyiyn, book_row.defunded_tyiyn, book_row.findings
             )
     devices: dict[bytes, DeviceBook] = {}
-    for fraud_row in conn.execute(select(b.key_id, b.findings).where(b.findings != _NO_FINDINGS)):
-        devices[fraud_row.key_id] = DeviceBook(findings=_findings(fraud_row.key_id, fraud_row.findings))
     for key_id in ids:
         reserve, guarantee, _defunded, findings = totals.get(key_id, (0, 0, 0, _NO_FINDINGS))
         chain = {counter: tuple(sorted(links)) for counter, links in chains.get(key_id, {}).items()}
@@ -82,6 +86,19 @@ def load(conn: Connection, payer_key_ids: Collection[bytes]) -> LoadedBook:
         )
     defunded = {key_id: row[2] for key_id, row in totals.items()}
     return LoadedBook(SettlementBook(MappingProxyType(devices)), frozenset(known), MappingProxyType(defunded))
+
+
+def with_fraudulent(conn: Connection, own: LoadedBook) -> LoadedBook:
+    """`own` (a `load_own` result) plus the findings of every other fraudulent device as
+    stored now: a fraudulent payee gets nothing from the guarantee, so the rules need the
+    findings of the runs stored before this one. `own`'s books are kept as they are (the
+    same objects: `save` writes only the books the run replaced)."""
+    b = t.device_books.c
+    devices: dict[bytes, DeviceBook] = {}
+    for fraud_row in conn.execute(select(b.key_id, b.findings).where(b.findings != _NO_FINDINGS)):
+        devices[fraud_row.key_id] = DeviceBook(findings=_findings(fraud_row.key_id, fraud_row.findings))
+    devices.update(own.book.devices)
+    return LoadedBook(SettlementBook(MappingProxyType(devices)), own.known_hashes, own.defunded_tyiyn)
 
 
 def save(

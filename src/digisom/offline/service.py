@@ -37,9 +37,10 @@ from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import ACCOUNT_OK as _ACCOUNT_OK
 from digisom.kernel.results import TRANSFER_OK as _LEDGER_OK
+from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 from digisom.ledger.results import CreateTransferResult
-from digisom.offline import authority, backlog, book_store, codec, payouts, posting, registry, revocations
+from digisom.offline import authority, backlog, book_store, codec, payouts, posting, registry, revocations, settlement
 from digisom.offline import tables as t
 from digisom.offline.accounts import (
     OfflineTransferCode,
@@ -54,13 +55,13 @@ from digisom.offline.payment import referenced_key_ids
 from digisom.offline.ports import WalletDirectory, WalletRef
 from digisom.offline.registry import RegisteredDevice
 from digisom.offline.settlement import (
+    Collected,
     Decision,
     Finding,
     SettlementContext,
     SettlementResult,
     SignatureVerifier,
     Verdict,
-    settle,
     verify_sequentially,
 )
 from digisom.offline.sync_request import SyncRequest, decode_sync_request, verify_sync_request
@@ -175,6 +176,19 @@ class BacklogOutcome:
     def paid_tyiyn(self) -> int:
         """Paid by every run, reserve and guarantee."""
         return sum(run.paid_tyiyn for run in self.runs)
+
+
+@dataclass(frozen=True, slots=True)
+class _CollectedRun:
+    """A run decoded, its signatures handed to the verifier; not settled yet."""
+
+    uploads: Sequence[Upload]
+    returns: Mapping[bytes, ReturnClaim]
+    referenced: set[bytes]  # every key id the run names
+    devices: dict[bytes, RegisteredDevice]
+    own: book_store.LoadedBook  # the books of the run's payers (and returning devices) only
+    collected: Collected
+    phases_s: dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +373,7 @@ class OfflineService:
         wallet if the claim names the current funding, unless it is fraudulent."""
         with self._lock:
             self._post_pending_runs()
-            return self._post_stored(self._store_run(uploads, returns or {}))
+            return self._post_stored(self._store_run(self._collect_run(uploads, returns or {})))
 
     def settle_backlog(
         self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim] | None = None,
@@ -372,8 +386,13 @@ class OfflineService:
         signatures verified) and stored: the ledger's work releases the GIL in the
         database, and nothing of run N+1 reads what run N's posting writes (its payers are
         others; the funding totals, which only fundings change, are read once, under the
-        writes' lock). On SQLite, whose database takes one writer at a time, the runs go
-        one after the other. A device's return claim goes with the run of its payments."""
+        writes' lock). And run N+1 is decoded and its signatures handed to the verifier
+        before run N's verdicts are read, so the verifying workers go on with it while this
+        process applies run N's rules and stores it: decoding reads only run N+1's payers'
+        books and the certificates, which run N does not write; what run N does write and
+        run N+1's rules read (fraud findings, revocations) is read after run N is stored.
+        On SQLite, whose database takes one writer at a time, the runs go one after the
+        other. A device's return claim goes with the run of its payments."""
         returns = returns or {}
         parts = backlog.split_by_payer(uploads, run_payloads) or [[]]
         run_of = {payer: index for index, part in enumerate(parts) for payer in _referenced(part)[0]}
@@ -387,8 +406,14 @@ class OfflineService:
             self._post_pending_runs()
             funding_totals = self._funding_totals(set(run_of) | set(returns))
             posting: Future[SyncOutcome] | None = None
-            for part, claims in zip(parts, part_returns, strict=True):
-                stored = self._store_run(part, claims, funding_totals)
+            collected: _CollectedRun | None = None
+            for index, (part, claims) in enumerate(zip(parts, part_returns, strict=True)):
+                current = collected or self._collect_run(part, claims)
+                # The next run's signatures go to the verifier before this run's verdicts
+                # are read: the workers never wait for this run's rules and store.
+                ahead = pipelined and index + 1 < len(parts)
+                collected = self._collect_run(parts[index + 1], part_returns[index + 1]) if ahead else None
+                stored = self._store_run(current, funding_totals)
                 if posting is not None:
                     outcomes.append(_waited(posting, phases_s))
                 posting = poster.submit(self._post_stored, stored)
@@ -402,21 +427,35 @@ class OfflineService:
                 phases_s[phase] = phases_s.get(phase, 0.0) + seconds
         return BacklogOutcome(tuple(outcomes), phases_s)
 
-    def _store_run(
-        self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim],
-        funding_totals: Mapping[bytes, int] | None = None,
-    ) -> _StoredRun:
-        """Settle uploads and store the run (pending); call it holding the writes' lock."""
-        phases_s: dict[str, float] = {}
+    def _collect_run(self, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim]) -> _CollectedRun:
+        """Load what decoding a run needs, decode it and hand its signatures to the
+        verifier (`settlement.collect`); reads only. Call it holding the writes' lock."""
+        started = time.perf_counter()
+        payers, referenced = _referenced(uploads)
+        referenced |= set(returns)
+        with self._engine.connect() as conn:
+            devices = registry.lookup(conn, referenced)
+            own = book_store.load_own(conn, payers | set(returns))
+        collecting = time.perf_counter()
+        certificates = {k: d.certificate for k, d in devices.items()}
+        collected = settlement.collect(uploads, own.book, certificates, self._verify)
+        phases_s = {"load": collecting - started, "settle": time.perf_counter() - collecting}
+        return _CollectedRun(uploads, returns, referenced, devices, own, collected, phases_s)
+
+    def _store_run(self, run: _CollectedRun, funding_totals: Mapping[bytes, int] | None = None) -> _StoredRun:
+        """Settle a collected run and store it (pending); call it holding the writes' lock."""
+        phases_s = dict(run.phases_s)
+        collected_s = phases_s["load"] + phases_s["settle"]
         now_s = self._clock_s()
         started = time.perf_counter()
-        with self._engine.begin() as conn:
-            run_id, result, decided, returned, refused = self._settle(
-                conn, uploads, returns, now_s, phases_s, funding_totals
-            )
+        # The book's rows are many short-lived acyclic objects, made while the next run's
+        # decoded payments are alive: the cyclic collector would only re-walk those.
+        with cyclic_gc_paused(), self._engine.begin() as conn:
+            run_id, result, decided, returned, refused = self._settle(conn, run, now_s, phases_s, funding_totals)
             trust = self._trust(conn, now_s)
         # Storing the run: the rest of its database transaction, the commit included.
-        phases_s["store"] = time.perf_counter() - started - phases_s["load"] - phases_s["settle"]
+        settled_s = phases_s["load"] + phases_s["settle"] - collected_s
+        phases_s["store"] = time.perf_counter() - started - settled_s
         return _StoredRun(run_id, result, decided, returned, refused, trust, phases_s)
 
     def _post_stored(self, stored: _StoredRun) -> SyncOutcome:
@@ -434,36 +473,37 @@ class OfflineService:
         )
 
     def _settle(
-        self, conn: Connection, uploads: Sequence[Upload], returns: Mapping[bytes, ReturnClaim], now_s: int,
-        phases_s: dict[str, float], funding_totals: Mapping[bytes, int] | None = None,
+        self, conn: Connection, run: _CollectedRun, now_s: int, phases_s: dict[str, float],
+        funding_totals: Mapping[bytes, int] | None = None,
     ) -> tuple[int, SettlementResult, int, dict[bytes, int], dict[bytes, Reason]]:
         started = time.perf_counter()
-        payers, referenced = _referenced(uploads)
-        referenced |= set(returns)
-        devices = registry.lookup(conn, referenced)
-        loaded = book_store.load(conn, payers | set(returns))
+        returns, devices = run.returns, run.devices
+        # Read now, not when the run was collected: the runs stored since may have
+        # found fraud or revoked devices.
+        loaded = book_store.with_fraudulent(conn, run.own)
         if funding_totals is None:
-            funding_totals = self._funding_totals(payers | set(returns))
+            funding_totals = self._funding_totals(set(run.own.book.devices))  # its payers and returning devices
         bound, refused = _bind_returns(returns, funding_totals)
         context = SettlementContext(
             devices={k: d.certificate for k, d in devices.items()},
             funded_tyiyn={k: total - loaded.defunded_tyiyn.get(k, 0) for k, total in funding_totals.items()},
             # Banks too: revoking a bank's key revokes every device it certified.
             revoked_at_sequence=revocations.revoked_at_sequence(
-                conn, referenced | {d.certificate.issuer_key_id for d in devices.values()}
+                conn, run.referenced | {d.certificate.issuer_key_id for d in devices.values()}
             ),
             now_s=now_s,
             verify_signatures=self._verify,
         )
         settling = time.perf_counter()
-        result = settle(uploads, context, loaded.book)
-        phases_s["load"], phases_s["settle"] = settling - started, time.perf_counter() - settling
+        result = settlement.settle_collected(run.collected, context, loaded.book)
+        phases_s["load"] += settling - started
+        phases_s["settle"] += time.perf_counter() - settling
         returned = self._unspent(context.funded_tyiyn, result, bound)
-        run = conn.execute(t.runs.insert().values(
-            device_key_id=uploads[0].device_key_id if uploads else bytes(codec.KEY_ID_BYTES), status="pending",
-            payments=len(result.decisions), created_at=_iso(now_s),
+        run_row = conn.execute(t.runs.insert().values(
+            device_key_id=run.uploads[0].device_key_id if run.uploads else bytes(codec.KEY_ID_BYTES),
+            status="pending", payments=len(result.decisions), created_at=_iso(now_s),
         ))
-        inserted = tuple(run.inserted_primary_key or ())
+        inserted = tuple(run_row.inserted_primary_key or ())
         invariant(len(inserted) == 1, "a run row has an id")
         run_id = int(inserted[0])
         decided = book_store.save(conn, loaded, result, run_id, returned)

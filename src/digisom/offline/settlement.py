@@ -5,6 +5,9 @@ spending, and says what to pay, whom to revoke and what the issuing banks owe. I
 no I/O: the ledger integration turns `Payout`s into transfers (`transfer_id` is the
 ledger's idempotency key), `revocations` into the next revocation list, and `Claim`s
 into the banks' liabilities, and stores the returned `SettlementBook` for the next run.
+`settle` is `collect` (decode, hand the signatures to the verifier) then
+`settle_collected` (read the verdicts, apply the rules), which a backlog's runs call
+apart so that the next run's signatures are being verified during this run's rules.
 
 Rules (docs/offline.md, "Sync and the guarantee"):
 
@@ -209,7 +212,10 @@ class SettlementResult:
     book: SettlementBook
 
 
-class _Collected(NamedTuple):
+class Collected(NamedTuple):
+    """A run's payloads decoded and deduplicated, their signatures handed to the verifier
+    (`collect`); `settle_collected` applies the rules to it."""
+
     # Every distinct encoding of each payment: they differ only in the signature. Keeping
     # them all stops anyone from "squatting" a payment by uploading it with a bad signature first.
     payments: dict[PaymentKey, list[Payment]]
@@ -227,12 +233,25 @@ class _Collected(NamedTuple):
         return lambda payment: flat[self.check_index[payment.encoded]]
 
 
-def _collect(uploads: Iterable[Upload], book: SettlementBook, context: SettlementContext) -> _Collected:
+def collect(
+    uploads: Iterable[Upload], book: SettlementBook, certificates: Mapping[bytes, Certificate],
+    verify_signatures: SignatureVerifier,
+) -> Collected:
     """Decode and deduplicate every payload; keep receipts only from the payee itself.
 
     The signature of every payment to settle (a new variant of a known payer) is handed
-    to `context.verify_signatures` in chunks while decoding goes on, so a verifier on
-    other processes checks chunk N while this one decodes chunk N+1."""
+    to `verify_signatures` in chunks while decoding goes on, so a verifier on other
+    processes checks chunk N while this one decodes chunk N+1; no verdict is read here.
+    It reads only the payers' own books (what they had decided) and the certificates: a
+    run may be collected before an earlier run of other payers is settled and stored."""
+    with cyclic_gc_paused():
+        return _collect(uploads, book, certificates, verify_signatures)
+
+
+def _collect(
+    uploads: Iterable[Upload], book: SettlementBook, certificates: Mapping[bytes, Certificate],
+    verify_signatures: SignatureVerifier,
+) -> Collected:
     seen_payloads: dict[bytes, Payment | None] = {}
     payments: dict[PaymentKey, list[Payment]] = {}
     receipts: dict[PaymentKey, Receipt] = {}
@@ -243,13 +262,13 @@ def _collect(uploads: Iterable[Upload], book: SettlementBook, context: Settlemen
     verdicts: list[Sequence[bool]] = []
 
     def check(payment: Payment) -> None:
-        payer = context.devices.get(payment.payer_key_id)
+        payer = certificates.get(payment.payer_key_id)
         if payer is None:
             return  # rejected as an unknown payer, no signature to check
         check_index[payment.encoded] = len(check_index)
         chunk.append((payer.subject_key, payment.signature, PAYMENT_CONTEXT + payment.body))
         if len(chunk) >= VERIFY_CHUNK:
-            verdicts.append(context.verify_signatures(chunk.copy()))
+            verdicts.append(verify_signatures(chunk.copy()))
             chunk.clear()
 
     def take(payload: bytes) -> Payment | None:
@@ -286,8 +305,8 @@ def _collect(uploads: Iterable[Upload], book: SettlementBook, context: Settlemen
             if payment is not None and payment.payee_id == upload.device_key_id:
                 receipts.setdefault(payment.key, receipt)
     if chunk:
-        verdicts.append(context.verify_signatures(chunk))
-    return _Collected(payments, receipts, duplicates, malformed, check_index, verdicts)
+        verdicts.append(verify_signatures(chunk))
+    return Collected(payments, receipts, duplicates, malformed, check_index, verdicts)
 
 
 def _reject_reason(
@@ -352,12 +371,21 @@ def settle(
     """Verify, deduplicate and settle uploaded offline payments (see the module docstring)."""
     # Millions of short-lived acyclic objects: reference counting frees them, the
     # cyclic collector would only re-walk them (half the time outside verification).
+    book = book or SettlementBook()
     with cyclic_gc_paused():
-        return _settle(uploads, context, book or SettlementBook())
+        return settle_collected(collect(uploads, book, context.devices, context.verify_signatures), context, book)
 
 
-def _settle(uploads: Iterable[Upload], context: SettlementContext, book: SettlementBook) -> SettlementResult:
-    collected = _collect(uploads, book, context)
+def settle_collected(collected: Collected, context: SettlementContext, book: SettlementBook) -> SettlementResult:
+    """The second half of `settle`: read the verdicts of `collect`ed payments and apply
+    the rules. `collected` came from `collect` over the same `book`'s payers and
+    `context.devices`; the rest of `book` (other devices' fraud findings) and of `context`
+    is read here only, so it may be newer than what `collect` saw."""
+    with cyclic_gc_paused():
+        return _settle(collected, context, book)
+
+
+def _settle(collected: Collected, context: SettlementContext, book: SettlementBook) -> SettlementResult:
     decisions: list[Decision] = []
 
     # Signatures were handed to the verifier while decoding; their verdicts, in the

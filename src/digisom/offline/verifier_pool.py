@@ -3,7 +3,7 @@
 Verifying a payment's signature is about 70 µs of CPU and independent of every other
 payment, while the rest of settlement is Python on one core: a `PoolVerifier` hands
 each chunk of checks to a worker process and answers at once with a lazy sequence, so
-`settle` goes on decoding while the workers verify (`settlement._collect`). The verdicts
+`settle` goes on decoding while the workers verify (`settlement.collect`). The verdicts
 are those of `verify_sequentially` on the same checks, in the same order (tested).
 """
 
