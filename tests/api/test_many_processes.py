@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -33,6 +34,7 @@ def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, cl
         world = api_load.build_world(api, tmp_path, wallet_count=wallets, rtgs=True, offline_pairs=offline_pairs)
         result = api_load.run_load(world, clients, duration_s, rtgs_clients=rtgs_clients)
         broken = api_load.check(world, url)
+        _console_serves_a_session(api, world.operators["central"])
     errors = [status for status in (result.statuses + result.other_statuses) if status >= 500]
     assert not errors, (result.statuses, result.other_statuses, api_load.server_errors(tmp_path))
     assert result.accepted > 0, result.statuses
@@ -54,6 +56,20 @@ def test_four_processes_keep_every_invariant_under_full_load(
     postgres_databases: Callable[[], str], tmp_path: Path
 ) -> None:
     _run(postgres_databases, tmp_path, wallets=50, clients=200, duration_s=30, rtgs_clients=10, offline_pairs=10)
+
+
+def _console_serves_a_session(url: str, token: str, requests: int = 12) -> None:
+    """Every process serves the console, and a session signed in on one is valid on the
+    others (its cookie is sealed with a key derived from the platform key they share)."""
+    with httpx.Client(base_url=url, follow_redirects=False, headers={"Origin": url}, timeout=30) as browser:
+        signed_in = browser.post("/console/sign-in", data={"token": token})
+        assert signed_in.status_code == 303, signed_in.text
+        session = browser.cookies
+    for _ in range(requests):  # a new connection each: any of the processes may accept it
+        with httpx.Client(base_url=url, cookies=session, timeout=30) as another:
+            page = another.get("/console/central-bank/participants")
+        assert page.status_code == 200, page.text
+        assert "BAKAI" in page.text  # a bank the load world registered
 
 
 def test_sqlite_serves_one_process(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from digisom.api.log_config import serve_log_config
@@ -129,21 +128,26 @@ def worker_count(requested: int | None, db_url: str | None) -> int:
     return requested
 
 
-def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int) -> None:
-    """Run `workers` API processes accepting on `sock` until a signal stops them."""
+def serve_workers(settings: ServeSettings, sock: socket.socket, workers: int, app_factory: str) -> None:
+    """Run `workers` API processes accepting on `sock` until a signal stops them.
+
+    `app_factory` ("module:function") is what uvicorn calls in each process: the entry
+    point's, which builds `worker_runtime()` and adds what this package may not import
+    (the operator console)."""
     # Migrations and the key, once, before the workers start (no RTGS: nothing to pin here).
     replace(settings, rtgs_clock_iso=None).build_runtime().close()
     os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
-    config = uvicorn.Config("digisom.api.workers:worker_app", factory=True, workers=workers, log_level="info",
+    config = uvicorn.Config(app_factory, factory=True, workers=workers, log_level="info",
                             log_config=serve_log_config(), access_log=False)
     Multiprocess(config, sockets=[sock]).run()
 
 
-def worker_app() -> FastAPI:
-    """The app of one worker process (uvicorn calls this factory in each process)."""
+def worker_runtime() -> Runtime:
+    """The runtime of one worker process, from the settings `serve_workers` handed over;
+    closed when the process shuts down."""
     fields = json.loads(os.environ[SETTINGS_ENV])
     fields["usdkg_chain_specs"] = tuple(fields.get("usdkg_chain_specs", ()))  # JSON gave a list
     settings = ServeSettings(**fields)
     runtime = settings.build_runtime()
     runtime.app.router.on_shutdown.append(runtime.close)
-    return runtime.app
+    return runtime

@@ -9,9 +9,11 @@ from typing import Annotated, Final
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from digisom.api.log_config import serve_log_config
 from digisom.api.merchant_rail import CONFIRMATIONS_DEFAULT, EMBEDDED, RailSettings, RailUnusable
+from digisom.api.runtime import Runtime
 from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.tracing import ENDPOINT_ENV
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
@@ -21,6 +23,7 @@ from digisom.api.workers import (
     WorkersUnsupported,
     serve_workers,
     worker_count,
+    worker_runtime,
 )
 from digisom.chain.errors import KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR
@@ -158,10 +161,10 @@ def serve(
     try:
         if count > 1:
             typer.echo(f"digisom API listening on {url} with {count} processes (OpenAPI: {url}/openapi.json)")
-            serve_workers(settings, sock, count)
+            serve_workers(settings, sock, count, f"{__name__}:{worker_app.__name__}")
             return
         runtime = settings.build_runtime()
-        console.mount(runtime.app, runtime.issuer.key)
+        with_console(runtime)
         typer.echo(f"digisom API listening on {url} (OpenAPI: {url}/openapi.json; public portal: {url}/)", err=False)
         try:
             uvicorn.Server(uvicorn.Config(runtime.app, log_level="info", log_config=serve_log_config(),
@@ -170,3 +173,15 @@ def serve(
             runtime.close()
     finally:
         sock.close()
+
+
+def with_console(runtime: Runtime) -> FastAPI:
+    """The runtime's app with the operator console mounted at `/console` (sessions sealed
+    with a key derived from the platform key, which every process of a server shares)."""
+    console.mount(runtime.app, runtime.issuer.key)
+    return runtime.app
+
+
+def worker_app() -> FastAPI:
+    """The app of one `serve --workers N` process: uvicorn calls this factory in each."""
+    return with_console(worker_runtime())
