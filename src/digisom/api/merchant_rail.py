@@ -36,6 +36,7 @@ from digisom.cbdc import credits
 from digisom.cbdc.context import Context
 from digisom.compliance.desk import ComplianceDesk
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.periodic import Periodic
 from digisom.ledger.service import Ledger
 from digisom.merchants.addresses import parse_secret
 from digisom.merchants.model import Asset
@@ -175,8 +176,7 @@ class MerchantRail:
         self._usdkg_starts = {spec.chain_id: spec.deployed_block for spec in parse_chain_specs(usdkg_specs)}
         self._rates_path = rates_path
         self.lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._rounds = Periodic("merchant-rail", self.run_once, settings.interval_s, log)
         self._store: LedgerStore | None = None
         self.chain: Chain | None = None
         self.bridge: Bridge | None = None
@@ -275,22 +275,10 @@ class MerchantRail:
 
     def start(self) -> None:
         """Run rounds every `interval_s` on a daemon thread until `close`."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="merchant-rail", daemon=True)
-            self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # a node down, a database blip: logged, the next round tries again
-                log.exception("merchant rail round failed")
-            self._stop.wait(self.settings.interval_s)
+        self._rounds.start()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._rounds.stop()  # waits for the round in progress: its writes go through the store
         if self._store is not None:
             self._store.close()
 
