@@ -56,6 +56,11 @@ def test_the_language_comes_from_the_query_then_the_cookie_then_the_browser(runt
         "content-language"] == "en"
 
 
+def test_the_language_links_keep_the_screens_query(runtime: Runtime) -> None:
+    page = Browser.open(runtime).get("/console/sign-in", lang="en", next="/console/wallets").text
+    assert 'href="/console/sign-in?next=%2Fconsole%2Fwallets&amp;lang=ru" lang="ru"' in page
+
+
 def test_error_pages_are_in_the_operators_language(runtime: Runtime) -> None:
     browser = _signed_in(runtime, Role.TREASURY_OPERATOR, "ru")
     missing = browser.get("/console/no-such-screen")

@@ -63,6 +63,12 @@ def test_the_language_comes_from_the_query_then_the_browser_then_kyrgyz(client: 
     assert choose(None, None) == "ky"
 
 
+def test_the_language_links_keep_the_pages_query(client: TestClient) -> None:
+    page = client.get("/records", params={"lang": "en", "page": "2"}).text
+    assert 'href="/records?page=2&amp;lang=ru" lang="ru"' in page
+    assert 'href="/records?page=2&amp;lang=ky" lang="ky"' in page
+
+
 def test_an_unknown_language_is_a_400_page_in_the_browsers_language(client: TestClient) -> None:
     response = client.get("/kgst", params={"lang": "fr"}, headers={"Accept-Language": "ru"})
     assert response.status_code == 400

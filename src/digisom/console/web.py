@@ -25,7 +25,7 @@ from digisom.console.session import COOKIE_NAME_HTTP, COOKIE_NAME_HTTPS, Session
 from digisom.http.auth import TokenError, TokenVerifier
 from digisom.http.idempotency import KEY_CHARS_MAX
 from digisom.kernel.access import Actor
-from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs
+from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs, language_hrefs
 
 PREFIX: Final = "/console"
 SIGN_IN_PATH: Final = PREFIX + "/sign-in"
@@ -184,7 +184,8 @@ def render(request: Request, template: str, who: SignedIn | None = None, status:
         actor=actor, csrf_field=CSRF_FIELD, csrf_token=who.session.csrf_token if who else "",
         can=(lambda operation: actor is not None and allowed(actor, operation)), prefix=PREFIX,
         form_key_field=FORM_KEY_FIELD, new_form_key=lambda: secrets.token_hex(FORM_KEY_BYTES),
-        lang=i18n.language(), languages=LANGUAGES, language_names=NAMES, path=request.url.path, **context)
+        lang=i18n.language(), languages=LANGUAGES, language_names=NAMES, path=request.url.path,
+        language_hrefs=language_hrefs(request.url.path, request.query_params.multi_items()), **context)
     return HTMLResponse(page, status_code=status, headers={**PAGE_HEADERS, "Content-Language": i18n.language()})
 
 

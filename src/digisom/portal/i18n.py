@@ -9,10 +9,11 @@ is committed and no build step is needed in the README's two commands.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -102,3 +103,10 @@ def request_language(lang_params: Sequence[str], accept_language: str | None,
         return choose(given, None) if given is not None else (fallback or choose(None, accept_language)), True
     except UnknownLanguage:
         return fallback or from_accept_language(accept_language) or DEFAULT_LANGUAGE, False
+
+
+def language_hrefs(path: str, query: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Per language, this page's link in it: the same path and query (a filter, a page
+    number) with `lang` set to that language."""
+    kept = [(name, value) for name, value in query if name != "lang"]
+    return {code: f"{path}?{urlencode([*kept, ('lang', code)])}" for code in LANGUAGES}

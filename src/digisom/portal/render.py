@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from digisom.http.services import Slot
 from digisom.portal import charts
 from digisom.portal import format as fmt
-from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs
+from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs, language_hrefs
 
 # No script runs on a portal page; styles and images come from the portal itself.
 CONTENT_SECURITY_POLICY: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -83,7 +83,8 @@ class Portal:
         translations = self.catalogs.translations[lang]
         html = self.env.get_template(template).render(
             **context, _=translations.gettext, lang=lang, languages=LANGUAGES, language_names=NAMES,
-            fmt=Formatter(self.catalogs.locales[lang]), path=request.url.path)
+            fmt=Formatter(self.catalogs.locales[lang]), path=request.url.path,
+            language_hrefs=language_hrefs(request.url.path, request.query_params.multi_items()))
         return HTMLResponse(html, status_code=status_code, headers={
             "Content-Language": lang, "Vary": "Accept-Language", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
