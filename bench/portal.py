@@ -5,8 +5,10 @@ Seeds twelve months of issuance, a year of daily KGST reserve reports, USDKG bar
 year of public spending (programmes x months x regions), then renders every page in every
 language `--rounds` times in process (the whole ASGI stack: gate, routing, reads, Jinja2,
 Babel) and prints one JSON line: `page_bytes_max` (the heaviest page with its stylesheet
-and icon, uncompressed: what is transferred without gzip) and `render_ms_p99` (over
-every page), beside the peer, the JSON `/v1/public/aggregate`, measured in the same run.
+and icon, uncompressed: what is transferred without gzip), `page_bytes_max_gzip` (the
+same, as sent to a browser that accepts gzip) and `render_ms_p99` (over every page, its
+compression included), beside the peer, the JSON `/v1/public/aggregate`, measured in the
+same run.
 
     .venv/bin/python bench/portal.py [--rounds 20]
 """
@@ -23,11 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.portal.seed
 from fastapi.testclient import TestClient
 from tests.portal.seed import Clock, Sizes, publish_por_root, seed
+from tests.portal.sent import sent
 
 from digisom.api.runtime import build
 from digisom.portal.i18n import LANGUAGES
 from digisom.portal.routes import PAGES, STATIC_FILES
 
+GZIP = {"Accept-Encoding": "gzip"}
 YEAR = Sizes(months=12, kgst_reports=365, bars=2_000, programmes=5, payees_per_cell=40)
 
 
@@ -49,6 +53,7 @@ def main() -> None:
             seed_s = time.perf_counter() - started
             client = TestClient(runtime.app)
             static_bytes = sum(len(client.get(f"/static/{name}").content) for name in STATIC_FILES)
+            static_gzip_bytes = sum(len(sent(client, f"/static/{name}", GZIP).content) for name in STATIC_FILES)
             samples: dict[str, list[float]] = {}
             sizes: dict[str, int] = {}
             cold_ms = {}
@@ -64,6 +69,8 @@ def main() -> None:
                         samples.setdefault(path, []).append(time.perf_counter() - t0)
                         assert response.status_code == 200, (path, lang, response.status_code)
                         sizes[path] = max(sizes.get(path, 0), len(response.content))
+            gzip_sizes = {path: max(len(sent(client, f"{path}?lang={lang}", GZIP).content) for lang in LANGUAGES)
+                          for path in PAGES}
             peer: list[float] = []
             for _ in range(args.rounds * len(LANGUAGES)):
                 t0 = time.perf_counter()
@@ -76,12 +83,14 @@ def main() -> None:
     print(json.dumps({
         "page_bytes_max": sizes[heaviest] + static_bytes,
         "heaviest_page": heaviest,
+        "page_bytes_max_gzip": max(gzip_sizes.values()) + static_gzip_bytes,
         "render_ms_p99": _p99_ms(every),
         "render_ms_p99_by_page": {path: _p99_ms(found) for path, found in samples.items()},
         "render_ms_max": round(max(every) * 1000, 2),
         "first_render_ms_by_page": cold_ms,
         "page_bytes_by_page": sizes,
         "static_bytes": static_bytes,
+        "page_bytes_gzip_by_page": gzip_sizes,
         "peer_api_aggregate_ms_p99": _p99_ms(peer),
         "renders": len(every),
         "seed_s": round(seed_s, 1),

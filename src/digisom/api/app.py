@@ -38,6 +38,7 @@ from digisom.offline.http import routes as offline_routes
 from digisom.por.http import routes as por_routes
 from digisom.por.reserves import HolderBalances as PorHolderBalances
 from digisom.portal import routes as portal_routes
+from digisom.portal.compression import PortalCompression
 from digisom.portal.render import PORTAL, Portal
 from digisom.registry import register
 from digisom.registry.http import register_routes, vasp_routes
@@ -136,6 +137,7 @@ def create_app(service: CbdcService, verifier: TokenVerifier, body_bytes_max: in
     # The last added runs first: the size of what is received, then who sends it, both
     # before the app reads (and FastAPI parses) a body.
     api_routes = [route for router in every_router for route in router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(PortalCompression, pages=portal_routes.PAGES)
     app.add_middleware(Gate, routes=api_routes, verifier=verifier)
     app.add_middleware(BodyLimit, max_bytes=body_bytes_max)
     return app
