@@ -70,13 +70,34 @@ def pg_engines(postgres_url: str) -> Iterator[tuple[Engine, Engine]]:
     second.dispose()
 
 
+@pytest.fixture
+def sqlite_engines(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on one SQLite file: the served process and `digisom log checkpoint` beside it."""
+    url = f"sqlite:///{tmp_path / 'digisom.db'}"
+    first, second = domain_engine(url), domain_engine(url)
+    migrations.migrate(first)
+    yield first, second
+    first.dispose()
+    second.dispose()
+
+
 @pytest.mark.postgres
 def test_two_checkpoints_racing_on_postgresql_run_one_after_the_other(pg_engines: tuple[Engine, Engine]) -> None:
+    _race(pg_engines)
+
+
+def test_two_checkpoints_racing_on_one_sqlite_file_run_one_after_the_other(
+    sqlite_engines: tuple[Engine, Engine]
+) -> None:
+    _race(sqlite_engines)
+
+
+def _race(engines: tuple[Engine, Engine]) -> None:
     key = Ed25519PrivateKey.generate()
     journal, anchorer = _Journal(), _Anchorer()
     # Each "process" has its own log, checkpoints and lock object: only the database serialises them.
     processes = [Checkpoints(TransparencyLog(engine, key, lambda: datetime(2026, 12, 7, tzinfo=UTC)), [],
-                             journal.head, anchorer) for engine in pg_engines]
+                             journal.head, anchorer) for engine in engines]
     errors: list[BaseException] = []
 
     def run(index: int) -> None:

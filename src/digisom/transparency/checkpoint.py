@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from digisom.kernel.locks import SharedLock
+from digisom.kernel.locks import process_lock
 from digisom.transparency import sth
 from digisom.transparency.log import Anchor, TransparencyLog
 from digisom.transparency.sth import TreeHead
@@ -85,8 +85,8 @@ class Checkpoints:
     Unserialised, two checkpoints interleave: one logs the journal's head N+1 before the
     other logs N (the log then says the journal went back), both sign the same size (one
     insert fails), both send an anchor transaction for the same head. On PostgreSQL the
-    lock is an advisory lock (ADR 0005); SQLite serves one process, so there the thread
-    lock is the whole story."""
+    lock is an advisory lock (ADR 0005); on a SQLite file, a lock file beside it
+    (`kernel.locks.process_lock`)."""
 
     def __init__(self, log: TransparencyLog, sources: Sequence[Source], journal_head: Callable[[], JournalHead],
                  anchorer: Anchorer | None, lock: AbstractContextManager[None] | None = None) -> None:
@@ -94,7 +94,7 @@ class Checkpoints:
         self._sources = sources
         self._journal_head = journal_head
         self._anchorer = anchorer
-        self._lock = lock if lock is not None else SharedLock(LOCK_NAMESPACE, log.engine)
+        self._lock = lock if lock is not None else process_lock(LOCK_NAMESPACE, log.engine)
 
     def run(self) -> TreeHead:
         """One checkpoint (`checkpoint`), under the lock."""
