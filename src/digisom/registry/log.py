@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import is_unique_violation
 from digisom.registry import chain, tables
 from digisom.registry.chain import Event
 
@@ -98,7 +99,9 @@ class EventLog:
 
     def commit(self, stream: str, actor: str,
                decide: Callable[[Connection, Sequence[Event]], Change]) -> list[Event]:
-        """Decide on `stream`'s events and append what was decided; retried on a lost race."""
+        """Decide on `stream`'s events and append what was decided; retried on a lost race
+        (another writer took the next seq or the head's hash: a unique violation). Any
+        other integrity error, a CHECK the change broke, is raised at once."""
         for attempt in range(APPEND_ATTEMPTS):
             try:
                 with self._writing() as conn:
@@ -107,8 +110,8 @@ class EventLog:
                     if change.side_effect is not None:
                         change.side_effect(conn, appended)
                     return appended
-            except IntegrityError:
-                if attempt == APPEND_ATTEMPTS - 1:
+            except IntegrityError as error:
+                if not is_unique_violation(error) or attempt == APPEND_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
