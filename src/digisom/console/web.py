@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from digisom.console import i18n
+from digisom.console import i18n, labels
 from digisom.console.access import allowed, require
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
@@ -73,6 +73,7 @@ def templates() -> Environment:
                       extensions=["jinja2.ext.i18n"], auto_reload=False)
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["som"] = som
+    env.filters["label"] = labels.label
     return env
 
 
