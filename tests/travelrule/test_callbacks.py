@@ -30,7 +30,9 @@ from digisom.travelrule.callbacks import (
     DELIVERY_ID_HEADER,
     SIGNATURE_HEADER,
     CallbackDeliverer,
+    CallbackRefused,
     CallbackSettings,
+    pinned_target,
 )
 from tests.api.world import World
 from tests.compliance.four_eyes import decide
@@ -233,3 +235,17 @@ def test_served_with_a_period_the_worker_delivers(tmp_path: Path, receiver: Rece
         assert len(receiver.received) == 1
     finally:
         world.runtime.close()
+
+
+@pytest.mark.parametrize("addresses", [["169.254.169.254"], ["10.0.0.5"], ["::1"], ["::ffff:127.0.0.1"],
+                                       ["fe80::1%eth0"], ["93.184.215.14", "192.168.1.1"]])
+def test_a_host_with_any_non_public_address_is_refused(addresses: list[str]) -> None:
+    with pytest.raises(CallbackRefused, match="non-public address"):
+        pinned_target("https://mto.example/cb", lambda _host, _port: addresses, allow_private_hosts=False)
+
+
+def test_a_public_host_is_connected_to_at_the_address_checked() -> None:
+    target, host = pinned_target("https://mto.example:8443/cb?x=1", lambda _h, _p: ["93.184.215.14"], False)
+    assert (str(target), host) == ("https://93.184.215.14:8443/cb?x=1", "mto.example")
+    with pytest.raises(CallbackRefused, match="not an https URL"):
+        pinned_target("http://mto.example/cb", lambda _h, _p: ["93.184.215.14"], False)

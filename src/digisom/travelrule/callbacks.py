@@ -4,9 +4,10 @@ at a time (the serve process runs `run_once` every few seconds, `kernel.periodic
 Each due row is posted as its exact body (`application/json`) with its delivery id
 (`Digisom-Delivery-Id`, the same on every retry: the receiver's idempotency key) and an
 Ed25519 signature over the body's bytes with the platform key (`Digisom-Signature`,
-base64; the key is the one the public log's tree heads carry, `GET /v1/public/log/sth`). A 2xx answer delivers it;
-anything else, a timeout or a refused address counts an attempt and retries after an
-exponential backoff, until the last attempt marks it failed (the row is kept).
+base64; the key is the one the public log's tree heads carry, `GET /v1/public/log/sth`).
+A 2xx answer delivers it; anything else, a timeout or a refused address counts an attempt
+and retries after an exponential backoff, until the last attempt marks it failed (the row
+is kept).
 
 No request follows a redirect. The host is resolved here and the connection made to the
 address checked (TLS still verifies the URL's host name): a loopback, private,
