@@ -29,29 +29,36 @@ CLEAN_ADDRESS = "0x" + "2" * 40
 TX_HASH = "0x" + "ab" * 32
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def tr_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    db_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+def travel_rule_world(tmp_path: Path, db_url: str | None, **build_extra: Any) -> World:
+    """A world with today's rates, the synthetic list and a VASP licensed for transfers."""
     today = datetime.now(UTC).date().isoformat()
     rates = tmp_path / "rates.csv"
     rates.write_text(f"date,currency,rate\n{today},USD,87.4500\n{today},RUB,1.0895\n", encoding="utf-8")
     listed = tmp_path / "list.ftm.json"
     listed.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in FTM_ENTITIES), encoding="utf-8")
-    runtime = build(data_dir=tmp_path / "data", db_url=db_url, rates_path=rates, sanctions_lists=[listed])
+    runtime = build(data_dir=tmp_path / "data", db_url=db_url, rates_path=rates, sanctions_lists=[listed],
+                    **build_extra)
     world = World.create(runtime).setup()
     world.license_vasp("vasp-ala-too", activities=("exchange", "transfer"))  # the `vasp` token's VASP
+    return world
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def tr_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    db_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    world = travel_rule_world(tmp_path, db_url)
     yield world
-    runtime.close()
+    world.runtime.close()
 
 
-def _payload(originator: tuple[str, str] = ("Asanov", "Aibek")) -> dict[str, Any]:
+def ivms_payload(originator: tuple[str, str] = ("Asanov", "Aibek")) -> dict[str, Any]:
     payload = copy.deepcopy(valid_payload())
     name = payload["originator"]["originatorPersons"][0]["naturalPerson"]["name"]["nameIdentifier"][0]
     name["primaryIdentifier"], name["secondaryIdentifier"] = originator
     return payload
 
 
-def _inquire(world: World, who: str = "partner", request_id: str = "inq-1", asset: str = "USDKG",
+def inquire(world: World, who: str = "partner", request_id: str = "inq-1", asset: str = "USDKG",
              amount_minor: str = "100000", key: str | None = None, **extra: Any) -> Any:
     body: dict[str, Any] = {"request_id": request_id, "asset": asset, "amount_minor": amount_minor}
     if "beneficiary_address" not in extra:
@@ -78,8 +85,8 @@ def _screenings(world: World) -> list[tuple[str, str, str]]:
 
 def test_an_inquiry_is_answered_stored_and_confirmed_once(tr_world: World) -> None:
     world = tr_world
-    payload = _payload()
-    inquiry = world.ok(_inquire(world, ivms101=payload, callback_url="https://mto.example/trp/cb"), 201)
+    payload = ivms_payload()
+    inquiry = world.ok(inquire(world, ivms101=payload, callback_url="https://mto.example/trp/cb"), 201)
     assert (inquiry["status"], inquiry["reason"], inquiry["ivms101_required"]) == ("approved", "", True)
     as_received = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert inquiry["ivms101_sha256"] == hashlib.sha256(as_received.encode()).hexdigest()
@@ -96,23 +103,23 @@ def test_an_inquiry_is_answered_stored_and_confirmed_once(tr_world: World) -> No
 
 def test_ivms101_is_required_at_the_threshold_not_below(tr_world: World) -> None:
     world = tr_world
-    below = world.ok(_inquire(world, request_id="below", amount_minor="99999"), 201)
+    below = world.ok(inquire(world, request_id="below", amount_minor="99999"), 201)
     assert (below["status"], below["ivms101_required"], below["ivms101_sha256"]) == ("approved", False, "")
-    missing = _problem(_inquire(world, request_id="at", amount_minor="100000"), "travel-rule-ivms101-missing", 422)
+    missing = _problem(inquire(world, request_id="at", amount_minor="100000"), "travel-rule-ivms101-missing", 422)
     assert missing["field"] == "ivms101"
     # Roubles are valued at the reference rates (1.0895 and 87.45 som): 80,266.18 RUB is the first at USD 1,000.
-    under = world.ok(_inquire(world, request_id="rub-under", asset="RUB", amount_minor="8026617"), 201)
+    under = world.ok(inquire(world, request_id="rub-under", asset="RUB", amount_minor="8026617"), 201)
     assert under["usd_equivalent_cents"] == "99999"
-    _problem(_inquire(world, request_id="rub-at", asset="RUB", amount_minor="8026618"),
+    _problem(inquire(world, request_id="rub-at", asset="RUB", amount_minor="8026618"),
              "travel-rule-ivms101-missing", 422)
 
 
 def test_malformed_ivms101_is_a_typed_problem_naming_the_field(tr_world: World) -> None:
     world = tr_world
-    payload = _payload()
+    payload = ivms_payload()
     payload["originator"]["originatorPersons"][0]["naturalPerson"]["nationalIdentification"][
         "nationalIdentifierType"] = "PASSPORT"
-    body = _problem(_inquire(world, ivms101=payload), "travel-rule-ivms101-invalid", 422)
+    body = _problem(inquire(world, ivms101=payload), "travel-rule-ivms101-invalid", 422)
     assert body["field"] == "originator.originatorPersons.0.naturalPerson.nationalIdentification." \
                             "nationalIdentifierType"
     assert _screenings(world) == [] or all(c != "travel_rule" for _s, _d, c in _screenings(world))
@@ -120,7 +127,7 @@ def test_malformed_ivms101_is_a_typed_problem_naming_the_field(tr_world: World) 
 
 def test_a_sanctioned_originator_or_address_is_rejected_and_the_decision_kept(tr_world: World) -> None:
     world = tr_world
-    hit = world.ok(_inquire(world, ivms101=_payload(("Jeenbekov", "Sooronbai"))), 201)
+    hit = world.ok(inquire(world, ivms101=ivms_payload(("Jeenbekov", "Sooronbai"))), 201)
     assert (hit["status"], hit["reason"]) == ("rejected", "screening_hit")
     assert ("Sooronbai Jeenbekov", "hit", "travel_rule") in _screenings(world)
     seen = world.ok(world.get("officer", f"/v1/travel-rule/inquiries/{hit['inquiry_id']}"))
@@ -128,7 +135,7 @@ def test_a_sanctioned_originator_or_address_is_rejected_and_the_decision_kept(tr
     assert "screening:" in next(s["reason"] for s in seen["screenings"] if s["party"] == "originator.0")
     _problem(world.post("partner", f"/v1/travel-rule/inquiries/{hit['inquiry_id']}/confirm",
                         {"tx_reference": TX_HASH}), "travel-rule-inquiry-not-approved", 409)
-    address = world.ok(_inquire(world, who="vasp", request_id="kgst-1", asset="KGST", amount_minor="500",
+    address = world.ok(inquire(world, who="vasp", request_id="kgst-1", asset="KGST", amount_minor="500",
                                 beneficiary_address=CLEAN_ADDRESS, originator_address=LISTED_ADDRESS), 201)
     assert (address["status"], address["reason"]) == ("rejected", "screening_hit")
     assert (LISTED_ADDRESS, "hit", "travel_rule") in _screenings(world)
@@ -139,7 +146,7 @@ def test_a_sanctioned_originator_or_address_is_rejected_and_the_decision_kept(tr
 def test_a_review_holds_the_inquiry_until_two_officers_decide(tr_world: World, outcome: str, status: str,
                                                              reason: str) -> None:
     world = tr_world
-    held = world.ok(_inquire(world, ivms101=_payload(("Jeenbekov", "Sooronbek"))), 201)
+    held = world.ok(inquire(world, ivms101=ivms_payload(("Jeenbekov", "Sooronbek"))), 201)
     assert held["status"] == "pending_review"
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
     assert review["subject"] == "Sooronbek Jeenbekov" and review["opened_by"] == "system:travel-rule"
@@ -150,18 +157,19 @@ def test_a_review_holds_the_inquiry_until_two_officers_decide(tr_world: World, o
 
 def test_the_senders_id_makes_it_idempotent(tr_world: World) -> None:
     world = tr_world
-    first = world.ok(_inquire(world, ivms101=_payload(), key="a"), 201)
-    again = world.ok(_inquire(world, ivms101=_payload(), key="b"), 201)  # another key, same body
+    first = world.ok(inquire(world, ivms101=ivms_payload(), key="a"), 201)
+    again = world.ok(inquire(world, ivms101=ivms_payload(), key="b"), 201)  # another key, same body
     assert again == first
-    _problem(_inquire(world, ivms101=_payload(), amount_minor="100001", key="c"), "travel-rule-inquiry-conflict", 409)
+    _problem(inquire(world, ivms101=ivms_payload(), amount_minor="100001", key="c"),
+             "travel-rule-inquiry-conflict", 409)
     # Another sender may use the same id: it is another inquiry.
-    other = world.ok(_inquire(world, who="other_partner", ivms101=_payload()), 201)
+    other = world.ok(inquire(world, who="other_partner", ivms101=ivms_payload()), 201)
     assert other["inquiry_id"] != first["inquiry_id"]
 
 
 def test_only_the_sender_officers_and_auditors_see_an_inquiry(tr_world: World) -> None:
     world = tr_world
-    inquiry = world.ok(_inquire(world, who="vasp", request_id="v-1", asset="USDKG", amount_minor="2500",
+    inquiry = world.ok(inquire(world, who="vasp", request_id="v-1", asset="USDKG", amount_minor="2500",
                                 beneficiary_address=CLEAN_ADDRESS), 201)
     path = f"/v1/travel-rule/inquiries/{inquiry['inquiry_id']}"
     for who in ("other_vasp", "partner"):
@@ -198,8 +206,8 @@ def _send(world: World, reference: str, inquiry_id: str, send_minor: str = "9000
 def test_a_remittance_may_reference_an_approved_inquiry(tr_world: World) -> None:
     world = tr_world
     _remittance_setup(world)
-    payload = _payload()
-    inquiry = world.ok(_inquire(world, request_id="rm-1", asset="RUB", amount_minor="9000000", ivms101=payload), 201)
+    payload = ivms_payload()
+    inquiry = world.ok(inquire(world, request_id="rm-1", asset="RUB", amount_minor="9000000", ivms101=payload), 201)
     paid = world.ok(_send(world, "ref-1", inquiry["inquiry_id"]), 201)
     assert paid["status"] == "paid"
     found = world.ok(world.get("partner", f"/v1/travel-rule/inquiries/{inquiry['inquiry_id']}"))
@@ -219,25 +227,25 @@ def test_a_remittance_may_reference_an_approved_inquiry(tr_world: World) -> None
         refused = _problem(_send(world, reference, inquiry_id, send_minor), "remittance-travel-rule-inquiry-refused",
                            409)
         assert refused["reason"] == reason
-    rejected = world.ok(_inquire(world, request_id="rm-2", asset="RUB", amount_minor="9000000",
-                                 ivms101=_payload(("Jeenbekov", "Sooronbai"))), 201)
+    rejected = world.ok(inquire(world, request_id="rm-2", asset="RUB", amount_minor="9000000",
+                                 ivms101=ivms_payload(("Jeenbekov", "Sooronbai"))), 201)
     assert _problem(_send(world, "ref-5", rejected["inquiry_id"]), "remittance-travel-rule-inquiry-refused",
                     409)["reason"] == "inquiry_rejected"
 
 
 def test_only_a_vasp_licensed_for_transfers_may_send_inquiries(tr_world: World) -> None:
     world = tr_world
-    unlicensed = world.ok(_inquire(world, who="other_vasp", request_id="u-1", asset="KGST", amount_minor="500",
+    unlicensed = world.ok(inquire(world, who="other_vasp", request_id="u-1", asset="KGST", amount_minor="500",
                                    beneficiary_address=CLEAN_ADDRESS), 201)
     assert (unlicensed["status"], unlicensed["reason"]) == ("rejected", "vasp_not_licensed")
     world.license_vasp("vasp-issyk", who="other_vasp", activities=("exchange",))  # no `transfer` activity
-    exchange_only = world.ok(_inquire(world, who="other_vasp", request_id="u-2", asset="KGST", amount_minor="500",
+    exchange_only = world.ok(inquire(world, who="other_vasp", request_id="u-2", asset="KGST", amount_minor="500",
                                       beneficiary_address=CLEAN_ADDRESS), 201)
     assert (exchange_only["status"], exchange_only["reason"]) == ("rejected", "vasp_not_licensed")
-    licensed = world.ok(_inquire(world, who="vasp", request_id="l-1", asset="KGST", amount_minor="500",
+    licensed = world.ok(inquire(world, who="vasp", request_id="l-1", asset="KGST", amount_minor="500",
                                  beneficiary_address=CLEAN_ADDRESS), 201)
     assert licensed["status"] == "approved"
     world.ok(world.post("registrar", "/v1/vasps/vasp-ala-too/suspension", {"reason": "late audit"}))
-    suspended = world.ok(_inquire(world, who="vasp", request_id="l-2", asset="KGST", amount_minor="500",
+    suspended = world.ok(inquire(world, who="vasp", request_id="l-2", asset="KGST", amount_minor="500",
                                   beneficiary_address=CLEAN_ADDRESS), 201)
     assert (suspended["status"], suspended["reason"]) == ("rejected", "vasp_not_licensed")

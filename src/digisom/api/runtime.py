@@ -61,6 +61,7 @@ from digisom.stores.failover import report_lost_primary, with_connect_timeout
 from digisom.stores.private_files import private_dir, private_file
 from digisom.stores.url import open_store, sqlalchemy_url
 from digisom.transparency.checkpoint import Anchorer
+from digisom.travelrule.callbacks import CallbackSettings
 from digisom.travelrule.service import Settings as TravelRuleSettings
 from digisom.usdkg.issuer import HolderBalances
 from digisom.vasp_reports.ports import AssetStatus, Licences
@@ -151,6 +152,8 @@ def build(
     reserve: reserve_wiring.ReserveSetup | None = None,
     log_anchorer: Anchorer | None = None,
     log_checkpoint_every_s: float | None = None,
+    travelrule_callbacks: CallbackSettings | None = None,
+    travelrule_callbacks_every_s: float | None = None,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -175,7 +178,9 @@ def build(
     The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503).
     The public log's tree heads are anchored by `log_anchorer` (none: not anchored), and
     checkpointed by a worker every `log_checkpoint_every_s` while the app runs (none: only
-    on demand, `digisom log checkpoint`)."""
+    on demand, `digisom log checkpoint`).
+    Travel-rule callbacks are posted with `travelrule_callbacks` by a worker every
+    `travelrule_callbacks_every_s` while the app runs (none: the outbox only fills)."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url)
     reader_store = ledger_store or open_store(url)
@@ -220,6 +225,7 @@ def build(
         engine, submitter, Ledger(reader_store), ctx, rates, screening_wiring.RemittanceScreener(desk),
         remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
     travelrule_wiring.attach(app, travelrule)
+    travelrule_wiring.attach_callbacks(app, engine, key, travelrule_callbacks, travelrule_callbacks_every_s, clock)
     screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service,
                             {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule),
                              **interbank_wiring.RtgsScreeningReleases(desk, filled(app, RTGS).get).contexts()})

@@ -2,8 +2,8 @@
 compliance desk (the kernel's `Screener`, recorded under the context `travel_rule`), the
 USD equivalent from the remittance domain's reference rates, the VASP standing from the
 register's licences (`RegisterStanding`), the remittance domain's `TravelRuleInquiries`
-port over the exchange, and held inquiries released or rejected when two officers decide
-their compliance review.
+port over the exchange, held inquiries released or rejected when two officers decide
+their compliance review, and the callbacks those decisions owe delivered (`attach_callbacks`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -25,6 +26,7 @@ from digisom.registry.licensing import Activity, Licensing
 from digisom.remittance import pricing
 from digisom.remittance.ports import InquiryUse
 from digisom.remittance.rates import RATE_AGE_MAX_DAYS_DEFAULT, RATE_SCALE, ReferenceRates, reference_rate
+from digisom.travelrule.callbacks import CallbackDeliverer, CallbackSettings, CallbackWorker
 from digisom.travelrule.http.slots import TRAVEL_RULE_SERVICE
 from digisom.travelrule.migrations import migrate
 from digisom.travelrule.model import Party
@@ -116,3 +118,16 @@ def build_travelrule(engine: Engine, desk: ComplianceDesk, rates: ReferenceRates
 def attach(app: FastAPI, service: TravelRuleService) -> None:
     """Fill the travel-rule routes' slot."""
     provide(app, TRAVEL_RULE_SERVICE, service)
+
+
+def attach_callbacks(app: FastAPI, engine: Engine, key: Ed25519PrivateKey, settings: CallbackSettings | None,
+                     every_s: float | None, clock: Callable[[], datetime] = utc_now) -> CallbackDeliverer:
+    """The callbacks' deliverer, signing with the platform `key`; with `every_s`, run by a
+    worker while the app runs (several processes on PostgreSQL each claim other rows)."""
+    deliverer = CallbackDeliverer(engine, key, settings or CallbackSettings(), clock)
+    app.state.travelrule_callbacks = deliverer
+    if every_s:
+        worker = CallbackWorker(deliverer, every_s)
+        app.router.on_startup.append(worker.start)
+        app.router.on_shutdown.append(worker.stop)
+    return deliverer

@@ -37,6 +37,8 @@ SETTINGS_ENV: Final = "DIGISOM_SERVE_SETTINGS"  # how the parent hands its setti
 # The served default: a checkpoint of the public log every 5 minutes, signed, anchored only
 # with a chain (`log_anchor_rpc_url`); 0 or None: no worker (`digisom log checkpoint` by hand).
 LOG_CHECKPOINT_EVERY_S_DEFAULT: Final = 300.0
+# Travel-rule callbacks owed are posted every few seconds; 0 or None: not posted.
+TRAVELRULE_CALLBACKS_EVERY_S_DEFAULT: Final = 5.0
 
 
 class WorkersUnsupported(ValueError):
@@ -71,6 +73,7 @@ class ServeSettings:
     log_checkpoint_every_s: float | None = LOG_CHECKPOINT_EVERY_S_DEFAULT
     log_anchor_rpc_url: str | None = None
     log_anchor_key_file: str | None = None
+    travelrule_callbacks_every_s: float | None = TRAVELRULE_CALLBACKS_EVERY_S_DEFAULT
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -97,7 +100,8 @@ class ServeSettings:
                         log_anchorer=None if self.log_anchor_rpc_url is None else chain_anchorer(
                             self.log_anchor_rpc_url, Path(self.log_anchor_key_file) if self.log_anchor_key_file
                             else None),
-                        log_checkpoint_every_s=self.log_checkpoint_every_s or None)
+                        log_checkpoint_every_s=self.log_checkpoint_every_s or None,
+                        travelrule_callbacks_every_s=self.travelrule_callbacks_every_s or None)
         if rail is None:
             return runtime
         runtime.app.state.merchant_rail = rail  # its chain and bridge, for the operator's tests

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel import ivms101
 from digisom.kernel.clock import utc_now
-from digisom.travelrule import repository
+from digisom.travelrule import outbox, repository
 from digisom.travelrule.assets import ASSETS
 from digisom.travelrule.errors import (
     InquiryConflict,
@@ -221,14 +221,18 @@ class TravelRuleService:
 
     def decide(self, inquiry_id: str, approve: bool, officer: str) -> Inquiry:
         """A compliance review's outcome for a held inquiry: approved, or rejected
-        (`review_blocked`). Deciding one no longer held is `InquiryNotApproved`."""
+        (`review_blocked`), and its callback owed in the same transaction (`outbox`).
+        Deciding one no longer held is `InquiryNotApproved`."""
         if not officer.strip():
             raise InquiryInvalid("the deciding officer must be named", field="officer")
         values = ({"status": Status.APPROVED.value} if approve
                   else {"status": Status.REJECTED.value, "reason": Reason.REVIEW_BLOCKED.value})
+        now = self._clock()
         with self._engine.begin() as conn:
-            moved = repository.move(conn, inquiry_id, Status.PENDING_REVIEW, self._clock(),
-                                    decided_by=officer[:200], **values)
+            moved = repository.move(conn, inquiry_id, Status.PENDING_REVIEW, now, decided_by=officer[:200], **values)
+            decided = repository.inquiry(conn, inquiry_id) if moved else None
+            if decided is not None:  # the sender asked before the answer: it is owed a callback
+                outbox.enqueue(conn, decided, now)
         found = self.inquiry(inquiry_id, None)
         if not moved:
             raise InquiryNotApproved(f"inquiry {inquiry_id} is {found.status.value}",

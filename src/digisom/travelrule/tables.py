@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 metadata: Final = MetaData()
 
@@ -74,4 +74,31 @@ screenings: Final = Table(
     Column("decision", String(8), nullable=False),
     Column("reason", String(REASON_CHARS_MAX), nullable=False),
     CheckConstraint("decision IN ('hit', 'review', 'clear')", name="travelrule_screenings_decision"),
+)
+
+# The callbacks' outbox (migration 2): one row per held inquiry that was decided and named
+# a callback URL; the body is what is posted, byte for byte (and signed).
+CALLBACK_ID_CHARS: Final = 36  # "trc_" and 32 hex digits
+ERROR_CHARS_MAX: Final = 500
+
+callbacks: Final = Table(
+    "travelrule_callbacks",
+    metadata,
+    Column("callback_id", String(CALLBACK_ID_CHARS), primary_key=True),
+    Column("inquiry_id", String(INQUIRY_ID_CHARS), ForeignKey("travelrule_inquiries.inquiry_id"), nullable=False),
+    Column("url", String(URL_CHARS_MAX), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("delivered_at", String(ISO_TIME_CHARS), nullable=False),
+    Column("last_error", String(ERROR_CHARS_MAX), nullable=False),
+    Column("created_at", String(ISO_TIME_CHARS), nullable=False),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="travelrule_callbacks_status"),
+    CheckConstraint("attempts >= 0", name="travelrule_callbacks_attempts"),
+    CheckConstraint("(status = 'delivered') = (delivered_at <> '')", name="travelrule_callbacks_delivered"),
+    CheckConstraint("status <> 'failed' OR attempts > 0", name="travelrule_callbacks_failed"),
+    CheckConstraint("url LIKE 'https://%'", name="travelrule_callbacks_https"),
+    Index("ux_travelrule_callbacks_inquiry", "inquiry_id", unique=True),
+    Index("ix_travelrule_callbacks_due", "status", "next_attempt_at"),
 )

@@ -9,9 +9,9 @@ from typing import Final
 from sqlalchemy import Engine
 
 from digisom import domain_migrations
-from digisom.travelrule.migrations import v0001_initial
+from digisom.travelrule.migrations import v0001_initial, v0002_callbacks
 
-MIGRATIONS: Final = (v0001_initial.MIGRATION,)
+MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_callbacks.MIGRATION)
 
 
 def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
