@@ -33,6 +33,7 @@ from digisom.travelrule.callbacks import (
     CallbackRefused,
     CallbackSettings,
     pinned_target,
+    resolve,
 )
 from tests.api.world import World
 from tests.compliance.four_eyes import decide
@@ -49,6 +50,7 @@ class Receiver:
     client_tls: ssl.SSLContext
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    delay_s: float = 0.0  # how long each answer takes (two deliverers then overlap)
 
 
 def _tls(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
@@ -83,6 +85,7 @@ def receiver(tmp_path: Path) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             found.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            threading.Event().wait(found.delay_s)
             self.send_response(found.statuses.pop(0) if found.statuses else 200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -129,8 +132,8 @@ def _deliverer(world: World, engine: Engine, receiver: Receiver, later_s: float 
                              clock=lambda: utc_now() + dt.timedelta(seconds=later_s))
 
 
-def _held_then_decided(world: World, url: str, outcome: str = "cleared") -> str:
-    held = world.ok(inquire(world, ivms101=ivms_payload(HELD_NAME), callback_url=url), 201)
+def _held_then_decided(world: World, url: str, outcome: str = "cleared", request_id: str = "inq-1") -> str:
+    held = world.ok(inquire(world, request_id=request_id, ivms101=ivms_payload(HELD_NAME), callback_url=url), 201)
     assert held["status"] == "pending_review"
     (review,) = world.ok(world.get("officer", "/v1/compliance/reviews"))["items"]
     decide(world, review["review_id"], outcome, "checked the birth date")
@@ -169,6 +172,36 @@ def test_a_decided_held_inquiry_owes_one_signed_callback_without_ivms101(
     assert done.delivered_at
     assert _deliverer(world, engine, receiver, later_s=7200).run_once() == 0  # delivered once, never again
     assert len(receiver.received) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("cb_world", [("postgres",)], indirect=True)
+def test_two_processes_deliverers_post_each_callback_once(cb_world: World, engine: Engine,
+                                                          receiver: Receiver) -> None:
+    owed = {_held_then_decided(cb_world, receiver.url, request_id=f"inq-{n}") for n in range(4)}
+    receiver.delay_s = 0.2  # the first deliverer is still posting while the second runs its round
+    posting = threading.Event()
+
+    def resolving(host: str, port: int) -> list[str]:  # called after the claim, before each post
+        posting.set()
+        return resolve(host, port)
+
+    other_engine = domain_engine(cb_world.runtime.db_url)  # another process's connections
+    try:
+        first = CallbackDeliverer(engine, cb_world.runtime.issuer.key, CallbackSettings(
+            allow_private_hosts=True, tls_verify=receiver.client_tls), resolver=resolving)
+        delivered: list[int] = []
+        thread = threading.Thread(target=lambda: delivered.append(first.run_once()))
+        thread.start()
+        assert posting.wait(10)
+        delivered.append(_deliverer(cb_world, other_engine, receiver).run_once())  # while the first posts
+        thread.join(30)
+    finally:
+        other_engine.dispose()
+    posted = [json.loads(body)["inquiry_id"] for _headers, body in receiver.received]
+    assert sorted(posted) == sorted(owed), "each callback posted exactly once"
+    assert sorted(delivered) == [0, len(owed)]
+    assert {c.status for c in _callbacks(engine)} == {outbox.CallbackStatus.DELIVERED}
 
 
 def test_a_failed_post_is_retried_after_its_backoff(cb_world: World, engine: Engine, receiver: Receiver) -> None:
