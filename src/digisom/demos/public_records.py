@@ -32,6 +32,7 @@ from digisom.chain.keys import generate_key
 from digisom.chain.transactor import Transactor
 from digisom.demos.world import DemoWorld
 from digisom.http.services import filled
+from digisom.kernel.canonical_json import canonical_json
 from digisom.transparency.verify import Discrepancy, Findings
 
 CHAPTER: Final = "public_records"
@@ -116,7 +117,7 @@ def _tampered_copy_fails(world: DemoWorld, scratch: Path, console: Console) -> b
                 return False
             entry = json.loads(row.entry)
             entry["body"]["reserve_tyiyn"] = str(int(entry["body"]["reserve_tyiyn"]) + 100_000_00)
-            forged = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            forged = canonical_json(entry)  # canonical: only the content, not the form, is wrong
             conn.execute(text("UPDATE transparency_entries SET entry = :entry WHERE leaf_index = :index"),
                          {"entry": forged, "index": row.leaf_index})
     finally:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.transparency.errors import RecordInvalid
 
 FORMAT: Final = "digisom-log-record-v1"
@@ -26,9 +27,6 @@ _RECORD_ID: Final = re.compile(RECORD_ID_PATTERN)
 ENTRY_BYTES_MAX: Final = 64 * 1024
 
 
-def canonical(value: Any) -> str:
-    """`value` as canonical JSON: sorted keys, no spaces, UTF-8 kept, no floats."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +40,7 @@ class Record:
 
     def entry(self) -> bytes:
         """The bytes the leaf hash is taken of."""
-        return canonical({"format": FORMAT, "record_id": self.record_id, "kind": self.kind,
+        return canonical_json({"format": FORMAT, "record_id": self.record_id, "kind": self.kind,
                           "published_at": self.published_at, "body": self.body}).encode()
 
 

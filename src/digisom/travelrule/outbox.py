@@ -12,7 +12,6 @@ same row at once and a process that dies mid-post leaves it due again after the 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +19,7 @@ from typing import Final
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
 from digisom.travelrule import tables
 from digisom.travelrule.model import Inquiry
@@ -55,9 +55,8 @@ def callback_id_of(inquiry_id: str) -> str:
 
 def callback_body(inquiry: Inquiry, at: datetime) -> str:
     """The canonical JSON posted (keys sorted, compact): nothing else about the inquiry."""
-    return json.dumps({"inquiry_id": inquiry.inquiry_id, "request_id": inquiry.request_id,
-                       "status": inquiry.status.value, "reason": inquiry.reason, "at": iso_utc(at)},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json({"inquiry_id": inquiry.inquiry_id, "request_id": inquiry.request_id,
+                           "status": inquiry.status.value, "reason": inquiry.reason, "at": iso_utc(at)})
 
 
 def enqueue(conn: Connection, inquiry: Inquiry, now: datetime) -> str | None:

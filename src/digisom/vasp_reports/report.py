@@ -14,11 +14,11 @@ which is what `canonical_bytes` computes."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.text import refuse_control_chars
 from digisom.vasp_reports.errors import InvalidReport
 
@@ -128,11 +128,6 @@ def _shape_problems(report: Report) -> list[dict[str, Any]]:
         if index and report.assets[index - 1].asset >= line.asset:
             refuse(f"assets.{index}", "order", "assets are in strictly increasing order, each once")
     return problems
-
-
-def canonical_json(data: Any) -> str:
-    """RFC 8785 canonical JSON of `data` within this schema's values (see the module)."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def canonical_bytes(report: Report) -> bytes:
