@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import pytest
 
-from digisom.cbdc.model import HolderKind, WalletStatus
+from digisom.cbdc.model import HolderKind, ParticipantKind, WalletStatus
 from digisom.compliance.decisions import ReviewOutcome
 from digisom.console.labels import LABELS
 from digisom.disbursement.model import RunStatus
@@ -22,8 +22,8 @@ from tests.api.world import World
 from tests.console.test_wallets import WALLETS, open_one, signed_in
 from tests.portal.text import readable_text
 
-SHOWN: tuple[type[StrEnum], ...] = (WalletStatus, HolderKind, RunStatus, Reason, VaspStatus, LicenceStatus, Decision,
-                                    AssetStatus, ScreeningDecision, ReviewOutcome, Priority)
+SHOWN: tuple[type[StrEnum], ...] = (ParticipantKind, WalletStatus, HolderKind, RunStatus, Reason, VaspStatus,
+                                    LicenceStatus, Decision, AssetStatus, ScreeningDecision, ReviewOutcome, Priority)
 
 
 @pytest.mark.parametrize("enum", SHOWN, ids=lambda e: e.__name__)

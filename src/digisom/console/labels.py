@@ -15,6 +15,12 @@ from typing import Final
 from digisom.console.i18n import N_, _
 
 LABELS: Final[Mapping[str, str]] = MappingProxyType({
+    # A participant's kind (`cbdc.model.ParticipantKind`).
+    "central_bank": N_("Central bank"),
+    "commercial_bank": N_("Commercial bank"),
+    "payment_provider": N_("Payment provider"),
+    "treasury": N_("Treasury"),
+    "ministry": N_("Ministry"),
     # A wallet's status and holder (`cbdc.model`), and its holds.
     "active": N_("active"),
     "frozen": N_("frozen"),
