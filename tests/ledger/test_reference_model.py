@@ -46,6 +46,7 @@ from digisom.ledger.results import CreateTransferResult as R
 from digisom.ledger.service import Ledger
 from digisom.ledger.store import LedgerStore
 from digisom.stores.memory import MemoryStore
+from digisom.stores.postgres import PostgresStore
 from digisom.stores.url import open_store
 
 from .conftest import Clock
@@ -445,7 +446,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 # Examples per store kind: the databases cost a few milliseconds per batch.
-EXAMPLES = {"memory": 40, "sqlite": 15, "postgres": 10}
+EXAMPLES = {"memory": 40, "sqlite": 15, "postgres": 10, "postgres_projected": 8}
 Opener = Callable[[], tuple[LedgerStore, Callable[[], LedgerStore] | None]]
 
 
@@ -457,15 +458,28 @@ def fresh_stores(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, O
     numbers = itertools.count()
     # Resolved here, at set-up, not inside the test: fixtures set up mid-test upset
     # titanoboa's pytest plugin, which anchors the EVM around every fixture.
-    new_database = request.getfixturevalue("postgres_databases") if kind == "postgres" else None
+    new_database = request.getfixturevalue("postgres_databases") if kind.startswith("postgres") else None
 
     def open_fresh() -> tuple[LedgerStore, Callable[[], LedgerStore] | None]:
         if new_database is None and kind == "memory":
             return open_store("memory:"), None
         url = new_database() if new_database is not None else f"sqlite:///{tmp_path / f'ledger-{next(numbers)}.db'}"
+        if kind == "postgres_projected":
+            return projected_writers(url)
         return open_store(url), lambda: open_store(url)
 
     return kind, open_fresh
+
+
+def projected_writers(url: str) -> tuple[LedgerStore, Callable[[], LedgerStore]]:
+    """A writer that commits without its transfer rows and leaves them to a projector;
+    the writers opened after it alternate: one that projects only when asked (the tail
+    waits for the next projector), one that writes its transfers itself (it projects the
+    tail inside its own transaction first), one with a projector thread."""
+    kinds = itertools.cycle([
+        {"project_behind": True, "projector_thread": False}, {}, {"project_behind": True},
+    ])
+    return PostgresStore(url, project_behind=True), lambda: PostgresStore(url, **next(kinds))
 
 
 def test_ledger_matches_reference_model(fresh_stores: tuple[str, Opener]) -> None:

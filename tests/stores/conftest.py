@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from digisom.ledger import journal
 from digisom.ledger.journal import chain_hash
 from digisom.ledger.model import Account, Transfer
 from digisom.ledger.store import GENESIS_HASH, CommittedBatch, JournalRecord, LedgerStore, LedgerTotals
@@ -72,10 +73,16 @@ class Chain:
 
     def batch(self, **rows: Any) -> CommittedBatch:
         """The next batch holding `rows` (CommittedBatch field name -> list)."""
-        payload = b"batch %d" % (self.seq + 1)
+        # The payload holds what the batch creates, as the ledger writes it: PostgreSQL's
+        # transfer table is projected from it.
+        self.timestamp += 1_000
+        accounts, transfers = rows.get("accounts_created", []), rows.get("transfers_created", [])
+        try:
+            payload = journal.encode(self.seq + 1, self.timestamp, accounts, [], transfers)
+        except OverflowError:  # a batch built to be refused by the database: a record without its transfers
+            payload = journal.encode(self.seq + 1, self.timestamp, accounts, [], [])
         record = JournalRecord(self.seq + 1, self.hash, chain_hash(self.hash, payload), payload)
         self.seq, self.hash = record.seq, record.hash
-        self.timestamp += 1_000
         return CommittedBatch(journal=record, timestamp_max=self.timestamp, **rows)
 
 

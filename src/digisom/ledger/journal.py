@@ -78,6 +78,13 @@ def encode(
     return b"".join(parts)
 
 
+def transfer_count(payload: bytes) -> int:
+    """How many transfers a record payload holds, by its header alone."""
+    if len(payload) < _HEADER.size:
+        raise JournalError("payload shorter than its header")
+    return int(_HEADER.unpack_from(payload)[5])
+
+
 def decode(payload: bytes) -> BatchPayload:
     """Decode a record payload, or `JournalError` if its layout is wrong."""
     if len(payload) < _HEADER.size:

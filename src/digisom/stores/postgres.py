@@ -6,7 +6,8 @@ Reads outside it are single-statement transactions, so a reader never holds a sn
 open. A batch is written with binary COPY per table (balance updates: COPY into a temp
 table, then one UPDATE ... FROM): a handful of round trips per batch, none per row.
 Commits use PostgreSQL's default `synchronous_commit = on`: a commit that returned is
-on disk.
+on disk. The transfer rows are not part of the commit: the journal record holds them,
+and a projector thread writes them behind it (`stores.projection`).
 
 High availability: the URL may name several hosts
 (`postgresql://h1:p1,h2:p2,h3:p3/db?target_session_attrs=read-write`); libpq connects to
@@ -15,7 +16,7 @@ reconnects, waiting up to `RECONNECT_TIMEOUT_S` for a new primary, and retries o
 wrote nothing: `begin()` and the reads outside a write transaction. A write transaction
 that loses its connection before COMMIT is gone (`StoreUnavailable`). A COMMIT whose
 answer is lost is in doubt: the batch is looked up on the new primary by its journal
-record (and its transfers, all or none: one transaction) and never sent again.
+record and never sent again.
 """
 # ruff: noqa: S608 - SQL text is assembled from constant table and column names only.
 
@@ -30,6 +31,8 @@ import psycopg
 from psycopg.types.numeric import IntLoader
 
 from digisom.errors import InvariantViolation, invariant
+from digisom.ledger import journal
+from digisom.ledger.model import AccountFilter, Balance, Transfer
 from digisom.ledger.store import BatchReads, CommitInDoubt, CommittedBatch, JournalHead, StoreUnavailable
 from digisom.stores import codec
 from digisom.stores.codec import (
@@ -47,6 +50,7 @@ from digisom.stores.codec import (
 )
 from digisom.stores.failover import LOST, connect_kwargs
 from digisom.stores.migrate import migrate_postgres
+from digisom.stores.projection import TAIL_SQL, Projector, TailCache, catch_up, merged, project_step, read_tail
 from digisom.stores.sql_reads import Lookup, SqlReads
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -68,6 +72,9 @@ PIPELINE_ROWS_MAX: Final = 1024
 # docs/operations.md), and the pause between attempts.
 RECONNECT_TIMEOUT_S: Final = 30.0
 RECONNECT_PAUSE_S: Final = 0.2
+# How long a commit waits for the projector to shorten a long tail before going on (the
+# tail stays correct when longer; only lookups read more of it).
+PROJECTOR_ROOM_TIMEOUT_S: Final = 30.0
 
 
 class _Table(NamedTuple):
@@ -101,6 +108,8 @@ _TRANSFERS: Final = _table("transfers", TRANSFER_COLUMNS, [
 _PENDINGS: Final = _table("pendings", PENDING_COLUMNS, [
     "bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4", "int8", "int2",
 ])
+_PROJECTED: Final = "SELECT seq FROM projection_head"
+_PROJECT_INLINE: Final = "UPDATE projection_head SET seq = %(seq)s WHERE seq = %(seq)s - 1"
 _FAILED: Final = _table("failed_transfers", ("id", "result"), ["bytea", "int2"])
 _BALANCES: Final = _table("balances_history", BALANCE_COLUMNS, [
     "bytea", "int8", "numeric", "numeric", "numeric", "numeric",
@@ -150,8 +159,15 @@ class PostgresStore(SqlReads):
     _codec = POSTGRES_CODEC
     _q = _Q
 
-    def __init__(self, url: str, reconnect_timeout_s: float = RECONNECT_TIMEOUT_S) -> None:
+    def __init__(self, url: str, reconnect_timeout_s: float = RECONNECT_TIMEOUT_S, *,
+                 project_behind: bool = False, projector_thread: bool = True) -> None:
+        """`project_behind`: commit without the transfer rows and let a projector thread
+        write them behind (docs/adr/0012-transfer-projection.md); otherwise each commit
+        writes its transfers and moves the projection with them. Without
+        `projector_thread` the records wait for `project()` or any other store's projector."""
         self._url = url
+        self._project_behind = project_behind
+        self._projector_thread = projector_thread
         self._reconnect_timeout_s = reconnect_timeout_s
         self._conn: Connection = self._connect()
         try:
@@ -160,6 +176,8 @@ class PostgresStore(SqlReads):
             self._conn.close()
             raise
         self._in_write = False
+        self._tail = TailCache()
+        self._projector: Projector | None = None
 
     def _connect(self) -> Connection:
         conn: Connection = psycopg.connect(self._url, autocommit=True, **connect_kwargs(self._url))
@@ -217,7 +235,14 @@ class PostgresStore(SqlReads):
         try:
             with self._conn.pipeline():
                 self._conn.execute("BEGIN")
-                return self._head_row(_Q.head + " FOR UPDATE")
+                head = self._head_row(_Q.head + " FOR UPDATE")
+                projected = self._conn.execute(_PROJECTED)
+            if not self._project_behind and _first(projected.fetchone()) < head.seq:
+                # A writer that projected behind left a tail; a commit that writes its
+                # transfers itself must follow the projection, so it projects the tail first
+                # (savepoints inside this transaction: no record can be added meanwhile).
+                catch_up(self._conn, self._tail, _write_transfers)
+            return head
         except BaseException:
             self._abandon()
             raise
@@ -232,12 +257,19 @@ class PostgresStore(SqlReads):
             + len(batch.pendings_created) + len(batch.failed_transfer_ids) + len(batch.balances_history)
         )
         small = rows <= PIPELINE_ROWS_MAX
+        if self._project_behind:
+            # The record is the only durable copy of the transfers until they are projected.
+            invariant(journal.transfer_count(batch.journal.payload) == len(batch.transfers_created),
+                      f"journal record {batch.journal.seq} does not hold the batch's transfers")
         try:
             move_head, insert_journal = codec.journal_params(batch)
             # Cursors whose row counts are checked once the pipeline has delivered them.
-            with conn.cursor() as cur, conn.cursor() as moved, conn.cursor() as updated, conn.cursor() as resolved:
+            with conn.cursor() as cur, conn.cursor() as moved, conn.cursor() as updated, \
+                    conn.cursor() as resolved, conn.cursor() as projected:
                 with conn.pipeline() if small else contextlib.nullcontext():
                     moved.execute(_Q.move_head, move_head)
+                    if not self._project_behind:
+                        projected.execute(_PROJECT_INLINE, {"seq": batch.journal.seq})
                     cur.execute(_Q.insert_journal, insert_journal)
                     if batch.accounts_created:
                         _insert(cur, _ACCOUNTS, codec.account_rows(batch.accounts_created, c), small)
@@ -248,7 +280,7 @@ class PostgresStore(SqlReads):
                         else:
                             _insert(cur, _STAGED, balance_rows, small)
                             updated.execute(_UPDATE_ACCOUNTS)
-                    if batch.transfers_created:
+                    if batch.transfers_created and not self._project_behind:
                         _insert(cur, _TRANSFERS, codec.transfer_rows(batch.transfers_created, c), small)
                     if batch.pendings_created:
                         _insert(cur, _PENDINGS, codec.pending_rows(batch.pendings_created, c), small)
@@ -262,6 +294,8 @@ class PostgresStore(SqlReads):
                     if batch.ledger_totals:
                         cur.executemany(_Q.upsert_totals, codec.totals_params(batch.ledger_totals, c))
                 invariant(moved.rowcount == 1, f"journal record {batch.journal.seq} does not follow the head")
+                invariant(self._project_behind or projected.rowcount == 1,
+                          f"the projection does not follow the head at record {batch.journal.seq}")
                 if batch.accounts_updated:
                     invariant(updated.rowcount == len(batch.accounts_updated), "an updated account does not exist")
                 if batch.pendings_resolved:
@@ -288,28 +322,50 @@ class PostgresStore(SqlReads):
             self._abandon()
             raise
         self._in_write = False
+        if self._project_behind:
+            self._projected_behind(batch)
+
+    def _projected_behind(self, batch: CommittedBatch) -> None:
+        """Hand a committed batch's transfers to the projector (started on the first commit)."""
+        if not batch.transfers_created:
+            return
+        self._tail.add(batch.journal.seq, batch.transfers_created)
+        if not self._projector_thread:
+            return
+        if self._projector is None:
+            self._projector = Projector(self._projector_connection, self._tail, _write_transfers)
+        self._projector.signal()
+        self._projector.wait_for_room(PROJECTOR_ROOM_TIMEOUT_S)
+
+    def _projector_connection(self) -> Connection:
+        return psycopg.connect(self._url, autocommit=True, **connect_kwargs(self._url))
+
+    def project(self) -> None:
+        """Project every record after the projection's head now (the history reads, a
+        clean close and the tests call it; the projector thread does it continuously)."""
+        invariant(not self._in_write, "project() inside a write transaction")
+        self._retrying(lambda: catch_up(self._conn, self._tail, _write_transfers))
+
+    def project_step(self) -> int:
+        """One projector step on this store's connection; the number of records projected."""
+        invariant(not self._in_write, "project_step() inside a write transaction")
+        return self._retrying(lambda: project_step(self._conn, self._tail, _write_transfers, wait=True))
 
     def _send_commit(self) -> None:
         self._conn.execute("COMMIT")
 
     def _written_after_lost_commit(self, batch: CommittedBatch, lost: Exception) -> bool:
         """Whether `batch`, whose COMMIT lost its answer, is in the database: asked of the
-        primary once reconnected. Its journal record is the proof; its transfers are
-        checked to agree (all there or none: one transaction)."""
+        primary once reconnected. Its journal record is the proof (the accounts, pendings
+        and the rest were in the same transaction; its transfers are in the record)."""
         try:
             self._reconnect()
             rows = self._conn.execute("SELECT hash FROM journal WHERE seq = %s", (batch.journal.seq,)).fetchall()
-            ids = [id_bytes(t.id) for t in batch.transfers_created]
-            found = self._conn.execute("SELECT count(*) FROM transfers WHERE id = ANY(%b)", (ids,)).fetchone()
         except (StoreUnavailable, *LOST) as error:
             raise CommitInDoubt(f"batch {batch.journal.seq}: COMMIT sent, answer lost ({lost}), and the primary "
                                 f"cannot be asked ({error}); look it up by its journal seq") from error
         written = bool(rows) and bytes(rows[0][0]) == batch.journal.hash
         invariant(not rows or written, f"journal record {batch.journal.seq} holds another batch")
-        transfers_found = found[0] if found else 0
-        invariant(transfers_found == (len(ids) if written else 0),
-                  f"batch {batch.journal.seq}: {transfers_found} of its {len(ids)} transfers found, "
-                  f"its journal record {'found' if written else 'missing'}")
         return written
 
     def rollback(self) -> None:
@@ -359,23 +415,62 @@ class PostgresStore(SqlReads):
             "accounts": account_ids, "transfers": named, "pendings": pending_ids, "failed": transfer_ids,
         }
         with conn.pipeline():
+            # The tail before the lookups: see `stores.projection`.
+            tail = conn.execute(TAIL_SQL, (self._tail.known(),)) if named else None
             due = conn.execute(_Q.pendings_due, {"now": now_ns, "limit": due_limit})
             sent = {
                 kind: conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)) for kind, ids in asked.items() if ids
             }
         rows = {kind: cursor.fetchall() for kind, cursor in sent.items()}
+        if tail is not None:
+            self._tail.absorb(tail.fetchall())
         return BatchReads(
             pendings_due=codec.pendings_from_rows(due.fetchall(), POSTGRES_CODEC),
             accounts=self._accounts_found(rows.get("accounts", [])),
-            transfers=self._transfers_found(rows.get("transfers", [])),
+            transfers=merged(self._transfers_found(rows.get("transfers", [])), self._tail.find(named)),
             pendings=self._pendings_found(rows.get("pendings", [])),
             failed_ids=self._failed_found(rows.get("failed", [])),
         )
 
+    def get_transfers(self, ids: Collection[int]) -> dict[int, Transfer]:
+        """The transfers among `ids` that exist: the table's and the tail's."""
+        if not ids:
+            return {}
+
+        def read() -> dict[int, Transfer]:
+            read_tail(self._conn, self._tail)
+            return merged(self._transfers_found(self._lookup("transfers", ids)), self._tail.find(ids))
+
+        return self._retrying(read)
+
+    def get_account_transfers(self, query: AccountFilter) -> list[Transfer]:
+        """A page of an account's transfers, once the projection has reached the head."""
+        self._projected_to_head()
+        return super().get_account_transfers(query)
+
+    def get_account_balances(self, query: AccountFilter) -> list[Balance]:
+        """A page of an account's balance history (its side is known from the transfer
+        table), once the projection has reached the head."""
+        self._projected_to_head()
+        return super().get_account_balances(query)
+
+    def _projected_to_head(self) -> None:
+        # A read first (no lock): with the projection at the head, as it is when every
+        # writer writes its transfers itself, nothing more is done.
+        self._retrying(lambda: read_tail(self._conn, self._tail))
+        if self._tail.size():
+            self.project()
+
     def close(self) -> None:
-        """Abandon any open write and close the connection."""
+        """Abandon any open write, stop the projector, project what is left (best effort:
+        any process's next projector step does it otherwise) and close the connection."""
         try:
             self.rollback()
+            if self._projector is not None:
+                self._projector.stop()
+                self._projector = None
+                with contextlib.suppress(psycopg.Error, StoreUnavailable):
+                    catch_up(self._conn, self._tail, _write_transfers)
         finally:
             self._conn.close()
 
@@ -399,6 +494,16 @@ class PostgresStore(SqlReads):
         if not ids:
             return []
         return self._retrying(lambda: self._conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)).fetchall())
+
+
+def _first(row: tuple[Any, ...] | None) -> int:
+    invariant(row is not None, "projection_head has no row")
+    return int(row[0])  # type: ignore[index]
+
+
+def _write_transfers(cur: psycopg.Cursor[tuple[Any, ...]], transfers: Sequence[Transfer]) -> None:
+    """The projector's write: the transfers' rows, as a commit used to write them."""
+    _insert(cur, _TRANSFERS, codec.transfer_rows(transfers, POSTGRES_CODEC), len(transfers) <= PIPELINE_ROWS_MAX)
 
 
 def _insert(cur: psycopg.Cursor[tuple[Any, ...]], target: _Table, rows: Iterable[Row], small: bool) -> None:
