@@ -1,0 +1,153 @@
+"""The PostgreSQL transfer table as a projection of the journal (`project_behind`):
+what a reader sees while records wait, what a crash leaves, and that the table ends
+equal to the journal's transfers, each written once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from digisom.ledger import journal
+from digisom.ledger.model import Account, AccountFilter, Transfer
+from digisom.ledger.results import CreateTransferResult as R
+from digisom.ledger.service import Ledger
+from digisom.stores.postgres import PostgresStore
+
+KGS = 417
+ACCOUNTS = 20
+
+
+def _pay(first_id: int, count: int) -> list[Transfer]:
+    return [Transfer(first_id + n, 1 + n % ACCOUNTS, 1 + (n + 1) % ACCOUNTS, 1 + n, KGS, 1) for n in range(count)]
+
+
+def _table_and_journal(url: str) -> tuple[list[bytes], list[int], int, int]:
+    """The transfer ids in the table, the journal's (decoded), and both heads."""
+    with psycopg.connect(url) as conn:
+        table = sorted(bytes(row[0]) for row in conn.execute("SELECT id FROM transfers"))
+        records = conn.execute("SELECT payload FROM journal ORDER BY seq").fetchall()
+        (projected,) = conn.execute("SELECT seq FROM projection_head").fetchone() or (0,)
+        (head,) = conn.execute("SELECT seq FROM journal_head").fetchone() or (0,)
+    written = sorted(t.id for payload, in records for t in journal.decode(bytes(payload)).transfers)
+    return table, written, projected, head
+
+
+def _ids(table: list[bytes]) -> list[int]:
+    return sorted(int.from_bytes(i, "big") for i in table)
+
+
+def test_a_reader_sees_waiting_records_and_a_history_page_projects_them(postgres_url: str) -> None:
+    writer = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(writer)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    batches = [_pay(100, 30), _pay(200, 30), _pay(300, 30)]
+    for batch in batches:
+        assert ledger.create_transfers(batch) == [R.ok] * len(batch)
+    table, written, projected, head = _table_and_journal(postgres_url)
+    assert table == [] and len(written) == 90 and projected < head  # nothing projected: three records wait
+
+    reader = PostgresStore(postgres_url)  # another process's store: it has only the journal
+    second = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    try:
+        found = reader.get_transfers([100, 229, 329, 999])
+        assert sorted(found) == [100, 229, 329]
+        assert found[229].amount == 30 and found[229].timestamp > 0
+        # The same transfer again, through another writer: the engine must see the waiting
+        # one (a batch's idempotency reads take the tail too).
+        assert Ledger(second).create_transfers([batches[1][5]]) == [R.exists]
+        assert _table_and_journal(postgres_url)[0] == []
+        page = Ledger(reader).get_account_transfers(AccountFilter(2, limit=100))
+        assert {t.id for t in page} == {100, 101, 120, 121, 200, 201, 220, 221, 300, 301, 320, 321}
+    finally:
+        second.close()
+        reader.close()
+        writer.close()
+    table, written, projected, head = _table_and_journal(postgres_url)
+    assert _ids(table) == written and projected == head
+
+
+def test_a_writer_of_its_own_rows_projects_the_tail_first(postgres_url: str) -> None:
+    behind = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(behind)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    ledger.create_transfers(_pay(100, 30))
+    inline = PostgresStore(postgres_url)
+    try:
+        assert Ledger(inline).create_transfers(_pay(200, 5)) == [R.ok] * 5
+        table, written, projected, head = _table_and_journal(postgres_url)
+        assert _ids(table) == written and len(written) == 35 and projected == head
+    finally:
+        inline.close()
+        behind.close()
+
+
+def test_a_crashed_writers_records_are_projected_by_the_next_projector(postgres_url: str) -> None:
+    crashed = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(crashed)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    ledger.create_transfers(_pay(100, 50))
+    crashed._conn.close()  # no clean close: nothing is projected on the way out
+    assert _table_and_journal(postgres_url)[0] == []
+
+    survivor = PostgresStore(postgres_url, project_behind=True)
+    try:
+        Ledger(survivor).create_transfers(_pay(500, 10))  # starts its projector thread
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            table, written, projected, head = _table_and_journal(postgres_url)
+            if projected == head:
+                break
+            time.sleep(0.05)
+        assert _ids(table) == written and len(written) == 60 and projected == head
+    finally:
+        survivor.close()
+
+
+def test_concurrent_projectors_write_each_transfer_once(postgres_databases: Callable[[], str]) -> None:
+    url = postgres_databases()
+    writer = PostgresStore(url, project_behind=True, projector_thread=False)
+    ledger = Ledger(writer)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    for first in range(100, 2100, 100):
+        ledger.create_transfers(_pay(first, 40))
+    projectors = [PostgresStore(url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def run(store: PostgresStore) -> None:
+        try:
+            store.project()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in projectors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in (*projectors, writer):
+        store.close()
+    assert errors == []
+    table, written, projected, head = _table_and_journal(url)
+    assert len(table) == len(set(table)) == 800 and _ids(table) == written and projected == head
+
+
+def test_a_projected_commit_needs_a_record_that_holds_its_transfers(postgres_url: str) -> None:
+    from digisom.errors import InvariantViolation  # noqa: PLC0415
+    from digisom.ledger.journal import chain_hash  # noqa: PLC0415
+    from digisom.ledger.store import GENESIS_HASH, CommittedBatch, JournalRecord  # noqa: PLC0415
+
+    store = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    try:
+        payload = journal.encode(1, 10, [], [], [])  # says: no transfers
+        record = JournalRecord(1, GENESIS_HASH, chain_hash(GENESIS_HASH, payload), payload)
+        store.begin()
+        with pytest.raises(InvariantViolation, match="does not hold the batch's transfers"):
+            store.commit(CommittedBatch(record, 10, transfers_created=[Transfer(1, 1, 2, 5, KGS, 1, timestamp=10)]))
+        store.rollback()
+        assert store.head().seq == 0
+    finally:
+        store.close()
