@@ -7,7 +7,9 @@
 
 Starts a throwaway PostgreSQL with default durable settings (fsync and synchronous_commit
 on), measures pgbench TPC-B (scale 10, 8 clients, 2 threads), then the digisom ledger on
-the same server and on a SQLite file (durable commits): accounts, then transfers in
+the same server (twice: as shipped, and with the transfer rows projected behind the
+commits, `postgres_projected_*`, the clock stopped once the projection has caught up)
+and on a SQLite file (durable commits): accounts, then transfers in
 batches of the CLI's default size — random pairs, 10% touching one of 10 hot accounts,
 2% two-phase (pending, then post or void), ~1% refused for insufficient funds. Then
 64 concurrent clients submitting one transfer at a time through the submitter. Finally
@@ -120,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as progress:
         peer_tps = pgbench_tps(server, pgbench_seconds, FULL_SCALE)
         pg_run, pg_ledger = run_ledger(server.create_database("ledger"), workload, "postgres", progress)
+        projected_run, projected_ledger = run_ledger(server.create_database("projected"), workload,
+                                                     "postgres, projected", progress, project_behind=True)
         first_id = 10**15
         concurrent_per_s, concurrent_done = run_concurrent(pg_ledger, workload, CONCURRENT_CLIENTS, per_client,
                                                            first_id)
@@ -127,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                progress)
         verified = balances_match(pg_ledger, expected_balances(workload, [pg_run.results], concurrent_done))
         verified = verified and balances_match(sqlite_ledger, expected_balances(workload, [sqlite_run.results], []))
+        verified = verified and projected_run.results == pg_run.results and balances_match(
+            projected_ledger, expected_balances(workload, [projected_run.results], []))
+        projected_ledger.store.close()
         pg_ledger.store.close()
         sqlite_ledger.store.close()
     refused = sum(r != OK for batch in pg_run.results for r in batch)
@@ -134,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pgbench_tps=round(peer_tps, 1),
         postgres_transfers_per_s=round(pg_run.transfers_per_s),
         postgres_ratio_to_pgbench=round(pg_run.transfers_per_s / peer_tps, 2),
+        postgres_projected_transfers_per_s=round(projected_run.transfers_per_s),
+        postgres_projected_ratio_to_pgbench=round(projected_run.transfers_per_s / peer_tps, 2),
         sqlite_transfers_per_s=round(sqlite_run.transfers_per_s),
         batch_ms_p50=round(statistics.median(pg_run.batch_ms), 1),
         batch_ms_p99=round(percentile(pg_run.batch_ms, 0.99), 1),

@@ -13,6 +13,8 @@ KEYS = {
     "pgbench_tps",
     "postgres_transfers_per_s",
     "postgres_ratio_to_pgbench",
+    "postgres_projected_transfers_per_s",
+    "postgres_projected_ratio_to_pgbench",
     "sqlite_transfers_per_s",
     "batch_ms_p50",
     "batch_ms_p99",
