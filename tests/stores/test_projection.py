@@ -15,7 +15,7 @@ from digisom.ledger import journal
 from digisom.ledger.model import Account, AccountFilter, Transfer
 from digisom.ledger.results import CreateTransferResult as R
 from digisom.ledger.service import Ledger
-from digisom.stores.postgres import PostgresStore
+from digisom.stores.postgres import PROJECTOR_APPLICATION_NAME, PostgresStore
 
 KGS = 417
 ACCOUNTS = 20
@@ -96,12 +96,7 @@ def test_a_crashed_writers_records_are_projected_by_the_next_projector(postgres_
     survivor = PostgresStore(postgres_url, project_behind=True)
     try:
         Ledger(survivor).create_transfers(_pay(500, 10))  # starts its projector thread
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            table, written, projected, head = _table_and_journal(postgres_url)
-            if projected == head:
-                break
-            time.sleep(0.05)
+        table, written, projected, head = _wait_projected(postgres_url)
         assert _ids(table) == written and len(written) == 60 and projected == head
     finally:
         survivor.close()
@@ -151,3 +146,30 @@ def test_a_projected_commit_needs_a_record_that_holds_its_transfers(postgres_url
         assert store.head().seq == 0
     finally:
         store.close()
+
+
+def test_the_projector_reconnects_after_losing_its_connection(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url, project_behind=True)
+    ledger = Ledger(store)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    try:
+        ledger.create_transfers(_pay(100, 20))
+        _wait_projected(postgres_url)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE application_name = %s", (PROJECTOR_APPLICATION_NAME,)).fetchone()
+        assert ended == (1,)
+        ledger.create_transfers(_pay(200, 20))
+        table, written, projected, head = _wait_projected(postgres_url)
+        assert _ids(table) == written and len(written) == 40 and projected == head
+    finally:
+        store.close()
+
+
+def _wait_projected(url: str) -> tuple[list[bytes], list[int], int, int]:
+    deadline = time.monotonic() + 10
+    while True:
+        state = _table_and_journal(url)
+        if state[2] == state[3] or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)

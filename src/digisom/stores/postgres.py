@@ -75,6 +75,7 @@ RECONNECT_PAUSE_S: Final = 0.2
 # How long a commit waits for the projector to shorten a long tail before going on (the
 # tail stays correct when longer; only lookups read more of it).
 PROJECTOR_ROOM_TIMEOUT_S: Final = 30.0
+PROJECTOR_APPLICATION_NAME: Final = "digisom-transfer-projector"
 
 
 class _Table(NamedTuple):
@@ -338,7 +339,9 @@ class PostgresStore(SqlReads):
         self._projector.wait_for_room(PROJECTOR_ROOM_TIMEOUT_S)
 
     def _projector_connection(self) -> Connection:
-        return psycopg.connect(self._url, autocommit=True, **connect_kwargs(self._url))
+        # Named, so that an operator finds it in pg_stat_activity.
+        return psycopg.connect(self._url, autocommit=True, application_name=PROJECTOR_APPLICATION_NAME,
+                               **connect_kwargs(self._url))
 
     def project(self) -> None:
         """Project every record after the projection's head now (the history reads, a

@@ -173,8 +173,10 @@ class Projector:
     def wait_for_room(self, timeout_s: float) -> None:
         """Block while the tail is longer than `TAIL_RECORDS_MAX` (at most `timeout_s`)."""
         with self._progress:
-            self._progress.wait_for(lambda: self._cache.size() <= TAIL_RECORDS_MAX or self._stopping,
-                                    timeout=timeout_s)
+            room = self._progress.wait_for(lambda: self._cache.size() <= TAIL_RECORDS_MAX or self._stopping,
+                                           timeout=timeout_s)
+        if not room:
+            log.error("the transfer projection is not keeping up", unprojected_records=self._cache.size())
 
     def stop(self) -> None:
         self._stopping = True
@@ -192,10 +194,11 @@ class Projector:
                 while not self._stopping and project_step(conn, self._cache, self._write_rows, wait=False):
                     with self._progress:
                         self._progress.notify_all()
-            except psycopg.Error as error:
-                # A lost primary or a failed step: nothing half-written (one transaction);
-                # the next round reconnects and tries again. Lookups read the tail meanwhile.
-                log.warning("transfer projection step failed", error=str(error))
+            except Exception as error:  # the thread must outlive any one failure
+                # A lost primary, or a record the database refuses (a broken invariant: see
+                # the ADR): nothing half-written (one transaction); the next round reconnects
+                # and tries again, and lookups read the tail meanwhile.
+                log.error("transfer projection step failed", error=repr(error))
                 if conn is not None:
                     conn.close()
                 conn = None
