@@ -166,3 +166,95 @@ def test_no_chain_configured_is_said_instead_of_a_mint_form(runtime: Runtime) ->
     issuer = Browser.signed_in(runtime, World.create(runtime).tokens["issuer_operator"])
     page = issuer.get(USDKG).text
     assert 'id="no-chain"' in page and MINTS not in page
+
+
+# --- audits ---------------------------------------------------------------------------
+
+def _signature(desk: UsdkgApi, tag: str, body: dict[str, str], signer: str = "kreston_like") -> str:
+    """What the auditor's own tool makes with its key (never the console)."""
+    return signing.sign(desk.keys[signer], tag, body).hex()
+
+
+def test_the_auditor_files_signs_and_resolves_an_audit(desk: UsdkgApi) -> None:
+    auditor = browser(desk, "auditor")
+    assert AUDITS in auditor.get(USDKG).text
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    empty_count = count_rows([], "bishkek-1", day)  # the bar in the vault was not counted
+    form = {"audit_date": day.isoformat(), "auditor": "kreston_like"}
+    filed = auditor.post(AUDITS, form, files={"file": ("count.csv", empty_count, "text/csv")})
+    assert filed.status_code == 303, filed.text
+    path = filed.headers["location"]
+    page = auditor.get(path)
+    assert 'id="audit-findings" class="num">1<' in page.text and "bar missing from the count" in page.text
+    audit = desk.world.ok(desk.world.get("auditor", "/v1" + path.removeprefix("/console")))
+    assert (audit["findings"], audit["signed"]) == (1, False)
+    # Filed again (a reload): one audit per date, nothing new.
+    again = auditor.post(AUDITS, form, files={"file": ("count.csv", empty_count, "text/csv")})
+    assert again.status_code == 409 and len(desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"]) == 1
+    # The page shows exactly what is signed; another signer's signature is refused.
+    body = {"audit_date": audit["audit_date"], "report_sha256": audit["report_sha256"]}
+    assert signing.message(signing.AUDIT_TAG, body).decode().replace('"', "&#34;") in page.text
+    wrong = auditor.post(path + "/signature", {"signature": _signature(desk, signing.AUDIT_TAG, body,
+                                                                        "other_auditor")})
+    assert wrong.status_code == 403 and "Traceback" not in wrong.text
+    assert auditor.post(path + "/signature", {"signature": "AB" * 64}).status_code == 400
+    assert desk.world.ok(desk.world.get("auditor", "/v1" + path.removeprefix("/console")))["signed"] is False
+    signed = auditor.post(path + "/signature", {"signature": _signature(desk, signing.AUDIT_TAG, body)})
+    assert signed.status_code == 303 and signed.headers["location"] == path
+    assert desk.mint_check(1)["rule"] == "audit_unresolved"  # findings stop minting
+    resolution = "KG0001 found in the vault's second room; the count was corrected"
+    signature = _signature(desk, signing.RESOLUTION_TAG,
+                           resolution_body(audit["audit_date"], audit["report_sha256"], resolution))
+    assert auditor.post(path + "/resolution", {"resolution": "x" * 2001, "signature": signature}).status_code == 400
+    assert auditor.post(path + "/resolution", {"resolution": resolution + ".", "signature": signature}
+                        ).status_code == 403  # signed over other words
+    resolved = auditor.post(path + "/resolution", {"resolution": resolution, "signature": signature})
+    assert resolved.status_code == 303
+    audit = desk.world.ok(desk.world.get(None, "/v1" + path.removeprefix("/console")))
+    assert (audit["signed"], audit["resolved"], audit["resolution"]) == (True, True, resolution)
+    assert desk.mint_check(1)["allowed"] is True
+
+
+@pytest.mark.parametrize("form", [
+    {"audit_date": "2026-13-01"}, {"audit_date": "yesterday"}, {"audit_date": ""},
+    {"auditor": "x" * 65}, {"auditor": "<script>"}, {"auditor": ""},
+    {"audit_date": "2999-01-01"}, {"auditor": "vault_bank"},  # the future; not an auditor's key
+], ids=str)
+def test_a_bad_count_form_is_a_typed_refusal_and_files_nothing(desk: UsdkgApi, form: dict[str, str]) -> None:
+    auditor = browser(desk, "auditor")
+    day = (datetime.now(UTC) - timedelta(days=2)).date()
+    count = count_rows([bar_row("KG0001")], "bishkek-1", day)
+    refused = auditor.post(AUDITS, {"audit_date": day.isoformat(), "auditor": "kreston_like", **form},
+                           files={"file": ("count.csv", count, "text/csv")})
+    assert refused.status_code in (400, 403, 422), (form, refused.status_code)
+    assert '<p class="error" role="alert">' in refused.text and "Traceback" not in refused.text
+    assert all(a["audit_date"] != day.isoformat()
+               for a in desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"])
+
+
+def test_a_count_with_a_bad_row_or_no_file_files_nothing(desk: UsdkgApi) -> None:
+    auditor = browser(desk, "auditor")
+    day = (datetime.now(UTC) - timedelta(days=3)).date()
+    form = {"audit_date": day.isoformat(), "auditor": "kreston_like"}
+    other_day = count_rows([bar_row("KG0001")], "bishkek-1", day - timedelta(days=1))
+    refused = auditor.post(AUDITS, form, files={"file": ("count.csv", other_day, "text/csv")})
+    assert refused.status_code == 422 and "row 2" in refused.text
+    assert auditor.post(AUDITS, form).status_code == 400  # no file
+    assert all(a["audit_date"] != day.isoformat()
+               for a in desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"])
+
+
+def test_only_the_auditor_files_signs_or_resolves(desk: UsdkgApi) -> None:
+    before = desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"]
+    day = (datetime.now(UTC) - timedelta(days=4)).date()
+    count = count_rows([bar_row("KG0001")], "bishkek-1", day)
+    for who in ("issuer_operator", "central_bank", "custodian"):
+        other = Browser.signed_in(desk.world.runtime, desk.world.tokens[who])
+        assert AUDITS + '"' not in other.get(USDKG).text
+        refused = other.post(AUDITS, {"audit_date": day.isoformat(), "auditor": "kreston_like"},
+                             files={"file": ("count.csv", count, "text/csv")})
+        assert refused.status_code == 403, who
+        for action in ("signature", "resolution"):
+            forced = other.post(f"{AUDITS}/1/{action}", {"signature": "ab" * 64, "resolution": "r"})
+            assert forced.status_code == 403 and "Your role may not do this." in forced.text, (who, action)
+    assert desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"] == before
