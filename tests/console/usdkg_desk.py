@@ -52,7 +52,7 @@ def browser(api: UsdkgApi, who: str) -> Browser:
 
 def form_keys(page_text: str) -> dict[str, str]:
     """The one-time key of the mint and the redemption form on the page, by form."""
-    return {form: key for form, key in FORM_KEY.findall(page_text)}
+    return dict(FORM_KEY.findall(page_text))
 
 
 def minted(api: UsdkgApi) -> list[str]:
