@@ -119,7 +119,7 @@ def test_a_mint_beyond_coverage_is_refused_on_the_page_and_mints_nothing(desk: U
     {"amount_units": "9" * 31}, {"amount_units": "9" * 30}, {"to": "0x1234"}, {"to": "0x" + "ab" * 20 + "00"},
     {"chain_id": "999"}, {"chain_id": "x"}, {"form_key": ""}, {"form_key": "../../etc"},
     {"form_key": "f" * 200}, {"to": "x" * 9000},
-], ids=str)
+], ids=lambda form: ",".join(f"{k}={v[:16]}" for k, v in form.items()))
 def test_a_bad_mint_form_is_a_typed_refusal_and_mints_nothing(desk: UsdkgApi, form: dict[str, str]) -> None:
     issuer = browser(desk, "issuer_operator")
     before = minted(desk)
@@ -219,7 +219,7 @@ def test_the_auditor_files_signs_and_resolves_an_audit(desk: UsdkgApi) -> None:
     {"audit_date": "2026-13-01"}, {"audit_date": "yesterday"}, {"audit_date": ""},
     {"auditor": "x" * 65}, {"auditor": "<script>"}, {"auditor": ""},
     {"audit_date": "2999-01-01"}, {"auditor": "vault_bank"},  # the future; not an auditor's key
-], ids=str)
+], ids=lambda form: ",".join(f"{k}={v[:16]}" for k, v in form.items()))
 def test_a_bad_count_form_is_a_typed_refusal_and_files_nothing(desk: UsdkgApi, form: dict[str, str]) -> None:
     auditor = browser(desk, "auditor")
     day = (datetime.now(UTC) - timedelta(days=2)).date()
