@@ -188,6 +188,9 @@ def test_the_auditor_files_signs_and_resolves_an_audit(desk: UsdkgApi) -> None:
     assert 'id="audit-findings" class="num">1<' in page.text and "bar missing from the count" in page.text
     audit = desk.world.ok(desk.world.get("auditor", "/v1" + path.removeprefix("/console")))
     assert (audit["findings"], audit["signed"]) == (1, False)
+    bank = Browser.signed_in(desk.world.runtime, desk.world.tokens["central_bank"])
+    assert bank.get(path).status_code == 404  # unsigned: the issuer's and auditors' only, as over the API
+    assert browser(desk, "issuer_operator").get(path).status_code == 200
     # Filed again (a reload): one audit per date, nothing new.
     again = auditor.post(AUDITS, form, files={"file": ("count.csv", empty_count, "text/csv")})
     assert again.status_code == 409 and len(desk.world.ok(desk.world.get("auditor", "/v1/usdkg/audits"))["items"]) == 1
@@ -202,6 +205,7 @@ def test_the_auditor_files_signs_and_resolves_an_audit(desk: UsdkgApi) -> None:
     signed = auditor.post(path + "/signature", {"signature": _signature(desk, signing.AUDIT_TAG, body)})
     assert signed.status_code == 303 and signed.headers["location"] == path
     assert desk.mint_check(1)["rule"] == "audit_unresolved"  # findings stop minting
+    assert bank.get(path).status_code == 200  # published: anyone reads it
     resolution = "KG0001 found in the vault's second room; the count was corrected"
     signature = _signature(desk, signing.RESOLUTION_TAG,
                            resolution_body(audit["audit_date"], audit["report_sha256"], resolution))
