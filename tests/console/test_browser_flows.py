@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pytest
@@ -16,6 +17,8 @@ from digisom.api.runtime import Runtime
 from tests.api.test_disbursement import PERIOD, payees, pension_file
 from tests.api.world import World
 from tests.browser_support import console_errors, live_server, new_page, screenshot, summary, violations
+from tests.console.usdkg_desk import HOLDER, usdkg_desk
+from tests.usdkg.world import bar_row, count_rows
 
 ARTEFACTS: Final = "console"
 PAYING_TIMEOUT_MS: Final = 60_000
@@ -197,3 +200,41 @@ def test_every_screen_is_accessible_and_error_free(browser: Any, axe: str, base_
             assert errors == [], (who, errors)
         finally:
             context.close()
+
+
+def test_usdkg_forms_mint_and_file_an_audit_accessibly(browser: Any, axe: str,
+                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The issuer mints through the form in a real browser (its page and the operation's
+    page clean); the auditor files a count and sees the audit's page with the signing
+    form (both clean). Over USDKG on fake chains, served live."""
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    with usdkg_desk(tmp_path_factory.mktemp("browser-usdkg")) as desk, live_server(desk.world.runtime.app) as url:
+        for who in ("issuer_operator", "auditor"):
+            context, page = new_page(browser)
+            try:
+                errors = console_errors(page)
+                sign_in(page, url, desk.world.tokens[who])
+                page.goto(f"{url}/console/usdkg")
+                clean(page, axe, f"usdkg-{who}")
+                if who == "issuer_operator":
+                    page.get_by_label("Recipient address (0x and 40 hex digits)").fill(HOLDER)
+                    page.locator("#mint-amount").fill("2500000")
+                    with page.expect_navigation():
+                        page.get_by_role("button", name="Mint", exact=True).click()
+                    expect(page.locator("#operation-state")).to_have_text("done")
+                    clean(page, axe, "usdkg-operation")
+                    assert desk.chains[1].balances[HOLDER] == 2_500_000
+                else:
+                    page.get_by_label("Audit date").fill(day.isoformat())
+                    page.get_by_label("Auditor (the registered signer's name)").fill("kreston_like")
+                    page.get_by_label("Count file").set_input_files(files=[{
+                        "name": "count.csv", "mimeType": "text/csv",
+                        "buffer": count_rows([bar_row("KG0001")], "bishkek-1", day)}])
+                    with page.expect_navigation():
+                        page.get_by_role("button", name="Import and reconcile").click()
+                    expect(page.locator("#audit-findings")).to_have_text("0")
+                    expect(page.get_by_role("button", name="Publish under this signature")).to_be_visible()
+                    clean(page, axe, "usdkg-audit")
+                assert errors == [], (who, errors)
+            finally:
+                context.close()

@@ -4,7 +4,7 @@ catalogs, and a frozen wallet's page in Kyrgyz and Russian says so in those lang
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum
 
 import pytest
 
@@ -17,17 +17,20 @@ from digisom.interbank.priority import Priority
 from digisom.kernel.screening import ScreeningDecision
 from digisom.registry.assets import AssetStatus
 from digisom.registry.licensing import Decision, VaspStatus
+from digisom.usdkg.operations import OperationKind, OperationState
+from digisom.usdkg.reconcile import FindingKind
 from digisom.vasp_reports.ports import LicenceStatus
 from tests.api.world import World
 from tests.console.test_wallets import WALLETS, open_one, signed_in
 from tests.portal.text import readable_text
 
-SHOWN: tuple[type[StrEnum], ...] = (ParticipantKind, WalletStatus, HolderKind, RunStatus, Reason, VaspStatus,
-                                    LicenceStatus, Decision, AssetStatus, ScreeningDecision, ReviewOutcome, Priority)
+SHOWN: tuple[type[Enum], ...] = (ParticipantKind, WalletStatus, HolderKind, RunStatus, Reason, VaspStatus,
+                                 LicenceStatus, Decision, AssetStatus, ScreeningDecision, ReviewOutcome, Priority,
+                                 OperationKind, OperationState, FindingKind)
 
 
 @pytest.mark.parametrize("enum", SHOWN, ids=lambda e: e.__name__)
-def test_every_value_the_console_shows_has_a_label(enum: type[StrEnum]) -> None:
+def test_every_value_the_console_shows_has_a_label(enum: type[Enum]) -> None:
     assert {member.value for member in enum} - set(LABELS) == set()
 
 

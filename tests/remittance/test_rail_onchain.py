@@ -14,14 +14,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from digisom.api.remittance_chain_wiring import link_inbound_address, screened_redemptions
-from digisom.api.screening_wiring import RemittanceScreener, build_desk
+from digisom.api.remittance_chain_wiring import link_inbound_address, onchain_rail, screened_redemptions
+from digisom.api.screening_wiring import (
+    REMITTANCE_CHAIN_CONTEXT,
+    ChainInboundReleases,
+    build_desk,
+    screening_ids,
+)
 from digisom.api.stablecoin_wiring import BridgeAddressScreener
 from digisom.chain.contracts import Artifact, kgst_artifact
 from digisom.chain.embedded import EmbeddedChain
+from digisom.compliance.decisions import ReviewOutcome
 from digisom.compliance.desk import ComplianceDesk
+from digisom.compliance.releases import FinalDecision
 from digisom.remittance.errors import AddressLinked, NotPendingReview
-from digisom.remittance.migrations import migrate
 from digisom.remittance.onchain import InboundStatus, OnchainRail
 from digisom.remittance.ports import Decision
 from digisom.stablecoin.bridge import Bridge
@@ -61,8 +67,8 @@ def _desk(world: World, tmp_path: Path) -> ComplianceDesk:
 
 
 def _rail(world: World, tmp_path: Path) -> OnchainRail:
-    migrate(world.engine)
-    return OnchainRail(world.engine, RemittanceScreener(_desk(world, tmp_path)))
+    """Rail 2 as serve and the demo build it (`remittance_chain` screenings)."""
+    return onchain_rail(world.engine, _desk(world, tmp_path))
 
 
 def _bridge(world: World, rail: OnchainRail, tmp_path: Path) -> Bridge:
@@ -116,9 +122,9 @@ def test_clear_redeems_listed_stops_exposed_waits(world: World, tmp_path: Path) 
     assert (held.status, held.decision) == (InboundStatus.HELD, Decision.REVIEW)
     assert "address-one-hop" in held.reason
     # Each sender screened once, by the rail: the bridge behind it does not screen again.
-    assert _screenings(world, world.address(LISTED)) == ["kgst_mint_destination", "remittance"]
-    assert _screenings(world, world.address(EXPOSED)) == ["remittance"]
-    assert _screenings(world, world.address(MIGRANT)) == ["kgst_mint_destination", "remittance"]
+    assert _screenings(world, world.address(LISTED)) == ["kgst_mint_destination", "remittance_chain"]
+    assert _screenings(world, world.address(EXPOSED)) == ["remittance_chain"]
+    assert _screenings(world, world.address(MIGRANT)) == ["kgst_mint_destination", "remittance_chain"]
     # The stopped and held tokens are at the redemption address, not burned, still backed.
     assert world.gateway.balance_of(redemption) == 70_00
     redeemed = [o for o in bridge.operations() if o.kind.value == "redeem"]
@@ -151,7 +157,16 @@ def test_a_blocked_review_is_never_redeemed(world: World, tmp_path: Path) -> Non
     world.send_tokens(EXPOSED, world.gateway.redemption_address, 30_00)
     bridge.process()
     (held,) = rail.inbounds(world.token_key, InboundStatus.HELD)
-    assert rail.decide(world.token_key, held.inbound_id, False, "officer-2").status is InboundStatus.BLOCKED
+    # Two officers confirm its review: the release (as the rail's process subscribes it) blocks it, once.
+    screening_id = screening_ids(held.reason)
+    assert screening_id is not None
+    confirmed = FinalDecision(1, screening_id, REMITTANCE_CHAIN_CONTEXT, ReviewOutcome.CONFIRMED, "officer-1",
+                              "officer-2", "listed owner", "address-one-hop", 1000, "")
+    releases = ChainInboundReleases([(rail, world.token_key)])
+    assert releases(confirmed) == f"{held.inbound_id}: blocked"
+    assert releases(confirmed) == "no inbound transfer held on this screening"  # a retry does nothing more
+    blocked = rail.inbound(world.token_key, held.tx_hash, held.log_index)
+    assert blocked is not None and (blocked.status, blocked.officer) == (InboundStatus.BLOCKED, "officer-2")
     bridge.process()
     assert world.balance_tyiyn(MOTHER) == OPENING_TYIYN
     assert world.gateway.balance_of(world.gateway.redemption_address) == 30_00

@@ -2,10 +2,12 @@
 
 It wires what an invoice needs from payment to som: KGST on a chain (the in-process EVM
 for the embedded default, or a node by `ID,RPC_URL,KGST_ADDRESS[,DEPLOYED_BLOCK]`), the
-KGST bridge that burns a sweep and credits the merchant's wallet, the invoices' rail
-(follower and relayer), the compliance desk's `merchant_payment` subscriber, USDKG's
-redemption at the quote where USDKG's chain and the issuer's som wallet are configured,
-and a worker thread that runs the invoice worker and the bridge every `interval_s`.
+KGST bridge that burns a sweep and credits the merchant's wallet, its feed remittance rail
+2's (every transfer to the redemption address screened first; rail 2's links, records and
+officers' releases served here), the invoices' rail (follower and relayer), the compliance
+desk's `merchant_payment` and `remittance_chain` subscribers, USDKG's redemption at the
+quote where USDKG's chain and the issuer's som wallet are configured, and a worker thread
+that runs the invoice worker and the bridge every `interval_s`.
 
 One process runs it (the bridge and the relayer each send from one key: two processes
 would race for nonces), so `--workers` above one is refused with it.
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import Engine
 
-from digisom.api import merchants_wiring
+from digisom.api import merchants_wiring, remittance_chain_wiring
 from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
 from digisom.api.usdkg_chains import parse_chain_spec, parse_chain_specs
 from digisom.api.usdkg_wiring import build_issuer
@@ -43,6 +45,7 @@ from digisom.merchants.model import Asset
 from digisom.merchants.ports import QuoteRedemption, TokenRail
 from digisom.merchants.repository import CursorRepository
 from digisom.merchants.service import InvoiceService
+from digisom.remittance.onchain import OnchainRail
 from digisom.remittance.rates import FileRates
 from digisom.stablecoin import migrations as stablecoin_migrations
 from digisom.stablecoin.bridge import Bridge
@@ -55,6 +58,7 @@ if TYPE_CHECKING:  # the EVM stack loads only when the rail is configured (tests
 
     from digisom.chain.abi import ContractAbi
     from digisom.chain.contracts import Artifact
+    from digisom.chain.kgst import KgstGateway
     from digisom.chain.protocol import Chain
     from digisom.chain.transactor import Transactor
     from digisom.chain.usdkg import UsdkgChainToken
@@ -184,6 +188,10 @@ class MerchantRail:
         self.kgst_address = ""
         self.kgst_abi: ContractAbi | None = None
         self.desk: ComplianceDesk | None = None
+        self.onchain: OnchainRail | None = None
+        self.gateway: KgstGateway | None = None  # KGST's redemption address and balances, for the operator's tests
+        # Rail 2's routes (`runtime.build(remittance_chain=...)`): served once `invoices` built it.
+        self.rail2 = remittance_chain_wiring.ServedRail2()
 
     def invoices(self, engine: Engine, ctx: Context, desk: ComplianceDesk) -> InvoiceService:
         """The invoice service on the rail, the bridge beside it, the desk's subscriber registered."""
@@ -199,12 +207,19 @@ class MerchantRail:
         depth = self.settings.confirmations
         gateway = KgstGateway(on.chain, abi, on.kgst_address, Transactor(on.chain, on.minter),
                               None if on.master_minter is None else Transactor(on.chain, on.master_minter))
+        self.gateway = gateway
         stablecoin_migrations.migrate(engine)
         self._store = open_store(self._db_url)
-        feed = gateway.redemptions(BridgeCursor(engine, token_key(on.chain.chain_id(), on.kgst_address)), depth,
-                                   on.deployed_block)
+        # Rail 2 screens every transfer to the redemption address (exact and one-hop, held
+        # for two officers on a review) before the bridge redeems it, as the demo wires it.
+        token = token_key(on.chain.chain_id(), on.kgst_address)
+        self.onchain = remittance_chain_wiring.onchain_rail(engine, desk, ctx.clock)
+        feed = remittance_chain_wiring.screened_redemptions(gateway, BridgeCursor(engine, token), depth,
+                                                            on.deployed_block, self.onchain)
         self.bridge = Bridge(engine, Ledger(self._store), gateway, BridgeWalletDirectory(ctx), feed, depth,
-                             screening=BridgeAddressScreener(desk, senders_screened_upstream=False))
+                             screening=BridgeAddressScreener(desk, senders_screened_upstream=True))
+        self.rail2.runs(remittance_chain_wiring.Rail2(ctx, self.bridge, self.onchain, token))
+        remittance_chain_wiring.subscribe(desk, self.onchain, token)
         relayer = _serial_transactor(on.chain, on.relayer, self.lock)
         chain_id = on.chain.chain_id()
         rails: dict[Asset, TokenRail] = {Asset.KGST: ChainRail(
@@ -217,6 +232,7 @@ class MerchantRail:
                                                                         gateway.redemption_address),
             secret=self.settings.secret(), rates=rates, redemption=redemption)
         merchants_wiring.subscribe(desk, self.service)
+        desk.releases.run()  # what was decided for these contexts while no process subscribed
         self.desk = desk
         return self.service
 

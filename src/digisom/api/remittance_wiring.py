@@ -41,7 +41,14 @@ from digisom.ledger.service import Ledger
 from digisom.ledger.submitter import Submitter
 from digisom.remittance.customer_transfer import CustomerTransfer, PartyAddress, StatusAnswer
 from digisom.remittance.errors import MessageInvalid
-from digisom.remittance.http.slots import REMITTANCE_MESSAGES, REMITTANCE_READS, REMITTANCE_SERVICE
+from digisom.remittance.http.slots import (
+    REMITTANCE_CHAIN,
+    REMITTANCE_MESSAGES,
+    REMITTANCE_READS,
+    REMITTANCE_SERVICE,
+    ChainInbound,
+    NotRunning,
+)
 from digisom.remittance.migrations import migrate
 from digisom.remittance.ports import (
     NO_TRAVEL_RULE_INQUIRIES,
@@ -164,12 +171,14 @@ class SubmittedLedger:
 
 
 def attach(app: FastAPI, service: RemittanceService, engine: Engine,
-           clock: Callable[[], datetime] = utc_now) -> RemittanceReads:
-    """Fill the remittance routes' slots; returns the reads (the screening wiring uses them)."""
+           clock: Callable[[], datetime] = utc_now, chain: ChainInbound | None = None) -> RemittanceReads:
+    """Fill the remittance routes' slots (rail 2's with `chain`, where this process runs
+    it); returns the reads (the screening wiring uses them)."""
     reads = RemittanceReads(engine)
     provide(app, REMITTANCE_SERVICE, service)
     provide(app, REMITTANCE_READS, reads)
     provide(app, REMITTANCE_MESSAGES, Iso20022Messages(clock))
+    provide(app, REMITTANCE_CHAIN, chain or NotRunning())
     return reads
 
 

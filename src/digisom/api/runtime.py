@@ -55,6 +55,7 @@ from digisom.ledger.store import LedgerStore
 from digisom.ledger.submitter import BatchObservers, Submitter
 from digisom.merchants.service import InvoiceService
 from digisom.por.reserves import HolderBalances as PorHolderBalances
+from digisom.remittance.http.slots import ChainInbound
 from digisom.remittance.rates import FileRates
 from digisom.remittance.service import Settings as RemittanceSettings
 from digisom.stores.failover import report_lost_primary, with_connect_timeout
@@ -149,6 +150,7 @@ def build(
     travelrule_settings: TravelRuleSettings | None = None,
     por_chain: PorHolderBalances | None = None,
     merchant_invoices: Callable[[Engine, Context, ComplianceDesk], InvoiceService] | None = None,
+    remittance_chain: ChainInbound | None = None,
     reserve: reserve_wiring.ReserveSetup | None = None,
     log_anchorer: Anchorer | None = None,
     log_checkpoint_every_s: float | None = None,
@@ -174,7 +176,8 @@ def build(
     `vasp_assets` (tests) where given.
     Proof of reserves checks published reserves on `por_chain` (none: published as not checked).
     Merchant invoices are served by `merchant_invoices(engine, ctx, desk)` (none: no rail, every
-    create refused as asset-unavailable).
+    create refused as asset-unavailable); rail 2's routes by `remittance_chain` (none: rail 2
+    does not run here, its list is empty and a link refused).
     The national crypto reserve runs on `reserve` (none: its reads are empty, its writes 503).
     The public log's tree heads are anchored by `log_anchorer` (none: not anchored), and
     checkpointed by a worker every `log_checkpoint_every_s` while the app runs (none: only
@@ -226,7 +229,8 @@ def build(
         remittance_settings, clock, travelrule_wiring.RemittanceInquiries(travelrule))
     travelrule_wiring.attach(app, travelrule)
     travelrule_wiring.attach_callbacks(app, engine, key, travelrule_callbacks, travelrule_callbacks_every_s, clock)
-    screening_wiring.attach(app, desk, remittance, remittance_wiring.attach(app, remittance, engine), service,
+    reads = remittance_wiring.attach(app, remittance, engine, chain=remittance_chain)
+    screening_wiring.attach(app, desk, remittance, reads, service,
                             {travelrule_wiring.CONTEXT: travelrule_wiring.InquiryReleases(desk, travelrule),
                              **interbank_wiring.RtgsScreeningReleases(desk, filled(app, RTGS).get).contexts()})
     merchants_wiring.attach(app, (merchant_invoices or merchants_wiring.build_invoices)(engine, ctx, desk))

@@ -6,7 +6,7 @@ a `review` opens a review in the compliance queue); and the review subscribers
 (`compliance.releases.ReviewSubscriber`) that act on a review once two officers decided it:
 the wallets opened frozen on it, the remittances held on it, the KGST redemptions stopped
 on it. Each process registers the subscribers of the domains it runs (`subscribe_api`;
-a bridge process `BridgeReleases`).
+a bridge process `BridgeReleases`; the process that runs rail 2 `ChainInboundReleases`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ SCREENING_PREFIX: Final = "screening:"
 # The screening contexts whose reviews the API process releases (`subscribe_api`).
 WALLET_OPENING_CONTEXT: Final = "wallet_opening"
 REMITTANCE_CONTEXT: Final = "remittance"
+# Rail 2's senders (`remittance.onchain`), released by the process that runs rail 2.
+REMITTANCE_CHAIN_CONTEXT: Final = "remittance_chain"
 API_CONTEXT: Final = "api"
 MINT_DESTINATION_CONTEXT: Final = "kgst_mint_destination"
 REDEMPTION_SENDER_CONTEXT: Final = "kgst_redemption_sender"
@@ -172,18 +174,15 @@ class RemittanceReleases:
     """`ReviewSubscriber` of `remittance` (the one review rule for remittances: the
     remittance domain has no decision of its own). Each remittance held on the review is
     returned if any of its reviews was confirmed, paid once all of them are cleared, else
-    left held. Rail 2's inbound transfers held on it (given `rails`: (rail, token) pairs)
-    are handed on or blocked likewise."""
+    left held."""
 
-    def __init__(self, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads,
-                 rails: Sequence[tuple[HeldInbound, str]] = ()) -> None:
+    def __init__(self, desk: ComplianceDesk, remittance: RemittanceService, reads: RemittanceReads) -> None:
         self._desk = desk
         self._remittance = remittance
         self._reads = reads
-        self._rails = tuple(rails)
 
     def __call__(self, decision: FinalDecision) -> str:
-        """Act on the remittances (and rail 2 transfers) held on `decision`'s screening."""
+        """Act on the remittances held on `decision`'s screening."""
         held = [r.remittance_id for r in self._remittance.review_queue()]
         by_remittance: dict[str, list[int]] = {}
         for s in self._reads.screenings(held):
@@ -192,17 +191,32 @@ class RemittanceReleases:
                 by_remittance.setdefault(s.remittance_id, []).append(sid)
         notes = settle_held(self._desk, decision, by_remittance,
                             lambda remittance_id, cleared: self._settle(remittance_id, cleared, decision))
-        reference = screening_reference(decision.screening_id)
-        for rail, token in self._rails:
-            for item in rail.inbounds(token, InboundStatus.HELD):
-                if item.reason.startswith(reference):
-                    moved = rail.decide(token, item.inbound_id, decision.cleared, decision.approved_by)
-                    notes.append(f"{item.inbound_id}: {moved.status.value}")
         return "; ".join(notes) or "nothing held on this screening"
 
     def _settle(self, remittance_id: str, cleared: bool, decision: FinalDecision) -> str:
         settled = self._remittance.release_reviewed(remittance_id, cleared, decision.approved_by, decision.describe())
         return f"{remittance_id}: {settled.status.value}"
+
+
+class ChainInboundReleases:
+    """`ReviewSubscriber` of `remittance_chain`, for the process that runs rail 2 (given
+    its (rail, token) pairs): each inbound transfer held on the review's screening (one
+    screening each) is cleared, and handed on at the feed's next poll, or blocked.
+    Idempotent: a retry finds nothing held."""
+
+    def __init__(self, rails: Sequence[tuple[HeldInbound, str]]) -> None:
+        self._rails = tuple(rails)
+
+    def __call__(self, decision: FinalDecision) -> str:
+        """Clear or block the inbound transfers held on `decision`'s screening."""
+        reference = screening_reference(decision.screening_id)
+        notes = []
+        for rail, token in self._rails:
+            for item in rail.inbounds(token, InboundStatus.HELD):
+                if item.reason.startswith(reference):
+                    moved = rail.decide(token, item.inbound_id, decision.cleared, decision.approved_by)
+                    notes.append(f"{item.inbound_id}: {moved.status.value}")
+        return "; ".join(notes) or "no inbound transfer held on this screening"
 
 
 class BridgeReleases:

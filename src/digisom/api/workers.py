@@ -93,6 +93,7 @@ class ServeSettings:
                         rtgs_clock=None if pinned is None else (lambda: pinned),
                         rtgs_rules=NAMED_RULES[self.lsm_rules],
                         usdkg_chains=usdkg, merchant_invoices=rail.invoices if rail else None,
+                        remittance_chain=rail.rail2 if rail else None,
                         rates_path=Path(self.rates_file) if self.rates_file else None,
                         sanctions_lists=[Path(p) for p in self.sanctions_lists],
                         tracing=otlp_tracing(self.otlp_endpoint) if self.otlp_endpoint else None,

@@ -46,6 +46,9 @@ from digisom.kernel.errors import DomainError
 # Every console form but a file upload is a few short fields.
 FORM_BYTES_MAX: Final = 64 * 1024
 UPLOAD_PATH: Final = re.compile(treasury.UPLOAD_PATH_PATTERN)
+# Each form that takes a file, with its file limit (the domain's).
+UPLOAD_LIMITS: Final = ((UPLOAD_PATH, FILE_BYTES_MAX),
+                        (re.compile(usdkg.UPLOAD_PATH_PATTERN), usdkg.UPLOAD_BYTES_MAX))
 SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 _log = logging.getLogger("digisom.console")
 
@@ -94,7 +97,7 @@ class Guard:
         if not same_origin(request):
             return error_page(request, 403, _("Cross-site request refused"),
                               _("This form was not sent from a console page. Nothing was changed."))
-        limit_bytes = FILE_BYTES_MAX if UPLOAD_PATH.match(request.url.path) else FORM_BYTES_MAX
+        limit_bytes = next((b for path, b in UPLOAD_LIMITS if path.match(request.url.path)), FORM_BYTES_MAX)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit_bytes):
             return error_page(request, 413, _("Too large"), _("What was sent is larger than this form takes."))
@@ -124,7 +127,7 @@ def build_app(console: Console) -> FastAPI:
     # Whatever the framing, no body past the largest form (the upload's) is read; the
     # guard (added last, so first to run) answers a declared oversized body with a page.
     app.add_middleware(body_limit.BodyLimit, max_bytes=FORM_BYTES_MAX,
-                       route_limits=((UPLOAD_PATH, FILE_BYTES_MAX),))
+                       route_limits=UPLOAD_LIMITS)
     app.add_middleware(Guard)
     # Outermost: the guard's refusals are pages in the operator's language too.
     app.add_middleware(i18n.Language, catalogs=console.catalogs, refuse=unknown_language)

@@ -91,6 +91,18 @@ LABELS: Final[Mapping[str, str]] = MappingProxyType({
     "schema_invalid": N_("does not match the schema"),
     "wrong_currency": N_("wrong currency"),
     "control_sum_mismatch": N_("control sum does not match"),
+    # A USDKG mint or redemption and its state (`usdkg.operations`).
+    "mint": N_("mint"),
+    "redeem": N_("redemption"),
+    "sending": N_("sent, outcome not recorded"),
+    "done": N_("done"),
+    # What a USDKG audit found (`usdkg.reconcile.FindingKind`).
+    "missing_bar": N_("bar missing from the count"),
+    "extra_bar": N_("bar counted but not in a vault"),
+    "weight_differs": N_("weight differs"),
+    "fineness_differs": N_("fineness differs"),
+    "brand_differs": N_("brand differs"),
+    "wrong_vault": N_("in another vault"),
 })
 
 

@@ -66,11 +66,12 @@ class Karakol:
     tourist: Any  # her chain key (LocalAccount: the EVM stack loads with the rail)
 
     @classmethod
-    def open(cls, folder: Path, round_s: float = ROUND_S) -> Karakol:
-        """Build the API as `digisom serve --merchant-chain embedded` does, then the wallets."""
+    def open(cls, folder: Path, round_s: float = ROUND_S, sanctions_lists: tuple[str, ...] = ()) -> Karakol:
+        """Build the API as `digisom serve --merchant-chain embedded` does (screening against
+        `sanctions_lists`), then the wallets."""
         from digisom.chain.keys import generate_key  # noqa: PLC0415 (the EVM stack, only when asked)
 
-        settings = ServeSettings(str(folder), None, None, None, None,
+        settings = ServeSettings(str(folder), None, None, None, None, sanctions_lists=sanctions_lists,
                                  merchant_rail=RailSettings(EMBEDDED, confirmations=DEPTH, interval_s=round_s))
         runtime = settings.build_runtime()
         cbdc = runtime.service

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from rich.console import Console
 
-from digisom.api.remittance_chain_wiring import link_inbound_address, screened_redemptions
+from digisom.api.remittance_chain_wiring import link_inbound_address, onchain_rail, screened_redemptions
 from digisom.api.remittance_wiring import CbdcBankFloats, CbdcPayees
 from digisom.api.screening_wiring import RemittanceScreener, build_desk
 from digisom.api.stablecoin_wiring import BridgeAddressScreener, BridgeWalletDirectory
@@ -139,7 +139,7 @@ def _tell(service: CbdcService, ledger: Ledger, scratch: Path, console: Console,
                   f"+{_som(received)} (to wallet {_som(sent.to_wallet_tyiyn)}, to her deposit "
                   f"{_som(sent.waterfall_tyiyn)})")
 
-    kgst = _Kgst(service, ledger, keys, OnchainRail(engine, screener),
+    kgst = _Kgst(service, ledger, keys, onchain_rail(engine, desk),
                  BridgeAddressScreener(desk, senders_screened_upstream=True))
     bridge, rail, key, redemption = kgst.bridge, kgst.rail, kgst.key, kgst.gateway.redemption_address
     bridge.request_mint("remit-demo-mint", migrant_wallet, keys["migrant"].address, KGST_REMIT_TYIYN + A7A5_TYIYN)

@@ -188,3 +188,17 @@ class MessageInvalid(RemittanceError, Invalid):
     def __init__(self, detail: str, reason_code: str) -> None:
         super().__init__(detail, reason_code=reason_code)
         self.reason_code = reason_code
+
+
+class ChainRailNotRunning(RemittanceError, Refused):
+    """Rail 2 does not run in this process (`digisom serve` without `--merchant-chain`)."""
+
+    slug = "remittance-chain-not-running"
+    title = "Rail 2 (KGST on-chain) does not run here"
+
+
+class WalletNotFound(RemittanceError, NotFound):
+    """No such wallet at the caller's bank (another bank's wallet answers the same)."""
+
+    slug = "remittance-wallet-not-found"
+    title = "No such wallet"

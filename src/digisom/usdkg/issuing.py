@@ -131,6 +131,10 @@ class UsdkgIssuer:
         """Every recorded operation."""
         return self._operations.all()
 
+    def operation(self, operation_id: str) -> Operation | None:
+        """The operation recorded under `operation_id` (as a replay would answer it), or None."""
+        return self._operations.find(operation_id)
+
     def _token(self, chain_id: int) -> TokenChain:
         token = self._tokens.get(chain_id)
         if token is None:

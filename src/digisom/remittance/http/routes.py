@@ -23,7 +23,7 @@ from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
 from digisom.kernel.access import Actor, Role
 from digisom.remittance.errors import PartnerNotFound, RemittanceNotFound
-from digisom.remittance.http import pacs008_routes
+from digisom.remittance.http import chain_routes, pacs008_routes
 from digisom.remittance.http.slots import reads, service
 from digisom.remittance.model import Corridor, Partner, PartnerKind, Quote, Remittance, Status
 from digisom.remittance.pricing import ppm_as_percent
@@ -322,5 +322,6 @@ def router() -> APIRouter:
             raise RemittanceNotFound(f"no remittance {remittance_id}")
         return json(_remittance_out(found))
 
+    chain_routes.add(r)  # rail 2 (KGST on-chain), kept in its own module
     pacs008_routes.add(r)  # rail 3 (ISO 20022), kept in its own module
     return r

@@ -72,7 +72,7 @@ def _signature(text: str) -> bytes:
     return bytes.fromhex(text)  # the schema's pattern admits hex only
 
 
-def _visible(actor: Actor, audit: Audit) -> Audit:
+def visible(actor: Actor, audit: Audit) -> Audit:
     """An audit the caller may see: published (signed) ones to all, the others only to
     the issuer and the auditors; the same answer as an unknown id otherwise."""
     if not audit.signed and actor.role not in UNSIGNED_AUDIT_READERS:
@@ -314,7 +314,7 @@ def router() -> APIRouter:
     def get_audit(request: Request, audit_id: AuditPath,
                   actor: Annotated[Actor, Depends(Authorize("usdkg.audits.read"))]) -> JSONResponse:
         """One audit and its report."""
-        return json(_audit_json(_visible(actor, issuer(request).audits.audit(audit_id))))
+        return json(_audit_json(visible(actor, issuer(request).audits.audit(audit_id))))
 
     @r.get("/v1/usdkg/audits/{audit_id}/report", responses={**READ_PROBLEMS, 200: {"content": {
         "application/json": {"schema": {"type": "object"}}}}})
@@ -322,7 +322,7 @@ def router() -> APIRouter:
                      actor: Annotated[Actor, Depends(Authorize("usdkg.audits.read"))]) -> Response:
         """The published report, byte for byte: its SHA-256 is `report_sha256` (also in the
         `Report-SHA256` header), the value the auditor signed."""
-        audit = _visible(actor, issuer(request).audits.audit(audit_id))
+        audit = visible(actor, issuer(request).audits.audit(audit_id))
         return Response(audit.report, media_type="application/json", headers={"Report-SHA256": audit.report_sha256})
 
     @r.get("/v1/usdkg/audits/{audit_id}/page", response_class=HTMLResponse,
@@ -330,7 +330,7 @@ def router() -> APIRouter:
     def audit_page(request: Request, audit_id: AuditPath,
                    actor: Annotated[Actor, Depends(Authorize("usdkg.audits.read"))]) -> HTMLResponse:
         """The audit's public page (HTML), showing the report's SHA-256."""
-        return HTMLResponse(render_html(_visible(actor, issuer(request).audits.audit(audit_id))))
+        return HTMLResponse(render_html(visible(actor, issuer(request).audits.audit(audit_id))))
 
     @r.post("/v1/usdkg/mints", status_code=201, response_model=s.OperationOut,
             responses={**WRITE_PROBLEMS, **problem_responses(503)})

@@ -3,6 +3,7 @@ as everywhere in digisom; signatures and keys are lower-case hex."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -136,6 +137,15 @@ class AuditFingerprint(BaseModel):
     audit_date: str
     auditor: str
     file_sha256: str
+
+
+class AuditCountIn(BaseModel):
+    """Who counted and for which day: the count route's query (`audit_date`, `auditor`),
+    as a schema for forms that send them as fields (the console's)."""
+
+    model_config = _STRICT
+    audit_date: date
+    auditor: str = Field(pattern=NAME_PATTERN)
 
 
 class SignatureIn(BaseModel):

@@ -1,0 +1,98 @@
+"""/v1/remittances/chain: rail 2 (KGST on-chain) as an operator runs it (docs/remittance.md,
+"Rail 2"). A bank links a sender's address to one of its own wallets (the sender abroad,
+or the exchange that sold him the tokens, then sends KGST to the redemption address);
+compliance officers and auditors read what arrived and what became of it. A held
+transfer is decided by two officers on its compliance review (`/v1/compliance/reviews`,
+context `remittance_chain`), never here: there is one review queue.
+
+Kept apart from `routes` (as rail 3 is); `routes.router` mounts it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from digisom.http import fields
+from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.permissions import Authorize
+from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
+from digisom.kernel.access import Actor
+from digisom.remittance.errors import WalletNotFound
+from digisom.remittance.http.slots import chain
+from digisom.remittance.onchain import Inbound, InboundStatus
+
+EvmAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
+StatusName = Literal["passed", "stopped", "held", "cleared", "released", "blocked"]
+
+
+class LinkIn(BaseModel):
+    """Let `address` send remittances into `wallet_id` (a wallet of the caller's bank)."""
+
+    wallet_id: fields.WalletId
+    address: EvmAddress
+
+
+class LinkOut(BaseModel):
+    """The link as kept (the address checksummed)."""
+
+    wallet_id: str
+    address: str
+
+
+class InboundOut(BaseModel):
+    """A transfer to the redemption address: the screening's decision and reason (its
+    compliance screening first) and where it is (`held` waits for two officers)."""
+
+    inbound_id: str
+    token: str
+    tx_hash: str
+    log_index: int
+    block_number: int
+    sender: str
+    wallet_id: str
+    amount_token_units: str
+    decision: str
+    reason: str
+    status: str
+    officer: str
+
+
+class InboundPage(BaseModel):
+    """Inbound transfers, oldest block first."""
+
+    items: list[InboundOut]
+
+
+def _inbound_out(i: Inbound) -> InboundOut:
+    return InboundOut(inbound_id=i.inbound_id, token=i.token, tx_hash=i.tx_hash, log_index=i.log_index,
+                      block_number=i.block_number, sender=i.sender, wallet_id=i.wallet_id,
+                      amount_token_units=str(i.amount_token_units), decision=i.decision.value, reason=i.reason,
+                      status=i.status.value, officer=i.officer)
+
+
+def add(r: APIRouter) -> None:
+    """Mount rail 2's routes on the remittance router."""
+
+    @r.post("/chain/links", status_code=201, response_model=LinkOut, responses=WRITE_PROBLEMS)
+    def link(request: Request, body: LinkIn, key: IdempotencyKey,
+             actor: Annotated[Actor, Depends(Authorize("remittance.chain.link"))]) -> Response:
+        """Link a sender's address to a wallet of the caller's bank: KGST it sends to the
+        redemption address is screened, then redeemed into the wallet (the bridge's link and
+        rail 2's, both kept). An address links to one wallet only."""
+        def produce() -> Response:
+            rail = chain(request)
+            if rail.wallet_bank(body.wallet_id) != actor.bank_code:
+                raise WalletNotFound(f"no wallet {body.wallet_id}")
+            return json(LinkOut(wallet_id=body.wallet_id, address=rail.link(body.wallet_id, body.address)), 201)
+        return idempotent(request, actor, key, body, produce)
+
+    @r.get("/chain/inbound", response_model=InboundPage, responses=READ_PROBLEMS)
+    def inbound(request: Request, _actor: Annotated[Actor, Depends(Authorize("remittance.chain.inbound"))],
+                status: Annotated[StatusName | None, Query(description="Only this status.")] = None) -> JSONResponse:
+        """What arrived at the redemption address on rail 2 and what became of it."""
+        found = chain(request).inbounds(None if status is None else InboundStatus(status))
+        return json(InboundPage(items=[_inbound_out(i) for i in found]))

@@ -1,0 +1,89 @@
+"""Rail 2's routes (`/v1/remittances/chain`), attacked: a bank links senders to its own
+wallets only (another bank's wallet answers as one that does not exist, and nothing is
+linked), never takes over a sender another wallet has, and only officers and auditors
+read what arrived; a process without rail 2 links nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+import pytest
+
+from digisom.api.remittance_chain_wiring import Rail2, ServedRail2, onchain_rail
+from digisom.api.runtime import build
+from digisom.api.screening_wiring import build_desk
+from digisom.remittance.onchain import OnchainRail
+from digisom.stablecoin.repository import token_key
+from tests.api.world import World
+from tests.security.kgst_bridge import kgst_bridge
+
+LINKS: Final = "/v1/remittances/chain/links"
+INBOUND: Final = "/v1/remittances/chain/inbound"
+SENDER: Final = "0x" + "5e" * 20
+SENDER_REFUSED: Final = "0x" + "6f" * 20
+PROBLEMS: Final = "https://digisom.kg/problems/"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, OnchainRail]]:
+    """The API as serve builds it with rail 2 (`remittance_chain`), over a KGST bridge
+    (one per module: each test links its own sender addresses)."""
+    rail2 = ServedRail2()
+    runtime = build(data_dir=tmp_path_factory.mktemp("rail2-routes") / "data", remittance_chain=rail2)
+    try:
+        world = World.create(runtime).setup()
+        engine = runtime.service.ctx.engine
+        with kgst_bridge(world) as kgst:
+            rail = onchain_rail(engine, build_desk(engine, []))
+            token = token_key(kgst.gateway.chain_id, kgst.gateway.address)
+            rail2.runs(Rail2(runtime.service.ctx, kgst.bridge, rail, token))
+            yield world, rail
+    finally:
+        runtime.close()
+
+
+def test_a_bank_links_senders_to_its_own_wallets_only(served: tuple[World, OnchainRail]) -> None:
+    world, rail = served
+    theirs = {"wallet_id": world.wallets["pensioner"], "address": SENDER}  # a wallet of Ayil Bank
+    refused = world.post("second_bank", LINKS, theirs)
+    unknown = world.post("second_bank", LINKS, theirs | {"wallet_id": "w" + "a" * 24})
+    for response in (refused, unknown):
+        assert response.status_code == 404 and response.json()["type"] == PROBLEMS + "remittance-wallet-not-found"
+    assert rail.linked_wallet(SENDER) is None
+    linked = world.post("commercial_bank", LINKS, theirs)
+    assert linked.status_code == 201 and rail.linked_wallet(SENDER) == world.wallets["pensioner"]
+    # Another bank cannot take the sender over into its own customer's wallet.
+    taken = world.post("second_bank", LINKS, {"wallet_id": world.wallets["treasury"], "address": SENDER})
+    assert taken.status_code == 409 and rail.linked_wallet(SENDER) == world.wallets["pensioner"]
+
+
+@pytest.mark.parametrize("who", ["pensioner", "merchant_operator", "partner", "officer", "central_bank", None])
+def test_only_a_bank_links(served: tuple[World, OnchainRail], who: str | None) -> None:
+    world, rail = served
+    body = {"wallet_id": world.wallets["pensioner"], "address": SENDER_REFUSED}
+    assert world.post(who, LINKS, body).status_code == (401 if who is None else 403)
+    assert rail.linked_wallet(SENDER_REFUSED) is None
+
+
+@pytest.mark.parametrize(("who", "status"), [("officer", 200), ("auditor", 200), ("commercial_bank", 403),
+                                             ("partner", 403), ("pensioner", 403), (None, 401)])
+def test_only_officers_and_auditors_read_what_arrived(served: tuple[World, OnchainRail], who: str | None,
+                                                      status: int) -> None:
+    world, _ = served
+    assert world.get(who, INBOUND).status_code == status
+    assert world.get("officer", INBOUND, status="sideways").status_code == 422
+
+
+@pytest.mark.parametrize("address", ["0x12", "0x" + "zz" * 20, "5e" * 21, "0x" + "5e" * 20 + "\n"])
+def test_an_address_out_of_form_is_refused(served: tuple[World, OnchainRail], address: str) -> None:
+    world, _ = served
+    response = world.post("commercial_bank", LINKS, {"wallet_id": world.wallets["pensioner"], "address": address})
+    assert response.status_code == 422
+
+
+def test_a_process_without_rail_2_links_nothing(world: World) -> None:
+    body = {"wallet_id": world.wallets["pensioner"], "address": SENDER}
+    refused = world.post("commercial_bank", LINKS, body)
+    assert refused.status_code == 409 and refused.json()["type"] == PROBLEMS + "remittance-chain-not-running"
+    assert world.ok(world.get("officer", INBOUND)) == {"items": []}
