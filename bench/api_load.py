@@ -29,7 +29,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,15 +111,17 @@ class LoadResult:
 
 
 @contextmanager
-def running_server(workers: int, db_url: str, data_dir: Path, rtgs_clock_iso: str | None = None) -> Iterator[str]:
+def running_server(workers: int, db_url: str, data_dir: Path, rtgs_clock_iso: str | None = None,
+                   serve_options: Sequence[str] = ()) -> Iterator[str]:
     """`digisom serve --workers N` on a free loopback port; yields its URL once every worker
     has started, stops it after. Its output goes to `data_dir/server.log` (a pipe nobody
     reads would fill up and stall the workers' logging). `rtgs_clock_iso` pins the RTGS's
-    clock (`rtgs_load.RTGS_CLOCK_ISO` for RTGS clients)."""
+    clock (`rtgs_load.RTGS_CLOCK_ISO` for RTGS clients); `serve_options` go to `serve` as they are."""
     command = [sys.executable, "-c", "from digisom.cli.main import app; app()", "serve", "--port", "0",
                "--workers", str(workers), "--db", db_url, "--data", str(data_dir)]
     if rtgs_clock_iso is not None:
         command += ["--rtgs-clock", rtgs_clock_iso]
+    command += serve_options
     log_path = data_dir / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)

@@ -13,24 +13,26 @@ The default run is short (CI has two cores); the full one of the issue (200 clie
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from bench import api_load, rtgs_load
 from digisom.api.workers import WorkersUnsupported, worker_count
 from digisom.cli.main import app
+from digisom.stores.projection import projection_discrepancies
 
 pytestmark = pytest.mark.postgres
 
 
 def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, clients: int, duration_s: float,
-         rtgs_clients: int, offline_pairs: int) -> api_load.LoadResult:
+         rtgs_clients: int, offline_pairs: int, serve_options: Sequence[str] = ()) -> api_load.LoadResult:
     url = postgres_databases()
-    with api_load.running_server(4, url, tmp_path, rtgs_load.RTGS_CLOCK_ISO) as api:
+    with api_load.running_server(4, url, tmp_path, rtgs_load.RTGS_CLOCK_ISO, serve_options) as api:
         world = api_load.build_world(api, tmp_path, wallet_count=wallets, rtgs=True, offline_pairs=offline_pairs)
         result = api_load.run_load(world, clients, duration_s, rtgs_clients=rtgs_clients)
         broken = api_load.check(world, url)
@@ -49,6 +51,27 @@ def _run(postgres_databases: Callable[[], str], tmp_path: Path, wallets: int, cl
 
 def test_four_processes_keep_every_invariant(postgres_databases: Callable[[], str], tmp_path: Path) -> None:
     _run(postgres_databases, tmp_path, wallets=20, clients=40, duration_s=8, rtgs_clients=2, offline_pairs=2)
+
+
+def test_four_processes_projecting_transfers_behind_keep_every_invariant(
+    postgres_databases: Callable[[], str], tmp_path: Path
+) -> None:
+    """The same with `--project-transfers-behind`: four writers, four projectors; once the
+    server has stopped, the transfer table is exactly the journal's transfers."""
+    url = postgres_databases()
+    databases = iter([url])
+    _run(lambda: next(databases), tmp_path, wallets=12, clients=20, duration_s=5, rtgs_clients=1, offline_pairs=1,
+         serve_options=["--project-transfers-behind"])
+    with psycopg.connect(url) as conn:
+        assert projection_discrepancies(conn) == []
+        projected, head = conn.execute("SELECT p.seq, h.seq FROM projection_head p, journal_head h").fetchone() or ()
+    assert projected == head > 0
+
+
+def test_projecting_behind_needs_postgresql(tmp_path: Path) -> None:
+    refused = CliRunner().invoke(app, ["serve", "--project-transfers-behind", "--data", str(tmp_path), "--port", "0"])
+    assert refused.exit_code == 2
+    assert "needs --db postgresql" in refused.output
 
 
 @pytest.mark.slow

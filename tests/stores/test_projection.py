@@ -16,6 +16,7 @@ from digisom.ledger.model import Account, AccountFilter, Transfer
 from digisom.ledger.results import CreateTransferResult as R
 from digisom.ledger.service import Ledger
 from digisom.stores.postgres import PROJECTOR_APPLICATION_NAME, PostgresStore
+from digisom.stores.projection import projection_discrepancies
 
 KGS = 417
 ACCOUNTS = 20
@@ -68,6 +69,7 @@ def test_a_reader_sees_waiting_records_and_a_history_page_projects_them(postgres
         writer.close()
     table, written, projected, head = _table_and_journal(postgres_url)
     assert _ids(table) == written and projected == head
+    assert _discrepancies(postgres_url) == []
 
 
 def test_a_writer_of_its_own_rows_projects_the_tail_first(postgres_url: str) -> None:
@@ -128,6 +130,7 @@ def test_concurrent_projectors_write_each_transfer_once(postgres_databases: Call
     assert errors == []
     table, written, projected, head = _table_and_journal(url)
     assert len(table) == len(set(table)) == 800 and _ids(table) == written and projected == head
+    assert _discrepancies(url) == []
 
 
 def test_a_projected_commit_needs_a_record_that_holds_its_transfers(postgres_url: str) -> None:
@@ -173,3 +176,30 @@ def _wait_projected(url: str) -> tuple[list[bytes], list[int], int, int]:
         if state[2] == state[3] or time.monotonic() > deadline:
             return state
         time.sleep(0.05)
+
+
+def _discrepancies(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return projection_discrepancies(conn, page_records=2)
+
+
+def test_the_projection_check_finds_a_missing_a_changed_and_an_extra_row(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(store)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    for first in (100, 200, 300):
+        ledger.create_transfers(_pay(first, 10))
+    store.project()
+    store.close()
+    assert _discrepancies(postgres_url) == []
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM transfers WHERE id = %s", ((105).to_bytes(16, "big"),))
+        conn.execute("UPDATE transfers SET amount = amount + 1 WHERE id = %s", ((206).to_bytes(16, "big"),))
+        conn.execute("INSERT INTO transfers SELECT %s, debit_account_id, credit_account_id, amount, ledger, code, "
+                     "flags, pending_id, timeout_s, user_data_128, user_data_64, user_data_32, timestamp + 10000 "
+                     "FROM transfers WHERE id = %s", ((999).to_bytes(16, "big"), (307).to_bytes(16, "big")))
+    assert sorted(_discrepancies(postgres_url)) == [
+        "transfer 105 of a projected record is not in the table",
+        "transfer 206 differs from its record",
+        "transfer 999 is in the table but in no projected record",
+    ]

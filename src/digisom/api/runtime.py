@@ -132,6 +132,7 @@ def build(
     policy_path: Path | None = None,
     key_path: Path | None = None,
     ledger_store: LedgerStore | None = None,
+    project_transfers_behind: bool = False,
     alias_resolver: disbursement_wiring.AliasResolver | None = None,
     tax_revenue_wallet: str | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -183,9 +184,11 @@ def build(
     checkpointed by a worker every `log_checkpoint_every_s` while the app runs (none: only
     on demand, `digisom log checkpoint`).
     Travel-rule callbacks are posted with `travelrule_callbacks` by a worker every
-    `travelrule_callbacks_every_s` while the app runs (none: the outbox only fills)."""
+    `travelrule_callbacks_every_s` while the app runs (none: the outbox only fills).
+    With `project_transfers_behind` (PostgreSQL), the writer's commits leave the transfer
+    rows to a projector (docs/adr/0012-transfer-projection.md)."""
     url = database_url(data_dir, db_url)
-    writer_store = ledger_store or open_store(url)
+    writer_store = ledger_store or open_store(url, project_behind=project_transfers_behind)
     reader_store = ledger_store or open_store(url)
     engine = domain_engine(url)
     migrate(engine)

@@ -74,6 +74,7 @@ class ServeSettings:
     log_anchor_rpc_url: str | None = None
     log_anchor_key_file: str | None = None
     travelrule_callbacks_every_s: float | None = TRAVELRULE_CALLBACKS_EVERY_S_DEFAULT
+    project_transfers_behind: bool = False  # PostgreSQL: docs/adr/0012-transfer-projection.md
 
     def build_runtime(self) -> Runtime:
         """Open everything these settings name."""
@@ -102,7 +103,8 @@ class ServeSettings:
                             self.log_anchor_rpc_url, Path(self.log_anchor_key_file) if self.log_anchor_key_file
                             else None),
                         log_checkpoint_every_s=self.log_checkpoint_every_s or None,
-                        travelrule_callbacks_every_s=self.travelrule_callbacks_every_s or None)
+                        travelrule_callbacks_every_s=self.travelrule_callbacks_every_s or None,
+                        project_transfers_behind=self.project_transfers_behind)
         if rail is None:
             return runtime
         runtime.app.state.merchant_rail = rail  # its chain and bridge, for the operator's tests

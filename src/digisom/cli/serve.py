@@ -121,6 +121,10 @@ def serve(
                                      "without it heads are signed, not anchored.")] = None,
     log_anchor_key_file: Annotated[Path | None, typer.Option(
         "--log-anchor-key-file", help=f"File with the anchoring account's hex key (else ${KEY_ENV_VAR}).")] = None,
+    project_transfers_behind: Annotated[bool, typer.Option(
+        "--project-transfers-behind", help="PostgreSQL: commit without the transfer rows and let a projector write "
+        "them behind (faster large batches; the database checks each transfer at projection, not commit: "
+        "docs/adr/0012-transfer-projection.md).")] = False,
 ) -> None:
     """Start the digital som API (uvicorn) and print its URL."""
     rail = None if merchant_chain is None else RailSettings(
@@ -130,6 +134,9 @@ def serve(
         usdkg_issuer_wallet=usdkg_issuer_wallet)
     if lsm_rules not in NAMED_RULES:
         typer.echo(f"error: --lsm-rules must be one of {', '.join(NAMED_RULES)}, not {lsm_rules!r}", err=True)
+        raise typer.Exit(2)
+    if project_transfers_behind and not (db or "").startswith(("postgresql:", "postgres:")):
+        typer.echo("error: --project-transfers-behind needs --db postgresql://...", err=True)
         raise typer.Exit(2)
     try:
         count = worker_count(workers, db)
@@ -151,7 +158,8 @@ def serve(
                              str(rates_file) if rates_file else None, tuple(str(p) for p in sanctions_list or ()),
                              otlp_endpoint, str(reserve_config) if reserve_config else None, rail, lsm_rules,
                              log_checkpoint_every_s, log_anchor_rpc_url,
-                             str(log_anchor_key_file) if log_anchor_key_file else None)
+                             str(log_anchor_key_file) if log_anchor_key_file else None,
+                             project_transfers_behind=project_transfers_behind)
     # Bind first, so the printed URL is right even for --port 0.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -14,7 +14,7 @@ class StoreUrlError(DigisomError):
     """A store URL this build cannot open."""
 
 
-def open_store(url: str) -> LedgerStore:
+def open_store(url: str, *, project_behind: bool = False) -> LedgerStore:
     """Open (and migrate on first use) the store named by `url`.
 
     - `memory:` — in process memory, lost at exit;
@@ -22,8 +22,13 @@ def open_store(url: str) -> LedgerStore:
     - `postgresql://user@host:port/database` (or `postgres://`) — a PostgreSQL database;
       with several hosts, `postgresql://user@h1:p1,h2:p2,h3:p3/database?target_session_attrs=read-write`,
       the primary among them, found again after a failover (`digisom.stores.postgres`).
+
+    `project_behind` (PostgreSQL only): commits leave the transfer rows to a projector
+    (docs/adr/0012-transfer-projection.md).
     """
     scheme = urlsplit(url).scheme
+    if project_behind and scheme not in ("postgresql", "postgres"):
+        raise StoreUrlError(f"transfers are projected behind the commit on PostgreSQL only, not {scheme!r}")
     # Adapters are imported here so that a memory-only run never loads a database driver.
     if scheme == "memory":
         from digisom.stores.memory import MemoryStore  # noqa: PLC0415
@@ -39,7 +44,7 @@ def open_store(url: str) -> LedgerStore:
     if scheme in ("postgresql", "postgres"):
         from digisom.stores.postgres import PostgresStore  # noqa: PLC0415
 
-        return PostgresStore(url)
+        return PostgresStore(url, project_behind=project_behind)
     raise StoreUrlError(f"unknown store URL scheme {scheme!r} in {url!r}; use memory:, sqlite:/// or postgresql://")
 
 
