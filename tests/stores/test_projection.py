@@ -203,3 +203,22 @@ def test_the_projection_check_finds_a_missing_a_changed_and_an_extra_row(postgre
         "transfer 206 differs from its record",
         "transfer 999 is in the table but in no projected record",
     ]
+
+
+def test_ledger_verify_reports_the_projection(postgres_url: str) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from digisom.cli.main import app  # noqa: PLC0415
+
+    store = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(store)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    ledger.create_transfers(_pay(100, 10))
+    store.project()
+    store.close()
+    good = CliRunner().invoke(app, ["ledger", "verify", "--db", postgres_url])
+    assert good.exit_code == 0 and '"projection_discrepancies": []' in good.stdout
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM transfers WHERE id = %s", ((103).to_bytes(16, "big"),))
+    bad = CliRunner().invoke(app, ["ledger", "verify", "--db", postgres_url])
+    assert bad.exit_code == 1 and "transfer 103 of a projected record is not in the table" in bad.stdout

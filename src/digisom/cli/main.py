@@ -86,6 +86,7 @@ BatchOption = Annotated[
     int, typer.Option("--batch-size", min=1, max=BATCH_EVENTS_MAX, help="Events per committed batch.")
 ]
 DEFAULT_BATCH_SIZE: Final = BATCH_EVENTS_MAX
+PROJECTION_LISTED_MAX: Final = 20  # `ledger verify` lists at most this many projection discrepancies
 
 _Event = TypeVar("_Event", Account, Transfer)
 _Result = TypeVar("_Result", CreateAccountResult, CreateTransferResult)
@@ -203,20 +204,26 @@ def verify_command(
     chart: Annotated[bool, typer.Option("--chart", help="Also check every account and transfer against digisom's "
                                         "chart of accounts (which domain may post what).")] = False,
 ) -> None:
-    """Recompute every balance from the journal and compare; exit 1 at the first discrepancy."""
+    """Recompute every balance from the journal and compare; exit 1 at the first discrepancy.
+    On PostgreSQL, also check the transfer table against the journal's records."""
     ledger = _open_ledger(db)
     try:
         report = verify(ledger.store)
         chart_report = audit_chart(ledger.store) if chart else None
+        # Only PostgreSQL's transfer table is a projection (docs/adr/0012-transfer-projection.md).
+        check_projection = getattr(ledger.store, "projection_discrepancies", None)
+        projection = check_projection() if check_projection is not None else []
     finally:
         ledger.store.close()
     summary: dict[str, object] = {
-        "ok": report.ok and (chart_report is None or chart_report.ok),
+        "ok": report.ok and (chart_report is None or chart_report.ok) and not projection,
         "batches": report.batches,
         "accounts": report.accounts,
         "transfers": report.transfers,
         "discrepancy": report.discrepancy,
     }
+    if check_projection is not None:
+        summary["projection_discrepancies"] = projection[:PROJECTION_LISTED_MAX]
     if chart_report is not None:
         summary["chart_violations"] = chart_report.violation_count
         summary["chart_violations_listed"] = chart_report.violations

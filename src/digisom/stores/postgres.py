@@ -50,7 +50,16 @@ from digisom.stores.codec import (
 )
 from digisom.stores.failover import LOST, connect_kwargs
 from digisom.stores.migrate import migrate_postgres
-from digisom.stores.projection import TAIL_SQL, Projector, TailCache, catch_up, merged, project_step, read_tail
+from digisom.stores.projection import (
+    TAIL_SQL,
+    Projector,
+    TailCache,
+    catch_up,
+    merged,
+    project_step,
+    projection_discrepancies,
+    read_tail,
+)
 from digisom.stores.sql_reads import Lookup, SqlReads
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -348,6 +357,11 @@ class PostgresStore(SqlReads):
         clean close and the tests call it; the projector thread does it continuously)."""
         invariant(not self._in_write, "project() inside a write transaction")
         self._retrying(lambda: catch_up(self._conn, self._tail, _write_transfers))
+
+    def projection_discrepancies(self) -> list[str]:
+        """The projection checked against the journal (`stores.projection`): empty if the
+        table holds exactly the projected records' transfers."""
+        return self._retrying(lambda: projection_discrepancies(self._conn))
 
     def project_step(self) -> int:
         """One projector step on this store's connection; the number of records projected."""
