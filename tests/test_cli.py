@@ -111,3 +111,9 @@ def test_unknown_database_url_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ledger", "verify", "--db", "mysql://nowhere"])
     assert result.exit_code == 2
     assert "error" in result.output.lower()
+
+
+def test_projecting_behind_is_refused_on_sqlite(db: str) -> None:
+    result = runner.invoke(app, ["ledger", "create-transfers", "--db", db, "--project-behind"], input="")
+    assert result.exit_code == 2
+    assert "on PostgreSQL only" in result.output

@@ -360,6 +360,7 @@ def test_released_migrations_never_change() -> None:
 LEDGER_RELEASED = {
     "postgres/0001_ledger": "4158e3e2ee926bacacfd4271d6bce3df",
     "postgres/0002_ledger_totals_u256": "9703fa0f66afc860eb4f64833c0ead99",
+    "postgres/0003_transfer_projection": "934e2a2b280d42644d7cbf420d4ad870",
     "sqlite/0001_ledger": "7801eb3770cdf70c18bdd92bd231a050",
     "sqlite/0002_ledger_totals_u256": "ac54b8cb47b2b6f1c761d8eb55395030",
 }

@@ -222,3 +222,23 @@ def test_ledger_verify_reports_the_projection(postgres_url: str) -> None:
         conn.execute("DELETE FROM transfers WHERE id = %s", ((103).to_bytes(16, "big"),))
     bad = CliRunner().invoke(app, ["ledger", "verify", "--db", postgres_url])
     assert bad.exit_code == 1 and "transfer 103 of a projected record is not in the table" in bad.stdout
+
+
+def test_the_cli_loads_transfers_projected_behind(postgres_url: str) -> None:
+    import json  # noqa: PLC0415
+
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from digisom.cli.main import app  # noqa: PLC0415
+
+    runner = CliRunner()
+    accounts = "".join(json.dumps({"id": str(i), "ledger": KGS, "code": 1, "flags": []}) + "\n" for i in (1, 2))
+    assert runner.invoke(app, ["ledger", "create-accounts", "--db", postgres_url], input=accounts).exit_code == 0
+    transfers = "".join(json.dumps({"id": str(10 + n), "debit_account_id": "1", "credit_account_id": "2",
+                                    "amount": str(n + 1), "ledger": KGS, "code": 1}) + "\n" for n in range(50))
+    loaded = runner.invoke(app, ["ledger", "create-transfers", "--db", postgres_url, "--batch-size", "7",
+                                 "--project-behind"], input=transfers)
+    assert loaded.exit_code == 0 and loaded.stdout.count('"ok"') == 50
+    table, written, projected, head = _table_and_journal(postgres_url)
+    assert _ids(table) == written == list(range(10, 60)) and projected == head  # all projected by the end
+    assert _discrepancies(postgres_url) == []

@@ -92,9 +92,9 @@ _Event = TypeVar("_Event", Account, Transfer)
 _Result = TypeVar("_Result", CreateAccountResult, CreateTransferResult)
 
 
-def _open_ledger(db: str) -> Ledger:
+def _open_ledger(db: str, *, project_behind: bool = False) -> Ledger:
     try:
-        return Ledger(open_store(db))
+        return Ledger(open_store(db, project_behind=project_behind))
     except StoreUrlError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -168,9 +168,15 @@ def create_accounts(db: DbOption, batch_size: BatchOption = DEFAULT_BATCH_SIZE) 
 
 
 @ledger_app.command("create-transfers")
-def create_transfers(db: DbOption, batch_size: BatchOption = DEFAULT_BATCH_SIZE) -> None:
+def create_transfers(
+    db: DbOption,
+    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
+    project_behind: Annotated[bool, typer.Option(
+        "--project-behind", help="PostgreSQL: commit without the transfer rows; a projector writes them behind "
+        "(docs/adr/0012-transfer-projection.md). All are projected before the command ends.")] = False,
+) -> None:
     """Create transfers from JSON lines on stdin (ids and amounts as decimal strings)."""
-    ledger = _open_ledger(db)
+    ledger = _open_ledger(db, project_behind=project_behind)
     try:
         parse: Callable[[bytes], ParsedTransfer] = parse_transfer_line
         _run_batches(parse, ledger.create_transfers_many, CreateTransferResult.malformed, batch_size)
