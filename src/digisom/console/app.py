@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,7 @@ from digisom.console.session import SessionSeal, session_key
 from digisom.console.web import (
     PREFIX,
     SIGN_IN_PATH,
+    SIGN_OUT_PATH,
     Console,
     console_of,
     error_page,
@@ -83,7 +85,8 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the request unread, or pass it on."""
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
-            response = self.refusal(Request(scope))
+            # In a worker thread: the session check reads the database.
+            response = await run_in_threadpool(self.refusal, Request(scope))
             if response is not None:
                 await _send_unread(response, scope, send)
                 return
@@ -98,7 +101,8 @@ class Guard:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit_bytes):
             return error_page(request, 413, _("Too large"), _("What was sent is larger than this form takes."))
-        if request.url.path != SIGN_IN_PATH:
+        # Signing in needs no session, and signing out must work for one already ended.
+        if request.url.path not in (SIGN_IN_PATH, SIGN_OUT_PATH):
             try:
                 signed_in(request)
             except NotSignedIn:
@@ -212,8 +216,9 @@ class Dispatch:
 
 def mount(api: FastAPI, platform_key: Ed25519PrivateKey) -> FastAPI:
     """Serve the console at `/console` of `api` (before `api` first answers), over the
-    services wired into `api` and with its token verifier; sessions sealed with a key
-    derived from `platform_key`. Returns the console's app."""
+    services wired into `api`, with its token verifier and its session store (the
+    `SESSIONS` slot); cookies sealed with a key derived from `platform_key`. Returns the
+    console's app."""
     console = build_app(Console(api, SessionSeal(session_key(platform_key)), templates()))
     api.add_middleware(Dispatch, console=console)
     return console
