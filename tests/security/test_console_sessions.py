@@ -85,23 +85,16 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it_in_every_process(se
     for runtime in (servers.first, servers.second):
         thief = replay(runtime, copied)
         refused = thief.get(PAGE)
-        assert (refused.status_code, refused.headers["location"]) == (303, SIGN_IN)
+        assert (refused.status_code, refused.headers.get("location")) == (303, SIGN_IN)
         thief.csrf_token = browser.csrf_token  # the thief read the page before sign-out, too
         posted = thief.post(PAGE, {"id": f"replayed-{id(runtime)}", "kind": "bank", "name": "Replayed",
                                    "bank_code": "RPLY"})
-        assert (posted.status_code, posted.headers["location"]) == (303, SIGN_IN)
+        assert (posted.status_code, posted.headers.get("location")) == (303, SIGN_IN)
         assert f"replayed-{id(runtime)}" not in participant_ids(runtime)
-
-
-def test_signing_out_of_an_ended_session_is_a_normal_redirect(servers: Servers) -> None:
-    browser = Browser.signed_in(servers.first, central_bank(servers.first, "cb-bakyt"), PAGE)
-    copied = browser.client.cookies[COOKIE_NAME_HTTP]
-    assert browser.post("/console/sign-out").status_code == 303
-    again = replay(servers.first, copied)
-    again.csrf_token = browser.csrf_token
-    out = again.post("/console/sign-out")
-    assert (out.status_code, out.headers["location"]) == (303, SIGN_IN)
-    assert "max-age=0" in out.headers["set-cookie"].lower()
+        # Signing out of the ended session again is a normal redirect that clears the cookie.
+        again = thief.post("/console/sign-out")
+        assert (again.status_code, again.headers["location"]) == (303, SIGN_IN)
+        assert "max-age=0" in again.headers["set-cookie"].lower()
 
 
 def test_an_operator_revoking_a_subject_ends_its_live_session_on_the_next_request(servers: Servers) -> None:
@@ -147,7 +140,7 @@ def test_a_cookie_sealed_for_another_database_is_refused(servers: Servers) -> No
     browser = Browser.signed_in(servers.first, central_bank(servers.first, "cb-roaming"), PAGE)
     elsewhere = replay(servers.elsewhere, browser.client.cookies[COOKIE_NAME_HTTP])
     refused = elsewhere.get(PAGE)
-    assert (refused.status_code, refused.headers["location"]) == (303, SIGN_IN)
+    assert (refused.status_code, refused.headers.get("location")) == (303, SIGN_IN)
     assert browser.get(PAGE).status_code == 200
 
 
