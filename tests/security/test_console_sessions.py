@@ -22,6 +22,7 @@ from digisom.api.signing_key import KEY_FILE_NAME
 from digisom.cli.main import app as cli
 from digisom.console import tables
 from digisom.console.app import mount
+from digisom.console.migrations import migrate
 from digisom.console.session import COOKIE_NAME_HTTP, SessionSeal, session_key
 from digisom.console.sessions import SessionStore, id_sha256
 from digisom.kernel.access import Actor, Role
@@ -178,5 +179,24 @@ def test_expired_rows_are_pruned_at_sign_in(servers: Servers) -> None:
         assert "cb-prune" in subjects
         assert store.prune() == 0  # nothing expired is left; live rows are kept
         assert [r.subject for r in store.active()].count("cb-prune") == 1
+    finally:
+        engine.dispose()
+
+
+def test_revoking_all_ends_every_live_session_once_and_keeps_the_first_reason(tmp_path: Path) -> None:
+    engine = domain_engine(f"sqlite:///{tmp_path / 'sessions.db'}")
+    try:
+        migrate(engine)
+        store = SessionStore(engine)
+        until_s = int(time.time()) + 600
+        ids = [store.open(Actor(Role.AUDITOR, subject), until_s) for subject in ("audit-a", "audit-b")]
+        assert store.revoke(ids[0], "signed out") is True
+        assert store.revoke_all("key rotation") == 1  # the one still live
+        assert store.revoke_all("key rotation") == 0
+        assert store.revoke(ids[0], "signed out") is False
+        assert [store.live(session_id) for session_id in ids] == [None, None]
+        with engine.begin() as conn:
+            reasons = dict(conn.execute(select(tables.sessions.c.subject, tables.sessions.c.revoked_reason)).all())
+        assert reasons == {"audit-a": "signed out", "audit-b": "key rotation"}
     finally:
         engine.dispose()

@@ -156,27 +156,29 @@ def _refused_page(request: Request, status: int, title: str, detail: str | None)
 
 
 def _install_error_pages(app: FastAPI) -> None:
-    """Every error a page: a status and a sentence, never a trace."""
+    """Every error a page: a status and a sentence, never a trace. The handlers that render
+    a page are plain functions, which Starlette runs in a worker thread: a page looks up
+    the session's row (`error_page`)."""
 
     async def not_signed_in(_request: Request, _exc: Exception) -> Response:
         return see_other(SIGN_IN_PATH)
 
-    async def refusal(request: Request, exc: Exception) -> Response:
+    def refusal(request: Request, exc: Exception) -> Response:
         exc = cast(ConsoleRefusal, exc)  # registered for this type only
         return error_page(request, exc.status, exc.title, exc.detail)
 
-    async def domain(request: Request, exc: Exception) -> Response:
+    def domain(request: Request, exc: Exception) -> Response:
         exc = cast(DomainError, exc)  # registered for this type only
         return _refused_page(request, exc.status, exc.title, exc.problem_detail())
 
-    async def api_problem(request: Request, exc: Exception) -> Response:
+    def api_problem(request: Request, exc: Exception) -> Response:
         exc = cast(ApiProblem, exc)  # registered for this type only
         return _refused_page(request, exc.status, exc.title, exc.detail)
 
-    async def invalid(request: Request, _exc: Exception) -> Response:
+    def invalid(request: Request, _exc: Exception) -> Response:
         return error_page(request, 400, _("Invalid request"), _("The address or the form is not valid."))
 
-    async def http(request: Request, exc: Exception) -> Response:
+    def http(request: Request, exc: Exception) -> Response:
         exc = cast(StarletteHTTPException, exc)  # registered for this type only
         titles = {404: _("Page not found"), 405: _("Not allowed here"), 413: _("Too large")}
         return error_page(request, exc.status_code, titles.get(exc.status_code, _("Invalid request")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from fastapi import FastAPI
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, true, update
 from sqlalchemy.sql import ColumnElement
 
 from digisom.console import tables
@@ -118,7 +118,7 @@ class SessionStore:
 
     def revoke_all(self, reason: str) -> int:
         """End every live session; how many there were."""
-        return self._revoke(tables.sessions.c.id_sha256.is_not(None), reason)
+        return self._revoke(true(), reason)
 
     def _revoke(self, which: ColumnElement[bool], reason: str) -> int:
         reason = checked_reason(reason)
