@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -200,3 +201,64 @@ def test_revoking_all_ends_every_live_session_once_and_keeps_the_first_reason(tm
         assert reasons == {"audit-a": "signed out", "audit-b": "key rotation"}
     finally:
         engine.dispose()
+
+
+SESSIONS_PAGE = "/console/central-bank/sessions"
+
+
+def test_the_central_bank_ends_a_subjects_sessions_from_the_console(servers: Servers) -> None:
+    target = Browser.signed_in(servers.first, central_bank(servers.first, "cb-page-target"), PAGE)
+    target_id = SessionSeal(session_key(servers.first.issuer.key)).open(target.client.cookies[COOKIE_NAME_HTTP])
+    assert target_id is not None
+    admin = Browser.signed_in(servers.second, central_bank(servers.second, "cb-page-admin"), SESSIONS_PAGE)
+    page = admin.get(SESSIONS_PAGE)
+    assert page.status_code == 200
+    assert "cb-page-target" in page.text
+    assert target_id.session_id not in page.text and id_sha256(target_id.session_id) not in page.text
+    ended = admin.post(SESSIONS_PAGE + "/revocations", {"subject": "cb-page-target", "reason": "left the bank"})
+    assert (ended.status_code, ended.headers.get("location")) == (303, SESSIONS_PAGE)
+    assert target.get(PAGE).headers.get("location") == SIGN_IN
+    assert "cb-page-target" not in admin.get(SESSIONS_PAGE).text
+    assert admin.get(SESSIONS_PAGE).status_code == 200  # the admin's own session goes on
+
+
+def test_only_the_central_bank_ends_sessions_and_only_with_the_forms_token(servers: Servers) -> None:
+    target = Browser.signed_in(servers.first, central_bank(servers.first, "cb-kept"), PAGE)
+    form = {"subject": "cb-kept", "reason": "not yours to end"}
+    auditor = Browser.signed_in(servers.first, servers.first.issuer.issue(Role.AUDITOR, "audit-s", ttl_s=600),
+                                SESSIONS_PAGE)
+    read = auditor.get(SESSIONS_PAGE)
+    assert read.status_code == 200 and "cb-kept" in read.text
+    assert "/revocations" not in read.text  # no form for a role that may not
+    assert auditor.post(SESSIONS_PAGE + "/revocations", form).status_code == 403
+    bank = Browser.signed_in(servers.first, servers.first.issuer.issue(Role.BANK_OPERATOR, "bank-s", "AYIL",
+                                                                       ttl_s=600))
+    assert bank.get(SESSIONS_PAGE).status_code == 403
+    assert bank.post(SESSIONS_PAGE + "/revocations", form).status_code == 403
+    admin = Browser.signed_in(servers.first, central_bank(servers.first, "cb-admin-2"), SESSIONS_PAGE)
+    assert admin.post(SESSIONS_PAGE + "/revocations", form, csrf=False).status_code == 403
+    assert admin.post(SESSIONS_PAGE + "/revocations", form,
+                      headers={"Origin": "https://evil.example"}).status_code == 403
+    assert admin.post(SESSIONS_PAGE + "/revocations", {"subject": "cb-kept", "reason": "x\u202ey"}).status_code == 400
+    assert target.get(PAGE).status_code == 200  # none of the above ended it
+
+
+def test_the_api_lists_and_ends_console_sessions_for_the_central_bank_only(servers: Servers) -> None:
+    target = Browser.signed_in(servers.first, central_bank(servers.first, "cb-api-target"), PAGE)
+    api = target.client  # a plain API client: bearer tokens, no cookie needed
+
+    def call(token: str, method: str, body: dict[str, str] | None = None, key: str = "k-1") -> httpx.Response:
+        return api.request(method, "/v1/console/sessions" + ("/revocations" if body is not None else ""), json=body,
+                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+
+    auditor = servers.first.issuer.issue(Role.AUDITOR, "audit-api", ttl_s=600)
+    listed = call(auditor, "GET").json()["sessions"]
+    assert "cb-api-target" in {s["subject"] for s in listed}
+    assert all(set(s) == {"subject", "role", "bank_code", "created_at", "expires_at"} for s in listed)
+    body = {"subject": "cb-api-target", "reason": "token leaked"}
+    assert call(auditor, "POST", body).status_code == 403
+    assert target.get(PAGE).status_code == 200
+    admin = central_bank(servers.first, "cb-api-admin")
+    assert call(admin, "POST", body).json() == {"revoked": 1}
+    assert target.get(PAGE).headers.get("location") == SIGN_IN
+    assert call(admin, "POST", body, key="k-2").json() == {"revoked": 0}  # again: nothing left, no error

@@ -27,7 +27,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from digisom.console import i18n
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
-from digisom.console.screens import aliases, central_bank, compliance, home, registrar, rtgs, treasury, usdkg, wallets
+from digisom.console.screens import (
+    aliases,
+    central_bank,
+    compliance,
+    home,
+    registrar,
+    rtgs,
+    sessions,
+    treasury,
+    usdkg,
+    wallets,
+)
 from digisom.console.session import SessionSeal, session_key
 from digisom.console.web import (
     PREFIX,
@@ -114,7 +125,7 @@ def build_app(console: Console) -> FastAPI:
     """The console's own app: its screens, static files, error pages and gate."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.console = console
-    for screen in (home, central_bank, rtgs, wallets, aliases, treasury, compliance, registrar, usdkg):
+    for screen in (home, central_bank, rtgs, wallets, aliases, treasury, compliance, registrar, usdkg, sessions):
         app.include_router(screen.router())
     static = resources.files("digisom.console") / "static"
     app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")

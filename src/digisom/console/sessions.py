@@ -128,11 +128,12 @@ class SessionStore:
                                 .values(revoked_at_s=self._now(), revoked_reason=reason))
         return int(done.rowcount)
 
-    def active(self) -> list[SessionRecord]:
-        """The live sessions, by subject, oldest first."""
+    def active(self, offset: int = 0, limit: int | None = None) -> list[SessionRecord]:
+        """The live sessions, by subject, oldest first (`limit` of them from `offset`; all by default)."""
+        t = tables.sessions
         with self._engine.begin() as conn:
-            rows = conn.execute(select(tables.sessions).where(self._live())
-                                .order_by(tables.sessions.c.subject, tables.sessions.c.created_at_s)).all()
+            rows = conn.execute(select(t).where(self._live()).order_by(t.c.subject, t.c.created_at_s, t.c.id_sha256)
+                                .offset(offset).limit(limit)).all()
         return [_record(row) for row in rows]
 
     def prune(self) -> int:

@@ -51,6 +51,7 @@ SCREENS: Final = (
     # Anyone may read the register; the screen is the registrars' work (reviews, status changes).
     Screen(N_("State Register and VASP licensing"), PREFIX + "/registrar", "vasps.review.propose"),
     Screen(N_("USDKG coverage and audits"), PREFIX + "/usdkg", "usdkg.coverage.report"),
+    Screen(N_("Console sessions"), PREFIX + "/central-bank/sessions", "console.sessions.list"),
 )
 
 
