@@ -29,7 +29,7 @@ from digisom.stores import migrate as stores_migrate
 
 DOMAINS = ("cbdc", "disbursement", "interbank", "offline", "stablecoin", "registry", "http", "usdkg", "compliance",
            "remittance", "vasp_reports", "travelrule", "por", "merchants",
-           "reserve", "transparency")
+           "reserve", "transparency", "console")
 # Where each domain describes its tables as they are today (the result of all its steps).
 TABLES = {domain: f"digisom.{domain}.tables" for domain in DOMAINS} | {"registry": "digisom.registry.register"}
 
@@ -69,11 +69,13 @@ RELEASED = {
     "merchants/v0002_worker_indexes": "1c7fd6e6f18425968a455b774706a7dc",
     "reserve/v0001_initial": "092e6737fd441ad254b89b978791a99b",
     "transparency/v0001_initial": "896091f0fd74a7ca6657f76ee8186e0d",
+    "console/v0001_sessions": "8218614e189d4d9f40f3323187a76301",
 }
 
 # Rows that differ from the generic one (`_generic_row`): what the CHECK constraints and
 # foreign keys of a table need. A list gives several rows.
 ROWS: dict[str, list[dict[str, Any]]] = {
+    "console_sessions": [{"id_sha256": "a" * 64, "expires_at_s": 2, "revoked_at_s": None, "revoked_reason": None}],
     "transparency_entries": [{"leaf_hash": "0" * 64}],
     "transparency_tree_heads": [{"root_hash": "0" * 64, "signature": "0" * 128}],
     "transparency_anchors": [{"sth_hash": "0" * 64, "tx_hash": "0x" + "0" * 64}],

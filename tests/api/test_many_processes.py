@@ -25,6 +25,7 @@ from bench import api_load, rtgs_load
 from digisom.api.workers import WorkersUnsupported, worker_count
 from digisom.cli.main import app
 from digisom.stores.projection import projection_discrepancies
+from tests.console.browser import CSRF_INPUT
 
 pytestmark = pytest.mark.postgres
 
@@ -83,16 +84,25 @@ def test_four_processes_keep_every_invariant_under_full_load(
 
 def _console_serves_a_session(url: str, token: str, requests: int = 12) -> None:
     """Every process serves the console, and a session signed in on one is valid on the
-    others (its cookie is sealed with a key derived from the platform key they share)."""
+    others (its cookie is sealed with a key derived from the platform key they share);
+    once signed out, a copy of the cookie is refused by every process (the session's row
+    in the shared database is revoked)."""
     with httpx.Client(base_url=url, follow_redirects=False, headers={"Origin": url}, timeout=30) as browser:
         signed_in = browser.post("/console/sign-in", data={"token": token})
         assert signed_in.status_code == 303, signed_in.text
-        session = browser.cookies
-    for _ in range(requests):  # a new connection each: any of the processes may accept it
+        session = httpx.Cookies(browser.cookies)
+        csrf_token = CSRF_INPUT.search(browser.get("/console").text)
+        assert csrf_token is not None
+        for _ in range(requests):  # a new connection each: any of the processes may accept it
+            with httpx.Client(base_url=url, cookies=session, timeout=30) as another:
+                page = another.get("/console/central-bank/participants")
+            assert page.status_code == 200, page.text
+            assert "BAKAI" in page.text  # a bank the load world registered
+        assert browser.post("/console/sign-out", data={"csrf_token": csrf_token.group(1)}).status_code == 303
+    for _ in range(requests):
         with httpx.Client(base_url=url, cookies=session, timeout=30) as another:
-            page = another.get("/console/central-bank/participants")
-        assert page.status_code == 200, page.text
-        assert "BAKAI" in page.text  # a bank the load world registered
+            refused = another.get("/console/central-bank/participants", follow_redirects=False)
+        assert (refused.status_code, refused.headers.get("location")) == (303, "/console/sign-in")
 
 
 def test_sqlite_serves_one_process(tmp_path: Path) -> None:

@@ -169,6 +169,7 @@ SCREENS: Final = (
     ("participants", "central_bank", "/console/central-bank/participants"),
     ("issuance", "central_bank", "/console/central-bank/issuance"),
     ("rtgs-queue", "central_bank", "/console/central-bank/rtgs"),
+    ("console-sessions", "central_bank", "/console/central-bank/sessions"),
     ("wallets", "commercial_bank", "/console/wallets"),
     ("wallet", "commercial_bank", "/console/wallets/{pensioner}"),
     ("treasury-programmes", "treasury_operator", "/console/treasury"),

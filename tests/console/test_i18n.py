@@ -15,7 +15,7 @@ from tests.portal.text import latin_words
 
 SCREENS = {Role.CENTRAL_BANK_OPERATOR: ("/console", "/console/central-bank/participants",
                                         "/console/central-bank/issuance", "/console/central-bank/rtgs",
-                                        "/console/wallets"),
+                                        "/console/wallets", "/console/central-bank/sessions"),
            Role.TREASURY_OPERATOR: ("/console", "/console/treasury"),
            Role.COMPLIANCE_OFFICER: ("/console", "/console/compliance/reviews")}
 

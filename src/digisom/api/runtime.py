@@ -41,6 +41,7 @@ from digisom.cbdc.migrations import migrate
 from digisom.cbdc.policy import load_policy
 from digisom.cbdc.service import CbdcService
 from digisom.compliance.desk import ComplianceDesk
+from digisom.console import sessions as console_sessions
 from digisom.http import migrations as http_migrations
 from digisom.http.auth import TokenIssuer, TokenVerifier
 from digisom.http.observability import ObserveRequests
@@ -215,6 +216,7 @@ def build(
                      rtgs_rules=rtgs_rules)
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
+    console_sessions.attach(app, engine)  # the console's sign-in sessions, if it is mounted
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).
     resolver = alias_resolver or cast(disbursement_wiring.AliasResolver, service)

@@ -52,6 +52,7 @@ LAZY_COMMANDS: Final = {
     "reserve": ("digisom.cli.reserve", "reserve_app"),
     "verify-public": ("digisom.cli.verify_public", "verify_public"),
     "log": ("digisom.cli.log", "log_app"),
+    "console": ("digisom.cli.console", "console_app"),
 }
 
 

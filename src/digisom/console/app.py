@@ -20,17 +20,30 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digisom.console import i18n
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
-from digisom.console.screens import aliases, central_bank, compliance, home, registrar, rtgs, treasury, usdkg, wallets
+from digisom.console.screens import (
+    aliases,
+    central_bank,
+    compliance,
+    home,
+    registrar,
+    rtgs,
+    sessions,
+    treasury,
+    usdkg,
+    wallets,
+)
 from digisom.console.session import SessionSeal, session_key
 from digisom.console.web import (
     PREFIX,
     SIGN_IN_PATH,
+    SIGN_OUT_PATH,
     Console,
     console_of,
     error_page,
@@ -86,7 +99,8 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the request unread, or pass it on."""
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
-            response = self.refusal(Request(scope))
+            # In a worker thread: the session check reads the database.
+            response = await run_in_threadpool(self.refusal, Request(scope))
             if response is not None:
                 await _send_unread(response, scope, send)
                 return
@@ -101,7 +115,8 @@ class Guard:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit_bytes):
             return error_page(request, 413, _("Too large"), _("What was sent is larger than this form takes."))
-        if request.url.path != SIGN_IN_PATH:
+        # Signing in needs no session, and signing out must work for one already ended.
+        if request.url.path not in (SIGN_IN_PATH, SIGN_OUT_PATH):
             try:
                 signed_in(request)
             except NotSignedIn:
@@ -113,7 +128,7 @@ def build_app(console: Console) -> FastAPI:
     """The console's own app: its screens, static files, error pages and gate."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.console = console
-    for screen in (home, central_bank, rtgs, wallets, aliases, treasury, compliance, registrar, usdkg):
+    for screen in (home, central_bank, rtgs, wallets, aliases, treasury, compliance, registrar, usdkg, sessions):
         app.include_router(screen.router())
     static = resources.files("digisom.console") / "static"
     app.mount(PREFIX + "/static", StaticFiles(directory=str(static)), name="console-static")
@@ -155,27 +170,29 @@ def _refused_page(request: Request, status: int, title: str, detail: str | None)
 
 
 def _install_error_pages(app: FastAPI) -> None:
-    """Every error a page: a status and a sentence, never a trace."""
+    """Every error a page: a status and a sentence, never a trace. The handlers that render
+    a page are plain functions, which Starlette runs in a worker thread: a page looks up
+    the session's row (`error_page`)."""
 
     async def not_signed_in(_request: Request, _exc: Exception) -> Response:
         return see_other(SIGN_IN_PATH)
 
-    async def refusal(request: Request, exc: Exception) -> Response:
+    def refusal(request: Request, exc: Exception) -> Response:
         exc = cast(ConsoleRefusal, exc)  # registered for this type only
         return error_page(request, exc.status, exc.title, exc.detail)
 
-    async def domain(request: Request, exc: Exception) -> Response:
+    def domain(request: Request, exc: Exception) -> Response:
         exc = cast(DomainError, exc)  # registered for this type only
         return _refused_page(request, exc.status, exc.title, exc.problem_detail())
 
-    async def api_problem(request: Request, exc: Exception) -> Response:
+    def api_problem(request: Request, exc: Exception) -> Response:
         exc = cast(ApiProblem, exc)  # registered for this type only
         return _refused_page(request, exc.status, exc.title, exc.detail)
 
-    async def invalid(request: Request, _exc: Exception) -> Response:
+    def invalid(request: Request, _exc: Exception) -> Response:
         return error_page(request, 400, _("Invalid request"), _("The address or the form is not valid."))
 
-    async def http(request: Request, exc: Exception) -> Response:
+    def http(request: Request, exc: Exception) -> Response:
         exc = cast(StarletteHTTPException, exc)  # registered for this type only
         titles = {404: _("Page not found"), 405: _("Not allowed here"), 413: _("Too large")}
         return error_page(request, exc.status_code, titles.get(exc.status_code, _("Invalid request")),
@@ -215,8 +232,9 @@ class Dispatch:
 
 def mount(api: FastAPI, platform_key: Ed25519PrivateKey) -> FastAPI:
     """Serve the console at `/console` of `api` (before `api` first answers), over the
-    services wired into `api` and with its token verifier; sessions sealed with a key
-    derived from `platform_key`. Returns the console's app."""
+    services wired into `api`, with its token verifier and its session store (the
+    `SESSIONS` slot); cookies sealed with a key derived from `platform_key`. Returns the
+    console's app."""
     console = build_app(Console(api, SessionSeal(session_key(platform_key)), templates()))
     api.add_middleware(Dispatch, console=console)
     return console

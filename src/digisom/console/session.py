@@ -4,7 +4,9 @@ AES-256-GCM under a key derived from the platform's signing key.
 Sealed, not only signed: the cookie carries a bearer token, which must not be readable
 from a copied cookie jar or a log. The token inside is verified again on every request
 by the API's `TokenVerifier`, so the session ends when the token does, and a cookie can
-never do more than the token it wraps.
+never do more than the token it wraps. It also carries the id of the session's row on
+the server (`digisom.console.sessions`), checked on every request, so a session ends
+for good at sign-out or when an operator revokes it.
 """
 
 from __future__ import annotations
@@ -38,15 +40,17 @@ COOKIE_NAME_HTTPS: Final = "__Host-digisom_console"
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What a console cookie holds: the bearer token signed in with and the CSRF token of this session."""
+    """What a console cookie holds: the bearer token signed in with, the CSRF token of this
+    session and the id of its row on the server."""
 
     token: str
     csrf_token: str
+    session_id: str
 
 
-def new_session(token: str) -> Session:
-    """A session for `token` with a fresh CSRF token (a new one at every sign-in)."""
-    return Session(token, secrets.token_urlsafe(CSRF_TOKEN_BYTES))
+def new_session(token: str, session_id: str) -> Session:
+    """A session for `token`, its row `session_id`, with a fresh CSRF token (a new one at every sign-in)."""
+    return Session(token, secrets.token_urlsafe(CSRF_TOKEN_BYTES), session_id)
 
 
 def session_key(platform_key: Ed25519PrivateKey) -> bytes:
@@ -65,7 +69,8 @@ class SessionSeal:
     def seal(self, session: Session) -> str:
         """The cookie value for `session`."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        plain = json.dumps({"t": session.token, "c": session.csrf_token}, separators=(",", ":")).encode()
+        plain = json.dumps({"t": session.token, "c": session.csrf_token, "s": session.session_id},
+                           separators=(",", ":")).encode()
         sealed = AESGCM(self.key).encrypt(nonce, plain, KEY_INFO)
         return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
@@ -79,6 +84,7 @@ class SessionSeal:
             fields = json.loads(plain)
         except (binascii.Error, ValueError, InvalidTag):
             return None
-        if not isinstance(fields, dict) or not isinstance(fields.get("t"), str) or not isinstance(fields.get("c"), str):
+        # A cookie sealed before sessions had rows (no "s") opens to None: sign in again.
+        if not isinstance(fields, dict) or not all(isinstance(fields.get(name), str) for name in ("t", "c", "s")):
             return None
-        return Session(fields["t"], fields["c"])
+        return Session(fields["t"], fields["c"], fields["s"])

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from digisom.console import i18n, labels
@@ -22,13 +23,16 @@ from digisom.console.access import allowed, require
 from digisom.console.errors import ConsoleRefusal, NotSignedIn
 from digisom.console.i18n import _
 from digisom.console.session import COOKIE_NAME_HTTP, COOKIE_NAME_HTTPS, Session, SessionSeal
+from digisom.console.sessions import SESSIONS, SessionStore
 from digisom.http.auth import TokenError, TokenVerifier
 from digisom.http.idempotency import KEY_CHARS_MAX
+from digisom.http.services import filled
 from digisom.kernel.access import Actor
 from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs, language_hrefs
 
 PREFIX: Final = "/console"
 SIGN_IN_PATH: Final = PREFIX + "/sign-in"
+SIGN_OUT_PATH: Final = PREFIX + "/sign-out"
 CSRF_FIELD: Final = "csrf_token"
 # A console form has a handful of short fields; a file only where a screen takes one.
 FORM_FIELDS_MAX: Final = 20
@@ -42,8 +46,9 @@ _Input = TypeVar("_Input", bound=BaseModel)
 
 @dataclass(frozen=True)
 class Console:
-    """What every console request needs: the API app whose services (slots) and token
-    verifier it uses, the cookie seal, the templates and the catalogs (the portal's)."""
+    """What every console request needs: the API app whose services (slots), token
+    verifier and session store it uses, the cookie seal, the templates and the catalogs
+    (the portal's)."""
 
     api: FastAPI
     seal: SessionSeal
@@ -55,6 +60,11 @@ class Console:
         """The API's own verifier: the console accepts exactly the tokens the API accepts."""
         verifier: TokenVerifier = self.api.state.verifier
         return verifier
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The sessions' rows, in the platform's database (the composition root wires them)."""
+        return filled(self.api, SESSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +116,29 @@ def session_of(request: Request) -> Session | None:
 
 
 def signed_in(request: Request) -> SignedIn:
-    """The operator signed in, re-checked now with the API's verifier (expiry included);
-    else `NotSignedIn`."""
+    """The operator signed in, re-checked now with the API's verifier (expiry included) and
+    against the session's row (there, unexpired, not revoked, the token's subject and role);
+    else `NotSignedIn`. Reads the database: call it from a worker thread."""
     session = session_of(request)
     if session is None:
         raise NotSignedIn
+    console = console_of(request)
     try:
-        actor = console_of(request).verifier.actor(session.token)
+        actor = console.verifier.actor(session.token)
     except TokenError:
         raise NotSignedIn from None
+    record = console.sessions.live(session.session_id)
+    # The row was written for this token's actor at sign-in; a cookie is sealed, so a
+    # mismatch means a broken seal key or table: refuse either way.
+    if record is None or (record.subject, record.role, record.bank_code) != (actor.subject, actor.role.value,
+                                                                              actor.bank_code):
+        raise NotSignedIn
     return SignedIn(actor, session)
+
+
+async def signed_in_async(request: Request) -> SignedIn:
+    """`signed_in` from async code, in a worker thread (it reads the database)."""
+    return await run_in_threadpool(signed_in, request)
 
 
 def viewer(request: Request, operation: str) -> SignedIn:
@@ -129,7 +152,7 @@ async def posted(request: Request, operation: str | None, files_max: int = 0) ->
     """The signed-in operator and the form they posted, if the form carries this session's
     CSRF token and their role may perform `operation` (None: any signed-in operator); else
     a 403 page and nothing done."""
-    who = signed_in(request)
+    who = await signed_in_async(request)
     form = await form_of(request, files_max)
     check_csrf(form, who.session)
     if operation is not None:

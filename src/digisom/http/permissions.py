@@ -38,6 +38,8 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "ops.health": EVERYONE,  # liveness: the process answers
     "ops.ready": EVERYONE,  # readiness: the database and the ledger's writer (names only, no figures)
     "ops.metrics": frozenset({CB, AUDITOR}),  # the Prometheus exposition, with a scraper's token
+    "console.sessions.list": frozenset({CB, AUDITOR}),  # who is signed in to the console (no session ids)
+    "console.sessions.revoke": frozenset({CB}),  # end a subject's console sessions
     "participants.register": frozenset({CB}),
     "participants.list": frozenset({CB, BANK, AUDITOR}),
     "participants.read": frozenset({CB, BANK, AUDITOR}),

@@ -8,21 +8,25 @@ from typing import Final, NamedTuple
 import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from digisom.console.access import allowed
 from digisom.console.errors import NotSignedIn
 from digisom.console.i18n import N_, _
 from digisom.console.session import new_session
+from digisom.console.sessions import SIGNED_OUT
 from digisom.console.web import (
     PREFIX,
     SIGN_IN_PATH,
+    SIGN_OUT_PATH,
+    check_csrf,
     console_of,
     cookie_name,
     form_of,
     is_https,
-    posted,
     render,
     see_other,
+    session_of,
     signed_in,
 )
 from digisom.http.auth import TOKEN_CHARS_MAX, TokenError
@@ -47,6 +51,7 @@ SCREENS: Final = (
     # Anyone may read the register; the screen is the registrars' work (reviews, status changes).
     Screen(N_("State Register and VASP licensing"), PREFIX + "/registrar", "vasps.review.propose"),
     Screen(N_("USDKG coverage and audits"), PREFIX + "/usdkg", "usdkg.coverage.report"),
+    Screen(N_("Console sessions"), PREFIX + "/central-bank/sessions", "console.sessions.list"),
 )
 
 
@@ -66,31 +71,38 @@ def router() -> APIRouter:
 
     @r.post(SIGN_IN_PATH)
     async def sign_in(request: Request) -> Response:
-        """Check the token with the API's verifier; set the sealed session cookie, which
-        expires with the token."""
+        """Check the token with the API's verifier; open the session's row and set the
+        sealed session cookie, both expiring with the token."""
         form = await form_of(request)
         token = form.get("token")
+        console = console_of(request)
         try:
             if not isinstance(token, str) or not token.strip() or len(token) > TOKEN_CHARS_MAX:
                 raise TokenError("no token")
             token = token.strip()
-            console_of(request).verifier.actor(token)
+            actor = console.verifier.actor(token)
         except TokenError:
             return render(request, "sign_in.html", status=401,
                           error=_("That token was not accepted: it is not valid, or it has expired."))
         # Verified just now, so its `exp` is a number within the token's maximum lifetime.
-        expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+        expires_at_s = int(jwt.decode(token, options={"verify_signature": False})["exp"])
+        session_id = await run_in_threadpool(console.sessions.open, actor, expires_at_s)
         https = is_https(request)
         response = see_other(PREFIX)
-        response.set_cookie(cookie_name(request), console_of(request).seal.seal(new_session(token)),
-                            max_age=max(1, int(expires_at - time.time())), path=_cookie_path(https),
+        response.set_cookie(cookie_name(request), console.seal.seal(new_session(token, session_id)),
+                            max_age=max(1, int(expires_at_s - time.time())), path=_cookie_path(https),
                             secure=https, httponly=True, samesite="strict")
         return response
 
-    @r.post(PREFIX + "/sign-out")
+    @r.post(SIGN_OUT_PATH)
     async def sign_out(request: Request) -> Response:
-        """Forget the session in this browser."""
-        await posted(request, None)
+        """End the session on the server (a copy of the cookie is refused from now on) and
+        forget it in this browser. A session already ended (revoked, expired) signs out
+        as well: the cookie's own CSRF token is what the form must carry."""
+        session = session_of(request)
+        if session is not None:
+            check_csrf(await form_of(request), session)
+            await run_in_threadpool(console_of(request).sessions.revoke, session.session_id, SIGNED_OUT)
         response = see_other(SIGN_IN_PATH)
         https = is_https(request)
         response.delete_cookie(cookie_name(request), path=_cookie_path(https), secure=https, httponly=True,

@@ -1,0 +1,83 @@
+"""`/v1/console/sessions`: the console's live sign-in sessions over the API, and ending a
+subject's sessions (the central bank; auditors read). The console's own sessions page and
+`digisom console sessions` do the same through `SessionStore`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from digisom.console.sessions import SESSIONS, SessionRecord, SessionStore
+from digisom.console.tables import REASON_CHARS_MAX
+from digisom.http.auth import SUBJECT_CHARS_MAX
+from digisom.http.fields import Input, PlainText
+from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.permissions import Authorize
+from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
+from digisom.http.services import provided
+from digisom.kernel.access import Actor
+
+
+class SessionOut(BaseModel):
+    """A live console session: who, since when, until when (never its id)."""
+
+    subject: str
+    role: str
+    bank_code: str | None
+    created_at: datetime
+    expires_at: datetime
+
+
+class SessionsOut(BaseModel):
+    """The live console sessions, by subject."""
+
+    sessions: list[SessionOut]
+
+
+class RevocationIn(Input):
+    """End every live console session of `subject`, for `reason`."""
+
+    subject: Annotated[PlainText, Field(min_length=1, max_length=SUBJECT_CHARS_MAX)]
+    reason: Annotated[PlainText, Field(min_length=1, max_length=REASON_CHARS_MAX)]
+
+
+class RevocationOut(BaseModel):
+    """How many live sessions ended (0 when none was left: revoking again is no error)."""
+
+    revoked: int
+
+
+def session_out(record: SessionRecord) -> SessionOut:
+    """A row as the API shows it."""
+    return SessionOut(subject=record.subject, role=record.role, bank_code=record.bank_code,
+                      created_at=datetime.fromtimestamp(record.created_at_s, UTC),
+                      expires_at=datetime.fromtimestamp(record.expires_at_s, UTC))
+
+
+def sessions(request: Request) -> SessionStore:
+    """The console's session store the composition root wired."""
+    return provided(request, SESSIONS)
+
+
+def router() -> APIRouter:
+    """The console sessions' routes."""
+    r = APIRouter(prefix="/v1/console/sessions", tags=["console"])
+
+    @r.get("", response_model=SessionsOut, responses=READ_PROBLEMS)
+    def list_sessions(request: Request,
+                      actor: Annotated[Actor, Depends(Authorize("console.sessions.list"))]) -> Response:
+        """The live console sessions, by subject, oldest first."""
+        return json(SessionsOut(sessions=[session_out(r) for r in sessions(request).active()]))
+
+    @r.post("/revocations", response_model=RevocationOut, responses=WRITE_PROBLEMS)
+    def revoke(request: Request, body: RevocationIn, key: IdempotencyKey,
+               actor: Annotated[Actor, Depends(Authorize("console.sessions.revoke"))]) -> Response:
+        """End every live console session of a subject: its next console request is the sign-in page."""
+        return idempotent(request, actor, key, body, lambda: json(RevocationOut(
+            revoked=sessions(request).revoke_subject(body.subject, body.reason))))
+
+    return r

@@ -1,0 +1,19 @@
+"""The schema migrations of the console's own table (`digisom.console.tables`): one frozen
+module per version, through the shared runner `digisom.domain_migrations` (history in
+`console_schema_migrations`); a released module never changes (docs/operations.md)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import Engine
+
+from digisom import domain_migrations
+from digisom.console.migrations import v0001_sessions
+
+MIGRATIONS: Final = (v0001_sessions.MIGRATION,)
+
+
+def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
+    """Apply the pending migrations (up to version `up_to`, if given); return the versions applied now."""
+    return domain_migrations.migrate(engine, "console", MIGRATIONS, up_to=up_to)
