@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from digisom.merchants import repository as repo
-from digisom.merchants.model import InvoiceStatus
+from digisom.merchants.model import InvoiceStatus, MoveKind, MoveState
 from digisom.merchants.service import ACTIVE, AWAITING, GRACE_S_DEFAULT
 from tests.merchants.world import MERCHANT, WALLET, MerchantWorld
 
@@ -45,3 +45,28 @@ def test_the_worker_reads_moves_and_expiries_through_indexes(world: MerchantWorl
             "AND expires_at < '2026-12-07'")))
     assert "ix_merchant_moves_state" in moves, moves
     assert "ix_merchant_invoices_status_expires" in expiring, expiring
+
+
+def test_a_settling_invoice_waiting_for_its_credit_is_not_read_again_in_its_round(world: MerchantWorld) -> None:
+    world.fund_payer("pensioner", 100_00)
+    invoice = world.service.create(MERCHANT, "waits", WALLET, 100_00, "KGST")
+    world.kgst.send_tokens("pensioner", invoice.pay_address, 100_00)
+    for _ in range(world.depth + 1):  # the payment at depth, swept, the sweep at depth; the bridge never runs
+        world.mine()
+        world.service.process()
+    sweep = next(m for m in world.service.moves(invoice.invoice_id) if m.kind is MoveKind.SWEEP)
+    assert sweep.state is MoveState.CONFIRMED
+    reads: list[str] = []
+
+    def listener(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        reads.append(statement)
+
+    loaded = world.service.invoice(invoice.invoice_id)
+    event.listen(world.kgst.engine, "before_cursor_execute", listener)
+    try:
+        advanced = world.service.advance(loaded)
+    finally:
+        event.remove(world.kgst.engine, "before_cursor_execute", listener)
+    assert advanced == world.service.invoice(invoice.invoice_id)
+    assert advanced.status is InvoiceStatus.SETTLING  # the bridge has not credited the wallet
+    assert [s for s in reads if "FROM merchant_invoices" in s] == []  # nothing moved: no second read

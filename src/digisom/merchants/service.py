@@ -354,8 +354,8 @@ class InvoiceService:
     def advance(self, invoice: Invoice) -> Invoice:
         """Take one invoice as far as it goes now."""
         invoice = self._recompute(invoice)
-        self._drive_moves(invoice)
-        invoice = self.invoice(invoice.invoice_id)
+        if self._drive_moves(invoice):  # a move changed: its invoice is read again (refunded units)
+            invoice = self.invoice(invoice.invoice_id)
         if invoice.status is InvoiceStatus.PAID:
             invoice = self._sweep(invoice)
         if invoice.status is InvoiceStatus.SETTLING:
@@ -563,15 +563,19 @@ class InvoiceService:
             pass  # recorded by an earlier round: the same authorization
         return move
 
-    def _drive_moves(self, invoice: Invoice) -> None:
+    def _drive_moves(self, invoice: Invoice) -> bool:
+        """Send the signed moves and settle the sent ones; whether any was written."""
         rail = self._rails.get(invoice.asset)
         if rail is None:
-            return
+            return False
+        written = False
         for move in self.moves(invoice.invoice_id):
             if move.state is MoveState.SIGNED and move.kind is not MoveKind.PAYER:
                 self._send_or_fail(rail, move)
+                written = True
             elif move.state is MoveState.SENT:
-                self._settle_move(rail, move)
+                written = self._settle_move(rail, move) or written
+        return written
 
     def _send(self, rail: TokenRail, move: Move) -> str:
         auth = Authorization(move.source, move.to, move.amount_units, move.valid_after, move.valid_before,
@@ -594,7 +598,8 @@ class InvoiceService:
                 repo.set_move(conn, move.move_id, MoveState.SENT if used else MoveState.FAILED, recorded.tx_hash,
                               "" if used else str(error), self._clock().isoformat())
 
-    def _settle_move(self, rail: TokenRail, move: Move) -> None:
+    def _settle_move(self, rail: TokenRail, move: Move) -> bool:
+        """Record a sent move's outcome (or send it again); whether anything was written."""
         outcome = rail.outcome(move.tx_hash)
         now = self._clock().isoformat()
         if outcome is True:
@@ -609,6 +614,9 @@ class InvoiceService:
             # Not mined for long: dropped from the pool or re-orged out. The same authorization
             # again (a second copy mined too would revert: the token takes a nonce once).
             self._send_or_fail(rail, move)
+        else:
+            return False
+        return True
 
     def _rail(self, invoice: Invoice) -> TokenRail:
         rail = self._rails.get(invoice.asset)
