@@ -455,8 +455,12 @@ class PostgresStore(SqlReads):
             return {}
 
         def read() -> dict[int, Transfer]:
-            read_tail(self._conn, self._tail)
-            return merged(self._transfers_found(self._lookup("transfers", ids)), self._tail.find(ids))
+            conn = self._conn
+            with conn.pipeline():  # one round trip; the tail first (see `stores.projection`)
+                tail = conn.execute(TAIL_SQL, (self._tail.known(),))
+                found = conn.execute(_LOOKUPS["transfers"], ([id_bytes(i) for i in ids],))
+            self._tail.absorb(tail.fetchall())
+            return merged(self._transfers_found(found.fetchall()), self._tail.find(ids))
 
         return self._retrying(read)
 
