@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,7 +17,7 @@ from digisom.ledger.model import Account, AccountFilter, Transfer
 from digisom.ledger.results import CreateTransferResult as R
 from digisom.ledger.service import Ledger
 from digisom.stores.postgres import PROJECTOR_APPLICATION_NAME, PostgresStore
-from digisom.stores.projection import projection_discrepancies
+from digisom.stores.projection import TailCache, projection_discrepancies
 
 KGS = 417
 ACCOUNTS = 20
@@ -242,3 +243,30 @@ def test_the_cli_loads_transfers_projected_behind(postgres_url: str) -> None:
     table, written, projected, head = _table_and_journal(postgres_url)
     assert _ids(table) == written == list(range(10, 60)) and projected == head  # all projected by the end
     assert _discrepancies(postgres_url) == []
+
+
+def test_a_lookup_keeps_the_records_it_held_when_the_projector_drops_them_meanwhile(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the reference model found: the lookup's tail query leaves out the records
+    this process holds; the table lookup runs before the projector commits them; the
+    projector then commits and drops them from the cache before the lookup reads it."""
+    store = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(store)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    ledger.create_transfers(_pay(100, 10))
+    projector = PostgresStore(postgres_url)
+    absorb = TailCache.absorb
+
+    def projected_meanwhile(cache: TailCache, rows: Any, held: Any) -> Any:
+        projector.project()  # commits the held record...
+        cache.projected(projector.head().seq)  # ...and drops it from the cache, as the thread does
+        return absorb(cache, rows, held)
+
+    monkeypatch.setattr(TailCache, "absorb", projected_meanwhile)
+    try:
+        assert sorted(store.get_transfers([100, 105, 109])) == [100, 105, 109]
+    finally:
+        monkeypatch.undo()
+        projector.close()
+        store.close()

@@ -51,14 +51,15 @@ from digisom.stores.codec import (
 from digisom.stores.failover import LOST, connect_kwargs
 from digisom.stores.migrate import migrate_postgres
 from digisom.stores.projection import (
-    TAIL_SQL,
     Projector,
     TailCache,
     catch_up,
+    find,
     merged,
     project_step,
     projection_discrepancies,
     read_tail,
+    tail_query,
 )
 from digisom.stores.sql_reads import Lookup, SqlReads
 
@@ -433,18 +434,18 @@ class PostgresStore(SqlReads):
         }
         with conn.pipeline():
             # The tail before the lookups: see `stores.projection`.
-            tail = conn.execute(TAIL_SQL, (self._tail.known(),)) if named else None
+            held = self._tail.held()
+            tail = conn.execute(*tail_query(held)) if named else None
             due = conn.execute(_Q.pendings_due, {"now": now_ns, "limit": due_limit})
             sent = {
                 kind: conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)) for kind, ids in asked.items() if ids
             }
         rows = {kind: cursor.fetchall() for kind, cursor in sent.items()}
-        if tail is not None:
-            self._tail.absorb(tail.fetchall())
+        view = self._tail.absorb(tail.fetchall(), held) if tail is not None else {}
         return BatchReads(
             pendings_due=codec.pendings_from_rows(due.fetchall(), POSTGRES_CODEC),
             accounts=self._accounts_found(rows.get("accounts", [])),
-            transfers=merged(self._transfers_found(rows.get("transfers", [])), self._tail.find(named)),
+            transfers=merged(self._transfers_found(rows.get("transfers", [])), find(view, named)),
             pendings=self._pendings_found(rows.get("pendings", [])),
             failed_ids=self._failed_found(rows.get("failed", [])),
         )
@@ -457,10 +458,11 @@ class PostgresStore(SqlReads):
         def read() -> dict[int, Transfer]:
             conn = self._conn
             with conn.pipeline():  # one round trip; the tail first (see `stores.projection`)
-                tail = conn.execute(TAIL_SQL, (self._tail.known(),))
+                held = self._tail.held()
+                tail = conn.execute(*tail_query(held))
                 found = conn.execute(_LOOKUPS["transfers"], ([id_bytes(i) for i in ids],))
-            self._tail.absorb(tail.fetchall())
-            return merged(self._transfers_found(found.fetchall()), self._tail.find(ids))
+            view = self._tail.absorb(tail.fetchall(), held)
+            return merged(self._transfers_found(found.fetchall()), find(view, ids))
 
         return self._retrying(read)
 

@@ -5,9 +5,11 @@ leaves the transfer rows (four index entries each) to a projector that writes th
 its own transaction behind it. `projection_head.seq` names the last record whose
 transfers are all in the table; the records after it are the tail.
 
-- Lookups by id read the table and the tail together (`TailCache.read_sql` before the
-  lookup, so nothing committed in between can be missed: a record projected after the
-  tail was read is already in the table when the lookup runs).
+- Lookups by id read the table and the tail together: `TAIL_SQL` before the lookup, so
+  nothing committed in between can be missed (a record projected after the tail was read
+  is in the table when the lookup runs), and the records the cache held when the tail was
+  asked for are kept for the read (`TailCache.held`): the projector may drop them from the
+  cache while the lookup runs.
 - History pages (an account's transfers or balances, ordered and limited by the
   database) first bring the projection up to the head (`catch_up`).
 - The projector step locks `projection_head`, so any number of processes may run one;
@@ -33,6 +35,8 @@ Cursor = psycopg.Cursor[tuple[Any, ...]]
 WriteRows = Callable[[Cursor, Sequence[Transfer]], None]
 
 log = structlog.get_logger(__name__)
+# Unprojected records: journal seq -> the record's transfers by id.
+Records = dict[int, dict[int, Transfer]]
 
 # One projector step writes at most this many records (about 65,000 transfers at the
 # CLI's batch size): a catch-up after a long outage commits in steps, not at once.
@@ -71,9 +75,10 @@ class TailCache:
             if seq > self.projected_seq:
                 self._records[seq] = {t.id: t for t in transfers}
 
-    def known(self) -> list[int]:
+    def held(self) -> Records:
+        """The records held now: what a read leaves out of its `TAIL_SQL` and then uses."""
         with self._lock:
-            return list(self._records)
+            return dict(self._records)
 
     def records(self, seqs: Collection[int]) -> dict[int, Sequence[Transfer]]:
         with self._lock:
@@ -90,32 +95,41 @@ class TailCache:
             for old in [s for s in self._records if s <= self.projected_seq]:
                 del self._records[old]
 
-    def absorb(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Take the rows of `TAIL_SQL`: prune to its projection seq, decode the records it
-        returned (those this cache did not hold)."""
+    def absorb(self, rows: Iterable[Sequence[Any]], held: Records) -> Records:
+        """Take the rows of `TAIL_SQL` asked for without `held`: prune to its projection
+        seq, decode and keep the records it returned. The tail as this read sees it."""
+        view = dict(held)
         rows = list(rows)
         if not rows:
-            return
+            return view
         self.projected(rows[0][0])
         for _, seq, payload in rows:
             if seq is not None:
-                self.add(seq, journal.decode(bytes(payload)).transfers)
+                view[seq] = {t.id: t for t in journal.decode(bytes(payload)).transfers}
+                self.add(seq, view[seq].values())
+        return view
 
-    def find(self, ids: Collection[int]) -> dict[int, Transfer]:
-        """The transfers among `ids` in the tail."""
-        with self._lock:
-            found = {}
-            for transfers in self._records.values():
-                for transfer_id in ids:
-                    transfer = transfers.get(transfer_id)
-                    if transfer is not None:
-                        found[transfer_id] = transfer
-            return found
+
+def tail_query(held: Records) -> tuple[str, tuple[list[int]]]:
+    """`TAIL_SQL` and its parameters for a read that holds `held`."""
+    return TAIL_SQL, (list(held),)
+
+
+def find(view: Records, ids: Collection[int]) -> dict[int, Transfer]:
+    """The transfers among `ids` in a read's tail."""
+    found = {}
+    for transfers in view.values():
+        for transfer_id in ids:
+            transfer = transfers.get(transfer_id)
+            if transfer is not None:
+                found[transfer_id] = transfer
+    return found
 
 
 def read_tail(conn: Connection, cache: TailCache) -> None:
     """Bring `cache` to the database's tail (one statement)."""
-    cache.absorb(conn.execute(TAIL_SQL, (cache.known(),)).fetchall())
+    held = cache.held()
+    cache.absorb(conn.execute(*tail_query(held)).fetchall(), held)
 
 
 def project_step(conn: Connection, cache: TailCache, write_rows: WriteRows, *, wait: bool) -> int:
