@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from digisom.api.runtime import Runtime, build, domain_engine
-from digisom.api.signing_key import KEY_FILE_NAME
+from digisom.api.signing_key import KEY_FILE_NAME, load_or_create_key
 from digisom.cli.main import app as cli
 from digisom.console.app import mount
 from digisom.http import tables
@@ -281,3 +281,25 @@ def test_the_cli_lists_and_prunes_revocations(servers: Servers) -> None:
     assert token_cli("revocations", "prune", *data) == (0, '{"pruned": 2}\n')
     assert _rows(servers) == before - 2
     assert token_cli("revocations", "prune", *data) == (0, '{"pruned": 0}\n')
+
+
+@pytest.mark.postgres
+def test_on_postgresql_one_processs_revocation_holds_in_the_other(postgres_url: str, tmp_path: Path) -> None:
+    load_or_create_key(tmp_path)
+    clock = FakeMonotonic()
+    first, second = (build(db_url=postgres_url, key_path=tmp_path / KEY_FILE_NAME, monotonic_s=clock)
+                     for _ in range(2))
+    try:
+        servers = Servers(first, second, clock, tmp_path)
+        one, other = servers.clients()
+        leaked, cut = (servers.token(Role.BANK_OPERATOR, subject, AYIL) for subject in ("pg-leaked", "pg-cut"))
+        assert (status(other, leaked), status(other, cut)) == (200, 200)
+        admin = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-pg")
+        assert revoke(one, admin, {"jti": jti_of(leaked), "reason": "leaked"})[0] == 201
+        assert revoke(one, admin, {"jti": jti_of(leaked), "reason": "twice"})[1]["reason"] == "leaked"
+        assert revoke(one, admin, {"subject": "pg-cut", "bank_code": AYIL, "reason": "cut"})[0] == 201
+        clock.wait_refresh()
+        assert (status(other, leaked), status(other, cut)) == (401, 401)
+    finally:
+        first.close()
+        second.close()
