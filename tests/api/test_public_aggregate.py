@@ -48,12 +48,12 @@ class CountingStore:
 class Opened:
     """The stores the runtime opened, in order: [writer, reader], each counting."""
 
-    def __init__(self, open_store: Callable[[str], LedgerStore]) -> None:
+    def __init__(self, open_store: Callable[..., LedgerStore]) -> None:
         self._open_store = open_store
         self.stores: list[CountingStore] = []
 
-    def open(self, url: str) -> LedgerStore:
-        store = CountingStore(self._open_store(url))
+    def open(self, url: str, *, project_behind: bool = False) -> LedgerStore:
+        store = CountingStore(self._open_store(url, project_behind=project_behind))
         self.stores.append(store)
         return store  # type: ignore[return-value]  # it forwards every LedgerStore method
 
