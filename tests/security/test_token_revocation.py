@@ -7,6 +7,7 @@ clock stands for the wait); console sign-out revokes the token inside the sessio
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -28,7 +29,7 @@ from digisom.console.app import mount
 from digisom.http import tables
 from digisom.http.auth import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TTL_S_MAX
 from digisom.http.revocation_check import REVOCATIONS_REFRESH_S
-from digisom.http.revocations import RevocationStore
+from digisom.http.revocations import Revocations, RevocationStore
 from digisom.kernel.access import Role
 from tests.console.browser import Browser
 
@@ -281,6 +282,29 @@ def test_the_cli_lists_and_prunes_revocations(servers: Servers) -> None:
     assert token_cli("revocations", "prune", *data) == (0, '{"pruned": 2}\n')
     assert _rows(servers) == before - 2
     assert token_cli("revocations", "prune", *data) == (0, '{"pruned": 0}\n')
+
+
+
+def test_the_gate_reloads_the_revocations_in_a_worker_thread_not_on_the_event_loop(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revocation_list = servers.first.app.state.verifier.revocations
+    real, on_event_loop = revocation_list._store, []
+
+    class Watched:
+        def current(self) -> Revocations:
+            try:
+                asyncio.get_running_loop()
+                on_event_loop.append(True)
+            except RuntimeError:
+                on_event_loop.append(False)
+            return real.current()
+
+    monkeypatch.setattr(revocation_list, "_store", Watched())
+    servers.clock.wait_refresh()
+    first, _ = servers.clients()
+    assert status(first, servers.token(Role.AUDITOR, "audit-loop")) == 200
+    assert on_event_loop == [False]  # reloaded once, by the gate, in a worker thread
 
 
 @pytest.mark.postgres

@@ -96,6 +96,11 @@ class TokenVerifier:
         """The actor a valid token names, or `TokenError`."""
         return self.verified(token).actor
 
+    def reads_next(self) -> bool:
+        """Whether the next check reads the database (never, here): code on the event loop
+        then runs the check in a worker thread."""
+        return False
+
     def verified(self, token: str) -> VerifiedToken:
         """A valid token's actor, id and times, or `TokenError`."""
         if len(token) > TOKEN_CHARS_MAX:

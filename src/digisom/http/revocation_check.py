@@ -5,7 +5,8 @@ Per request it costs a set and a dict lookup in this process's copy of the revoc
 (`RevocationList`), reloaded from the database when it is older than `refresh_s`; so a
 revocation written by any process holds in every process within `REVOCATIONS_REFRESH_S`.
 A per-request database lookup was measured against it (docs/security.md, "Bearer tokens
-revocable"): the gate runs on the event loop, where a query per request would block.
+revocable on the server"): the gate runs on the event loop, where a query per request would
+block; the reload itself runs in a worker thread (`reads_next`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class RevocationList:
             return loaded[1]
         return None
 
+    def stale(self) -> bool:
+        """Whether the next check reloads the copy (reads the database)."""
+        return self._fresh() is None
+
     def current(self) -> Revocations:
         """The revocations, at most `refresh_s` old; a 503 problem if the database cannot
         be read (a token is never accepted unchecked)."""
@@ -76,6 +81,10 @@ class RevokingVerifier(TokenVerifier):
     """`TokenVerifier` that also refuses revoked tokens, with the same `TokenError` (a 401)."""
 
     revocations: RevocationList = field(kw_only=True)
+
+    def reads_next(self) -> bool:
+        """Whether the next check reloads the revocations from the database."""
+        return self.revocations.stale()
 
     def verified(self, token: str) -> VerifiedToken:
         """A valid, unrevoked token's actor, id and times, or `TokenError`."""
