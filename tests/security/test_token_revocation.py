@@ -20,6 +20,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from digisom.api.runtime import Runtime, build, domain_engine
@@ -305,6 +306,22 @@ def test_the_gate_reloads_the_revocations_in_a_worker_thread_not_on_the_event_lo
     first, _ = servers.clients()
     assert status(first, servers.token(Role.AUDITOR, "audit-loop")) == 200
     assert on_event_loop == [False]  # reloaded once, by the gate, in a worker thread
+
+
+
+def test_a_token_is_never_accepted_unchecked_when_the_revocations_cannot_be_read(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Unreadable:
+        def current(self) -> Revocations:
+            raise OperationalError("SELECT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(servers.first.app.state.verifier.revocations, "_store", Unreadable())
+    servers.clock.wait_refresh()
+    first, _ = servers.clients()
+    refused = first.get(READ, headers={"Authorization": f"Bearer {servers.token(Role.AUDITOR, 'audit-503')}"})
+    assert (refused.status_code, refused.headers["content-type"]) == (503, "application/problem+json")
+    assert first.get("/v1/policy").status_code == 200  # a request with no token reads nothing of it
 
 
 @pytest.mark.postgres
