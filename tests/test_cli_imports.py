@@ -32,7 +32,7 @@ def test_ledger_verify_loads_no_api_no_domain_and_no_evm(tmp_path: Path) -> None
 
 
 def test_every_lazy_command_loads_and_keeps_its_sub_commands() -> None:
-    for name, sub_command in (("token", "issue"), ("disburse", "upload"), ("offline", "sync"),
+    for name, sub_command in (("token", "issue"), ("token", "revocations"), ("disburse", "upload"), ("offline", "sync"),
                               ("interbank", "submit"), ("chain", "deploy"), ("usdkg", "audit"), ("serve", None),
                               ("compliance", "screen"), ("console", "sessions")):
         result = CliRunner().invoke(app, [name, "--help"])

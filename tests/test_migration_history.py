@@ -55,6 +55,7 @@ RELEASED = {
     "registry/v0001_initial": "9b12bc5e6521fc89004e53d8682fc082",
     "registry/v0002_event_log": "f1be1810045591dbe738847f4cdfea31",
     "http/v0001_initial": "bbc452ff8e1654f2dc41b5a49e8ad5a3",
+    "http/v0002_token_revocations": "c45f061f7a8dd5bdaaf0eb2ecca2fe17",
     "usdkg/v0001_initial": "d6db3050971a1ef4b2841f11d118c8b3",
     "usdkg/v0002_operations": "6b597f31532152ffe29636decbb3f090",
     "compliance/v0001_initial": "a46bf35fd30a666574eae46c23858d2e",
@@ -76,6 +77,7 @@ RELEASED = {
 # foreign keys of a table need. A list gives several rows.
 ROWS: dict[str, list[dict[str, Any]]] = {
     "console_sessions": [{"id_sha256": "a" * 64, "expires_at_s": 2, "revoked_at_s": None, "revoked_reason": None}],
+    "http_revoked_tokens": [{"jti": "b" * 32}],
     "transparency_entries": [{"leaf_hash": "0" * 64}],
     "transparency_tree_heads": [{"root_hash": "0" * 64, "signature": "0" * 128}],
     "transparency_anchors": [{"sth_hash": "0" * 64, "tx_hash": "0x" + "0" * 64}],

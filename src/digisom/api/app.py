@@ -25,7 +25,7 @@ from digisom.cbdc.wallet_access import CbdcWalletAccess
 from digisom.compliance.http import routes as compliance_routes
 from digisom.console import api_routes as console_sessions
 from digisom.disbursement.http import routes as disbursement_routes
-from digisom.http import body_limit, ops, problems
+from digisom.http import body_limit, ops, problems, revocation_routes
 from digisom.http.auth import TokenVerifier
 from digisom.http.gate import Gate
 from digisom.http.idempotency import RESPONSES
@@ -87,7 +87,8 @@ def routers() -> list[APIRouter]:
     modules = (disbursement_routes, participants, issuance, wallets, payments, qr, ledger, offline_routes,
                interbank_routes, registry_routes, stablecoin_routes, aliases, benefits, usdkg_routes, remittance_routes,
                compliance_routes, register_routes, vasp_routes, vasp_reports_routes, travelrule_routes, por_routes,
-               merchants_routes, reserve_routes, transparency_routes, ops, portal_routes, console_sessions)
+               merchants_routes, reserve_routes, transparency_routes, ops, portal_routes, console_sessions,
+               revocation_routes)
     return [module.router() for module in modules]
 
 

@@ -43,9 +43,11 @@ from digisom.cbdc.service import CbdcService
 from digisom.compliance.desk import ComplianceDesk
 from digisom.console import sessions as console_sessions
 from digisom.http import migrations as http_migrations
-from digisom.http.auth import TokenIssuer, TokenVerifier
+from digisom.http.auth import TokenIssuer
 from digisom.http.observability import ObserveRequests
 from digisom.http.ops import OPS
+from digisom.http.revocation_check import REVOCATIONS_REFRESH_S, RevocationList, RevokingVerifier
+from digisom.http.revocations import TOKEN_REVOCATIONS, RevocationStore
 from digisom.http.services import filled, provide
 from digisom.interbank.http.slots import RTGS
 from digisom.interbank.lsm import LSM_RULES, SettlementRules
@@ -158,6 +160,7 @@ def build(
     log_checkpoint_every_s: float | None = None,
     travelrule_callbacks: CallbackSettings | None = None,
     travelrule_callbacks_every_s: float | None = None,
+    revocations_refresh_s: float = REVOCATIONS_REFRESH_S,
 ) -> Runtime:
     """Open everything and build the app. `ledger_store` (tests) replaces the URL's store
     for the ledger while the domain's tables still use the URL's database. `alias_resolver`
@@ -187,7 +190,9 @@ def build(
     Travel-rule callbacks are posted with `travelrule_callbacks` by a worker every
     `travelrule_callbacks_every_s` while the app runs (none: the outbox only fills).
     With `project_transfers_behind` (PostgreSQL), the writer's commits leave the transfer
-    rows to a projector (docs/adr/0012-transfer-projection.md)."""
+    rows to a projector (docs/adr/0012-transfer-projection.md).
+    A revoked token is refused once this process's copy of the revocations is reloaded:
+    at most `revocations_refresh_s` of `monotonic_s` after it was revoked."""
     url = database_url(data_dir, db_url)
     writer_store = ledger_store or open_store(url, project_behind=project_transfers_behind)
     reader_store = ledger_store or open_store(url)
@@ -208,7 +213,10 @@ def build(
     ctx = Context(engine, LedgerPort(submitter, Ledger(reader_store)), load_policy(policy_path),
                   screening_wiring.HolderScreener(desk), clock=clock, money=MONEY_CHART)
     service = CbdcService(ctx, TtlCache(public_ttl_s, monotonic_s))
-    app = create_app(service, TokenVerifier(key.public_key()), rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
+    revocations = RevocationStore(engine)
+    verifier = RevokingVerifier(key.public_key(),
+                                revocations=RevocationList(revocations, revocations_refresh_s, monotonic_s))
+    app = create_app(service, verifier, rtgs_clock=rtgs_clock, usdkg_chains=usdkg_chains,
                      usdkg_holders=usdkg_holders, tracer_provider=tracing.provider if tracing else None,
                      por_chain=por_chain, interbank_screening=interbank_wiring.InterbankPartyScreener(desk),
                      reserve=reserve_wiring.with_books(reserve, remittance_wiring.SubmittedLedger(submitter,
@@ -216,6 +224,7 @@ def build(
                      rtgs_rules=rtgs_rules)
     registry = registry_wiring.attach(app, engine, key, clock)
     provide(app, OPS, build_ops(metrics, engine, submitter))
+    provide(app, TOKEN_REVOCATIONS, revocations)
     console_sessions.attach(app, engine)  # the console's sign-in sessions, if it is mounted
     app.add_middleware(ObserveRequests, observer=metrics)  # outside the gate: it times the gate's refusals too
     # The digital som resolves aliases for disbursements (`CbdcService.resolve_aliases`).

@@ -37,7 +37,7 @@ from digisom.stores.url import StoreUrlError, open_store
 # Command name -> (module, attribute): a Typer app (a group) or a function (one command).
 LAZY_COMMANDS: Final = {
     "serve": ("digisom.cli.serve", "serve"),
-    "token": ("digisom.cli.serve", "token_app"),
+    "token": ("digisom.cli.tokens", "token_app"),
     "chain": ("digisom.cli.chain", "chain_app"),
     "offline": ("digisom.cli.offline", "offline_app"),
     "interbank": ("digisom.cli.interbank", "interbank_app"),

@@ -1,5 +1,5 @@
-"""The API's command-line entry points, registered by `digisom.cli.main`:
-`digisom serve` and `digisom token issue`."""
+"""The API's command-line entry point, registered by `digisom.cli.main`: `digisom serve`
+(`digisom token` is `digisom.cli.tokens`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from digisom.api.log_config import serve_log_config
 from digisom.api.merchant_rail import CONFIRMATIONS_DEFAULT, EMBEDDED, RailSettings, RailUnusable
 from digisom.api.runtime import Runtime
-from digisom.api.signing_key import load_key, load_or_create_key
 from digisom.api.tracing import ENDPOINT_ENV
 from digisom.api.usdkg_chains import SPEC_FORM, InvalidChainSpec, parse_chain_specs
 from digisom.api.workers import (
@@ -29,35 +28,12 @@ from digisom.chain.errors import KeyMissing
 from digisom.chain.keys import KEY_ENV_VAR
 from digisom.chain.keys import load_key as load_chain_key
 from digisom.console import app as console
-from digisom.http.auth import TOKEN_TTL_S_DEFAULT, TokenError, TokenIssuer
 from digisom.interbank.lsm import NAMED_RULES
-from digisom.kernel.access import Role
 
 DEFAULT_DATA_DIR: Final = Path(".data")
 
 DataOption = Annotated[Path, typer.Option("--data", help="Data directory: the SQLite database and the signing key.")]
 KeyOption = Annotated[Path | None, typer.Option("--key", help="Ed25519 signing key (PEM) instead of the data dir's.")]
-
-token_app = typer.Typer(help="API tokens for operators, integrators and tests.", no_args_is_help=True)
-
-
-@token_app.command("issue")
-def issue_token(
-    role: Annotated[Role, typer.Option("--role", help="The token's role.")],
-    subject: Annotated[str, typer.Option("--subject", help="Who: an operator id, or a wallet holder's id.")],
-    bank: Annotated[str | None, typer.Option("--bank", help="Bank code (bank_operator, wallet_holder).")] = None,
-    ttl_s: Annotated[int, typer.Option("--ttl-s", help="Lifetime in seconds.")] = TOKEN_TTL_S_DEFAULT,
-    data: DataOption = DEFAULT_DATA_DIR,
-    key: KeyOption = None,
-) -> None:
-    """Print a token signed with the server's key."""
-    signing_key = load_key(key) if key else load_or_create_key(data)
-    try:
-        typer.echo(TokenIssuer(signing_key).issue(role, subject, bank, ttl_s))
-    except TokenError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",

@@ -26,6 +26,7 @@ from digisom.console.session import COOKIE_NAME_HTTP, COOKIE_NAME_HTTPS, Session
 from digisom.console.sessions import SESSIONS, SessionStore
 from digisom.http.auth import TokenError, TokenVerifier
 from digisom.http.idempotency import KEY_CHARS_MAX
+from digisom.http.revocations import TOKEN_REVOCATIONS, RevocationStore
 from digisom.http.services import filled
 from digisom.kernel.access import Actor
 from digisom.portal.i18n import LANGUAGES, NAMES, Catalogs, language_hrefs
@@ -65,6 +66,11 @@ class Console:
     def sessions(self) -> SessionStore:
         """The sessions' rows, in the platform's database (the composition root wires them)."""
         return filled(self.api, SESSIONS)
+
+    @property
+    def token_revocations(self) -> RevocationStore:
+        """The API's revoked tokens: sign-out revokes the token the session holds."""
+        return filled(self.api, TOKEN_REVOCATIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 The key lives in a PEM file (mode 0600) in the data directory, generated on first
 start; it is never committed. Tokens carry `role`, `sub` and, for banks and wallet
 holders, `bank`. A request without a token acts as the anonymous `public` role.
+
+This module checks a token's signature and claims only; whether a valid token was
+revoked on the server is `digisom.http.revocation_check`'s question.
 """
 
 from __future__ import annotations
@@ -72,6 +75,17 @@ def _require_lifetime(claims: dict[str, object]) -> None:
         raise TokenError(f"invalid token: lives longer than the maximum of {TOKEN_TTL_S_MAX} s")
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token whose signature and claims were checked: the actor it names and what a
+    revocation is matched against (its id, if it has one, and its issue time)."""
+
+    actor: Actor
+    token_id: str | None  # `jti`: every token the issuer signs has one
+    issued_at_s: float
+    expires_at_s: float
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
     """Checks tokens against the server's public key."""
@@ -80,6 +94,15 @@ class TokenVerifier:
 
     def actor(self, token: str) -> Actor:
         """The actor a valid token names, or `TokenError`."""
+        return self.verified(token).actor
+
+    def reads_next(self) -> bool:
+        """Whether the next check reads the database (never, here): code on the event loop
+        then runs the check in a worker thread."""
+        return False
+
+    def verified(self, token: str) -> VerifiedToken:
+        """A valid token's actor, id and times, or `TokenError`."""
         if len(token) > TOKEN_CHARS_MAX:
             raise TokenError("token too long")
         try:
@@ -101,4 +124,6 @@ class TokenVerifier:
             isinstance(bank, str) and len(bank) > BANK_CODE_CHARS_MAX
         ):
             raise TokenError("invalid token: bank claim does not fit the role")
-        return Actor(role, subject, bank if isinstance(bank, str) else None)
+        jti = claims.get("jti")
+        return VerifiedToken(Actor(role, subject, bank if isinstance(bank, str) else None),
+                             jti if isinstance(jti, str) else None, claims["iat"], claims["exp"])

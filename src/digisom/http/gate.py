@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -64,8 +65,12 @@ class Gate:
             headers = Headers(scope=scope)
             roles = self.roles_for(scope, headers)
             if roles is not None:
+                token = bearer_token(headers.get("authorization"))
                 try:
-                    authorize(self.verifier, bearer_token(headers.get("authorization")), roles)
+                    if token is not None and self.verifier.reads_next():  # a database read: off the event loop
+                        await run_in_threadpool(authorize, self.verifier, token, roles)
+                    else:
+                        authorize(self.verifier, token, roles)
                 except problems.ApiProblem as refusal:
                     response = problems.problem_response(refusal.status, refusal.slug, refusal.title,
                                                          refusal.detail, **refusal.extensions)

@@ -40,6 +40,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "ops.metrics": frozenset({CB, AUDITOR}),  # the Prometheus exposition, with a scraper's token
     "console.sessions.list": frozenset({CB, AUDITOR}),  # who is signed in to the console (no session ids)
     "console.sessions.revoke": frozenset({CB}),  # end a subject's console sessions
+    "tokens.revocations.list": frozenset({CB, AUDITOR}),  # revoked token ids and subjects' cut-offs
+    # The central bank any token; a bank only its own bank's tokens of a subject (pinned to its bank).
+    "tokens.revocations.create": frozenset({CB, BANK}),
     "participants.register": frozenset({CB}),
     "participants.list": frozenset({CB, BANK, AUDITOR}),
     "participants.read": frozenset({CB, BANK, AUDITOR}),

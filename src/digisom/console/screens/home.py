@@ -13,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from digisom.console.access import allowed
 from digisom.console.errors import NotSignedIn
 from digisom.console.i18n import N_, _
-from digisom.console.session import new_session
+from digisom.console.session import Session, new_session
 from digisom.console.sessions import SIGNED_OUT
 from digisom.console.web import (
     PREFIX,
     SIGN_IN_PATH,
     SIGN_OUT_PATH,
+    Console,
     check_csrf,
     console_of,
     cookie_name,
@@ -30,6 +31,7 @@ from digisom.console.web import (
     signed_in,
 )
 from digisom.http.auth import TOKEN_CHARS_MAX, TokenError
+from digisom.http.revocations import JTI_PATTERN
 
 
 class Screen(NamedTuple):
@@ -58,6 +60,19 @@ SCREENS: Final = (
 def _cookie_path(https: bool) -> str:
     # `__Host-` cookies must have Path=/ ; the plain one stays within the console.
     return "/" if https else PREFIX
+
+
+def end_session(console: Console, session: Session) -> None:
+    """Revoke the session's row and the bearer token it holds, so neither a copy of the
+    cookie nor a copy of the token works afterwards (the API refuses the token within
+    `REVOCATIONS_REFRESH_S`). Reads the database: call it from a worker thread."""
+    console.sessions.revoke(session.session_id, SIGNED_OUT)
+    # The token was verified at sign-in and sealed in the cookie by this server: its claims are ours.
+    claims = jwt.decode(session.token, options={"verify_signature": False})
+    jti, subject, exp = claims.get("jti"), claims.get("sub"), claims.get("exp")
+    if isinstance(jti, str) and JTI_PATTERN.fullmatch(jti) and isinstance(exp, int | float):
+        console.token_revocations.revoke_token(jti, SIGNED_OUT, "console:sign-out",
+                                               subject if isinstance(subject, str) else None, int(exp))
 
 
 def router() -> APIRouter:
@@ -96,13 +111,14 @@ def router() -> APIRouter:
 
     @r.post(SIGN_OUT_PATH)
     async def sign_out(request: Request) -> Response:
-        """End the session on the server (a copy of the cookie is refused from now on) and
-        forget it in this browser. A session already ended (revoked, expired) signs out
-        as well: the cookie's own CSRF token is what the form must carry."""
+        """End the session and its token on the server (a copy of the cookie or of the
+        token is refused from now on) and forget it in this browser. A session already
+        ended (revoked, expired) signs out as well: the cookie's own CSRF token is what
+        the form must carry."""
         session = session_of(request)
         if session is not None:
             check_csrf(await form_of(request), session)
-            await run_in_threadpool(console_of(request).sessions.revoke, session.session_id, SIGNED_OUT)
+            await run_in_threadpool(end_session, console_of(request), session)
         response = see_other(SIGN_IN_PATH)
         https = is_https(request)
         response.delete_cookie(cookie_name(request), path=_cookie_path(https), secure=https, httponly=True,
