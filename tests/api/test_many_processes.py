@@ -61,7 +61,7 @@ def test_four_processes_projecting_transfers_behind_keep_every_invariant(
     server has stopped, the transfer table is exactly the journal's transfers."""
     url = postgres_databases()
     databases = iter([url])
-    _run(lambda: next(databases), tmp_path, wallets=12, clients=20, duration_s=5, rtgs_clients=1, offline_pairs=1,
+    _run(lambda: next(databases), tmp_path, wallets=8, clients=10, duration_s=3, rtgs_clients=1, offline_pairs=1,
          serve_options=["--project-transfers-behind"])
     with psycopg.connect(url) as conn:
         assert projection_discrepancies(conn) == []
