@@ -69,3 +69,41 @@ def test_the_usdkg_payout_pays_through_the_digital_som_once_per_key(town: Karako
 def test_serve_refuses_a_rail_it_cannot_run(tmp_path: Path, args: list[str], says: str) -> None:
     result = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--port", "0", *args])
     assert result.exit_code == 2 and says in result.output, result.output
+
+
+def test_two_rounds_never_run_at_once(tmp_path: Path) -> None:
+    """The worker thread's round and a caller's (the demo calls `run_once` while the worker
+    runs) are serialised: overlapping rounds followed the same chain cursor at once and
+    both recorded its blocks (a UNIQUE violation in the demo)."""
+    import threading  # noqa: PLC0415
+
+    from digisom.api.merchant_rail import EMBEDDED, MerchantRail, RailSettings  # noqa: PLC0415
+
+    rail = MerchantRail(RailSettings(EMBEDDED), f"sqlite:///{tmp_path / 'x.db'}", None, [], None)
+    inside, release, second_entered = threading.Event(), threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    class Worker:
+        def process(self) -> None:
+            calls.append(threading.current_thread().name)
+            if threading.current_thread().name == "first":
+                inside.set()
+                release.wait(5)
+            else:
+                second_entered.set()
+
+    class Chain:
+        def mine(self, blocks: int) -> None:
+            pass
+
+    rail.service, rail.bridge, rail.chain = Worker(), Worker(), Chain()  # type: ignore[assignment]
+    first = threading.Thread(target=rail.run_once, name="first")
+    second = threading.Thread(target=rail.run_once, name="second")
+    first.start()
+    assert inside.wait(5)
+    second.start()
+    assert not second_entered.wait(0.3)  # the second round waits for the first
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert calls == ["first"] * 3 + ["second"] * 3

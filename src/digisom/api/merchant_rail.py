@@ -180,6 +180,9 @@ class MerchantRail:
         self._usdkg_starts = {spec.chain_id: spec.deployed_block for spec in parse_chain_specs(usdkg_specs)}
         self._rates_path = rates_path
         self.lock = threading.RLock()
+        # One round at a time: the worker thread's and a caller's (the demo, an operator's
+        # test) would otherwise follow the same chain cursor at once and both record its blocks.
+        self._round = threading.Lock()
         self._rounds = Periodic("merchant-rail", self.run_once, settings.interval_s, log)
         self._store: LedgerStore | None = None
         self.chain: Chain | None = None
@@ -281,13 +284,14 @@ class MerchantRail:
         the invoice worker again (so a credit the bridge posted is seen this round)."""
         if self.service is None or self.bridge is None or self.chain is None:
             return
-        # No lock around the round: the bridge takes its own (a request thread may hold it
-        # while it reads the chain); the chain's calls and the relayer's sends take the rail's.
-        if self.settings.chain == EMBEDDED:
-            self.chain.mine(1)  # type: ignore[attr-defined]
-        self.service.process()
-        self.bridge.process()
-        self.service.process()
+        # Not the rail's lock around the round: the bridge takes its own (a request thread may
+        # hold it while it reads the chain); the chain's calls and the relayer's sends take the rail's.
+        with self._round:
+            if self.settings.chain == EMBEDDED:
+                self.chain.mine(1)  # type: ignore[attr-defined]
+            self.service.process()
+            self.bridge.process()
+            self.service.process()
 
     def start(self) -> None:
         """Run rounds every `interval_s` on a daemon thread until `close`."""
