@@ -54,6 +54,7 @@ def test_four_processes_keep_every_invariant(postgres_databases: Callable[[], st
     _run(postgres_databases, tmp_path, wallets=20, clients=40, duration_s=8, rtgs_clients=2, offline_pairs=2)
 
 
+@pytest.mark.slow  # 30-60 s; the projection's fast tests are tests/stores/test_projection.py
 def test_four_processes_projecting_transfers_behind_keep_every_invariant(
     postgres_databases: Callable[[], str], tmp_path: Path
 ) -> None:

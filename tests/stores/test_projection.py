@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -270,3 +271,30 @@ def test_a_lookup_keeps_the_records_it_held_when_the_projector_drops_them_meanwh
         monkeypatch.undo()
         projector.close()
         store.close()
+
+
+def test_serve_settings_turn_the_projection_on_for_the_api_writer(postgres_url: str, tmp_path: Path) -> None:
+    """`digisom serve --project-transfers-behind` reaches the runtime's writer: its first
+    transfers start a projector (named in pg_stat_activity), and a clean close leaves the
+    table equal to the journal. (Four such processes under load: the slow test in
+    tests/api/test_many_processes.py.)"""
+    from digisom.api.workers import ServeSettings  # noqa: PLC0415
+    from digisom.cbdc.model import ParticipantKind  # noqa: PLC0415
+    from digisom.kernel.access import Actor, Role  # noqa: PLC0415
+
+    settings = ServeSettings(str(tmp_path), postgres_url, None, None, None, log_checkpoint_every_s=None,
+                             travelrule_callbacks_every_s=None, project_transfers_behind=True)
+    runtime = settings.build_runtime()
+    try:
+        runtime.service.register_participant("ayil-bank", ParticipantKind.COMMERCIAL_BANK, "Ayil Bank", "AYIL")
+        runtime.service.convert(Actor(Role.CENTRAL_BANK_OPERATOR, "test"), "reserve_credit", "AYIL", 10_000,
+                                "projection-serve-test")
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            projectors = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                                      (PROJECTOR_APPLICATION_NAME,)).fetchone()
+        assert projectors == (1,)
+    finally:
+        runtime.close()
+    table, written, projected, head = _table_and_journal(postgres_url)
+    assert written and _ids(table) == written and projected == head
+    assert _discrepancies(postgres_url) == []
