@@ -51,6 +51,7 @@ from digisom.stores.codec import (
 from digisom.stores.failover import LOST, connect_kwargs
 from digisom.stores.migrate import migrate_postgres
 from digisom.stores.projection import (
+    PROJECTED_SEQ_SQL,
     Projector,
     TailCache,
     catch_up,
@@ -119,7 +120,6 @@ _TRANSFERS: Final = _table("transfers", TRANSFER_COLUMNS, [
 _PENDINGS: Final = _table("pendings", PENDING_COLUMNS, [
     "bytea", "bytea", "bytea", "numeric", "int8", "int4", "int4", "int8", "int2",
 ])
-_PROJECTED: Final = "SELECT seq FROM projection_head"
 _PROJECT_INLINE: Final = "UPDATE projection_head SET seq = %(seq)s WHERE seq = %(seq)s - 1"
 _FAILED: Final = _table("failed_transfers", ("id", "result"), ["bytea", "int2"])
 _BALANCES: Final = _table("balances_history", BALANCE_COLUMNS, [
@@ -247,7 +247,7 @@ class PostgresStore(SqlReads):
             with self._conn.pipeline():
                 self._conn.execute("BEGIN")
                 head = self._head_row(_Q.head + " FOR UPDATE")
-                projected = self._conn.execute(_PROJECTED)
+                projected = self._conn.execute(PROJECTED_SEQ_SQL)
             if not self._project_behind and _first(projected.fetchone()) < head.seq:
                 # A writer that projected behind left a tail; a commit that writes its
                 # transfers itself must follow the projection, so it projects the tail first

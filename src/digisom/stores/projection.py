@@ -59,6 +59,8 @@ _LOCK_SQL: Final = "SELECT seq FROM projection_head FOR UPDATE"
 _LOCK_NOWAIT_SQL: Final = "SELECT seq FROM projection_head FOR UPDATE SKIP LOCKED"
 _RECORDS_SQL: Final = "SELECT seq, payload FROM journal WHERE seq > %s ORDER BY seq LIMIT %s"
 _MOVE_SQL: Final = "UPDATE projection_head SET seq = %s WHERE seq = %s"
+PROJECTED_SEQ_SQL: Final = "SELECT seq FROM projection_head"
+_TABLE_SQL: Final = "SELECT id, amount, timestamp FROM transfers"
 
 
 class TailCache:
@@ -67,7 +69,7 @@ class TailCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._records: dict[int, dict[int, Transfer]] = {}
+        self._records: Records = {}
         self.projected_seq = 0
 
     def add(self, seq: int, transfers: Iterable[Transfer]) -> None:
@@ -226,7 +228,7 @@ def projection_discrepancies(conn: Connection, page_records: int = 64) -> list[s
     """The independent check of the projection: every transfer of the records up to
     `projection_head` is in the table once, as the record has it, and the table holds
     nothing else. Reads the whole journal and table (an audit, not a hot path)."""
-    (projected,) = conn.execute(_PROJECTED_SEQ_SQL).fetchone() or (None,)
+    (projected,) = conn.execute(PROJECTED_SEQ_SQL).fetchone() or (None,)
     if projected is None:
         return ["projection_head has no row"]
     found: list[str] = []
@@ -250,9 +252,6 @@ def projection_discrepancies(conn: Connection, page_records: int = 64) -> list[s
                  for tid in expected.keys() & table.keys() if expected[tid] != table[tid])
     return found
 
-
-_PROJECTED_SEQ_SQL: Final = "SELECT seq FROM projection_head"
-_TABLE_SQL: Final = "SELECT id, amount, timestamp FROM transfers"
 
 
 def merged(found: Mapping[int, Transfer], tail: Mapping[int, Transfer]) -> dict[int, Transfer]:
