@@ -289,9 +289,14 @@ def test_serve_settings_turn_the_projection_on_for_the_api_writer(postgres_url: 
         runtime.service.register_participant("ayil-bank", ParticipantKind.COMMERCIAL_BANK, "Ayil Bank", "AYIL")
         runtime.service.convert(Actor(Role.CENTRAL_BANK_OPERATOR, "test"), "reserve_credit", "AYIL", 10_000,
                                 "projection-serve-test")
+        # The projector thread connects once it first wakes: wait for it, not for a fixed time.
+        deadline = time.monotonic() + 10
         with psycopg.connect(postgres_url, autocommit=True) as conn:
-            projectors = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                                      (PROJECTOR_APPLICATION_NAME,)).fetchone()
+            while (projectors := conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                                              (PROJECTOR_APPLICATION_NAME,)).fetchone()) != (1,):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
         assert projectors == (1,)
     finally:
         runtime.close()
