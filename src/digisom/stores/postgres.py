@@ -57,7 +57,6 @@ from digisom.stores.projection import (
     catch_up,
     find,
     merged,
-    project_step,
     projection_discrepancies,
     read_tail,
     tail_query,
@@ -363,11 +362,6 @@ class PostgresStore(SqlReads):
         """The projection checked against the journal (`stores.projection`): empty if the
         table holds exactly the projected records' transfers."""
         return self._retrying(lambda: projection_discrepancies(self._conn))
-
-    def project_step(self) -> int:
-        """One projector step on this store's connection; the number of records projected."""
-        invariant(not self._in_write, "project_step() inside a write transaction")
-        return self._retrying(lambda: project_step(self._conn, self._tail, _write_transfers, wait=True))
 
     def _send_commit(self) -> None:
         self._conn.execute("COMMIT")
