@@ -153,9 +153,61 @@ def test_a_projected_commit_needs_a_record_that_holds_its_transfers(postgres_url
         store.close()
 
 
+class _FlakyConnection:
+    """A projector connection whose first use fails if `lost`, as one whose primary went away."""
+
+    def __init__(self, conn: psycopg.Connection[Any], *, lost: bool) -> None:
+        self._conn = conn
+        self.lost = lost
+        self.used = False
+
+    @property
+    def closed(self) -> bool:
+        return self._conn.closed
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def transaction(self) -> Any:
+        self.used = True
+        if self.lost:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return self._conn.transaction()
+
+    def cursor(self) -> Any:
+        return self._conn.cursor()
+
+
+def test_the_projector_thread_reconnects_after_a_failed_step(postgres_url: str) -> None:
+    from digisom.stores.postgres import _write_transfers  # noqa: PLC0415
+    from digisom.stores.projection import Projector  # noqa: PLC0415
+
+    writer = PostgresStore(postgres_url, project_behind=True, projector_thread=False)
+    ledger = Ledger(writer)
+    ledger.create_accounts([Account(i, KGS, 1) for i in range(1, ACCOUNTS + 1)])
+    ledger.create_transfers(_pay(100, 20))
+    connections: list[_FlakyConnection] = []
+
+    def connect() -> Any:
+        connections.append(_FlakyConnection(psycopg.connect(postgres_url, autocommit=True), lost=not connections))
+        return connections[-1]
+
+    projector = Projector(connect, TailCache(), _write_transfers)
+    try:
+        projector.signal()
+        table, written, projected, head = _wait_projected(postgres_url)
+    finally:
+        projector.stop()
+        writer.close()
+    # The first connection's step failed and it was closed; the second projected the record.
+    assert [(c.lost, c.used) for c in connections] == [(True, True), (False, True)] and connections[0].closed
+    assert _ids(table) == written and len(written) == 20 and projected == head
+
+
 # Slow, not default: it failed once in a full fresh-clone run (the second batch was not
 # projected within 10 s after the projector's backend was terminated) and passed 6 of 6
-# runs alone; the cause is not found yet (the closing note of 2026-12-07 says so).
+# runs alone, and 8 of 8 beside two busy cores; the cause is not found yet. The default
+# test above covers the same reconnect path with a connection that fails on purpose.
 @pytest.mark.slow
 def test_the_projector_reconnects_after_losing_its_connection(postgres_url: str) -> None:
     store = PostgresStore(postgres_url, project_behind=True)
