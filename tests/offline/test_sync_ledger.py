@@ -135,6 +135,39 @@ def test_clone_is_caught_revoked_and_the_guarantee_pays_honest_payees(world: Led
     assert no_funds.value.reason is Reason.REVOKED
 
 
+def test_a_deferred_payment_is_decided_when_its_receipt_arrives(world: LedgerWorld) -> None:
+    """The clone uploads its payment first: it needs the guarantee and the payee has not
+    vouched for it yet, so it is stored undecided; the payee's receipt decides it, and its
+    stored row is updated in place (verdict, parts, run)."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from digisom.offline import tables  # noqa: PLC0415
+
+    pensioner = world.device("pensioner", fund_tyiyn=500_000)
+    merchant, shop = world.device("merchant"), world.device("shop")
+    clone = Device.from_state(signer("pensioner"), pensioner.snapshot())
+    now_s = world.clock()
+    merchant.receive(pensioner.pay(merchant.device_id, 400_000, now_s), now_s, pensioner.certificate.encoded)
+    shop.receive(clone.pay(shop.device_id, 450_000, now_s), now_s, pensioner.certificate.encoded)
+    world.clock.now_s += DAY_S
+    world.sync(merchant, "merchant")
+    (deferred,) = [d for o in world.sync(clone, "pensioner") for d in o.result.decisions]
+    assert deferred.verdict is Verdict.DEFERRED
+
+    def row() -> tuple[object, ...]:
+        p = tables.payments.c
+        with world.engine.connect() as conn:
+            return tuple(conn.execute(select(p.verdict, p.reserve_tyiyn, p.guarantee_tyiyn, p.run_id)
+                                      .where(p.payment_hash == deferred.key.payment_hash)).one())
+
+    verdict, reserve, guarantee, deferred_run = row()
+    assert (verdict, reserve, guarantee) == (None, 0, 0)
+    (decided,) = [o for o in world.sync(shop, "shop") if o.result.decisions]
+    assert [d.verdict for d in decided.result.decisions] == [Verdict.GUARANTEE]
+    assert row() == ("guarantee", 100_000, 350_000, decided.run_id) and decided.run_id != deferred_run
+    assert world.balance(wallet_account_id("shop")) == 1_000_000 + 450_000
+
+
 def test_sync_request_must_be_signed_by_the_registered_device(world: LedgerWorld) -> None:
     world.device("merchant")
     merchant_id = signer("merchant").public_key
