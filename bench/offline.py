@@ -24,6 +24,8 @@ Measures, in one run:
   over the runs (books and certificates loaded; `settle`, where decoding and
   verification overlap; the run stored; waiting for a run's posting); sync_post_s is the
   posting thread's own time, most of it beside the next run's steps; sync_runs the runs;
+  sync_process_cpu_s / sync_workers_cpu_s: CPU seconds of this process (all its threads)
+  and of the verifying workers during the sync (the workers' from /proc: Linux only);
 - verify_only_per_s (the target's peer): one core only verifying the same signatures
   (every distinct payment's, each once), in the same run, before the sync; the target is
   sync_payments_per_s >= verify_only_per_s (`sync_to_verify_only` >= 1).
@@ -39,6 +41,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -187,6 +190,21 @@ def verify_only_seconds(uploads: Sequence[Upload], context: SettlementContext) -
     seconds = time.perf_counter() - start
     assert all(verdicts), "the bench signs every payment validly"
     return len(checks), seconds
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user and system) of this process's live children so far: the verifying
+    workers. From /proc (Linux); 0.0 where it does not exist."""
+    ticks_per_s = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for child in multiprocessing.active_children():
+        try:
+            with open(f"/proc/{child.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks_per_s
 
 
 def decode_only_seconds(uploads: Sequence[Upload]) -> float:
@@ -363,9 +381,12 @@ def main() -> None:
             service = set_up_ledger(url, context)
             print(f"syncing {uploaded} uploaded payloads into the ledger...", file=sys.stderr)
             load_before = round(os.getloadavg()[0], 2)
+            cpu_before = time.process_time(), children_cpu_s()
             start = time.perf_counter()
             outcome = service.settle_backlog(uploads, run_payloads=args.run_payloads, pipelined=not args.serial)
             sync_seconds = time.perf_counter() - start
+            process_cpu_s, workers_cpu_s = (after - before for after, before in
+                                            zip((time.process_time(), children_cpu_s()), cpu_before, strict=True))
 
     def double_counters(findings: Sequence[Finding]) -> set[tuple[bytes, int]]:
         return {(f.device_key_id, f.counter) for f in findings if f.fraud is Fraud.DOUBLE_COUNTER}
@@ -396,6 +417,8 @@ def main() -> None:
                 "sync_to_verify_only": round(settled / sync_seconds / (verified / verify_seconds), 3),
                 "decode_only_seconds": round(decode_seconds, 2),
                 **{f"sync_{phase}_s": round(seconds, 2) for phase, seconds in outcome.phases_s.items()},
+                "sync_process_cpu_s": round(process_cpu_s, 1),
+                "sync_workers_cpu_s": round(workers_cpu_s, 1),
                 "load_average_1m": [load_before, round(os.getloadavg()[0], 2)],
                 "sync_payments_paid": paid,
                 "sync_transfers_posted": outcome.transfers_posted,
