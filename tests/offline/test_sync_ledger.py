@@ -103,15 +103,23 @@ def test_reupload_pays_nothing_twice(world: LedgerWorld) -> None:
     books_balance(world, world.circulation_tyiyn())
 
 
-def test_clone_is_caught_revoked_and_the_guarantee_pays_honest_payees(world: LedgerWorld) -> None:
+def _clone_double_spends(world: LedgerWorld) -> tuple[Device, Device, Device, Device]:
+    """(pensioner, its clone, merchant, shop): the pensioner's device (500,000 funded) pays
+    the merchant 400,000 and its clone pays the shop 450,000 under the same counter; a day
+    later, nothing synced yet."""
     pensioner = world.device("pensioner", fund_tyiyn=500_000)
     merchant, shop = world.device("merchant"), world.device("shop")
-    circulation = world.circulation_tyiyn()
     clone = Device.from_state(signer("pensioner"), pensioner.snapshot())
     now_s = world.clock()
     merchant.receive(pensioner.pay(merchant.device_id, 400_000, now_s), now_s, pensioner.certificate.encoded)
     shop.receive(clone.pay(shop.device_id, 450_000, now_s), now_s, pensioner.certificate.encoded)
     world.clock.now_s += DAY_S
+    return pensioner, clone, merchant, shop
+
+
+def test_clone_is_caught_revoked_and_the_guarantee_pays_honest_payees(world: LedgerWorld) -> None:
+    pensioner, clone, merchant, shop = _clone_double_spends(world)
+    circulation = world.circulation_tyiyn()
     world.sync(merchant, "merchant")
     outcome = world.sync(shop, "shop")[-1]
     assert {f.fraud for f in outcome.result.findings} >= {Fraud.DOUBLE_COUNTER, Fraud.OVER_ALLOWANCE}
@@ -143,13 +151,7 @@ def test_a_deferred_payment_is_decided_when_its_receipt_arrives(world: LedgerWor
 
     from digisom.offline import tables  # noqa: PLC0415
 
-    pensioner = world.device("pensioner", fund_tyiyn=500_000)
-    merchant, shop = world.device("merchant"), world.device("shop")
-    clone = Device.from_state(signer("pensioner"), pensioner.snapshot())
-    now_s = world.clock()
-    merchant.receive(pensioner.pay(merchant.device_id, 400_000, now_s), now_s, pensioner.certificate.encoded)
-    shop.receive(clone.pay(shop.device_id, 450_000, now_s), now_s, pensioner.certificate.encoded)
-    world.clock.now_s += DAY_S
+    _pensioner, clone, merchant, shop = _clone_double_spends(world)
     world.sync(merchant, "merchant")
     (deferred,) = [d for o in world.sync(clone, "pensioner") for d in o.result.decisions]
     assert deferred.verdict is Verdict.DEFERRED
