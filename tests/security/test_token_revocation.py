@@ -183,6 +183,56 @@ def test_console_sign_out_makes_the_token_inside_useless_against_the_api(servers
     assert Browser.open(servers.first).post("/console/sign-in", {"token": token}, csrf=False).status_code == 401
 
 
+def console_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["console", "sessions", *args])
+    return result.exit_code, result.output
+
+
+def test_ending_a_console_session_from_the_cli_with_tokens_ends_its_token_too(servers: Servers) -> None:
+    first, second = servers.clients()
+    page = "/console/central-bank/participants"
+    stolen = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-stolen-laptop")
+    bystander = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-desk")
+    browser = Browser.signed_in(servers.first, stolen, page)
+    Browser.signed_in(servers.first, bystander, page)
+    data = ["--data", str(servers.data_dir)]
+    # Without --tokens the session ends and the token inside it still works (the old way).
+    code, output = console_cli("revoke", "--subject", "nbkr-stolen-laptop", "--reason", "laptop stolen", *data)
+    assert (code, json.loads(output)) == (0, {"revoked": 1})
+    servers.clock.wait_refresh()
+    assert browser.get(page).headers["location"] == "/console/sign-in"
+    assert (status(first, stolen), status(second, stolen)) == (200, 200)
+    # With --tokens the subject's tokens are cut off too, on every process, live session or not.
+    code, output = console_cli("revoke", "--subject", "nbkr-stolen-laptop", "--reason", "laptop stolen",
+                               "--tokens", *data)
+    assert (code, json.loads(output)) == (0, {"revoked": 0, "tokens_cut_off": ["nbkr-stolen-laptop"]})
+    servers.clock.wait_refresh()
+    assert (status(first, stolen), status(second, stolen)) == (401, 401)
+    assert (status(first, bystander), status(second, bystander)) == (200, 200)
+    assert Browser.open(servers.first).post("/console/sign-in", {"token": stolen}, csrf=False).status_code == 401
+    # Bad input is refused before anything is written.
+    assert console_cli("revoke", "--subject", "nbkr-desk", "--reason", " ", "--tokens", *data)[0] == 2
+    servers.clock.wait_refresh()
+    assert status(first, bystander) == 200
+
+
+def test_ending_every_console_session_with_tokens_cuts_off_each_subject_at_its_bank(servers: Servers) -> None:
+    first, _ = servers.clients()
+    page = "/console/central-bank/participants"
+    central = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-night-shift")
+    Browser.signed_in(servers.first, central, page)
+    code, output = console_cli("revoke", "--all", "--reason", "key compromise drill", "--tokens",
+                               "--data", str(servers.data_dir))
+    assert code == 0
+    assert "nbkr-night-shift" in json.loads(output)["tokens_cut_off"]
+    servers.clock.wait_refresh()
+    assert status(first, central) == 401
+    with domain_engine(servers.first.db_url).connect() as conn:
+        banks = conn.execute(select(tables.token_cutoffs.c.bank_code)
+                             .where(tables.token_cutoffs.c.subject == "nbkr-night-shift")).scalars().all()
+    assert banks == [tables.ANY_BANK]  # a central-bank session has no bank: any bank
+
+
 @pytest.mark.parametrize(("who", "body", "expected"), [
     ("auditor", {"subject": "ayil-x", "reason": "r"}, 403),
     ("holder", {"subject": "ayil-x", "reason": "r"}, 403),
