@@ -1,19 +1,20 @@
 """Rail 2's routes (`/v1/remittances/chain`), attacked: a bank links senders to its own
 wallets only (another bank's wallet answers as one that does not exist, and nothing is
-linked), never takes over a sender another wallet has, and only officers and auditors
-read what arrived; a process without rail 2 links nothing."""
+linked), never takes over a sender another wallet has; officers and auditors read what
+arrived, a bank only what arrived for its own wallets and without the compliance desk's
+reason and officer; a process without rail 2 links nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, NamedTuple
 
 import pytest
 
 from digisom.api.remittance_chain_wiring import Rail2, ServedRail2, onchain_rail
 from digisom.api.runtime import build
 from digisom.api.screening_wiring import build_desk
-from digisom.remittance.onchain import OnchainRail
+from digisom.remittance.onchain import OnchainRail, TokenTransfer
 from digisom.stablecoin.repository import token_key
 from tests.api.world import World
 from tests.security.kgst_bridge import kgst_bridge
@@ -25,8 +26,14 @@ SENDER_REFUSED: Final = "0x" + "6f" * 20
 PROBLEMS: Final = "https://digisom.kg/problems/"
 
 
+class Served(NamedTuple):
+    world: World
+    rail: OnchainRail
+    token: str
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, OnchainRail]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The API as serve builds it with rail 2 (`remittance_chain`), over a KGST bridge
     (one per module: each test links its own sender addresses)."""
     rail2 = ServedRail2()
@@ -38,13 +45,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, On
             rail = onchain_rail(engine, build_desk(engine, []))
             token = token_key(kgst.gateway.chain_id, kgst.gateway.address)
             rail2.runs(Rail2(runtime.service.ctx, kgst.bridge, rail, token))
-            yield world, rail
+            yield Served(world, rail, token)
     finally:
         runtime.close()
 
 
-def test_a_bank_links_senders_to_its_own_wallets_only(served: tuple[World, OnchainRail]) -> None:
-    world, rail = served
+def test_a_bank_links_senders_to_its_own_wallets_only(served: Served) -> None:
+    world, rail, _ = served
     theirs = {"wallet_id": world.wallets["pensioner"], "address": SENDER}  # a wallet of Ayil Bank
     refused = world.post("second_bank", LINKS, theirs)
     unknown = world.post("second_bank", LINKS, theirs | {"wallet_id": "w" + "a" * 24})
@@ -59,25 +66,48 @@ def test_a_bank_links_senders_to_its_own_wallets_only(served: tuple[World, Oncha
 
 
 @pytest.mark.parametrize("who", ["pensioner", "merchant_operator", "partner", "officer", "central_bank", None])
-def test_only_a_bank_links(served: tuple[World, OnchainRail], who: str | None) -> None:
-    world, rail = served
+def test_only_a_bank_links(served: Served, who: str | None) -> None:
+    world, rail, _ = served
     body = {"wallet_id": world.wallets["pensioner"], "address": SENDER_REFUSED}
     assert world.post(who, LINKS, body).status_code == (401 if who is None else 403)
     assert rail.linked_wallet(SENDER_REFUSED) is None
 
 
-@pytest.mark.parametrize(("who", "status"), [("officer", 200), ("auditor", 200), ("commercial_bank", 403),
+@pytest.mark.parametrize(("who", "status"), [("officer", 200), ("auditor", 200), ("commercial_bank", 200),
                                              ("partner", 403), ("pensioner", 403), (None, 401)])
-def test_only_officers_and_auditors_read_what_arrived(served: tuple[World, OnchainRail], who: str | None,
+def test_officers_auditors_and_banks_read_what_arrived(served: Served, who: str | None,
                                                       status: int) -> None:
-    world, _ = served
+    world, _, _ = served
     assert world.get(who, INBOUND).status_code == status
     assert world.get("officer", INBOUND, status="sideways").status_code == 422
 
 
+def test_a_bank_reads_only_what_arrived_for_its_own_wallets_and_not_the_desks_notes(served: Served) -> None:
+    world, rail, token = served
+    ayil_sender, bakai_sender, unlinked = "0x" + "a1" * 20, "0x" + "b2" * 20, "0x" + "c3" * 20
+    assert world.post("commercial_bank", LINKS, {"wallet_id": world.wallets["pensioner"],
+                                                 "address": ayil_sender}).status_code == 201
+    assert world.post("second_bank", LINKS, {"wallet_id": world.wallets["treasury"],
+                                             "address": bakai_sender}).status_code == 201
+    for n, sender in enumerate((ayil_sender, bakai_sender, unlinked)):
+        rail.admit(token, TokenTransfer(f"0x{n + 1:064x}", 0, 100 + n, sender, "0x" + "00" * 20), 10**18)
+    everything = world.ok(world.get("officer", INBOUND))["items"]
+    assert {i["sender"].lower() for i in everything} >= {ayil_sender, bakai_sender, unlinked}
+    for bank, wallet, sender in (("commercial_bank", "pensioner", ayil_sender),
+                                 ("second_bank", "treasury", bakai_sender)):
+        (mine,) = world.ok(world.get(bank, INBOUND))["items"]
+        assert (mine["wallet_id"], mine["sender"].lower()) == (world.wallets[wallet], sender)
+        assert mine["reason"] is None and mine["officer"] is None
+        assert mine["status"] == "passed" and mine["amount_token_units"] == str(10**18)
+        # The status filter narrows the bank's own list, never widens it.
+        assert world.ok(world.get(bank, INBOUND, status="held"))["items"] == []
+    officer_view = next(i for i in everything if i["sender"].lower() == ayil_sender)
+    assert officer_view["reason"] is not None and officer_view["officer"] == ""
+
+
 @pytest.mark.parametrize("address", ["0x12", "0x" + "zz" * 20, "5e" * 21, "0x" + "5e" * 20 + "\n"])
-def test_an_address_out_of_form_is_refused(served: tuple[World, OnchainRail], address: str) -> None:
-    world, _ = served
+def test_an_address_out_of_form_is_refused(served: Served, address: str) -> None:
+    world, _, _ = served
     response = world.post("commercial_bank", LINKS, {"wallet_id": world.wallets["pensioner"], "address": address})
     assert response.status_code == 422
 

@@ -11,7 +11,7 @@ The EVM stack is imported only for types here: the API process imports this modu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -107,8 +107,10 @@ class Rail2:
     token: str
 
     def wallet_bank(self, wallet_id: str) -> str | None:
-        wallet = credits.load_many(self.ctx, [wallet_id]).get(wallet_id)
-        return None if wallet is None else wallet.bank_code
+        return self.wallet_banks([wallet_id]).get(wallet_id)
+
+    def wallet_banks(self, wallet_ids: Collection[str]) -> dict[str, str]:
+        return {w: wallet.bank_code for w, wallet in credits.load_many(self.ctx, list(wallet_ids)).items()}
 
     def link(self, wallet_id: str, address: str) -> str:
         return link_inbound_address(self.bridge, self.rail, wallet_id, address)
@@ -131,6 +133,9 @@ class ServedRail2:
 
     def wallet_bank(self, wallet_id: str) -> str | None:
         return self._running.wallet_bank(wallet_id)
+
+    def wallet_banks(self, wallet_ids: Collection[str]) -> dict[str, str]:
+        return self._running.wallet_banks(wallet_ids)
 
     def link(self, wallet_id: str, address: str) -> str:
         return self._running.link(wallet_id, address)

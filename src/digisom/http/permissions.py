@@ -162,7 +162,9 @@ MATRIX: Final[dict[str, frozenset[Role]]] = {
     "remittance.returns": frozenset({PARTNER}),  # its own
     "remittance.read": frozenset({CB, BANK, PARTNER, OFFICER}),  # a partner its own, a bank its partners'
     "remittance.chain.link": frozenset({BANK}),  # rail 2: a sender's address to a wallet of its own bank
-    "remittance.chain.inbound": frozenset({OFFICER, AUDITOR}),  # rail 2's screened transfers (held: a review)
+    # Rail 2's screened transfers (held: a review); a bank its own wallets' only, without
+    # the screening's reason and the officer's name.
+    "remittance.chain.inbound": frozenset({OFFICER, AUDITOR, BANK}),
     "compliance.screen": frozenset({BANK, OFFICER}),  # recorded with the caller's name
     "compliance.reviews.list": frozenset({OFFICER, AUDITOR}),
     "compliance.reviews.read": frozenset({OFFICER, AUDITOR}),

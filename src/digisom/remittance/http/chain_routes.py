@@ -1,7 +1,8 @@
 """/v1/remittances/chain: rail 2 (KGST on-chain) as an operator runs it (docs/remittance.md,
 "Rail 2"). A bank links a sender's address to one of its own wallets (the sender abroad,
 or the exchange that sold him the tokens, then sends KGST to the redemption address);
-compliance officers and auditors read what arrived and what became of it. A held
+compliance officers and auditors read what arrived and what became of it, and a bank
+what arrived for its own wallets (without the screening's reason and the officer). A held
 transfer is decided by two officers on its compliance review (`/v1/compliance/reviews`,
 context `remittance_chain`), never here: there is one review queue.
 
@@ -20,7 +21,7 @@ from digisom.http import fields
 from digisom.http.idempotency import IdempotencyKey, idempotent
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
-from digisom.kernel.access import Actor
+from digisom.kernel.access import Actor, Role
 from digisom.remittance.errors import WalletNotFound
 from digisom.remittance.http.slots import chain
 from digisom.remittance.onchain import Inbound, InboundStatus
@@ -45,7 +46,8 @@ class LinkOut(BaseModel):
 
 class InboundOut(BaseModel):
     """A transfer to the redemption address: the screening's decision and reason (its
-    compliance screening first) and where it is (`held` waits for two officers)."""
+    compliance screening first) and where it is (`held` waits for two officers). A bank
+    gets `reason` and `officer` as null: they are the compliance desk's."""
 
     inbound_id: str
     token: str
@@ -56,9 +58,9 @@ class InboundOut(BaseModel):
     wallet_id: str
     amount_token_units: str
     decision: str
-    reason: str
+    reason: str | None
     status: str
-    officer: str
+    officer: str | None
 
 
 class InboundPage(BaseModel):
@@ -67,11 +69,12 @@ class InboundPage(BaseModel):
     items: list[InboundOut]
 
 
-def _inbound_out(i: Inbound) -> InboundOut:
+def _inbound_out(i: Inbound, *, for_bank: bool) -> InboundOut:
     return InboundOut(inbound_id=i.inbound_id, token=i.token, tx_hash=i.tx_hash, log_index=i.log_index,
                       block_number=i.block_number, sender=i.sender, wallet_id=i.wallet_id,
-                      amount_token_units=str(i.amount_token_units), decision=i.decision.value, reason=i.reason,
-                      status=i.status.value, officer=i.officer)
+                      amount_token_units=str(i.amount_token_units), decision=i.decision.value,
+                      reason=None if for_bank else i.reason, status=i.status.value,
+                      officer=None if for_bank else i.officer)
 
 
 def add(r: APIRouter) -> None:
@@ -91,8 +94,14 @@ def add(r: APIRouter) -> None:
         return idempotent(request, actor, key, body, produce)
 
     @r.get("/chain/inbound", response_model=InboundPage, responses=READ_PROBLEMS)
-    def inbound(request: Request, _actor: Annotated[Actor, Depends(Authorize("remittance.chain.inbound"))],
+    def inbound(request: Request, actor: Annotated[Actor, Depends(Authorize("remittance.chain.inbound"))],
                 status: Annotated[StatusName | None, Query(description="Only this status.")] = None) -> JSONResponse:
-        """What arrived at the redemption address on rail 2 and what became of it."""
-        found = chain(request).inbounds(None if status is None else InboundStatus(status))
-        return json(InboundPage(items=[_inbound_out(i) for i in found]))
+        """What arrived at the redemption address on rail 2 and what became of it (a bank:
+        only what arrived for its own wallets)."""
+        rail = chain(request)
+        found = rail.inbounds(None if status is None else InboundStatus(status))
+        for_bank = actor.role is Role.BANK_OPERATOR
+        if for_bank:
+            banks = rail.wallet_banks({i.wallet_id for i in found if i.wallet_id})
+            found = [i for i in found if i.wallet_id and banks.get(i.wallet_id) == actor.bank_code]
+        return json(InboundPage(items=[_inbound_out(i, for_bank=for_bank) for i in found]))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Final, Protocol
 
 from fastapi import Request
@@ -26,6 +27,10 @@ class ChainInbound(Protocol):
         """The bank code of `wallet_id`, None if there is no such wallet."""
         ...
 
+    def wallet_banks(self, wallet_ids: Collection[str]) -> dict[str, str]:
+        """The bank code of each of `wallet_ids` that exists (one read)."""
+        ...
+
     def link(self, wallet_id: str, address: str) -> str:
         """Let `address` send remittances into `wallet_id` (idempotent); the checked address."""
         ...
@@ -40,6 +45,9 @@ class NotRunning:
 
     def wallet_bank(self, wallet_id: str) -> str | None:
         raise ChainRailNotRunning("rail 2 runs with the KGST bridge: digisom serve --merchant-chain")
+
+    def wallet_banks(self, wallet_ids: Collection[str]) -> dict[str, str]:
+        return {}  # nothing recorded names a wallet
 
     def link(self, wallet_id: str, address: str) -> str:
         raise ChainRailNotRunning("rail 2 runs with the KGST bridge: digisom serve --merchant-chain")
