@@ -209,6 +209,9 @@ class CrashingLedger:
     def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
         return self.inner.lookup_accounts(ids)
 
+    def lookup_transfers(self, ids: Sequence[int]) -> list[Transfer]:
+        return self.inner.lookup_transfers(ids)
+
 
 def test_a_run_cut_off_before_the_ledger_is_posted_by_the_next_sync(world: LedgerWorld) -> None:
     pensioner = world.device("pensioner", fund_tyiyn=400_000)
