@@ -13,9 +13,8 @@ ends none and is no error. With `--tokens` it also cuts off the API tokens of th
 it ends sessions for, every token issued up to now: `--subject`'s at any bank (as
 `digisom token revoke --subject`), and with `--all` each live session's subject at that
 session's bank. So the bearer token inside a session stops working too; it then also
-prints the subjects cut off. `prune` deletes
-the expired rows (sign-in does too). A bad subject or reason prints one error line and
-exits 2.
+prints the subjects cut off. `prune` deletes the expired rows (sign-in does too). A bad
+subject or reason prints one error line and exits 2.
 """
 
 from __future__ import annotations
