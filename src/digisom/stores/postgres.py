@@ -54,12 +54,12 @@ from digisom.stores.projection import (
     PROJECTED_SEQ_SQL,
     Projector,
     TailCache,
+    TailRead,
     catch_up,
     find,
     merged,
     projection_discrepancies,
     read_tail,
-    tail_query,
 )
 from digisom.stores.sql_reads import Lookup, SqlReads
 
@@ -428,14 +428,13 @@ class PostgresStore(SqlReads):
         }
         with conn.pipeline():
             # The tail before the lookups: see `stores.projection`.
-            held = self._tail.held()
-            tail = conn.execute(*tail_query(held)) if named else None
+            tail = TailRead(conn, self._tail) if named else None
             due = conn.execute(_Q.pendings_due, {"now": now_ns, "limit": due_limit})
             sent = {
                 kind: conn.execute(_LOOKUPS[kind], ([id_bytes(i) for i in ids],)) for kind, ids in asked.items() if ids
             }
         rows = {kind: cursor.fetchall() for kind, cursor in sent.items()}
-        view = self._tail.absorb(tail.fetchall(), held) if tail is not None else {}
+        view = tail.view() if tail is not None else {}
         return BatchReads(
             pendings_due=codec.pendings_from_rows(due.fetchall(), POSTGRES_CODEC),
             accounts=self._accounts_found(rows.get("accounts", [])),
@@ -452,11 +451,9 @@ class PostgresStore(SqlReads):
         def read() -> dict[int, Transfer]:
             conn = self._conn
             with conn.pipeline():  # one round trip; the tail first (see `stores.projection`)
-                held = self._tail.held()
-                tail = conn.execute(*tail_query(held))
+                tail = TailRead(conn, self._tail)
                 found = conn.execute(_LOOKUPS["transfers"], ([id_bytes(i) for i in ids],))
-            view = self._tail.absorb(tail.fetchall(), held)
-            return merged(self._transfers_found(found.fetchall()), find(view, ids))
+            return merged(self._transfers_found(found.fetchall()), find(tail.view(), ids))
 
         return self._retrying(read)
 

@@ -8,7 +8,7 @@ transfers are all in the table; the records after it are the tail.
 - Lookups by id read the table and the tail together: `TAIL_SQL` before the lookup, so
   nothing committed in between can be missed (a record projected after the tail was read
   is in the table when the lookup runs), and the records the cache held when the tail was
-  asked for are kept for the read (`TailCache.held`): the projector may drop them from the
+  asked for are kept for the read (`TailRead`): the projector may drop them from the
   cache while the lookup runs.
 - History pages (an account's transfers or balances, ordered and limited by the
   database) first bring the projection up to the head (`catch_up`).
@@ -112,9 +112,19 @@ class TailCache:
         return view
 
 
-def tail_query(held: Records) -> tuple[str, tuple[list[int]]]:
-    """`TAIL_SQL` and its parameters for a read that holds `held`."""
-    return TAIL_SQL, (list(held),)
+class TailRead:
+    """One read's view of the tail: `TAIL_SQL` is sent when it is made (before the read's
+    lookups, in the same pipeline if there is one), and `view()` fetches it once they are
+    sent. It keeps the records the cache held when it asked, which the query leaves out:
+    the projector may drop them from the cache while the lookups run."""
+
+    def __init__(self, conn: Connection, cache: TailCache) -> None:
+        self._cache = cache
+        self._held = cache.held()
+        self._cursor = conn.execute(TAIL_SQL, (list(self._held),))
+
+    def view(self) -> Records:
+        return self._cache.absorb(self._cursor.fetchall(), self._held)
 
 
 def find(view: Records, ids: Collection[int]) -> dict[int, Transfer]:
@@ -130,8 +140,7 @@ def find(view: Records, ids: Collection[int]) -> dict[int, Transfer]:
 
 def read_tail(conn: Connection, cache: TailCache) -> None:
     """Bring `cache` to the database's tail (one statement)."""
-    held = cache.held()
-    cache.absorb(conn.execute(*tail_query(held)).fetchall(), held)
+    TailRead(conn, cache).view()
 
 
 def project_step(conn: Connection, cache: TailCache, write_rows: WriteRows, *, wait: bool) -> int:
@@ -251,7 +260,6 @@ def projection_discrepancies(conn: Connection, page_records: int = 64) -> list[s
     found.extend(f"transfer {int.from_bytes(tid, 'big')} differs from its record"
                  for tid in expected.keys() & table.keys() if expected[tid] != table[tid])
     return found
-
 
 
 def merged(found: Mapping[int, Transfer], tail: Mapping[int, Transfer]) -> dict[int, Transfer]:
