@@ -110,7 +110,8 @@ def revoke(
         raise _fail(str(error)) from None
     with _engine(data, db) as engine:
         store = SessionStore(engine)
-        live = store.active() if subject is None else []
+        # Read before they end: with --all, the subjects whose tokens --tokens cuts off.
+        live = store.active() if tokens and subject is None else []
         ended = store.revoke_subject(subject, reason) if subject is not None else store.revoke_all(reason)
         if not tokens:
             typer.echo(json.dumps({"revoked": ended}))
