@@ -30,6 +30,7 @@ from digisom.merchants.ports import Credit, CreditState, Decision, MerchantWalle
 from digisom.merchants.repository import CursorRepository
 from digisom.merchants.service import InvoiceService
 from digisom.stablecoin.accounts import derive_id
+from digisom.stablecoin.model import State
 from tests.stablecoin.world import LEDGER, World, wallet_account_id
 
 MERCHANT = "cafe-karakol"
@@ -37,6 +38,7 @@ WALLET = "merchant"
 BANK = "AYIL"
 SECRET = keccak(text="digisom merchant service test secret")
 USD_SOM_E6 = 87_450_000  # 87.45 som per US dollar
+FUNDING_ROUNDS_MAX = 8  # blocks a payer's mint may take (the allowance, the mint, its confirmations)
 ISSUER_WALLET = "issuer"  # the USDKG issuer's digital som wallet (a role of the bridge world)
 MERCHANT_PAYMENT_CODE = 11  # the digital som's MERCHANT transfer code
 
@@ -151,8 +153,19 @@ class MerchantWorld:
                               clock=self.clock, redemption=redemption)
 
     def fund_payer(self, role: str, amount_units: int) -> str:
-        """Mint KGST to `role`'s address from its digital som (the tourist bought KGST)."""
-        self.kgst.bridge.request_mint(f"fund-{role}-{amount_units}", role, self.kgst.address(role), amount_units)
+        """Mint KGST to `role`'s address from its digital som (the tourist bought KGST), and
+        wait until the mint is done: the request may leave it sent but not yet in a block
+        (anvil mines apart from answering), and the payer's next transfer would then be
+        estimated against a balance that is not there yet."""
+        operation = self.kgst.bridge.request_mint(f"fund-{role}-{amount_units}", role, self.kgst.address(role),
+                                                  amount_units)
+        for _ in range(FUNDING_ROUNDS_MAX):
+            if not self.kgst.bridge.operation(operation.id).open:
+                break
+            self.mine()
+            self.kgst.bridge.process()
+        done = self.kgst.bridge.operation(operation.id)
+        assert done.state is State.POSTED, f"the payer's mint did not complete: {done}"
         return self.kgst.address(role)
 
     def settle(self, rounds: int = 8) -> None:
