@@ -73,3 +73,21 @@ def test_bad_input_is_a_typed_problem(world: World) -> None:
     both = world.post("officer", "/v1/compliance/screenings", {"name": "x", "address": "0x1"})
     assert both.status_code == 422 and both.headers["content-type"] == "application/problem+json"
     assert world.get("partner", "/v1/compliance/reviews").status_code == 403
+
+
+def test_the_review_queue_comes_a_page_at_a_time(listed_world: World) -> None:
+    world = listed_world
+    for n in range(3):  # a near match opens a review each time it is screened
+        world.ok(world.post("officer", "/v1/compliance/screenings",
+                            {"name": "Sooronbek Jeenbekov", "schema": "Person"}, f"s-{n}"), 201)
+    everything = world.ok(world.get("officer", "/v1/compliance/reviews"))
+    assert len(everything["items"]) == 3 and everything["next_cursor"] is None
+    first = world.ok(world.get("officer", "/v1/compliance/reviews", limit=2))
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = world.ok(world.get("officer", "/v1/compliance/reviews", limit=2, cursor=first["next_cursor"]))
+    assert second["next_cursor"] is None
+    assert [r["review_id"] for r in first["items"] + second["items"]] == \
+        [r["review_id"] for r in everything["items"]]
+    for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "nonsense"}):
+        refused = world.get("officer", "/v1/compliance/reviews", **bad)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"

@@ -7,7 +7,7 @@ reason and officer; a process without rail 2 links nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import pytest
 
@@ -105,6 +105,55 @@ def test_a_bank_reads_only_what_arrived_for_its_own_wallets_and_not_the_desks_no
     assert officer_view["reason"] is not None and officer_view["officer"] == ""
 
 
+def _all_pages(world: World, who: str, limit: int) -> list[dict[str, object]]:
+    """Every page `who` reads of what arrived, following `next_cursor` to the end."""
+    pages = []
+    params: dict[str, object] = {"limit": limit}
+    while len(pages) < 100:
+        page = world.ok(world.get(who, INBOUND, **params))
+        assert len(page["items"]) <= limit
+        pages.append(page)
+        if page["next_cursor"] is None:
+            return pages
+        params["cursor"] = page["next_cursor"]
+    raise AssertionError("the pages never ended")
+
+
+def _ids(pages: list[dict[str, Any]]) -> list[str]:
+    return [i["inbound_id"] for page in pages for i in page["items"]]
+
+
+def test_what_arrived_comes_a_page_at_a_time_and_a_banks_pages_hold_only_its_own(served: Served) -> None:
+    world, rail, token = served
+    ayil_sender, bakai_sender = "0x" + "a7" * 20, "0x" + "b8" * 20
+    assert world.post("commercial_bank", LINKS, {"wallet_id": world.wallets["pensioner"],
+                                                 "address": ayil_sender}).status_code == 201
+    assert world.post("second_bank", LINKS, {"wallet_id": world.wallets["treasury"],
+                                             "address": bakai_sender}).status_code == 201
+    # Two per block, after the other tests' blocks: Ayil Bank's first four, then 25 of
+    # Bakai's (more than a bank's page reads), then Ayil Bank's last.
+    for n in range(30):
+        sender = ayil_sender if n < 4 or n == 29 else bakai_sender
+        rail.admit(token, TokenTransfer(f"0x{0xbeef00 + n:064x}", n % 2, 1_000 + n // 2, sender, "0x" + "00" * 20),
+                   10**18)
+    everything = world.ok(world.get("officer", INBOUND, limit=200))["items"]
+    pages = _all_pages(world, "officer", 7)
+    assert _ids(pages) == [i["inbound_id"] for i in everything] and len(pages) == len(everything) // 7 + 1
+
+    ayil_whole = world.ok(world.get("commercial_bank", INBOUND, limit=200))["items"]
+    assert {i["wallet_id"] for i in ayil_whole} == {world.wallets["pensioner"]}
+    assert sum(i["sender"].lower() == ayil_sender for i in ayil_whole) == 5
+    ayil_pages = _all_pages(world, "commercial_bank", 1)
+    assert _ids(ayil_pages) == [i["inbound_id"] for i in ayil_whole]
+    # The 25 rows of another bank's between Ayil Bank's fourth and fifth are more than one
+    # page reads at a limit of 1: it answers short, and its cursor carries on past them.
+    assert any(page["items"] == [] and page["next_cursor"] for page in ayil_pages)
+
+    for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "c1:7"}, {"cursor": "x" * 101}):
+        refused = world.get("officer", INBOUND, **bad)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+
+
 @pytest.mark.parametrize("address", ["0x12", "0x" + "zz" * 20, "5e" * 21, "0x" + "5e" * 20 + "\n"])
 def test_an_address_out_of_form_is_refused(served: Served, address: str) -> None:
     world, _, _ = served
@@ -116,4 +165,4 @@ def test_a_process_without_rail_2_links_nothing(world: World) -> None:
     body = {"wallet_id": world.wallets["pensioner"], "address": SENDER}
     refused = world.post("commercial_bank", LINKS, body)
     assert refused.status_code == 409 and refused.json()["type"] == PROBLEMS + "remittance-chain-not-running"
-    assert world.ok(world.get("officer", INBOUND)) == {"items": []}
+    assert world.ok(world.get("officer", INBOUND)) == {"items": [], "next_cursor": None}

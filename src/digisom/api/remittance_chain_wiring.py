@@ -115,8 +115,8 @@ class Rail2:
     def link(self, wallet_id: str, address: str) -> str:
         return link_inbound_address(self.bridge, self.rail, wallet_id, address)
 
-    def inbounds(self, status: InboundStatus | None) -> list[Inbound]:
-        return self.rail.inbounds(self.token, status)
+    def inbounds(self, status: InboundStatus | None, after_position: int | None, limit: int) -> list[Inbound]:
+        return self.rail.inbounds(self.token, status, after_position=after_position, limit=limit)
 
 
 class ServedRail2:
@@ -140,5 +140,5 @@ class ServedRail2:
     def link(self, wallet_id: str, address: str) -> str:
         return self._running.link(wallet_id, address)
 
-    def inbounds(self, status: InboundStatus | None) -> list[Inbound]:
-        return self._running.inbounds(status)
+    def inbounds(self, status: InboundStatus | None, after_position: int | None, limit: int) -> list[Inbound]:
+        return self._running.inbounds(status, after_position, limit)

@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import utc_now
@@ -37,6 +37,9 @@ from digisom.remittance.ports import Decision, Screener
 # Blocks of the window kept for one-hop exposure (about a week of 12-second blocks).
 WINDOW_BLOCKS_DEFAULT: Final = 50_000
 _EVM_CHARS: Final = 42
+# More logs than one block can hold: each costs at least 375 gas, so even BNB Chain's
+# 140M-gas blocks hold under 2**19. `Inbound.position` packs (block, log index) with it.
+LOGS_PER_BLOCK_MAX: Final = 2**20
 
 
 class InboundStatus(StrEnum):
@@ -81,6 +84,11 @@ class Inbound:
     def inbound_id(self) -> str:
         """How an officer names it."""
         return f"{self.tx_hash}:{self.log_index}"
+
+    @property
+    def position(self) -> int:
+        """Where it stands in chain order, as one number (a page's cursor)."""
+        return self.block_number * LOGS_PER_BLOCK_MAX + self.log_index
 
 
 def address_key(address: str) -> str:
@@ -215,15 +223,22 @@ class OnchainRail:
         found = self._where(token, *_key(token, tx_hash, log_index))
         return found[0] if found else None
 
-    def inbounds(self, token: str, status: InboundStatus | None = None) -> list[Inbound]:
-        """The recorded transfers (of one status), oldest block first."""
-        return self._where(token, *([] if status is None else [t.chain_inbound.c.status == status.value]))
+    def inbounds(self, token: str, status: InboundStatus | None = None, *, after_position: int | None = None,
+                 limit: int | None = None) -> list[Inbound]:
+        """The recorded transfers (of one status), in chain order; with `limit`, at most
+        that many after `after_position` (an `Inbound.position`)."""
+        c = t.chain_inbound.c
+        conditions = [] if status is None else [c.status == status.value]
+        if after_position is not None:
+            block, log_index = divmod(after_position, LOGS_PER_BLOCK_MAX)
+            conditions.append(or_(c.block_number > block, and_(c.block_number == block, c.log_index > log_index)))
+        return self._where(token, *conditions, limit=limit)
 
-    def _where(self, token: str, *conditions: ColumnElement[bool]) -> list[Inbound]:
+    def _where(self, token: str, *conditions: ColumnElement[bool], limit: int | None = None) -> list[Inbound]:
         c = t.chain_inbound.c
         with self._engine.connect() as conn:
             rows = conn.execute(select(t.chain_inbound).where(and_(c.token == token, *conditions))
-                                .order_by(c.block_number, c.log_index)).all()
+                                .order_by(c.block_number, c.log_index).limit(limit)).all()
         return [Inbound(r.token, r.tx_hash, r.log_index, r.block_number, r.sender, r.wallet_id,
                         int(r.amount_token_units), Decision(r.decision), r.reason, InboundStatus(r.status), r.officer)
                 for r in rows]

@@ -17,6 +17,7 @@ from digisom.compliance.http.slots import desk
 from digisom.compliance.model import SubjectSchema
 from digisom.http import fields
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, encode_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.kernel.access import Actor
@@ -102,9 +103,10 @@ class ReviewOut(BaseModel):
 
 
 class ReviewPage(BaseModel):
-    """The open reviews, oldest first."""
+    """The open reviews, oldest first; `next_cursor` asks for the next page (null: none)."""
 
     items: list[ReviewOut]
+    next_cursor: str | None
 
 
 Reason = Annotated[fields.PlainText, Field(min_length=1, max_length=2000)]
@@ -195,10 +197,12 @@ def router() -> APIRouter:
         return idempotent(request, actor, key, body, produce)
 
     @r.get("/reviews", response_model=ReviewPage, responses=READ_PROBLEMS)
-    def queue(request: Request, _actor: Annotated[Actor, Depends(Authorize("compliance.reviews.list"))]
-              ) -> JSONResponse:
-        """The reviews not yet decided, oldest first."""
-        return json(ReviewPage(items=[_review(x) for x in desk(request).decisions.open_reviews()]))
+    def queue(request: Request, _actor: Annotated[Actor, Depends(Authorize("compliance.reviews.list"))],
+              cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> JSONResponse:
+        """The reviews not yet decided, oldest first, a page at a time."""
+        found = desk(request).decisions.open_reviews(decode_cursor(cursor), limit)
+        next_after = found[-1].review_id if len(found) == limit else None
+        return json(ReviewPage(items=[_review(x) for x in found], next_cursor=encode_cursor(next_after)))
 
     @r.get("/reviews/{review_id}", response_model=ReviewOut, responses=READ_PROBLEMS)
     def review(request: Request, review_id: ReviewPath,

@@ -11,7 +11,7 @@ Kept apart from `routes` (as rail 3 is); `routes.router` mounts it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,14 +19,17 @@ from pydantic import BaseModel, Field
 
 from digisom.http import fields
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, encode_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.kernel.access import Actor, Role
 from digisom.remittance.errors import WalletNotFound
-from digisom.remittance.http.slots import chain
+from digisom.remittance.http.slots import ChainInbound, chain
 from digisom.remittance.onchain import Inbound, InboundStatus
 
 EvmAddress = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
+# Reads of one bank's page before it is answered short (see `_page`).
+SCAN_READS_MAX: Final = 10
 StatusName = Literal["passed", "stopped", "held", "cleared", "released", "blocked"]
 
 
@@ -64,9 +67,12 @@ class InboundOut(BaseModel):
 
 
 class InboundPage(BaseModel):
-    """Inbound transfers, oldest block first."""
+    """Inbound transfers in chain order; `next_cursor` asks for the next page (null: none).
+    A bank's page may hold fewer than `limit` items and still have a next one: follow
+    `next_cursor` until it is null."""
 
     items: list[InboundOut]
+    next_cursor: str | None
 
 
 def _inbound_out(i: Inbound, *, for_bank: bool) -> InboundOut:
@@ -95,13 +101,36 @@ def add(r: APIRouter) -> None:
 
     @r.get("/chain/inbound", response_model=InboundPage, responses=READ_PROBLEMS)
     def inbound(request: Request, actor: Annotated[Actor, Depends(Authorize("remittance.chain.inbound"))],
-                status: Annotated[StatusName | None, Query(description="Only this status.")] = None) -> JSONResponse:
-        """What arrived at the redemption address on rail 2 and what became of it (a bank:
-        only what arrived for its own wallets)."""
-        rail = chain(request)
-        found = rail.inbounds(None if status is None else InboundStatus(status))
+                status: Annotated[StatusName | None, Query(description="Only this status.")] = None,
+                cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> JSONResponse:
+        """What arrived at the redemption address on rail 2 and what became of it, a page at
+        a time in chain order (a bank: only what arrived for its own wallets)."""
         for_bank = actor.role is Role.BANK_OPERATOR
-        if for_bank:
-            banks = rail.wallet_banks({i.wallet_id for i in found if i.wallet_id})
-            found = [i for i in found if i.wallet_id and banks.get(i.wallet_id) == actor.bank_code]
-        return json(InboundPage(items=[_inbound_out(i, for_bank=for_bank) for i in found]))
+        found, next_after = _page(chain(request), None if status is None else InboundStatus(status),
+                                  None if cursor is None else decode_cursor(cursor), limit,
+                                  actor.bank_code if for_bank else None)
+        return json(InboundPage(items=[_inbound_out(i, for_bank=for_bank) for i in found],
+                                next_cursor=encode_cursor(next_after)))
+
+
+def _page(rail: ChainInbound, status: InboundStatus | None, after: int | None, limit: int,
+          bank_code: str | None) -> tuple[list[Inbound], int | None]:
+    """Up to `limit` transfers after position `after` (with `bank_code`, only those into
+    that bank's wallets) and the position the next page starts after (None: no more).
+    A bank's page reads at most `SCAN_READS_MAX` chunks, so that a bank with few transfers
+    among many costs a bounded read per request; its page may then be short."""
+    found: list[Inbound] = []
+    for _ in range(SCAN_READS_MAX):
+        # Never more than the page still needs: every kept row fits, and the next page
+        # starts after the last row read.
+        chunk = rail.inbounds(status, after, limit - len(found))
+        if not chunk:
+            return found, None
+        after = chunk[-1].position
+        if bank_code is not None:
+            banks = rail.wallet_banks({i.wallet_id for i in chunk if i.wallet_id})
+            chunk = [i for i in chunk if i.wallet_id and banks.get(i.wallet_id) == bank_code]
+        found.extend(chunk)
+        if len(found) == limit:
+            break
+    return found, after

@@ -35,8 +35,9 @@ class ChainInbound(Protocol):
         """Let `address` send remittances into `wallet_id` (idempotent); the checked address."""
         ...
 
-    def inbounds(self, status: InboundStatus | None) -> list[Inbound]:
-        """The recorded transfers to the redemption address (of one status), oldest first."""
+    def inbounds(self, status: InboundStatus | None, after_position: int | None, limit: int) -> list[Inbound]:
+        """The recorded transfers to the redemption address (of one status), in chain order:
+        at most `limit` after `after_position` (an `Inbound.position`; None: from the first)."""
         ...
 
 
@@ -52,7 +53,7 @@ class NotRunning:
     def link(self, wallet_id: str, address: str) -> str:
         raise ChainRailNotRunning("rail 2 runs with the KGST bridge: digisom serve --merchant-chain")
 
-    def inbounds(self, status: InboundStatus | None) -> list[Inbound]:
+    def inbounds(self, status: InboundStatus | None, after_position: int | None, limit: int) -> list[Inbound]:
         return []
 
 
