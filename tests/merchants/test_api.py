@@ -104,3 +104,29 @@ def test_bad_requests_are_problems(world: MerchantWorld, api: Api) -> None:
                    headers=api.headers("merchant", "k-2")).json()["invoice_id"]
     refund = post(f"/v1/merchant-invoices/{nothing}/refund", headers=api.headers("merchant", "r-1"))
     assert refund.status_code == 409 and "nothing to refund" in refund.json()["detail"]
+
+
+def test_the_invoice_list_comes_a_page_at_a_time_to_the_newest(api: Api) -> None:
+    """The list used to stop at its first hundred, oldest first: a busy merchant never saw
+    its newest invoices. Every invoice is reached by following next_cursor."""
+    created = []
+    for n in range(5):
+        body = {"wallet_id": WALLET, "amount_tyiyn": str(PRICE + n), "asset": "KGST", "description": f"plov {n}"}
+        response = api.client.post("/v1/merchant-invoices", json=body, headers=api.headers("merchant", f"page-{n}"))
+        assert response.status_code == 201, response.text
+        created.append(response.json()["invoice_id"])
+    for who in ("merchant", "bank"):
+        seen, params = [], {"limit": 2}
+        for _ in range(5):
+            page = api.client.get("/v1/merchant-invoices", params=params, headers=api.headers(who)).json()
+            assert len(page["items"]) <= 2
+            seen += [i["invoice_id"] for i in page["items"]]
+            if page["next_cursor"] is None:
+                break
+            params = {"limit": 2, "cursor": page["next_cursor"]}
+        assert sorted(seen) == sorted(created) and len(seen) == len(set(seen))
+    assert api.client.get("/v1/merchant-invoices", headers=api.headers("other_merchant")).json() == \
+        {"items": [], "next_cursor": None}
+    for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "not-a-cursor"}):
+        refused = api.client.get("/v1/merchant-invoices", params=bad, headers=api.headers("merchant"))
+        assert refused.status_code == 422

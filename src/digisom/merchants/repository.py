@@ -50,9 +50,11 @@ def load(conn: Connection, row: Row[Any]) -> Invoice:
     return _invoice(row, sum(p.amount_units for p in paid), refunded)
 
 
-def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000) -> list[Invoice]:
+def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000, offset: int = 0) -> list[Invoice]:
+    """Oldest first: at most `limit`, skipping the first `offset`."""
     rows = conn.execute(select(t.invoices).where(*conditions).order_by(t.invoices.c.created_at,
-                                                                        t.invoices.c.invoice_id).limit(limit)).all()
+                                                                        t.invoices.c.invoice_id)
+                        .limit(limit).offset(offset)).all()
     return [load(conn, row) for row in rows]
 
 

@@ -243,12 +243,14 @@ class InvoiceService:
             raise InvoiceNotFound(f"no invoice {invoice_id}")
         return found
 
-    def invoices(self, merchant_id: str | None = None, bank_code: str | None = None, limit: int = 100) -> list[Invoice]:
+    def invoices(self, merchant_id: str | None = None, bank_code: str | None = None, limit: int = 100,
+                 offset: int = 0) -> list[Invoice]:
+        """A page of the invoices (of a merchant, of a bank's merchants), oldest first."""
         c = t.invoices.c
         conditions = [c.merchant_id == merchant_id] if merchant_id is not None else []
         conditions += [c.bank_code == bank_code] if bank_code is not None else []
         with self._engine.connect() as conn:
-            return repo.invoices_where(conn, *conditions, limit=limit)
+            return repo.invoices_where(conn, *conditions, limit=limit, offset=offset)
 
     def payments(self, invoice_id: str) -> list[Payment]:
         with self._engine.connect() as conn:

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, encode_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.http.services import provided
@@ -74,7 +75,10 @@ class InvoiceOut(PayerOut):
 
 
 class InvoiceList(BaseModel):
+    """A page of invoices, oldest first; `next_cursor` asks for the next page (null: none)."""
+
     items: list[InvoiceOut]
+    next_cursor: str | None
 
 
 class AuthorizationIn(BaseModel):
@@ -141,10 +145,15 @@ def router() -> APIRouter:
 
     @r.get("", response_model=InvoiceList, responses=READ_PROBLEMS)
     def listed(request: Request,
-               actor: Annotated[Actor, Depends(Authorize("merchant_invoices.list"))]) -> JSONResponse:
-        """The merchant's own invoices, or those of the bank's merchants; oldest first."""
+               actor: Annotated[Actor, Depends(Authorize("merchant_invoices.list"))],
+               cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> JSONResponse:
+        """The merchant's own invoices, or those of the bank's merchants; oldest first, a
+        page at a time."""
         service = provided(request, MERCHANT_INVOICES)
-        return json(InvoiceList(items=[_full(service, i) for i in service.invoices(*_scope(actor))]))
+        offset = decode_cursor(cursor)
+        found = service.invoices(*_scope(actor), limit=limit, offset=offset)
+        next_offset = offset + limit if len(found) == limit else None
+        return json(InvoiceList(items=[_full(service, i) for i in found], next_cursor=encode_cursor(next_offset)))
 
     @r.get("/{invoice_id}", response_model=InvoiceOut, responses=READ_PROBLEMS)
     def read(request: Request, invoice_id: InvoicePath,
