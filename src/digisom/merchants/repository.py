@@ -94,10 +94,14 @@ def insert_payment(conn: Connection, chain_id: int, payment: Payment) -> bool:
     return True
 
 
-def payments_after(conn: Connection, chain_id: int, invoice_ids: Sequence[str], block_number: int) -> list[Payment]:
+def payments_after(conn: Connection, chain_id: int, block_number: int, *invoice_conditions: Any) -> list[Payment]:
+    """The payments on `chain_id` above `block_number` (a re-org's fork) to the invoices
+    that `invoice_conditions` select, in one query: a fork is a few blocks deep, so the
+    answer stays small however many invoices there are."""
     c = t.payments.c
+    invoices = select(t.invoices.c.invoice_id).where(*invoice_conditions)
     rows = conn.execute(select(t.payments).where(c.chain_id == chain_id, c.block_number > block_number,
-                                                 c.invoice_id.in_(list(invoice_ids)))).all()
+                                                 c.invoice_id.in_(invoices))).all()
     return [_payment(row) for row in rows]
 
 

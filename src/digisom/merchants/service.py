@@ -396,9 +396,8 @@ class InvoiceService:
         again if the payment returns and can never move twice) and the invoice recomputed,
         its reason saying so. A move already confirmed is left to the operator."""
         with self._engine.connect() as conn:
-            rows = repo.invoices_where(conn, t.invoices.c.token_address == rail.address,
-                                       t.invoices.c.status.in_([s.value for s in _ROLLBACK_VISIBLE]), limit=100_000)
-            dropped = repo.payments_after(conn, rail.chain_id, [i.invoice_id for i in rows], fork)
+            dropped = repo.payments_after(conn, rail.chain_id, fork, t.invoices.c.token_address == rail.address,
+                                          t.invoices.c.status.in_([s.value for s in _ROLLBACK_VISIBLE]))
         now = self._clock().isoformat()
         touched: dict[str, str] = {}
         for payment in dropped:
