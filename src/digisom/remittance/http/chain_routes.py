@@ -123,14 +123,18 @@ def _page(rail: ChainInbound, status: InboundStatus | None, after: int | None, l
     for _ in range(SCAN_READS_MAX):
         # Never more than the page still needs: every kept row fits, and the next page
         # starts after the last row read.
-        chunk = rail.inbounds(status, after, limit - len(found))
+        wanted = limit - len(found)
+        chunk = rail.inbounds(status, after, wanted)
         if not chunk:
             return found, None
         after = chunk[-1].position
         if bank_code is not None:
             banks = rail.wallet_banks({i.wallet_id for i in chunk if i.wallet_id})
-            chunk = [i for i in chunk if i.wallet_id and banks.get(i.wallet_id) == bank_code]
-        found.extend(chunk)
+            found.extend(i for i in chunk if i.wallet_id and banks.get(i.wallet_id) == bank_code)
+        else:
+            found.extend(chunk)
+        if len(chunk) < wanted:  # the table ended: no next page, and no read to learn it
+            return found, None
         if len(found) == limit:
             break
     return found, after
