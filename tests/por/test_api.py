@@ -127,3 +127,29 @@ def test_without_a_chain_reserves_are_published_as_not_checked(world: World) -> 
     assert published["reserve_check"]["holds"] is False
     assert published["reserve_check"]["problems"][0] == "reserves not checked: no chain is configured for this asset"
     assert published["reserve_check"]["problems"][1].startswith(f"bad signature for {KEY.address}")
+
+
+def test_roots_come_in_pages_newest_first(por_world: tuple[World, FixedBalances]) -> None:
+    world, _ = por_world
+    published = []
+    for n in range(5):
+        with built({f"customer-{n}": 100 + n}) as (_, root):
+            world.ok(world.post("vasp", "/v1/por/custodians/vasp-ala-too/roots",
+                                {"root": root, "reserves": reserves("vasp-ala-too", root, 1_000)}), 201)
+            published.append(root["root"])
+    whole = world.ok(world.get(None, "/v1/por/roots", limit=200))
+    assert whole["next_cursor"] is None
+    assert sorted(item["root"]["root"] for item in whole["items"]) == sorted(published)
+    assert [item["published_at"] for item in whole["items"]] == sorted(
+        (item["published_at"] for item in whole["items"]), reverse=True)
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = world.ok(world.get(None, "/v1/por/roots", limit=2, **({"cursor": cursor} if cursor else {})))
+        seen += [item["root"]["root"] for item in page["items"]]
+        pages += 1
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert pages == 3
+    assert seen == [item["root"]["root"] for item in whole["items"]]
+    assert world.get(None, "/v1/por/roots", cursor="not-a-cursor").status_code == 422
+    assert world.get(None, "/v1/por/roots", limit=201).status_code == 422

@@ -144,7 +144,7 @@ class Sources:
 
     def por_roots(self) -> Iterator[Publication]:
         """Each published proof-of-reserves root with the reserves check's verdict."""
-        for found in reversed(publication.listed(self.engine, limit=POR_ROOTS_MAX)):
+        for found in reversed(publication.listed(self.engine, None, 0, POR_ROOTS_MAX)):
             root = {**found.root, "total": str(found.root["total"])}
             body = {"custodian_id": found.custodian_id, "root": root, "published_at": found.published_at,
                     "reserves_hold": bool(found.reserve_check.get("holds", False))}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Final
+from collections.abc import Callable, Sequence
+from typing import Annotated, Final, TypeVar
 
 from fastapi import Query
 
@@ -16,6 +17,8 @@ CURSOR_CHARS_MAX: Final = 100
 _PREFIX: Final = "c1:"
 # Positions are row numbers or ledger timestamps; both fit a signed 64-bit database integer.
 POSITION_MAX: Final = 2**63 - 2
+
+_Item = TypeVar("_Item")
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description=f"Items per page, at most {PAGE_LIMIT_MAX}.")]
 Cursor = Annotated[
@@ -29,6 +32,17 @@ def encode_cursor(position: int | None) -> str | None:
     if position is None:
         return None
     return base64.urlsafe_b64encode(f"{_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def keyset_cursor(found: Sequence[_Item], limit: int, position: Callable[[_Item], int]) -> str | None:
+    """The cursor after a keyset page: the last item's position when the page is full (a
+    short page is the last one, so there is no cursor)."""
+    return encode_cursor(position(found[-1]) if found and len(found) == limit else None)
+
+
+def offset_cursor(offset: int, limit: int, found: Sequence[object]) -> str | None:
+    """The cursor after an offset page: where the next page starts when this one is full."""
+    return encode_cursor(offset + limit if len(found) == limit else None)
 
 
 def decode_cursor(cursor: str | None) -> int:

@@ -44,10 +44,18 @@ def invoice_by_key(conn: Connection, merchant_id: str, key: str) -> Row[Any] | N
 
 
 def load(conn: Connection, row: Row[Any]) -> Invoice:
-    paid = payments(conn, row.invoice_id)
-    refunded = sum(m.amount_units for m in moves(conn, row.invoice_id)
-                   if m.kind is MoveKind.REFUND and m.state is MoveState.CONFIRMED)
-    return _invoice(row, sum(p.amount_units for p in paid), refunded)
+    [invoice] = load_all(conn, [row])
+    return invoice
+
+
+def load_all(conn: Connection, rows: Sequence[Row[Any]]) -> list[Invoice]:
+    """Invoices with what they received and refunded, in two queries for all of `rows`."""
+    ids = [row.invoice_id for row in rows]
+    paid, moved = payments_of(conn, ids), moves_of(conn, ids)
+    return [_invoice(row, sum(p.amount_units for p in paid[row.invoice_id]),
+                     sum(m.amount_units for m in moved[row.invoice_id]
+                         if m.kind is MoveKind.REFUND and m.state is MoveState.CONFIRMED))
+            for row in rows]
 
 
 def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000, offset: int = 0) -> list[Invoice]:
@@ -55,7 +63,7 @@ def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000, offset
     rows = conn.execute(select(t.invoices).where(*conditions).order_by(t.invoices.c.created_at,
                                                                         t.invoices.c.invoice_id)
                         .limit(limit).offset(offset)).all()
-    return [load(conn, row) for row in rows]
+    return load_all(conn, rows)
 
 
 def invoices_at(conn: Connection, token_address: str, addresses: Iterable[str]) -> dict[str, str]:
@@ -73,10 +81,17 @@ def set_status(conn: Connection, invoice_id: str, status: InvoiceStatus, reason:
 
 
 def payments(conn: Connection, invoice_id: str) -> list[Payment]:
+    return payments_of(conn, [invoice_id])[invoice_id]
+
+
+def payments_of(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[Payment]]:
+    """Each invoice's payments in chain order, in one query (a page of invoices)."""
     c = t.payments.c
-    rows = conn.execute(select(t.payments).where(c.invoice_id == invoice_id)
-                        .order_by(c.block_number, c.log_index)).all()
-    return [_payment(row) for row in rows]
+    found: dict[str, list[Payment]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in conn.execute(select(t.payments).where(c.invoice_id.in_(found))
+                            .order_by(c.invoice_id, c.block_number, c.log_index)):
+        found[row.invoice_id].append(_payment(row))
+    return found
 
 
 def insert_payment(conn: Connection, chain_id: int, payment: Payment) -> bool:
@@ -127,9 +142,17 @@ def delete_payment(conn: Connection, chain_id: int, payment: Payment) -> None:
 
 
 def moves(conn: Connection, invoice_id: str) -> list[Move]:
-    rows = conn.execute(select(t.moves).where(t.moves.c.invoice_id == invoice_id)
-                        .order_by(t.moves.c.created_at, t.moves.c.move_id)).all()
-    return [_move(row) for row in rows]
+    return moves_of(conn, [invoice_id])[invoice_id]
+
+
+def moves_of(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[Move]]:
+    """Each invoice's moves, oldest first, in one query (a page of invoices)."""
+    c = t.moves.c
+    found: dict[str, list[Move]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in conn.execute(select(t.moves).where(c.invoice_id.in_(found))
+                            .order_by(c.invoice_id, c.created_at, c.move_id)):
+        found[row.invoice_id].append(_move(row))
+    return found
 
 
 def insert_move(conn: Connection, move: Move, now: str) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -259,6 +259,11 @@ class InvoiceService:
     def moves(self, invoice_id: str) -> list[Move]:
         with self._engine.connect() as conn:
             return repo.moves(conn, invoice_id)
+
+    def details(self, invoice_ids: Sequence[str]) -> tuple[dict[str, list[Payment]], dict[str, list[Move]]]:
+        """The payments and the moves of a page of invoices, by invoice, in two queries."""
+        with self._engine.connect() as conn:
+            return repo.payments_of(conn, invoice_ids), repo.moves_of(conn, invoice_ids)
 
     def payer_view(self, invoice_id: str) -> PayerView:
         i = self.invoice(invoice_id)

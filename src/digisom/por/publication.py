@@ -20,7 +20,6 @@ from digisom.por.layout import ASSET_PATTERN, ROOT_KEYS
 from digisom.por.reserves import HolderBalances, ReserveCheck, bad_signature, check_reserves, parse_reserves
 from digisom.por.verify import ProofInvalid, verify
 
-ROOTS_PAGE_MAX: Final = 100
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 NOT_CHECKED: Final = "reserves not checked: no chain is configured for this asset"
 
@@ -111,9 +110,12 @@ def read(engine: Engine, root_id: str) -> Published:
     return _published(row)
 
 
-def listed(engine: Engine, custodian_id: str | None = None, limit: int = ROOTS_PAGE_MAX) -> list[Published]:
-    """The newest published roots first (of one custodian if given)."""
-    query = select(tables.roots).order_by(tables.roots.c.published_at.desc(), tables.roots.c.root_id).limit(limit)
+def listed(engine: Engine, custodian_id: str | None, offset: int, limit: int) -> list[Published]:
+    """Up to `limit` published roots from the `offset`-th, newest first (of one custodian if
+    given). Roots are only added, at the front: a root published between two pages moves
+    the later pages by one, so a reader may see a root twice but never misses one."""
+    query = (select(tables.roots).order_by(tables.roots.c.published_at.desc(), tables.roots.c.root_id)
+             .offset(offset).limit(limit))
     if custodian_id is not None:
         query = query.where(tables.roots.c.custodian_id == custodian_id)
     with engine.connect() as conn:

@@ -136,4 +136,4 @@ def register_view(app: FastAPI) -> RegisterView | None:
 def por_roots(app: FastAPI) -> list[publication.Published] | None:
     """The newest published proof-of-reserves roots."""
     engine = _wired(app, POR_DB)
-    return None if engine is None else publication.listed(engine, limit=ROOTS_MAX)
+    return None if engine is None else publication.listed(engine, None, 0, ROOTS_MAX)

@@ -17,7 +17,7 @@ from digisom.compliance.http.slots import desk
 from digisom.compliance.model import SubjectSchema
 from digisom.http import fields
 from digisom.http.idempotency import IdempotencyKey, idempotent
-from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, encode_cursor
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, keyset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.kernel.access import Actor
@@ -201,8 +201,8 @@ def router() -> APIRouter:
               cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> JSONResponse:
         """The reviews not yet decided, oldest first, a page at a time."""
         found = desk(request).decisions.open_reviews(decode_cursor(cursor), limit)
-        next_after = found[-1].review_id if len(found) == limit else None
-        return json(ReviewPage(items=[_review(x) for x in found], next_cursor=encode_cursor(next_after)))
+        return json(ReviewPage(items=[_review(x) for x in found],
+                               next_cursor=keyset_cursor(found, limit, lambda x: x.review_id)))
 
     @r.get("/reviews/{review_id}", response_model=ReviewOut, responses=READ_PROBLEMS)
     def review(request: Request, review_id: ReviewPath,

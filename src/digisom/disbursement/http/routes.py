@@ -25,7 +25,7 @@ from digisom.disbursement.model import NotFound as DisbursementNotFound
 from digisom.disbursement.parsing import FILE_BYTES_MAX
 from digisom.disbursement.taxes import TaxService
 from digisom.http.idempotency import IdempotencyKey, idempotent
-from digisom.http.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from digisom.http.pagination import Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
@@ -242,9 +242,8 @@ def router() -> APIRouter:
         `min_payees_per_cell` payees is suppressed (no figures)."""
         offset = decode_cursor(cursor)
         cells = spending.spending(disbursement(request).engine, programme, period, offset, limit)
-        next_offset = offset + limit if len(cells) == limit else None
         return json(d.SpendingPage(items=[d.spending_cell_out(c) for c in cells],
-                                   next_cursor=encode_cursor(next_offset),
+                                   next_cursor=offset_cursor(offset, limit, cells),
                                    min_payees_per_cell=spending.MIN_PAYEES_PER_CELL))
 
     return r

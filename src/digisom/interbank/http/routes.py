@@ -7,6 +7,7 @@ The RTGS itself is wired by the composition root (`digisom.api.interbank_wiring`
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from digisom.http import fields
 from digisom.http.idempotency import KEY_CHARS_MAX, KEY_PATTERN, IdempotencyKey, idempotent
-from digisom.http.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from digisom.http.pagination import Cursor, Limit, decode_cursor, keyset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem, problem_responses
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, amount, json
@@ -221,6 +222,10 @@ def _message(m: StoredMessage) -> MessageOut:
                       business_date=m.business_date, xml=m.xml.decode("utf-8"))
 
 
+# Messages, queued payments and screening stops are each paged by their sequence number.
+_seq: Final = attrgetter("seq")
+
+
 def _scope(actor: Actor, bank: str | None) -> str | None:
     """The bank a reader may see: a bank operator its own only; others any (None: all)."""
     if actor.role is Role.BANK_OPERATOR:
@@ -318,16 +323,14 @@ def router() -> APIRouter:
         """What the RTGS sent: pacs.002 status reports, forwarded orders, camt.054
         notifications, camt.053 statements — a bank its own, the central bank and auditors all."""
         found = rtgs(request).messages(_scope(actor, bank), decode_cursor(cursor), limit, message_type)
-        next_after = found[-1].seq if len(found) == limit else None
-        return json(MessagePage(items=[_message(m) for m in found], next_cursor=encode_cursor(next_after)))
+        return json(MessagePage(items=[_message(m) for m in found], next_cursor=keyset_cursor(found, limit, _seq)))
 
     @r.get("/queue", response_model=QueuedPage, responses=READ_PROBLEMS)
     def queue(request: Request, _actor: Annotated[Actor, Depends(Authorize("interbank.queue"))],
               cursor: Cursor = None, limit: Limit = 50) -> JSONResponse:
         """The payments waiting in the queue, every bank's, in arrival order."""
         found = rtgs(request).queued(decode_cursor(cursor), limit)
-        next_after = found[-1].seq if len(found) == limit else None
-        return json(QueuedPage(items=[_queued(p) for p in found], next_cursor=encode_cursor(next_after)))
+        return json(QueuedPage(items=[_queued(p) for p in found], next_cursor=keyset_cursor(found, limit, _seq)))
 
     @r.get("/screening-stops", response_model=ScreeningStopPage, responses=READ_PROBLEMS)
     def screening_stops(request: Request,
@@ -340,7 +343,7 @@ def router() -> APIRouter:
         decision releases or rejects them."""
         del actor  # the central bank, compliance officers and auditors see every bank's
         found = rtgs(request).screening_stops(StopStatus(status) if status else None, decode_cursor(cursor), limit)
-        next_after = found[-1].seq if len(found) == limit else None
-        return json(ScreeningStopPage(items=[_stop(s) for s in found], next_cursor=encode_cursor(next_after)))
+        return json(ScreeningStopPage(items=[_stop(s) for s in found],
+                                      next_cursor=keyset_cursor(found, limit, _seq)))
 
     return r

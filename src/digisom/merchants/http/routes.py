@@ -17,14 +17,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
-from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, encode_cursor
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.http.services import provided
 from digisom.kernel.access import Actor, Role
 from digisom.merchants import links
 from digisom.merchants.http.slots import MERCHANT_INVOICES
-from digisom.merchants.model import Invoice
+from digisom.merchants.model import Invoice, Move, Payment
 from digisom.merchants.service import EXPIRY_S_DEFAULT, EXPIRY_S_MAX, EXPIRY_S_MIN, InvoiceService, payment_link
 
 InvoicePath = Annotated[str, Path(pattern=r"^inv-[0-9a-f]{24}$", description="An invoice id.")]
@@ -109,11 +109,21 @@ def _payer(i: Invoice) -> dict[str, Any]:
 
 
 def _full(service: InvoiceService, i: Invoice) -> InvoiceOut:
+    [out] = _fulls(service, [i])
+    return out
+
+
+def _fulls(service: InvoiceService, found: list[Invoice]) -> list[InvoiceOut]:
+    """Invoices with their payments and moves (two queries for the whole list)."""
+    payments_by, moves_by = service.details([i.invoice_id for i in found])
+    return [_with_details(i, payments_by[i.invoice_id], moves_by[i.invoice_id]) for i in found]
+
+
+def _with_details(i: Invoice, paid: list[Payment], moved: list[Move]) -> InvoiceOut:
     payments = [{"payment_id": p.payment_id, "block_number": p.block_number, "sender": p.sender,
-                 "amount_units": str(p.amount_units), "late": p.late, "screening": p.screening}
-                for p in service.payments(i.invoice_id)]
+                 "amount_units": str(p.amount_units), "late": p.late, "screening": p.screening} for p in paid]
     moves = [{"kind": m.kind.value, "to": m.to, "amount_units": str(m.amount_units), "state": m.state.value,
-              "tx_hash": m.tx_hash, "reason": m.reason} for m in service.moves(i.invoice_id)]
+              "tx_hash": m.tx_hash, "reason": m.reason} for m in moved]
     return InvoiceOut(**_payer(i), merchant_id=i.merchant_id, wallet_id=i.wallet_id, bank_code=i.bank_code,
                       description=i.description, settled_tyiyn=str(i.settled_tyiyn), created_at=i.created_at,
                       updated_at=i.updated_at, payments=payments, moves=moves)
@@ -152,8 +162,8 @@ def router() -> APIRouter:
         service = provided(request, MERCHANT_INVOICES)
         offset = decode_cursor(cursor)
         found = service.invoices(*_scope(actor), limit=limit, offset=offset)
-        next_offset = offset + limit if len(found) == limit else None
-        return json(InvoiceList(items=[_full(service, i) for i in found], next_cursor=encode_cursor(next_offset)))
+        return json(InvoiceList(items=_fulls(service, found),
+                                next_cursor=offset_cursor(offset, limit, found)))
 
     @r.get("/{invoice_id}", response_model=InvoiceOut, responses=READ_PROBLEMS)
     def read(request: Request, invoice_id: InvoicePath,

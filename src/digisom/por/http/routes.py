@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
@@ -43,6 +44,7 @@ class PublishedOut(BaseModel):
 
 class PublishedList(BaseModel):
     items: list[PublishedOut]
+    next_cursor: str | None
 
 
 class VerifyIn(BaseModel):
@@ -94,10 +96,15 @@ def router() -> APIRouter:
 
     @r.get("/roots", response_model=PublishedList, responses=READ_PROBLEMS)
     def roots(request: Request, _actor: Annotated[Actor, Depends(Authorize("por.roots.list"))],
-              custodian_id: Annotated[str | None, Query(pattern=CUSTODIAN_PATTERN)] = None) -> JSONResponse:
-        """Published roots, newest first, with their reserves and the reserves check."""
-        found = publication.listed(provided(request, POR_DB), custodian_id)
-        return json(PublishedList(items=[_out(item) for item in found]))
+              custodian_id: Annotated[str | None, Query(pattern=CUSTODIAN_PATTERN)] = None,
+              cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> JSONResponse:
+        """Published roots, newest first, with their reserves and the reserves check, a page
+        at a time. A root published while you page moves the later pages by one: you may see
+        a root twice, never miss one."""
+        offset = decode_cursor(cursor)
+        found = publication.listed(provided(request, POR_DB), custodian_id, offset, limit)
+        return json(PublishedList(items=[_out(item) for item in found],
+                                  next_cursor=offset_cursor(offset, limit, found)))
 
     @r.get("/roots/{root_id}", response_model=PublishedOut, responses=READ_PROBLEMS)
     def root(request: Request, root_id: RootPath,

@@ -21,7 +21,7 @@ from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
-from digisom.http.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from digisom.http.pagination import Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem, problem_responses
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
@@ -127,8 +127,7 @@ def router() -> APIRouter:
         """The register's bars in serial order, with vault, custodian and status."""
         offset = decode_cursor(cursor)
         bars = issuer(request).register.bars(status, offset, limit)
-        next_offset = offset + limit if len(bars) == limit else None
-        return json(s.BarPage(items=[s.bar_out(b) for b in bars], next_cursor=encode_cursor(next_offset)))
+        return json(s.BarPage(items=[s.bar_out(b) for b in bars], next_cursor=offset_cursor(offset, limit, bars)))
 
     @r.get("/v1/usdkg/bars/{serial}", response_model=s.BarOut, responses=READ_PROBLEMS)
     def get_bar(request: Request, serial: SerialPath,
