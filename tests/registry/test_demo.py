@@ -81,7 +81,7 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
 
         # The second exchange: flagged, its shortfall the published verdict's, its liabilities its own CSV's sum.
         flagged = facts["flagged"]
-        (row,) = publication.listed(engine, flagged["custodian"])
+        (row,) = publication.listed(engine, flagged["custodian"], 0, 10)
         check = row.reserve_check
         balances_csv = data / "demo" / "register" / "por" / flagged["custodian"] / "balances.csv"
         owed = sum(int(line.split(",")[1]) for line in balances_csv.read_text().splitlines()[1:])
@@ -90,7 +90,7 @@ def test_demo_licenses_reports_proves_and_flags_with_the_services_figures(tmp_pa
         assert shortfall == flagged["shortfall_units"] > 0
         assert f"FLAGGED, shortfall {_kgst(shortfall)}" in text
         assert f"shortfall of {shortfall} KGST units" in " ".join(check["problems"])
-        (first,) = publication.listed(engine, custodian)
+        (first,) = publication.listed(engine, custodian, 0, 10)
         assert first.reserve_check["holds"] is True
     finally:
         engine.dispose()

@@ -26,6 +26,7 @@ from digisom.disbursement import spending
 from digisom.disbursement import tables as disbursement_tables
 from digisom.disbursement.model import PaymentStatus, RunStatus
 from digisom.http.services import Slot, provide
+from digisom.kernel.canonical_json import canonical_json
 from digisom.ledger.store import LedgerStore
 from digisom.por import publication
 from digisom.registry.log import EventLog
@@ -50,7 +51,7 @@ POR_ROOTS_MAX: Final = 100_000
 
 
 def _digest(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[
+    return hashlib.sha256(canonical_json(body, ascii_only=True).encode()).hexdigest()[
         :DIGEST_HEX_CHARS]
 
 

@@ -173,7 +173,7 @@ def coverage(
         typer.echo(text, nl=False)
         typer.echo(f"report {report.report_date} sha256 {report.sha256}", err=True)
         return
-    document = json.dumps(figure.as_json(), sort_keys=True, separators=(",", ":")).encode()
+    document = reports.report_bytes(figure)
     unpublished = reports.DailyReport(now.date().isoformat(), document, "")
     typer.echo(unpublished.as_csv() if figure_format is FigureFormat.CSV else document.decode())
 

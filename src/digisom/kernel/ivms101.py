@@ -21,6 +21,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.errors import Invalid
 
 TRAVEL_RULE_THRESHOLD_USD_CENTS_DEFAULT: Final = 1_000_00  # FATF R.16: USD 1,000
@@ -218,7 +219,7 @@ def parse(payload: object, invalid: type[Ivms101Invalid] = Ivms101Invalid) -> Id
 def canonical(payload: IdentityPayload) -> str:
     """The payload as stored: compact JSON with sorted keys, unset fields left out."""
     data = payload.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json(data)
 
 
 def legal_name(person: Person) -> str:

@@ -10,7 +10,6 @@ that event; forging one needs the key."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -19,14 +18,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from digisom.kernel.canonical_json import canonical_json
+
 TAG: Final = b"digisom-register-event-v1\n"
 GENESIS_HASH: Final = "0" * 64
 PUBLIC_KEY_BYTES: Final = 32
-
-
-def canonical(value: Any) -> str:
-    """`value` as canonical JSON: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +51,7 @@ def event_hash(seq: int, stream: str, kind: str, body: Mapping[str, Any], actor:
     """The hex SHA-256 an event is chained and signed by."""
     content = {"seq": seq, "stream": stream, "kind": kind, "body": body, "actor": actor, "at": at,
                "prev_hash": prev_hash}
-    return hashlib.sha256(TAG + canonical(content).encode()).hexdigest()
+    return hashlib.sha256(TAG + canonical_json(content).encode()).hexdigest()
 
 
 def seal(key: Ed25519PrivateKey, seq: int, stream: str, kind: str, body: Mapping[str, Any], actor: str, at: str,

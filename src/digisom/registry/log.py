@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
 from digisom.kernel.db_errors import is_unique_violation
 from digisom.registry import chain, tables
@@ -126,7 +127,7 @@ class EventLog:
             seq += 1
             event = chain.seal(self._key, seq, stream, kind, body, actor, at, prev_hash)
             conn.execute(tables.events.insert().values(
-                seq=event.seq, stream=stream, kind=kind, body=chain.canonical(body), actor=actor, at=at,
+                seq=event.seq, stream=stream, kind=kind, body=canonical_json(body), actor=actor, at=at,
                 prev_hash=prev_hash, hash=event.hash, signature=event.signature))
             sealed.append(event)
             prev_hash = event.hash

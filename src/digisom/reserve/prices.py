@@ -18,6 +18,7 @@ from typing import Any, Final, Protocol
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.reserve.errors import PriceInvalid, PriceStale
 
 PRICE_FILE_BYTES_MAX: Final = 1024 * 1024
@@ -41,7 +42,7 @@ class Prices(Protocol):
 
 
 def canonical(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return canonical_json(payload, ascii_only=True).encode()
 
 
 def sign_prices(key: Ed25519PrivateKey, as_of: datetime, prices: Mapping[str, int]) -> dict[str, Any]:

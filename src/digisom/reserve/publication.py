@@ -33,6 +33,7 @@ from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.reserve import tables
 from digisom.reserve.bitcoin import canonical_address, watch_only
 from digisom.reserve.bitcoin_balances import BitcoinBalances
@@ -82,7 +83,7 @@ Line = HoldingLine | BitcoinLine
 def holdings_root(lines: Sequence[Line]) -> str:
     """SHA-256 (hex) of the canonical JSON of the holdings, sorted by asset and address."""
     ordered = sorted((line.as_json() for line in lines), key=lambda h: (h["asset"], h["address"].lower()))
-    return hashlib.sha256(json.dumps(ordered, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(ordered, ascii_only=True).encode()).hexdigest()
 
 
 def challenge(day: str, root: str, address: str) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel import ivms101
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import utc_now
 from digisom.travelrule import outbox, repository
 from digisom.travelrule.assets import ASSETS
@@ -101,7 +102,7 @@ class TravelRuleService:
         payload, parsed = "", None
         if request.ivms101 is not None:
             parsed = ivms101.parse(request.ivms101, InquiryIvms101Invalid)
-            payload = json.dumps(request.ivms101, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            payload = canonical_json(request.ivms101)
         elif usd_cents >= self._settings.threshold_usd_cents:
             raise InquiryIvms101Missing(
                 f"IVMS101 data is required from USD {self._settings.threshold_usd_cents // 100} "

@@ -17,6 +17,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, RowMapping, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
 from digisom.usdkg import signers, signing, tables, units
 from digisom.usdkg.errors import AuditDateMismatch, AuditStateConflict, InvalidAmount, UnknownAudit
@@ -38,7 +39,7 @@ def add_months(day: date, months: int) -> date:
 
 def canonical(document: dict[str, Any]) -> bytes:
     """The published bytes of a report: sorted keys, no spaces, UTF-8."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(document).encode()
 
 
 def signed_body(audit_date: str, report_sha256: str) -> dict[str, str]:

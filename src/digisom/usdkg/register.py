@@ -8,7 +8,6 @@ a handful of round trips, and a refused file leaves nothing behind."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from typing import Final
 
 from sqlalchemy import Connection, Engine, RowMapping, func, select
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
 from digisom.usdkg import signers, signing, tables, weight_list
 from digisom.usdkg.errors import BarStateConflict, InvalidAmount, UnknownBar
@@ -262,7 +262,7 @@ class BarRegister:
                 kind=kind.value,
                 custodian=custodian,
                 at=body["at"],
-                body=json.dumps(body, sort_keys=True, separators=(",", ":")),
+                body=canonical_json(body, ascii_only=True),
                 signature=signature,
                 recorded_at=iso_utc(recorded_at),
             )

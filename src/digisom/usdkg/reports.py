@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
 from digisom.usdkg import tables
 from digisom.usdkg.coverage import CoverageFigure
@@ -68,11 +69,16 @@ def public_figure(figure: CoverageFigure) -> dict[str, object]:
     return {name: document[name] for name in PUBLIC_FIELDS}
 
 
+def report_bytes(figure: CoverageFigure) -> bytes:
+    """A daily report's published bytes: the figure as canonical JSON, ASCII only."""
+    return canonical_json(figure.as_json(), ascii_only=True).encode()
+
+
 def publish_daily(engine: Engine, figure: CoverageFigure, now: datetime) -> DailyReport:
     """Keep `figure` as the report of its day; a day already reported keeps its first
     report (a published report is never rewritten) and that one is returned."""
     report_date = figure.at.date().isoformat()
-    published = json.dumps(figure.as_json(), sort_keys=True, separators=(",", ":")).encode()
+    published = report_bytes(figure)
     digest = hashlib.sha256(published).hexdigest()
     try:
         with engine.begin() as conn:

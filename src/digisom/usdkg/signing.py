@@ -4,13 +4,14 @@ purpose, so a signature for one purpose never verifies as another."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from digisom.kernel.canonical_json import canonical_json
 
 PUBLIC_KEY_BYTES: Final = 32
 SIGNATURE_BYTES: Final = 64
@@ -23,7 +24,7 @@ RESOLUTION_TAG: Final = "digisom-usdkg-audit-resolution-v1"
 
 def message(tag: str, body: Mapping[str, Any]) -> bytes:
     """The bytes signed for `body` under purpose `tag`."""
-    return tag.encode() + b"\n" + json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return tag.encode() + b"\n" + canonical_json(body, ascii_only=True).encode()
 
 
 def sign(private_key: Ed25519PrivateKey, tag: str, body: Mapping[str, Any]) -> bytes:
