@@ -62,6 +62,7 @@ RELEASED = {
     "compliance/v0002_four_eyes": "34c90154889957bdaf93da64faaab46d",
     "remittance/v0001_initial": "077fa8f872f8f2b5cdb2b61b04950517",
     "remittance/v0002_chain_inbound": "2b700f29962f5951215a7a66bff490bb",
+    "remittance/v0003_chain_inbound_order": "5a6a7e07f8bad297f98c14f796b482fd",
     "vasp_reports/v0001_initial": "0774b8bb29ca502560dd35947e77b4e0",
     "travelrule/v0001_initial": "b5079c12aa3ec9d3fb2e7cd4ef0a2160",
     "travelrule/v0002_callbacks": "3aaf52e2db97c898853153c453283c82",

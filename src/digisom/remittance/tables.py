@@ -207,4 +207,7 @@ chain_inbound: Final = Table(
     CheckConstraint("(decision = 'clear' AND status = 'passed') OR (decision = 'hit' AND status = 'stopped') "
                     "OR (decision = 'review' AND status IN ('held', 'cleared', 'released', 'blocked'))",
                     name="remittance_chain_inbound_flow"),
+    # Every read names a token and goes in chain order; the follower polls by status.
+    Index("ix_remittance_chain_inbound_order", "token", "block_number", "log_index"),
+    Index("ix_remittance_chain_inbound_status", "token", "status", "block_number", "log_index"),
 )

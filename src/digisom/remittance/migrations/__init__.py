@@ -10,9 +10,9 @@ from typing import Final
 from sqlalchemy import Engine
 
 from digisom import domain_migrations
-from digisom.remittance.migrations import v0001_initial, v0002_chain_inbound
+from digisom.remittance.migrations import v0001_initial, v0002_chain_inbound, v0003_chain_inbound_order
 
-MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_chain_inbound.MIGRATION)
+MIGRATIONS: Final = (v0001_initial.MIGRATION, v0002_chain_inbound.MIGRATION, v0003_chain_inbound_order.MIGRATION)
 
 
 def migrate(engine: Engine, up_to: int | None = None) -> list[int]:
