@@ -87,3 +87,33 @@ def test_refusals_over_http(world: World, reserve: ReserveWorld) -> None:
     holdings = world.ok(world.get("auditor", "/v1/reserve/holdings"))["items"]
     assert [h["asset"] for h in holdings] == ["BNB"]
     assert world.ok(world.get(None, "/v1/reserve/publications"))["items"] == []
+
+
+def _follow(world: World, who: str, path: str) -> tuple[list[dict[str, object]], int]:
+    """Every item of a paged list, two at a time, and how many pages it took."""
+    items, params, pages = [], {"limit": 2}, 0
+    while True:
+        page = world.ok(world.get(who, path, **params))
+        items += page["items"]
+        pages += 1
+        if page["next_cursor"] is None:
+            return items, pages
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+
+
+def test_proposals_and_history_come_in_pages(world: World) -> None:
+    """Both lists used to stop: proposals at the newest hundred, history never (whole)."""
+    made = [world.ok(world.post("reserve_officer", "/v1/reserve/proposals",
+                                {"asset": "BNB", "destination": key("dest").address, "amount_units": str(n)},
+                                key=f"paged-{n}"), 201)["proposal_id"] for n in (1, 2, 3)]
+    whole = world.ok(world.get("auditor", "/v1/reserve/proposals", limit=200))
+    assert whole["next_cursor"] is None and sorted(p["proposal_id"] for p in whole["items"]) == sorted(made)
+    paged, pages = _follow(world, "auditor", "/v1/reserve/proposals")
+    assert [p["proposal_id"] for p in paged] == [p["proposal_id"] for p in whole["items"]] and pages == 2
+    history = world.ok(world.get("auditor", "/v1/reserve/history", limit=200))["items"]
+    assert [row["kind"] for row in history] == ["proposed"] * 3
+    paged_history, pages = _follow(world, "auditor", "/v1/reserve/history")
+    assert paged_history == history and pages == 2
+    for path in ("/v1/reserve/proposals", "/v1/reserve/history", "/v1/reserve/publications"):
+        assert world.get("auditor", path, cursor="not-a-cursor").status_code == 422
+        assert world.get("auditor", path, limit=0).status_code == 422

@@ -162,3 +162,21 @@ def _signed_over_other_root(reserve: ReserveWorld, document: dict[str, Any]) -> 
     reserve.backend.fund(key("hot wallet").address, 0)
     assert proofs != document["proofs"]
     return list(proofs)
+
+
+def test_publications_come_in_pages_newest_first(world: World, reserve: ReserveWorld) -> None:
+    """The list used to stop at the newest hundred."""
+    roots = []
+    for n in range(3):
+        reserve.backend.fund(key("hot wallet").address, BNB + n)  # another balance, another root
+        document = _signed(reserve)
+        world.ok(world.post("reserve_officer", "/v1/reserve/publications", document, key=f"paged-{n}"), 201)
+        roots.append(document["root"])
+    seen, params = [], {"limit": 2}
+    for _ in range(3):
+        page = world.ok(world.get(None, "/v1/reserve/publications", **params))
+        seen += [p["root"] for p in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    assert sorted(seen) == sorted(roots) and len(seen) == 3

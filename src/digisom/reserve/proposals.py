@@ -41,7 +41,6 @@ from digisom.reserve.typed import MultisigTx, digest, pack, recover_typed
 TRANSFER_SELECTOR: Final = bytes.fromhex("a9059cbb")  # ERC-20 transfer(address,uint256)
 OPEN_STATES: Final = ("open", "queued")
 CLOSED_STATES: Final = ("executed", "refused", "expired")
-PROPOSALS_PAGE_MAX: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,20 +241,23 @@ def read(engine: Engine, proposal_id: str) -> Proposal:
     return found
 
 
-def listed(engine: Engine, state: str | None = None, limit: int = PROPOSALS_PAGE_MAX) -> list[Proposal]:
-    """Proposals, newest first."""
+def listed(engine: Engine, state: str | None, offset: int, limit: int) -> list[Proposal]:
+    """Up to `limit` proposals from the `offset`-th, newest first (proposals are only added,
+    at the front: one made between two pages repeats one on the next page, never skips one)."""
     query = select(tables.proposals.c.proposal_id).order_by(tables.proposals.c.proposed_at_s.desc(),
                                                             tables.proposals.c.proposal_id)
     if state is not None:
         query = query.where(tables.proposals.c.state == state)
     with engine.connect() as conn:
-        ids = list(conn.execute(query.limit(min(limit, PROPOSALS_PAGE_MAX))).scalars())
+        ids = list(conn.execute(query.offset(offset).limit(limit)).scalars())
     return [read(engine, proposal_id) for proposal_id in ids]
 
 
-def history(engine: Engine, proposal_id: str | None = None) -> list[dict[str, Any]]:
-    """The append-only history (of one proposal, or all), oldest first."""
-    query = select(tables.history).order_by(tables.history.c.seq)
+def history(engine: Engine, proposal_id: str | None = None, after_seq: int = 0,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """The append-only history (of one proposal, or all), oldest first: the rows after
+    `after_seq`, at most `limit` of them (all by default)."""
+    query = select(tables.history).where(tables.history.c.seq > after_seq).order_by(tables.history.c.seq).limit(limit)
     if proposal_id is not None:
         query = query.where(tables.history.c.proposal_id == proposal_id)
     with engine.connect() as conn:

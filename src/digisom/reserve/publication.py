@@ -45,7 +45,6 @@ __all__ = ["BitcoinLine", "ChainAtBlock", "HoldingLine", "Line", "build", "chall
 
 TITLE: Final = "digisom national crypto reserve"
 PUBLICATION_KEYS: Final = ("title", "date", "chain_id", "block", "root", "holdings", "wallets", "proofs")
-PUBLICATIONS_PAGE_MAX: Final = 100
 _ADDRESS: Final = re.compile(r"0x[0-9a-fA-F]{40}")
 _HEX_SIGNATURE: Final = re.compile(r"0x(?:[0-9a-fA-F]{130})+")
 BITCOIN_LINE_KEYS: Final = ("asset", "token", "address", "balance_units", "descriptor", "height", "control_proven")
@@ -248,11 +247,13 @@ def one(engine: Engine, root: str) -> dict[str, Any] | None:
     return None if found is None else dict(json.loads(found))
 
 
-def listed(engine: Engine) -> list[dict[str, Any]]:
-    """Publications, newest first."""
+def listed(engine: Engine, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` publications from the `offset`-th, newest first (one published between
+    two pages repeats one on the next page, never skips one)."""
+    c = tables.publications.c
     with engine.connect() as conn:
-        rows = conn.execute(select(tables.publications.c.document).order_by(
-            tables.publications.c.published_at_s.desc()).limit(PUBLICATIONS_PAGE_MAX)).scalars()
+        rows = conn.execute(select(c.document).order_by(c.published_at_s.desc(), c.publication_id)
+                            .offset(offset).limit(limit)).scalars()
         return [json.loads(row) for row in rows]
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, keyset_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
@@ -56,8 +57,11 @@ class Document(BaseModel):
     model_config = {"extra": "allow"}
 
 
-class Items(BaseModel):
+class Page(BaseModel):
+    """A page of a list; `next_cursor` is null on the last (docs/api.md)."""
+
     items: list[dict[str, Any]]
+    next_cursor: str | None
 
 
 class HoldingsOut(BaseModel):
@@ -132,12 +136,14 @@ def router() -> APIRouter:
         total = total_tyiyn(valued)
         return json(HoldingsOut(items=items, total_value_tyiyn=None if total is None else str(total)))
 
-    @r.get("/proposals", response_model=Items, responses=READ_PROBLEMS)
+    @r.get("/proposals", response_model=Page, responses=READ_PROBLEMS)
     def listed(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.proposals.list"))],
                state: Annotated[str | None, Query(pattern=r"^(open|queued|executed|refused|expired)$")] = None,
-               ) -> Response:
-        """Proposals, newest first (at most 100)."""
-        return json(Items(items=[p.as_json() for p in proposals.listed(provided(request, RESERVE_DB), state)]))
+               cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> Response:
+        """Proposals, newest first, a page at a time (one made while you page repeats one)."""
+        offset = decode_cursor(cursor)
+        found = proposals.listed(provided(request, RESERVE_DB), state, offset, limit)
+        return json(Page(items=[p.as_json() for p in found], next_cursor=offset_cursor(offset, limit, found)))
 
     @r.get("/proposals/{proposal_id}", response_model=Document, responses=READ_PROBLEMS)
     def read(request: Request, proposal_id: ProposalPath,
@@ -148,10 +154,13 @@ def router() -> APIRouter:
         except errors.ReserveError as error:
             raise _problem(error) from None
 
-    @r.get("/history", response_model=Items, responses=READ_PROBLEMS)
-    def history(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.history.read"))]) -> Response:
-        """Everything that happened to proposals, oldest first: refusals and expiries included."""
-        return json(Items(items=proposals.history(provided(request, RESERVE_DB))))
+    @r.get("/history", response_model=Page, responses=READ_PROBLEMS)
+    def history(request: Request, _actor: Annotated[Actor, Depends(Authorize("reserve.history.read"))],
+                cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> Response:
+        """Everything that happened to proposals, oldest first, a page at a time: refusals
+        and expiries included."""
+        found = proposals.history(provided(request, RESERVE_DB), after_seq=decode_cursor(cursor), limit=limit)
+        return json(Page(items=found, next_cursor=keyset_cursor(found, limit, lambda row: int(row["seq"]))))
 
     @r.post("/proposals", status_code=201, response_model=Document, responses=WRITE_PROBLEMS)
     def propose(request: Request, body: ProposeIn, key: IdempotencyKey,
@@ -202,13 +211,16 @@ def router() -> APIRouter:
             return JSONResponse(made.as_json(), 201)
         return idempotent(request, actor, key, None, produce)
 
-    @r.get("/publications", response_model=Items, responses=READ_PROBLEMS)
+    @r.get("/publications", response_model=Page, responses=READ_PROBLEMS)
     def publications(request: Request,
-                     _actor: Annotated[Actor, Depends(Authorize("reserve.publications.list"))]) -> Response:
-        """Published holdings with proof of control, newest first."""
+                     _actor: Annotated[Actor, Depends(Authorize("reserve.publications.list"))],
+                     cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> Response:
+        """Published holdings with proof of control, newest first, a page at a time."""
         from digisom.reserve import publication  # noqa: PLC0415 - keeps the route table import light
 
-        return json(Items(items=publication.listed(provided(request, RESERVE_DB))))
+        offset = decode_cursor(cursor)
+        found = publication.listed(provided(request, RESERVE_DB), offset, limit)
+        return json(Page(items=found, next_cursor=offset_cursor(offset, limit, found)))
 
     @r.get("/publications/{publication_id}", response_model=Document, responses=READ_PROBLEMS)
     def one_publication(request: Request, publication_id: PublicationPath,
