@@ -216,6 +216,44 @@ def test_ending_a_console_session_from_the_cli_with_tokens_ends_its_token_too(se
     assert status(first, bystander) == 200
 
 
+def test_ending_a_subjects_sessions_over_the_api_or_the_console_page_with_tokens_ends_its_tokens(
+        servers: Servers) -> None:
+    """The API route and the console's sessions page could end sessions only: the token
+    inside stayed valid until it expired, and the central bank needed a second call."""
+    first, second = servers.clients()
+    page = "/console/central-bank/participants"
+    admin = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-security-desk")
+    by_api = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-api-leak")
+    by_page = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-page-leak")
+    bystander = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-bystander")
+    for token in (by_api, by_page, bystander):
+        Browser.signed_in(servers.first, token, page)
+
+    def end(body: dict[str, object], key: str) -> dict[str, object]:
+        answer = first.post("/v1/console/sessions/revocations", json=body,
+                            headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": key})
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    assert end({"subject": "nbkr-api-leak", "reason": "token leaked"}, "api-1") == {"revoked": 1,
+                                                                                     "tokens_revoked": False}
+    servers.clock.wait_refresh()
+    assert status(first, by_api) == 200  # sessions only, as before
+    assert end({"subject": "nbkr-api-leak", "reason": "token leaked", "tokens": True}, "api-2") == {
+        "revoked": 0, "tokens_revoked": True}
+    bad = first.post("/v1/console/sessions/revocations", json={"subject": "x", "reason": "r", "tokens": "yes"},
+                     headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": "api-3"})
+    assert bad.status_code == 422  # a strict boolean
+    desk = Browser.signed_in(servers.first, admin, "/console/central-bank/sessions")
+    ended = desk.post("/console/central-bank/sessions/revocations",
+                      {"subject": "nbkr-page-leak", "reason": "laptop lost", "tokens": "yes"})
+    assert ended.status_code == 303
+    servers.clock.wait_refresh()
+    assert (status(first, by_api), status(second, by_api)) == (401, 401)
+    assert (status(first, by_page), status(second, by_page)) == (401, 401)
+    assert (status(first, bystander), status(first, admin)) == (200, 200)
+
+
 def test_ending_every_console_session_with_tokens_cuts_off_each_subject_at_its_bank(servers: Servers) -> None:
     first, _ = servers.clients()
     page = "/console/central-bank/participants"

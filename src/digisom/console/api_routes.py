@@ -9,15 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from digisom.console.sessions import SESSIONS, SessionRecord, SessionStore
+from digisom.console.sessions import SESSIONS, SessionRecord, SessionStore, end_subject
 from digisom.console.tables import REASON_CHARS_MAX
 from digisom.http.auth import SUBJECT_CHARS_MAX
 from digisom.http.fields import Input, PlainText
 from digisom.http.idempotency import IdempotencyKey, idempotent
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
+from digisom.http.revocations import TOKEN_REVOCATIONS
 from digisom.http.services import provided
 from digisom.kernel.access import Actor
 
@@ -39,16 +40,20 @@ class SessionsOut(BaseModel):
 
 
 class RevocationIn(Input):
-    """End every live console session of `subject`, for `reason`."""
+    """End every live console session of `subject`, for `reason`; with `tokens`, also
+    revoke every API token of the subject issued up to now, at any bank."""
 
     subject: Annotated[PlainText, Field(min_length=1, max_length=SUBJECT_CHARS_MAX)]
     reason: Annotated[PlainText, Field(min_length=1, max_length=REASON_CHARS_MAX)]
+    tokens: StrictBool = False
 
 
 class RevocationOut(BaseModel):
-    """How many live sessions ended (0 when none was left: revoking again is no error)."""
+    """How many live sessions ended (0 when none was left: revoking again is no error), and
+    whether the subject's API tokens were revoked too."""
 
     revoked: int
+    tokens_revoked: bool
 
 
 def session_out(record: SessionRecord) -> SessionOut:
@@ -76,8 +81,12 @@ def router() -> APIRouter:
     @r.post("/revocations", response_model=RevocationOut, responses=WRITE_PROBLEMS)
     def revoke(request: Request, body: RevocationIn, key: IdempotencyKey,
                actor: Annotated[Actor, Depends(Authorize("console.sessions.revoke"))]) -> Response:
-        """End every live console session of a subject: its next console request is the sign-in page."""
+        """End every live console session of a subject: its next console request is the
+        sign-in page. With `tokens`, the subject's API tokens stop working too (within the
+        API's revocation refresh interval)."""
         return idempotent(request, actor, key, body, lambda: json(RevocationOut(
-            revoked=sessions(request).revoke_subject(body.subject, body.reason))))
+            revoked=end_subject(sessions(request), provided(request, TOKEN_REVOCATIONS), body.subject, body.reason,
+                                actor.principal, tokens=body.tokens),
+            tokens_revoked=body.tokens)))
 
     return r

@@ -26,6 +26,7 @@ from digisom.console import tables
 from digisom.console.migrations import migrate
 from digisom.errors import DigisomError
 from digisom.http.auth import SUBJECT_CHARS_MAX
+from digisom.http.revocations import RevocationStore
 from digisom.http.services import Slot, provide
 from digisom.kernel.access import Actor
 from digisom.kernel.text import refuse_control_chars
@@ -164,3 +165,15 @@ def attach(app: FastAPI, engine: Engine) -> SessionStore:
     store = SessionStore(engine)
     provide(app, SESSIONS, store)
     return store
+
+
+def end_subject(sessions: SessionStore, revocations: RevocationStore, subject: str, reason: str, revoked_by: str,
+                *, tokens: bool) -> int:
+    """End every live console session of `subject`; with `tokens`, also revoke every API
+    token of the subject issued up to now, at any bank (the sessions' own tokens among
+    them). How many sessions ended. Both writes are idempotent: a call stopped between
+    them is finished by calling again."""
+    ended = sessions.revoke_subject(subject, reason)
+    if tokens:
+        revocations.cut_off(subject, None, reason, revoked_by)
+    return ended

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from digisom.console.api_routes import RevocationIn
 from digisom.console.screens.pages import PAGE_ROWS, PageQuery, offset, past_the_end
+from digisom.console.sessions import end_subject
 from digisom.console.web import PREFIX, console_of, parsed, posted, render, see_other, viewer
 
 PATH: Final = PREFIX + "/central-bank/sessions"
@@ -40,9 +41,12 @@ def router() -> APIRouter:
     @r.post(PATH + "/revocations")
     async def revoke(request: Request) -> Response:
         """End every live session of the chosen subject (`console.sessions.revoke`)."""
-        _who, form = await posted(request, "console.sessions.revoke")
-        body = parsed(RevocationIn, {"subject": form.get("subject"), "reason": form.get("reason")})
-        await run_in_threadpool(console_of(request).sessions.revoke_subject, body.subject, body.reason)
+        who, form = await posted(request, "console.sessions.revoke")
+        body = parsed(RevocationIn, {"subject": form.get("subject"), "reason": form.get("reason"),
+                                     "tokens": form.get("tokens") == "yes"})
+        console = console_of(request)
+        await run_in_threadpool(lambda: end_subject(console.sessions, console.token_revocations, body.subject,
+                                                    body.reason, who.actor.principal, tokens=body.tokens))
         return see_other(PATH)
 
     return r
