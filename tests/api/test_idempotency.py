@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from digisom.api.response_store import response_store
 from digisom.cbdc import repository
@@ -98,3 +100,18 @@ def test_a_new_installation_reads_only_the_http_table(world: World) -> None:
     store = response_store(world.runtime.service.ctx.engine, world.runtime.service.ctx.now_iso)
     assert isinstance(store, TableResponseStore)
     assert store._earlier is None
+
+
+def test_a_response_the_table_refuses_is_raised_not_taken_for_one_stored_before(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a (caller, key) answered already means "stored before"; a NOT NULL the row
+    breaks (here no creation time) is a broken rule, raised."""
+    store = TableResponseStore(world.runtime.service.ctx.engine, world.runtime.service.ctx.now_iso)
+    response = StoredResponse("0" * 64, 201, "application/json", "{}")
+    assert store.put("treasury", "k-1", response)
+    assert not store.put("treasury", "k-1", StoredResponse("1" * 64, 201, "application/json", "{}"))
+    monkeypatch.setattr(store, "_now_iso", lambda: None)
+    with pytest.raises(IntegrityError):
+        store.put("treasury", "k-2", response)
+    assert store.get("treasury", "k-1") == response and store.get("treasury", "k-2") is None

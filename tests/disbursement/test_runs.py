@@ -12,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.disbursement import tables
 from digisom.disbursement.migrations import MIGRATIONS, migrate
-from digisom.disbursement.model import DualControl, InvalidInput, KeyReused, NotFound, RunStatus, WrongState
+from digisom.disbursement.model import (
+    AlreadyExists,
+    DualControl,
+    InvalidInput,
+    KeyReused,
+    NotFound,
+    RunStatus,
+    WrongState,
+)
 from digisom.disbursement.parsing import FileRefused, Reason
 from digisom.disbursement.ports import Channel, Destination
 from digisom.disbursement.service import DisbursementService
@@ -44,6 +52,22 @@ def test_migrations_apply_once(engine: Engine) -> None:
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM disbursement_schema_migrations")).scalars()
         assert list(versions) == [m.version for m in MIGRATIONS]
+
+
+def test_a_taken_programme_id_is_already_exists(engine: Engine) -> None:
+    svc = service(engine)
+    with pytest.raises(AlreadyExists):
+        svc.create_programme("pensions", "Pensions again", TREASURY_WALLET, budget_tyiyn=1)
+
+
+def test_a_programme_the_table_refuses_is_raised_not_taken_for_a_taken_id(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NOT NULL the row breaks (here no creation time) is a broken rule, not a 409."""
+    svc = service(engine)
+    monkeypatch.setattr(svc, "_clock", lambda: None)
+    with pytest.raises(IntegrityError):
+        svc.create_programme("housing", "Housing", TREASURY_WALLET, budget_tyiyn=1)
 
 
 def test_upload_then_approve_by_another_operator(engine: Engine) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from digisom.vasp_reports import repository
 from digisom.vasp_reports.errors import (
     AssetRefused,
     BadSignature,
@@ -19,7 +20,9 @@ from digisom.vasp_reports.errors import (
     SumsMismatch,
     VersionConflict,
 )
+from digisom.vasp_reports.model import Channel, StoredVersion
 from digisom.vasp_reports.ports import LicenceStatus
+from digisom.vasp_reports.report import parse_report
 from digisom.vasp_reports.service import VaspReports
 from digisom.vasp_reports.tables import versions
 from tests.vasp_reports.conftest import Clock
@@ -207,6 +210,27 @@ def test_the_table_refuses_a_version_that_skips_one(engine: Engine) -> None:
            "submitted_by": SUBMITTER, "received_at": "2026-12-07T09:00:00.000000Z", "late": 0}
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(versions.insert().values(**row))
+
+
+def _stored(version: int, reason: str = "") -> StoredVersion:
+    return StoredVersion(parse_report(report(version=version, reason=reason)), bytes(64), bytes(32), Channel.API,
+                         SUBMITTER, "2026-12-07T09:00:00.000000Z", False)
+
+
+def test_a_version_stored_meanwhile_is_a_conflict_naming_the_next(engine: Engine) -> None:
+    """The primary key's answer to a concurrent submission of the same version."""
+    with engine.begin() as conn:
+        repository.insert(conn, _stored(1))
+    with pytest.raises(VersionConflict) as refused, engine.begin() as conn:
+        repository.insert(conn, _stored(1))
+    assert refused.value.extensions == {"expected_version": 2}
+
+
+def test_a_version_the_table_refuses_is_raised_not_taken_for_a_conflict(engine: Engine) -> None:
+    """Version 2 with no version 1 breaks the self-reference: the code's bug, not a race."""
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        repository.insert(conn, _stored(2, reason="a correction"))
+    assert _rows(engine) == 0
 
 
 def test_a_report_after_the_due_day_is_late_and_listed(service: VaspReports, registers: Registers,

@@ -32,6 +32,7 @@ from digisom.cbdc.errors import Conflict, Forbidden, InvalidRequest, NotFound, W
 from digisom.cbdc.model import Alias, AliasChannel, AliasTarget, HolderKind, WalletStatus
 from digisom.cbdc.tables import BANK_ACCOUNT_CHARS_MAX, PERSONAL_NUMBER_DIGITS
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.db_errors import reraise_unless_unique
 
 PERSONAL_NUMBER_PATTERN: Final = re.compile(rf"[0-9]{{{PERSONAL_NUMBER_DIGITS}}}")
 BANK_ACCOUNT_PATTERN: Final = re.compile(rf"[A-Z0-9]{{1,{BANK_ACCOUNT_CHARS_MAX}}}")
@@ -82,7 +83,8 @@ def register(ctx: Context, actor: Actor, personal_number: str, wallet_id: str | 
             replaced = Alias(personal_number, bank_code, wallet_id, bank_account, existing.created_at, now)
             repository.update_alias(conn, replaced)
             return replaced
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         # A concurrent registration of the same number by this same bank won the insert.
         with ctx.engine.connect() as conn:
             existing = repository.get_alias(conn, personal_number, bank_code)

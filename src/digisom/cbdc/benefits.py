@@ -38,6 +38,7 @@ from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BenefitExpiry, BenefitScheme, HolderKind, Wallet, WalletStatus
 from digisom.cbdc.tables import BENEFIT_CATEGORIES_MAX, TEXT_CHARS_MAX
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.ledger.model import AMOUNT_MAX, BATCH_EVENTS_MAX, TransferFlags
 
 # Kyrgyzstan keeps UTC+6 all year (no daylight saving since 2005); a fixed offset needs no tz database.
@@ -83,7 +84,8 @@ def create(ctx: Context, actor: Actor, key: str, name: str, categories: Sequence
     try:
         with ctx.engine.begin() as conn:
             repository.insert_scheme(conn, scheme, operation)
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         existing = load(ctx, scheme.id)
         if (existing.name, existing.categories, existing.expires_on, existing.treasury_wallet_id) != (
             scheme.name, scheme.categories, scheme.expires_on, scheme.treasury_wallet_id

@@ -26,6 +26,7 @@ from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BankIssuance, DailyReport, IssuanceEvent, IssuanceSummary, PublicAggregate
 from digisom.kernel import circulation
 from digisom.kernel.access import Actor
+from digisom.kernel.db_errors import reraise_unless_unique
 
 KINDS: Final = ("reserve_credit", "issue", "redeem")
 # Pending events finished per round at start-up.
@@ -67,7 +68,8 @@ def convert(ctx: Context, actor: Actor, kind: str, bank_code: str, amount_tyiyn:
         try:
             with ctx.engine.begin() as conn:
                 repository.insert_event(conn, event, operation, now.date().isoformat())
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             with ctx.engine.connect() as conn:
                 existing = repository.get_event(conn, event_id)
                 failure = repository.event_failure(conn, event_id) if existing else None

@@ -13,6 +13,7 @@ from digisom.cbdc import accounts, repository
 from digisom.cbdc.context import Context
 from digisom.cbdc.errors import Conflict, InvalidRequest, NotFound
 from digisom.cbdc.model import BANK_KINDS, Page, Participant, ParticipantKind, page_of
+from digisom.kernel.db_errors import reraise_unless_unique
 
 
 def bootstrap(ctx: Context) -> None:
@@ -32,7 +33,8 @@ def register(ctx: Context, participant_id: str, kind: ParticipantKind, name: str
     try:
         with ctx.engine.begin() as conn:
             repository.insert_participant(conn, participant)
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         with ctx.engine.connect() as conn:
             existing = repository.get_participant(conn, participant_id)
         if existing and (existing.kind, existing.name, existing.bank_code) == (kind, name, bank_code):

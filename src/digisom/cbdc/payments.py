@@ -40,6 +40,7 @@ from digisom.cbdc.ids import operation_id, public_id
 from digisom.cbdc.ledger_port import Leg
 from digisom.cbdc.model import BenefitScheme, HolderKind, Page, Payment, PaymentKind, PaymentRequest, Wallet, page_of
 from digisom.kernel.access import Actor
+from digisom.kernel.db_errors import reraise_unless_unique
 
 # Pending rows finished per round at start-up.
 RECOVERY_BATCH_MAX: Final = 1000
@@ -121,7 +122,8 @@ def _execute(
                     repository.insert_payment(conn, payment, operation, legs)
                     if refund_of is not None:
                         _reserve_refund(conn, refund_of, payment, operation)
-            except IntegrityError:
+            except IntegrityError as error:
+                reraise_unless_unique(error)
                 existing = _get(ctx, payment_id)
                 if existing is None:
                     raise Conflict("this payment could not be recorded; retry with a new idempotency key") from None
@@ -302,7 +304,8 @@ def request(ctx: Context, actor: Actor, key: str, payee_wallet_id: str, payer_wa
     try:
         with ctx.engine.begin() as conn:
             repository.insert_request(conn, created, operation)
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         return get_request(ctx, actor, created.id)
     return created
 

@@ -51,6 +51,7 @@ from digisom.cbdc.model import (
 from digisom.cbdc.ports import ScreeningDecision
 from digisom.cbdc.tables import ID_CHARS_MAX, TEXT_CHARS_MAX
 from digisom.kernel.access import Actor, Role
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.ledger.model import PAGE_LIMIT_MAX, AccountFilter, Transfer, TransferFlags
 
 # Who froze a wallet opened while its holder's screening awaits review.
@@ -127,7 +128,8 @@ def open_wallet(
                 reason = f"sanctions screening review: {verdict.reason}"[:TEXT_CHARS_MAX]
                 repository.insert_hold(conn, wallet.id, "freeze", reason, verdict.reference[:ID_CHARS_MAX],
                                        SCREENING_ACTOR, wallet.created_at)
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         with ctx.engine.connect() as conn:
             existing = repository.get_wallet(conn, wallet.id)
         if existing is None:

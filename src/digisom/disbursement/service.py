@@ -94,6 +94,7 @@ from digisom.disbursement.ports import (
 from digisom.disbursement.reconciliation import Reconciliation, ReportLine
 from digisom.disbursement.spending import status_totals_in
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.results import TRANSFER_OK as _PAID
 from digisom.ledger.gc_pause import cyclic_gc_paused
 from digisom.ledger.model import BATCH_EVENTS_MAX, Transfer, TransferFlags
@@ -186,7 +187,8 @@ class DisbursementService:
                         benefit_scheme=benefit_scheme,
                     )
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             raise AlreadyExists(f"programme {programme_id!r} exists") from None
         return self.programme(programme_id)
 
@@ -274,7 +276,8 @@ class DisbursementService:
                     )
                 )
                 _insert_payments(conn, (_payment(run_id, programme_id, period, r) for r in rows))
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             # A race: the same upload twice at once, or another run for this period took a
             # recipient between our check and our insert. The database kept the rule.
             with self._engine.connect() as conn:
@@ -634,7 +637,8 @@ class DisbursementService:
                     .where(tables.programmes.c.id == run.programme_id)
                     .values(remaining_tyiyn=tables.programmes.c.remaining_tyiyn + payment["amount_tyiyn"])
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             # The same key raced us and won; the database kept one return per attempt.
             with self._engine.connect() as conn:
                 existing = conn.execute(select(returns).where(returns.c.id == return_id)).mappings().first()
@@ -741,7 +745,8 @@ class DisbursementService:
                         requested_at=self._clock(),
                     )
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             # The same request raced us; the database kept one. Resume it.
             with self._engine.connect() as conn:
                 raced = (

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.disbursement import tables
 from digisom.disbursement.model import DisbursementError, InvalidInput
 from digisom.disbursement.ports import TransferSink
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.errors import Invalid, Refused
 from digisom.kernel.ids import ledger_id
 from digisom.kernel.results import TRANSFER_OK as _OK
@@ -154,8 +155,8 @@ class TaxService:
                         paid_at=self._clock(),
                     )
                 )
-        except IntegrityError:
-            pass  # the same request, recorded by a concurrent retry
+        except IntegrityError as error:
+            reraise_unless_unique(error)  # else the same request, recorded by a concurrent retry
         found = self._find(operation)
         if found is None:
             raise InvalidInput("the payment was made but its receipt could not be recorded; retry")

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.http.idempotency import ResponseReader, StoredResponse
 from digisom.http.tables import idempotency_keys as keys
+from digisom.kernel.db_errors import reraise_unless_unique
 
 
 class TableResponseStore:
@@ -38,6 +39,7 @@ class TableResponseStore:
                     principal=principal, key=key, fingerprint=response.fingerprint,
                     status_code=response.status_code, content_type=response.content_type, body=response.body,
                     created_at=self._now_iso()))
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             return False
         return True

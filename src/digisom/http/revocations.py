@@ -24,7 +24,7 @@ from digisom.errors import DigisomError
 from digisom.http import tables
 from digisom.http.auth import BANK_CODE_CHARS_MAX, SUBJECT_CHARS_MAX, TOKEN_TTL_S_MAX, VerifiedToken
 from digisom.http.services import Slot
-from digisom.kernel.db_errors import is_unique_violation
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.text import refuse_control_chars
 
 JTI_PATTERN: Final = re.compile(r"[0-9a-f]{32}")
@@ -141,8 +141,7 @@ class RevocationStore:
                     conn.execute(insert(r).values(jti=jti, subject=subject, expires_at_s=until_s, revoked_at_s=now,
                                                   reason=reason, revoked_by=revoked_by))
         except IntegrityError as error:
-            if not is_unique_violation(error):  # else another process revoked it at the same moment
-                raise
+            reraise_unless_unique(error)  # else another process revoked it at the same moment
         with self._engine.begin() as conn:
             return _revoked_token(conn.execute(select(r).where(r.c.jti == jti)).one())
 
@@ -169,8 +168,7 @@ class RevocationStore:
                     row = conn.execute(select(t).where(which)).one()
                 return _cutoff(row)
             except IntegrityError as error:
-                if not is_unique_violation(error):
-                    raise
+                reraise_unless_unique(error)
         raise RuntimeError("a cut-off's row neither inserted nor found")  # pragma: no cover
 
     def current(self) -> Revocations:

@@ -66,6 +66,7 @@ from digisom.interbank.screening import screened
 from digisom.interbank.settlement import engine_payment, multilateral, run_step
 from digisom.interbank.tables import OFFICER_CHARS
 from digisom.kernel.chart import LEDGER_KGS
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.results import TRANSFER_OK
 from digisom.ledger.model import PAGE_LIMIT_MAX, Transfer
 
@@ -115,7 +116,8 @@ class Rtgs:
         try:
             with self.ctx.engine.begin() as conn:
                 repository.insert_bank(conn, bank, self.ctx.now_iso())
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             with self.ctx.engine.connect() as conn:
                 existing = repository.get_bank(conn, bank_code)
             if existing == bank:
@@ -228,7 +230,8 @@ class Rtgs:
                 seq = stops.insert(conn, stop, order.message_type.value, self.ctx.now_iso())
                 repository.insert_message(conn, "out", debtor.bank_code, answer_id, MessageType.PACS_002, day,
                                           answer, self.ctx.now_iso())
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             with self.ctx.engine.connect() as conn:
                 duplicate = _duplicate(self.ctx, conn, order, debtor)
             if duplicate is not None:
@@ -290,7 +293,8 @@ class Rtgs:
                                           day, xml, ctx.now_iso(), payment_seq=seq, status="PDNG")
         except Iso20022Error as error:
             return self._refused_and_recorded(error, order, xml, debtor, day)
-        except IntegrityError:  # a duplicate that arrived at the same moment as its original
+        except IntegrityError as error:  # a duplicate that arrived at the same moment as its original
+            reraise_unless_unique(error)
             with ctx.engine.connect() as conn:
                 duplicate = _duplicate(ctx, conn, order, debtor)
             if duplicate is None:
@@ -347,7 +351,8 @@ class Rtgs:
                                           answer.xml, self.ctx.now_iso())
                 if stop is not None:
                     stops.insert(conn, stop, order.message_type.value, self.ctx.now_iso())
-        except IntegrityError:
+        except IntegrityError as integrity_error:
+            reraise_unless_unique(integrity_error)
             with self.ctx.engine.connect() as conn:
                 duplicate = _duplicate(self.ctx, conn, order, debtor)
             if duplicate is not None:

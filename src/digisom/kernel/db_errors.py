@@ -19,3 +19,11 @@ def is_unique_violation(error: IntegrityError) -> bool:
     if sqlstate is not None:
         return bool(sqlstate == UNIQUE_VIOLATION_SQLSTATE)
     return getattr(error.orig, "sqlite_errorname", "") in SQLITE_UNIQUE_ERRORS
+
+
+def reraise_unless_unique(error: IntegrityError) -> None:
+    """Raise `error` again unless it is a unique or primary-key violation. Called first in an
+    `except IntegrityError` that takes the error for a duplicate or a lost race, so that a
+    broken CHECK, NOT NULL or foreign key is not answered as one."""
+    if not is_unique_violation(error):
+        raise error

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import invariant
 from digisom.kernel.clock import utc_now
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.merchants import repository as repo
 from digisom.merchants import tables as t
 from digisom.merchants.addresses import InvoiceKeys
@@ -202,7 +203,8 @@ class InvoiceService:
         try:
             with self._engine.begin() as conn:
                 repo.insert_invoice(conn, values)
-        except IntegrityError:  # the same key, created meanwhile by another request
+        except IntegrityError as error:  # the same key, created meanwhile by another request
+            reraise_unless_unique(error)
             with self._engine.connect() as conn:
                 raced = repo.invoice_by_key(conn, merchant_id, key)
                 if raced is None:
@@ -565,8 +567,8 @@ class InvoiceService:
         try:
             with self._engine.begin() as conn:
                 repo.insert_move(conn, move, self._clock().isoformat())
-        except IntegrityError:
-            pass  # recorded by an earlier round: the same authorization
+        except IntegrityError as error:
+            reraise_unless_unique(error)  # else recorded by an earlier round: the same authorization
         return move
 
     def _drive_moves(self, invoice: Invoice) -> bool:

@@ -14,6 +14,7 @@ from typing import Final
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.offline import tables as t
 from digisom.offline.certificates import Certificate, decode_certificate
 from digisom.offline.errors import OfflineError, Reason
@@ -48,7 +49,8 @@ def register(conn: Connection, device: RegisteredDevice, created_at: str) -> Non
                 bank_code=device.bank_code, certificate=cert.encoded, created_at=created_at,
             )
         )
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         raise OfflineError(Reason.DUPLICATE_KEY_ID, cert.key_id.hex()) from None
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.por import tables
 from digisom.por.errors import PorError
 from digisom.por.layout import ASSET_PATTERN, ROOT_KEYS
@@ -89,7 +90,8 @@ def publish(engine: Engine, custodian_id: str, root_document: Any, reserves_docu
     try:
         with engine.begin() as conn:
             conn.execute(insert(tables.roots).values(**row))
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         raise RootExists(f"root {root['root']} is already published") from None
     return _published(row)
 

@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select,
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import utc_now
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.remittance import tables as t
 from digisom.remittance.errors import AddressLinked, InboundNotFound, NotPendingReview, RecipientInvalid
 from digisom.remittance.ports import Decision, Screener
@@ -118,7 +119,8 @@ class OnchainRail:
             with self._engine.begin() as conn:
                 conn.execute(insert(t.chain_links).values(address_key=address_key(address), address=address,
                                                           wallet_id=wallet_id, created_at=self._now()))
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             if self.linked_wallet(address) != wallet_id:
                 raise AddressLinked(f"{address} is linked to another wallet") from None
 
@@ -172,7 +174,8 @@ class OnchainRail:
                     wallet_id=wallet_id, amount_token_units=str(amount_token_units),
                     decision=screening.decision.value, reason=screening.reason[:t.REASON_CHARS_MAX],
                     status=status.value, officer="", created_at=now, updated_at=now))
-        except IntegrityError:  # recorded meanwhile by another poller: its outcome stands
+        except IntegrityError as error:  # recorded meanwhile by another poller: its outcome stands
+            reraise_unless_unique(error)
             recorded = self.inbound(token, transfer.tx_hash, transfer.log_index)
             return recorded is not None and recorded.status is InboundStatus.PASSED
         return status is InboundStatus.PASSED

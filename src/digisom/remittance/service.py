@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.chart import CHART, LEDGER_KGS, Domain
 from digisom.kernel.clock import utc_now
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.errors import DomainError
 from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLocks
@@ -405,6 +406,7 @@ class RemittanceService:
                     repository.insert_remittances(conn, [(r, digests[rid]) for rid, r in rows.items()],
                                                   screenings, now)
             except IntegrityError as exc:  # another process took a reference or quote in between
+                reraise_unless_unique(exc)
                 raise ReferenceConflict("a reference or quote of this batch was just used") from exc
             paying = [r for r in rows.values() if r.status is Status.PAYING]
             rows.update(self._pay(partner, paying, now))

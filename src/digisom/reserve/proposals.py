@@ -20,6 +20,7 @@ from eth_abi.abi import encode
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.reserve import tables
 from digisom.reserve.custody import Custody
 from digisom.reserve.errors import (
@@ -165,7 +166,8 @@ def approve(engine: Engine, policy: Policy, proposal_id: str, signature: bytes, 
                 proposal_id=proposal_id, signer=signer, officer_id=officer.officer_id, signature=signature.hex(),
                 submitted_by=submitted_by[:64], approved_at_s=now_s))
             _record(conn, proposal_id, "approved", submitted_by, f"signed by {officer.officer_id} ({signer})", now_s)
-    except IntegrityError:  # the same officer in a concurrent request
+    except IntegrityError as error:  # the same officer in a concurrent request
+        reraise_unless_unique(error)
         duplicate = DuplicateApproval(f"officer {officer.officer_id} already approved {proposal_id}")
         raise _refuse(engine, proposal_id, submitted_by, duplicate, now_s) from None
     return read(engine, proposal_id)

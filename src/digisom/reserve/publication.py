@@ -34,6 +34,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.canonical_json import canonical_json
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.reserve import tables
 from digisom.reserve.bitcoin import canonical_address, watch_only
 from digisom.reserve.bitcoin_balances import BitcoinBalances
@@ -235,7 +236,8 @@ def store(engine: Engine, document: dict[str, Any], published_by: str, now_s: in
             conn.execute(insert(tables.publications).values(
                 publication_id=document["root"], published_on=document["date"], block=document["block"],
                 document=json.dumps(document, sort_keys=True), published_by=published_by[:64], published_at_s=now_s))
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         raise PublicationExists(f"a publication with root {document['root']} exists") from None
 
 

@@ -31,6 +31,7 @@ from digisom.errors import invariant
 from digisom.kernel.chart import CHART, Domain
 from digisom.kernel.clock import utc_now_iso
 from digisom.kernel.credit_plans import WALLET_LEG, CreditLeg
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.kernel.gateway import GatedLedger, LedgerWriter
 from digisom.kernel.locks import SharedLock
 from digisom.kernel.results import POST_OK as _POST_OK
@@ -125,7 +126,8 @@ class Bridge:
         try:
             with self._engine.begin() as conn:
                 repository.link(conn, checked, wallet_id, self._clock())
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             with self._engine.connect() as conn:
                 linked = repository.linked_wallet(conn, checked)
             if linked != wallet_id:
@@ -148,7 +150,8 @@ class Bridge:
         try:
             with self._engine.begin() as conn:
                 repository.insert_operation(conn, self.token_key, op)
-        except IntegrityError:
+        except IntegrityError as error:
+            reraise_unless_unique(error)
             existing = self.operation(op.id)
             if (existing.kind, existing.wallet_id, existing.address, existing.amount_tyiyn) != (
                 Kind.MINT, wallet_id, checked, amount_tyiyn

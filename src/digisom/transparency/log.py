@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.transparency import merkle, sth, tables
 from digisom.transparency.errors import LogNotFound, OutOfRange, RecordConflict
 from digisom.transparency.records import Record, record
@@ -101,7 +102,8 @@ class TransparencyLog:
                         leaf_index=index, record_id=record_id, kind=kind, entry=entry.decode(),
                         leaf_hash=merkle.leaf_hash(entry).hex()))
                     return index, True
-            except IntegrityError:
+            except IntegrityError as error:  # another append took the next leaf index: try again
+                reraise_unless_unique(error)
                 if attempt == APPEND_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")

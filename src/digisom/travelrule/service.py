@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from digisom.kernel import ivms101
 from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import utc_now
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.travelrule import outbox, repository
 from digisom.travelrule.assets import ASSETS
 from digisom.travelrule.errors import (
@@ -121,7 +122,8 @@ class TravelRuleService:
         try:
             with self._engine.begin() as conn:
                 repository.insert_inquiry(conn, found, digest, now)
-        except IntegrityError:  # the same sender's id arrived at the same moment
+        except IntegrityError as error:  # the same sender's id arrived at the same moment
+            reraise_unless_unique(error)
             stored = self._stored(inquiry_id, digest)
             if stored is None:
                 raise

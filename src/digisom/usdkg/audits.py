@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.usdkg import signers, signing, tables, units
 from digisom.usdkg.errors import AuditDateMismatch, AuditStateConflict, InvalidAmount, UnknownAudit
 from digisom.usdkg.model import SignerRole
@@ -166,6 +167,7 @@ class Audits:
                         ],
                     )
         except IntegrityError as error:  # another import of the same date won the race
+            reraise_unless_unique(error)
             raise AuditStateConflict(f"an audit for {audit_date} exists already") from error
         return self.audit(audit_id)
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, RowMapping, func, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.usdkg import tables
 from digisom.usdkg.errors import InvalidAmount, InvalidOperationId, OperationConflict
 
@@ -134,6 +135,7 @@ class Operations:
                     )
                 )
         except IntegrityError as error:
+            reraise_unless_unique(error)
             raise OperationConflict(
                 f"the operation id {request.operation_id!r} is recorded already", operation_id=request.operation_id
             ) from error

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.canonical_json import canonical_json
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.usdkg import tables
 from digisom.usdkg.coverage import CoverageFigure
 
@@ -87,7 +88,8 @@ def publish_daily(engine: Engine, figure: CoverageFigure, now: datetime) -> Dail
                     report_date=report_date, created_at=iso_utc(now), report=published.decode(), report_sha256=digest
                 )
             )
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         return daily_report(engine, report_date)
     return DailyReport(report_date, published, digest)
 

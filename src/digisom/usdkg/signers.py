@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from digisom.kernel.clock import iso_utc
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.usdkg import signing, tables
 from digisom.usdkg.errors import BadSignature, KeyConflict, UnknownKey
 from digisom.usdkg.model import SignerRole
@@ -31,6 +32,7 @@ def register(engine: Engine, name: str, role: SignerRole, public_key: bytes, at:
                 )
             )
     except IntegrityError as error:
+        reraise_unless_unique(error)
         raise KeyConflict(f"the signer {name!r} or its key is registered already") from error
 
 

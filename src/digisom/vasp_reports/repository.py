@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError
 
+from digisom.kernel.db_errors import reraise_unless_unique
 from digisom.vasp_reports.errors import VersionConflict
 from digisom.vasp_reports.model import Channel, StoredVersion
 from digisom.vasp_reports.report import Report, canonical_bytes
@@ -36,7 +37,8 @@ def insert(conn: Connection, stored: StoredVersion) -> None:
                 report=body.decode("utf-8"), report_sha256=hashlib.sha256(body).hexdigest(),
                 signature=stored.signature, public_key=stored.public_key, channel=stored.channel.value,
                 submitted_by=stored.submitted_by, received_at=stored.received_at, late=int(stored.late)))
-    except IntegrityError:
+    except IntegrityError as error:
+        reraise_unless_unique(error)
         raise VersionConflict(f"version {report.version} of {report.vasp_id}'s {report.period} report exists "
                               "already", expected_version=latest_version(conn, report.vasp_id, report.period) + 1
                               ) from None
