@@ -255,6 +255,15 @@ def test_the_api_lists_and_ends_console_sessions_for_the_central_bank_only(serve
     listed = call(auditor, "GET").json()["sessions"]
     assert "cb-api-target" in {s["subject"] for s in listed}
     assert all(set(s) == {"subject", "role", "bank_code", "created_at", "expires_at"} for s in listed)
+    paged, cursor = [], ""
+    while True:  # the list comes in pages; following them gives the whole list
+        page = api.get("/v1/console/sessions", params={"limit": 1, **({"cursor": cursor} if cursor else {})},
+                       headers={"Authorization": f"Bearer {auditor}"}).json()
+        assert len(page["sessions"]) <= 1
+        paged += page["sessions"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert paged == listed and len(listed) >= 2
     body = {"subject": "cb-api-target", "reason": "token leaked"}
     assert call(auditor, "POST", body).status_code == 403
     assert target.get(PAGE).status_code == 200

@@ -16,6 +16,7 @@ from digisom.console.tables import REASON_CHARS_MAX
 from digisom.http.auth import SUBJECT_CHARS_MAX
 from digisom.http.fields import Input, PlainText
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import Authorize
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
 from digisom.http.revocations import TOKEN_REVOCATIONS
@@ -34,9 +35,10 @@ class SessionOut(BaseModel):
 
 
 class SessionsOut(BaseModel):
-    """The live console sessions, by subject."""
+    """A page of the live console sessions, by subject (`next_cursor` null on the last)."""
 
     sessions: list[SessionOut]
+    next_cursor: str | None
 
 
 class RevocationIn(Input):
@@ -74,9 +76,14 @@ def router() -> APIRouter:
 
     @r.get("", response_model=SessionsOut, responses=READ_PROBLEMS)
     def list_sessions(request: Request,
-                      actor: Annotated[Actor, Depends(Authorize("console.sessions.list"))]) -> Response:
-        """The live console sessions, by subject, oldest first."""
-        return json(SessionsOut(sessions=[session_out(r) for r in sessions(request).active()]))
+                      actor: Annotated[Actor, Depends(Authorize("console.sessions.list"))],
+                      cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> Response:
+        """The live console sessions, by subject, oldest first, a page at a time (a session
+        begun or ended while you page may move the later pages by one)."""
+        offset = decode_cursor(cursor)
+        found = sessions(request).active(offset, limit)
+        return json(SessionsOut(sessions=[session_out(r) for r in found],
+                                next_cursor=offset_cursor(offset, limit, found)))
 
     @r.post("/revocations", response_model=RevocationOut, responses=WRITE_PROBLEMS)
     def revoke(request: Request, body: RevocationIn, key: IdempotencyKey,
