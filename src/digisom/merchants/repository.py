@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, delete, insert, select, update
+from sqlalchemy.sql import ColumnElement
 
 from digisom.merchants import tables as t
 from digisom.merchants.model import Asset, Invoice, InvoiceStatus, Move, MoveKind, MoveState, Payment
+
+_Item = TypeVar("_Item")
 
 
 def _invoice(row: Row[Any], received: int, refunded: int) -> Invoice:
@@ -87,10 +90,16 @@ def payments(conn: Connection, invoice_id: str) -> list[Payment]:
 def payments_of(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[Payment]]:
     """Each invoice's payments in chain order, in one query (a page of invoices)."""
     c = t.payments.c
-    found: dict[str, list[Payment]] = {invoice_id: [] for invoice_id in invoice_ids}
-    for row in conn.execute(select(t.payments).where(c.invoice_id.in_(found))
-                            .order_by(c.invoice_id, c.block_number, c.log_index)):
-        found[row.invoice_id].append(_payment(row))
+    return _by_invoice(conn, t.payments, _payment, invoice_ids, c.block_number, c.log_index)
+
+
+def _by_invoice(conn: Connection, table: Table, build: Callable[[Row[Any]], _Item], invoice_ids: Sequence[str],
+                *order: ColumnElement[Any]) -> dict[str, list[_Item]]:
+    """`table`'s rows of each invoice (built by `build`, in `order`), in one query."""
+    found: dict[str, list[_Item]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in conn.execute(select(table).where(table.c.invoice_id.in_(found))
+                            .order_by(table.c.invoice_id, *order)):
+        found[row.invoice_id].append(build(row))
     return found
 
 
@@ -147,12 +156,7 @@ def moves(conn: Connection, invoice_id: str) -> list[Move]:
 
 def moves_of(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, list[Move]]:
     """Each invoice's moves, oldest first, in one query (a page of invoices)."""
-    c = t.moves.c
-    found: dict[str, list[Move]] = {invoice_id: [] for invoice_id in invoice_ids}
-    for row in conn.execute(select(t.moves).where(c.invoice_id.in_(found))
-                            .order_by(c.invoice_id, c.created_at, c.move_id)):
-        found[row.invoice_id].append(_move(row))
-    return found
+    return _by_invoice(conn, t.moves, _move, invoice_ids, t.moves.c.created_at, t.moves.c.move_id)
 
 
 def insert_move(conn: Connection, move: Move, now: str) -> None:
