@@ -326,9 +326,35 @@ def test_a_bank_cuts_off_its_own_banks_tokens_of_a_subject_only(servers: Servers
     auditor = servers.token(Role.AUDITOR, "audit-list")
     listed = first.get(REVOCATIONS, headers={"Authorization": f"Bearer {auditor}"})
     assert listed.status_code == 200
-    assert {"subject": "shared-name", "bank_code": AYIL} in [
-        {"subject": s["subject"], "bank_code": s["bank_code"]} for s in listed.json()["subjects"]]
+    assert {"kind": "subject", "subject": "shared-name", "bank_code": AYIL} in [
+        {"kind": s["kind"], "subject": s["subject"], "bank_code": s["bank_code"]} for s in listed.json()["items"]]
     assert first.get(REVOCATIONS, headers={"Authorization": f"Bearer {bank}"}).status_code == 403
+
+
+def test_the_revocations_come_in_pages_tokens_and_subjects_together_newest_first(servers: Servers) -> None:
+    """The list answered every revocation in force at once: thousands in a busy month."""
+    first, _ = servers.clients()
+    admin = servers.token(Role.CENTRAL_BANK_OPERATOR, "nbkr-pages")
+    for n in range(3):
+        assert revoke(first, admin, {"jti": uuid.uuid4().hex, "reason": f"page {n}"})[0] == 201
+        assert revoke(first, admin, {"subject": f"paged-{n}", "reason": f"page {n}"})[0] == 201
+    auditor = {"Authorization": f"Bearer {servers.token(Role.AUDITOR, 'audit-pages')}"}
+    seen, params = [], {"limit": 2}
+    while True:
+        page = first.get(REVOCATIONS, params=params, headers=auditor).json()
+        assert len(page["items"]) <= 2
+        seen += page["items"]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    tokens, cutoffs = RevocationStore(domain_engine(servers.first.db_url)).listed()
+    assert sorted(x["jti"] for x in seen if x["kind"] == "token") == sorted(t.jti for t in tokens)
+    assert sorted((x["subject"], x["bank_code"] or "") for x in seen if x["kind"] == "subject") == sorted(
+        (c.subject, c.bank_code or "") for c in cutoffs)
+    assert [x["revoked_at"] for x in seen] == sorted((x["revoked_at"] for x in seen), reverse=True)
+    assert len(seen) >= 6
+    for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "not-a-cursor"}):
+        assert first.get(REVOCATIONS, params=bad, headers=auditor).status_code == 422
 
 
 @pytest.mark.parametrize("args", [
@@ -429,6 +455,11 @@ def test_on_postgresql_one_processs_revocation_holds_in_the_other(postgres_url: 
         assert revoke(one, admin, {"subject": "pg-cut", "bank_code": AYIL, "reason": "cut"})[0] == 201
         clock.wait_refresh()
         assert (status(other, leaked), status(other, cut)) == (401, 401)
+        listed = other.get(REVOCATIONS, params={"limit": 1},
+                           headers={"Authorization": f"Bearer {admin}"}).json()  # the union, paged, on PostgreSQL
+        second_page = other.get(REVOCATIONS, params={"limit": 1, "cursor": listed["next_cursor"]},
+                                headers={"Authorization": f"Bearer {admin}"}).json()
+        assert sorted(x["kind"] for x in listed["items"] + second_page["items"]) == ["subject", "token"]
     finally:
         first.close()
         second.close()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from digisom.http.auth import BANK_CODE_CHARS_MAX, SUBJECT_CHARS_MAX
 from digisom.http.fields import Input, PlainText
 from digisom.http.idempotency import IdempotencyKey, idempotent
+from digisom.http.pagination import PAGE_LIMIT_DEFAULT, Cursor, Limit, decode_cursor, offset_cursor
 from digisom.http.permissions import BANK, Authorize
 from digisom.http.problems import ApiProblem
 from digisom.http.render import READ_PROBLEMS, WRITE_PROBLEMS, json
@@ -63,11 +64,12 @@ class RevocationOut(BaseModel):
     revoked_by: str
 
 
-class RevocationsOut(BaseModel):
-    """The revocations in force, newest first."""
+class RevocationPage(BaseModel):
+    """A page of the revocations in force, tokens and subjects together, newest first
+    (`next_cursor` null on the last)."""
 
-    tokens: list[RevocationOut]
-    subjects: list[RevocationOut]
+    items: list[RevocationOut]
+    next_cursor: str | None
 
 
 def _time(at_s: int) -> datetime:
@@ -112,12 +114,16 @@ def router() -> APIRouter:
     """The token revocations' routes."""
     r = APIRouter(prefix="/v1/tokens/revocations", tags=["tokens"])
 
-    @r.get("", response_model=RevocationsOut, responses=READ_PROBLEMS)
+    @r.get("", response_model=RevocationPage, responses=READ_PROBLEMS)
     def list_revocations(request: Request,
-                         actor: Annotated[Actor, Depends(Authorize("tokens.revocations.list"))]) -> Response:
-        """The revocations in force (expired ones, which revoke nothing still valid, are left out)."""
-        tokens, subjects = revocations(request).listed()
-        return json(RevocationsOut(tokens=[token_out(t) for t in tokens], subjects=[cutoff_out(c) for c in subjects]))
+                         actor: Annotated[Actor, Depends(Authorize("tokens.revocations.list"))],
+                         cursor: Cursor = None, limit: Limit = PAGE_LIMIT_DEFAULT) -> Response:
+        """The revocations in force, newest first, a page at a time (expired ones, which
+        revoke nothing still valid, are left out)."""
+        offset = decode_cursor(cursor)
+        found = revocations(request).page(offset, limit)
+        return json(RevocationPage(items=[token_out(x) if isinstance(x, RevokedToken) else cutoff_out(x)
+                                          for x in found], next_cursor=offset_cursor(offset, limit, found)))
 
     @r.post("", response_model=RevocationOut, status_code=201, responses=WRITE_PROBLEMS)
     def revoke(request: Request, body: RevocationIn, key: IdempotencyKey,

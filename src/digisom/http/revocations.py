@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import BigInteger, Engine, String, cast, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from digisom.errors import DigisomError
@@ -192,6 +192,25 @@ class RevocationStore:
             cutoffs = conn.execute(select(t).where(t.c.expires_at_s > now)
                                    .order_by(t.c.revoked_at_s.desc(), t.c.subject, t.c.bank_code)).all()
         return [_revoked_token(row) for row in ids], [_cutoff(row) for row in cutoffs]
+
+    def page(self, offset: int, limit: int) -> list[RevokedToken | Cutoff]:
+        """Up to `limit` unexpired revocations from the `offset`-th, tokens and subjects'
+        cut-offs together, newest first (one made while a reader pages repeats one on the
+        next page, never skips one)."""
+        now = self._now()
+        r, t = tables.revoked_tokens, tables.token_cutoffs
+        tokens = select(literal("token").label("kind"), r.c.jti, r.c.subject,
+                        cast(null(), String).label("bank_code"), cast(null(), BigInteger).label("issued_before_s"),
+                        r.c.expires_at_s, r.c.revoked_at_s, r.c.reason, r.c.revoked_by).where(r.c.expires_at_s > now)
+        cutoffs = select(literal("subject").label("kind"), cast(null(), String).label("jti"), t.c.subject,
+                         t.c.bank_code, t.c.issued_before_s, t.c.expires_at_s, t.c.revoked_at_s, t.c.reason,
+                         t.c.revoked_by).where(t.c.expires_at_s > now)
+        both = union_all(tokens, cutoffs).subquery()
+        query = (select(both).order_by(both.c.revoked_at_s.desc(), both.c.kind, both.c.jti, both.c.subject,
+                                       both.c.bank_code).offset(offset).limit(limit))
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_revoked_token(row) if row.kind == "token" else _cutoff(row) for row in rows]
 
     def prune(self) -> int:
         """Delete the rows that revoke no token that could still be valid; how many."""
