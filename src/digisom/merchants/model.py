@@ -116,6 +116,15 @@ class Move:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceDetail:
+    """An invoice with its payments (chain order) and moves (oldest first), as read together."""
+
+    invoice: Invoice
+    payments: list[Payment]
+    moves: list[Move]
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer:
     """A confirmed `Transfer(source, to, value)` of a listed token (from the follower)."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, Row, Table, delete, insert, select, u
 from sqlalchemy.sql import ColumnElement
 
 from digisom.merchants import tables as t
-from digisom.merchants.model import Asset, Invoice, InvoiceStatus, Move, MoveKind, MoveState, Payment
+from digisom.merchants.model import Asset, Invoice, InvoiceDetail, InvoiceStatus, Move, MoveKind, MoveState, Payment
 
 _Item = TypeVar("_Item")
 
@@ -47,26 +47,28 @@ def invoice_by_key(conn: Connection, merchant_id: str, key: str) -> Row[Any] | N
 
 
 def load(conn: Connection, row: Row[Any]) -> Invoice:
-    [invoice] = load_all(conn, [row])
-    return invoice
+    [detail] = load_detailed(conn, [row])
+    return detail.invoice
 
 
-def load_all(conn: Connection, rows: Sequence[Row[Any]]) -> list[Invoice]:
-    """Invoices with what they received and refunded, in two queries for all of `rows`."""
+def load_detailed(conn: Connection, rows: Sequence[Row[Any]]) -> list[InvoiceDetail]:
+    """Invoices with what they received and refunded, and the payments and moves those sum:
+    two queries for all of `rows`."""
     ids = [row.invoice_id for row in rows]
     paid, moved = payments_of(conn, ids), moves_of(conn, ids)
-    return [_invoice(row, sum(p.amount_units for p in paid[row.invoice_id]),
-                     sum(m.amount_units for m in moved[row.invoice_id]
-                         if m.kind is MoveKind.REFUND and m.state is MoveState.CONFIRMED))
+    return [InvoiceDetail(_invoice(row, sum(p.amount_units for p in paid[row.invoice_id]),
+                                   sum(m.amount_units for m in moved[row.invoice_id]
+                                       if m.kind is MoveKind.REFUND and m.state is MoveState.CONFIRMED)),
+                          paid[row.invoice_id], moved[row.invoice_id])
             for row in rows]
 
 
-def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000, offset: int = 0) -> list[Invoice]:
-    """Oldest first: at most `limit`, skipping the first `offset`."""
+def invoices_where(conn: Connection, *conditions: Any, limit: int = 1000, offset: int = 0) -> list[InvoiceDetail]:
+    """Oldest first, with their payments and moves: at most `limit`, skipping the first `offset`."""
     rows = conn.execute(select(t.invoices).where(*conditions).order_by(t.invoices.c.created_at,
                                                                         t.invoices.c.invoice_id)
                         .limit(limit).offset(offset)).all()
-    return load_all(conn, rows)
+    return load_detailed(conn, rows)
 
 
 def invoices_at(conn: Connection, token_address: str, addresses: Iterable[str]) -> dict[str, str]:

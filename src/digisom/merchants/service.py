@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -53,7 +53,17 @@ from digisom.merchants.errors import (
     WalletRefused,
 )
 from digisom.merchants.links import TransferLink, eip681
-from digisom.merchants.model import Asset, Invoice, InvoiceStatus, Move, MoveKind, MoveState, Payment, Transfer
+from digisom.merchants.model import (
+    Asset,
+    Invoice,
+    InvoiceDetail,
+    InvoiceStatus,
+    Move,
+    MoveKind,
+    MoveState,
+    Payment,
+    Transfer,
+)
 from digisom.merchants.ports import (
     CreditState,
     Decision,
@@ -246,8 +256,9 @@ class InvoiceService:
         return found
 
     def invoices(self, merchant_id: str | None = None, bank_code: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[Invoice]:
-        """A page of the invoices (of a merchant, of a bank's merchants), oldest first."""
+                 offset: int = 0) -> list[InvoiceDetail]:
+        """A page of the invoices (of a merchant, of a bank's merchants), oldest first, with
+        their payments and moves."""
         c = t.invoices.c
         conditions = [c.merchant_id == merchant_id] if merchant_id is not None else []
         conditions += [c.bank_code == bank_code] if bank_code is not None else []
@@ -262,10 +273,10 @@ class InvoiceService:
         with self._engine.connect() as conn:
             return repo.moves(conn, invoice_id)
 
-    def details(self, invoice_ids: Sequence[str]) -> tuple[dict[str, list[Payment]], dict[str, list[Move]]]:
-        """The payments and the moves of a page of invoices, by invoice, in two queries."""
+    def detail(self, invoice: Invoice) -> InvoiceDetail:
+        """`invoice` with its payments and moves."""
         with self._engine.connect() as conn:
-            return repo.payments_of(conn, invoice_ids), repo.moves_of(conn, invoice_ids)
+            return InvoiceDetail(invoice, repo.payments(conn, invoice.invoice_id), repo.moves(conn, invoice.invoice_id))
 
     def payer_view(self, invoice_id: str) -> PayerView:
         i = self.invoice(invoice_id)

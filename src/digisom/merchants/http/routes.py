@@ -24,7 +24,7 @@ from digisom.http.services import provided
 from digisom.kernel.access import Actor, Role
 from digisom.merchants import links
 from digisom.merchants.http.slots import MERCHANT_INVOICES
-from digisom.merchants.model import Invoice, Move, Payment
+from digisom.merchants.model import Invoice, InvoiceDetail
 from digisom.merchants.service import EXPIRY_S_DEFAULT, EXPIRY_S_MAX, EXPIRY_S_MIN, InvoiceService, payment_link
 
 InvoicePath = Annotated[str, Path(pattern=r"^inv-[0-9a-f]{24}$", description="An invoice id.")]
@@ -109,21 +109,16 @@ def _payer(i: Invoice) -> dict[str, Any]:
 
 
 def _full(service: InvoiceService, i: Invoice) -> InvoiceOut:
-    [out] = _fulls(service, [i])
-    return out
+    return _out(service.detail(i))
 
 
-def _fulls(service: InvoiceService, found: list[Invoice]) -> list[InvoiceOut]:
-    """Invoices with their payments and moves (two queries for the whole list)."""
-    payments_by, moves_by = service.details([i.invoice_id for i in found])
-    return [_with_details(i, payments_by[i.invoice_id], moves_by[i.invoice_id]) for i in found]
-
-
-def _with_details(i: Invoice, paid: list[Payment], moved: list[Move]) -> InvoiceOut:
+def _out(detail: InvoiceDetail) -> InvoiceOut:
+    i = detail.invoice
     payments = [{"payment_id": p.payment_id, "block_number": p.block_number, "sender": p.sender,
-                 "amount_units": str(p.amount_units), "late": p.late, "screening": p.screening} for p in paid]
+                 "amount_units": str(p.amount_units), "late": p.late, "screening": p.screening}
+                for p in detail.payments]
     moves = [{"kind": m.kind.value, "to": m.to, "amount_units": str(m.amount_units), "state": m.state.value,
-              "tx_hash": m.tx_hash, "reason": m.reason} for m in moved]
+              "tx_hash": m.tx_hash, "reason": m.reason} for m in detail.moves]
     return InvoiceOut(**_payer(i), merchant_id=i.merchant_id, wallet_id=i.wallet_id, bank_code=i.bank_code,
                       description=i.description, settled_tyiyn=str(i.settled_tyiyn), created_at=i.created_at,
                       updated_at=i.updated_at, payments=payments, moves=moves)
@@ -162,7 +157,7 @@ def router() -> APIRouter:
         service = provided(request, MERCHANT_INVOICES)
         offset = decode_cursor(cursor)
         found = service.invoices(*_scope(actor), limit=limit, offset=offset)
-        return json(InvoiceList(items=_fulls(service, found),
+        return json(InvoiceList(items=[_out(d) for d in found],
                                 next_cursor=offset_cursor(offset, limit, found)))
 
     @r.get("/{invoice_id}", response_model=InvoiceOut, responses=READ_PROBLEMS)
